@@ -1,0 +1,63 @@
+// The one place for randomness and hashing. Time and randomness are passed down as arguments
+// (see Deps), so tests can replace them; these are the real implementations.
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type Random = (bytes: number) => Buffer;
+export type Clock = () => Date;
+
+export const systemRandom: Random = (bytes) => randomBytes(bytes);
+export const systemClock: Clock = () => new Date();
+
+/** An opaque token: `prefix` + base64url of `bytes` random bytes (default 32 = 256 bits). */
+export function newToken(random: Random, prefix = '', bytes = 32): string {
+  return prefix + random(bytes).toString('base64url');
+}
+
+/** A short random identifier for rows (128 bits, URL-safe). */
+export function newId(random: Random): string {
+  return random(16).toString('base64url');
+}
+
+export function sha256(value: string | Buffer): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+export function hmacSha256(key: Buffer, value: string | Buffer): Buffer {
+  return createHmac('sha256', key).update(value).digest();
+}
+
+/** Constant-time comparison of two strings (false when lengths differ). */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  if (ab.length !== bb.length) return false;
+  return timingSafeEqual(ab, bb);
+}
+
+/** Derives a purpose-bound subkey from the master secret key, so one key never serves two uses. */
+export function deriveKey(master: Buffer, purpose: string): Buffer {
+  return hmacSha256(master, `hearth:${purpose}`);
+}
+
+/** AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. `aad` binds it to its owner. */
+export function encrypt(key: Buffer, plaintext: string, aad: string, random: Random): string {
+  const iv = random(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+}
+
+/** Returns null when the box was not made with this key and aad (tampered, wrong key, wrong owner). */
+export function decrypt(key: Buffer, box: string, aad: string): string | null {
+  const [version, iv, tag, body] = box.split('.');
+  if (version !== 'v1' || !iv || !tag || body === undefined) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(aad));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}

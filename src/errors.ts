@@ -1,0 +1,70 @@
+// One error type. The table is data: it maps each stable code to an HTTP status and a message for
+// people, and doubles as the API's error documentation (see /api/openapi.json).
+export const errorCodes = {
+  // 400
+  bad_request: [400, 'The request is malformed.'],
+  invalid_body: [400, 'The request body does not match what this route expects.'],
+  invalid_json: [400, 'The request body is not valid JSON.'],
+  password_too_short: [400, 'The password must be at least 8 characters long.'],
+  password_too_long: [400, 'The password must be at most 256 characters long.'],
+  password_too_common: [400, 'This password is among the most common or breached passwords. Choose another.'],
+  password_contains_personal: [400, 'The password must not contain your name, your email or the word "hearth".'],
+  password_unchanged: [400, 'The new password must differ from the old one.'],
+  invalid_token: [400, 'This link or token is not valid, was already used, or has expired.'],
+  invalid_code: [400, 'The code is not valid.'],
+  // 401
+  unauthorized: [401, 'Sign in to continue.'],
+  invalid_credentials: [401, 'The username, email or password is not correct.'],
+  reauthentication_required: [401, 'Confirm your password again to make this change.'],
+  // 403
+  forbidden: [403, 'You are not allowed to do this.'],
+  password_reset_required: [403, 'This account must set a new password. Request a password reset by email.'],
+  setup_done: [403, 'This server already has an owner.'],
+  invalid_setup_token: [403, 'The setup token is not correct.'],
+  origin_mismatch: [403, 'Cross-origin requests are refused.'],
+  account_disabled: [403, 'This account is disabled.'],
+  insufficient_scope: [403, 'This app password does not allow this action.'],
+  mfa_enrollment_required: [403, 'Two-factor sign-in is required on this server. Set it up first.'],
+  // 404
+  not_found: [404, 'Not found.'],
+  // 405/406/409/413/415/416
+  method_not_allowed: [405, 'This method is not allowed here.'],
+  conflict: [409, 'This conflicts with the current state.'],
+  username_taken: [409, 'This username is taken.'],
+  email_taken: [409, 'This email address is already in use.'],
+  payload_too_large: [413, 'The request body is too large.'],
+  unsupported_media_type: [415, 'Send JSON with Content-Type: application/json.'],
+  range_not_satisfiable: [416, 'The requested range is not satisfiable.'],
+  // 429
+  too_many_requests: [429, 'Too many attempts. Wait and try again.'],
+  // 5xx
+  internal_error: [500, 'Something went wrong on the server.'],
+  service_unavailable: [503, 'The service is not available right now.'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? errorCodes[code][1]);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCodes[code][0];
+    this.details = details;
+  }
+}
+
+/** A throttled attempt: carries the wait time for the Retry-After header. */
+export class ThrottledError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('too_many_requests', `Too many attempts. Try again in ${retryAfterSeconds} seconds.`, {
+      retry_after: retryAfterSeconds,
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
