@@ -1,0 +1,189 @@
+// Signing in with a password (S10-S14): throttle, verify off the event loop, then either a session
+// or the second-factor step.
+import type { Deps } from '../deps.ts';
+import { AppError, ThrottledError } from '../errors.ts';
+import { isKnownDevice, rememberDevice } from '../store/known-devices.repository.ts';
+import { markSessionAuthenticated } from '../store/sessions.repository.ts';
+import { findUserWithHashById, findUserWithHashByLogin, setPasswordHash, type UserWithHash } from '../store/users.repository.ts';
+import { markerForDevice, newDeviceMarker, readDeviceMarker } from './device-marker.ts';
+import { normalizeLogin } from './identity.ts';
+import { recordSecurityEvent, type RequestContext } from './security-log.ts';
+import { createSession, type AuthContext } from './sessions.ts';
+import { policies, type ThrottleKey } from './throttle.ts';
+import { deviceInfoFrom } from './user-agent.ts';
+import { toUserView, type UserView } from './users.ts';
+
+export interface SignInContext extends RequestContext {
+  userAgent?: string;
+  /** The marker a browser or device got at an earlier sign-in (cookie or X-Hearth-Device). */
+  deviceMarker?: string;
+}
+
+export interface DeclaredDevice {
+  name?: string;
+  platform?: string;
+  client?: string;
+}
+
+export type SignInResult =
+  | { kind: 'session'; token: string; sessionId: string; user: UserView; deviceMarker: string; newDevice: boolean }
+  | { kind: 'mfa'; mfaToken: string; methods: string[] };
+
+/** Decides what happens after a correct password: the two-factor module plugs in here. */
+export type SecondFactorGate = (
+  deps: Deps,
+  user: UserWithHash,
+  pending: PendingSignIn,
+  now: Date,
+) => Promise<{ mfaToken: string; methods: string[] } | null>;
+
+export interface PendingSignIn {
+  userId: string;
+  sessionKind: 'web' | 'device';
+  device: DeclaredDevice | undefined;
+  ctx: SignInContext;
+}
+
+export function throttleKeysFor(
+  userId: string | null,
+  loginLower: string,
+  ip: string | null,
+  trustedDeviceId: string | null,
+): ThrottleKey[] {
+  if (userId && trustedDeviceId) return [{ key: `signin:device:${userId}:${trustedDeviceId}`, policy: policies.knownDevice }];
+  const keys: ThrottleKey[] = [{ key: `signin:account:${userId ?? `login:${loginLower}`}`, policy: policies.account }];
+  if (ip) keys.push({ key: `signin:address:${ip}`, policy: policies.address });
+  return keys;
+}
+
+export function logAuthFailure(deps: Pick<Deps, 'log'>, login: string, ip: string | null, reason: string): void {
+  // One line with the address, for fail2ban: failregex = Authentication failure .* from <HOST>
+  deps.log.warn(
+    { event: 'auth_failure', ip, login: login.slice(0, 100), reason },
+    `Authentication failure for ${JSON.stringify(login.slice(0, 100))} from ${ip ?? 'unknown'} (${reason})`,
+  );
+}
+
+/** Checks a password with throttling and the dummy hash for unknown users. Returns the user, or throws. */
+export async function verifyPasswordSignIn(
+  deps: Deps,
+  login: string,
+  password: string,
+  ctx: SignInContext,
+  now: Date,
+): Promise<UserWithHash> {
+  const loginLower = normalizeLogin(login);
+  const user = await findUserWithHashByLogin(deps.db, loginLower);
+  const deviceId = readDeviceMarker(deps.config.secretKey, ctx.deviceMarker);
+  const trusted = user && deviceId ? await isKnownDevice(deps.db, user.id, deviceId) : false;
+  const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, trusted ? deviceId : null);
+  const wait = await deps.throttle.attempt(keys, now);
+  if (wait > 0) {
+    logAuthFailure(deps, login, ctx.ip, 'throttled');
+    if (user) await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: wait } }, ctx, now);
+    throw new ThrottledError(wait);
+  }
+  if (!user || !user.password_hash) {
+    await deps.passwords.verifyDummy(password);
+    logAuthFailure(deps, login, ctx.ip, 'unknown_user');
+    await recordSecurityEvent(deps, { userId: null, type: 'sign_in_failed', detail: { login: login.slice(0, 100) } }, ctx, now);
+    throw new AppError('invalid_credentials');
+  }
+  const verdict = await deps.passwords.verify(user.password_hash, password);
+  if (!verdict.ok) {
+    logAuthFailure(deps, login, ctx.ip, 'wrong_password');
+    await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_failed', detail: { reason: 'wrong_password' } }, ctx, now);
+    throw new AppError('invalid_credentials');
+  }
+  if (user.reset_required) {
+    // Presumed stolen: the old password proves nothing and yields nothing (S14).
+    logAuthFailure(deps, login, ctx.ip, 'password_reset_required');
+    await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_blocked_reset_required' }, ctx, now);
+    throw new AppError('password_reset_required');
+  }
+  if (user.disabled) {
+    logAuthFailure(deps, login, ctx.ip, 'disabled');
+    throw new AppError('account_disabled');
+  }
+  await deps.throttle.clear(keys.map((k) => k.key));
+  if (verdict.needsRehash) {
+    await setPasswordHash(deps.db, user.id, await deps.passwords.hash(password), now, { clearResetRequired: false, changed: false });
+  }
+  return user;
+}
+
+export async function signIn(
+  deps: Deps,
+  input: { login: string; password: string; device?: DeclaredDevice },
+  sessionKind: 'web' | 'device',
+  ctx: SignInContext,
+  now: Date,
+): Promise<SignInResult> {
+  const user = await verifyPasswordSignIn(deps, input.login, input.password, ctx, now);
+  const pending: PendingSignIn = { userId: user.id, sessionKind, device: input.device, ctx };
+  if (deps.hooks.secondFactor) {
+    const step = await deps.hooks.secondFactor(deps, user, pending, now);
+    if (step) return { kind: 'mfa', ...step };
+  }
+  return completeSignIn(deps, pending, 'password', now);
+}
+
+/** The last step of every sign-in path: a new session (never a reused one, S20) and the device marker. */
+export async function completeSignIn(
+  deps: Deps,
+  pending: PendingSignIn,
+  method: string,
+  now: Date,
+): Promise<Extract<SignInResult, { kind: 'session' }>> {
+  const user = await findUserWithHashById(deps.db, pending.userId);
+  if (!user || user.disabled) throw new AppError('invalid_credentials');
+  const device = deviceInfoFrom(pending.device, pending.ctx.userAgent);
+  const { token, sessionId } = await createSession(
+    deps,
+    deps.db,
+    { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip },
+    now,
+  );
+  const knownId = readDeviceMarker(deps.config.secretKey, pending.ctx.deviceMarker);
+  const marker = knownId
+    ? { deviceId: knownId, marker: markerForDevice(deps.config.secretKey, knownId) }
+    : newDeviceMarker(deps.config.secretKey, deps.random);
+  const newDevice = await rememberDevice(deps.db, user.id, marker.deviceId, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: user.id, type: 'sign_in', detail: { method, session_id: sessionId, new_device: newDevice } },
+    { ...pending.ctx, device: device.name },
+    now,
+  );
+  for (const listener of deps.hooks.signIn) await listener(deps, { userId: user.id, sessionId, newDevice, device: device.name, ctx: pending.ctx }, now);
+  return { kind: 'session', token, sessionId, user: toUserView(user), deviceMarker: marker.marker, newDevice };
+}
+
+export type SignInListener = (
+  deps: Deps,
+  event: { userId: string; sessionId: string; newDevice: boolean; device: string | null; ctx: SignInContext },
+  now: Date,
+) => Promise<void>;
+
+/** Re-authentication for sensitive changes (S27): a correct password refreshes the session's proof. */
+export async function reauthenticate(
+  deps: Deps,
+  auth: AuthContext,
+  password: string,
+  ctx: SignInContext,
+  now: Date,
+): Promise<void> {
+  const keys: ThrottleKey[] = [{ key: `reauth:${auth.userId}`, policy: policies.account }];
+  const wait = await deps.throttle.attempt(keys, now);
+  if (wait > 0) throw new ThrottledError(wait);
+  const user = await findUserWithHashById(deps.db, auth.userId);
+  const verdict = user?.password_hash ? await deps.passwords.verify(user.password_hash, password) : { ok: false };
+  if (!verdict.ok) {
+    logAuthFailure(deps, auth.username, ctx.ip, 'reauth_wrong_password');
+    await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauth_failed' }, ctx, now);
+    throw new AppError('invalid_credentials');
+  }
+  await deps.throttle.clear(keys.map((k) => k.key));
+  await markSessionAuthenticated(deps.db, auth.sessionId, now);
+  await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauthenticated' }, ctx, now);
+}

@@ -1,0 +1,57 @@
+// Signing out: this device, another device, or all of them (S23, S25). All through revokeSessions.
+import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { revokeSessions } from './revocation.ts';
+import { recordSecurityEvent, type RequestContext } from './security-log.ts';
+import type { AuthContext } from './sessions.ts';
+
+export async function signOut(deps: Deps, auth: AuthContext, ctx: RequestContext, now: Date): Promise<void> {
+  await revokeSessions(deps, deps.db, { userId: auth.userId, sessionIds: [auth.sessionId] }, 'sign_out', now);
+  await recordSecurityEvent(deps, { userId: auth.userId, type: 'sign_out', detail: { session_id: auth.sessionId } }, ctx, now);
+}
+
+export async function signOutDevice(
+  deps: Deps,
+  auth: AuthContext,
+  sessionId: string,
+  ctx: RequestContext,
+  now: Date,
+): Promise<void> {
+  const ids = await revokeSessions(
+    deps,
+    deps.db,
+    { userId: auth.userId, sessionIds: [sessionId], kinds: ['web', 'device'] },
+    'signed_out_device',
+    now,
+  );
+  // Another user's session id answers like a missing one.
+  if (ids.length === 0) throw new AppError('not_found');
+  await recordSecurityEvent(deps, { userId: auth.userId, type: 'sessions_revoked', detail: { session_ids: ids, scope: 'one' } }, ctx, now);
+}
+
+export async function signOutAll(
+  deps: Deps,
+  auth: AuthContext,
+  options: { includeCurrent: boolean },
+  ctx: RequestContext,
+  now: Date,
+): Promise<number> {
+  const ids = await revokeSessions(
+    deps,
+    deps.db,
+    {
+      userId: auth.userId,
+      kinds: ['web', 'device'],
+      ...(options.includeCurrent ? {} : { exceptSessionId: auth.sessionId }),
+    },
+    'sign_out_all',
+    now,
+  );
+  await recordSecurityEvent(
+    deps,
+    { userId: auth.userId, type: 'sessions_revoked', detail: { count: ids.length, scope: 'all', include_current: options.includeCurrent } },
+    ctx,
+    now,
+  );
+  return ids.length;
+}

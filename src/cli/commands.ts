@@ -1,0 +1,4 @@
+// Commands that other capabilities add to the CLI (mail, breach response, libraries, linking).
+import type { CliCommand } from './main.ts';
+
+export const commands: CliCommand[] = [];

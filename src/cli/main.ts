@@ -1,0 +1,78 @@
+// `npx hearth <command>`: the operator's tool. Each command opens the same data folder as the server.
+import { ConfigError, loadConfig } from '../config.ts';
+import { systemRandom } from '../crypto.ts';
+import { closeDeps, createDeps, type Deps } from '../deps.ts';
+import { setupModules } from '../modules.ts';
+import { commands as moduleCommands } from './commands.ts';
+import { CliError } from './io.ts';
+import { serveCommand } from './serve.command.ts';
+import { describeCliError, userCommand, userHelp } from './user.command.ts';
+import { pino } from 'pino';
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  help: string;
+  /** Commands that run against the store get deps; others (link, whoami) talk HTTP. */
+  needsStore: boolean;
+  run(args: string[], deps: Deps | null): Promise<number>;
+}
+
+const builtIn: CliCommand[] = [
+  {
+    name: 'user',
+    summary: 'create, list and sign out users',
+    help: userHelp,
+    needsStore: true,
+    run: (args, deps) => userCommand(deps!, args),
+  },
+];
+
+function usage(all: CliCommand[]): string {
+  const lines = ['Usage: hearth <command> [options]', '', 'Commands:', '  serve               run the server (what npm start runs)'];
+  for (const c of all) lines.push(`  ${c.name.padEnd(20)}${c.summary}`);
+  lines.push('', 'Configuration comes from HEARTH_* environment variables (see the README).');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const all = [...builtIn, ...moduleCommands];
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage(all) + '\n');
+    return name ? 0 : 1;
+  }
+  try {
+    if (name === 'serve') return await serveCommand(args);
+    const command = all.find((c) => c.name === name);
+    if (!command) {
+      process.stderr.write(`hearth: unknown command "${name}"\n\n${usage(all)}\n`);
+      return 2;
+    }
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(command.help + '\n');
+      return 0;
+    }
+    if (!command.needsStore) return await command.run(args, null);
+    const config = loadConfig(process.env, systemRandom);
+    const deps = await createDeps(config, { log: pino({ level: process.env.HEARTH_LOG_LEVEL ?? 'warn' }, process.stderr) });
+    try {
+      await setupModules(deps);
+      return await command.run(args, deps);
+    } finally {
+      await closeDeps(deps);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hearth: configuration error: ${err.message}\n`);
+      return 1;
+    }
+    const message = describeCliError(err);
+    if (message) {
+      process.stderr.write(`hearth: ${message}\n`);
+      return err instanceof CliError ? 2 : 1;
+    }
+    process.stderr.write(`hearth: ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}

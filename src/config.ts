@@ -1,0 +1,132 @@
+// The one config loader: everything configurable comes from the environment, read here once.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Random } from './crypto.ts';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: URL;
+  /** false when the public URL was derived from host and port (then a chosen free port updates it). */
+  publicUrlExplicit: boolean;
+  /** true when the public URL is https: cookies get Secure and the __Host- prefix. */
+  secure: boolean;
+  databaseUrl: string | null;
+  /** PostgreSQL schema to use (tests give each run its own). */
+  databaseSchema: string | null;
+  redisUrl: string | null;
+  secretKey: Buffer;
+  smtpUrl: string | null;
+  mailFrom: string;
+  mailRatePerMinute: number;
+  setupToken: string | null;
+  sessionIdleSeconds: number;
+  sessionAbsoluteSeconds: number;
+  reauthWindowSeconds: number;
+  logLevel: string;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function urlVar(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${raw}"`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}, got "${url.protocol}//"`);
+  }
+  return raw;
+}
+
+/** Reads (or creates, mode 0600) the secret key. It never enters the database. */
+function loadSecretKey(env: Env, dataDir: string, random: Random): Buffer {
+  const parse = (text: string, where: string): Buffer => {
+    const trimmed = text.trim();
+    const key = /^[0-9a-f]{64,}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+    if (key.length < 32) throw new ConfigError(`the secret key in ${where} is too short: it needs at least 32 bytes (64 hex characters)`);
+    return key;
+  };
+  if (env.HEARTH_SECRET_KEY) return parse(env.HEARTH_SECRET_KEY, 'HEARTH_SECRET_KEY');
+  const file = env.HEARTH_SECRET_KEY_FILE ? resolve(env.HEARTH_SECRET_KEY_FILE) : join(dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    if (env.HEARTH_SECRET_KEY_FILE) throw new ConfigError(`HEARTH_SECRET_KEY_FILE points at ${file}, which does not exist`);
+    writeFileSync(file, random(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the secret key file ${file}: ${(err as Error).message}`);
+  }
+  return parse(text, file);
+}
+
+export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Config {
+  const host = env.HEARTH_HOST || '127.0.0.1';
+  const port = intVar(env, 'HEARTH_PORT', 8420, 0, 65535);
+  const dataDirRaw = env.HEARTH_DATA_DIR || './data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ConfigError(`cannot create the data folder ${dataDir}: ${(err as Error).message}`);
+  }
+  const publicRaw = urlVar(env, 'HEARTH_PUBLIC_URL', ['http:', 'https:']);
+  const hostForUrl = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const publicUrl = new URL(publicRaw ?? `http://${hostForUrl}:${port}`);
+  if (publicUrl.pathname !== '/' || publicUrl.search || publicUrl.hash) {
+    throw new ConfigError('HEARTH_PUBLIC_URL must be an origin only, like https://media.example.org');
+  }
+  const databaseUrl = urlVar(env, 'HEARTH_DATABASE_URL', ['postgres:', 'postgresql:']);
+  const schema = env.HEARTH_DATABASE_SCHEMA || null;
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError('HEARTH_DATABASE_SCHEMA must be a lower-case SQL identifier');
+  }
+  const setupToken = env.HEARTH_SETUP_TOKEN || null;
+  if (setupToken !== null && setupToken.length < 16) throw new ConfigError('HEARTH_SETUP_TOKEN must be at least 16 characters');
+  return {
+    host,
+    port,
+    dataDir,
+    publicUrl,
+    publicUrlExplicit: publicRaw !== null,
+    secure: publicUrl.protocol === 'https:',
+    databaseUrl,
+    databaseSchema: schema,
+    redisUrl: urlVar(env, 'HEARTH_REDIS_URL', ['redis:', 'rediss:']),
+    secretKey: loadSecretKey(env, dataDir, random),
+    smtpUrl: urlVar(env, 'HEARTH_SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.HEARTH_MAIL_FROM || `Hearth <hearth@${publicUrl.hostname}>`,
+    mailRatePerMinute: intVar(env, 'HEARTH_MAIL_RATE_PER_MINUTE', 600, 1, 1_000_000),
+    setupToken,
+    sessionIdleSeconds: intVar(env, 'HEARTH_SESSION_IDLE_SECONDS', 30 * 24 * 3600, 60, 10 * 365 * 24 * 3600),
+    sessionAbsoluteSeconds: intVar(env, 'HEARTH_SESSION_ABSOLUTE_SECONDS', 180 * 24 * 3600, 60, 10 * 365 * 24 * 3600),
+    reauthWindowSeconds: 10 * 60,
+    logLevel: env.HEARTH_LOG_LEVEL || 'info',
+    trustProxy: env.HEARTH_TRUST_PROXY === 'true' || env.HEARTH_TRUST_PROXY === '1',
+  };
+}

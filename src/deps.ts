@@ -1,0 +1,84 @@
+// Everything a domain function may reach, built once at start and passed down: one clock, one
+// random source, one config, one store, one bus.
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { systemClock, systemRandom, type Clock, type Random } from './crypto.ts';
+import { createLocalBus, type EventBus } from './events.ts';
+import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
+import { passwordKeys } from './accounts/password-keys.ts';
+import type { AuthContext } from './accounts/sessions.ts';
+import type { RequestContext } from './accounts/security-log.ts';
+import type { SecondFactorGate, SignInListener } from './accounts/sign-in.ts';
+import { createStoreThrottle, type Throttle } from './accounts/throttle.ts';
+import { migrateToLatest, openStore, type Db, type Store } from './store/db.ts';
+
+export interface Deps {
+  config: Config;
+  store: Store;
+  db: Db;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  passwords: PasswordHasher;
+  throttle: Throttle;
+  events: EventBus;
+  /** Where other modules plug into account flows (the second factor, the new-device alert). */
+  hooks: Hooks;
+  /** Called in reverse order on close: whatever a module started that must stop. */
+  onClose: (() => Promise<void>)[];
+}
+
+export interface Hooks {
+  secondFactor: SecondFactorGate | null;
+  signIn: SignInListener[];
+  /** After a password change or reset: the notice mail. */
+  /** Extra checks on every authenticated request (the 2FA enrolment policy). */
+  requestGuards: ((deps: Deps, auth: AuthContext, route: { method: string; url: string }) => Promise<void>)[];
+  /** After an admin made an invite: the invitation mail when it names an address. */
+  inviteCreated: ((deps: Deps, event: { invite: { id: string; email: string | null }; url: string; inviterId: string }, now: Date) => Promise<void>)[];
+  passwordChanged: ((deps: Deps, event: { userId: string; ctx: RequestContext; via: 'change' | 'reset' }, now: Date) => Promise<void>)[];
+}
+
+export interface DepsOverrides {
+  clock?: Clock;
+  random?: Random;
+  log?: Logger;
+  events?: EventBus;
+  throttle?: Throttle;
+}
+
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const store = openStore({
+    databaseUrl: config.databaseUrl,
+    databaseSchema: config.databaseSchema,
+    dataDir: config.dataDir,
+  });
+  try {
+    await migrateToLatest(store, config.databaseSchema);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const keys = await passwordKeys(store.db, config.secretKey);
+  const log = overrides.log ?? pino({ level: config.logLevel });
+  const deps: Deps = {
+    config,
+    store,
+    db: store.db,
+    clock: overrides.clock ?? systemClock,
+    random: overrides.random ?? systemRandom,
+    log,
+    passwords: createPasswordHasher({ keys: keys.keys, currentKeyVersion: keys.current }),
+    throttle: overrides.throttle ?? createStoreThrottle(store.db),
+    events: overrides.events ?? createLocalBus(),
+    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [] },
+    onClose: [],
+  };
+  return deps;
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  for (const close of deps.onClose.reverse()) await close();
+  await deps.events.close();
+  await deps.store.close();
+}

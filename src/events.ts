@@ -1,0 +1,36 @@
+// The in-process event bus. With HEARTH_REDIS_URL set, a Redis-backed bus with the same shape
+// carries events between instances (see src/cluster).
+import { EventEmitter } from 'node:events';
+
+export interface RevocationEvent {
+  userId: string;
+  sessionIds: string[];
+  reason: string;
+}
+
+export interface EventMap {
+  revoked: RevocationEvent;
+}
+
+export interface EventBus {
+  publish<K extends keyof EventMap>(channel: K, payload: EventMap[K]): Promise<void>;
+  subscribe<K extends keyof EventMap>(channel: K, handler: (payload: EventMap[K]) => void): () => void;
+  close(): Promise<void>;
+}
+
+export function createLocalBus(): EventBus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    async publish(channel, payload) {
+      emitter.emit(channel, payload);
+    },
+    subscribe(channel, handler) {
+      emitter.on(channel, handler as (p: unknown) => void);
+      return () => emitter.off(channel, handler as (p: unknown) => void);
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
+}

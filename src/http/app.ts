@@ -1,0 +1,87 @@
+// buildApp makes the HTTP app and never listens (tests call app.inject or listen themselves).
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Deps } from '../deps.ts';
+import { errorCodes } from '../errors.ts';
+import { registerAuth } from './auth.ts';
+import { errorHandler } from './errors.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
+import { authRoutes } from './routes/auth.routes.ts';
+import { meRoutes } from './routes/me.routes.ts';
+import { systemRoutes } from './routes/system.routes.ts';
+import { addSecurityHeaders } from './security-headers.ts';
+import { validatorCompiler } from './validation.ts';
+
+export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+export type RouteModule = (app: FastifyInstance, deps: Deps) => void;
+
+export interface BuildAppOptions {
+  /** Route modules of other capabilities (mail, factors, linking, media, breach). */
+  routes?: RouteModule[];
+  webDist?: string | null;
+}
+
+export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    trustProxy: deps.config.trustProxy,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  addSecurityHeaders(app, deps.config.secure);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Hearth API',
+        version: '1',
+        description:
+          'Errors are {"error":{"code","message"}}. Codes: ' +
+          Object.entries(errorCodes)
+            .map(([code, [status]]) => `${code} (${status})`)
+            .join(', '),
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'hearth_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+  });
+  registerAuth(app, deps);
+
+  systemRoutes(app, deps);
+  authRoutes(app, deps);
+  meRoutes(app, deps);
+  adminRoutes(app, deps);
+  for (const routes of options.routes ?? []) routes(app, deps);
+
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
+  const serveWeb = webDist !== null && existsSync(join(webDist, 'index.html'));
+  if (serveWeb) {
+    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: false, cacheControl: false, setHeaders: (res, path) => {
+      res.header('Cache-Control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    } });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    if (serveWeb && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
+      return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
+    }
+    return reply.status(404).send({ error: { code: 'not_found', message: 'Not found.' } });
+  });
+  return app;
+}

@@ -1,0 +1,81 @@
+// One error handler: AppError codes map to statuses; bad input is always a 4xx with a stable code;
+// anything else is a 500 whose details stay in the log.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ThrottledError, type ErrorCode } from '../errors.ts';
+
+interface ErrorResponse {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+function describeValidation(error: FastifyError): ErrorResponse {
+  const first = error.validation?.[0];
+  const where = (error.validationContext ?? 'body') as string;
+  const path = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  const params = (first?.params ?? {}) as Record<string, unknown>;
+  if (first?.keyword === 'additionalProperties') {
+    const field = String(params.additionalProperty);
+    return { status: 400, code: 'invalid_body', message: `Unknown field "${path ? `${path}.` : ''}${field}" in the ${where}.`, details: { field } };
+  }
+  if (first?.keyword === 'required') {
+    const field = String(params.missingProperty);
+    return { status: 400, code: 'invalid_body', message: `The field "${path ? `${path}.` : ''}${field}" is required in the ${where}.`, details: { field } };
+  }
+  const field = path || where;
+  return {
+    status: 400,
+    code: 'invalid_body',
+    message: `Invalid ${where}: ${field ? `"${field}" ` : ''}${first?.message ?? 'is not valid'}.`,
+    details: { field },
+  };
+}
+
+export function toErrorResponse(error: FastifyError | Error): ErrorResponse | null {
+  if (error instanceof AppError) {
+    return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) return describeValidation(fe);
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 415, code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'invalid_json', message: 'The request body is empty; send a JSON object.' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || fe.statusCode === 400) {
+    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+  }
+  if (fe.statusCode === 404) return { status: 404, code: 'not_found', message: 'Not found.' };
+  if (fe.statusCode === 405) return { status: 405, code: 'method_not_allowed', message: 'This method is not allowed here.' };
+  if (fe.statusCode === 413) return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
+  if (fe.statusCode === 415) return { status: 415, code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, code: 'bad_request', message: 'The request is malformed.' };
+  }
+  return null;
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const response = toErrorResponse(error);
+  if (!response) {
+    request.log.error({ err: error }, 'request failed');
+    void reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on the server.' } });
+    return;
+  }
+  if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
+  const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
+    code: response.code,
+    message: response.message,
+  };
+  if (response.details) body.details = response.details;
+  void reply.status(response.status).send({ error: body });
+}

@@ -1,0 +1,132 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { registerWithInvite } from '../../accounts/invites.ts';
+import { reauthenticate, signIn, type SignInContext } from '../../accounts/sign-in.ts';
+import { signOut } from '../../accounts/sign-out.ts';
+import type { Deps } from '../../deps.ts';
+import {
+  clearSessionCookie,
+  cookieNames,
+  isSameOrigin,
+  requestContext,
+  requireAuth,
+  setDeviceCookie,
+  setSessionCookie,
+} from '../auth.ts';
+import { Body, DeviceSchema, Ok, Password, UserSchema, errors } from '../schemas.ts';
+
+export const SessionAnswer = Type.Object({
+  token: Type.String(),
+  user: UserSchema,
+  device_marker: Type.String(),
+});
+export const MfaAnswer = Type.Object({
+  mfa_required: Type.Literal(true),
+  mfa_token: Type.String(),
+  methods: Type.Array(Type.String()),
+});
+
+export function signInContext(request: FastifyRequest, deps: Deps): SignInContext {
+  const names = cookieNames(deps.config.secure);
+  const header = request.headers['x-hearth-device'];
+  return {
+    ...requestContext(request),
+    deviceMarker: (typeof header === 'string' ? header : undefined) ?? request.cookies[names.device],
+  };
+}
+
+/** Browsers (our own pages) get the cookie; devices and apps keep the token themselves. */
+export function sessionKindFor(request: FastifyRequest, deps: Deps): 'web' | 'device' {
+  return isSameOrigin(request, deps) ? 'web' : 'device';
+}
+
+export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        body: Body({
+          login: Type.String({ minLength: 1, maxLength: 254 }),
+          password: Password,
+          device: Type.Optional(DeviceSchema),
+        }),
+        response: { 200: Type.Union([SessionAnswer, MfaAnswer]), ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const kind = sessionKindFor(request, deps);
+      const result = await signIn(deps, request.body, kind, signInContext(request, deps), request.now);
+      if (result.kind === 'mfa') return { mfa_required: true as const, mfa_token: result.mfaToken, methods: result.methods };
+      if (kind === 'web') setSessionCookie(reply, deps, result.token);
+      setDeviceCookie(reply, deps, result.deviceMarker);
+      return { token: result.token, user: result.user, device_marker: result.deviceMarker };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      config: { access: 'user', scope: 'account:read' },
+      schema: { tags: ['auth'], response: { 200: Ok, ...errors(401, 403) } },
+    },
+    async (request, reply) => {
+      await signOut(deps, requireAuth(request), requestContext(request), request.now);
+      clearSessionCookie(reply, deps);
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/reauth',
+    {
+      schema: {
+        tags: ['auth'],
+        description: 'Proves the password again for sensitive changes (valid 10 minutes).',
+        body: Body({ password: Password }),
+        response: { 200: Ok, ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request) => {
+      await reauthenticate(deps, requireAuth(request), request.body.password, signInContext(request, deps), request.now);
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/register',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        body: Body({
+          invite_token: Type.String({ minLength: 1, maxLength: 200 }),
+          username: Type.String({ minLength: 1, maxLength: 64 }),
+          email: Type.String({ minLength: 1, maxLength: 254 }),
+          password: Password,
+        }),
+        response: {
+          202: Type.Object({ status: Type.Literal('registered'), message: Type.String() }),
+          ...errors(400, 403, 409, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      await registerWithInvite(
+        deps,
+        { inviteToken: body.invite_token, username: body.username, email: body.email, password: body.password },
+        requestContext(request),
+        request.now,
+      );
+      return reply.status(202).send({
+        status: 'registered' as const,
+        message: 'Your account is ready: sign in with your username or email. We also sent a message to confirm your address.',
+      });
+    },
+  );
+}

@@ -1,0 +1,180 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { changePassword } from '../../accounts/password-change.ts';
+import { passwordStrength } from '../../accounts/password-policy.ts';
+import { readSecurityEvents } from '../../accounts/security-log.ts';
+import { listSessions } from '../../accounts/sessions.ts';
+import { signOutAll, signOutDevice } from '../../accounts/sign-out.ts';
+import { getUserView, updateProfile } from '../../accounts/users.ts';
+import type { Deps } from '../../deps.ts';
+import { requestContext, requireAuth } from '../auth.ts';
+import { Body, IdParams, IsoDate, Ok, Password, UserSchema, errors } from '../schemas.ts';
+
+export const SessionSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  device_name: Type.Union([Type.String(), Type.Null()]),
+  platform: Type.Union([Type.String(), Type.Null()]),
+  client: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  created_at: IsoDate,
+  last_seen_at: IsoDate,
+  current: Type.Boolean(),
+});
+
+export const SecurityEventSchema = Type.Object({
+  id: Type.String(),
+  user_id: Type.Union([Type.String(), Type.Null()]),
+  username: Type.Union([Type.String(), Type.Null()]),
+  type: Type.String(),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  device: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  created_at: IsoDate,
+});
+
+export const EventsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    before: Type.Optional(Type.String({ format: 'date-time' })),
+    type: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/api/v1/me',
+    {
+      config: { scope: 'account:read' },
+      schema: { tags: ['account'], response: { 200: UserSchema, ...errors(401, 403) } },
+    },
+    async (request) => getUserView(deps, requireAuth(request).userId),
+  );
+
+  app.patch(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['account'],
+        body: Body({
+          display_name: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+          anti_phishing_phrase: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+        }),
+        response: { 200: UserSchema, ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => updateProfile(deps, requireAuth(request), request.body, requestContext(request), request.now),
+  );
+
+  app.post(
+    '/api/v1/me/password',
+    {
+      schema: {
+        tags: ['account'],
+        body: Body({
+          current_password: Password,
+          new_password: Password,
+          sign_out_others: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: Type.Object({ ok: Type.Literal(true), signed_out: Type.Integer() }), ...errors(400, 401, 403, 429) },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const result = await changePassword(
+        deps,
+        requireAuth(request),
+        { currentPassword: body.current_password, newPassword: body.new_password, signOutOthers: body.sign_out_others ?? true },
+        requestContext(request),
+        request.now,
+      );
+      return { ok: true as const, signed_out: result.signedOut };
+    },
+  );
+
+  app.post(
+    '/api/v1/me/password/strength',
+    {
+      schema: {
+        tags: ['account'],
+        description: 'Strength feedback for a candidate password (nothing is stored).',
+        body: Body({ password: Password }),
+        response: {
+          200: Type.Object({
+            score: Type.Integer(),
+            warning: Type.Union([Type.String(), Type.Null()]),
+            suggestions: Type.Array(Type.String()),
+          }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const auth = requireAuth(request);
+      return passwordStrength(request.body.password, [auth.username, auth.email, 'hearth']);
+    },
+  );
+
+  app.get(
+    '/api/v1/me/sessions',
+    {
+      config: { scope: 'account:read' },
+      schema: { tags: ['account'], response: { 200: Type.Array(SessionSchema), ...errors(401, 403) } },
+    },
+    async (request) => {
+      const auth = requireAuth(request);
+      return listSessions(deps, auth.userId, auth.sessionId, request.now);
+    },
+  );
+
+  app.delete(
+    '/api/v1/me/sessions/:id',
+    {
+      schema: { tags: ['account'], params: IdParams, response: { 200: Ok, ...errors(401, 403, 404) } },
+    },
+    async (request) => {
+      await signOutDevice(deps, requireAuth(request), request.params.id, requestContext(request), request.now);
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/me/sessions/revoke-all',
+    {
+      schema: {
+        tags: ['account'],
+        body: Type.Optional(Body({ include_current: Type.Optional(Type.Boolean()) })),
+        response: { 200: Type.Object({ ok: Type.Literal(true), revoked: Type.Integer() }), ...errors(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const revoked = await signOutAll(
+        deps,
+        requireAuth(request),
+        { includeCurrent: request.body?.include_current ?? false },
+        requestContext(request),
+        request.now,
+      );
+      return { ok: true as const, revoked };
+    },
+  );
+
+  app.get(
+    '/api/v1/me/security-events',
+    {
+      config: { scope: 'account:read' },
+      schema: { tags: ['account'], querystring: EventsQuery, response: { 200: Type.Array(SecurityEventSchema), ...errors(400, 401, 403) } },
+    },
+    async (request) =>
+      readSecurityEvents(deps, {
+        userId: requireAuth(request).userId,
+        limit: request.query.limit ?? 50,
+        before: request.query.before ? new Date(request.query.before) : undefined,
+        types: request.query.type ? [request.query.type] : undefined,
+      }),
+  );
+}

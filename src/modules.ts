@@ -1,0 +1,31 @@
+// The capabilities beyond the account core, each plugged in the same way: hooks into account flows,
+// routes, and background work started with the server.
+import type { Deps } from './deps.ts';
+import type { RouteModule } from './http/app.ts';
+
+export interface HearthModule {
+  name: string;
+  /** Registers hooks on deps (runs for the server, the CLI and tests alike). */
+  setup?(deps: Deps): Promise<void> | void;
+  routes?: RouteModule;
+  /** Background work of a running server (job workers, mail sender); returns how to stop it. */
+  start?(deps: Deps): Promise<() => Promise<void>>;
+}
+
+export const modules: HearthModule[] = [];
+
+export async function setupModules(deps: Deps): Promise<void> {
+  for (const module of modules) await module.setup?.(deps);
+}
+
+export function moduleRoutes(): RouteModule[] {
+  return modules.flatMap((m) => (m.routes ? [m.routes] : []));
+}
+
+export async function startModules(deps: Deps): Promise<void> {
+  for (const module of modules) {
+    if (!module.start) continue;
+    const stop = await module.start(deps);
+    deps.onClose.push(stop);
+  }
+}

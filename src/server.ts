@@ -1,0 +1,52 @@
+// Starting and stopping a server: used by `hearth serve`, the test helper and the benchmarks.
+import type { FastifyInstance } from 'fastify';
+import { prepareSetupToken } from './accounts/setup.ts';
+import type { Config } from './config.ts';
+import { closeDeps, createDeps, type Deps, type DepsOverrides } from './deps.ts';
+import { buildApp } from './http/app.ts';
+import { moduleRoutes, setupModules, startModules } from './modules.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  deps: Deps;
+  url: string;
+  setupToken: string | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends DepsOverrides {
+  /** Start background work (job workers, mail sender); default true. */
+  background?: boolean;
+  webDist?: string | null;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const deps = await createDeps(config, options);
+  try {
+    await setupModules(deps);
+    const app = await buildApp(deps, { routes: moduleRoutes(), webDist: options.webDist });
+    const setupToken = await prepareSetupToken(deps);
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    if (!config.publicUrlExplicit) config.publicUrl.port = String(port);
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    if (options.background !== false) await startModules(deps);
+    let closed = false;
+    return {
+      app,
+      deps,
+      url: `http://${host}:${port}`,
+      setupToken,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        await closeDeps(deps);
+      },
+    };
+  } catch (err) {
+    await closeDeps(deps);
+    throw err;
+  }
+}

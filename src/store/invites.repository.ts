@@ -1,0 +1,62 @@
+import type { Db } from './db.ts';
+import type { InvitesTable } from './schema.ts';
+
+export type InviteRow = Omit<InvitesTable, 'token_hash'>;
+
+export async function insertInvite(db: Db, row: InvitesTable): Promise<void> {
+  await db.insertInto('invites').values(row).execute();
+}
+
+export async function findUsableInvite(db: Db, tokenHash: string, now: Date): Promise<InviteRow | undefined> {
+  return db
+    .selectFrom('invites')
+    .select(['id', 'email', 'role', 'created_by', 'created_at', 'expires_at', 'used_at', 'used_by', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now.getTime())
+    .executeTakeFirst();
+}
+
+/** Claims an invite; false when someone else used it first (single use under concurrency). */
+export async function markInviteUsed(db: Db, id: string, userId: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('invites')
+    .set({ used_at: now.getTime(), used_by: userId })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function listInvites(db: Db, now: Date): Promise<InviteRow[]> {
+  return db
+    .selectFrom('invites')
+    .select(['id', 'email', 'role', 'created_by', 'created_at', 'expires_at', 'used_at', 'used_by', 'revoked_at'])
+    .where((eb) => eb.or([eb('expires_at', '>', now.getTime()), eb('used_at', 'is not', null)]))
+    .orderBy('created_at', 'desc')
+    .limit(200)
+    .execute();
+}
+
+export async function revokeInvite(db: Db, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('invites')
+    .set({ revoked_at: now.getTime() })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Voids every outstanding invite (breach response). */
+export async function revokeAllOpenInvites(db: Db, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('invites')
+    .set({ revoked_at: now.getTime() })
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,26 @@
+import type { Db } from './db.ts';
+
+export async function isKnownDevice(db: Db, userId: string, deviceId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('known_devices')
+    .select('device_id')
+    .where('user_id', '=', userId)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Records a device as known to the user; true when it was new. */
+export async function rememberDevice(db: Db, userId: string, deviceId: string, now: Date): Promise<boolean> {
+  const result = await db
+    .insertInto('known_devices')
+    .values({ user_id: userId, device_id: deviceId, first_seen_at: now.getTime(), last_seen_at: now.getTime() })
+    .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet({ last_seen_at: now.getTime() }))
+    .returning('first_seen_at')
+    .executeTakeFirst();
+  return result?.first_seen_at === now.getTime();
+}
+
+export async function forgetDevices(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('known_devices').where('user_id', '=', userId).execute();
+}

@@ -1,0 +1,95 @@
+// The database's shape, as Kysely sees it. Times are epoch milliseconds (bigint in PostgreSQL,
+// parsed to numbers); flags are 0/1 integers so SQLite and PostgreSQL share every query.
+export type Role = 'owner' | 'admin' | 'member';
+export type SessionKind = 'web' | 'device' | 'app';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  username_lower: string;
+  email: string;
+  email_lower: string;
+  display_name: string | null;
+  role: Role;
+  password_hash: string | null;
+  password_changed_at: number | null;
+  disabled: number;
+  reset_required: number;
+  reset_required_reason: string | null;
+  email_verified: number;
+  anti_phishing_phrase: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  kind: SessionKind;
+  device_name: string | null;
+  platform: string | null;
+  client: string | null;
+  ip: string | null;
+  /** JSON array of scopes for app passwords; null means the full account. */
+  scopes: string | null;
+  created_at: number;
+  last_seen_at: number;
+  /** When the holder last proved a password or factor: step-up checks read it. */
+  auth_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+export interface InvitesTable {
+  id: string;
+  token_hash: string;
+  email: string | null;
+  role: Role;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  used_by: string | null;
+  revoked_at: number | null;
+}
+
+export interface SecurityEventsTable {
+  id: string;
+  user_id: string | null;
+  type: string;
+  ip: string | null;
+  device: string | null;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface ThrottleTable {
+  key: string;
+  failures: number;
+  window_start: number;
+  blocked_until: number;
+}
+
+export interface KnownDevicesTable {
+  user_id: string;
+  device_id: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  invites: InvitesTable;
+  security_events: SecurityEventsTable;
+  throttle: ThrottleTable;
+  known_devices: KnownDevicesTable;
+  meta: MetaTable;
+}

@@ -1,0 +1,90 @@
+import type { Db } from './db.ts';
+import type { SessionKind, SessionsTable } from './schema.ts';
+
+const sessionColumns = [
+  'sessions.id',
+  'sessions.user_id',
+  'sessions.kind',
+  'sessions.device_name',
+  'sessions.platform',
+  'sessions.client',
+  'sessions.ip',
+  'sessions.scopes',
+  'sessions.created_at',
+  'sessions.last_seen_at',
+  'sessions.auth_at',
+  'sessions.expires_at',
+] as const;
+
+export type SessionRow = Omit<SessionsTable, 'token_hash' | 'revoked_at' | 'revoke_reason'>;
+
+export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+/** The session behind a token hash with its user's standing, or undefined. Expiry is the caller's check. */
+export async function findLiveSessionByTokenHash(db: Db, tokenHash: string) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      ...sessionColumns,
+      'users.username',
+      'users.email',
+      'users.display_name',
+      'users.role',
+      'users.disabled',
+      'users.reset_required',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .where('sessions.revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Db, id: string, now: Date, ip: string | null): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now.getTime(), ip }).where('id', '=', id).execute();
+}
+
+export async function markSessionAuthenticated(db: Db, id: string, now: Date): Promise<void> {
+  await db.updateTable('sessions').set({ auth_at: now.getTime() }).where('id', '=', id).execute();
+}
+
+export async function listLiveSessions(
+  db: Db,
+  userId: string,
+  now: Date,
+  kinds: SessionKind[],
+  idleCutoff: number,
+): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .select(sessionColumns)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('kind', 'in', kinds)
+    .where('expires_at', '>', now.getTime())
+    .where('last_seen_at', '>', idleCutoff)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+}
+
+export interface RevokeFilter {
+  userId: string;
+  sessionIds?: string[];
+  exceptSessionId?: string;
+  kinds?: SessionKind[];
+}
+
+/** Marks matching live sessions revoked and returns their ids. */
+export async function revokeSessionRows(db: Db, filter: RevokeFilter, now: Date, reason: string): Promise<string[]> {
+  let query = db
+    .updateTable('sessions')
+    .set({ revoked_at: now.getTime(), revoke_reason: reason })
+    .where('user_id', '=', filter.userId)
+    .where('revoked_at', 'is', null);
+  if (filter.sessionIds) query = query.where('id', 'in', filter.sessionIds.length ? filter.sessionIds : ['']);
+  if (filter.exceptSessionId) query = query.where('id', '!=', filter.exceptSessionId);
+  if (filter.kinds) query = query.where('kind', 'in', filter.kinds);
+  const rows = await query.returning('id').execute();
+  return rows.map((r) => r.id);
+}

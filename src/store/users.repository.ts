@@ -1,0 +1,121 @@
+import type { Db } from './db.ts';
+import type { Role, UsersTable } from './schema.ts';
+
+const publicColumns = [
+  'id',
+  'username',
+  'email',
+  'display_name',
+  'role',
+  'disabled',
+  'reset_required',
+  'email_verified',
+  'anti_phishing_phrase',
+  'password_changed_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type UserRow = Pick<UsersTable, (typeof publicColumns)[number]>;
+export type UserWithHash = UserRow & { password_hash: string | null };
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertUser(db: Db, row: UsersTable): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').select(publicColumns).where('id', '=', id).executeTakeFirst();
+}
+
+/** For the password check only: the one caller that needs the hash. */
+export async function findUserWithHashByLogin(db: Db, loginLower: string): Promise<UserWithHash | undefined> {
+  return db
+    .selectFrom('users')
+    .select([...publicColumns, 'password_hash'])
+    .where((eb) => eb.or([eb('username_lower', '=', loginLower), eb('email_lower', '=', loginLower)]))
+    .executeTakeFirst();
+}
+
+export async function findUserWithHashById(db: Db, id: string): Promise<UserWithHash | undefined> {
+  return db.selectFrom('users').select([...publicColumns, 'password_hash']).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Db, emailLower: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').select(publicColumns).where('email_lower', '=', emailLower).executeTakeFirst();
+}
+
+export async function usernameOrEmailTaken(
+  db: Db,
+  usernameLower: string,
+  emailLower: string,
+): Promise<'username' | 'email' | null> {
+  const rows = await db
+    .selectFrom('users')
+    .select(['username_lower', 'email_lower'])
+    .where((eb) =>
+      eb.or([
+        eb('username_lower', '=', usernameLower),
+        eb('email_lower', '=', emailLower),
+        eb('username_lower', '=', emailLower),
+        eb('email_lower', '=', usernameLower),
+      ]),
+    )
+    .execute();
+  if (rows.some((r) => r.username_lower === usernameLower || r.email_lower === usernameLower)) return 'username';
+  return rows.length > 0 ? 'email' : null;
+}
+
+export async function listUsers(db: Db): Promise<UserRow[]> {
+  return db.selectFrom('users').select(publicColumns).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function listUserIdsByRole(db: Db, roles: Role[]): Promise<{ id: string; email: string }[]> {
+  return db.selectFrom('users').select(['id', 'email']).where('role', 'in', roles).where('disabled', '=', 0).execute();
+}
+
+export type UserPatch = Partial<
+  Pick<
+    UsersTable,
+    | 'email'
+    | 'email_lower'
+    | 'display_name'
+    | 'role'
+    | 'disabled'
+    | 'reset_required'
+    | 'reset_required_reason'
+    | 'email_verified'
+    | 'anti_phishing_phrase'
+  >
+>;
+
+export async function updateUser(db: Db, id: string, patch: UserPatch, now: Date): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ ...patch, updated_at: now.getTime() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function setPasswordHash(
+  db: Db,
+  id: string,
+  hash: string,
+  now: Date,
+  options: { clearResetRequired: boolean; changed: boolean },
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      password_hash: hash,
+      updated_at: now.getTime(),
+      ...(options.changed ? { password_changed_at: now.getTime() } : {}),
+      ...(options.clearResetRequired ? { reset_required: 0, reset_required_reason: null } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}
