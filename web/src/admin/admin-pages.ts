@@ -1,0 +1,21 @@
+import type { ComponentType } from 'react';
+import { UsersPage } from './users-page.tsx';
+
+export interface AdminPage {
+  /** Under /admin/. */
+  path: string;
+  label: string;
+  description: string;
+  Component: ComponentType;
+}
+
+// The admin console's tabs. Security events, two-step policy, libraries, breach response and the mail
+// outbox join this list when their APIs exist; a tab appears only once its page works.
+export const adminPages: AdminPage[] = [
+  {
+    path: '/admin/users',
+    label: 'Users',
+    description: 'Roles, invites, and signing people out.',
+    Component: UsersPage,
+  },
+];

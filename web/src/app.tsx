@@ -1,0 +1,128 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { Icon } from './components/icons.tsx';
+import { Spinner } from './components/page.tsx';
+import { NotFoundPage } from './pages/not-found.tsx';
+import { safeNext } from './pages/login.tsx';
+import { Link, matchPath, navigate, useLocation } from './router.tsx';
+import { adminHome, routes } from './routes.tsx';
+import { isAdmin, useSession } from './session.tsx';
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+export function App() {
+  const location = useLocation();
+  const { state, refresh } = useSession();
+  const signedIn = state.status === 'signed-in';
+
+  const latest = useRef({ signedIn, refresh });
+  latest.current = { signedIn, refresh };
+  useEffect(() => {
+    // Each page change re-checks the session, so a browser signed out from another device notices at once.
+    if (location.key !== '0' && latest.current.signedIn) void latest.current.refresh();
+  }, [location.key]);
+
+  if (state.status === 'loading') {
+    return (
+      <main id="main" className="splash">
+        <Spinner />
+      </main>
+    );
+  }
+
+  const query = location.search.toString();
+  const here = query === '' ? location.path : `${location.path}?${query}`;
+  let content: ReactNode;
+
+  const path = location.path === '/admin' ? adminHome : location.path;
+  const match = routes
+    .map((route) => ({ route, params: matchPath(route.pattern, path) }))
+    .find((candidate) => candidate.params !== null);
+
+  if (location.path === '/admin' && signedIn && isAdmin(state.user)) {
+    content = <Redirect to={adminHome} />;
+  } else if (match === undefined) {
+    content = signedIn ? <NotFoundPage /> : <Redirect to={`/login?next=${encodeURIComponent(here)}`} />;
+  } else {
+    const { route, params } = match;
+    if (route.access === 'guest' && signedIn) {
+      content = <Redirect to={location.path === '/login' ? safeNext(location.search.get('next')) : '/'} />;
+    } else if ((route.access === 'user' || route.access === 'admin') && !signedIn) {
+      content = <Redirect to={here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`} />;
+    } else if (route.access === 'admin' && signedIn && !isAdmin(state.user)) {
+      content = <NotFoundPage />;
+    } else {
+      content = route.render(params ?? {});
+    }
+  }
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <TopBar />
+      <main id="main" className="main">
+        {content}
+      </main>
+    </>
+  );
+}
+
+function TopBar() {
+  const { state, signOut } = useSession();
+  const { path } = useLocation();
+  const current = (target: string) => (path === target || path.startsWith(`${target}/`) ? 'page' : undefined);
+
+  const leave = async () => {
+    try {
+      await signOut();
+    } finally {
+      navigate('/login', { replace: true, state: { notice: 'You signed out.' } });
+    }
+  };
+
+  return (
+    <header className="topbar">
+      <Link to="/" className="brand">
+        <Icon name="flame" className="brand-icon" />
+        <span>Hearth</span>
+      </Link>
+      {state.status === 'signed-in' && (
+        <>
+          <nav className="topnav" aria-label="Main">
+            <ul>
+              <li>
+                <Link to="/" aria-current={path === '/' ? 'page' : undefined}>
+                  Home
+                </Link>
+              </li>
+              <li>
+                <Link to="/account" aria-current={current('/account')}>
+                  Account
+                </Link>
+              </li>
+              {isAdmin(state.user) && (
+                <li>
+                  <Link to={adminHome} aria-current={current('/admin')}>
+                    Admin
+                  </Link>
+                </li>
+              )}
+            </ul>
+          </nav>
+          <div className="topbar-user">
+            <span className="topbar-name" title={state.user.email}>
+              {state.user.display_name ?? state.user.username}
+            </span>
+            <button type="button" className="button-ghost" onClick={() => void leave()}>
+              Sign out
+            </button>
+          </div>
+        </>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,220 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, type MfaChallenge } from '../api.ts';
+import { Alert, Field, onSubmit, PasswordField, SubmitButton, useAction } from '../components/form.tsx';
+import { Page } from '../components/page.tsx';
+import { historyState, Link, navigate, useLocation } from '../router.tsx';
+import { useSession } from '../session.tsx';
+
+/** Where to go after signing in: only a path on this site, never another origin. */
+export function safeNext(next: string | null): string {
+  if (next === null || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}
+
+export function LoginPage() {
+  const { search } = useLocation();
+  const { state, refresh } = useSession();
+  const next = safeNext(search.get('next'));
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
+  const [expiredNotice, setExpiredNotice] = useState<string | null>(null);
+  const [restarted, setRestarted] = useState(false);
+  const notice = historyState<{ notice?: string }>()?.notice ?? null;
+  const ended = state.status === 'signed-out' && state.ended;
+
+  useEffect(() => {
+    // A server without an owner has nobody to sign in: its first visitor belongs on the setup page.
+    let active = true;
+    api.setupStatus().then(
+      (status) => {
+        if (active && status.setup_required) navigate('/setup', { replace: true });
+      },
+      () => undefined,
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
+
+  const finish = useCallback(async () => {
+    await refresh();
+    navigate(next, { replace: true });
+  }, [refresh, next]);
+
+  return (
+    <Page narrow title={challenge === null ? 'Sign in' : 'Two-step sign-in'}>
+      {challenge === null ? (
+        <>
+          {expiredNotice !== null && <Alert kind="error">{expiredNotice}</Alert>}
+          {expiredNotice === null && !restarted && notice !== null && <Alert kind="success">{notice}</Alert>}
+          {expiredNotice === null && !restarted && notice === null && ended && (
+            <Alert kind="info">
+              This browser was signed out: the session ended on another device or expired. Sign in again to continue.
+            </Alert>
+          )}
+          <CredentialsForm
+            onSignedIn={finish}
+            onChallenge={(started) => {
+              setExpiredNotice(null);
+              setChallenge(started);
+            }}
+          />
+        </>
+      ) : (
+        <SecondFactorForm
+          challenge={challenge}
+          onSignedIn={finish}
+          onRestart={(message) => {
+            setChallenge(null);
+            setRestarted(true);
+            setExpiredNotice(message);
+          }}
+        />
+      )}
+    </Page>
+  );
+}
+
+function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promise<void>; onChallenge: (c: MfaChallenge) => void }) {
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+
+  const signIn = useAction(
+    useCallback(async () => {
+      try {
+        const result = await api.login({ login: login.trim(), password });
+        if (result.kind === 'mfa') onChallenge(result.challenge);
+        else await onSignedIn();
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'password_reset_required') {
+          navigate('/reset-required', { state: { login: login.trim() } });
+          return;
+        }
+        throw error;
+      }
+    }, [login, password, onChallenge, onSignedIn]),
+  );
+
+  return (
+    <form onSubmit={onSubmit(signIn)}>
+      {signIn.message !== null && <Alert kind="error">{signIn.message}</Alert>}
+      <Field
+        label="Username or email"
+        name="login"
+        required
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        value={login}
+        onChange={(event) => setLogin(event.target.value)}
+      />
+      <PasswordField
+        label="Password"
+        name="password"
+        required
+        autoComplete="current-password"
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+      />
+      <SubmitButton busy={signIn.busy} className="button-primary button-block">
+        Sign in
+      </SubmitButton>
+      <p className="form-links">
+        <Link to="/forgot">Forgot your password?</Link>
+      </p>
+    </form>
+  );
+}
+
+const recoveryMethods = new Set(['recovery_code', 'recovery']);
+
+function SecondFactorForm({
+  challenge,
+  onSignedIn,
+  onRestart,
+}: {
+  challenge: MfaChallenge;
+  onSignedIn: () => Promise<void>;
+  onRestart: (message: string | null) => void;
+}) {
+  const hasTotp = challenge.methods.includes('totp');
+  const hasRecovery = challenge.methods.some((method) => recoveryMethods.has(method));
+  const [useRecovery, setUseRecovery] = useState(!hasTotp);
+  const [code, setCode] = useState('');
+
+  const verify = useAction(
+    useCallback(async () => {
+      const value = code.trim();
+      try {
+        const result = useRecovery
+          ? await api.loginMfa({ mfa_token: challenge.mfa_token, recovery_code: value })
+          : await api.loginMfa({ mfa_token: challenge.mfa_token, code: value.replace(/\s+/g, '') });
+        if (result.kind === 'signed-in') await onSignedIn();
+      } catch (error) {
+        // The step has a short life; once it is over, only the password can start a new one.
+        if (error instanceof ApiError && (error.code === 'invalid_token' || error.code === 'unauthorized')) {
+          onRestart('The sign-in step expired. Enter your password again.');
+          return;
+        }
+        setCode('');
+        throw error;
+      }
+    }, [challenge, code, useRecovery, onSignedIn, onRestart]),
+  );
+
+  return (
+    <form onSubmit={onSubmit(verify)}>
+      {verify.message !== null && <Alert kind="error">{verify.message}</Alert>}
+      {useRecovery ? (
+        <Field
+          key="recovery"
+          label="Recovery code"
+          name="recovery_code"
+          required
+          autoFocus
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          value={code}
+          onChange={(event) => setCode(event.target.value)}
+          hint="One of the codes you saved when you turned on two-step sign-in. Each works once."
+        />
+      ) : (
+        <Field
+          key="totp"
+          label="Code from your authenticator app"
+          name="code"
+          required
+          autoFocus
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="[0-9 ]{6,7}"
+          maxLength={7}
+          value={code}
+          onChange={(event) => setCode(event.target.value)}
+          hint="The 6-digit code your app shows for Hearth."
+        />
+      )}
+      <SubmitButton busy={verify.busy} className="button-primary button-block">
+        Verify
+      </SubmitButton>
+      <div className="form-links">
+        {hasTotp && hasRecovery && (
+          <button
+            type="button"
+            className="button-link"
+            onClick={() => {
+              setUseRecovery((value) => !value);
+              setCode('');
+              verify.clear();
+            }}
+          >
+            {useRecovery ? 'Use the code from your app instead' : 'Use a recovery code instead'}
+          </button>
+        )}
+        <button type="button" className="button-link" onClick={() => onRestart(null)}>
+          Start over
+        </button>
+      </div>
+    </form>
+  );
+}

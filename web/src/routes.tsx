@@ -1,0 +1,42 @@
+import type { ReactNode } from 'react';
+import { AccountPage } from './account/account-page.tsx';
+import { AdminLayout } from './admin/admin-layout.tsx';
+import { adminPages } from './admin/admin-pages.ts';
+import { ForgotPage } from './pages/forgot.tsx';
+import { HomePage } from './pages/home.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { RegisterPage } from './pages/register.tsx';
+import { ResetRequiredPage } from './pages/reset-required.tsx';
+import { ResetPage } from './pages/reset.tsx';
+import { SetupPage } from './pages/setup.tsx';
+
+/**
+ * guest: only while signed out (a signed-in visitor goes home); open: either way;
+ * user: needs a session; admin: needs an admin or the owner, and looks like a missing page to anyone else.
+ */
+export type Access = 'guest' | 'open' | 'user' | 'admin';
+
+export interface Route {
+  pattern: string;
+  access: Access;
+  render: (params: Record<string, string>) => ReactNode;
+}
+
+// Every page of the app. Link (/link), the libraries (/libraries/:id) and items (/items/:id) are added here
+// with their pages; until then those addresses show "not found" after sign-in.
+export const routes: Route[] = [
+  { pattern: '/setup', access: 'guest', render: () => <SetupPage /> },
+  { pattern: '/login', access: 'guest', render: () => <LoginPage /> },
+  { pattern: '/register', access: 'guest', render: () => <RegisterPage /> },
+  { pattern: '/forgot', access: 'open', render: () => <ForgotPage /> },
+  { pattern: '/reset', access: 'open', render: () => <ResetPage /> },
+  { pattern: '/reset-required', access: 'open', render: () => <ResetRequiredPage /> },
+  { pattern: '/', access: 'user', render: () => <HomePage /> },
+  { pattern: '/account', access: 'user', render: () => <AccountPage /> },
+  ...adminPages.map(
+    (page): Route => ({ pattern: page.path, access: 'admin', render: () => <AdminLayout page={page} /> }),
+  ),
+];
+
+/** Where a bare /admin leads. */
+export const adminHome = adminPages[0].path;
