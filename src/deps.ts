@@ -2,7 +2,9 @@
 // random source, one config, one store, one bus.
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
-import { systemClock, systemRandom, type Clock, type Random } from './crypto.ts';
+import { hostname } from 'node:os';
+import { JobRunner, type RunnerOptions } from './jobs/runner.ts';
+import { newId, systemClock, systemRandom, type Clock, type Random } from './crypto.ts';
 import { createLocalBus, type EventBus } from './events.ts';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import { passwordKeys } from './accounts/password-keys.ts';
@@ -22,6 +24,8 @@ export interface Deps {
   passwords: PasswordHasher;
   throttle: Throttle;
   events: EventBus;
+  /** The job registry and this process's worker. */
+  jobs: JobRunner;
   /** Where other modules plug into account flows (the second factor, the new-device alert). */
   hooks: Hooks;
   /** Called in reverse order on close: whatever a module started that must stop. */
@@ -45,6 +49,7 @@ export interface DepsOverrides {
   log?: Logger;
   events?: EventBus;
   throttle?: Throttle;
+  jobs?: RunnerOptions;
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
@@ -71,6 +76,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     passwords: createPasswordHasher({ keys: keys.keys, currentKeyVersion: keys.current }),
     throttle: overrides.throttle ?? createStoreThrottle(store.db),
     events: overrides.events ?? createLocalBus(),
+    jobs: new JobRunner(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
     hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [] },
     onClose: [],
   };
@@ -79,6 +85,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
 
 export async function closeDeps(deps: Deps): Promise<void> {
   for (const close of deps.onClose.reverse()) await close();
+  await deps.jobs.stop();
   await deps.events.close();
   await deps.store.close();
 }

@@ -31,7 +31,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const port = typeof address === 'object' && address ? address.port : config.port;
     if (!config.publicUrlExplicit) config.publicUrl.port = String(port);
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    if (options.background !== false) await startModules(deps);
+    if (options.background !== false) {
+      await startModules(deps);
+      deps.jobs.start(deps);
+    }
     let closed = false;
     return {
       app,

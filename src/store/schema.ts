@@ -84,7 +84,35 @@ export interface MetaTable {
   value: string;
 }
 
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: string;
+  type: string;
+  payload: string;
+  state: JobState;
+  progress: string | null;
+  /** Where a resumable job got to: the next worker starts from here after a crash. */
+  checkpoint: string | null;
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  cancel_requested: number;
+  /** At most one job per key (e.g. one mail per user per breach response). */
+  dedupe_key: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
 export interface Database {
+  jobs: JobsTable;
   users: UsersTable;
   sessions: SessionsTable;
   invites: InvitesTable;

@@ -1,7 +1,9 @@
 // Every migration, in order. Add a file per change; never edit one that has shipped.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_accounts.ts';
+import * as m0002 from './0002_jobs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
+  '0002_jobs': m0002,
 };

@@ -1,0 +1,314 @@
+// The one job runner: scans, breach responses and mail are jobs in the store, each taken with a lease
+// so exactly one worker runs it; a worker that dies lets its lease lapse and another resumes the job
+// from its last checkpoint. Progress is written to the job row, where the API and the CLI read it.
+import { newId } from '../crypto.ts';
+import type { Deps } from '../deps.ts';
+import type { Db } from '../store/db.ts';
+import {
+  claimNextJob,
+  findJob,
+  finishJob,
+  insertJob,
+  findJobByDedupeKey,
+  renewLease,
+  requestJobCancel,
+  updateJobProgress,
+  type JobRow,
+} from '../store/jobs.repository.ts';
+
+export interface JobContext<P = unknown, C = unknown> {
+  job: JobRow;
+  payload: P;
+  /** Where a previous run of this job stopped, or null on the first run. */
+  checkpoint: C | null;
+  /** Aborted when the lease is lost, cancel is asked, or the runner stops. */
+  signal: AbortSignal;
+  progress(progress: Record<string, unknown>): Promise<void>;
+  /** Saves where the job got to (and its progress) in one write; returns false if the lease is lost. */
+  checkpointed(checkpoint: C, progress?: Record<string, unknown>): Promise<boolean>;
+}
+
+export interface JobType<P = any, C = any> {
+  type: string;
+  run(deps: Deps, ctx: JobContext<P, C>): Promise<Record<string, unknown> | void>;
+  /** Jobs of this type one process runs at once (default 1). */
+  concurrency?: number;
+  maxAttempts?: number;
+  /** Delay before the next attempt after a failure. */
+  backoffMs?(attempt: number): number;
+  /** At most this many jobs of the type start per minute in one process (the mail rate). */
+  ratePerMinute?: number;
+}
+
+export class JobCancelledError extends Error {
+  constructor() {
+    super('the job was cancelled');
+    this.name = 'JobCancelledError';
+  }
+}
+
+/** A failure that no retry can fix (bad payload, missing rows): the job fails at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export interface EnqueueInput {
+  type: string;
+  payload: unknown;
+  dedupeKey?: string;
+  runAt?: Date;
+  maxAttempts?: number;
+  createdBy?: string | null;
+}
+
+/** Adds a job; with a dedupe key, an existing job with that key is returned instead (idempotent). */
+export async function enqueueJob(
+  deps: Pick<Deps, 'random' | 'jobs'>,
+  db: Db,
+  input: EnqueueInput,
+  now: Date,
+): Promise<{ id: string; created: boolean }> {
+  const id = newId(deps.random);
+  const type = deps.jobs.types.get(input.type);
+  const created = await insertJob(db, {
+    id,
+    type: input.type,
+    payload: JSON.stringify(input.payload ?? null),
+    state: 'queued',
+    progress: null,
+    checkpoint: null,
+    result: null,
+    error: null,
+    attempts: 0,
+    max_attempts: input.maxAttempts ?? type?.maxAttempts ?? 5,
+    run_at: (input.runAt ?? now).getTime(),
+    lease_owner: null,
+    lease_expires_at: null,
+    cancel_requested: 0,
+    dedupe_key: input.dedupeKey ?? null,
+    created_by: input.createdBy ?? null,
+    created_at: now.getTime(),
+    updated_at: now.getTime(),
+    started_at: null,
+    finished_at: null,
+  });
+  if (created) {
+    deps.jobs.kick();
+    return { id, created };
+  }
+  const existing = await findJobByDedupeKey(db, input.dedupeKey!);
+  return { id: existing!.id, created: false };
+}
+
+export interface JobView {
+  id: string;
+  type: string;
+  state: JobRow['state'];
+  progress: Record<string, unknown> | null;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export function toJobView(row: JobRow): JobView {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: row.id,
+    type: row.type,
+    state: row.state,
+    progress: row.progress ? JSON.parse(row.progress) : null,
+    result: row.result ? JSON.parse(row.result) : null,
+    error: row.error,
+    attempts: row.attempts,
+    created_at: new Date(row.created_at).toISOString(),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+  };
+}
+
+export async function getJob(deps: Pick<Deps, 'db'>, id: string): Promise<JobRow | undefined> {
+  return findJob(deps.db, id);
+}
+
+export async function cancelJob(deps: Pick<Deps, 'db' | 'clock'>, id: string) {
+  return requestJobCancel(deps.db, id, deps.clock().getTime());
+}
+
+export interface RunnerOptions {
+  pollMs?: number;
+  leaseMs?: number;
+}
+
+/** The registry and worker of one process. Modules register types in setup(); the server starts it. */
+export class JobRunner {
+  readonly types = new Map<string, JobType>();
+  readonly owner: string;
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private running = new Map<string, { type: string; abort: AbortController; done: Promise<void> }>();
+  private startTimes = new Map<string, number[]>();
+  private stopped = true;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private deps: Deps | null = null;
+
+  constructor(owner: string, options: RunnerOptions = {}) {
+    this.owner = owner;
+    this.pollMs = options.pollMs ?? 500;
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  register(type: JobType): void {
+    this.types.set(type.type, type);
+  }
+
+  /** Wakes the loop now (a job was just queued in this process). */
+  kick(): void {
+    this.wake?.();
+  }
+
+  start(deps: Deps, types?: string[]): void {
+    if (!this.stopped) return;
+    this.deps = deps;
+    this.stopped = false;
+    this.loop = this.run(types ?? [...this.types.keys()]);
+  }
+
+  /** Stops taking jobs, aborts running ones (their leases lapse; another worker resumes them). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wake?.();
+    for (const r of this.running.values()) r.abort.abort(new Error('the runner is stopping'));
+    await this.loop;
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Runs one specific job to its end in this process (the CLI does this to show a progress bar). */
+  async runOne(deps: Deps, id: string): Promise<boolean> {
+    const row = await findJob(deps.db, id);
+    if (!row) return false;
+    const type = this.types.get(row.type);
+    if (!type) return false;
+    const claimed = await claimNextJob(deps.db, [row.type], this.owner, deps.clock().getTime(), this.leaseMs, id);
+    if (!claimed) return false;
+    await this.execute(deps, type, claimed, new AbortController());
+    return true;
+  }
+
+  private rateAllows(type: JobType, now: number): boolean {
+    if (!type.ratePerMinute) return true;
+    const times = (this.startTimes.get(type.type) ?? []).filter((t) => now - t < 60_000);
+    this.startTimes.set(type.type, times);
+    return times.length < type.ratePerMinute;
+  }
+
+  private async run(typeNames: string[]): Promise<void> {
+    const deps = this.deps!;
+    while (!this.stopped) {
+      let claimedAny = false;
+      for (const name of typeNames) {
+        const type = this.types.get(name);
+        if (!type || this.stopped) continue;
+        const busy = [...this.running.values()].filter((r) => r.type === name).length;
+        if (busy >= (type.concurrency ?? 1)) continue;
+        const now = Date.now();
+        if (!this.rateAllows(type, now)) continue;
+        let job: JobRow | undefined;
+        try {
+          job = await claimNextJob(deps.db, [name], this.owner, deps.clock().getTime(), this.leaseMs);
+        } catch (err) {
+          deps.log.warn({ err }, 'could not claim a job');
+          break;
+        }
+        if (!job) continue;
+        claimedAny = true;
+        if (type.ratePerMinute) this.startTimes.get(name)!.push(now);
+        const abort = new AbortController();
+        const done = this.execute(deps, type, job, abort).finally(() => {
+          this.running.delete(job!.id);
+          this.wake?.();
+        });
+        this.running.set(job.id, { type: name, abort, done });
+      }
+      if (!claimedAny && !this.stopped) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.pollMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  private async execute(deps: Deps, type: JobType, job: JobRow, abort: AbortController): Promise<void> {
+    const owner = this.owner;
+    const leaseMs = this.leaseMs;
+    const heartbeat = setInterval(() => {
+      renewLease(deps.db, job.id, owner, deps.clock().getTime(), leaseMs)
+        .then(({ held, cancelRequested }) => {
+          if (!held) abort.abort(new Error('the lease on this job was lost'));
+          else if (cancelRequested) abort.abort(new JobCancelledError());
+        })
+        .catch((err) => deps.log.warn({ err, job: job.id }, 'could not renew a job lease'));
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    heartbeat.unref();
+    const ctx: JobContext = {
+      job,
+      payload: JSON.parse(job.payload),
+      checkpoint: job.checkpoint ? JSON.parse(job.checkpoint) : null,
+      signal: abort.signal,
+      progress: async (progress) => {
+        await updateJobProgress(deps.db, job.id, owner, { progress: JSON.stringify(progress) }, deps.clock().getTime());
+      },
+      checkpointed: async (checkpoint, progress) => {
+        const held = await updateJobProgress(
+          deps.db,
+          job.id,
+          owner,
+          { checkpoint: JSON.stringify(checkpoint), ...(progress ? { progress: JSON.stringify(progress) } : {}) },
+          deps.clock().getTime(),
+        );
+        if (!held) abort.abort(new Error('the lease on this job was lost'));
+        return held;
+      },
+    };
+    try {
+      const result = await type.run(deps, ctx);
+      await finishJob(
+        deps.db,
+        job.id,
+        owner,
+        { state: 'done', result: result ? JSON.stringify(result) : null, error: null, finished_at: deps.clock().getTime() },
+        deps.clock().getTime(),
+      );
+    } catch (err) {
+      const now = deps.clock().getTime();
+      const message = (err as Error)?.message ?? String(err);
+      if (err instanceof JobCancelledError || abort.signal.reason instanceof JobCancelledError) {
+        await finishJob(deps.db, job.id, owner, { state: 'cancelled', error: null, finished_at: now }, now);
+      } else if (abort.signal.aborted) {
+        // Stopping or lease lost: leave the job to whoever holds it next; it resumes from its checkpoint.
+        deps.log.info({ job: job.id, reason: message }, 'job interrupted');
+      } else if (err instanceof PermanentJobError || job.attempts >= job.max_attempts) {
+        deps.log.error({ err, job: job.id, type: job.type }, 'job failed');
+        await finishJob(deps.db, job.id, owner, { state: 'failed', error: message, finished_at: now }, now);
+      } else {
+        const delay = type.backoffMs?.(job.attempts) ?? Math.min(3600_000, 1000 * 2 ** job.attempts);
+        deps.log.warn({ job: job.id, type: job.type, attempt: job.attempts, err: message }, 'job will be retried');
+        await finishJob(deps.db, job.id, owner, { state: 'queued', error: message, run_at: now + delay }, now);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+}

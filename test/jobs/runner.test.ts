@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { enqueueJob, JobRunner, toJobView, type JobType } from '../../src/jobs/runner.ts';
+import { findJob } from '../../src/store/jobs.repository.ts';
+import { storeKinds } from '../helpers/services.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(await storeKinds())('job runner on %s', (store) => {
+  let servers: TestServer[] = [];
+  afterEach(async () => {
+    for (const s of servers) await s.close();
+    servers = [];
+  });
+
+  async function server(): Promise<TestServer> {
+    const s = await startTestServer({ store, background: false, jobs: { pollMs: 20, leaseMs: 300 } });
+    servers.push(s);
+    return s;
+  }
+
+  it('runs a job to the end and records its progress and result', async () => {
+    const s = await server();
+    const seen: number[] = [];
+    s.deps.jobs.register({
+      type: 'count',
+      async run(_deps, ctx) {
+        for (let i = 1; i <= 3; i++) {
+          seen.push(i);
+          await ctx.progress({ done: i, total: 3 });
+        }
+        return { total: 3 };
+      },
+    });
+    s.deps.jobs.start(s.deps);
+    const { id } = await enqueueJob(s.deps, s.deps.db, { type: 'count', payload: {} }, s.deps.clock());
+    const row = await waitFor(async () => {
+      const r = await findJob(s.deps.db, id);
+      return r?.state === 'done' ? r : null;
+    });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(toJobView(row)).toMatchObject({ state: 'done', progress: { done: 3, total: 3 }, result: { total: 3 }, attempts: 1 });
+  });
+
+  it('retries a failing job with backoff, then fails it after max attempts', async () => {
+    const s = await server();
+    let calls = 0;
+    s.deps.jobs.register({
+      type: 'flaky',
+      maxAttempts: 2,
+      backoffMs: () => 10,
+      async run() {
+        calls += 1;
+        throw new Error(`boom ${calls}`);
+      },
+    });
+    s.deps.jobs.start(s.deps);
+    const { id } = await enqueueJob(s.deps, s.deps.db, { type: 'flaky', payload: {} }, s.deps.clock());
+    const row = await waitFor(async () => {
+      const r = await findJob(s.deps.db, id);
+      return r?.state === 'failed' ? r : null;
+    });
+    expect(calls).toBe(2);
+    expect(row.error).toBe('boom 2');
+  });
+
+  it('a dedupe key makes enqueueing idempotent', async () => {
+    const s = await server();
+    const a = await enqueueJob(s.deps, s.deps.db, { type: 'x', payload: 1, dedupeKey: 'k1' }, s.deps.clock());
+    const b = await enqueueJob(s.deps, s.deps.db, { type: 'x', payload: 2, dedupeKey: 'k1' }, s.deps.clock());
+    expect(a.created).toBe(true);
+    expect(b).toEqual({ id: a.id, created: false });
+  });
+
+  it('exactly one of two workers runs a job, and the other resumes it from its checkpoint when the first dies', async () => {
+    const s = await server();
+    const processed: string[] = [];
+    let stallFirst = true;
+    const type: JobType<{ items: number }, { next: number }> = {
+      type: 'resumable',
+      async run(_deps, ctx) {
+        for (let i = ctx.checkpoint?.next ?? 0; i < ctx.payload.items; i++) {
+          if (i === 5 && stallFirst) {
+            stallFirst = false;
+            // The first worker "dies" here: it stops renewing its lease and never finishes.
+            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+          }
+          processed.push(`item${i}`);
+          await ctx.checkpointed({ next: i + 1 }, { done: i + 1 });
+        }
+        return { items: ctx.payload.items };
+      },
+    };
+    const a = new JobRunner('worker-a', { pollMs: 20, leaseMs: 300 });
+    const b = new JobRunner('worker-b', { pollMs: 20, leaseMs: 300 });
+    a.register(type);
+    b.register(type);
+    const depsA = { ...s.deps, jobs: a };
+    const { id } = await enqueueJob(depsA, s.deps.db, { type: 'resumable', payload: { items: 10 } }, s.deps.clock());
+    a.start(depsA);
+    await waitFor(async () => processed.length === 5);
+    // Kill A the hard way: its heartbeat stops, its lease lapses.
+    await a.stop();
+    b.start({ ...s.deps, jobs: b });
+    const row = await waitFor(async () => {
+      const r = await findJob(s.deps.db, id);
+      return r?.state === 'done' ? r : null;
+    });
+    await b.stop();
+    expect(processed).toEqual(Array.from({ length: 10 }, (_, i) => `item${i}`));
+    expect(row.attempts).toBe(2);
+  });
+});
