@@ -116,13 +116,22 @@ const RELEASE_WORDS = new Set([
   'x264', 'x265', 'h264', 'h265', 'hevc', 'avc', 'xvid', 'divx', 'av1', 'vp9', 'aac', 'aac2', 'ac3', 'eac3',
   'dts', 'dts-hd', 'dd5', 'dd2', 'ddp5', 'ddp2', 'ddp', 'atmos', 'truehd', 'flac', '10bit', '8bit', 'hi10p',
   'proper', 'repack', 'internal', 'limited', 'multi', 'subbed', 'dubbed', 'amzn', 'nf', 'hulu', 'dsnp',
-  'atvp', 'hmax', 'itunes', 'hdcam', 'telesync', 'screener', 'unrated', 'extended', 'remastered', 'imax',
-  'uncut', 'theatrical', 'criterion',
+  'atvp', 'hmax', 'itunes', 'hdcam', 'telesync', 'screener',
 ]);
+// These end a title too, but a year may follow them (`Movie.Extended.2019.1080p`).
+const EDITION_WORDS = new Set(['unrated', 'extended', 'remastered', 'imax', 'uncut', 'theatrical', 'criterion']);
+
+function bareWord(token: string): string {
+  return token.toLowerCase().replace(/^[[(]+|[\])]+$/g, '');
+}
+
+function isTechnicalWord(token: string): boolean {
+  const lower = bareWord(token);
+  return RELEASE_WORDS.has(lower) || RELEASE_WORDS.has(lower.split('-')[0]);
+}
 
 function isReleaseWord(token: string): boolean {
-  const lower = token.toLowerCase().replace(/^[[(]+|[\])]+$/g, '');
-  return RELEASE_WORDS.has(lower) || RELEASE_WORDS.has(lower.split('-')[0]);
+  return isTechnicalWord(token) || EDITION_WORDS.has(bareWord(token));
 }
 
 const YEAR = /^(?:18|19|20)\d{2}$/;
@@ -231,15 +240,18 @@ export function parseTitleYear(raw: string): TitleYear {
     rest = bracketed[3];
   } else {
     const { words, dotted } = wordsOf(name);
-    let end = words.findIndex((word, i) => i > 0 && isReleaseWord(word));
-    if (end < 0) end = words.length;
+    const firstAfter = (test: (word: string) => boolean) => {
+      const at = words.findIndex((word, i) => i > 0 && test(word));
+      return at < 0 ? words.length : at;
+    };
+    const technical = firstAfter(isTechnicalWord);
     // The last year before the release words: `2001.A.Space.Odyssey.1968`, `Blade.Runner.2049.2017`.
     let yearAt = -1;
-    for (let i = 1; i < end; i++) if (YEAR.test(words[i])) yearAt = i;
-    const titleEnd = yearAt >= 0 ? yearAt : end;
+    for (let i = 1; i < technical; i++) if (YEAR.test(words[i])) yearAt = i;
+    const titleEnd = Math.min(yearAt >= 0 ? yearAt : technical, firstAfter(isReleaseWord));
     title = joinWords(words.slice(0, titleEnd), dotted);
     if (yearAt >= 0) year = Number(words[yearAt]);
-    rest = words.slice(titleEnd + (yearAt >= 0 ? 1 : 0)).join(' ');
+    rest = words.slice(titleEnd).filter((_, i) => i + titleEnd !== yearAt).join(' ');
   }
   if (title === '') title = tidy(name) || raw;
   const edition = plexEdition !== null ? tidy(plexEdition[1]) : editionIn(rest);
@@ -390,8 +402,9 @@ const MAX_EPISODES_IN_A_FILE = 100;
 
 function addEpisode(episodes: number[], value: number, asRange: boolean): void {
   const last = episodes[episodes.length - 1];
-  if (asRange && value > last && value - last <= MAX_EPISODES_IN_A_FILE) {
-    for (let n = last + 1; n <= value; n++) episodes.push(n);
+  if (asRange) {
+    // `S01E05-03` is not a range of episodes; whatever it is, it adds none.
+    if (value > last && value - last <= MAX_EPISODES_IN_A_FILE) for (let n = last + 1; n <= value; n++) episodes.push(n);
   } else if (!episodes.includes(value)) {
     episodes.push(value);
   }
@@ -431,7 +444,8 @@ function matchCrossEpisode(stem: string): EpisodeMatch | null {
   if (main === null) return null;
   const episodes = [Number(main[2])];
   let at = main.index + main[0].length;
-  const next = /(x|\s*-\s*(?:\d{1,2}x)?)(\d{1,3})(?![\dp])/iy;
+  // `1x05 - 20 Questions` is an episode and a title: a spaced dash continues only with a season (`- 1x06`).
+  const next = /(x|-(?:\d{1,2}x)?|\s*-\s*\d{1,2}x)(\d{1,3})(?![\dp])/iy;
   for (;;) {
     next.lastIndex = at;
     const more = next.exec(stem);
@@ -444,15 +458,16 @@ function matchCrossEpisode(stem: string): EpisodeMatch | null {
 
 /** An episode number without a season: `E05`, `Episode 5`, `05 - Title`, `Show - 05` (anime style). */
 function matchBareEpisode(stem: string): EpisodeMatch | null {
-  const patterns: [RegExp, 'before' | 'none'][] = [
-    [/^(?:E|Ep|Episode)[\s._-]*(\d{1,4})(?!\d)/i, 'none'],
-    [/^(\d{1,3})(?=$|\s*-\s|\.\s|[\s_.]+\D)/, 'none'],
-    [/[\s._-](?:E|Ep|Episode)[\s._-]*(\d{1,4})(?!\d)/i, 'before'],
-    [/\s-\s(\d{1,4})(?:v\d)?(?=$|\s|\[|\()/, 'before'],
+  const patterns = [
+    /^(?:E|Ep|Episode)[\s._-]*(\d{1,4})(?!\d)/i,
+    /^(\d{1,3})(?=$|\s*-\s|\.\s|[\s_.]+\D)/,
+    /[\s._-](?:E|Ep|Episode)[\s._-]*(\d{1,4})(?!\d)/i,
+    /\s-\s(\d{1,4})(?:v\d)?(?=$|\s|\[|\()/,
   ];
-  for (const [pattern] of patterns) {
+  for (const pattern of patterns) {
     const match = pattern.exec(stem);
-    if (match === null) continue;
+    // `Show - 2019` is a year, not episode 2019.
+    if (match === null || YEAR.test(match[1])) continue;
     return {
       season: null,
       episodes: [Number(match[1])],
@@ -539,12 +554,14 @@ function parseEpisode(dirs: string[], rawStem: string): ParsedEpisode | ParsedDa
 const MUSIC_DISC_FOLDER = /^(?:cd|disc|disk)[\s._-]*(\d{1,3})(?!\d)/i;
 // `[FLAC]`, `[320]`, `[24-96]`, `(WEB)`: how a download was encoded, not part of the album's name.
 const AUDIO_TAG =
-  /\s*[[(](?:flac|mp3|aac|alac|ogg|opus|lossless|hi-?res|web|cd|vinyl|v0|v2|\d{2,3}(?:k|kbps)?|\d{2}(?:bit)?[\s-]?\d{2,3}(?:khz)?|\d{2}bit)(?:[\s,]+[^\])]*)?[\])]/gi;
+  /\s*[[(](?:flac|mp3|aac|alac|ogg|opus|lossless|hi-?res|web|cd|vinyl|v0|v2|\d{3}(?:k|kbps)?|\d{2}\s*bit|\d{2}[\s/-]+\d{2,3}(?:\.\d)?(?:\s*khz)?)(?:[\s,-]+[^\])]*)?[\])]/gi;
 
 function albumOf(dir: string): { album: string; year: number | null } {
   let name = dir.replace(AUDIO_TAG, ' ').trim();
   let year: number | null = null;
-  const leading = /^[[(]?((?:18|19|20)\d{2})[\])]?\s*[-.]?\s+(.+)$/.exec(name);
+  // `[2019] Album`, `2019 - Album`; not `1989 (Taylor's Version)`, which is the album's name.
+  const leading =
+    /^[[(]((?:18|19|20)\d{2})[\])]\s*[-.]?\s*(.+)$/.exec(name) ?? /^((?:18|19|20)\d{2})\s*[-.]\s+(.+)$/.exec(name);
   if (leading !== null) {
     year = Number(leading[1]);
     name = leading[2];

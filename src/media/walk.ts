@@ -39,7 +39,8 @@ const JUNK = new Set([
 
 /** Whether the walk passes over a name: hidden (a leading dot) or known junk. */
 export function isIgnoredName(name: string): boolean {
-  return name.startsWith('.') || JUNK.has(name.toLowerCase());
+  // `...And Justice for All` is an album, not a hidden folder.
+  return (name.startsWith('.') && !name.startsWith('...')) || JUNK.has(name.toLowerCase());
 }
 
 /** Whether `candidate` is `root` or lies below it; both must already be real paths. */
