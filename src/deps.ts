@@ -41,6 +41,11 @@ export interface Hooks {
   /** After an admin made an invite: the invitation mail when it names an address. */
   inviteCreated: ((deps: Deps, event: { invite: { id: string; email: string | null }; url: string; inviterId: string }, now: Date) => Promise<void>)[];
   passwordChanged: ((deps: Deps, event: { userId: string; ctx: RequestContext; via: 'change' | 'reset' }, now: Date) => Promise<void>)[];
+  /**
+   * After a second factor changed: totp_enabled, totp_disabled, recovery_codes_regenerated, recovery_code_used
+   * (with `remaining`), passkey_added, passkey_removed (with the passkey's `name`). The notice mail.
+   */
+  factorChanged: ((deps: Deps, event: { userId: string; change: string; ctx: RequestContext; remaining?: number; name?: string }, now: Date) => Promise<void>)[];
 }
 
 export interface DepsOverrides {
@@ -77,7 +82,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     throttle: overrides.throttle ?? createStoreThrottle(store.db),
     events: overrides.events ?? createLocalBus(),
     jobs: new JobRunner(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
-    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [] },
+    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [] },
     onClose: [],
   };
   return deps;
