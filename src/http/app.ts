@@ -2,7 +2,7 @@
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +14,13 @@ import { adminRoutes } from './routes/admin.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { meRoutes } from './routes/me.routes.ts';
 import { systemRoutes } from './routes/system.routes.ts';
-import { addSecurityHeaders } from './security-headers.ts';
+import { Body } from './schemas.ts';
+import { addSecurityHeaders, setSecurityHeaders } from './security-headers.ts';
 import { validatorCompiler } from './validation.ts';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export type RouteModule = (app: FastifyInstance, deps: Deps) => void;
 
@@ -35,10 +38,33 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     trustProxy: deps.config.trustProxy,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A URL the router cannot decode gets the same error shape and headers as every other answer (S80, S82).
+    frameworkErrors: (_error, _request, frameworkReply) => {
+      const reply = frameworkReply as FastifyReply;
+      setSecurityHeaders(reply, deps.config.secure, true);
+      void reply.status(400).send({ error: { code: 'bad_request', message: 'The request URL is malformed.' } });
+    },
   });
+  // JSON only: a text/plain body is what a cross-site form can send without asking (S22, S80).
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   addSecurityHeaders(app, deps.config.secure);
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    // A route that takes no input still refuses one it was not built for: unknown fields get a 400 (S80).
+    if (methods.some((m) => !SAFE_METHODS.has(m)) && route.schema?.body === undefined) {
+      route.schema = { ...route.schema, body: Body({}) };
+    }
+    // Pages and their assets hold no data and must load before anyone has signed in.
+    if (!route.url.startsWith('/api/') && route.config?.access === undefined) {
+      route.config = { ...route.config, access: 'public' };
+    }
+  });
+  // No body at all is an empty object, so `{}` and nothing mean the same to a route whose fields are optional.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && !SAFE_METHODS.has(request.method)) request.body = {};
+  });
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

@@ -1,5 +1,5 @@
 // Security headers on every response (S82).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -17,16 +17,20 @@ export const CONTENT_SECURITY_POLICY = [
 
 export function addSecurityHeaders(app: FastifyInstance, secure: boolean): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    // Reset and invite links carry their token in the fragment; no page leaks its URL onward (S30).
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
-    reply.header('Cross-Origin-Resource-Policy', 'same-origin');
-    reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
-    if (secure) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    if (request.url.startsWith('/api/') && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+    setSecurityHeaders(reply, secure, request.url.startsWith('/api/'));
     return payload;
   });
+}
+
+export function setSecurityHeaders(reply: FastifyReply, secure: boolean, api: boolean): void {
+  reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  reply.header('X-Content-Type-Options', 'nosniff');
+  // Reset and invite links carry their token in the fragment; no page leaks its URL onward (S30).
+  reply.header('Referrer-Policy', 'no-referrer');
+  reply.header('X-Frame-Options', 'DENY');
+  reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+  reply.header('Cross-Origin-Resource-Policy', 'same-origin');
+  reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+  if (secure) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  if (api && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
 }
