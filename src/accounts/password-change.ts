@@ -22,7 +22,10 @@ export async function changePassword(
   if (!user?.password_hash) throw new AppError('not_found');
   const keys = [{ key: `reauth:${auth.userId}`, policy: policies.account }];
   const wait = await deps.throttle.attempt(keys, now);
-  if (wait > 0) throw new ThrottledError(wait);
+  if (wait > 0) {
+    logAuthFailure(deps, auth.username, ctx.ip, 'password_change_throttled');
+    throw new ThrottledError(wait);
+  }
   if (!(await deps.passwords.verify(user.password_hash, input.currentPassword)).ok) {
     logAuthFailure(deps, auth.username, ctx.ip, 'password_change_wrong_password');
     await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauth_failed' }, ctx, now);

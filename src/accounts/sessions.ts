@@ -4,7 +4,14 @@ import { newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
 import type { Role, SessionKind } from '../store/schema.ts';
-import { findLiveSessionByTokenHash, insertSession, listLiveSessions, touchSession } from '../store/sessions.repository.ts';
+import {
+  findLiveSessionById,
+  findLiveSessionByTokenHash,
+  insertSession,
+  listLiveSessions,
+  touchSession,
+} from '../store/sessions.repository.ts';
+import { revokeSessions } from './revocation.ts';
 import type { DeviceInfo } from './user-agent.ts';
 
 export const SESSION_TOKEN_PREFIX = 'hs_';
@@ -62,6 +69,35 @@ export async function createSession(
     revoked_at: null,
     revoke_reason: null,
   });
+  return { token, sessionId };
+}
+
+/**
+ * After a fresh proof (re-authentication) the device gets a new token and the old one is revoked, so a token
+ * that someone learned or planted before the proof is worth nothing after it (S20). The session keeps its device,
+ * its start and its absolute expiry; a new id lets every cache drop the old token through the one revocation path.
+ */
+export async function renewSession(
+  deps: Pick<Deps, 'random' | 'events' | 'log'>,
+  db: Db,
+  auth: AuthContext,
+  now: Date,
+): Promise<{ token: string; sessionId: string } | null> {
+  const old = await findLiveSessionById(db, auth.sessionId);
+  if (!old) return null;
+  const token = newToken(deps.random, SESSION_TOKEN_PREFIX);
+  const sessionId = newId(deps.random);
+  const t = now.getTime();
+  await insertSession(db, {
+    ...old,
+    id: sessionId,
+    token_hash: sha256(token),
+    last_seen_at: t,
+    auth_at: t,
+    revoked_at: null,
+    revoke_reason: null,
+  });
+  await revokeSessions(deps, db, { userId: auth.userId, sessionIds: [auth.sessionId] }, 'renewed', now);
   return { token, sessionId };
 }
 

@@ -3,12 +3,11 @@
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { isKnownDevice, rememberDevice } from '../store/known-devices.repository.ts';
-import { markSessionAuthenticated } from '../store/sessions.repository.ts';
 import { findUserWithHashById, findUserWithHashByLogin, setPasswordHash, type UserWithHash } from '../store/users.repository.ts';
 import { markerForDevice, newDeviceMarker, readDeviceMarker } from './device-marker.ts';
 import { normalizeLogin } from './identity.ts';
 import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import { createSession, type AuthContext } from './sessions.ts';
+import { createSession, renewSession, type AuthContext } from './sessions.ts';
 import { policies, type ThrottleKey } from './throttle.ts';
 import { deviceInfoFrom } from './user-agent.ts';
 import { toUserView, type UserView } from './users.ts';
@@ -165,17 +164,20 @@ export type SignInListener = (
   now: Date,
 ) => Promise<void>;
 
-/** Re-authentication for sensitive changes (S27): a correct password refreshes the session's proof. */
+/** Re-authentication for sensitive changes (S27): a correct password renews the session with a new token (S20). */
 export async function reauthenticate(
   deps: Deps,
   auth: AuthContext,
   password: string,
   ctx: SignInContext,
   now: Date,
-): Promise<void> {
+): Promise<{ token: string; sessionId: string }> {
   const keys: ThrottleKey[] = [{ key: `reauth:${auth.userId}`, policy: policies.account }];
   const wait = await deps.throttle.attempt(keys, now);
-  if (wait > 0) throw new ThrottledError(wait);
+  if (wait > 0) {
+    logAuthFailure(deps, auth.username, ctx.ip, 'reauth_throttled');
+    throw new ThrottledError(wait);
+  }
   const user = await findUserWithHashById(deps.db, auth.userId);
   const verdict = user?.password_hash ? await deps.passwords.verify(user.password_hash, password) : { ok: false };
   if (!verdict.ok) {
@@ -184,6 +186,9 @@ export async function reauthenticate(
     throw new AppError('invalid_credentials');
   }
   await deps.throttle.clear(keys.map((k) => k.key));
-  await markSessionAuthenticated(deps.db, auth.sessionId, now);
-  await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauthenticated' }, ctx, now);
+  const renewed = await renewSession(deps, deps.db, auth, now);
+  // Revoked between the auth check and here: nothing left to refresh.
+  if (!renewed) throw new AppError('unauthorized');
+  await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauthenticated', detail: { session_id: renewed.sessionId } }, ctx, now);
+  return renewed;
 }

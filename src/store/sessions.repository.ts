@@ -41,6 +41,10 @@ export async function findLiveSessionByTokenHash(db: Db, tokenHash: string) {
     .executeTakeFirst();
 }
 
+export async function findLiveSessionById(db: Db, id: string): Promise<SessionRow | undefined> {
+  return db.selectFrom('sessions').select(sessionColumns).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
 export async function touchSession(db: Db, id: string, now: Date, ip: string | null): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: now.getTime(), ip }).where('id', '=', id).execute();
 }

@@ -86,14 +86,15 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
     {
       schema: {
         tags: ['auth'],
-        description: 'Proves the password again for sensitive changes (valid 10 minutes).',
+        description: 'Proves the password again for sensitive changes (valid 10 minutes). The session gets a new token (also set as the cookie when the request rode on one); the old token stops working.',
         body: Body({ password: Password }),
-        response: { 200: Ok, ...errors(400, 401, 403, 429) },
+        response: { 200: Type.Object({ ok: Type.Literal(true), token: Type.String() }), ...errors(400, 401, 403, 429) },
       },
     },
-    async (request) => {
-      await reauthenticate(deps, requireAuth(request), request.body.password, signInContext(request, deps), request.now);
-      return { ok: true as const };
+    async (request, reply) => {
+      const renewed = await reauthenticate(deps, requireAuth(request), request.body.password, signInContext(request, deps), request.now);
+      if (request.authVia === 'cookie') setSessionCookie(reply, deps, renewed.token);
+      return { ok: true as const, token: renewed.token };
     },
   );
 
