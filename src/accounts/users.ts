@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
 import type { Role } from '../store/schema.ts';
 import {
+  findUserByEmail,
   findUserById,
   insertUser,
   listUsers,
@@ -16,7 +17,7 @@ import { checkEmail, checkUsername } from './identity.ts';
 import { checkPassword } from './password-policy.ts';
 import { revokeSessions } from './revocation.ts';
 import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import type { AuthContext } from './sessions.ts';
+import { hasFreshAuth, type AuthContext } from './sessions.ts';
 
 export interface UserView {
   id: string;
@@ -134,16 +135,19 @@ export async function listUserViews(deps: Pick<Deps, 'db'>): Promise<UserView[]>
 export interface ProfilePatch {
   display_name?: string | null;
   anti_phishing_phrase?: string | null;
+  email?: string;
 }
 
 export async function updateProfile(
-  deps: Pick<Deps, 'db' | 'random'>,
+  deps: Pick<Deps, 'db' | 'random' | 'config'>,
   auth: AuthContext,
   patch: ProfilePatch,
   ctx: RequestContext,
   now: Date,
 ): Promise<UserView> {
-  const changes: ProfilePatch = {};
+  // Checked before anything is written: a stale session changes nothing, not even the harmless fields.
+  const email = patch.email === undefined ? undefined : await checkNewEmail(deps, auth, patch.email, now);
+  const changes: Omit<ProfilePatch, 'email'> = {};
   if (patch.display_name !== undefined) changes.display_name = patch.display_name?.trim() || null;
   if (patch.anti_phishing_phrase !== undefined) {
     const phrase = patch.anti_phishing_phrase?.normalize('NFKC').trim() || null;
@@ -154,14 +158,47 @@ export async function updateProfile(
     }
     changes.anti_phishing_phrase = phrase;
   }
-  await updateUser(deps.db, auth.userId, changes, now);
-  await recordSecurityEvent(
-    deps,
-    { userId: auth.userId, type: 'profile_changed', detail: { fields: Object.keys(changes) } },
-    ctx,
-    now,
-  );
+  if (Object.keys(changes).length > 0) {
+    await updateUser(deps.db, auth.userId, changes, now);
+    await recordSecurityEvent(
+      deps,
+      { userId: auth.userId, type: 'profile_changed', detail: { fields: Object.keys(changes) } },
+      ctx,
+      now,
+    );
+  }
+  if (email !== undefined) await changeEmail(deps, auth, email, ctx, now);
   return getUserView(deps, auth.userId);
+}
+
+/** The new address, checked; throws when the session's proof is stale (S27) or the address is taken. */
+async function checkNewEmail(deps: Pick<Deps, 'db' | 'config'>, auth: AuthContext, input: string, now: Date): Promise<string> {
+  if (!hasFreshAuth(auth, now, deps.config.reauthWindowSeconds)) throw new AppError('reauthentication_required');
+  const email = checkEmail(input);
+  const holder = await findUserByEmail(deps.db, email.toLowerCase());
+  if (holder && holder.id !== auth.userId) throw new AppError('email_taken');
+  return email;
+}
+
+/** A new address is unverified until its owner proves it (the mail module sends the link). */
+async function changeEmail(deps: Pick<Deps, 'db' | 'random'>, auth: AuthContext, email: string, ctx: RequestContext, now: Date): Promise<void> {
+  const current = await findUserById(deps.db, auth.userId);
+  if (!current || current.email === email) return;
+  const sameAddress = current.email.toLowerCase() === email.toLowerCase();
+  try {
+    await updateUser(
+      deps.db,
+      auth.userId,
+      sameAddress ? { email } : { email, email_lower: email.toLowerCase(), email_verified: 0 },
+      now,
+    );
+  } catch (err) {
+    // Two accounts racing for one address: the unique index decides.
+    if (/unique|duplicate/i.test((err as Error).message)) throw new AppError('email_taken');
+    throw err;
+  }
+  if (sameAddress) return;
+  await recordSecurityEvent(deps, { userId: auth.userId, type: 'email_changed', detail: { from: current.email, to: email } }, ctx, now);
 }
 
 const roleRank: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
@@ -220,13 +257,17 @@ export async function adminUpdateUser(
 /** Signs a user out everywhere (admin action, S25). */
 export async function adminRevokeSessions(
   deps: Pick<Deps, 'db' | 'random' | 'events' | 'log'>,
-  actor: { userId: string | null; username: string },
+  actor: { userId: string | null; username: string; role?: Role },
   userId: string,
   ctx: RequestContext,
   now: Date,
 ): Promise<number> {
   const target = await findUserById(deps.db, userId);
   if (!target) throw new AppError('not_found');
+  // The same rule as for roles: an admin cannot sign the owner or another admin out (the CLI, with no role, can).
+  if (actor.role && actor.userId !== target.id && actor.role !== 'owner' && roleRank[target.role] >= roleRank[actor.role]) {
+    throw new AppError('forbidden', 'Only the owner can sign out another admin.');
+  }
   const ids = await revokeSessions(deps, deps.db, { userId }, 'admin', now);
   await recordSecurityEvent(
     deps,

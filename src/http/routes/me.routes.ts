@@ -60,11 +60,13 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
     {
       schema: {
         tags: ['account'],
+        description: 'Changing `email` needs a sign-in or re-authentication within the last 10 minutes (401 reauthentication_required otherwise); the new address is unverified until confirmed.',
         body: Body({
           display_name: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
           anti_phishing_phrase: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+          email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
         }),
-        response: { 200: UserSchema, ...errors(400, 401, 403) },
+        response: { 200: UserSchema, ...errors(400, 401, 403, 409) },
       },
     },
     async (request) => updateProfile(deps, requireAuth(request), request.body, requestContext(request), request.now),
