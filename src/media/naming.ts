@@ -98,7 +98,8 @@ export function parseMediaPath(kind: LibraryKind, relPath: string): ParsedMedia 
     const { title, year } = parseTitleYear(stem);
     return { type: 'video', title, year };
   }
-  const extra = parseExtra(segments, stem);
+  // A top-level folder of a shows library is a show, even one called `Extras`.
+  const extra = parseExtra(segments, stem, kind === 'shows' ? 1 : 0);
   if (extra !== null) return extra;
   return kind === 'movies' ? parseMovie(segments, stem) : parseEpisode(segments, stem);
 }
@@ -301,11 +302,11 @@ const EXTRA_SUFFIX =
   /^(.*?)(?:\s*-\s*(trailer|sample|featurette|behindthescenes|deletedscene|deleted|interview|scene|short|clip|other|extra)|[._](trailer|sample))\d*$/i;
 const BARE_EXTRA = /^(trailer|sample)\d*$/i;
 
-function parseExtra(dirs: string[], stem: string): ParsedExtra | null {
+function parseExtra(dirs: string[], stem: string, fromDepth: number): ParsedExtra | null {
   // `Other` at the library root could be a title; one level down it is Plex's extras folder.
   const isExtraFolder = (dir: string, i: number) => {
     const type = EXTRA_FOLDERS[dir.toLowerCase().replace(/[._]/g, ' ')];
-    return type !== undefined && !(i === 0 && type === 'other' && dir.toLowerCase() === 'other');
+    return type !== undefined && i >= fromDepth && !(i === 0 && dir.toLowerCase() === 'other');
   };
   const first = dirs.findIndex(isExtraFolder);
   if (first >= 0) {

@@ -117,12 +117,12 @@ export function etagFor(file: { size: number; mtimeMs: number; ino: number }): s
  * only by strong comparison (a weak tag never does); a date matches only when it is exactly the
  * `Last-Modified` this server sends for the file, as the client is meant to echo it.
  */
-export function ifRangeMatches(ifRange: string | undefined, etag: string, lastModified: Date): boolean {
+export function ifRangeMatches(ifRange: string | undefined, etag: string, lastModified: Date | number): boolean {
   if (ifRange === undefined) return true;
   const value = ifRange.replace(OWS, '');
   if (value.startsWith('"')) return !etag.startsWith('W/') && value === etag;
   if (value.startsWith('W/')) return false;
-  return value === httpDate(lastModified);
+  return value === httpDate(typeof lastModified === 'number' ? new Date(lastModified) : lastModified);
 }
 
 /** A boundary for multipart/byteranges: 24 random bytes, so no file's bytes can contain it by chance. */

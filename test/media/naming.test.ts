@@ -55,6 +55,13 @@ describe('parseMediaPath: movies', () => {
     ['Dune (2021) - 2160p.mkv', movie('Dune', 2021)],
     ['The Matrix (1999) {imdb-tt0133093}.mkv', movie('The Matrix', 1999)],
     ['Inception (2010) [imdbid-tt1375666]/Inception (2010) [imdbid-tt1375666].mkv', movie('Inception', 2010)],
+    ['Se7en (1995)/Se7en.1995.REMASTERED.1080p.BluRay.x264.mkv', movie('Se7en', 1995, { edition: 'Remastered' })],
+    ['Spider-Man.No.Way.Home.2021.1080p.WEBRip.x264-RARBG.mp4', movie('Spider-Man No Way Home', 2021)],
+    ['Movies/Action/Die Hard (1988)/Die Hard (1988).mkv', movie('Die Hard', 1988)],
+    ["Alien (1979)/Alien (1979) - 1080p - Director's Cut.mkv", movie('Alien', 1979, { edition: "Director's Cut" })],
+    ['Terminator 2 Judgment Day (1991) [2160p] [4K] [BluRay] [5.1]/movie.mkv', movie('Terminator 2 Judgment Day', 1991)],
+    ['The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.1080p.BluRay.x264.mkv', movie('The Lord of the Rings The Fellowship of the Ring', 2001, { edition: 'Extended' })],
+    ['Leon.The.Professional.1994.Extended.Cut.DVDRip.XviD.CD2.avi', movie('Leon The Professional', 1994, { edition: 'Extended', part: 2 })],
     ['Harry Potter and the Deathly Hallows Part 1 (2010).mkv', movie('Harry Potter and the Deathly Hallows Part 1', 2010)],
   ])('%s', (path, expected) => {
     expect(parseMediaPath('movies', path)).toEqual(expected);
@@ -132,6 +139,12 @@ describe('parseMediaPath: shows', () => {
     ['Planet Earth/Season 1/Planet Earth Season 1 Episode 4.mp4', episode('Planet Earth', 1, [4])],
     ['Show.2019.S02E05.mkv', episode('Show', 2, [5], null, 2019)],
     ['Season 1/Show - S01E04.mkv', episode('Show', 1, [4])],
+    ['Game of Thrones/Season 8/Game.of.Thrones.S08E06.The.Iron.Throne.1080p.AMZN.WEB-DL.DDP5.1.H.264-GoT.mkv', episode('Game of Thrones', 8, [6], 'The Iron Throne')],
+    ["The Simpsons/Season 35/The Simpsons - S35E01 - Homer's Crossing.mkv", episode('The Simpsons', 35, [1], "Homer's Crossing")],
+    ['One Piece/One Piece - 1071 [1080p].mkv', episode('One Piece', 1, [1071])],
+    ['Show/Season 1/Show.S01E01.HDTV.x264-LOL[ettv].mkv', episode('Show', 1, [1])],
+    ['Mythbusters/Season 2003/Mythbusters - S2003E01.mkv', episode('Mythbusters', 2003, [1])],
+    ['Extras/Season 1/Extras - S01E01 - Ben Stiller.mkv', episode('Extras', 1, [1], 'Ben Stiller')],
   ])('%s', (path, expected) => {
     expect(parseMediaPath('shows', path)).toEqual(expected);
   });
@@ -179,6 +192,8 @@ describe('parseMediaPath: music', () => {
     ['Daft Punk/[2013] Random Access Memories/01. Give Life Back to Music.opus', track({ artist: 'Daft Punk', album: 'Random Access Memories', year: 2013, track: 1, title: 'Give Life Back to Music' })],
     ['Daft Punk/2001 - Discovery/01 One More Time.mp3', track({ artist: 'Daft Punk', album: 'Discovery', year: 2001, track: 1, title: 'One More Time' })],
     ['Rock/Queen/A Night at the Opera/11 - Bohemian Rhapsody.ogg', track({ artist: 'Queen', album: 'A Night at the Opera', track: 11, title: 'Bohemian Rhapsody' })],
+    ['Bob Dylan/Blonde on Blonde (1966) [FLAC 24-96]/2.01 - Visions of Johanna.flac', track({ artist: 'Bob Dylan', album: 'Blonde on Blonde', year: 1966, disc: 2, track: 1, title: 'Visions of Johanna' })],
+    ["Various Artists/Now That's What I Call Music 50/CD 2/05 - Artist - Song.mp3", track({ artist: 'Various Artists', album: "Now That's What I Call Music 50", disc: 2, track: 5, title: 'Artist - Song' })],
     ['Prince/1999/1999.mp3', track({ artist: 'Prince', album: '1999', title: '1999' })],
     ['Loose/07_Track_Name.wav', track({ album: 'Loose', track: 7, title: 'Track Name' })],
     ['Artist - Title.mp3', track({ artist: 'Artist', title: 'Title' })],

@@ -172,6 +172,7 @@ describe('etagFor and ifRangeMatches', () => {
       .replace('__later__', httpDate(new Date(file.mtimeMs + 1000)))
       .replace('__iso__', lastModified.toISOString());
     expect(ifRangeMatches(value, etag, lastModified)).toBe(expected);
+    expect(ifRangeMatches(value, etag, file.mtimeMs)).toBe(expected);
   });
 
   it('writes HTTP dates as IMF-fixdate', () => {
