@@ -1,9 +1,15 @@
-// Debian's Chromium driven by playwright-core. Browser tests skip with a printed reason where it is not
-// installed, except under CI, where its absence is a failure.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+// Debian's Chromium driven by playwright-core, and the web app built for a test server. Browser tests
+// skip with a printed reason where Chromium is not installed, except under CI, where its absence is a failure.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
+
+/** Where browser tests leave their screenshots (named in the README). */
+export const screenshotDir = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 
 const chromiumArgs = [
   '--headless',
@@ -25,4 +31,50 @@ export async function launchBrowser(): Promise<Browser | null> {
     return null;
   }
   return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+}
+
+export interface BuiltWebApp {
+  dir: string;
+  remove(): void;
+}
+
+/**
+ * Builds the web app from the current sources into a folder of its own, so a test never runs a stale
+ * web/dist and parallel test files never overwrite each other's build.
+ */
+export async function buildWebApp(): Promise<BuiltWebApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-web-'));
+  const { build } = await import('vite');
+  await build({
+    configFile: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)),
+    logLevel: 'warn',
+    build: { outDir: dir, emptyOutDir: true },
+  });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** Records into `problems` what a strict Content-Security-Policy refused and any uncaught error in the page. */
+export function watchPageProblems(page: Page, problems: string[]): void {
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to (execute|load|apply|connect)/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+}
+
+/** Waits until the locator's text contains `expected` (playwright-core has no test assertions of its own). */
+export async function waitForText(locator: Locator, expected: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await locator.allTextContents()).join(' | ');
+    if (last.includes(expected)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Expected text "${expected}", found "${last}"`);
 }

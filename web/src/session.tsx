@@ -29,7 +29,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       return user;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
-        setState((previous) => ({ status: 'signed-out', ended: previous.status === 'signed-in' }));
+        setState((previous) => ({
+          status: 'signed-out',
+          ended: previous.status === 'signed-in' || (previous.status === 'signed-out' && previous.ended),
+        }));
         return null;
       }
       // The server is unreachable or failing: keep what we knew rather than signing the person out.
