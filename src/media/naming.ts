@@ -393,10 +393,13 @@ function showFromFolder(dir: string): { show: string; year: number | null } | nu
 }
 
 interface EpisodeMatch {
-  season: number | null;
   episodes: number[];
   before: string;
   after: string;
+}
+
+interface SeasonEpisodeMatch extends EpisodeMatch {
+  season: number;
 }
 
 const MAX_EPISODES_IN_A_FILE = 100;
@@ -412,7 +415,7 @@ function addEpisode(episodes: number[], value: number, asRange: boolean): void {
 }
 
 /** `S01E02`, `s1e2`, `S01E01E02`, `S01E01-E03`, `S01E01-02`, `Season 1 Episode 2`. */
-function matchSeasonEpisode(stem: string): EpisodeMatch | null {
+function matchSeasonEpisode(stem: string): SeasonEpisodeMatch | null {
   const main =
     /(?<![a-z0-9])S(\d{1,4})[\s._-]?E(\d{1,4})(?!\d)/i.exec(stem) ??
     /(?<![a-z0-9])Season[\s._-]*(\d{1,4})[\s._-]*Episode[\s._-]*(\d{1,4})(?!\d)/i.exec(stem);
@@ -440,7 +443,7 @@ function matchSeasonEpisode(stem: string): EpisodeMatch | null {
 }
 
 /** `1x02`, `1x01x02`, `1x01-1x02`, `1x01-02`. */
-function matchCrossEpisode(stem: string): EpisodeMatch | null {
+function matchCrossEpisode(stem: string): SeasonEpisodeMatch | null {
   const main = /(?<![a-z0-9])(\d{1,2})x(\d{1,3})(?![\dp])/i.exec(stem);
   if (main === null) return null;
   const episodes = [Number(main[2])];
@@ -470,7 +473,6 @@ function matchBareEpisode(stem: string): EpisodeMatch | null {
     // `Show - 2019` is a year, not episode 2019.
     if (match === null || YEAR.test(match[1])) continue;
     return {
-      season: null,
       episodes: [Number(match[1])],
       before: stem.slice(0, match.index),
       after: stem.slice(match.index + match[0].length),
@@ -508,7 +510,7 @@ function parseEpisode(dirs: string[], rawStem: string): ParsedEpisode | ParsedDa
         type: 'episode',
         show: show.show,
         showYear: show.year,
-        season: numbered.season ?? 0,
+        season: numbered.season,
         episodes: numbered.episodes,
         title: episodeTitle(numbered.after),
       };
