@@ -12,6 +12,12 @@ export const errorCodes = {
   password_unchanged: [400, 'The new password must differ from the old one.'],
   invalid_token: [400, 'This link or token is not valid, was already used, or has expired.'],
   invalid_code: [400, 'The code is not valid.'],
+  // Device-code linking: RFC 8628's error names, so TV clients can follow the RFC.
+  authorization_pending: [400, 'The code has not been approved yet. Keep polling.'],
+  slow_down: [400, 'Polling too fast: wait longer between requests.'],
+  access_denied: [400, 'The link was denied.'],
+  expired_token: [400, 'The code has expired or was already used. Ask for a new one.'],
+  invalid_grant: [400, 'This device code is not known.'],
   // 401
   unauthorized: [401, 'Sign in to continue.'],
   invalid_credentials: [401, 'The username, email or password is not correct.'],

@@ -2,6 +2,7 @@
 // routes, and background work started with the server.
 import type { Deps } from './deps.ts';
 import type { RouteModule } from './http/app.ts';
+import { linkingRoutes } from './http/routes/linking.routes.ts';
 
 export interface HearthModule {
   name: string;
@@ -12,7 +13,9 @@ export interface HearthModule {
   start?(deps: Deps): Promise<() => Promise<void>>;
 }
 
-export const modules: HearthModule[] = [];
+export const modules: HearthModule[] = [
+  { name: 'linking', routes: linkingRoutes },
+];
 
 export async function setupModules(deps: Deps): Promise<void> {
   for (const module of modules) await module.setup?.(deps);

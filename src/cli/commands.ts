@@ -1,4 +1,7 @@
 // Commands that other capabilities add to the CLI (mail, breach response, libraries, linking).
 import type { CliCommand } from './main.ts';
+import { linkCommands } from './link.command.ts';
 
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [
+  ...linkCommands,
+];

@@ -111,6 +111,31 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export type LinkCodeStatus = 'pending' | 'approved' | 'denied' | 'spent';
+
+/** A device-code link in progress (RFC 8628): both codes stored only as SHA-256. */
+export interface LinkCodesTable {
+  id: string;
+  device_code_hash: string;
+  user_code_hash: string;
+  client: string;
+  platform: string;
+  device_name: string;
+  /** The address that asked for the code: shown on the approval page. */
+  ip: string | null;
+  status: LinkCodeStatus;
+  interval_seconds: number;
+  last_polled_at: number | null;
+  user_id: string | null;
+  /** The session that approved: if it is gone by pickup, so is the approval. */
+  approved_by_session: string | null;
+  session_id: string | null;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  spent_at: number | null;
+}
+
 export interface Database {
   jobs: JobsTable;
   users: UsersTable;
@@ -120,4 +145,5 @@ export interface Database {
   throttle: ThrottleTable;
   known_devices: KnownDevicesTable;
   meta: MetaTable;
+  link_codes: LinkCodesTable;
 }

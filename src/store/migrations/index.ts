@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_accounts.ts';
 import * as m0002 from './0002_jobs.ts';
+import * as m0005 from './0005_linking.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
   '0002_jobs': m0002,
+  '0005_linking': m0005,
 };
