@@ -12,6 +12,7 @@ export const errorCodes = {
   password_unchanged: [400, 'The new password must differ from the old one.'],
   invalid_token: [400, 'This link or token is not valid, was already used, or has expired.'],
   invalid_code: [400, 'The code is not valid.'],
+  passkey_invalid: [400, 'The passkey could not be verified. Try again.'],
   // Device-code linking: RFC 8628's error names, so TV clients can follow the RFC.
   authorization_pending: [400, 'The code has not been approved yet. Keep polling.'],
   slow_down: [400, 'Polling too fast: wait longer between requests.'],
@@ -38,6 +39,10 @@ export const errorCodes = {
   conflict: [409, 'This conflicts with the current state.'],
   username_taken: [409, 'This username is taken.'],
   email_taken: [409, 'This email address is already in use.'],
+  totp_already_enabled: [409, 'An authenticator app is already set up. Remove it first to set up another.'],
+  totp_setup_required: [409, 'Start setting up the authenticator app first.'],
+  passkey_already_registered: [409, 'This passkey is already registered.'],
+  second_factor_required: [409, 'Turn on two-step sign-in (an authenticator app or a passkey) first.'],
   payload_too_large: [413, 'The request body is too large.'],
   unsupported_media_type: [415, 'Send JSON with Content-Type: application/json.'],
   range_not_satisfiable: [416, 'The requested range is not satisfiable.'],

@@ -2,6 +2,8 @@
 // routes, and background work started with the server.
 import type { Deps } from './deps.ts';
 import type { RouteModule } from './http/app.ts';
+import { setupFactors } from './factors/setup.ts';
+import { factorsRoutes } from './http/routes/factors.routes.ts';
 import { linkingRoutes } from './http/routes/linking.routes.ts';
 
 export interface HearthModule {
@@ -14,6 +16,7 @@ export interface HearthModule {
 }
 
 export const modules: HearthModule[] = [
+  { name: 'factors', setup: setupFactors, routes: factorsRoutes },
   { name: 'linking', routes: linkingRoutes },
 ];
 

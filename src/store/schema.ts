@@ -136,6 +136,68 @@ export interface LinkCodesTable {
   spent_at: number | null;
 }
 
+export interface TotpFactorsTable {
+  user_id: string;
+  /** The seed, AES-GCM encrypted with a key derived from the secret key, bound to the user id (S05). */
+  secret_enc: string;
+  /** null while set up but not yet confirmed with a code. */
+  enabled_at: number | null;
+  /** The last accepted time step: a code is never accepted twice (S40). */
+  last_used_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  /** base64url, as the browser reports it. */
+  credential_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of transports, as the authenticator reported them. */
+  transports: string | null;
+  name: string;
+  device_type: string;
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export type PendingSignInPurpose = 'mfa' | 'password_change';
+
+export interface PendingSignInsTable {
+  id: string;
+  token_hash: string;
+  purpose: PendingSignInPurpose;
+  user_id: string;
+  session_kind: 'web' | 'device';
+  /** JSON of the device the client declared at sign-in. */
+  device: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  failures: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface WebauthnChallengesTable {
+  challenge_hash: string;
+  purpose: 'register' | 'sign_in' | 'mfa';
+  user_id: string | null;
+  pending_id: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   users: UsersTable;
@@ -146,4 +208,9 @@ export interface Database {
   known_devices: KnownDevicesTable;
   meta: MetaTable;
   link_codes: LinkCodesTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  pending_sign_ins: PendingSignInsTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -1,0 +1,51 @@
+// The server's two-factor policy (S42): off, required for admins (and the owner), or for everyone. A user
+// it covers who has no factor yet may, once signed in, only enrol one (or sign out).
+import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
+import type { AuthContext } from '../accounts/sessions.ts';
+import { getMeta, setMeta } from '../store/meta.repository.ts';
+import type { Role } from '../store/schema.ts';
+import { factorStatus, hasSecondFactor } from './second-factor.ts';
+
+export const REQUIRE_2FA_VALUES = ['off', 'admins', 'everyone'] as const;
+export type Require2fa = (typeof REQUIRE_2FA_VALUES)[number];
+const META_KEY = 'require_2fa';
+
+export async function readRequire2fa(deps: Pick<Deps, 'db'>): Promise<Require2fa> {
+  const value = await getMeta(deps.db, META_KEY);
+  return REQUIRE_2FA_VALUES.includes(value as Require2fa) ? (value as Require2fa) : 'off';
+}
+
+export async function setRequire2fa(deps: Deps, auth: AuthContext, value: Require2fa, ctx: RequestContext, now: Date): Promise<Require2fa> {
+  const before = await readRequire2fa(deps);
+  await setMeta(deps.db, META_KEY, value);
+  if (before !== value) {
+    await recordSecurityEvent(deps, { userId: auth.userId, type: 'require_2fa_changed', detail: { from: before, to: value } }, ctx, now);
+  }
+  return value;
+}
+
+export function policyCovers(policy: Require2fa, role: Role): boolean {
+  return policy === 'everyone' || (policy === 'admins' && role !== 'member');
+}
+
+/** True when the policy covers this user and they have no factor yet. */
+export async function enrolmentRequired(deps: Pick<Deps, 'db'>, userId: string, role: Role): Promise<boolean> {
+  if (!policyCovers(await readRequire2fa(deps), role)) return false;
+  return !hasSecondFactor(await factorStatus(deps, userId));
+}
+
+/** What a user who must enrol may still reach: their account, enrolment itself, re-authentication, sign-out. */
+export function allowedBeforeEnrolment(method: string, url: string): boolean {
+  if ((method === 'GET' || method === 'HEAD') && url === '/api/v1/me') return true;
+  if (url === '/api/v1/me/2fa' || url.startsWith('/api/v1/me/2fa/')) return true;
+  if (url === '/api/v1/me/passkeys' || url.startsWith('/api/v1/me/passkeys/')) return true;
+  return method === 'POST' && (url === '/api/v1/auth/logout' || url === '/api/v1/auth/reauth');
+}
+
+/** deps.hooks.requestGuards entry: 403 mfa_enrollment_required everywhere else. */
+export async function enrolmentGuard(deps: Deps, auth: AuthContext, route: { method: string; url: string }): Promise<void> {
+  if (allowedBeforeEnrolment(route.method, route.url)) return;
+  if (await enrolmentRequired(deps, auth.userId, auth.role)) throw new AppError('mfa_enrollment_required');
+}
