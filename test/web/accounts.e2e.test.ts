@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp, launchBrowser, screenshot, waitForText, watchPageProblems, type BuiltWebApp } from '../helpers/browser.ts';
 import { SETUP_TOKEN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { updateUser } from '../../src/store/users.repository.ts';
 
 const OWNER = { username: 'margaret', email: 'margaret@example.org', password: 'lantern orchard quietly drifts' };
 const MEMBER = { username: 'tobias', email: 'tobias@example.org', password: 'copper meadow whistles softly' };
@@ -11,7 +12,8 @@ const MEMBER = { username: 'tobias', email: 'tobias@example.org', password: 'cop
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
 
-describe('web app: accounts', () => {
+// Each test signs in several times with full-strength argon2: more than the default 30 s on a slow machine.
+describe('web app: accounts', { timeout: 90_000 }, () => {
   let browser: Browser | null = null;
   let web: BuiltWebApp | null = null;
   let server: TestServer;
@@ -148,7 +150,28 @@ describe('web app: accounts', () => {
     expect(problems).toEqual([]);
   });
 
-  it('S30: the reset page takes its token from the fragment and removes it from the address bar', async (ctx) => {
+  it('a sign-in to an account flagged for a mandatory reset leads to the page that explains it and offers the reset', async (ctx) => {
+    if (browser === null) return ctx.skip();
+    const flagged = await server.createUser({ username: 'rosalind', password: 'amber lighthouse gently hums' });
+    await updateUser(server.deps.db, flagged.id, { reset_required: 1, reset_required_reason: 'breach' }, new Date());
+
+    const page = await openPage(desktop);
+    await page.goto('/login');
+    await page.getByLabel('Username or email').fill(flagged.email);
+    await page.getByLabel('Password', { exact: true }).fill(flagged.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/reset-required');
+    await waitForText(page.getByRole('main'), 'must set a new password before it can sign in');
+    expect(await page.getByLabel('Email').inputValue()).toBe(flagged.email);
+    await page.getByRole('button', { name: 'Email me a reset link' }).waitFor();
+    await screenshot(page, 'reset-required');
+    // Nothing was signed in on the way.
+    await page.goto('/account');
+    await page.waitForURL((url) => url.pathname === '/login');
+    expect(problems).toEqual([]);
+  });
+
+  it('the reset page takes its token from the fragment and removes it from the address bar', async (ctx) => {
     if (browser === null) return ctx.skip();
     const page = await openPage(desktop);
     await page.goto('/reset#token=hr_not_a_real_token_but_long_enough');

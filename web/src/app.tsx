@@ -2,8 +2,8 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { Icon } from './components/icons.tsx';
 import { Spinner } from './components/page.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
-import { safeNext } from './pages/login.tsx';
-import { Link, matchPath, navigate, useLocation } from './router.tsx';
+import { matchPath, safeNext } from './paths.ts';
+import { Link, navigate, useLocation } from './router.tsx';
 import { adminHome, routes } from './routes.tsx';
 import { isAdmin, useSession } from './session.tsx';
 

@@ -61,20 +61,6 @@ export function historyState<T>(): T | null {
   return (history.state as T | null) ?? null;
 }
 
-/** Matches `/items/:id` style patterns; returns the named parts, or null. */
-export function matchPath(pattern: string, path: string): Record<string, string> | null {
-  const patternParts = pattern.split('/').filter(Boolean);
-  const pathParts = path.split('/').filter(Boolean);
-  if (patternParts.length !== pathParts.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < patternParts.length; i += 1) {
-    const part = patternParts[i];
-    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(pathParts[i]);
-    else if (part !== pathParts[i]) return null;
-  }
-  return params;
-}
-
 const takenFromFragment = new Map<string, string>();
 
 /**

@@ -2,14 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type MfaChallenge } from '../api.ts';
 import { Alert, Field, onSubmit, PasswordField, SubmitButton, useAction } from '../components/form.tsx';
 import { Page } from '../components/page.tsx';
+import { safeNext } from '../paths.ts';
 import { historyState, Link, navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
-
-/** Where to go after signing in: only a path on this site, never another origin. */
-export function safeNext(next: string | null): string {
-  if (next === null || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
-}
 
 export function LoginPage() {
   const { search } = useLocation();
@@ -125,7 +120,6 @@ function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promis
   );
 }
 
-const recoveryMethods = new Set(['recovery_code', 'recovery']);
 
 function SecondFactorForm({
   challenge,
@@ -137,7 +131,7 @@ function SecondFactorForm({
   onRestart: (message: string | null) => void;
 }) {
   const hasTotp = challenge.methods.includes('totp');
-  const hasRecovery = challenge.methods.some((method) => recoveryMethods.has(method));
+  const hasRecovery = challenge.methods.includes('recovery_code');
   const [useRecovery, setUseRecovery] = useState(!hasTotp);
   const [code, setCode] = useState('');
 
@@ -160,6 +154,21 @@ function SecondFactorForm({
       }
     }, [challenge, code, useRecovery, onSignedIn, onRestart]),
   );
+
+  if (!hasTotp && !hasRecovery) {
+    return (
+      <>
+        <Alert kind="error">
+          This account's second step is one this page cannot offer. Sign in from a device where you use it.
+        </Alert>
+        <p className="form-links">
+          <button type="button" className="button-link" onClick={() => onRestart(null)}>
+            Start over
+          </button>
+        </p>
+      </>
+    );
+  }
 
   return (
     <form onSubmit={onSubmit(verify)}>
