@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { JobRunner, type RunnerOptions } from './jobs/runner.ts';
 import { newId, systemClock, systemRandom, type Clock, type Random } from './crypto.ts';
 import { createLocalBus, type EventBus } from './events.ts';
+import { clusterNamespace, startCluster } from './cluster/cluster.ts';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import { passwordKeys } from './accounts/password-keys.ts';
 import type { AuthContext } from './accounts/sessions.ts';
@@ -71,6 +72,16 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   }
   const keys = await passwordKeys(store.db, config.secretKey);
   const log = overrides.log ?? pino({ level: config.logLevel });
+  // With Redis, events and throttle counters are shared by every instance on the same store.
+  const cluster =
+    config.redisUrl && !overrides.events
+      ? await startCluster(config.redisUrl, {
+          instanceId: newId(overrides.random ?? systemRandom),
+          namespace: clusterNamespace(config.databaseSchema),
+          log,
+          storeThrottle: createStoreThrottle(store.db),
+        })
+      : null;
   const deps: Deps = {
     config,
     store,
@@ -79,8 +90,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     random: overrides.random ?? systemRandom,
     log,
     passwords: createPasswordHasher({ keys: keys.keys, currentKeyVersion: keys.current }),
-    throttle: overrides.throttle ?? createStoreThrottle(store.db),
-    events: overrides.events ?? createLocalBus(),
+    throttle: overrides.throttle ?? cluster?.throttle ?? createStoreThrottle(store.db),
+    events: overrides.events ?? cluster?.events ?? createLocalBus(),
     jobs: new JobRunner(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
     hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [] },
     onClose: [],

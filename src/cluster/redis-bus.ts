@@ -1,0 +1,33 @@
+// The event bus across instances: every publish reaches this instance's subscribers at once (in
+// process) and every other instance through one Redis channel. A message that comes back from Redis
+// to the instance that sent it is dropped there, so each subscriber sees each event once.
+import { EventEmitter } from 'node:events';
+import type { EventBus } from '../events.ts';
+import type { RedisLink } from './redis-link.ts';
+
+export interface RedisBus extends EventBus {
+  link: RedisLink;
+}
+
+export function createRedisBus(link: RedisLink): RedisBus {
+  const local = new EventEmitter();
+  local.setMaxListeners(0);
+  link.onMessage((envelope) => {
+    if (envelope.kind === 'event' && typeof envelope.channel === 'string') local.emit(envelope.channel, envelope.payload);
+  });
+  return {
+    link,
+    async publish(channel, payload) {
+      local.emit(channel, payload);
+      await link.publish({ kind: 'event', channel, payload });
+    },
+    subscribe(channel, handler) {
+      local.on(channel, handler as (p: unknown) => void);
+      return () => local.off(channel, handler as (p: unknown) => void);
+    },
+    async close() {
+      local.removeAllListeners();
+      await link.close();
+    },
+  };
+}

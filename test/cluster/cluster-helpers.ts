@@ -1,0 +1,78 @@
+// Two instances on one PostgreSQL schema and one Redis, as a cluster runs them: same store, same
+// secret key, same Redis. Each test gets a schema (and so a Redis namespace) of its own.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import pg from 'pg';
+import { POSTGRES_URL, REDIS_URL, havePostgres, haveRedis } from '../helpers/services.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/server.ts';
+
+/** Both services up (or, outside CI, a printed reason and false). */
+export async function haveClusterServices(): Promise<boolean> {
+  const pgUp = await havePostgres();
+  const redisUp = await haveRedis();
+  return pgUp && redisUp;
+}
+
+export interface CapturedLog {
+  log: Logger;
+  lines: { level: number; msg: string; [k: string]: unknown }[];
+  messages(level?: 'info' | 'warn'): string[];
+}
+
+export function captureLog(): CapturedLog {
+  const lines: CapturedLog['lines'] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const levels = { info: 30, warn: 40 };
+  return {
+    log: pino({ level: 'info' }, stream),
+    lines,
+    messages: (level) => lines.filter((l) => level === undefined || l.level === levels[level]).map((l) => l.msg),
+  };
+}
+
+export interface Cluster {
+  schema: string;
+  secretKey: string;
+  /** Starts one more instance on the shared schema (closed by `close`). */
+  start(options?: TestServerOptions): Promise<TestServer>;
+  close(): Promise<void>;
+}
+
+export function cluster(env: Record<string, string> = {}): Cluster {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const secretKey = randomBytes(32).toString('hex');
+  const started: TestServer[] = [];
+  return {
+    schema,
+    secretKey,
+    async start(options = {}) {
+      const server = await startTestServer({
+        store: 'postgres',
+        schema,
+        keep: true,
+        ...options,
+        env: { HEARTH_REDIS_URL: REDIS_URL, HEARTH_SECRET_KEY: secretKey, ...env, ...options.env },
+      });
+      started.push(server);
+      return server;
+    },
+    async close() {
+      // Every instance keeps the shared schema at close; it goes once they all are gone.
+      for (const server of started.splice(0)) {
+        await server.close();
+        rmSync(server.dataDir, { recursive: true, force: true });
+      }
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
