@@ -51,7 +51,12 @@ export function openStore(options: StoreOptions): Store {
 
 export async function migrateToLatest(store: Store, schema: string | null): Promise<void> {
   if (store.dialect === 'postgres' && schema) {
-    await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+    try {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(store.db);
+    } catch (err) {
+      // "if not exists" is not atomic: another instance starting at the same moment created it first.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    }
   }
   const migrator = new Migrator({
     db: store.db,
