@@ -78,3 +78,33 @@ export async function waitForText(locator: Locator, expected: string, timeout = 
   }
   throw new Error(`Expected text "${expected}", found "${last}"`);
 }
+
+export const viewports = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+  tv: { width: 1920, height: 1080 },
+} as const;
+
+/** A page in a fresh context (its own cookies: another device), watched for CSP refusals and errors. */
+export async function openPage(
+  browser: Browser,
+  baseURL: string,
+  viewport: { width: number; height: number },
+  problems: string[],
+): Promise<Page> {
+  const context = await browser.newContext({ viewport, baseURL });
+  // Shorter than a test's own timeout, so a missing element is reported as such.
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  watchPageProblems(page, problems);
+  return page;
+}
+
+/** Signs in through the sign-in page and waits for the home page. */
+export async function signInThroughPage(page: Page, login: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Username or email').fill(login);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
+}

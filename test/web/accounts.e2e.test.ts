@@ -1,23 +1,32 @@
 // The web app in a real browser against a real listening server: first run, sign-in, devices, and
 // "Sign out of all devices" reaching another browser.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebApp, launchBrowser, screenshot, waitForText, watchPageProblems, type BuiltWebApp } from '../helpers/browser.ts';
+import {
+  buildWebApp,
+  launchBrowser,
+  openPage,
+  screenshot,
+  signInThroughPage,
+  viewports,
+  waitForText,
+  type BuiltWebApp,
+} from '../helpers/browser.ts';
 import { SETUP_TOKEN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { base32Decode } from '../../src/factors/base32.ts';
+import { totpCode } from '../../src/factors/totp.ts';
 import { updateUser } from '../../src/store/users.repository.ts';
 
 const OWNER = { username: 'margaret', email: 'margaret@example.org', password: 'lantern orchard quietly drifts' };
 const MEMBER = { username: 'tobias', email: 'tobias@example.org', password: 'copper meadow whistles softly' };
 
-const desktop = { width: 1280, height: 800 };
-const phone = { width: 390, height: 844 };
+const { desktop, phone } = viewports;
 
 // Each test signs in several times with full-strength argon2: more than the default 30 s on a slow machine.
 describe('web app: accounts', { timeout: 90_000 }, () => {
   let browser: Browser | null = null;
   let web: BuiltWebApp | null = null;
   let server: TestServer;
-  const contexts: BrowserContext[] = [];
   const problems: string[] = [];
 
   beforeAll(async () => {
@@ -28,34 +37,17 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
     await browser?.close();
     await server?.close();
     web?.remove();
   });
 
-  async function openPage(viewport: { width: number; height: number }): Promise<Page> {
-    const context = await browser!.newContext({ viewport, baseURL: server.url });
-    contexts.push(context);
-    // Shorter than the test's own timeout, so a missing element is reported as such.
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    watchPageProblems(page, problems);
-    return page;
-  }
-
-  async function signIn(page: Page, login: string, password: string): Promise<void> {
-    await page.goto('/login');
-    await page.getByLabel('Username or email').fill(login);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
-  }
+  const open = (viewport: { width: number; height: number }) => openPage(browser!, server.url, viewport, problems);
 
   it('S23, S25: the owner is created in the browser, sees each device, and "Sign out of all devices" signs the other browser out at its next navigation', async (ctx) => {
     if (browser === null) return ctx.skip();
 
-    const first = await openPage(desktop);
+    const first = await open(desktop);
     await first.goto('/');
     // A server without an owner sends its first visitor to the setup page.
     await first.waitForURL('**/setup');
@@ -70,7 +62,7 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     await first.waitForURL('**/login');
     await waitForText(first.getByRole('status'), 'The owner account is ready');
     await screenshot(first, 'sign-in');
-    await signIn(first, OWNER.username, OWNER.password);
+    await signInThroughPage(first, OWNER.username, OWNER.password);
     await waitForText(first.getByRole('heading', { level: 1 }), `Welcome, ${OWNER.username}`);
     await screenshot(first, 'home');
 
@@ -81,8 +73,8 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     // The heading takes focus after an in-app navigation, for keyboard and screen-reader users.
     expect(await first.evaluate(() => document.activeElement?.textContent)).toBe('Account security');
 
-    const second = await openPage(phone);
-    await signIn(second, OWNER.email, OWNER.password);
+    const second = await open(phone);
+    await signInThroughPage(second, OWNER.email, OWNER.password);
     await second.goto('/account');
     const secondDevices = second.getByRole('list', { name: 'Signed-in devices' }).getByRole('listitem');
     await expect.poll(() => secondDevices.count()).toBe(2);
@@ -112,8 +104,8 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
   it('S25: an invited member registers through the invite link, and the admin signs them out everywhere', async (ctx) => {
     if (browser === null) return ctx.skip();
 
-    const admin = await openPage(desktop);
-    await signIn(admin, OWNER.username, OWNER.password);
+    const admin = await open(desktop);
+    await signInThroughPage(admin, OWNER.username, OWNER.password);
     await admin.getByRole('link', { name: 'Admin', exact: true }).click();
     await admin.getByRole('heading', { level: 1, name: 'Admin · Users' }).waitFor();
     await admin.getByLabel('Email (optional)').fill(MEMBER.email);
@@ -122,7 +114,7 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     expect(link.startsWith(`${server.origin}/register#invite=`), link).toBe(true);
     await screenshot(admin, 'admin-users');
 
-    const member = await openPage(desktop);
+    const member = await open(desktop);
     await member.goto(link);
     await member.getByRole('heading', { level: 1, name: 'Create your account' }).waitFor();
     // The invitation is a secret: it leaves the address bar as soon as the page has read it.
@@ -133,7 +125,7 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     await member.getByRole('button', { name: 'Create the account' }).click();
     await member.waitForURL('**/login');
     await waitForText(member.getByRole('status'), 'Your account is ready');
-    await signIn(member, MEMBER.username, MEMBER.password);
+    await signInThroughPage(member, MEMBER.username, MEMBER.password);
     // Members have no admin console, not even its link.
     await expect.poll(() => member.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
     await member.goto('/admin/users');
@@ -150,12 +142,55 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     expect(problems).toEqual([]);
   });
 
+  it('an account with two-step sign-in asks for the authenticator code, refuses a wrong one, and takes a recovery code instead', async (ctx) => {
+    if (browser === null) return ctx.skip();
+    const user = await server.createUser({ username: 'hugo', password: 'pebble harbour slowly turns' });
+    const token = await server.login(user.username, user.password);
+    const setup = await server.request('POST', '/api/v1/me/2fa/totp/setup', { token });
+    expect(setup.status, JSON.stringify(setup.body)).toBe(200);
+    const seed = base32Decode(setup.body.secret as string)!;
+    const confirm = await server.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token,
+      body: { code: totpCode(seed, new Date()) },
+    });
+    expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
+    const recoveryCodes = confirm.body.recovery_codes as string[];
+
+    const page = await open(desktop);
+    await page.goto('/login');
+    await page.getByLabel('Username or email').fill(user.username);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Two-step sign-in' }).waitFor();
+    const code = page.getByLabel('Code from your authenticator app');
+    // A code from ten minutes ahead is outside the accepted window.
+    await code.fill(totpCode(seed, new Date(Date.now() + 600_000)));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await waitForText(page.getByRole('alert'), 'The code is not valid.');
+    // The step survives a wrong code; the next time step's code was never used, so it is accepted once.
+    await code.fill(totpCode(seed, new Date(Date.now() + 30_000)));
+    await screenshot(page, 'two-step-sign-in');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await waitForText(page.getByRole('heading', { level: 1 }), `Welcome, ${user.username}`);
+
+    const other = await open(phone);
+    await other.goto('/login');
+    await other.getByLabel('Username or email').fill(user.email);
+    await other.getByLabel('Password', { exact: true }).fill(user.password);
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await other.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await other.getByLabel('Recovery code').fill(recoveryCodes[0]);
+    await other.getByRole('button', { name: 'Verify' }).click();
+    await waitForText(other.getByRole('heading', { level: 1 }), `Welcome, ${user.username}`);
+    expect(problems).toEqual([]);
+  });
+
   it('a sign-in to an account flagged for a mandatory reset leads to the page that explains it and offers the reset', async (ctx) => {
     if (browser === null) return ctx.skip();
     const flagged = await server.createUser({ username: 'rosalind', password: 'amber lighthouse gently hums' });
     await updateUser(server.deps.db, flagged.id, { reset_required: 1, reset_required_reason: 'breach' }, new Date());
 
-    const page = await openPage(desktop);
+    const page = await open(desktop);
     await page.goto('/login');
     await page.getByLabel('Username or email').fill(flagged.email);
     await page.getByLabel('Password', { exact: true }).fill(flagged.password);
@@ -173,7 +208,7 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
 
   it('the reset page takes its token from the fragment and removes it from the address bar', async (ctx) => {
     if (browser === null) return ctx.skip();
-    const page = await openPage(desktop);
+    const page = await open(desktop);
     await page.goto('/reset#token=hr_not_a_real_token_but_long_enough');
     await page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor();
     expect(new URL(page.url()).hash).toBe('');

@@ -200,7 +200,8 @@ export const api = {
 
   me: () => request<Me>('GET', '/me'),
 
-  updateMe: (input: Partial<Pick<Me, 'display_name' | 'anti_phishing_phrase'>>) =>
+  /** Changing `email` needs a recent proof of the password (`reauthentication_required` otherwise). */
+  updateMe: (input: Partial<Pick<Me, 'email' | 'display_name' | 'anti_phishing_phrase'>>) =>
     request<Me>('PATCH', '/me', input),
 
   changePassword: (input: { current_password: string; new_password: string; sign_out_others: boolean }) =>

@@ -9,6 +9,7 @@ export function ProfileSection() {
   const user = useUser();
   const { setUser } = useSession();
   const withReauth = useReauth();
+  const [email, setEmail] = useState(user.email);
   const [displayName, setDisplayName] = useState(user.display_name ?? '');
   const [phrase, setPhrase] = useState(user.anti_phishing_phrase ?? '');
   const [saved, setSaved] = useState(false);
@@ -16,17 +17,19 @@ export function ProfileSection() {
   const save = useAction(
     useCallback(async () => {
       setSaved(false);
-      const patch: { display_name?: string | null; anti_phishing_phrase?: string | null } = {};
+      const patch: { email?: string; display_name?: string | null; anti_phishing_phrase?: string | null } = {};
+      if (email.trim() !== user.email) patch.email = email.trim();
       if (displayName.trim() !== (user.display_name ?? '')) patch.display_name = displayName.trim() || null;
       if (phrase.trim() !== (user.anti_phishing_phrase ?? '')) patch.anti_phishing_phrase = phrase.trim() || null;
       if (Object.keys(patch).length > 0) {
         const updated = await withReauth(() => api.updateMe(patch));
         setUser(updated);
+        setEmail(updated.email);
         setDisplayName(updated.display_name ?? '');
         setPhrase(updated.anti_phishing_phrase ?? '');
       }
       setSaved(true);
-    }, [displayName, phrase, user, setUser, withReauth]),
+    }, [email, displayName, phrase, user, setUser, withReauth]),
   );
 
   return (
@@ -37,13 +40,6 @@ export function ProfileSection() {
           <dd>{user.username}</dd>
         </div>
         <div>
-          <dt>Email</dt>
-          <dd>
-            {user.email}{' '}
-            {!user.email_verified && <span className="badge badge-warning">not verified</span>}
-          </dd>
-        </div>
-        <div>
           <dt>Role</dt>
           <dd className="capitalize">{user.role}</dd>
         </div>
@@ -51,6 +47,19 @@ export function ProfileSection() {
       <form onSubmit={onSubmit(save)} className="form-grid">
         {save.message !== null && <Alert kind="error">{save.message}</Alert>}
         {saved && save.message === null && <Alert kind="success">Your profile is saved.</Alert>}
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          required
+          autoComplete="email"
+          value={email}
+          onChange={(event) => {
+            setSaved(false);
+            setEmail(event.target.value);
+          }}
+          hint={`${user.email_verified ? 'Verified.' : 'Not verified yet.'} Password resets and security notices go here. Changing it asks for your password again.`}
+        />
         <Field
           label="Display name"
           name="display_name"

@@ -10,10 +10,19 @@ import { useUser } from '../session.tsx';
 
 const roleLabels: Record<Role, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
 
-/** Mirrors the server's rule, only to avoid offering buttons that can only fail; the server decides. */
+const roleRank: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
+
+// These mirror the server's rules only to avoid offering buttons that can only fail; the server decides.
+
+/** Role and standing: never one's own, never the owner's; only the owner changes admins. */
 function canManage(actor: User, target: User): boolean {
   if (target.id === actor.id || target.role === 'owner') return false;
-  return actor.role === 'owner' || target.role === 'member';
+  return actor.role === 'owner' || roleRank[target.role] < roleRank[actor.role];
+}
+
+/** Signing out everywhere: oneself, or someone of lower rank (the owner: anyone). */
+function canSignOut(actor: User, target: User): boolean {
+  return target.id === actor.id || actor.role === 'owner' || roleRank[target.role] < roleRank[actor.role];
 }
 
 export function UsersPage() {
@@ -115,20 +124,22 @@ export function UsersPage() {
                         <time dateTime={user.created_at}>{formatDateTime(user.created_at)}</time>
                       </td>
                       <td data-label="Actions" className="actions-cell">
-                        <button
-                          type="button"
-                          className="button-secondary button-small"
-                          disabled={pending !== null}
-                          aria-busy={busy}
-                          onClick={() =>
-                            void act(user, async () => {
-                              const { revoked } = await api.admin.revokeSessions(user.id);
-                              return `${user.username} is signed out of every device (${revoked} session${revoked === 1 ? '' : 's'} ended).`;
-                            })
-                          }
-                        >
-                          Sign out everywhere<span className="visually-hidden"> ({user.username})</span>
-                        </button>
+                        {canSignOut(actor, user) && (
+                          <button
+                            type="button"
+                            className="button-secondary button-small"
+                            disabled={pending !== null}
+                            aria-busy={busy}
+                            onClick={() =>
+                              void act(user, async () => {
+                                const { revoked } = await api.admin.revokeSessions(user.id);
+                                return `${user.username} is signed out of every device (${revoked} session${revoked === 1 ? '' : 's'} ended).`;
+                              })
+                            }
+                          >
+                            Sign out everywhere<span className="visually-hidden"> ({user.username})</span>
+                          </button>
+                        )}
                         {manageable && (
                           <button
                             type="button"
