@@ -20,6 +20,8 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   mailRatePerMinute: number;
+  /** DKIM signing of outgoing mail: all three HEARTH_DKIM_* variables, or none. */
+  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   setupToken: string | null;
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
@@ -85,6 +87,24 @@ function loadSecretKey(env: Env, dataDir: string, random: Random): Buffer {
   return parse(text, file);
 }
 
+function loadDkim(env: Env): Config['dkim'] {
+  const domainName = env.HEARTH_DKIM_DOMAIN || null;
+  const keySelector = env.HEARTH_DKIM_SELECTOR || null;
+  const keyFile = env.HEARTH_DKIM_PRIVATE_KEY_FILE || null;
+  if (!domainName && !keySelector && !keyFile) return null;
+  if (!domainName || !keySelector || !keyFile) {
+    throw new ConfigError('DKIM signing needs HEARTH_DKIM_DOMAIN, HEARTH_DKIM_SELECTOR and HEARTH_DKIM_PRIVATE_KEY_FILE together');
+  }
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(resolve(keyFile), 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the DKIM key file ${keyFile}: ${(err as Error).message}`);
+  }
+  if (!privateKey.includes('PRIVATE KEY-----')) throw new ConfigError(`the DKIM key file ${keyFile} is not a PEM private key`);
+  return { domainName, keySelector, privateKey };
+}
+
 export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Config {
   const host = env.HEARTH_HOST || '127.0.0.1';
   const port = intVar(env, 'HEARTH_PORT', 8420, 0, 65535);
@@ -122,6 +142,7 @@ export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Confi
     smtpUrl: urlVar(env, 'HEARTH_SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: env.HEARTH_MAIL_FROM || `Hearth <hearth@${publicUrl.hostname}>`,
     mailRatePerMinute: intVar(env, 'HEARTH_MAIL_RATE_PER_MINUTE', 600, 1, 1_000_000),
+    dkim: loadDkim(env),
     setupToken,
     sessionIdleSeconds: intVar(env, 'HEARTH_SESSION_IDLE_SECONDS', 30 * 24 * 3600, 60, 10 * 365 * 24 * 3600),
     sessionAbsoluteSeconds: intVar(env, 'HEARTH_SESSION_ABSOLUTE_SECONDS', 180 * 24 * 3600, 60, 10 * 365 * 24 * 3600),

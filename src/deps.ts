@@ -36,12 +36,18 @@ export interface Deps {
 export interface Hooks {
   secondFactor: SecondFactorGate | null;
   signIn: SignInListener[];
-  /** After a password change or reset: the notice mail. */
   /** Extra checks on every authenticated request (the 2FA enrolment policy). */
   requestGuards: ((deps: Deps, auth: AuthContext, route: { method: string; url: string }) => Promise<void>)[];
   /** After an admin made an invite: the invitation mail when it names an address. */
-  inviteCreated: ((deps: Deps, event: { invite: { id: string; email: string | null }; url: string; inviterId: string }, now: Date) => Promise<void>)[];
+  inviteCreated: ((deps: Deps, event: { invite: { id: string; email: string | null; role: string; expires_at: string }; url: string; inviterId: string }, now: Date) => Promise<void>)[];
+  /** After a password change or reset: the notice mail. */
   passwordChanged: ((deps: Deps, event: { userId: string; ctx: RequestContext; via: 'change' | 'reset' }, now: Date) => Promise<void>)[];
+  /** After a registration with an invite; userId is null when the address already had an account (S10). */
+  registered: ((deps: Deps, event: { userId: string | null; email: string; ctx: RequestContext }, now: Date) => Promise<void>)[];
+  /** After an admin (or the CLI) signed a user out everywhere: the notice mail. */
+  sessionsRevokedByAdmin: ((deps: Deps, event: { userId: string; by: string; count: number; ctx: RequestContext }, now: Date) => Promise<void>)[];
+  /** Checks (and spends) a TOTP or recovery code of the user's: 'none' when the account has no second factor. */
+  verifySecondFactor: ((deps: Deps, userId: string, code: string, ctx: RequestContext, now: Date) => Promise<'ok' | 'invalid' | 'none'>) | null;
   /**
    * After a second factor changed: totp_enabled, totp_disabled, recovery_codes_regenerated, recovery_code_used
    * (with `remaining`), passkey_added, passkey_removed (with the passkey's `name`). The notice mail.
@@ -93,7 +99,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     throttle: overrides.throttle ?? cluster?.throttle ?? createStoreThrottle(store.db),
     events: overrides.events ?? cluster?.events ?? createLocalBus(),
     jobs: new JobRunner(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
-    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [] },
+    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [], registered: [], sessionsRevokedByAdmin: [], verifySecondFactor: null },
     onClose: [],
   };
   return deps;

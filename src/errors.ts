@@ -23,6 +23,7 @@ export const errorCodes = {
   unauthorized: [401, 'Sign in to continue.'],
   invalid_credentials: [401, 'The username, email or password is not correct.'],
   reauthentication_required: [401, 'Confirm your password again to make this change.'],
+  mfa_required: [401, 'This account uses two-step sign-in: also enter a code from your authenticator app or a recovery code.'],
   // 403
   forbidden: [403, 'You are not allowed to do this.'],
   password_reset_required: [403, 'This account must set a new password. Request a password reset by email.'],

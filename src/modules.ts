@@ -5,6 +5,7 @@ import type { RouteModule } from './http/app.ts';
 import { setupFactors } from './factors/setup.ts';
 import { factorsRoutes } from './http/routes/factors.routes.ts';
 import { linkingRoutes } from './http/routes/linking.routes.ts';
+import { mailModule } from './mail/module.ts';
 
 export interface HearthModule {
   name: string;
@@ -18,6 +19,7 @@ export interface HearthModule {
 export const modules: HearthModule[] = [
   { name: 'factors', setup: setupFactors, routes: factorsRoutes },
   { name: 'linking', routes: linkingRoutes },
+  mailModule,
 ];
 
 export async function setupModules(deps: Deps): Promise<void> {

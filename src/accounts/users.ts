@@ -256,7 +256,7 @@ export async function adminUpdateUser(
 
 /** Signs a user out everywhere (admin action, S25). */
 export async function adminRevokeSessions(
-  deps: Pick<Deps, 'db' | 'random' | 'events' | 'log'>,
+  deps: Deps,
   actor: { userId: string | null; username: string; role?: Role },
   userId: string,
   ctx: RequestContext,
@@ -275,5 +275,8 @@ export async function adminRevokeSessions(
     ctx,
     now,
   );
+  for (const listener of deps.hooks.sessionsRevokedByAdmin) {
+    await listener(deps, { userId, by: actor.username, count: ids.length, ctx }, now);
+  }
   return ids.length;
 }

@@ -1,7 +1,9 @@
 // Commands that other capabilities add to the CLI (mail, breach response, libraries, linking).
 import type { CliCommand } from './main.ts';
 import { linkCommands } from './link.command.ts';
+import { mailCommands } from './mail.command.ts';
 
 export const commands: CliCommand[] = [
   ...linkCommands,
+  ...mailCommands,
 ];

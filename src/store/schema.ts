@@ -198,7 +198,48 @@ export interface WebauthnChallengesTable {
   expires_at: number;
 }
 
+export type MailState = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface MailMessagesTable {
+  id: string;
+  user_id: string | null;
+  recipient: string;
+  template: string;
+  subject: string;
+  /** Sealed (encrypt() with a key derived from the secret key): the body may hold a one-use link. */
+  text: string;
+  html: string;
+  state: MailState;
+  attempts: number;
+  /** The RFC 5322 Message-ID, the same on every attempt, so a resend after a crash is recognisable. */
+  message_id: string;
+  job_id: string | null;
+  transport: 'smtp' | 'outbox' | null;
+  outbox_file: string | null;
+  sent_at: number | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type MailTokenPurpose = 'verify_email' | 'password_reset' | 'not_me';
+
+/** One-use tokens sent by mail (verification, reset, "this wasn't me"): stored only as SHA-256. */
+export interface MailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: MailTokenPurpose;
+  token_hash: string;
+  /** The address the token was sent to (verify, reset) or is to be restored (not-me after an address change). */
+  email: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
+  mail_messages: MailMessagesTable;
+  mail_tokens: MailTokensTable;
   jobs: JobsTable;
   users: UsersTable;
   sessions: SessionsTable;

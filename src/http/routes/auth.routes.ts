@@ -118,12 +118,14 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request, reply) => {
       const body = request.body;
-      await registerWithInvite(
+      const ctx = requestContext(request);
+      const result = await registerWithInvite(
         deps,
         { inviteToken: body.invite_token, username: body.username, email: body.email, password: body.password },
-        requestContext(request),
+        ctx,
         request.now,
       );
+      for (const listener of deps.hooks.registered) await listener(deps, { ...result, ctx }, request.now);
       return reply.status(202).send({
         status: 'registered' as const,
         message: 'Your account is ready: sign in with your username or email. We also sent a message to confirm your address.',

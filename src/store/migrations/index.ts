@@ -2,12 +2,14 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_accounts.ts';
 import * as m0002 from './0002_jobs.ts';
+import * as m0003 from './0003_mail.ts';
 import * as m0004 from './0004_factors.ts';
 import * as m0005 from './0005_linking.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
   '0002_jobs': m0002,
+  '0003_mail': m0003,
   '0004_factors': m0004,
   '0005_linking': m0005,
 };

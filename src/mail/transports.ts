@@ -1,0 +1,197 @@
+// Where a finished message goes: an SMTP server (TLS or STARTTLS as the URL says, pooled connections,
+// DKIM-signed when a key is configured), or, with no SMTP configured, an .eml file in the outbox folder.
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config.ts';
+
+export interface OutgoingMail {
+  id: string;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** The same on every attempt: a resend after a crash is recognisable as the same message. */
+  messageId: string;
+  date: Date;
+}
+
+export interface Delivery {
+  transport: 'smtp' | 'outbox';
+  outboxFile: string | null;
+  response: string;
+}
+
+export interface MailTransport {
+  kind: 'smtp' | 'outbox';
+  send(mail: OutgoingMail): Promise<Delivery>;
+  close(): Promise<void>;
+}
+
+function messageOptions(mail: OutgoingMail) {
+  return {
+    from: mail.from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: mail.messageId,
+    date: mail.date,
+    // Tell auto-responders and mail clients this is an automatic notice, not a conversation.
+    headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+export function smtpTransport(config: Pick<Config, 'smtpUrl' | 'dkim'>, options: { maxConnections?: number } = {}): MailTransport {
+  if (!config.smtpUrl) throw new Error('no SMTP URL is configured');
+  const transporter = nodemailer.createTransport({
+    url: config.smtpUrl,
+    pool: true,
+    maxConnections: options.maxConnections ?? 4,
+    // A message whose connection dropped goes back to the queue, where its attempts are counted and shown.
+    maxRequeues: 0,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+    ...(config.dkim ? { dkim: config.dkim } : {}),
+  });
+  return {
+    kind: 'smtp',
+    async send(mail) {
+      const info = await transporter.sendMail(messageOptions(mail));
+      return { transport: 'smtp', outboxFile: null, response: String(info.response ?? '') };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+export function outboxDir(dataDir: string): string {
+  return join(dataDir, 'outbox');
+}
+
+/** `20261127T120000123Z`: sorts by time, safe in a file name. */
+function fileStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('.', '');
+}
+
+const OUTBOX_FILE = /^(\d{8}T\d{9}Z)-([A-Za-z0-9_-]{1,64})\.eml$/;
+
+export function outboxTransport(config: Pick<Config, 'dataDir' | 'dkim'>): MailTransport {
+  const dir = outboxDir(config.dataDir);
+  const transporter = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+    ...(config.dkim ? { dkim: config.dkim } : {}),
+  });
+  return {
+    kind: 'outbox',
+    async send(mail) {
+      const info = await transporter.sendMail(messageOptions(mail));
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Named by the message's own time and id: a second attempt rewrites the same file, never adds one.
+      const name = `${fileStamp(mail.date)}-${mail.id}.eml`;
+      const temp = join(dir, `.${name}.tmp`);
+      writeFileSync(temp, info.message as Buffer, { mode: 0o600 });
+      renameSync(temp, join(dir, name));
+      return { transport: 'outbox', outboxFile: name, response: 'written to the outbox' };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+export function createTransport(config: Pick<Config, 'smtpUrl' | 'dkim' | 'dataDir'>): MailTransport {
+  return config.smtpUrl ? smtpTransport(config) : outboxTransport(config);
+}
+
+export interface OutboxEntry {
+  id: string;
+  file: string;
+  to: string;
+  subject: string;
+  date: string;
+  size: number;
+}
+
+/** Reads the header block of an .eml file (unfolded, encoded words decoded). */
+export function readHeaders(eml: string): Record<string, string> {
+  const end = eml.search(/\r?\n\r?\n/);
+  const block = (end === -1 ? eml : eml.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const headers: Record<string, string> = {};
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (!(name in headers)) headers[name] = decodeWords(line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+function decodeWords(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, charset: string, encoding: string, text: string) => {
+      if (!/^utf-?8$/i.test(charset) && !/^us-ascii$/i.test(charset)) return text;
+      const bytes =
+        encoding.toUpperCase() === 'B'
+          ? Buffer.from(text, 'base64')
+          : Buffer.from(
+              text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+              'latin1',
+            );
+      return bytes.toString('utf8');
+    });
+}
+
+function isoOrEmpty(value: string | undefined): string {
+  const time = value ? Date.parse(value) : NaN;
+  return Number.isNaN(time) ? '' : new Date(time).toISOString();
+}
+
+/** The outbox, newest first. */
+export function listOutbox(dataDir: string): OutboxEntry[] {
+  const dir = outboxDir(dataDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const entries: OutboxEntry[] = [];
+  for (const file of names) {
+    const match = OUTBOX_FILE.exec(file);
+    if (!match) continue;
+    const path = join(dir, file);
+    const headers = readHeaders(readFileSync(path, 'utf8').slice(0, 16_384));
+    entries.push({
+      id: match[2]!,
+      file,
+      to: headers.to ?? '',
+      subject: headers.subject ?? '',
+      date: isoOrEmpty(headers.date),
+      size: statSync(path).size,
+    });
+  }
+  return entries.sort((a, b) => (a.file < b.file ? 1 : a.file > b.file ? -1 : 0));
+}
+
+/** One message's RFC 822 text by its id, or null. */
+export function readOutboxMessage(dataDir: string, id: string): string | null {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null;
+  const dir = outboxDir(dataDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const file = names.find((name) => OUTBOX_FILE.exec(name)?.[2] === id);
+  return file ? readFileSync(join(dir, file), 'utf8') : null;
+}

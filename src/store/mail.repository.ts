@@ -1,0 +1,164 @@
+// The mail queue's messages and the one-use tokens that mails carry. Bodies are stored sealed; token
+// values never: only their SHA-256.
+import type { Db } from './db.ts';
+import type { MailMessagesTable, MailState, MailTokenPurpose, MailTokensTable } from './schema.ts';
+
+export type MailMessageRow = MailMessagesTable;
+
+export async function insertMailMessage(db: Db, row: MailMessagesTable): Promise<void> {
+  await db.insertInto('mail_messages').values(row).execute();
+}
+
+export async function setMailJob(db: Db, id: string, jobId: string): Promise<void> {
+  await db.updateTable('mail_messages').set({ job_id: jobId }).where('id', '=', id).execute();
+}
+
+export async function findMailMessage(db: Db, id: string): Promise<MailMessageRow | undefined> {
+  return db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+const summaryColumns = [
+  'id',
+  'user_id',
+  'recipient',
+  'template',
+  'subject',
+  'state',
+  'attempts',
+  'message_id',
+  'transport',
+  'outbox_file',
+  'sent_at',
+  'error',
+  'created_at',
+] as const;
+
+export type MailSummaryRow = Pick<MailMessagesTable, (typeof summaryColumns)[number]>;
+
+/** The queue as an admin sees it: no bodies. */
+export async function listMailMessages(db: Db, query: { state?: MailState; limit: number }): Promise<MailSummaryRow[]> {
+  let q = db.selectFrom('mail_messages').select(summaryColumns).orderBy('created_at', 'desc').orderBy('id').limit(query.limit);
+  if (query.state) q = q.where('state', '=', query.state);
+  return q.execute();
+}
+
+export async function countMailByState(db: Db): Promise<Partial<Record<MailState, number>>> {
+  const rows = await db
+    .selectFrom('mail_messages')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('state')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+/** Starts an attempt; false when the message is already sent or given up on (nothing to do). */
+export async function startMailAttempt(db: Db, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('mail_messages')
+    .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: now.getTime() }))
+    .where('id', '=', id)
+    .where('state', 'in', ['queued', 'sending'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function markMailSent(
+  db: Db,
+  id: string,
+  fields: { transport: 'smtp' | 'outbox'; outboxFile: string | null },
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('mail_messages')
+    .set({
+      state: 'sent',
+      transport: fields.transport,
+      outbox_file: fields.outboxFile,
+      sent_at: now.getTime(),
+      error: null,
+      updated_at: now.getTime(),
+    })
+    .where('id', '=', id)
+    .where('state', '!=', 'sent')
+    .execute();
+}
+
+export async function recordMailError(db: Db, id: string, error: string, state: 'queued' | 'failed', now: Date): Promise<void> {
+  await db
+    .updateTable('mail_messages')
+    .set({ state, error: error.slice(0, 1000), updated_at: now.getTime() })
+    .where('id', '=', id)
+    .where('state', '!=', 'sent')
+    .execute();
+}
+
+export async function insertMailToken(db: Db, row: MailTokensTable): Promise<void> {
+  await db.insertInto('mail_tokens').values(row).execute();
+}
+
+/** An unused, unexpired token of this purpose. For the one function that checks it. */
+export async function findLiveMailToken(
+  db: Db,
+  purpose: MailTokenPurpose,
+  tokenHash: string,
+  now: Date,
+): Promise<Pick<MailTokensTable, 'id' | 'user_id' | 'email' | 'expires_at'> | undefined> {
+  return db
+    .selectFrom('mail_tokens')
+    .select(['id', 'user_id', 'email', 'expires_at'])
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now.getTime())
+    .executeTakeFirst();
+}
+
+/** Spends a token; the condition in the UPDATE makes two concurrent uses impossible. */
+export async function consumeMailToken(db: Db, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('mail_tokens')
+    .set({ used_at: now.getTime() })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now.getTime())
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Voids every outstanding token of these purposes for a user. */
+export async function voidMailTokens(db: Db, userId: string, purposes: MailTokenPurpose[], now: Date): Promise<number> {
+  const result = await db
+    .updateTable('mail_tokens')
+    .set({ used_at: now.getTime() })
+    .where('user_id', '=', userId)
+    .where('purpose', 'in', purposes)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function deleteExpiredMailTokens(db: Db, now: Date): Promise<void> {
+  await db.deleteFrom('mail_tokens').where('expires_at', '<', now.getTime() - 24 * 3600_000).execute();
+}
+
+/** How many devices the account knows (the sign-in alert skips an account's very first one). */
+export async function countKnownDevices(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('known_devices')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Sign-ins recorded for the account, all or from one address. */
+export async function countSignIns(db: Db, userId: string, ip?: string): Promise<number> {
+  let q = db
+    .selectFrom('security_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('type', '=', 'sign_in');
+  if (ip !== undefined) q = q.where('ip', '=', ip);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,193 @@
+// A real SMTP server for the mail tests (smtp-server on 127.0.0.1), keeping what it receives parsed
+// with mailparser, plus the small readers the tests share.
+import net from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+export interface Received {
+  parsed: ParsedMail;
+  raw: string;
+  to: string[];
+  messageId: string;
+  text: string;
+  html: string;
+  subject: string;
+}
+
+export interface TestSmtp {
+  port: number;
+  url: string;
+  received: Received[];
+  /** Resolves with the first message (new or already in) that matches, or fails after timeoutMs. */
+  waitFor(match: (m: Received) => boolean, timeoutMs?: number): Promise<Received>;
+  waitForCount(count: number, timeoutMs?: number): Promise<Received[]>;
+  /** Starts listening (again) on the same port. */
+  listen(): Promise<void>;
+  /** Stops listening; the port stays reserved for listen(). */
+  stop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SmtpOptions {
+  port?: number;
+  /** Required credentials (without: anyone may send). */
+  auth?: { user: string; pass: string };
+  /** Offer STARTTLS (with smtp-server's built-in test certificate). */
+  starttls?: boolean;
+  /** Wait this long before accepting each message (to catch a sender in the middle). */
+  delayMs?: number;
+  /** Start stopped (an SMTP server that is down). */
+  down?: boolean;
+}
+
+export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
+  const port = options.port ?? (await freePort());
+  const received: Received[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of waiters) w();
+  };
+
+  const make = () => {
+    const serverOptions: SMTPServerOptions = {
+      logger: false,
+      secure: false,
+      disabledCommands: options.starttls ? [] : ['STARTTLS'],
+      authOptional: !options.auth,
+      allowInsecureAuth: true,
+      onAuth(auth, _session, callback) {
+        if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
+          callback(null, { user: auth.username });
+        } else {
+          callback(new Error('Invalid username or password'));
+        }
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', async () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          const parsed = await simpleParser(raw);
+          if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+          received.push({
+            parsed,
+            raw,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            messageId: parsed.messageId ?? '',
+            text: parsed.text ?? '',
+            html: typeof parsed.html === 'string' ? parsed.html : '',
+            subject: parsed.subject ?? '',
+          });
+          callback();
+          notify();
+        });
+      },
+    };
+    return new SMTPServer(serverOptions);
+  };
+
+  let server: SMTPServer | null = null;
+  const listen = async () => {
+    if (server) return;
+    server = make();
+    await new Promise<void>((resolve, reject) => {
+      server!.server.once('error', reject);
+      server!.listen(port, '127.0.0.1', () => resolve());
+    });
+  };
+  const stop = async () => {
+    if (!server) return;
+    const s = server;
+    server = null;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  if (!options.down) await listen();
+
+  const waitFor = (match: (m: Received) => boolean, timeoutMs = 10_000) =>
+    new Promise<Received>((resolve, reject) => {
+      const check = () => {
+        const found = received.find(match);
+        if (found) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no matching mail within ${timeoutMs} ms (received ${received.length}: ${received.map((r) => r.subject).join(' | ')})`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+
+  const waitForCount = (count: number, timeoutMs = 10_000) =>
+    new Promise<Received[]>((resolve, reject) => {
+      const check = () => {
+        if (received.length >= count) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(received.slice());
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`expected ${count} mails within ${timeoutMs} ms, got ${received.length}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+
+  const auth = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
+  const query = options.starttls ? '?requireTLS=true&tls.rejectUnauthorized=false' : '';
+  return {
+    port,
+    url: `smtp://${auth}127.0.0.1:${port}${query}`,
+    received,
+    waitFor,
+    waitForCount,
+    listen,
+    stop,
+    close: stop,
+  };
+}
+
+/** The token in a link of the form <origin><path>#token=<token> in the mail's text. */
+export function tokenFrom(mail: { text: string }, path: string): string {
+  const match = new RegExp(`https?://[^\\s]+${path.replace(/[/]/g, '\\/')}#token=([A-Za-z0-9_%-]+)`).exec(mail.text);
+  if (!match) throw new Error(`no ${path} link in:\n${mail.text}`);
+  return decodeURIComponent(match[1]!);
+}
+
+/** Every URL in the mail, text and HTML (hrefs and bare), with any scheme. */
+export function urlsIn(mail: { text: string; html: string }): string[] {
+  const pattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi;
+  const hrefs = [...mail.html.matchAll(/\b(?:href|src)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  return [...mail.text.matchAll(pattern)].map((m) => m[0]).concat([...mail.html.matchAll(pattern)].map((m) => m[0].replace(/&amp;/g, '&')), hrefs);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until check() is truthy. */
+export async function until<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'the condition'): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
