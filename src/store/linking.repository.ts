@@ -101,17 +101,6 @@ export async function setLinkSession(db: Db, id: string, sessionId: string): Pro
   await db.updateTable('link_codes').set({ session_id: sessionId }).where('id', '=', id).execute();
 }
 
-/** Voids every code still open (pending or approved, not yet picked up): breach response, disable. */
-export async function voidOpenLinkCodes(db: Db, now: Date, userId?: string): Promise<number> {
-  let query = db
-    .updateTable('link_codes')
-    .set({ status: 'denied', decided_at: now.getTime() })
-    .where('status', 'in', ['pending', 'approved']);
-  if (userId) query = query.where('user_id', '=', userId);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
 /** True when the session exists, is not revoked and has not reached its absolute end. */
 export async function isSessionLive(db: Db, sessionId: string, now: Date): Promise<boolean> {
   const row = await db

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto.ts';
 import { SESSION_TOKEN_PREFIX } from '../../src/accounts/sessions.ts';
 import { revokeSessions } from '../../src/accounts/revocation.ts';
-import { DEVICE_CODE_PREFIX } from '../../src/linking/device-codes.ts';
+import { DEVICE_CODE_PREFIX, linkRequestPolicy } from '../../src/linking/device-codes.ts';
 import { DEFAULT_PASSWORD, startTestServer, testClock, type TestClock, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
 import { TV, USER_CODE_RE, approve, errorCode, lookup, poll, requestCode, tokenBits, type Person } from './link-helpers.ts';
@@ -347,5 +347,15 @@ describe('device code guesses (S50)', () => {
 
     tc.advance(Number(blocked.retryAfter) * 1000 + 1000);
     expect((await lookupFrom(malloryToken, pair.user_code, '10.0.0.5')).status).toBe(200);
+  });
+
+  it('S50: asking for codes needs no account, so it is limited per address', async () => {
+    const ask = (address: string) =>
+      s.app.inject({ method: 'POST', url: '/api/v1/link/codes', payload: TV, remoteAddress: address });
+    let throttledAt = 0;
+    for (let i = 1; i <= 70 && !throttledAt; i++) if ((await ask('10.9.9.9')).statusCode === 429) throttledAt = i;
+    expect(throttledAt).toBeGreaterThan(linkRequestPolicy.free);
+    expect(throttledAt).toBeLessThanOrEqual(linkRequestPolicy.free + 2);
+    expect((await ask('10.9.9.10')).statusCode).toBe(200);
   });
 });
