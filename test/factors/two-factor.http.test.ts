@@ -7,19 +7,19 @@ import { openTotpSeed } from '../../src/factors/totp-factor.ts';
 import { verifySecondFactorCode } from '../../src/factors/second-factor.ts';
 import { totpCode } from '../../src/factors/totp.ts';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
-import { haveProgram } from '../helpers/services.ts';
+import { haveProgram, storeKinds } from '../helpers/services.ts';
 
 const PASSWORD = 'velvet thunder orchard mosaic';
 const STEP_MS = 30_000;
 
-describe('two-step sign-in over HTTP', () => {
+describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) => {
   const tc = testClock(new Date('2026-11-27T12:00:10Z'));
   let s: TestServer;
   let n = 0;
   const factorEvents: { userId: string; change: string; remaining?: number }[] = [];
 
   beforeAll(async () => {
-    s = await startTestServer({ clock: tc.clock });
+    s = await startTestServer({ store, clock: tc.clock });
     s.deps.hooks.factorChanged.push(async (_deps, event) => {
       factorEvents.push({ userId: event.userId, change: event.change, remaining: event.remaining });
     });
