@@ -146,3 +146,16 @@ export async function verifySecondFactorCode(
   else await recordSecurityEvent(deps, { userId, type: 'second_factor_failed' }, ctx, now);
   return ok;
 }
+
+/** deps.hooks.verifySecondFactor, for a password reset (S31): 'none' when the account has no second factor. */
+export async function verifySecondFactorForReset(
+  deps: Deps,
+  userId: string,
+  code: string,
+  ctx: RequestContext,
+  now: Date,
+): Promise<'ok' | 'invalid' | 'none'> {
+  if (!(await userHasSecondFactor(deps, userId))) return 'none';
+  if (code.trim() === '') return 'invalid';
+  return (await verifySecondFactorCode(deps, userId, code, ctx, now)) ? 'ok' : 'invalid';
+}

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decrypt, deriveKey } from '../../src/crypto.ts';
 import { base32Decode } from '../../src/factors/base32.ts';
 import { openTotpSeed } from '../../src/factors/totp-factor.ts';
+import { issueMailToken } from '../../src/mail/tokens.ts';
 import { verifySecondFactorCode } from '../../src/factors/second-factor.ts';
 import { totpCode } from '../../src/factors/totp.ts';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
@@ -398,6 +399,35 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
       });
     }
     expect(error).toMatchObject({ code: 'too_many_requests' });
+  });
+
+  it('S31: a password reset of an account with two-step sign-in needs a code, and spends it', async () => {
+    const u = await newUser();
+    const { seed, recoveryCodes } = await enrolTotp(u.token);
+    const resetToken = () => issueMailToken(s.deps, s.deps.db, { userId: u.id, purpose: 'password_reset', email: u.email }, tc.clock());
+    const confirm = (token: string, newPassword: string, code?: string) =>
+      s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: newPassword, ...(code !== undefined ? { code } : {}) } });
+
+    const token = await resetToken();
+    const noCode = await confirm(token, 'amber glacier quiet lantern');
+    expect(noCode.status).toBe(401);
+    expect(noCode.body.error.code).toBe('mfa_required');
+    expect((await confirm(token, 'amber glacier quiet lantern', '000000')).body.error.code).toBe('invalid_code');
+    nextStep();
+    const code = totpCode(seed, tc.clock());
+    expect((await confirm(token, 'amber glacier quiet lantern', code)).status).toBe(200);
+
+    // The same code does not open a second reset; a recovery code does, once.
+    const second = await resetToken();
+    expect((await confirm(second, 'copper meadow silent harbor', code)).body.error.code).toBe('invalid_code');
+    expect((await confirm(second, 'copper meadow silent harbor', recoveryCodes[4])).status).toBe(200);
+    const third = await resetToken();
+    expect((await confirm(third, 'willow ember distant canyon', recoveryCodes[4])).body.error.code).toBe('invalid_code');
+
+    // Without a second factor, no code is asked for.
+    const plain = await newUser();
+    const plainToken = await issueMailToken(s.deps, s.deps.db, { userId: plain.id, purpose: 'password_reset', email: plain.email }, tc.clock());
+    expect((await confirm(plainToken, 'amber glacier quiet lantern')).status).toBe(200);
   });
 
   it('every factor change is in the security log and reaches the factorChanged hook', async () => {
