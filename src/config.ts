@@ -28,6 +28,8 @@ export interface Config {
   reauthWindowSeconds: number;
   logLevel: string;
   trustProxy: boolean;
+  /** HEARTH_WATCH_LIBRARIES=true: library folders are watched and a change queues a scan. */
+  watchLibraries: boolean;
 }
 
 export class ConfigError extends Error {
@@ -149,5 +151,6 @@ export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Confi
     reauthWindowSeconds: 10 * 60,
     logLevel: env.HEARTH_LOG_LEVEL || 'info',
     trustProxy: env.HEARTH_TRUST_PROXY === 'true' || env.HEARTH_TRUST_PROXY === '1',
+    watchLibraries: env.HEARTH_WATCH_LIBRARIES === 'true' || env.HEARTH_WATCH_LIBRARIES === '1',
   };
 }

@@ -12,6 +12,8 @@ export const errorCodes = {
   password_unchanged: [400, 'The new password must differ from the old one.'],
   invalid_token: [400, 'This link or token is not valid, was already used, or has expired.'],
   invalid_code: [400, 'The code is not valid.'],
+  library_path_invalid: [400, 'Each library folder must be an absolute path to an existing folder, outside the data folder.'],
+  unknown_library: [400, 'One of these libraries does not exist.'],
   passkey_invalid: [400, 'The passkey could not be verified. Try again.'],
   // Device-code linking: RFC 8628's error names, so TV clients can follow the RFC.
   authorization_pending: [400, 'The code has not been approved yet. Keep polling.'],
@@ -40,6 +42,8 @@ export const errorCodes = {
   conflict: [409, 'This conflicts with the current state.'],
   username_taken: [409, 'This username is taken.'],
   email_taken: [409, 'This email address is already in use.'],
+  library_name_taken: [409, 'A library with this name exists already.'],
+  library_paths_overlap: [409, 'A library folder may not lie inside another library\'s folder, or contain one.'],
   totp_already_enabled: [409, 'An authenticator app is already set up. Remove it first to set up another.'],
   totp_setup_required: [409, 'Start setting up the authenticator app first.'],
   passkey_already_registered: [409, 'This passkey is already registered.'],

@@ -5,6 +5,8 @@ import type { RouteModule } from './http/app.ts';
 import { setupFactors } from './factors/setup.ts';
 import { factorsRoutes } from './http/routes/factors.routes.ts';
 import { linkingRoutes } from './http/routes/linking.routes.ts';
+import { mediaRoutes } from './http/routes/media.routes.ts';
+import { setupMedia, startMedia } from './media/module.ts';
 import { mailModule } from './mail/module.ts';
 
 export interface HearthModule {
@@ -19,6 +21,7 @@ export interface HearthModule {
 export const modules: HearthModule[] = [
   { name: 'factors', setup: setupFactors, routes: factorsRoutes },
   { name: 'linking', routes: linkingRoutes },
+  { name: 'media', setup: setupMedia, routes: mediaRoutes, start: startMedia },
   mailModule,
 ];
 

@@ -237,6 +237,88 @@ export interface MailTokensTable {
   used_at: number | null;
 }
 
+export type LibraryKindName = 'movies' | 'shows' | 'music' | 'videos';
+
+export interface LibrariesTable {
+  id: string;
+  name: string;
+  name_lower: string;
+  kind: LibraryKindName;
+  /** JSON array of absolute folder paths. */
+  paths: string;
+  /** Numbers the library's scan jobs: the dedupe key of the next scan is `scan:<id>:<scan_seq>`. */
+  scan_seq: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LibraryGrantsTable {
+  user_id: string;
+  library_id: string;
+  created_at: number;
+}
+
+export type MediaItemType = 'movie' | 'show' | 'season' | 'episode' | 'artist' | 'album' | 'track' | 'video' | 'extra';
+export type ProbeState = 'pending' | 'done' | 'failed' | 'skipped';
+
+/** Browsable items: files (movie, episode, track, video, extra) and the groups above them (show, season, artist, album). */
+export interface MediaItemsTable {
+  id: string;
+  library_id: string;
+  parent_id: string | null;
+  type: MediaItemType;
+  title: string;
+  sort_title: string;
+  /** Lower-case title words without accents (plus show, artist, album names) for search. */
+  search_text: string;
+  year: number | null;
+  /** Season, episode or track number. */
+  index_number: number | null;
+  /** Last episode of a multi-episode file. */
+  index_end: number | null;
+  disc_number: number | null;
+  part: number | null;
+  edition: string | null;
+  air_date: string | null;
+  artist: string | null;
+  extra_type: string | null;
+  /** Identity of a group (show, season, artist, album) within its library. */
+  group_key: string | null;
+  /** The folder (under the library root) whose local artwork belongs to this item. */
+  folder: string | null;
+  path: string | null;
+  rel_path: string | null;
+  size: number | null;
+  mtime_ms: number | null;
+  ino: string | null;
+  /** SHA-256 of the first and last 64 KiB and the size: finds a moved file whose inode changed. */
+  fingerprint: string | null;
+  mime: string | null;
+  container: string | null;
+  video_codec: string | null;
+  audio_codec: string | null;
+  width: number | null;
+  height: number | null;
+  pix_fmt: string | null;
+  duration_seconds: number | null;
+  browser_playable: number;
+  embedded_cover: number;
+  poster_path: string | null;
+  fanart_path: string | null;
+  probe_state: ProbeState;
+  probe_error: string | null;
+  added_at: number;
+  updated_at: number;
+}
+
+export interface MediaProgressTable {
+  user_id: string;
+  item_id: string;
+  position_seconds: number;
+  watched: number;
+  updated_at: number;
+}
+
 export interface Database {
   mail_messages: MailMessagesTable;
   mail_tokens: MailTokensTable;
@@ -248,6 +330,10 @@ export interface Database {
   throttle: ThrottleTable;
   known_devices: KnownDevicesTable;
   meta: MetaTable;
+  libraries: LibrariesTable;
+  library_grants: LibraryGrantsTable;
+  media_items: MediaItemsTable;
+  media_progress: MediaProgressTable;
   link_codes: LinkCodesTable;
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;

@@ -1,0 +1,782 @@
+// The library scan, a job: walk → diff with the store by (size, mtime, inode) → parse names → write in
+// batches → probe new and changed files in a bounded pool → local artwork. Files that did not change
+// are never read again; the store is the checkpoint, so a scan that dies half-way is continued by the
+// next run (written rows stay, unprobed ones are still pending); unreadable or corrupt files are
+// listed in the result and never end the scan.
+import { availableParallelism } from 'node:os';
+import { newId } from '../crypto.ts';
+import type { Deps } from '../deps.ts';
+import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '../jobs/runner.ts';
+import { findJobByDedupeKey } from '../store/jobs.repository.ts';
+import {
+  advanceScanSeq,
+  deleteEmptyGroups,
+  deleteItems,
+  findLibrary,
+  insertItems,
+  loadScanItems,
+  orphanChildrenOf,
+  updateItem,
+  type Executor,
+  type ItemPatch,
+  type LibraryRow,
+  type ScanItemRow,
+} from '../store/media.repository.ts';
+import type { MediaItemsTable } from '../store/schema.ts';
+import { libraryPaths } from './libraries.ts';
+import { mediaTypeOf, type MediaKind } from './media-types.ts';
+import { artworkKind, parseMediaPath, type Artwork, type LibraryKind, type ParsedMedia, type ParsedTrack } from './naming.ts';
+import {
+  dirOf,
+  placeFile,
+  placeTrack,
+  searchTextOf,
+  showKey,
+  sortTitleOf,
+  stemOf,
+  type GroupPlan,
+  type Placement,
+} from './placement.ts';
+import { createProber, fingerprintFile, haveFfprobe, ProbeError, type Prober, type ProbeResult } from './probe.ts';
+import { isInside, walkLibrary, type WalkedFile } from './walk.ts';
+
+export const SCAN_JOB = 'library.scan';
+
+export interface ScanPayload {
+  libraryId: string;
+  /** false = names only: no file is opened (first look at a big library, the benchmark). */
+  probe?: boolean;
+}
+
+export interface ScanCounts {
+  walked: number;
+  added: number;
+  updated: number;
+  moved: number;
+  removed: number;
+  unchanged: number;
+  to_probe: number;
+  probed: number;
+  failed: number;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface ScanResult extends ScanCounts {
+  library_gone?: boolean;
+  /** Files that could not be read or made no sense as media (the first MAX_LISTED of them). */
+  skipped: SkippedFile[];
+}
+
+type ScanPhase = 'walk' | 'write' | 'probe' | 'artwork' | 'done';
+
+interface ScanCheckpoint {
+  phase: ScanPhase;
+  counts: ScanCounts;
+}
+
+export interface ScanOptions {
+  prober?: Prober;
+  /** Files probed at once (default: the CPU count, between 2 and 8). */
+  probeConcurrency?: number;
+  signal?: AbortSignal;
+  /** Called now and then with how far the scan got; `checkpoint` when the store holds everything so far. */
+  report?(phase: ScanPhase, counts: ScanCounts, checkpoint: boolean): Promise<void>;
+}
+
+const MAX_LISTED = 200;
+const WRITE_BATCH = 2000;
+const PROBE_FLUSH = 32;
+const PROBE_FLUSH_MS = 1000;
+const REPORT_MS = 500;
+
+const zeroCounts = (): ScanCounts => ({
+  walked: 0,
+  added: 0,
+  updated: 0,
+  moved: 0,
+  removed: 0,
+  unchanged: 0,
+  to_probe: 0,
+  probed: 0,
+  failed: 0,
+});
+
+function wantedKind(kind: LibraryKind): (name: string) => boolean {
+  const media: MediaKind = kind === 'music' ? 'audio' : 'video';
+  return (name) => {
+    const type = mediaTypeOf(name);
+    return type !== null && (type.kind === media || type.kind === 'image');
+  };
+}
+
+interface FreshFile {
+  file: WalkedFile;
+  parsed: ParsedMedia;
+}
+
+interface ArtFile {
+  relPath: string;
+  absPath: string;
+  art: Artwork;
+}
+
+/** One library's scan in this process. Every store write goes through here. */
+class LibraryScan {
+  private readonly kind: LibraryKind;
+  private readonly roots: string[];
+  private readonly counts: ScanCounts;
+  private readonly skipped: SkippedFile[] = [];
+  private readonly items = new Map<string, ScanItemRow>();
+  private readonly byPath = new Map<string, ScanItemRow>();
+  private readonly groups = new Map<string, ScanItemRow>();
+  private readonly now: number;
+  private lastReport = 0;
+  private pendingInserts: MediaItemsTable[] = [];
+  private extraOwners: { movies: Map<string, ScanItemRow[]>; shows: Map<string, ScanItemRow> } | null = null;
+
+  constructor(
+    private readonly deps: Pick<Deps, 'db' | 'random' | 'clock'>,
+    private readonly library: LibraryRow,
+    private readonly probe: boolean,
+    private readonly options: ScanOptions,
+    resumed: ScanCounts | null,
+  ) {
+    this.kind = library.kind;
+    this.roots = libraryPaths(library);
+    // A resumed scan carries on the tallies of what was written; what it walks it counts afresh.
+    this.counts = resumed ? { ...resumed, walked: 0, unchanged: 0, to_probe: 0 } : zeroCounts();
+    this.now = deps.clock().getTime();
+  }
+
+  private checkAbort(): void {
+    const signal = this.options.signal;
+    if (signal?.aborted) throw signal.reason ?? new Error('the scan was stopped');
+  }
+
+  private skip(path: string, reason: string): void {
+    this.counts.failed++;
+    if (this.skipped.length < MAX_LISTED) this.skipped.push({ path, reason });
+  }
+
+  private async report(phase: ScanPhase, checkpoint = false): Promise<void> {
+    const t = Date.now();
+    if (!checkpoint && t - this.lastReport < REPORT_MS) return;
+    this.lastReport = t;
+    await this.options.report?.(phase, { ...this.counts }, checkpoint);
+  }
+
+  async run(): Promise<ScanResult> {
+    for (const row of await loadScanItems(this.deps.db, this.library.id)) {
+      this.items.set(row.id, row);
+      if (row.path !== null) this.byPath.set(row.path, row);
+      if (row.group_key !== null) this.groups.set(row.group_key, row);
+    }
+    const { fresh, changed, art, seen, pending, unreadable } = await this.walk();
+    const probeIds = await this.write(fresh, changed, seen, unreadable);
+    this.counts.to_probe += pending.length;
+    if (this.probe) await this.probeAll([...pending, ...probeIds]);
+    await this.applyArtwork(art);
+    await this.removeEmptyGroups();
+    await this.report('done', true);
+    return { ...this.counts, skipped: this.skipped };
+  }
+
+  // ---- walk and diff ------------------------------------------------------------------------------
+
+  private async walk() {
+    const fresh: FreshFile[] = [];
+    const changed: { row: ScanItemRow; file: WalkedFile; parsed: ParsedMedia }[] = [];
+    const art: ArtFile[] = [];
+    const seen = new Set<string>();
+    const pending: string[] = [];
+    // Folders (and roots) that could not be read: what the store knows under them is kept, not removed,
+    // so an unmounted disk or a permission slip does not wipe a library and its watch history.
+    const unreadable: string[] = [];
+    const include = wantedKind(this.kind);
+    const walking = walkLibrary(this.roots, {
+      include,
+      onError: (path, error) => {
+        unreadable.push(path);
+        this.skip(path, error.code ?? error.message);
+      },
+    });
+    for await (const file of walking) {
+      this.counts.walked++;
+      if ((this.counts.walked & 1023) === 0) {
+        this.checkAbort();
+        await this.report('walk');
+      }
+      const known = this.byPath.get(file.absPath);
+      if (known !== undefined) {
+        seen.add(known.id);
+        if (known.size === file.size && known.mtime_ms === Math.floor(file.mtimeMs) && known.ino === String(file.ino)) {
+          this.counts.unchanged++;
+          if (this.probe && (known.probe_state === 'pending' || known.probe_state === 'skipped')) pending.push(known.id);
+          continue;
+        }
+      }
+      if (mediaTypeOf(file.relPath)?.kind === 'image') {
+        const kind = artworkKind(file.relPath);
+        if (kind !== null) art.push({ relPath: file.relPath, absPath: file.absPath, art: kind });
+        continue;
+      }
+      const parsed = parseMediaPath(this.kind, file.relPath);
+      if (parsed === null) continue;
+      if (known !== undefined) changed.push({ row: known, file, parsed });
+      else fresh.push({ file, parsed });
+    }
+    return { fresh, changed, art, seen, pending, unreadable };
+  }
+
+  // ---- writing the diff ---------------------------------------------------------------------------
+
+  private async write(
+    fresh: FreshFile[],
+    changed: { row: ScanItemRow; file: WalkedFile; parsed: ParsedMedia }[],
+    seen: Set<string>,
+    unreadable: string[],
+  ): Promise<string[]> {
+    const missing = [...this.byPath.values()].filter(
+      (row) => !seen.has(row.id) && !unreadable.some((dir) => isInside(dir, row.path as string)),
+    );
+    const moves = await this.matchMoves(fresh, missing);
+    const movedIds = new Set(moves.map((m) => m.row.id));
+    const gone = missing.filter((row) => !movedIds.has(row.id));
+
+    const ops: ((db: Executor) => Promise<void>)[] = [];
+    const probeIds: string[] = [];
+    if (gone.length > 0) {
+      const ids = gone.map((row) => row.id);
+      ops.push(async (db) => {
+        await orphanChildrenOf(db, ids);
+        await deleteItems(db, ids);
+      });
+      for (const row of gone) {
+        this.items.delete(row.id);
+        this.byPath.delete(row.path as string);
+      }
+      this.counts.removed += gone.length;
+    }
+    const movedPaths = new Set(moves.map((m) => m.file.absPath));
+    // Extras last: the movie or show they belong to must be placed first.
+    const isExtra = (p: ParsedMedia) => p.type === 'extra';
+    for (const extras of [false, true]) {
+      for (const move of moves) {
+        if (isExtra(move.parsed) !== extras) continue;
+        this.byPath.delete(move.row.path as string);
+        ops.push(this.relocate(move.row, move.file, move.parsed, false));
+        this.counts.moved++;
+      }
+      for (const change of changed) {
+        if (isExtra(change.parsed) !== extras) continue;
+        ops.push(this.relocate(change.row, change.file, change.parsed, true));
+        if (this.probe) probeIds.push(change.row.id);
+        this.counts.updated++;
+      }
+      for (const { file, parsed } of fresh) {
+        if (isExtra(parsed) !== extras || movedPaths.has(file.absPath)) continue;
+        const row = this.addFile(file, parsed);
+        if (this.probe) probeIds.push(row.id);
+        this.counts.added++;
+      }
+    }
+    this.counts.to_probe += probeIds.length;
+    for (let i = 0; i < ops.length; i += WRITE_BATCH) {
+      this.checkAbort();
+      await this.deps.db.transaction().execute(async (trx) => {
+        for (const op of ops.slice(i, i + WRITE_BATCH)) await op(trx);
+      });
+      await this.report('write');
+    }
+    // New rows were queued by addFile and ensureGroups; a transaction per batch, so a crash keeps what went in.
+    while (this.pendingInserts.length > 0) {
+      this.checkAbort();
+      const batch = this.pendingInserts.splice(0, WRITE_BATCH * 2);
+      await this.deps.db.transaction().execute((trx) => insertItems(trx, batch));
+      await this.report('write');
+    }
+    await this.report('write', true);
+    return probeIds;
+  }
+
+  /** New files that are missing ones under another path: same inode and size, or the same fingerprint. */
+  private async matchMoves(fresh: FreshFile[], missing: ScanItemRow[]) {
+    const moves: { row: ScanItemRow; file: WalkedFile; parsed: ParsedMedia }[] = [];
+    if (missing.length === 0 || fresh.length === 0) return moves;
+    const byInode = new Map<string, ScanItemRow[]>();
+    const bySize = new Map<number, ScanItemRow[]>();
+    for (const row of missing) {
+      const key = `${row.ino}:${row.size}`;
+      byInode.set(key, [...(byInode.get(key) ?? []), row]);
+      if (row.fingerprint !== null && row.size !== null && row.size > 0) bySize.set(row.size, [...(bySize.get(row.size) ?? []), row]);
+    }
+    const taken = new Set<string>();
+    const take = (rows: ScanItemRow[] | undefined, test: (row: ScanItemRow) => boolean) =>
+      rows?.find((row) => !taken.has(row.id) && test(row));
+    for (const { file, parsed } of fresh) {
+      let row = take(byInode.get(`${file.ino}:${file.size}`), () => true);
+      if (row === undefined && bySize.has(file.size)) {
+        const fingerprint = await fingerprintFile(file.absPath, file.size).catch(() => null);
+        if (fingerprint !== null) row = take(bySize.get(file.size), (r) => r.fingerprint === fingerprint);
+      }
+      if (row !== undefined) {
+        taken.add(row.id);
+        moves.push({ row, file, parsed });
+      }
+    }
+    return moves;
+  }
+
+  private mediaFields(file: WalkedFile) {
+    return {
+      path: file.absPath,
+      rel_path: file.relPath,
+      size: file.size,
+      mtime_ms: Math.floor(file.mtimeMs),
+      ino: String(file.ino),
+      mime: mediaTypeOf(file.relPath)?.mime ?? null,
+    };
+  }
+
+  /** A group's id, creating it (queued for insert) when this library does not have it yet. */
+  private ensureGroups(chain: GroupPlan[]): string | null {
+    let parent: string | null = null;
+    for (const plan of chain) {
+      let row = this.groups.get(plan.key);
+      if (row === undefined) {
+        const id = newId(this.deps.random);
+        this.pendingInserts.push({
+          ...emptyItem(id, this.library.id, this.now),
+          parent_id: parent,
+          type: plan.type,
+          title: plan.title,
+          sort_title: sortTitleOf(plan.title),
+          search_text: searchTextOf([plan.title]),
+          year: plan.year,
+          index_number: plan.index,
+          group_key: plan.key,
+          folder: plan.folder,
+          probe_state: 'done',
+        });
+        row = scanRow(id, parent, plan.type, plan.title, plan.year, plan.index, plan.key, plan.folder);
+        this.groups.set(plan.key, row);
+        this.items.set(id, row);
+      }
+      parent = row.id;
+    }
+    return parent;
+  }
+
+  /** Where an extra hangs: the movie beside it (by file stem or folder), or its show. */
+  private ownerOf(placement: Placement): string | null {
+    const owner = placement.owner;
+    if (owner === null) return null;
+    if (this.kind === 'shows' && owner.title !== null) {
+      const show = this.groups.get(showKey(owner.title, owner.year));
+      if (show !== undefined) return show.id;
+    }
+    // Extras are placed after everything else, so an index built at the first one stays true.
+    if (this.extraOwners === null) {
+      const movies = new Map<string, ScanItemRow[]>();
+      const shows = new Map<string, ScanItemRow>();
+      for (const row of this.items.values()) {
+        if (row.type === 'movie' && row.rel_path !== null) {
+          const dir = dirOf(row.rel_path);
+          movies.set(dir, [...(movies.get(dir) ?? []), row]);
+        } else if (row.type === 'show' && row.folder !== null) shows.set(row.folder, row);
+      }
+      this.extraOwners = { movies, shows };
+    }
+    const show = this.extraOwners.shows.get(owner.dir);
+    if (show !== undefined) return show.id;
+    const movies = this.extraOwners.movies.get(owner.dir) ?? [];
+    const movie = owner.stem !== null ? movies.find((row) => stemOf(row.rel_path as string) === owner.stem) : owner.dir !== '' ? movies[0] : undefined;
+    return movie?.id ?? null;
+  }
+
+  private leafFields(placement: Placement, relPath: string) {
+    const l = placement.leaf;
+    return {
+      parent_id: placement.owner !== null ? this.ownerOf(placement) : this.ensureGroups(placement.chain),
+      type: l.type,
+      title: l.title,
+      sort_title: sortTitleOf(l.title),
+      search_text: searchTextOf([l.title, ...l.searchAlso]),
+      year: l.year,
+      index_number: l.index,
+      index_end: l.indexEnd,
+      disc_number: l.disc,
+      part: l.part,
+      edition: l.edition,
+      air_date: l.airDate,
+      artist: l.artist,
+      extra_type: l.extraType,
+      folder: l.folder,
+      rel_path: relPath,
+    };
+  }
+
+  private addFile(file: WalkedFile, parsed: ParsedMedia): ScanItemRow {
+    const id = newId(this.deps.random);
+    const fields = this.leafFields(placeFile(this.kind, file.relPath, parsed), file.relPath);
+    this.pendingInserts.push({
+      ...emptyItem(id, this.library.id, this.now),
+      ...fields,
+      ...this.mediaFields(file),
+      probe_state: this.probe ? 'pending' : 'skipped',
+    });
+    const row: ScanItemRow = {
+      ...scanRow(id, fields.parent_id, fields.type, fields.title, fields.year, fields.index_number, null, fields.folder),
+      path: file.absPath,
+      rel_path: file.relPath,
+      size: file.size,
+      mtime_ms: Math.floor(file.mtimeMs),
+      ino: String(file.ino),
+      probe_state: this.probe ? 'pending' : 'skipped',
+    };
+    this.items.set(id, row);
+    this.byPath.set(file.absPath, row);
+    return row;
+  }
+
+  /**
+   * A known item under a new path (moved) or with new contents (changed): same id, so watch progress
+   * stays. Music keeps the place its tags gave it until a probe reads them again.
+   */
+  private relocate(row: ScanItemRow, file: WalkedFile, parsed: ParsedMedia, contentChanged: boolean): (db: Executor) => Promise<void> {
+    const placement = this.kind === 'music' ? null : placeFile(this.kind, file.relPath, parsed);
+    const patch: ItemPatch = {
+      ...(placement !== null ? this.leafFields(placement, file.relPath) : { rel_path: file.relPath }),
+      ...this.mediaFields(file),
+      updated_at: this.now,
+      ...(contentChanged
+        ? { probe_state: this.probe ? 'pending' : 'skipped', probe_error: null, fingerprint: null, browser_playable: 0, embedded_cover: 0 }
+        : {}),
+    };
+    Object.assign(row, {
+      path: file.absPath,
+      rel_path: file.relPath,
+      size: file.size,
+      mtime_ms: Math.floor(file.mtimeMs),
+      ino: String(file.ino),
+      ...(patch.parent_id !== undefined ? { parent_id: patch.parent_id } : {}),
+      ...(patch.folder !== undefined ? { folder: patch.folder } : {}),
+      ...(contentChanged ? { probe_state: patch.probe_state, fingerprint: null } : {}),
+    });
+    this.byPath.set(file.absPath, row);
+    return (db) => updateItem(db, row.id, patch);
+  }
+
+  // ---- probing ------------------------------------------------------------------------------------
+
+  private async probeAll(ids: string[]): Promise<void> {
+    const prober = this.options.prober ?? createProber({ ffprobe: await haveFfprobe() });
+    const concurrency = Math.max(1, this.options.probeConcurrency ?? Math.min(8, Math.max(2, availableParallelism())));
+    const queue = [...new Set(ids)].map((id) => this.items.get(id)).filter((row): row is ScanItemRow => row?.path != null);
+    const done: { row: ScanItemRow; result: ProbeResult | null; fingerprint: string | null; error: string | null }[] = [];
+    let next = 0;
+    let lastFlush = Date.now();
+    let flushing: Promise<void> = Promise.resolve();
+
+    const flush = async () => {
+      const batch = done.splice(0);
+      if (batch.length === 0) return;
+      await this.deps.db.transaction().execute(async (trx) => {
+        for (const item of batch) await this.applyProbe(trx, item.row, item.result, item.fingerprint, item.error);
+        if (this.pendingInserts.length > 0) await insertItems(trx, this.pendingInserts.splice(0));
+      });
+      lastFlush = Date.now();
+      await this.report('probe', true);
+    };
+
+    const worker = async () => {
+      while (next < queue.length) {
+        this.checkAbort();
+        const row = queue[next++];
+        const path = row.path as string;
+        const kind = mediaTypeOf(path)?.kind ?? 'video';
+        let result: ProbeResult | null = null;
+        let fingerprint: string | null = null;
+        let error: string | null = null;
+        this.counts.probed++;
+        try {
+          if (row.size === 0) throw new ProbeError('the file is empty');
+          result = await prober(path, kind);
+          fingerprint = await fingerprintFile(path, row.size ?? 0);
+        } catch (err) {
+          error = err instanceof ProbeError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message ?? 'unreadable');
+          this.skip(row.rel_path ?? path, error);
+        }
+        done.push({ row, result, fingerprint, error });
+        if (done.length >= PROBE_FLUSH || Date.now() - lastFlush >= PROBE_FLUSH_MS) {
+          flushing = flushing.then(flush);
+          await flushing;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, queue.length)) }, worker));
+    flushing = flushing.then(flush);
+    await flushing;
+  }
+
+  private async applyProbe(
+    db: Executor,
+    row: ScanItemRow, result: ProbeResult | null, fingerprint: string | null, error: string | null): Promise<void> {
+    if (result === null) {
+      row.probe_state = 'failed';
+      await updateItem(db, row.id, { probe_state: 'failed', probe_error: error, updated_at: this.now });
+      return;
+    }
+    let placed: ItemPatch = {};
+    if (this.kind === 'music' && row.rel_path !== null) {
+      const fromPath = parseMediaPath('music', row.rel_path) as ParsedTrack | null;
+      if (fromPath !== null) {
+        placed = this.leafFields(placeTrack(row.rel_path, fromPath, result.tags), row.rel_path);
+        row.parent_id = placed.parent_id ?? null;
+      }
+    }
+    row.probe_state = 'done';
+    row.fingerprint = fingerprint;
+    row.embedded_cover = result.embeddedCover ? 1 : 0;
+    await updateItem(db, row.id, {
+      ...placed,
+      container: result.container,
+      video_codec: result.videoCodec,
+      audio_codec: result.audioCodec,
+      width: result.width,
+      height: result.height,
+      pix_fmt: result.pixFmt,
+      duration_seconds: result.durationSeconds,
+      browser_playable: result.browserPlayable ? 1 : 0,
+      embedded_cover: result.embeddedCover ? 1 : 0,
+      fingerprint,
+      probe_state: 'done',
+      probe_error: null,
+      updated_at: this.now,
+    });
+  }
+
+  // ---- artwork and tidying ------------------------------------------------------------------------
+
+  /** Sets each item's poster and fanart from the local images found, where that changes anything. */
+  private async applyArtwork(art: ArtFile[]): Promise<void> {
+    await this.report('artwork');
+    const byFolder = new Map<string, ScanItemRow[]>();
+    const byStem = new Map<string, ScanItemRow[]>();
+    const seasons = new Map<string, ScanItemRow>();
+    const add = <K>(map: Map<K, ScanItemRow[]>, key: K, row: ScanItemRow) => map.set(key, [...(map.get(key) ?? []), row]);
+    for (const row of this.items.values()) {
+      if (row.folder !== null) add(byFolder, row.folder, row);
+      if (row.rel_path !== null) add(byStem, `${dirOf(row.rel_path)}/${stemOf(row.rel_path)}`, row);
+    }
+    for (const row of this.items.values()) {
+      if (row.type !== 'season' || row.parent_id === null) continue;
+      const show = this.items.get(row.parent_id);
+      if (show?.folder != null) seasons.set(`${show.folder}#${row.index_number}`, row);
+    }
+    // Lower wins: an image named for the file beats the folder's, and `poster` beats `folder`.
+    const best = new Map<string, { poster?: [number, string]; fanart?: [number, string] }>();
+    const offer = (row: ScanItemRow, slot: 'poster' | 'fanart', score: number, path: string) => {
+      const entry = best.get(row.id) ?? {};
+      const current = entry[slot];
+      if (current === undefined || score < current[0] || (score === current[0] && path < current[1])) entry[slot] = [score, path];
+      best.set(row.id, entry);
+    };
+    for (const { relPath, absPath, art: a } of art) {
+      const slot = a.kind === 'fanart' ? 'fanart' : a.kind === 'poster' || a.kind === 'thumb' ? 'poster' : null;
+      if (slot === null) continue;
+      const score = a.rank + (a.kind === 'thumb' ? 50 : 0);
+      const dir = dirOf(relPath);
+      if (a.scope === 'file') for (const row of byStem.get(`${dir}/${a.stem}`) ?? []) offer(row, slot, score, absPath);
+      else if (a.scope === 'season') {
+        const season = seasons.get(`${dir}#${a.season}`);
+        if (season !== undefined) offer(season, slot, 100 + score, absPath);
+      } else for (const row of byFolder.get(dir) ?? []) offer(row, slot, 200 + score, absPath);
+    }
+    const updates: [ScanItemRow, ItemPatch][] = [];
+    for (const row of this.items.values()) {
+      const chosen = best.get(row.id);
+      const poster = chosen?.poster?.[1] ?? null;
+      const fanart = chosen?.fanart?.[1] ?? null;
+      if (poster === row.poster_path && fanart === row.fanart_path) continue;
+      row.poster_path = poster;
+      row.fanart_path = fanart;
+      updates.push([row, { poster_path: poster, fanart_path: fanart }]);
+    }
+    for (let i = 0; i < updates.length; i += WRITE_BATCH) {
+      this.checkAbort();
+      await this.deps.db.transaction().execute(async (trx) => {
+        for (const [row, patch] of updates.slice(i, i + WRITE_BATCH)) await updateItem(trx, row.id, patch);
+      });
+    }
+  }
+
+  private async removeEmptyGroups(): Promise<void> {
+    if (this.pendingInserts.length > 0) await insertItems(this.deps.db, this.pendingInserts.splice(0));
+    const removed = await deleteEmptyGroups(this.deps.db, this.library.id);
+    for (const id of removed) {
+      const row = this.items.get(id);
+      if (row?.group_key != null) this.groups.delete(row.group_key);
+      this.items.delete(id);
+    }
+  }
+}
+
+function scanRow(
+  id: string,
+  parent: string | null,
+  type: ScanItemRow['type'],
+  title: string,
+  year: number | null,
+  index: number | null,
+  groupKey: string | null,
+  folder: string | null,
+): ScanItemRow {
+  return {
+    id,
+    parent_id: parent,
+    type,
+    title,
+    year,
+    index_number: index,
+    group_key: groupKey,
+    folder,
+    path: null,
+    rel_path: null,
+    size: null,
+    mtime_ms: null,
+    ino: null,
+    fingerprint: null,
+    probe_state: 'done',
+    poster_path: null,
+    fanart_path: null,
+    embedded_cover: 0,
+  };
+}
+
+function emptyItem(id: string, libraryId: string, now: number): MediaItemsTable {
+  return {
+    id,
+    library_id: libraryId,
+    parent_id: null,
+    type: 'video',
+    title: '',
+    sort_title: '',
+    search_text: '',
+    year: null,
+    index_number: null,
+    index_end: null,
+    disc_number: null,
+    part: null,
+    edition: null,
+    air_date: null,
+    artist: null,
+    extra_type: null,
+    group_key: null,
+    folder: null,
+    path: null,
+    rel_path: null,
+    size: null,
+    mtime_ms: null,
+    ino: null,
+    fingerprint: null,
+    mime: null,
+    container: null,
+    video_codec: null,
+    audio_codec: null,
+    width: null,
+    height: null,
+    pix_fmt: null,
+    duration_seconds: null,
+    browser_playable: 0,
+    embedded_cover: 0,
+    poster_path: null,
+    fanart_path: null,
+    probe_state: 'pending',
+    probe_error: null,
+    added_at: now,
+    updated_at: now,
+  };
+}
+
+/** Scans one library in this process (the job's body; the benchmark calls it directly). */
+export async function scanLibrary(
+  deps: Pick<Deps, 'db' | 'random' | 'clock'>,
+  library: LibraryRow,
+  payload: { probe?: boolean },
+  options: ScanOptions = {},
+  resumed: ScanCounts | null = null,
+): Promise<ScanResult> {
+  return new LibraryScan(deps, library, payload.probe !== false, options, resumed).run();
+}
+
+export const scanJobType: JobType<ScanPayload, ScanCheckpoint> = {
+  type: SCAN_JOB,
+  maxAttempts: 3,
+  async run(deps, ctx: JobContext<ScanPayload, ScanCheckpoint>) {
+    if (typeof ctx.payload?.libraryId !== 'string') throw new PermanentJobError('the scan job names no library');
+    const library = await findLibrary(deps.db, ctx.payload.libraryId);
+    if (!library) return { ...zeroCounts(), library_gone: true, skipped: [] } satisfies ScanResult;
+    const result = await scanLibrary(deps, library, ctx.payload, {
+      signal: ctx.signal,
+      report: async (phase, counts, checkpoint) => {
+        const progress = { phase, ...counts };
+        if (checkpoint) await ctx.checkpointed({ phase, counts }, progress);
+        else await ctx.progress(progress);
+      },
+    }, ctx.checkpoint?.counts ?? null);
+    return result as unknown as Record<string, unknown>;
+  },
+};
+
+/**
+ * Queues a scan of the library, or returns the one already queued or running: scans of one library
+ * never overlap. Each library numbers its scans; the dedupe key `scan:<id>:<n>` makes two requests
+ * racing for scan n get one job, and n moves on only once that job has finished.
+ */
+export async function requestScan(
+  deps: Pick<Deps, 'db' | 'random' | 'jobs'>,
+  libraryId: string,
+  options: { probe?: boolean; createdBy?: string | null },
+  now: Date,
+): Promise<{ jobId: string; created: boolean } | null> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const library = await findLibrary(deps.db, libraryId);
+    if (!library) return null;
+    const dedupeKey = scanDedupeKey(library.id, library.scan_seq);
+    const existing = await findJobByDedupeKey(deps.db, dedupeKey);
+    if (existing === undefined) {
+      const job = await enqueueJob(
+        deps,
+        deps.db,
+        {
+          type: SCAN_JOB,
+          payload: { libraryId: library.id, probe: options.probe !== false } satisfies ScanPayload,
+          dedupeKey,
+          createdBy: options.createdBy ?? null,
+        },
+        now,
+      );
+      return { jobId: job.id, created: job.created };
+    }
+    if (existing.state === 'queued' || existing.state === 'running') return { jobId: existing.id, created: false };
+    await advanceScanSeq(deps.db, library.id, library.scan_seq);
+  }
+  throw new Error('could not queue a scan: the scan number kept moving');
+}
+
+export function scanDedupeKey(libraryId: string, seq: number): string {
+  return `scan:${libraryId}:${seq}`;
+}
+
+/** The library's latest scan job, if it ever had one. */
+export async function latestScanJob(deps: Pick<Deps, 'db'>, library: LibraryRow) {
+  return (
+    (await findJobByDedupeKey(deps.db, scanDedupeKey(library.id, library.scan_seq))) ??
+    (library.scan_seq > 0 ? await findJobByDedupeKey(deps.db, scanDedupeKey(library.id, library.scan_seq - 1)) : undefined)
+  );
+}
