@@ -6,7 +6,7 @@ import { recordSecurityEvent, type RequestContext } from '../accounts/security-l
 import type { AuthContext } from '../accounts/sessions.ts';
 import { getMeta, setMeta } from '../store/meta.repository.ts';
 import type { Role } from '../store/schema.ts';
-import { factorStatus, hasSecondFactor } from './second-factor.ts';
+import { userHasSecondFactor } from './second-factor.ts';
 
 export const REQUIRE_2FA_VALUES = ['off', 'admins', 'everyone'] as const;
 export type Require2fa = (typeof REQUIRE_2FA_VALUES)[number];
@@ -33,7 +33,7 @@ export function policyCovers(policy: Require2fa, role: Role): boolean {
 /** True when the policy covers this user and they have no factor yet. */
 export async function enrolmentRequired(deps: Pick<Deps, 'db'>, userId: string, role: Role): Promise<boolean> {
   if (!policyCovers(await readRequire2fa(deps), role)) return false;
-  return !hasSecondFactor(await factorStatus(deps, userId));
+  return !(await userHasSecondFactor(deps, userId));
 }
 
 /** What a user who must enrol may still reach: their account, enrolment itself, re-authentication, sign-out. */

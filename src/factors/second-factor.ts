@@ -120,9 +120,11 @@ export async function secondFactorPasskeyOptions(deps: Deps, mfaToken: string, s
   return passkeyStepOptions(deps, { userId: step.user_id, pendingId: step.id }, now);
 }
 
-/** For flows outside sign-in (a password reset, S31): does this account have a second factor? */
+/** Does this account have a second factor (an authenticator app or a passkey)? */
 export async function userHasSecondFactor(deps: Pick<Deps, 'db'>, userId: string): Promise<boolean> {
-  return hasSecondFactor(await factorStatus(deps, userId));
+  // Runs on every request under the enrolment policy: the authenticator app answers most accounts in one query.
+  const totp = await findTotpFactor(deps.db, userId);
+  return totp?.enabled_at != null || (await countPasskeys(deps.db, userId)) > 0;
 }
 
 /**
