@@ -152,13 +152,16 @@ export async function listLibraryItems(
     parentId = null;
     types = TOP_LEVEL_TYPES;
   }
+  const q = input.q === undefined ? undefined : foldQuery(input.q);
+  // Nothing searchable in the words (only punctuation): nothing matches, rather than everything.
+  if (q === '') return { items: [], total: 0, limit, offset };
   const sort: ItemSort = input.sort ?? (parentId ? 'index' : 'title');
   const { rows, total } = await listItemRows(deps.db, {
     libraryIds: null,
     libraryId,
     parentId,
     types,
-    q: input.q === undefined ? undefined : foldQuery(input.q),
+    q,
     watched: input.watched,
     userId: viewer.userId,
     sort,
