@@ -8,6 +8,7 @@ import { linkingRoutes } from './http/routes/linking.routes.ts';
 import { mediaRoutes } from './http/routes/media.routes.ts';
 import { setupMedia, startMedia } from './media/module.ts';
 import { mailModule } from './mail/module.ts';
+import { breachModule } from './breach/module.ts';
 
 export interface HearthModule {
   name: string;
@@ -23,6 +24,7 @@ export const modules: HearthModule[] = [
   { name: 'linking', routes: linkingRoutes },
   { name: 'media', setup: setupMedia, routes: mediaRoutes, start: startMedia },
   mailModule,
+  breachModule,
 ];
 
 export async function setupModules(deps: Deps): Promise<void> {

@@ -2,7 +2,8 @@
 // response all come here. It writes the store, then tells every instance through the bus.
 import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
-import { revokeSessionRows, type RevokeFilter } from '../store/sessions.repository.ts';
+import type { SessionKind } from '../store/schema.ts';
+import { revokeSessionRows, revokeSessionRowsOfUsers, type RevokeFilter } from '../store/sessions.repository.ts';
 
 export type RevocationReason =
   | 'sign_out'
@@ -25,13 +26,58 @@ export async function revokeSessions(
   now: Date,
 ): Promise<string[]> {
   const ids = await revokeSessionRows(db, filter, now, reason);
-  if (ids.length > 0) {
+  await announceRevocations(deps, [{ userId: filter.userId, sessionIds: ids }], reason);
+  return ids;
+}
+
+export interface RevokedSession {
+  id: string;
+  user_id: string;
+  kind: SessionKind;
+}
+
+/**
+ * The batch form, for many users at once (a breach response): one UPDATE, then one event per user.
+ * Called inside a transaction, the events must wait until the change is visible to other readers, so
+ * the caller sends them with `announce()` after the commit; outside one, they have gone out already.
+ */
+export async function revokeSessionsOfUsers(
+  deps: Pick<Deps, 'events' | 'log'>,
+  db: Db,
+  userIds: string[],
+  reason: RevocationReason,
+  now: Date,
+): Promise<{ sessions: RevokedSession[]; announce: () => Promise<void> }> {
+  const sessions = await revokeSessionRowsOfUsers(db, userIds, now, reason);
+  const byUser = new Map<string, string[]>();
+  for (const s of sessions) {
+    const ids = byUser.get(s.user_id);
+    if (ids) ids.push(s.id);
+    else byUser.set(s.user_id, [s.id]);
+  }
+  const events = [...byUser].map(([userId, sessionIds]) => ({ userId, sessionIds }));
+  let announced = false;
+  const announce = async () => {
+    if (announced) return;
+    announced = true;
+    await announceRevocations(deps, events, reason);
+  };
+  if (!db.isTransaction) await announce();
+  return { sessions, announce };
+}
+
+async function announceRevocations(
+  deps: Pick<Deps, 'events' | 'log'>,
+  events: { userId: string; sessionIds: string[] }[],
+  reason: string,
+): Promise<void> {
+  for (const event of events) {
+    if (event.sessionIds.length === 0) continue;
     try {
-      await deps.events.publish('revoked', { userId: filter.userId, sessionIds: ids, reason });
+      await deps.events.publish('revoked', { ...event, reason });
     } catch (err) {
       // The store is the truth and every request reads it; a lost event only delays cache cleanup.
       deps.log.warn({ err }, 'could not publish a revocation event');
     }
   }
-  return ids;
 }

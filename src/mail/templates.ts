@@ -30,6 +30,17 @@ export interface TemplateData {
   factor_changed: { username: string; change: string; remaining?: number; name?: string; when: Circumstances; notMeToken: string };
   sign_in_alert: { username: string; reason: 'new_device' | 'new_address'; when: Circumstances; notMeToken: string };
   test: { at: string };
+  breach_notice: { username: string; message: string };
+  credential_stuffing_alert: {
+    username: string;
+    address: string | null;
+    failures: number;
+    accounts: number;
+    addresses: number;
+    windowMinutes: number;
+    baseline: number | null;
+    at: string;
+  };
 }
 
 export type TemplateName = keyof TemplateData;
@@ -227,6 +238,43 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
     subject: 'Test message',
     blocks: [p(`This is a test message from the Hearth server at ${ctx.publicUrl.origin}, sent at ${d.at}. Mail works.`)],
   }),
+
+  // The operator's words first, then the steps; no token, so nothing here is worth stealing (breach response).
+  breach_notice: (d, ctx) => ({
+    subject: 'Security notice: choose a new password',
+    blocks: [
+      p(`Hello ${d.username},`),
+      ...d.message.split(/\n\s*\n/).map((paragraph) => paragraph.trim()).filter(Boolean).map(p),
+      warning('To protect your account, your password was switched off and every device and app was signed out. Your old password no longer works, anywhere on this server.'),
+      p('What to do now:'),
+      p(`1. Choose a new password. Open your browser, type the address of your server yourself, ${new URL('/forgot', ctx.publicUrl.origin)}, and ask for a reset link with your email address. If your account has two-step sign-in, you will also need a code from your authenticator app or a recovery code. Pick a password you use nowhere else; if you used your old one on other sites, change it there too.`),
+      p('2. Turn on two-step sign-in with an authenticator app, or add a passkey, under Account security once you are signed in. A passkey also lets you back in when a password has to be reset.'),
+      p('3. Review your devices under Account security: sign in again only on the devices you use, and sign out any you do not recognise. Create new app passwords and link your TVs and apps again.'),
+      p('Do not trust any message, even one that looks like this one, that sends you a link to sign in or asks for your password. Type the address of your server yourself.'),
+      link('Reset my password', pageLink(ctx.publicUrl, '/forgot')),
+    ],
+  }),
+
+  credential_stuffing_alert: (d, ctx) => ({
+    subject: d.address ? `Many failed sign-ins from ${d.address}` : 'Unusually many failed sign-ins',
+    blocks: [
+      p(`Hello ${d.username},`),
+      p(
+        d.address
+          ? `In the last ${d.windowMinutes} minutes, one network address tried to sign in to ${d.accounts} different accounts on your Hearth server and failed ${d.failures} times. This is what credential stuffing looks like: someone trying passwords leaked from other sites.`
+          : `In the last ${d.windowMinutes} minutes, sign-ins to your Hearth server failed ${d.failures} times, across ${d.accounts} accounts from ${d.addresses} addresses: far more than usual. Someone may be trying leaked passwords from many places at once.`,
+      ),
+      facts([
+        ['Detected', d.at],
+        ...(d.address ? [['Address', isIP(d.address) ? d.address : untrusted(d.address)] as [string, string]] : []),
+        ['Failed sign-ins', String(d.failures)],
+        ['Accounts tried', String(d.accounts)],
+        ...(d.address ? [] : [['Addresses', String(d.addresses)] as [string, string]]),
+        ...(d.baseline !== null ? [['Usual failures', `${d.baseline} per ${d.windowMinutes} minutes`] as [string, string]] : []),
+      ]),
+      p('Failed attempts are already slowed down per account and per address. Look at the security events in the admin pages for sign-ins that succeeded from the same addresses. If accounts may have been taken over, or if your database may have leaked, start a breach response: every user then has to choose a new password (npx hearth breach-response start --all --reason "…").'),
+    ],
+  }),
 };
 
 export function escapeHtml(value: string): string {
@@ -318,7 +366,9 @@ function toHtml(draft: Draft, ctx: MailContext): string {
 function assertLinksArePublic(rendered: RenderedMail, ctx: MailContext): void {
   const origin = ctx.publicUrl.origin;
   const found = [...rendered.text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi), ...rendered.html.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi)];
-  for (const [url] of found) {
+  for (const [match] of found) {
+    // Punctuation after a link ends the sentence, as a mail client reads it.
+    const url = match.replace(/[.,;:!?)\]]+$/, '');
     let parsed: URL;
     try {
       parsed = new URL(url.replace(/&amp;/g, '&'));

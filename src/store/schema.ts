@@ -319,6 +319,53 @@ export interface MediaProgressTable {
   updated_at: number;
 }
 
+export interface BreachResponsesTable {
+  id: string;
+  /** JSON: {"kind":"all"} | {"kind":"users","user_ids":[...]} | {"kind":"active","since":ms,"until":ms}. */
+  scope: string;
+  scope_key: string;
+  /** scope_key while the response runs, null after: one running response per scope. */
+  active_key: string | null;
+  reason: string;
+  /** The operator's notice text, put at the head of every user's mail. */
+  message: string;
+  rotate_password_key: number;
+  /** The password key version the response rotated to, once it did. */
+  password_key_version: number | null;
+  users_total: number;
+  /** null until the response has voided the open invites (done once, at its start). */
+  invites_voided: number | null;
+  batch_size: number;
+  job_id: string | null;
+  notices_job_id: string | null;
+  created_by: string | null;
+  created_by_name: string;
+  created_at: number;
+  /** When the last user in scope was flagged (the notices may still be going out). */
+  flagged_at: number | null;
+  finished_at: number | null;
+}
+
+export interface BreachResponseUsersTable {
+  response_id: string;
+  user_id: string;
+  flagged_at: number;
+  sessions_revoked: number;
+  app_passwords_revoked: number;
+  tokens_voided: number;
+  /** The notice mail, once queued. */
+  mail_id: string | null;
+}
+
+export interface SecurityAlertsTable {
+  id: string;
+  kind: string;
+  subject: string;
+  window_start: number;
+  detail: string;
+  created_at: number;
+}
+
 export interface Database {
   mail_messages: MailMessagesTable;
   mail_tokens: MailTokensTable;
@@ -340,4 +387,7 @@ export interface Database {
   passkeys: PasskeysTable;
   pending_sign_ins: PendingSignInsTable;
   webauthn_challenges: WebauthnChallengesTable;
+  breach_responses: BreachResponsesTable;
+  breach_response_users: BreachResponseUsersTable;
+  security_alerts: SecurityAlertsTable;
 }

@@ -92,3 +92,20 @@ export async function revokeSessionRows(db: Db, filter: RevokeFilter, now: Date,
   const rows = await query.returning('id').execute();
   return rows.map((r) => r.id);
 }
+
+/** Marks every live session of these users revoked in one statement (breach response batches). */
+export async function revokeSessionRowsOfUsers(
+  db: Db,
+  userIds: string[],
+  now: Date,
+  reason: string,
+): Promise<{ id: string; user_id: string; kind: SessionKind }[]> {
+  if (userIds.length === 0) return [];
+  return db
+    .updateTable('sessions')
+    .set({ revoked_at: now.getTime(), revoke_reason: reason })
+    .where('user_id', 'in', userIds)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'user_id', 'kind'])
+    .execute();
+}

@@ -6,6 +6,7 @@ import * as m0003 from './0003_mail.ts';
 import * as m0004 from './0004_factors.ts';
 import * as m0005 from './0005_linking.ts';
 import * as m0006 from './0006_media.ts';
+import * as m0007 from './0007_breach.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_factors': m0004,
   '0005_linking': m0005,
   '0006_media': m0006,
+  '0007_breach': m0007,
 };

@@ -1,0 +1,546 @@
+// The breach response: one command that makes every user in scope choose a new password. Per user, in
+// one transaction per batch: flag the account, revoke every session, device token and app password,
+// void every outstanding link or step that could open it, and record it. The response's own row per
+// user is written in that same transaction, so a batch is done entirely or not at all, and a job resumed
+// after a crash never does a user twice. The notice mails follow in a second job, one per user, tied to
+// that row in the transaction that queues it: no user is mailed twice either.
+import { newId } from '../crypto.ts';
+import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '../jobs/runner.ts';
+import { revokeSessionsOfUsers } from '../accounts/revocation.ts';
+import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
+import type { Db } from '../store/db.ts';
+import { findJob, type JobRow } from '../store/jobs.repository.ts';
+import {
+  countScope,
+  findActiveBreachResponse,
+  findBreachResponse,
+  findLatestBreachResponse,
+  flagUsers,
+  insertBreachResponse,
+  insertResponseUsers,
+  insertSecurityEvents,
+  listBreachResponses,
+  nextNoticeRecipients,
+  nextScopeBatch,
+  releaseBreachScope,
+  respondedUserIds,
+  responseCounts,
+  sampleScopeUsernames,
+  setInvitesVoided,
+  setNoticeMail,
+  updateBreachResponse,
+  voidInvitesOfScope,
+  voidTokensOfUsers,
+  type BreachResponseRow,
+  type StoredScope,
+} from '../store/breach.repository.ts';
+import { checkNoticeMessage, queueBreachNotice } from './notice.ts';
+import { currentPasswordKeyVersion, rotatePasswordKey } from './password-key.ts';
+import { describeScope, resolveScope, scopeView, type ScopeInput, type ScopeView } from './scope.ts';
+
+export const BREACH_RESPONSE_JOB = 'breach.response';
+export const BREACH_NOTICES_JOB = 'breach.notices';
+export const DEFAULT_BATCH_SIZE = 500;
+export const MAX_BATCH_SIZE = 2000;
+const NOTICE_BATCH_SIZE = 100;
+
+export interface BreachActor {
+  userId: string | null;
+  name: string;
+}
+
+export interface StartInput {
+  scope: ScopeInput;
+  reason: string;
+  message: string;
+  dryRun?: boolean;
+  rotatePasswordKey?: boolean;
+  batchSize?: number;
+}
+
+export interface BreachPlan {
+  dry_run: true;
+  scope: ScopeView;
+  scope_description: string;
+  users: number;
+  users_already_flagged: number;
+  /** A few of the users, by name, so the operator can tell the scope is the one meant. */
+  users_sample: string[];
+  sessions: number;
+  app_passwords: number;
+  reset_and_alert_links: number;
+  pending_sign_ins: number;
+  link_codes: number;
+  invites: number;
+  mails: number;
+  password_key_version: { from: number; to: number } | null;
+}
+
+export type BreachState = 'queued' | 'flagging' | 'notifying' | 'done' | 'failed' | 'cancelled';
+
+export interface BreachReport {
+  users_in_scope: number;
+  users_flagged: number;
+  sessions_revoked: number;
+  app_passwords_revoked: number;
+  tokens_voided: number;
+  invites_voided: number;
+  mails_queued: number;
+  mails_pending: number;
+  mails_sent: number;
+  mails_failed: number;
+  users_reset_since: number;
+  users_with_two_factor: number;
+  users_with_passkey: number;
+  users_with_second_factor: number;
+}
+
+export interface BreachResponseView {
+  id: string;
+  state: BreachState;
+  scope: ScopeView;
+  scope_description: string;
+  reason: string;
+  message: string;
+  rotate_password_key: boolean;
+  password_key_version: number | null;
+  created_by: { id: string | null; name: string };
+  created_at: string;
+  flagged_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  report: BreachReport;
+}
+
+interface Progress extends Record<string, unknown> {
+  phase: 'flagging' | 'notifying';
+  users_total: number;
+  users_flagged: number;
+  sessions_revoked: number;
+  app_passwords_revoked: number;
+  tokens_voided: number;
+  notices_queued: number;
+}
+
+function checkText(input: StartInput): { reason: string; message: string } {
+  const reason = input.reason.trim();
+  const message = input.message.replace(/\r\n?/g, '\n').trim();
+  if (!reason) throw new AppError('invalid_body', 'Give a reason: it is kept with the response and the flag.', { field: 'reason' });
+  if (reason.length > 500) throw new AppError('invalid_body', 'The reason has at most 500 characters.', { field: 'reason' });
+  if (!message) {
+    throw new AppError('invalid_body', 'Write the notice: what happened, and what was and was not exposed.', { field: 'message' });
+  }
+  if (message.length > 10_000) throw new AppError('invalid_body', 'The notice has at most 10,000 characters.', { field: 'message' });
+  return { reason, message };
+}
+
+function batchSizeOf(input: StartInput): number {
+  const size = input.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
+    throw new AppError('invalid_body', `The batch size is a whole number from 1 to ${MAX_BATCH_SIZE}.`, { field: 'batch_size' });
+  }
+  return size;
+}
+
+/** The dry run: exactly what a response over this scope would do now, with nothing changed. */
+export async function planBreachResponse(deps: Deps, scope: StoredScope, rotate: boolean, now: Date): Promise<BreachPlan> {
+  const counts = await countScope(deps.db, scope, now);
+  const version = await currentPasswordKeyVersion(deps.db);
+  return {
+    dry_run: true,
+    scope: scopeView(scope),
+    scope_description: describeScope(scope),
+    users: counts.users,
+    users_already_flagged: counts.usersAlreadyFlagged,
+    users_sample: await sampleScopeUsernames(deps.db, scope, 20),
+    sessions: counts.sessions,
+    app_passwords: counts.appPasswords,
+    reset_and_alert_links: counts.resetTokens,
+    pending_sign_ins: counts.pendingSignIns,
+    link_codes: counts.linkCodes,
+    invites: counts.invites,
+    mails: counts.users,
+    password_key_version: rotate ? { from: version, to: version + 1 } : null,
+  };
+}
+
+export type StartResult = { dryRun: true; plan: BreachPlan } | { dryRun: false; response: BreachResponseRow; created: boolean };
+
+/**
+ * Starts a response, or finds the one already running over the same scope (a second start resumes it,
+ * never runs the same users twice at once). With dryRun, only reports.
+ */
+export async function startBreachResponse(
+  deps: Deps,
+  actor: BreachActor,
+  input: StartInput,
+  ctx: RequestContext,
+  now: Date,
+): Promise<StartResult> {
+  const { reason, message } = checkText(input);
+  const batchSize = batchSizeOf(input);
+  const { scope, key } = await resolveScope(deps.db, input.scope, now);
+  const rotate = input.rotatePasswordKey === true;
+  if (rotate && scope.kind !== 'all') {
+    throw new AppError(
+      'invalid_body',
+      'Rotating the password key voids every password on the server, so it goes only with a response for all users.',
+      { field: 'rotate_password_key' },
+    );
+  }
+  checkNoticeMessage(deps, message);
+  if (input.dryRun) return { dryRun: true, plan: await planBreachResponse(deps, scope, rotate, now) };
+
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const running = await findActiveBreachResponse(deps.db, key);
+    if (running) {
+      if (await stillRunning(deps.db, running)) return { dryRun: false, response: running, created: false };
+      // Its job ended without releasing the scope (it failed or was cancelled): a new start may go ahead.
+      await releaseBreachScope(deps.db, running.id, now);
+    }
+    const started = await deps.db.transaction().execute(async (trx) => {
+      const id = newId(deps.random);
+      const usersTotal = (await countScope(trx, scope, now)).users;
+      const row: BreachResponseRow = {
+        id,
+        scope: JSON.stringify(scope),
+        scope_key: key,
+        active_key: key,
+        reason,
+        message,
+        rotate_password_key: rotate ? 1 : 0,
+        password_key_version: null,
+        users_total: usersTotal,
+        invites_voided: null,
+        batch_size: batchSize,
+        job_id: null,
+        notices_job_id: null,
+        created_by: actor.userId,
+        created_by_name: actor.name.slice(0, 100),
+        created_at: now.getTime(),
+        flagged_at: null,
+        finished_at: null,
+      };
+      if (!(await insertBreachResponse(trx, row))) return null;
+      if (rotate) row.password_key_version = await rotatePasswordKey(trx);
+      const job = await enqueueJob(
+        deps,
+        trx,
+        { type: BREACH_RESPONSE_JOB, payload: { responseId: id }, dedupeKey: `breach-response:${id}`, createdBy: actor.userId },
+        now,
+      );
+      row.job_id = job.id;
+      await updateBreachResponse(trx, id, { job_id: job.id, password_key_version: row.password_key_version });
+      await recordSecurityEvent(
+        deps,
+        {
+          userId: actor.userId,
+          type: 'breach_response_started',
+          detail: { response_id: id, by: actor.name, scope: describeScope(scope), users: usersTotal, reason, rotate_password_key: rotate },
+        },
+        ctx,
+        now,
+        trx,
+      );
+      if (rotate) {
+        await recordSecurityEvent(
+          deps,
+          { userId: actor.userId, type: 'password_key_rotated', detail: { response_id: id, version: row.password_key_version } },
+          ctx,
+          now,
+          trx,
+        );
+      }
+      return row;
+    });
+    if (started) {
+      deps.log.warn(
+        { event: 'breach_response_started', response: started.id, users: started.users_total, by: actor.name },
+        `Breach response ${started.id} started by ${actor.name} for ${describeScope(scope)} (${started.users_total} users)`,
+      );
+      return { dryRun: false, response: started, created: true };
+    }
+  }
+  throw new AppError('conflict', 'Another response over the same users is starting right now. Look at the list of responses.');
+}
+
+async function stillRunning(db: Db, row: BreachResponseRow): Promise<boolean> {
+  if (row.finished_at !== null) return false;
+  for (const jobId of [row.job_id, row.notices_job_id]) {
+    if (!jobId) continue;
+    const job = await findJob(db, jobId);
+    if (job && (job.state === 'failed' || job.state === 'cancelled')) return false;
+  }
+  return true;
+}
+
+// The jobs
+
+function parseScope(row: BreachResponseRow): StoredScope {
+  return JSON.parse(row.scope) as StoredScope;
+}
+
+async function loadResponse(deps: Deps, ctx: JobContext<{ responseId: string }>): Promise<BreachResponseRow> {
+  const id = ctx.payload?.responseId;
+  if (typeof id !== 'string') throw new PermanentJobError('the job names no breach response');
+  const row = await findBreachResponse(deps.db, id);
+  if (!row) throw new PermanentJobError(`breach response ${id} is gone`);
+  return row;
+}
+
+function stopIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('the job was stopped');
+}
+
+/** What one batch did, counted per user. */
+interface BatchOutcome {
+  lastUserId: string | null;
+  users: number;
+  sessions: number;
+  appPasswords: number;
+  tokens: number;
+  announce: () => Promise<void>;
+}
+
+/** Flags, revokes, voids and records one batch of users in one transaction. */
+async function respondToBatch(deps: Deps, row: BreachResponseRow, scope: StoredScope, after: string, now: Date): Promise<BatchOutcome> {
+  return deps.db.transaction().execute(async (trx) => {
+    const ids = await nextScopeBatch(trx, scope, after, row.batch_size);
+    const nothing = { users: 0, sessions: 0, appPasswords: 0, tokens: 0, announce: async () => {} };
+    if (ids.length === 0) return { lastUserId: null, ...nothing };
+    const done = await respondedUserIds(trx, row.id, ids);
+    const fresh = ids.filter((id) => !done.has(id));
+    if (fresh.length === 0) return { lastUserId: ids[ids.length - 1]!, ...nothing };
+    const t = now.getTime();
+    await flagUsers(trx, fresh, `breach_response:${row.id}`, now);
+    const revoked = await revokeSessionsOfUsers(deps, trx, fresh, 'breach_response', now);
+    const voided = await voidTokensOfUsers(trx, fresh, now);
+    const perUser = new Map(fresh.map((id) => [id, { sessions: 0, appPasswords: 0, tokens: 0 }]));
+    for (const s of revoked.sessions) {
+      const counts = perUser.get(s.user_id)!;
+      if (s.kind === 'app') counts.appPasswords += 1;
+      else counts.sessions += 1;
+    }
+    for (const userId of voided) perUser.get(userId)!.tokens += 1;
+    await insertResponseUsers(
+      trx,
+      fresh.map((userId) => {
+        const c = perUser.get(userId)!;
+        return {
+          response_id: row.id,
+          user_id: userId,
+          flagged_at: t,
+          sessions_revoked: c.sessions,
+          app_passwords_revoked: c.appPasswords,
+          tokens_voided: c.tokens,
+          mail_id: null,
+        };
+      }),
+    );
+    // One line per user in their own security log: what was done to the account, and why.
+    await insertSecurityEvents(
+      trx,
+      fresh.map((userId) => {
+        const c = perUser.get(userId)!;
+        return {
+          id: newId(deps.random),
+          user_id: userId,
+          type: 'breach_response_flagged',
+          ip: null,
+          device: null,
+          detail: JSON.stringify({
+            response_id: row.id,
+            reason: row.reason,
+            sessions_revoked: c.sessions,
+            app_passwords_revoked: c.appPasswords,
+            tokens_voided: c.tokens,
+          }),
+          created_at: t,
+        };
+      }),
+    );
+    return {
+      lastUserId: ids[ids.length - 1]!,
+      users: fresh.length,
+      sessions: revoked.sessions.filter((s) => s.kind !== 'app').length,
+      appPasswords: revoked.sessions.filter((s) => s.kind === 'app').length,
+      tokens: voided.length,
+      announce: revoked.announce,
+    };
+  });
+}
+
+async function progressFromStore(deps: Deps, row: BreachResponseRow, phase: Progress['phase']): Promise<Progress> {
+  const counts = await responseCounts(deps.db, row.id);
+  return {
+    phase,
+    users_total: row.users_total,
+    users_flagged: counts.users,
+    sessions_revoked: counts.sessions,
+    app_passwords_revoked: counts.appPasswords,
+    tokens_voided: counts.tokens,
+    notices_queued: counts.mailsQueued,
+  };
+}
+
+async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, { lastUserId: string }>): Promise<Record<string, unknown>> {
+  let row = await loadResponse(deps, ctx);
+  const scope = parseScope(row);
+  if (row.invites_voided === null) {
+    // Invites are not anyone's account: they are voided once, at the start, with the record that it was done.
+    await deps.db.transaction().execute(async (trx) => {
+      const count = await voidInvitesOfScope(trx, scope, deps.clock());
+      if (!(await setInvitesVoided(trx, row.id, count))) throw new Error('the invites of this response were voided concurrently');
+    });
+    row = (await findBreachResponse(deps.db, row.id))!;
+  }
+  // Counted from the store, not carried over: a batch that committed just before a crash is counted too.
+  const progress = await progressFromStore(deps, row, 'flagging');
+  await ctx.progress(progress);
+  let cursor = ctx.checkpoint?.lastUserId ?? '';
+  for (;;) {
+    stopIfAborted(ctx.signal);
+    const outcome = await respondToBatch(deps, row, scope, cursor, deps.clock());
+    await outcome.announce();
+    if (outcome.lastUserId === null) break;
+    cursor = outcome.lastUserId;
+    progress.users_flagged += outcome.users;
+    progress.sessions_revoked += outcome.sessions;
+    progress.app_passwords_revoked += outcome.appPasswords;
+    progress.tokens_voided += outcome.tokens;
+    if (!(await ctx.checkpointed({ lastUserId: cursor }, progress))) throw new Error('the lease on this job was lost');
+  }
+  const now = deps.clock();
+  const notices = await enqueueJob(
+    deps,
+    deps.db,
+    { type: BREACH_NOTICES_JOB, payload: { responseId: row.id }, dedupeKey: `breach-notices:${row.id}`, createdBy: row.created_by },
+    now,
+  );
+  await updateBreachResponse(deps.db, row.id, { flagged_at: row.flagged_at ?? now.getTime(), notices_job_id: notices.id });
+  deps.log.info(
+    { event: 'breach_response_flagged', response: row.id, users: progress.users_flagged, sessions: progress.sessions_revoked },
+    `Breach response ${row.id}: ${progress.users_flagged} users flagged, ${progress.sessions_revoked + progress.app_passwords_revoked} sessions revoked`,
+  );
+  return { ...progress, phase: 'flagged', notices_job: notices.id };
+}
+
+async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { lastUserId: string }>): Promise<Record<string, unknown>> {
+  const row = await loadResponse(deps, ctx);
+  const progress = await progressFromStore(deps, row, 'notifying');
+  await ctx.progress(progress);
+  let cursor = ctx.checkpoint?.lastUserId ?? '';
+  for (;;) {
+    stopIfAborted(ctx.signal);
+    const now = deps.clock();
+    const queued = await deps.db.transaction().execute(async (trx) => {
+      const recipients = await nextNoticeRecipients(trx, row.id, cursor, NOTICE_BATCH_SIZE);
+      for (const recipient of recipients) {
+        const mail = await queueBreachNotice(deps, trx, row, recipient, now);
+        // The mail and its record commit together: a notice is queued once per user, crash or not.
+        if (!(await setNoticeMail(trx, row.id, recipient.user_id, mail.id))) throw new Error(`the notice for ${recipient.user_id} was queued concurrently`);
+      }
+      return recipients;
+    });
+    if (queued.length === 0) break;
+    cursor = queued[queued.length - 1]!.user_id;
+    progress.notices_queued += queued.length;
+    if (!(await ctx.checkpointed({ lastUserId: cursor }, progress))) throw new Error('the lease on this job was lost');
+  }
+  const now = deps.clock();
+  await releaseBreachScope(deps.db, row.id, now);
+  deps.log.info({ event: 'breach_response_notices_queued', response: row.id, notices: progress.notices_queued }, `Breach response ${row.id}: notices queued`);
+  return { ...progress, phase: 'done' };
+}
+
+export function breachResponseJobType(): JobType<{ responseId: string }, { lastUserId: string }> {
+  return {
+    type: BREACH_RESPONSE_JOB,
+    run: (deps, ctx) => runResponse(deps, ctx),
+    maxAttempts: 20,
+    backoffMs: (attempt) => Math.min(60_000, 1000 * 2 ** attempt),
+  };
+}
+
+export function breachNoticesJobType(): JobType<{ responseId: string }, { lastUserId: string }> {
+  return {
+    type: BREACH_NOTICES_JOB,
+    run: (deps, ctx) => runNotices(deps, ctx),
+    maxAttempts: 20,
+    backoffMs: (attempt) => Math.min(60_000, 1000 * 2 ** attempt),
+  };
+}
+
+// Reading
+
+function iso(t: number | null): string | null {
+  return t === null ? null : new Date(t).toISOString();
+}
+
+function stateOf(row: BreachResponseRow, job: JobRow | undefined, notices: JobRow | undefined): BreachState {
+  for (const j of [job, notices]) {
+    if (j?.state === 'failed') return 'failed';
+    if (j?.state === 'cancelled') return 'cancelled';
+  }
+  if (row.finished_at !== null) return 'done';
+  if (row.flagged_at !== null) return 'notifying';
+  return job?.state === 'running' ? 'flagging' : 'queued';
+}
+
+export async function breachResponseView(deps: Pick<Deps, 'db'>, row: BreachResponseRow): Promise<BreachResponseView> {
+  const job = row.job_id ? await findJob(deps.db, row.job_id) : undefined;
+  const notices = row.notices_job_id ? await findJob(deps.db, row.notices_job_id) : undefined;
+  const counts = await responseCounts(deps.db, row.id);
+  const scope = parseScope(row);
+  const states = counts.mailStates;
+  return {
+    id: row.id,
+    state: stateOf(row, job, notices),
+    scope: scopeView(scope),
+    scope_description: describeScope(scope),
+    reason: row.reason,
+    message: row.message,
+    rotate_password_key: row.rotate_password_key === 1,
+    password_key_version: row.password_key_version,
+    created_by: { id: row.created_by, name: row.created_by_name },
+    created_at: new Date(row.created_at).toISOString(),
+    flagged_at: iso(row.flagged_at),
+    finished_at: iso(row.finished_at),
+    error: (job?.state === 'failed' ? job.error : null) ?? (notices?.state === 'failed' ? notices.error : null) ?? null,
+    report: {
+      users_in_scope: row.users_total,
+      users_flagged: counts.users,
+      sessions_revoked: counts.sessions,
+      app_passwords_revoked: counts.appPasswords,
+      tokens_voided: counts.tokens,
+      invites_voided: row.invites_voided ?? 0,
+      mails_queued: counts.mailsQueued,
+      mails_pending: (states.queued ?? 0) + (states.sending ?? 0),
+      mails_sent: states.sent ?? 0,
+      mails_failed: states.failed ?? 0,
+      users_reset_since: counts.resetSince,
+      users_with_two_factor: counts.withTotp,
+      users_with_passkey: counts.withPasskey,
+      users_with_second_factor: counts.withEither,
+    },
+  };
+}
+
+export async function getBreachResponse(deps: Pick<Deps, 'db'>, id: string): Promise<BreachResponseRow> {
+  const row = await findBreachResponse(deps.db, id);
+  if (!row) throw new AppError('not_found');
+  return row;
+}
+
+export async function latestBreachResponse(deps: Pick<Deps, 'db'>): Promise<BreachResponseRow | undefined> {
+  return findLatestBreachResponse(deps.db);
+}
+
+export async function listBreachResponseViews(deps: Pick<Deps, 'db'>, limit = 50): Promise<BreachResponseView[]> {
+  const rows = await listBreachResponses(deps.db, limit);
+  const views: BreachResponseView[] = [];
+  for (const row of rows) views.push(await breachResponseView(deps, row));
+  return views;
+}

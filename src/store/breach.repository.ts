@@ -1,0 +1,423 @@
+// Breach responses: the responses themselves, the users each one has dealt with, the batch writes that
+// flag, void and record many users in one statement each, the report's counts, and the credential
+// stuffing alerts. Batch helpers take at most a few thousand ids (callers batch).
+import { sql } from 'kysely';
+import type { Db } from './db.ts';
+import type {
+  BreachResponsesTable,
+  BreachResponseUsersTable,
+  MailState,
+  SecurityAlertsTable,
+  SecurityEventsTable,
+} from './schema.ts';
+
+export type BreachResponseRow = BreachResponsesTable;
+
+export type StoredScope =
+  | { kind: 'all' }
+  | { kind: 'users'; user_ids: string[] }
+  | { kind: 'active'; since: number; until: number };
+
+/** Rows per multi-row INSERT: well below SQLite's and PostgreSQL's limits on bound parameters. */
+const INSERT_CHUNK = 500;
+
+/** Inserts the response unless one with the same active key runs; false then. */
+export async function insertBreachResponse(db: Db, row: BreachResponsesTable): Promise<boolean> {
+  const result = await db
+    .insertInto('breach_responses')
+    .values(row)
+    .onConflict((oc) => oc.column('active_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function findBreachResponse(db: Db, id: string): Promise<BreachResponseRow | undefined> {
+  return db.selectFrom('breach_responses').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findActiveBreachResponse(db: Db, activeKey: string): Promise<BreachResponseRow | undefined> {
+  return db.selectFrom('breach_responses').selectAll().where('active_key', '=', activeKey).executeTakeFirst();
+}
+
+export async function findLatestBreachResponse(db: Db): Promise<BreachResponseRow | undefined> {
+  return db.selectFrom('breach_responses').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(1).executeTakeFirst();
+}
+
+export async function listBreachResponses(db: Db, limit: number): Promise<BreachResponseRow[]> {
+  return db.selectFrom('breach_responses').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+}
+
+export async function updateBreachResponse(
+  db: Db,
+  id: string,
+  patch: Partial<Pick<BreachResponsesTable, 'active_key' | 'job_id' | 'notices_job_id' | 'flagged_at' | 'finished_at' | 'password_key_version'>>,
+): Promise<void> {
+  await db.updateTable('breach_responses').set(patch).where('id', '=', id).execute();
+}
+
+/** Records the invites voided at the response's start; false when that was done already. */
+export async function setInvitesVoided(db: Db, id: string, count: number): Promise<boolean> {
+  const result = await db
+    .updateTable('breach_responses')
+    .set({ invites_voided: count })
+    .where('id', '=', id)
+    .where('invites_voided', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Ends the response's claim on its scope, so the same scope can be answered again later. */
+export async function releaseBreachScope(db: Db, id: string, now: Date): Promise<void> {
+  await db
+    .updateTable('breach_responses')
+    .set((eb) => ({ active_key: null, finished_at: eb.fn.coalesce('finished_at', eb.val(now.getTime())) }))
+    .where('id', '=', id)
+    .execute();
+}
+
+// Scope
+
+/** The next users in the scope after `after`, in id order. */
+export async function nextScopeBatch(db: Db, scope: StoredScope, after: string, limit: number): Promise<string[]> {
+  let q = db.selectFrom('users').select('users.id').where('users.id', '>', after);
+  if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
+  if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
+  const rows = await q.orderBy('users.id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+/** A session whose life overlaps the window: the user was signed in and active then. */
+function activeSessions(eb: any, scope: Extract<StoredScope, { kind: 'active' }>) {
+  return eb
+    .selectFrom('sessions')
+    .select('sessions.id')
+    .whereRef('sessions.user_id', '=', 'users.id')
+    .where('sessions.last_seen_at', '>=', scope.since)
+    .where('sessions.created_at', '<=', scope.until);
+}
+
+/** The ids in the scope as a subquery, for counting without fetching. */
+function scopeUserIds(db: Db, scope: StoredScope) {
+  let q = db.selectFrom('users').select('users.id');
+  if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
+  if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
+  return q;
+}
+
+export async function findUserIdsByLogins(db: Db, logins: string[]): Promise<{ id: string; username_lower: string; email_lower: string }[]> {
+  if (logins.length === 0) return [];
+  return db
+    .selectFrom('users')
+    .select(['id', 'username_lower', 'email_lower'])
+    .where((eb) => eb.or([eb('id', 'in', logins), eb('username_lower', 'in', logins), eb('email_lower', 'in', logins)]))
+    .execute();
+}
+
+/** Exactly what a response over this scope would touch now: the dry run's answer. */
+export async function countScope(db: Db, scope: StoredScope, now: Date) {
+  const t = now.getTime();
+  const ids = scopeUserIds(db, scope);
+  const users = await db
+    .selectFrom('users')
+    .select([
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>(eb.case().when('reset_required', '=', 1).then(1).else(0).end()).as('flagged'),
+    ])
+    .where('id', 'in', ids)
+    .executeTakeFirstOrThrow();
+  const sessions = await db
+    .selectFrom('sessions')
+    .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('user_id', 'in', ids)
+    .where('revoked_at', 'is', null)
+    .groupBy('kind')
+    .execute();
+  const mailTokens = await db
+    .selectFrom('mail_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', 'in', ids)
+    .where('purpose', 'in', VOIDED_MAIL_TOKENS)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', t)
+    .executeTakeFirstOrThrow();
+  const pending = await db
+    .selectFrom('pending_sign_ins')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('expires_at', '>', t)
+    .where('used_at', 'is', null)
+    .where('user_id', 'in', ids)
+    .executeTakeFirstOrThrow();
+  const links = await db
+    .selectFrom('link_codes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('expires_at', '>', t)
+    .where('status', 'in', ['pending', 'approved'])
+    .where('user_id', 'in', ids)
+    .executeTakeFirstOrThrow();
+  const invites = await openInvites(db, scope).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const bySessionKind = Object.fromEntries(sessions.map((r) => [r.kind, Number(r.n)]));
+  return {
+    users: Number(users.n),
+    usersAlreadyFlagged: Number(users.flagged ?? 0),
+    sessions: (bySessionKind.web ?? 0) + (bySessionKind.device ?? 0),
+    appPasswords: bySessionKind.app ?? 0,
+    resetTokens: Number(mailTokens.n),
+    pendingSignIns: Number(pending.n),
+    linkCodes: Number(links.n),
+    invites: Number(invites.n),
+  };
+}
+
+export async function sampleScopeUsernames(db: Db, scope: StoredScope, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('users').select('username').where('id', 'in', scopeUserIds(db, scope)).orderBy('username_lower').limit(limit).execute();
+  return rows.map((r) => r.username);
+}
+
+// The per-batch writes
+
+/** Of these users, the ones the response has dealt with already. */
+export async function respondedUserIds(db: Db, responseId: string, userIds: string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('breach_response_users')
+    .select('user_id')
+    .where('response_id', '=', responseId)
+    .where('user_id', 'in', userIds)
+    .execute();
+  return new Set(rows.map((r) => r.user_id));
+}
+
+export async function flagUsers(db: Db, userIds: string[], reason: string, now: Date): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .updateTable('users')
+    .set({ reset_required: 1, reset_required_reason: reason, updated_at: now.getTime() })
+    .where('id', 'in', userIds)
+    .execute();
+}
+
+/** Reset and "this wasn't me" links (verification links prove an address, they open nothing). */
+export const VOIDED_MAIL_TOKENS = ['password_reset', 'not_me'] as const;
+
+/** Voids every outstanding token of these users that opens anything: reset and sign-in-alert links, mfa steps, link approvals. */
+export async function voidTokensOfUsers(db: Db, userIds: string[], now: Date): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const t = now.getTime();
+  const mail = await db
+    .updateTable('mail_tokens')
+    .set({ used_at: t })
+    .where('user_id', 'in', userIds)
+    .where('purpose', 'in', VOIDED_MAIL_TOKENS)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', t)
+    .returning('user_id')
+    .execute();
+  const pending = await db
+    .updateTable('pending_sign_ins')
+    .set({ used_at: t })
+    .where('expires_at', '>', t)
+    .where('used_at', 'is', null)
+    .where('user_id', 'in', userIds)
+    .returning('user_id')
+    .execute();
+  const links = await db
+    .updateTable('link_codes')
+    .set({ status: 'denied', decided_at: t })
+    .where('expires_at', '>', t)
+    .where('status', 'in', ['pending', 'approved'])
+    .where('user_id', 'in', userIds)
+    .returning('user_id')
+    .execute();
+  return [...mail, ...pending, ...links].map((r) => r.user_id!);
+}
+
+function openInvites(db: Db, scope: StoredScope) {
+  let q = db.selectFrom('invites').where('used_at', 'is', null).where('revoked_at', 'is', null);
+  if (scope.kind !== 'all') q = q.where('created_by', 'in', scopeUserIds(db, scope));
+  return q;
+}
+
+/** Voids the open invites: all of them, or those made by users in a narrower scope (made with their stolen session, perhaps). */
+export async function voidInvitesOfScope(db: Db, scope: StoredScope, now: Date): Promise<number> {
+  let q = db.updateTable('invites').set({ revoked_at: now.getTime() }).where('used_at', 'is', null).where('revoked_at', 'is', null);
+  if (scope.kind !== 'all') q = q.where('created_by', 'in', scopeUserIds(db, scope));
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function insertResponseUsers(db: Db, rows: BreachResponseUsersTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db.insertInto('breach_response_users').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+}
+
+export async function insertSecurityEvents(db: Db, rows: SecurityEventsTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db.insertInto('security_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+}
+
+// Notices
+
+export interface NoticeRecipient {
+  user_id: string;
+  username: string;
+  email: string;
+}
+
+/** The next users of the response whose notice is not queued yet, in id order. */
+export async function nextNoticeRecipients(db: Db, responseId: string, after: string, limit: number): Promise<NoticeRecipient[]> {
+  return db
+    .selectFrom('breach_response_users')
+    .innerJoin('users', 'users.id', 'breach_response_users.user_id')
+    .select(['breach_response_users.user_id', 'users.username', 'users.email'])
+    .where('breach_response_users.response_id', '=', responseId)
+    .where('breach_response_users.user_id', '>', after)
+    .where('breach_response_users.mail_id', 'is', null)
+    .orderBy('breach_response_users.user_id')
+    .limit(limit)
+    .execute();
+}
+
+/** Ties the queued notice to the user; false when one was tied already (the caller rolls back). */
+export async function setNoticeMail(db: Db, responseId: string, userId: string, mailId: string): Promise<boolean> {
+  const result = await db
+    .updateTable('breach_response_users')
+    .set({ mail_id: mailId })
+    .where('response_id', '=', responseId)
+    .where('user_id', '=', userId)
+    .where('mail_id', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+// The report
+
+export async function responseCounts(db: Db, responseId: string) {
+  const sums = await db
+    .selectFrom('breach_response_users')
+    .select([
+      (eb) => eb.fn.countAll<number>().as('users'),
+      (eb) => eb.fn.sum<number>('sessions_revoked').as('sessions'),
+      (eb) => eb.fn.sum<number>('app_passwords_revoked').as('app_passwords'),
+      (eb) => eb.fn.sum<number>('tokens_voided').as('tokens'),
+      (eb) => eb.fn.count<number>('mail_id').as('mails'),
+    ])
+    .where('response_id', '=', responseId)
+    .executeTakeFirstOrThrow();
+  const mailStates = await db
+    .selectFrom('breach_response_users')
+    .innerJoin('mail_messages', 'mail_messages.id', 'breach_response_users.mail_id')
+    .select(['mail_messages.state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('breach_response_users.response_id', '=', responseId)
+    .groupBy('mail_messages.state')
+    .execute();
+  const reset = await db
+    .selectFrom('breach_response_users')
+    .innerJoin('users', 'users.id', 'breach_response_users.user_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('breach_response_users.response_id', '=', responseId)
+    .where('users.reset_required', '=', 0)
+    .whereRef('users.password_changed_at', '>=', 'breach_response_users.flagged_at')
+    .executeTakeFirstOrThrow();
+  const factor = (table: 'totp_factors' | 'passkeys') => (eb: any) => {
+    let q = eb.selectFrom(table).select(`${table}.user_id`).whereRef(`${table}.user_id`, '=', 'breach_response_users.user_id');
+    if (table === 'totp_factors') q = q.where('totp_factors.enabled_at', 'is not', null);
+    return eb.exists(q);
+  };
+  const countWhere = async (filter: (eb: any) => any) => {
+    const row = await db
+      .selectFrom('breach_response_users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('response_id', '=', responseId)
+      .where(filter)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  };
+  return {
+    users: Number(sums.users),
+    sessions: Number(sums.sessions ?? 0),
+    appPasswords: Number(sums.app_passwords ?? 0),
+    tokens: Number(sums.tokens ?? 0),
+    mailsQueued: Number(sums.mails ?? 0),
+    mailStates: Object.fromEntries(mailStates.map((r) => [r.state, Number(r.n)])) as Partial<Record<MailState, number>>,
+    resetSince: Number(reset.n),
+    withTotp: await countWhere(factor('totp_factors')),
+    withPasskey: await countWhere(factor('passkeys')),
+    withEither: await countWhere((eb) => eb.or([factor('totp_factors')(eb), factor('passkeys')(eb)])),
+  };
+}
+
+// Credential stuffing
+
+export interface AddressFailures {
+  ip: string;
+  failures: number;
+  accounts: number;
+}
+
+/**
+ * Failed sign-ins per address since `since`, with how many distinct accounts they aimed at (a known
+ * account by id, an unknown login by its recorded name), for addresses above `minFailures`.
+ */
+export async function failuresByAddress(db: Db, types: string[], since: number, minFailures: number): Promise<AddressFailures[]> {
+  const rows = await db
+    .selectFrom('security_events')
+    .select([
+      'ip',
+      (eb) => eb.fn.countAll<number>().as('failures'),
+      sql<number>`count(distinct coalesce(user_id, detail))`.as('accounts'),
+    ])
+    .where('created_at', '>=', since)
+    .where('type', 'in', types)
+    .where('ip', 'is not', null)
+    .groupBy('ip')
+    .having((eb) => eb.fn.countAll(), '>', minFailures)
+    .execute();
+  return rows.map((r) => ({ ip: r.ip!, failures: Number(r.failures), accounts: Number(r.accounts) }));
+}
+
+/** All failed sign-ins in [since, until), with the distinct accounts and addresses. */
+export async function failureTotals(db: Db, types: string[], since: number, until: number) {
+  const row = await db
+    .selectFrom('security_events')
+    .select([
+      (eb) => eb.fn.countAll<number>().as('failures'),
+      sql<number>`count(distinct coalesce(user_id, detail))`.as('accounts'),
+      sql<number>`count(distinct ip)`.as('addresses'),
+    ])
+    .where('created_at', '>=', since)
+    .where('created_at', '<', until)
+    .where('type', 'in', types)
+    .executeTakeFirstOrThrow();
+  return { failures: Number(row.failures), accounts: Number(row.accounts), addresses: Number(row.addresses) };
+}
+
+/** Records an alert unless one of this kind, subject and window exists; true for the one that did. */
+export async function insertSecurityAlert(db: Db, row: SecurityAlertsTable): Promise<boolean> {
+  const result = await db
+    .insertInto('security_alerts')
+    .values(row)
+    .onConflict((oc) => oc.columns(['kind', 'subject', 'window_start']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function listSecurityAlerts(db: Db, limit: number): Promise<SecurityAlertsTable[]> {
+  return db.selectFrom('security_alerts').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+}
+
+/**
+ * Lets a job's lease lapse now, when the caller knows its holder is gone (a process on this host that no
+ * longer exists), so the job resumes at once instead of after the lease time. Only that holder's lease.
+ */
+export async function expireLeaseOf(db: Db, jobId: string, owner: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ lease_expires_at: now.getTime() - 1 })
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', owner)
+    .where('state', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
