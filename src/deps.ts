@@ -44,9 +44,11 @@ export interface Hooks {
   passwordChanged: ((deps: Deps, event: { userId: string; ctx: RequestContext; via: 'change' | 'reset' }, now: Date) => Promise<void>)[];
   /** After a registration with an invite; userId is null when the address already had an account (S10). */
   registered: ((deps: Deps, event: { userId: string | null; email: string; ctx: RequestContext }, now: Date) => Promise<void>)[];
+  /** After the account's address changed (it is unverified now): the verification and the notice to the old address. */
+  emailChanged: ((deps: Deps, event: { userId: string; from: string; to: string; ctx: RequestContext }, now: Date) => Promise<void>)[];
   /** After an admin (or the CLI) signed a user out everywhere: the notice mail. */
   sessionsRevokedByAdmin: ((deps: Deps, event: { userId: string; by: string; count: number; ctx: RequestContext }, now: Date) => Promise<void>)[];
-  /** Checks (and spends) a TOTP or recovery code of the user's: 'none' when the account has no second factor. */
+  /** Checks (spends, and throttles guesses of) a TOTP or recovery code of the user's: 'none' when the account has no second factor. */
   verifySecondFactor: ((deps: Deps, userId: string, code: string, ctx: RequestContext, now: Date) => Promise<'ok' | 'invalid' | 'none'>) | null;
   /**
    * After a second factor changed: totp_enabled, totp_disabled, recovery_codes_regenerated, recovery_code_used
@@ -99,7 +101,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     throttle: overrides.throttle ?? cluster?.throttle ?? createStoreThrottle(store.db),
     events: overrides.events ?? cluster?.events ?? createLocalBus(),
     jobs: new JobRunner(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
-    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [], registered: [], sessionsRevokedByAdmin: [], verifySecondFactor: null },
+    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [], registered: [], emailChanged: [], sessionsRevokedByAdmin: [], verifySecondFactor: null },
     onClose: [],
   };
   return deps;

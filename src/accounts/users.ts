@@ -139,7 +139,7 @@ export interface ProfilePatch {
 }
 
 export async function updateProfile(
-  deps: Pick<Deps, 'db' | 'random' | 'config'>,
+  deps: Deps,
   auth: AuthContext,
   patch: ProfilePatch,
   ctx: RequestContext,
@@ -181,7 +181,7 @@ async function checkNewEmail(deps: Pick<Deps, 'db' | 'config'>, auth: AuthContex
 }
 
 /** A new address is unverified until its owner proves it (the mail module sends the link). */
-async function changeEmail(deps: Pick<Deps, 'db' | 'random'>, auth: AuthContext, email: string, ctx: RequestContext, now: Date): Promise<void> {
+async function changeEmail(deps: Deps, auth: AuthContext, email: string, ctx: RequestContext, now: Date): Promise<void> {
   const current = await findUserById(deps.db, auth.userId);
   if (!current || current.email === email) return;
   const sameAddress = current.email.toLowerCase() === email.toLowerCase();
@@ -199,6 +199,7 @@ async function changeEmail(deps: Pick<Deps, 'db' | 'random'>, auth: AuthContext,
   }
   if (sameAddress) return;
   await recordSecurityEvent(deps, { userId: auth.userId, type: 'email_changed', detail: { from: current.email, to: email } }, ctx, now);
+  for (const listener of deps.hooks.emailChanged) await listener(deps, { userId: auth.userId, from: current.email, to: email, ctx }, now);
 }
 
 const roleRank: Record<Role, number> = { member: 0, admin: 1, owner: 2 };

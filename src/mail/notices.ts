@@ -7,7 +7,7 @@ import { findUserById } from '../store/users.repository.ts';
 import { queueMail } from './queue.ts';
 import { circumstancesOf, mailTime } from './templates.ts';
 import { issueMailToken } from './tokens.ts';
-import { mailAfterRegistration } from './verification.ts';
+import { mailAfterEmailChange, mailAfterRegistration } from './verification.ts';
 
 /** A notice is queued after the change it reports is done: failing to queue it must not undo or hide that change. */
 async function safely(deps: Deps, what: string, userId: string | null, notice: () => Promise<void>): Promise<void> {
@@ -112,6 +112,10 @@ export function registerNotices(deps: Deps): void {
         now,
       );
     });
+  });
+
+  deps.hooks.emailChanged.push(async (d, event, now) => {
+    await safely(d, 'address change', event.userId, () => mailAfterEmailChange(d, event, now));
   });
 
   deps.hooks.registered.push(async (d, event, now) => {

@@ -130,15 +130,12 @@ async function checkSecondFactor(deps: Deps, userId: string, code: string | unde
     if ((await verify(deps, userId, '', ctx, now)) === 'none') return;
     throw new AppError('mfa_required');
   }
-  const keys: ThrottleKey[] = [{ key: `reset-code:${userId}`, policy: policies.secondFactor }];
-  const wait = await deps.throttle.attempt(keys, now);
-  if (wait > 0) throw new ThrottledError(wait);
+  // The hook counts the guess on the account's one second-factor throttle, shared with sign-in.
   const verdict = await verify(deps, userId, code.trim(), ctx, now);
   if (verdict === 'invalid') {
     await recordSecurityEvent(deps, { userId, type: 'password_reset_code_failed' }, ctx, now);
     throw new AppError('invalid_code');
   }
-  await deps.throttle.clear(keys.map((k) => k.key));
 }
 
 /**

@@ -1,13 +1,11 @@
-// Proving an address: at registration and on every change of address. A change needs a fresh password
-// (the route says so), takes effect at once as unverified, and the old address is told, with a link
-// that gives it back (S34).
+// Proving an address: at registration and on every change of address. A change (PATCH /me, with a fresh
+// password) takes effect at once as unverified, and the old address is told, with a link that gives it
+// back (S34).
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { checkEmail } from '../accounts/identity.ts';
 import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
 import type { AuthContext } from '../accounts/sessions.ts';
 import { policies } from '../accounts/throttle.ts';
-import { getUserView, type UserView } from '../accounts/users.ts';
 import type { Db } from '../store/db.ts';
 import { consumeMailToken, voidMailTokens } from '../store/mail.repository.ts';
 import { findUserByEmail, findUserById, updateUser, type UserRow } from '../store/users.repository.ts';
@@ -69,40 +67,32 @@ export async function resendVerification(deps: Deps, auth: AuthContext, now: Dat
   await deps.db.transaction().execute((trx) => queueVerification(deps, trx, user, 'registration', now));
 }
 
-/** POST /me/email: a new address for the account (fresh proof required by the route, S27). */
-export async function changeEmail(deps: Deps, auth: AuthContext, newEmail: string, ctx: RequestContext, now: Date): Promise<UserView> {
-  const email = checkEmail(newEmail);
-  const user = await findUserById(deps.db, auth.userId);
-  if (!user) throw new AppError('not_found');
-  if (user.email.toLowerCase() === email.toLowerCase()) {
-    throw new AppError('invalid_body', 'This is already the address of your account.', { field: 'email' });
-  }
-  if (await findUserByEmail(deps.db, email.toLowerCase())) throw new AppError('email_taken');
-  const when = circumstancesOf(ctx, now);
-  try {
-    await deps.db.transaction().execute(async (trx) => {
-      await updateUser(trx, user.id, { email, email_lower: email.toLowerCase(), email_verified: 0 }, now);
-      // Links already sent to the old address must not work for the new one, nor the other way round.
-      await voidMailTokens(trx, user.id, ['verify_email', 'password_reset'], now);
-      await queueVerification(deps, trx, { id: user.id, username: user.username, email }, 'address_change', now);
-      const notMeToken = await issueMailToken(deps, trx, { userId: user.id, purpose: 'not_me', email: user.email }, now);
-      await queueMail(
-        deps,
-        trx,
-        {
-          userId: user.id,
-          to: user.email,
-          template: 'email_changed',
-          data: { username: user.username, oldEmail: user.email, newEmail: email, when, notMeToken },
-        },
-        now,
-      );
-      await recordSecurityEvent(deps, { userId: user.id, type: 'email_changed', detail: { from: user.email, to: email } }, ctx, now, trx);
-    });
-  } catch (err) {
-    // Two accounts racing for one address: the unique index decides.
-    if (/unique|duplicate/i.test((err as Error).message)) throw new AppError('email_taken');
-    throw err;
-  }
-  return getUserView(deps, user.id);
+/**
+ * After PATCH /me changed the address (fresh proof required there, S27): links sent to the old address
+ * die, the new one gets a verification link, and the old one is told, with a link that gives it back (S34).
+ */
+export async function mailAfterEmailChange(
+  deps: Deps,
+  event: { userId: string; from: string; to: string; ctx: RequestContext },
+  now: Date,
+): Promise<void> {
+  const user = await findUserById(deps.db, event.userId);
+  if (!user) return;
+  const when = circumstancesOf(event.ctx, now);
+  await deps.db.transaction().execute(async (trx) => {
+    await voidMailTokens(trx, user.id, ['verify_email', 'password_reset'], now);
+    await queueVerification(deps, trx, user, 'address_change', now);
+    const notMeToken = await issueMailToken(deps, trx, { userId: user.id, purpose: 'not_me', email: event.from }, now);
+    await queueMail(
+      deps,
+      trx,
+      {
+        userId: user.id,
+        to: event.from,
+        template: 'email_changed',
+        data: { username: user.username, oldEmail: event.from, newEmail: event.to, when, notMeToken },
+      },
+      now,
+    );
+  });
 }

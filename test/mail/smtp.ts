@@ -12,6 +12,9 @@ export interface Received {
   text: string;
   html: string;
   subject: string;
+  /** Whether the session ran over TLS (STARTTLS), and who authenticated. */
+  secure: boolean;
+  user: string | null;
 }
 
 export interface TestSmtp {
@@ -49,6 +52,8 @@ export interface SmtpOptions {
   delayMs?: number;
   /** Start stopped (an SMTP server that is down). */
   down?: boolean;
+  /** Recipients refused for good (550). */
+  refuse?: string[];
 }
 
 export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
@@ -73,6 +78,15 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
           callback(new Error('Invalid username or password'));
         }
       },
+      onRcptTo(address, _session, callback) {
+        if (options.refuse?.includes(address.address)) {
+          const err = new Error('No such mailbox here') as Error & { responseCode: number };
+          err.responseCode = 550;
+          callback(err);
+          return;
+        }
+        callback();
+      },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -88,6 +102,8 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
             subject: parsed.subject ?? '',
+            secure: session.secure,
+            user: typeof session.user === 'string' ? session.user : null,
           });
           callback();
           notify();
@@ -174,7 +190,10 @@ export function tokenFrom(mail: { text: string }, path: string): string {
 export function urlsIn(mail: { text: string; html: string }): string[] {
   const pattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi;
   const hrefs = [...mail.html.matchAll(/\b(?:href|src)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!.replace(/&amp;/g, '&'));
-  return [...mail.text.matchAll(pattern)].map((m) => m[0]).concat([...mail.html.matchAll(pattern)].map((m) => m[0].replace(/&amp;/g, '&')), hrefs);
+  const trim = (url: string) => url.replace(/[.,;:!?)\]]+$/, '');
+  return [...mail.text.matchAll(pattern)]
+    .map((m) => trim(m[0]))
+    .concat([...mail.html.matchAll(pattern)].map((m) => trim(m[0].replace(/&amp;/g, '&'))), hrefs);
 }
 
 export function sleep(ms: number): Promise<void> {

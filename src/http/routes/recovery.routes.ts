@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { confirmPasswordReset, reportNotMe, requestPasswordReset } from '../../mail/recovery.ts';
-import { changeEmail, resendVerification, verifyEmail } from '../../mail/verification.ts';
+import { resendVerification, verifyEmail } from '../../mail/verification.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, Ok, Password, UserSchema, errors } from '../schemas.ts';
+import { Body, Ok, Password, errors } from '../schemas.ts';
 
 const Token = Type.String({ minLength: 1, maxLength: 200 });
 const Email = Type.String({ minLength: 1, maxLength: 254 });
@@ -91,20 +91,6 @@ export function recoveryRoutes(fastify: FastifyInstance, deps: Deps): void {
         message: 'Every device was signed out of your account. A link to choose a new password is on its way to your email address.',
       };
     },
-  );
-
-  app.post(
-    '/api/v1/me/email',
-    {
-      config: { fresh: true },
-      schema: {
-        tags: ['account'],
-        description: 'Changes the address (needs a password proven in the last minutes). The new address gets a verification link, the old one a notice.',
-        body: Body({ email: Email }),
-        response: { 200: UserSchema, ...errors(400, 401, 403, 409) },
-      },
-    },
-    async (request) => changeEmail(deps, requireAuth(request), request.body.email, requestContext(request), request.now),
   );
 
   app.post(
