@@ -45,11 +45,20 @@ export interface BuiltWebApp {
 export async function buildWebApp(): Promise<BuiltWebApp> {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-web-'));
   const { build } = await import('vite');
-  await build({
-    configFile: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)),
-    logLevel: 'warn',
-    build: { outDir: dir, emptyOutDir: true },
-  });
+  // Vitest sets NODE_ENV=test, which would give React's development build: test what people get.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir: dir, emptyOutDir: true },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -50,13 +50,14 @@ describe('web app: account security page', { timeout: 90_000 }, () => {
     await profile.getByRole('button', { name: 'Save profile' }).click();
     await waitForText(profile.getByRole('status'), 'Your profile is saved.');
     await waitForText(page.getByRole('banner'), 'Bea');
+    // A recent sign-in is proof enough: no password prompt for a profile edit.
     const me = await server.request('GET', '/api/v1/me', { token: await server.login(user.username, PASSWORD) });
     expect(me.body).toMatchObject({ display_name: 'Bea', anti_phishing_phrase: 'purple otter' });
 
     // Past the ten minutes in which a sign-in counts as a fresh proof.
     clock.advance(11 * 60_000);
     await profile.getByLabel('Email').fill('beatrix.new@example.org');
-    await profile.getByRole('button', { name: 'Save profile' }).click();
+    await profile.getByRole('button', { name: 'Change email' }).click();
     const dialog = page.getByRole('dialog', { name: 'Confirm it is you' });
     await dialog.waitFor();
     await dialog.getByLabel('Password', { exact: true }).fill('not my password at all');
@@ -66,9 +67,9 @@ describe('web app: account security page', { timeout: 90_000 }, () => {
     await screenshot(page, 'confirm-password');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await waitForText(profile.getByRole('status'), 'Your profile is saved.');
+    await waitForText(profile.getByRole('status'), 'Your address is now beatrix.new@example.org.');
     expect(await profile.getByLabel('Email').inputValue()).toBe('beatrix.new@example.org');
-    await waitForText(profile, 'Not verified yet.');
+    await waitForText(profile, 'Not confirmed yet.');
 
     // The renewed session keeps working.
     await page.reload();

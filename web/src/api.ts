@@ -193,16 +193,27 @@ export const api = {
   register: (input: { invite_token: string; username: string; email: string; password: string }) =>
     request<{ status: 'registered'; message: string }>('POST', '/auth/register', input),
 
-  requestPasswordReset: (input: { email: string }) => request<unknown>('POST', '/auth/password-reset/request', input),
+  requestPasswordReset: (input: { email: string }) =>
+    request<{ status: 'requested'; message: string }>('POST', '/auth/password-reset/request', input),
 
   confirmPasswordReset: (input: { token: string; new_password: string; code?: string }) =>
-    request<unknown>('POST', '/auth/password-reset/confirm', input),
+    request<{ ok: true }>('POST', '/auth/password-reset/confirm', input),
 
   me: () => request<Me>('GET', '/me'),
 
-  /** Changing `email` needs a recent proof of the password (`reauthentication_required` otherwise). */
+  /**
+   * A new `email` needs a recent proof of the password (`reauthentication_required` otherwise); the new
+   * address gets a confirmation link and the old one a notice.
+   */
   updateMe: (input: Partial<Pick<Me, 'email' | 'display_name' | 'anti_phishing_phrase'>>) =>
     request<Me>('PATCH', '/me', input),
+
+  resendVerification: () => request<{ ok: true }>('POST', '/me/email/verification'),
+
+  verifyEmail: (input: { token: string }) => request<{ ok: true }>('POST', '/auth/verify-email', input),
+
+  /** The "this wasn't me" link of a security mail: signs every device out and requires a new password. */
+  reportNotMe: (input: { token: string }) => request<{ ok: true; message: string }>('POST', '/auth/not-me', input),
 
   changePassword: (input: { current_password: string; new_password: string; sign_out_others: boolean }) =>
     request<{ ok: true; signed_out: number }>('POST', '/me/password', input),

@@ -5,10 +5,12 @@ import { adminPages } from './admin/admin-pages.ts';
 import { ForgotPage } from './pages/forgot.tsx';
 import { HomePage } from './pages/home.tsx';
 import { LoginPage } from './pages/login.tsx';
+import { NotMePage } from './pages/not-me.tsx';
 import { RegisterPage } from './pages/register.tsx';
 import { ResetRequiredPage } from './pages/reset-required.tsx';
 import { ResetPage } from './pages/reset.tsx';
 import { SetupPage } from './pages/setup.tsx';
+import { VerifyEmailPage } from './pages/verify-email.tsx';
 
 /**
  * guest: only while signed out (a signed-in visitor goes home); open: either way;
@@ -31,6 +33,8 @@ export const routes: Route[] = [
   { pattern: '/forgot', access: 'open', render: () => <ForgotPage /> },
   { pattern: '/reset', access: 'open', render: () => <ResetPage /> },
   { pattern: '/reset-required', access: 'open', render: () => <ResetRequiredPage /> },
+  { pattern: '/verify-email', access: 'open', render: () => <VerifyEmailPage /> },
+  { pattern: '/not-me', access: 'open', render: () => <NotMePage /> },
   { pattern: '/', access: 'user', render: () => <HomePage /> },
   { pattern: '/account', access: 'user', render: () => <AccountPage /> },
   ...adminPages.map(
