@@ -179,6 +179,44 @@ describe('password reset by mail', () => {
     for (const url of urls) expect(new URL(url).origin).toBe(PUBLIC_URL);
   });
 
+  it('S31: an account with two-step sign-in must also give a code; a wrong one is refused and keeps the link', async () => {
+    const { base32Decode } = await import('../../src/factors/base32.ts');
+    const { totpCode } = await import('../../src/factors/totp.ts');
+    const user = await s.createUser({ username: 'ines', email: 'ines@example.org' });
+    const token = await s.login('ines', user.password);
+    const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token });
+    expect(setup.status, JSON.stringify(setup.body)).toBe(200);
+    const seed = base32Decode(setup.body.secret)!;
+    // Enrolled with the previous step's code, so the current step's code is still unused for the reset.
+    const enrolled = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token,
+      body: { code: totpCode(seed, new Date(clock.clock().getTime() - 30_000)) },
+    });
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(200);
+
+    const resetToken = tokenFrom(await resetMailFor('ines@example.org'), '/reset');
+    const confirm = (code?: string) =>
+      s.request('POST', '/api/v1/auth/password-reset/confirm', {
+        body: { token: resetToken, new_password: NEW_PASSWORD, ...(code !== undefined ? { code } : {}) },
+      });
+    const missing = await confirm();
+    expect(missing.status).toBe(401);
+    expect(missing.body.error.code).toBe('mfa_required');
+    const wrong = await confirm('000000' === totpCode(seed, clock.clock()) ? '111111' : '000000');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.code).toBe('invalid_code');
+    // The old password still works until the reset is done (it leads to the second step, not a session).
+    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'ines', password: user.password } })).body.mfa_required).toBe(true);
+
+    const ok = await confirm(totpCode(seed, clock.clock()));
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect((await s.request('GET', '/api/v1/me', { token })).status).toBe(401);
+    // The second factor is still there: the new password alone does not sign in.
+    const login = await s.request('POST', '/api/v1/auth/login', { body: { login: 'ines', password: NEW_PASSWORD } });
+    expect(login.status).toBe(200);
+    expect(login.body.mfa_required).toBe(true);
+  });
+
   it('S61: the anti-phishing phrase heads the message; no remote image, no tracking, the never-asks line', async () => {
     const user = await s.createUser({ username: 'hanna', email: 'hanna@example.org' });
     const token = await s.login('hanna', user.password);
