@@ -95,7 +95,7 @@ export function toItemView(row: ItemViewRow): ItemView {
     height: row.height,
     duration_seconds: row.duration_seconds,
     browser_playable: row.browser_playable === 1,
-    has_artwork: row.poster_path !== null || row.embedded_cover === 1,
+    has_artwork: row.poster_path !== null || row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0),
     child_count: row.child_count,
     added_at: new Date(row.added_at).toISOString(),
     progress:

@@ -82,6 +82,8 @@ export interface ScanOptions {
   prober?: Prober;
   /** Files probed at once (default: the CPU count, between 2 and 8). */
   probeConcurrency?: number;
+  /** Probe results written (and checkpointed) together, at most (default 32; also once a second). */
+  probeFlushEvery?: number;
   signal?: AbortSignal;
   /** Called now and then with how far the scan got; `checkpoint` when the store holds everything so far. */
   report?(phase: ScanPhase, counts: ScanCounts, checkpoint: boolean): Promise<void>;
@@ -508,11 +510,13 @@ class LibraryScan {
           result = await prober(path, kind);
           fingerprint = await fingerprintFile(path, row.size ?? 0);
         } catch (err) {
+          // Stopping is not the file's fault: it stays pending for the next run.
+          this.checkAbort();
           error = err instanceof ProbeError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message ?? 'unreadable');
           this.skip(row.rel_path ?? path, error);
         }
         done.push({ row, result, fingerprint, error });
-        if (done.length >= PROBE_FLUSH || Date.now() - lastFlush >= PROBE_FLUSH_MS) {
+        if (done.length >= (this.options.probeFlushEvery ?? PROBE_FLUSH) || Date.now() - lastFlush >= PROBE_FLUSH_MS) {
           flushing = flushing.then(flush);
           await flushing;
         }
@@ -525,7 +529,11 @@ class LibraryScan {
 
   private async applyProbe(
     db: Executor,
-    row: ScanItemRow, result: ProbeResult | null, fingerprint: string | null, error: string | null): Promise<void> {
+    row: ScanItemRow,
+    result: ProbeResult | null,
+    fingerprint: string | null,
+    error: string | null,
+  ): Promise<void> {
     if (result === null) {
       row.probe_state = 'failed';
       await updateItem(db, row.id, { probe_state: 'failed', probe_error: error, updated_at: this.now });

@@ -222,6 +222,7 @@ export const viewColumns = [
 
 export type ItemViewRow = Pick<MediaItemsTable, (typeof viewColumns)[number] extends `media_items.${infer C}` ? C & keyof MediaItemsTable : never> & {
   child_count: number;
+  child_covers: number;
   position_seconds: number | null;
   watched: number | null;
   progress_updated_at: number | null;
@@ -287,6 +288,14 @@ export async function listItemRows(db: Executor, q: ItemQuery): Promise<{ rows: 
         .select((e) => e.fn.countAll<number>().as('n'))
         .whereRef('c.parent_id', '=', 'media_items.id')
         .as('child_count'),
+    // An album shows the cover embedded in its tracks.
+    (eb) =>
+      eb
+        .selectFrom('media_items as c')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('c.parent_id', '=', 'media_items.id')
+        .where('c.embedded_cover', '=', 1)
+        .as('child_covers'),
   ]);
   if (q.sort === 'added') page = page.orderBy('media_items.added_at', direction);
   else if (q.sort === 'year') page = page.orderBy(sql`coalesce(media_items.year, 0)`, direction);
@@ -296,7 +305,12 @@ export async function listItemRows(db: Executor, q: ItemQuery): Promise<{ rows: 
       .orderBy(sql`coalesce(media_items.index_number, 0)`, direction)
       .orderBy('media_items.air_date', direction);
   }
-  page = page.orderBy('media_items.sort_title', direction).orderBy('media_items.id');
+  // Parts of one movie, and remakes sharing a title, keep a stable order.
+  page = page
+    .orderBy('media_items.sort_title', direction)
+    .orderBy(sql`coalesce(media_items.year, 0)`, direction)
+    .orderBy(sql`coalesce(media_items.part, 0)`, direction)
+    .orderBy('media_items.id');
   const [rows, count] = await Promise.all([
     page.limit(q.limit).offset(q.offset).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -304,8 +318,8 @@ export async function listItemRows(db: Executor, q: ItemQuery): Promise<{ rows: 
   return { rows: rows.map(numberFields) as ItemViewRow[], total: Number(count.n) };
 }
 
-function numberFields<T extends { child_count?: unknown }>(row: T): T {
-  return { ...row, child_count: Number(row.child_count ?? 0) };
+function numberFields<T extends { child_count?: unknown; child_covers?: unknown }>(row: T): T {
+  return { ...row, child_count: Number(row.child_count ?? 0), child_covers: Number(row.child_covers ?? 0) };
 }
 
 export async function findItemRow(db: Executor, id: string): Promise<MediaItemsTable | undefined> {
@@ -390,6 +404,7 @@ export async function continueWatchingRows(db: Executor, userId: string, library
       'media_progress.watched',
       'media_progress.updated_at as progress_updated_at',
       sql<number>`0`.as('child_count'),
+      sql<number>`0`.as('child_covers'),
     ])
     .where('media_progress.user_id', '=', userId)
     .where('media_progress.watched', '=', 0)
