@@ -139,6 +139,13 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     await member.getByRole('link', { name: 'Account', exact: true }).click();
     await member.waitForURL((url) => url.pathname === '/login');
     await member.getByText('This browser was signed out').waitFor();
+
+    await admin.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Security events' }).click();
+    const log = admin.getByRole('list').filter({ hasText: 'Devices signed out' });
+    await waitForText(log, `Devices signed out · ${MEMBER.username} · 1 device, by ${OWNER.username}`);
+    await admin.getByLabel('Show').selectOption('sign_in_failed');
+    await waitForText(admin.getByRole('region', { name: 'Security events' }), 'Nothing recorded yet.');
+    await screenshot(admin, 'admin-security-events');
     expect(problems).toEqual([]);
   });
 

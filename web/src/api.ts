@@ -235,6 +235,14 @@ export const api = {
 
     revokeSessions: (id: string) => request<{ ok: true; revoked: number }>('POST', `/admin/users/${encodeURIComponent(id)}/revoke-sessions`),
 
+    /** Everyone's security log, newest first; `before` pages back through older events. */
+    securityEvents: (query: { before?: string; type?: string; limit?: number } = {}) => {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+      const search = params.toString();
+      return request<SecurityEvent[]>('GET', `/admin/security-events${search === '' ? '' : `?${search}`}`);
+    },
+
     createInvite: (input: { email?: string; role: AssignableRole }) => request<CreatedInvite>('POST', '/admin/invites', input),
   },
 };

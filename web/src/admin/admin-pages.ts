@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { SecurityEventsPage } from './security-events-page.tsx';
 import { UsersPage } from './users-page.tsx';
 
 export interface AdminPage {
@@ -9,7 +10,7 @@ export interface AdminPage {
   Component: ComponentType;
 }
 
-// The admin console's tabs. Security events, two-step policy, libraries, breach response and the mail
+// The admin console's tabs. Two-step policy, libraries, breach response and the mail
 // outbox join this list when their APIs exist; a tab appears only once its page works.
 export const adminPages: AdminPage[] = [
   {
@@ -17,5 +18,11 @@ export const adminPages: AdminPage[] = [
     label: 'Users',
     description: 'Roles, invites, and signing people out.',
     Component: UsersPage,
+  },
+  {
+    path: '/admin/security-events',
+    label: 'Security events',
+    description: 'Who signed in, what failed, and what changed, across every account.',
+    Component: SecurityEventsPage,
   },
 ];
