@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { mailRoutes } from '../http/routes/mail.routes.ts';
 import { recoveryRoutes } from '../http/routes/recovery.routes.ts';
 import type { HearthModule } from '../modules.ts';
+import { deleteExpiredMailTokens } from '../store/mail.repository.ts';
 import { registerNotices } from './notices.ts';
 import { mailJobType } from './queue.ts';
 import { resetRequestJobType } from './recovery.ts';
@@ -18,5 +19,13 @@ export const mailModule: HearthModule = {
   routes(app, deps) {
     recoveryRoutes(app, deps);
     mailRoutes(app, deps);
+  },
+  async start(deps: Deps) {
+    // Spent and expired mail tokens are kept a day (for the log's sake), then dropped.
+    const prune = () => deleteExpiredMailTokens(deps.db, deps.clock()).catch((err) => deps.log.warn({ err }, 'could not prune mail tokens'));
+    const timer = setInterval(prune, 3600_000);
+    timer.unref();
+    await prune();
+    return async () => clearInterval(timer);
   },
 };

@@ -1,6 +1,6 @@
 // Where a finished message goes: an SMTP server (TLS or STARTTLS as the URL says, pooled connections,
 // DKIM-signed when a key is configured), or, with no SMTP configured, an .eml file in the outbox folder.
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
@@ -150,6 +150,16 @@ function decodeWords(value: string): string {
     });
 }
 
+function readHead(path: string, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function isoOrEmpty(value: string | undefined): string {
   const time = value ? Date.parse(value) : NaN;
   return Number.isNaN(time) ? '' : new Date(time).toISOString();
@@ -169,7 +179,7 @@ export function listOutbox(dataDir: string): OutboxEntry[] {
     const match = OUTBOX_FILE.exec(file);
     if (!match) continue;
     const path = join(dir, file);
-    const headers = readHeaders(readFileSync(path, 'utf8').slice(0, 16_384));
+    const headers = readHeaders(readHead(path, 16_384));
     entries.push({
       id: match[2]!,
       file,

@@ -137,8 +137,13 @@ export async function voidMailTokens(db: Db, userId: string, purposes: MailToken
   return Number(result.numUpdatedRows);
 }
 
+/** Drops tokens a day past their expiry, and spent ones a day after use. */
 export async function deleteExpiredMailTokens(db: Db, now: Date): Promise<void> {
-  await db.deleteFrom('mail_tokens').where('expires_at', '<', now.getTime() - 24 * 3600_000).execute();
+  const dayAgo = now.getTime() - 24 * 3600_000;
+  await db
+    .deleteFrom('mail_tokens')
+    .where((eb) => eb.or([eb('expires_at', '<', dayAgo), eb('used_at', '<', dayAgo)]))
+    .execute();
 }
 
 /** How many devices the account knows (the sign-in alert skips an account's very first one). */

@@ -189,7 +189,7 @@ export function tokenFrom(mail: { text: string }, path: string): string {
 /** Every URL in the mail, text and HTML (hrefs and bare), with any scheme. */
 export function urlsIn(mail: { text: string; html: string }): string[] {
   const pattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi;
-  const hrefs = [...mail.html.matchAll(/\b(?:href|src)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  const hrefs = [...mail.html.matchAll(/<[^>]*\b(?:href|src)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!.replace(/&amp;/g, '&'));
   const trim = (url: string) => url.replace(/[.,;:!?)\]]+$/, '');
   return [...mail.text.matchAll(pattern)]
     .map((m) => trim(m[0]))
