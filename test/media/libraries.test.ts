@@ -125,7 +125,7 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
   it('app passwords reach media routes by scope: media:read browses, media:stream also plays', async () => {
     const owner = (await s.request('GET', '/api/v1/me', { token: admin })).body;
     const app = async (scopes: string[]) =>
-      (await createSession(s.deps, s.deps.db, { userId: owner.id, kind: 'app', device: { name: 'Kodi' }, ip: null, scopes }, s.deps.clock())).token;
+      (await createSession(s.deps, s.deps.db, { userId: owner.id, kind: 'app', device: { name: 'Kodi', platform: null, client: null }, ip: null, scopes }, s.deps.clock())).token;
     const reader = await app(['media:read']);
     const streamer = await app(['media:stream']);
     const other = await app(['account:read']);

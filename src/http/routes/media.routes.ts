@@ -370,18 +370,17 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     async (request) => ({ items: await continueWatching(deps, viewer(request), request.query.limit) }),
   );
 
-  app.get(
-    '/api/v1/items/:id/artwork',
-    {
-      config: { scope: 'media:read' },
-      schema: {
-        tags: ['media'],
-        params: IdParams,
-        querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart')])) }, { additionalProperties: false }),
-        response: errors(400, 401, 403, 404),
-      },
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/v1/items/:id/artwork',
+    config: { scope: 'media:read' },
+    schema: {
+      tags: ['media'],
+      params: IdParams,
+      querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart')])) }, { additionalProperties: false }),
+      response: errors(400, 401, 403, 404),
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const source = await artworkSource(deps, viewer(request), request.params.id, request.query.kind ?? 'poster');
       const caching = { 'cache-control': 'private, max-age=3600' };
       if (source.embeddedIn !== null) {
@@ -401,7 +400,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       if (!response) throw new AppError('not_found');
       return sendFile(reply, response);
     },
-  );
+  });
 
   // ---- streaming ----------------------------------------------------------------------------------
 
@@ -427,20 +426,20 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
   );
 
-  app.get(
-    '/api/v1/items/:id/stream',
-    {
-      // Public to the auth hook so that `?st=` URLs reach the handler, which checks every caller itself.
-      config: { access: 'public' },
-      schema: {
-        tags: ['media'],
-        description: 'The file, with HTTP ranges. Signed in (scope media:stream), or `?st=` from POST /items/:id/stream-url.',
-        params: IdParams,
-        querystring: Type.Object({ st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })) }),
-        response: errors(400, 401, 403, 404, 416),
-      },
+  // HEAD is declared, not derived from GET: a derived HEAD route would answer Content-Length: 0.
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/v1/items/:id/stream',
+    // Public to the auth hook so that `?st=` URLs reach the handler, which checks every caller itself.
+    config: { access: 'public' },
+    schema: {
+      tags: ['media'],
+      description: 'The file, with HTTP ranges. Signed in (scope media:stream), or `?st=` from POST /items/:id/stream-url.',
+      params: IdParams,
+      querystring: Type.Object({ st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })) }),
+      response: errors(400, 401, 403, 404, 416),
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const who = await streamViewer(deps, request, request.params.id, request.query.st);
       const { item, library, path } = await streamTarget(deps, who, request.params.id);
       const response = await fileResponse({
@@ -457,5 +456,5 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       if (!response) throw new AppError('not_found');
       return sendFile(reply, response);
     },
-  );
+  });
 }
