@@ -19,13 +19,18 @@ const cancelled = () =>
 
 export function ReauthProvider({ children }: { children: ReactNode }) {
   const [pending, setPending] = useState<Pending | null>(null);
+  // Two actions refused at once share one prompt.
+  const prompt = useRef<Promise<void> | null>(null);
 
   const withReauth = useCallback<WithReauth>(async (action) => {
     try {
       return await action();
     } catch (error) {
       if (!(error instanceof ApiError && error.code === 'reauthentication_required')) throw error;
-      await new Promise<void>((resolve, reject) => setPending({ resolve, reject }));
+      prompt.current ??= new Promise<void>((resolve, reject) => setPending({ resolve, reject })).finally(() => {
+        prompt.current = null;
+      });
+      await prompt.current;
       return action();
     }
   }, []);
