@@ -163,7 +163,7 @@ export class RedisLink {
       this.reportedDown = true;
       this.log.warn(
         { redis: 'down', reason },
-        'Redis is unreachable: falling back to the store (every request checks its session there; throttle counters are kept in the store) until it is back',
+        'Redis is unreachable: falling back to the store until it is back (throttle counters are kept in the store; revocation events reach only this instance, and every request still checks its session in the store, so revocations hold everywhere)',
       );
     }
     if (wasHealthy) for (const listener of this.healthListeners) listener(false);

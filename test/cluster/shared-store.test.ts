@@ -9,7 +9,9 @@ import type { TestServer } from '../helpers/server.ts';
 import { cluster, haveClusterServices, type Cluster } from './cluster-helpers.ts';
 
 const ready = await haveClusterServices();
-const jobs = { pollMs: 20, leaseMs: 300 };
+// Short enough for a takeover within the test, long enough that a stall of this busy process (both
+// instances share its event loop) does not let a live lease lapse.
+const jobs = { pollMs: 20, leaseMs: 1000 };
 
 async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
   const start = Date.now();
@@ -46,8 +48,9 @@ describe.skipIf(!ready)('instances sharing one PostgreSQL store', () => {
         await new Promise((r) => setTimeout(r, 5));
       },
     });
-    const a = await c.start({ background: false, jobs });
-    const b = await c.start({ background: false, jobs });
+    // A lease far longer than any stall: this test is about claiming, not takeover.
+    const a = await c.start({ background: false, jobs: { pollMs: 20, leaseMs: 10_000 } });
+    const b = await c.start({ background: false, jobs: { pollMs: 20, leaseMs: 10_000 } });
     a.deps.jobs.register(counted('a'));
     b.deps.jobs.register(counted('b'));
     const ids: string[] = [];
@@ -94,7 +97,7 @@ describe.skipIf(!ready)('instances sharing one PostgreSQL store', () => {
     await waitFor(async () => releaseA !== null);
     b.deps.jobs.start(b.deps);
     // While A lives, its lease holds: B does not take the job however long it waits.
-    await new Promise((r) => setTimeout(r, jobs.leaseMs * 3));
+    await new Promise((r) => setTimeout(r, jobs.leaseMs * 2));
     expect(steps.every((s) => s.on === 'a')).toBe(true);
     expect((await findJob(a.deps.db, id))?.lease_owner).toBe(a.deps.jobs.owner);
 

@@ -1,0 +1,114 @@
+// Redis gone mid-run: revocations still hold on every instance, throttling goes on in the store, and
+// the log says so once; when Redis is back, the log says that too. The cluster here runs on a Redis
+// of its own (started and killed by the test), not on the shared one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { haveProgram } from '../helpers/services.ts';
+import { captureLog, cluster, haveClusterServices, type CapturedLog, type Cluster } from './cluster-helpers.ts';
+
+const ready = (await haveClusterServices()) && haveProgram('redis-server');
+const PASSWORD = 'velvet thunder orchard mosaic';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return child;
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function waitForLog(log: CapturedLog, level: 'info' | 'warn', pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!log.messages(level).some((m) => pattern.test(m))) {
+    if (Date.now() - start > timeoutMs) throw new Error(`no ${level} log matching ${pattern}; got ${JSON.stringify(log.lines.map((l) => l.msg))}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(!ready)('Redis stopped mid-run', () => {
+  let c: Cluster | null = null;
+  let redis: ChildProcess | null = null;
+  afterEach(async () => {
+    await c?.close();
+    if (redis) await kill(redis);
+  });
+
+  it('S23: revocations still hold on every instance, throttling falls back to the store, and the log says so', async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    c = cluster({ HEARTH_REDIS_URL: `redis://127.0.0.1:${port}` });
+    const logA = captureLog();
+    const logB = captureLog();
+    const a = await c.start({ log: logA.log });
+    const b = await c.start({ log: logB.log });
+    await waitForLog(logA, 'info', /Redis connected/);
+    await waitForLog(logB, 'info', /Redis connected/);
+
+    await a.createUser({ username: 'fern', password: PASSWORD });
+    const first = await a.login('fern', PASSWORD);
+    const second = await a.login('fern', PASSWORD);
+    expect((await b.request('GET', '/api/v1/me', { token: first })).status).toBe(200);
+    expect((await a.request('GET', '/api/v1/me', { token: second })).status).toBe(200);
+
+    await kill(redis);
+    redis = null;
+    await waitForLog(logA, 'warn', /Redis is unreachable/);
+    await waitForLog(logB, 'warn', /Redis is unreachable/);
+
+    // A sign-out on A is refused on B at once, and one on B on A, with no Redis to carry the news.
+    expect((await a.request('POST', '/api/v1/auth/logout', { token: first })).status).toBeLessThan(300);
+    expect((await b.request('GET', '/api/v1/me', { token: first })).status).toBe(401);
+    expect((await b.request('POST', '/api/v1/auth/logout', { token: second })).status).toBeLessThan(300);
+    expect((await a.request('GET', '/api/v1/me', { token: second })).status).toBe(401);
+
+    // Failed sign-ins are still counted, now in the store, across both instances.
+    const fail = (s: typeof a) => s.request('POST', '/api/v1/auth/login', { body: { login: 'fern', password: 'wrong horse battery staple' } });
+    for (const s of [a, b, a, b, a, b]) expect((await fail(s)).status).toBe(401);
+    expect((await fail(a)).status).toBe(429);
+    const rows = await a.deps.db.selectFrom('throttle').select('key').execute();
+    expect(rows.some((r) => r.key.startsWith('signin:account:'))).toBe(true);
+
+    // Said once per outage, however many requests met it.
+    expect(logA.messages('warn').filter((m) => /Redis is unreachable/.test(m))).toHaveLength(1);
+    expect(logB.messages('warn').filter((m) => /Redis is unreachable/.test(m))).toHaveLength(1);
+
+    redis = await startRedis(port);
+    await waitForLog(logA, 'info', /Redis is reachable again/);
+    await waitForLog(logB, 'info', /Redis is reachable again/);
+    // Back on Redis's counters, which saw none of the failures above.
+    const third = await b.login('fern', PASSWORD);
+    expect((await a.request('GET', '/api/v1/me', { token: third })).status).toBe(200);
+    expect((await b.request('POST', '/api/v1/auth/logout', { token: third })).status).toBeLessThan(300);
+    expect((await a.request('GET', '/api/v1/me', { token: third })).status).toBe(401);
+  });
+});
