@@ -63,6 +63,8 @@ export async function migrateToLatest(store: Store, schema: string | null): Prom
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'hearth_migrations',
     migrationLockTableName: 'hearth_migrations_lock',
+    // Capabilities land in parallel branches; a database made in between must still take the rest.
+    allowUnorderedMigrations: true,
     ...(store.dialect === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
