@@ -123,9 +123,11 @@ export function errorText(error: unknown): string {
   return 'Something went wrong. Try again.';
 }
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** `keepalive` lets a request outlive the page that sends it (the player's last progress report). */
+export async function request<T>(method: Method, path: string, body?: unknown, options: { keepalive?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (options.keepalive === true) init.keepalive = true;
   if (method !== 'GET') {
     // Every state-changing request is JSON, even without a payload, as the server demands.
     headers['Content-Type'] = 'application/json';

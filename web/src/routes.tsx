@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { AccountPage } from './account/account-page.tsx';
 import { AdminLayout } from './admin/admin-layout.tsx';
 import { adminPages } from './admin/admin-pages.ts';
+import { mediaRoutes } from './media/media-routes.tsx';
 import { ForgotPage } from './pages/forgot.tsx';
 import { HomePage } from './pages/home.tsx';
 import { LoginPage } from './pages/login.tsx';
@@ -24,8 +25,8 @@ export interface Route {
   render: (params: Record<string, string>) => ReactNode;
 }
 
-// Every page of the app. Link (/link), the libraries (/libraries/:id) and items (/items/:id) are added here
-// with their pages; until then those addresses show "not found" after sign-in.
+// Every page of the app. Link (/link) is added here with its page; until then that address shows "not found"
+// after sign-in.
 export const routes: Route[] = [
   { pattern: '/setup', access: 'guest', render: () => <SetupPage /> },
   { pattern: '/login', access: 'guest', render: () => <LoginPage /> },
@@ -37,6 +38,7 @@ export const routes: Route[] = [
   { pattern: '/not-me', access: 'open', render: () => <NotMePage /> },
   { pattern: '/', access: 'user', render: () => <HomePage /> },
   { pattern: '/account', access: 'user', render: () => <AccountPage /> },
+  ...mediaRoutes,
   ...adminPages.map(
     (page): Route => ({ pattern: page.path, access: 'admin', render: () => <AdminLayout page={page} /> }),
   ),

@@ -1,6 +1,7 @@
 import { adminPages } from '../admin/admin-pages.ts';
 import { Icon } from '../components/icons.tsx';
 import { Page } from '../components/page.tsx';
+import { MediaHome } from '../media/media-home.tsx';
 import { Link } from '../router.tsx';
 import { isAdmin, useUser } from '../session.tsx';
 
@@ -8,6 +9,7 @@ export function HomePage() {
   const user = useUser();
   return (
     <Page title={`Welcome, ${user.display_name ?? user.username}`}>
+      <MediaHome />
       <ul className="tiles">
         <li>
           <Link to="/account" className="tile">

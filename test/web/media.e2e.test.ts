@@ -1,0 +1,281 @@
+// The media side of the web app in Debian's Chromium: an admin adds and scans a library with live progress
+// and shares it; a member browses it, plays a real clip from a stream URL, leaves and comes back to the same
+// place; a member without the grant sees nothing of it. Debian's Chromium plays H.264/AAC in MP4.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildWebApp,
+  launchBrowser,
+  openPage,
+  screenshot,
+  signInThroughPage,
+  viewports,
+  waitForText,
+  type BuiltWebApp,
+} from '../helpers/browser.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { haveFfmpeg, put, tempDir } from '../media/media-helpers.ts';
+
+const ADMIN = { username: 'olive', password: 'velvet thunder orchard mosaic' };
+const MEMBER = { username: 'milo', password: 'amber lantern drifts eastward' };
+const OUTSIDER = { username: 'nora', password: 'pebble harbor sings at noon' };
+
+function ffmpeg(args: string[]): void {
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: 'pipe' });
+}
+
+/**
+ * Two playable films (one with a poster, one without), one whose MPEG-4 Part 2 video no browser plays,
+ * and one file that is not media at all.
+ */
+function makeFixture(root: string): void {
+  const clip = join(root, 'Test Pattern (2024)', 'Test Pattern (2024).mp4');
+  put(clip);
+  ffmpeg([
+    '-f', 'lavfi', '-i', 'testsrc=duration=6:size=160x120:rate=10',
+    '-f', 'lavfi', '-i', 'sine=duration=6',
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip,
+  ]);
+  ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=200x300', '-frames:v', '1', join(root, 'Test Pattern (2024)', 'poster.jpg')]);
+  ffmpeg([
+    '-f', 'lavfi', '-i', 'testsrc2=duration=2:size=160x120:rate=10',
+    '-f', 'lavfi', '-i', 'sine=duration=2:frequency=660',
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', join(root, 'Sine Wave (2023).mp4'),
+  ]);
+  ffmpeg([
+    '-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10',
+    '-f', 'lavfi', '-i', 'sine=duration=1',
+    '-c:v', 'mpeg4', '-c:a', 'aac', '-shortest', join(root, 'Old Camcorder (2005).mp4'),
+  ]);
+  put(join(root, 'Broken (2019).mp4'), Buffer.from('this is not a video file at all, only text'.repeat(40)));
+}
+
+describe('web app: libraries, items and the player', { timeout: 60_000 }, () => {
+  let browser: Browser | null = null;
+  let web: BuiltWebApp | null = null;
+  let server: TestServer;
+  let media = '';
+  let libraryId = '';
+  const problems: string[] = [];
+  let admin: Page;
+  let adminToken = '';
+
+  beforeAll(async () => {
+    if (!haveFfmpeg()) return;
+    browser = await launchBrowser();
+    if (browser === null) return;
+    media = tempDir('hearth-web-media-');
+    makeFixture(media);
+    web = await buildWebApp();
+    server = await startTestServer({ webDist: web.dir, jobs: { pollMs: 20, leaseMs: 2000 } });
+    await server.createUser({ ...ADMIN, role: 'admin' });
+    await server.createUser(MEMBER);
+    await server.createUser(OUTSIDER);
+    adminToken = await server.login(ADMIN.username, ADMIN.password);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    web?.remove();
+    if (media !== '') rmSync(media, { recursive: true, force: true });
+  });
+
+  const ready = () => browser !== null;
+
+  const itemId = async (title: string): Promise<string> => {
+    const res = await server.request('GET', `/api/v1/libraries/${libraryId}/items?q=${encodeURIComponent(title)}`, { token: adminToken });
+    const found = (res.body.items as { id: string; title: string }[]).find((item) => item.title === title);
+    if (found === undefined) throw new Error(`no item ${title}: ${JSON.stringify(res.body)}`);
+    return found.id;
+  };
+
+  it('the admin adds a library, follows its scan live, sees the file it skipped, and shares it with one member', async (ctx) => {
+    if (!ready()) return ctx.skip();
+    admin = await openPage(browser!, server.url, viewports.desktop, problems);
+    await signInThroughPage(admin, ADMIN.username, ADMIN.password);
+    await admin.getByRole('link', { name: 'Admin', exact: true }).click();
+    await admin.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Libraries' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Admin · Libraries' }).waitFor();
+
+    const form = admin.getByRole('region', { name: 'Add a library' });
+    await form.getByLabel('Name').fill('Films');
+    await form.getByLabel('Kind').selectOption('movies');
+    await form.getByLabel('Folders').fill(media);
+    await form.getByRole('button', { name: 'Add library' }).click();
+    await waitForText(admin.getByRole('region', { name: 'Libraries' }).getByRole('status').first(), 'Films is added');
+    const card = admin.getByRole('article', { name: 'Films' });
+    await waitForText(card.getByRole('status'), 'Never scanned.');
+
+    // Every text the scan's status line shows, so the test sees it change while the scan runs.
+    await admin.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenScanStates: string[] }).seenScanStates = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('.scan-headline')?.textContent ?? '';
+        if (seen[seen.length - 1] !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await card.getByRole('button', { name: 'Scan now Films' }).click();
+    await waitForText(card.getByRole('status'), 'Scan finished', 20_000);
+    const seen = await admin.evaluate(() => (window as unknown as { seenScanStates: string[] }).seenScanStates);
+    expect(seen.some((text) => /waiting to start|Scanning:/.test(text))).toBe(true);
+    expect(seen[seen.length - 1]).toMatch(/^Scan finished/);
+    await waitForText(card, '4 added');
+
+    const skipped = card.getByText('1 file skipped');
+    await skipped.click();
+    const list = card.getByRole('list', { name: 'Files skipped in Films' });
+    await waitForText(list, 'Broken (2019).mp4');
+    await screenshot(admin, 'media-admin-libraries');
+
+    libraryId = (await server.request('GET', '/api/v1/libraries', { token: adminToken })).body[0].id;
+
+    const milo = admin.getByRole('group', { name: MEMBER.username });
+    await milo.getByLabel('Films').check();
+    await waitForText(admin.getByRole('region', { name: 'Who sees what' }), 'milo can now see Films.');
+    expect(await admin.getByRole('group', { name: OUTSIDER.username }).getByLabel('Films').isChecked()).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it('a file browsers cannot play says so on its page and in the player', async (ctx) => {
+    if (!ready()) return ctx.skip();
+    await admin.goto(`/libraries/${libraryId}`);
+    await admin.getByRole('link', { name: /^Old Camcorder/ }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Old Camcorder' }).waitFor();
+    await waitForText(admin.locator('.verdict'), 'Browsers cannot play MPEG-4 Part 2');
+    await admin.getByRole('link', { name: 'Try to play' }).click();
+    const alert = admin.getByRole('alert');
+    await waitForText(alert, 'This file cannot play in a browser');
+    expect(await admin.locator('video').count()).toBe(0);
+    await screenshot(admin, 'media-cannot-play');
+    expect(problems).toEqual([]);
+  });
+
+  it('S72: the member browses the grid, plays the clip from a stream URL, leaves, and comes back to the same place', async (ctx) => {
+    if (!ready()) return ctx.skip();
+    const page = await openPage(browser!, server.url, viewports.tv, problems);
+    await signInThroughPage(page, MEMBER.username, MEMBER.password);
+    const libraries = page.getByRole('list', { name: 'Libraries' });
+    await waitForText(libraries, 'Films');
+    await libraries.getByRole('link', { name: /Films/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Films' }).waitFor();
+
+    const grid = page.getByRole('list', { name: 'Films: Movies' });
+    await waitForText(page.getByRole('status').filter({ hasText: 'Showing' }), 'Showing 3 of 3.');
+    expect(await grid.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringContaining('Old Camcorder'),
+      expect.stringContaining('Sine Wave'),
+      expect.stringContaining('Test Pattern'),
+    ]);
+    // The poster comes from the API; a film without one gets the placeholder.
+    const poster = grid.getByRole('link', { name: /Test Pattern/ }).locator('img');
+    await expect.poll(() => poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(200);
+    expect(await grid.getByRole('link', { name: /Sine Wave/ }).locator('.poster-placeholder').count()).toBe(1);
+
+    await page.getByLabel('Sort by').selectOption('year-desc');
+    await expect.poll(() => grid.getByRole('listitem').first().textContent()).toContain('Test Pattern');
+    await page.getByLabel('Search').fill('sine');
+    await waitForText(page.getByRole('status').filter({ hasText: 'Showing' }), 'Showing 1 of 1.');
+    expect(page.url()).toContain('q=sine');
+    await page.getByLabel('Search').fill('');
+    await waitForText(page.getByRole('status').filter({ hasText: 'Showing' }), 'Showing 3 of 3.');
+    await screenshot(page, 'media-library');
+
+    // Keyboard: the posters are links in order; Enter opens one.
+    await grid.getByRole('link', { name: /Test Pattern/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Test Pattern' }).waitFor();
+    await waitForText(page.locator('.verdict'), 'Plays directly in this browser.');
+    await waitForText(page.locator('.item-facts'), 'H.264');
+    await waitForText(page.locator('.item-facts'), '160×120');
+    await waitForText(page.locator('.item-facts'), 'AAC');
+    await page.getByRole('button', { name: 'Mark as watched' }).click();
+    await page.getByRole('button', { name: 'Mark as not watched' }).click();
+    await page.getByRole('button', { name: 'Mark as watched' }).waitFor();
+    await screenshot(page, 'media-item');
+
+    await page.getByRole('link', { name: 'Play', exact: true }).click();
+    const video = page.locator('video');
+    await video.waitFor();
+    const src = await video.evaluate((element: HTMLVideoElement) => element.currentSrc);
+    const cookies = await page.context().cookies();
+    expect(src).toMatch(/\/api\/v1\/items\/[^/]+\/stream\?st=hst_/);
+    for (const cookie of cookies) expect(src).not.toContain(cookie.value);
+
+    await startPlaying(page);
+    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(2);
+    await screenshot(page, 'media-player');
+    // Space pauses (and the pause is reported to the server).
+    await page.keyboard.press(' ');
+    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.paused)).toBe(true);
+    const stoppedAt = await video.evaluate((element: HTMLVideoElement) => element.currentTime);
+    expect(stoppedAt).toBeGreaterThan(2);
+    expect(stoppedAt).toBeLessThan(5);
+
+    // Leave through the breadcrumbs; the item page shows where the member stopped.
+    await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Films' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Films' }).waitFor();
+    const id = await itemId('Test Pattern');
+    const memberToken = await server.login(MEMBER.username, MEMBER.password);
+    const saved = (await server.request('GET', `/api/v1/items/${id}`, { token: memberToken })).body.progress;
+    expect(saved.position_seconds).toBeCloseTo(stoppedAt, 0);
+    expect(saved.watched).toBe(false);
+
+    await page.getByRole('link', { name: 'Home', exact: true }).click();
+    const resumeRow = page.getByRole('list', { name: 'Continue watching' });
+    await waitForText(resumeRow, 'Test Pattern');
+    await screenshot(page, 'media-home');
+    await resumeRow.getByRole('link', { name: /Test Pattern/ }).click();
+
+    // Back in the player: it seeks to the saved place once the metadata is in.
+    await video.waitFor();
+    await waitForText(page.locator('.player-resumed'), 'Resumed at 0:0');
+    await startPlaying(page);
+    const resumedAt = await video.evaluate((element: HTMLVideoElement) => element.currentTime);
+    expect(resumedAt).toBeGreaterThan(stoppedAt - 0.5);
+    expect(resumedAt).toBeLessThan(6);
+    // Left arrow skips back ten seconds, here to the start.
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime)).toBeLessThan(1);
+    await page.keyboard.press(' ');
+    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.paused)).toBe(true);
+
+    await page.setViewportSize(viewports.phone);
+    await page.goto(`/libraries/${libraryId}`);
+    await waitForText(page.getByRole('status').filter({ hasText: 'Showing' }), 'Showing 3 of 3.');
+    await screenshot(page, 'media-library-phone');
+    expect(problems).toEqual([]);
+  });
+
+  it('S70: a member without the grant does not see the library, and its pages answer not found', async (ctx) => {
+    if (!ready()) return ctx.skip();
+    const page = await openPage(browser!, server.url, viewports.phone, problems);
+    await signInThroughPage(page, OUTSIDER.username, OUTSIDER.password);
+    await waitForText(page.getByRole('main'), 'No libraries are shared with you yet.');
+    expect(await page.getByRole('list', { name: 'Libraries' }).count()).toBe(0);
+
+    const id = await itemId('Test Pattern');
+    for (const path of [`/libraries/${libraryId}`, `/items/${id}`, `/play/${id}`]) {
+      await page.goto(path);
+      await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    }
+    expect(await page.locator('video').count()).toBe(0);
+    const token = await server.login(OUTSIDER.username, OUTSIDER.password);
+    expect((await server.request('GET', `/api/v1/items/${id}`, { token })).status).toBe(404);
+    expect(problems).toEqual([]);
+  });
+});
+
+/** Starts playback if the browser's autoplay rules held it back, and waits until it really plays. */
+async function startPlaying(page: Page): Promise<void> {
+  const video = page.locator('video');
+  await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+  if (await video.evaluate((element: HTMLVideoElement) => element.paused)) {
+    await page.getByRole('group', { name: 'Player controls' }).getByRole('button', { name: 'Play' }).click();
+  }
+  await expect.poll(() => video.evaluate((element: HTMLVideoElement) => !element.paused), { timeout: 10_000 }).toBe(true);
+}
