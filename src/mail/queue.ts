@@ -11,7 +11,6 @@ import {
   insertMailMessage,
   markMailSent,
   recordMailError,
-  setMailJob,
   startMailAttempt,
 } from '../store/mail.repository.ts';
 import { findUserById } from '../store/users.repository.ts';
@@ -51,6 +50,8 @@ export async function queueMail<T extends TemplateName>(
     });
     const id = newId(deps.random);
     const key = bodyKey(deps);
+    // The job first, then its message: one transaction, so no worker sees the job without the message.
+    const job = await enqueueJob(deps, trx, { type: MAIL_JOB, payload: { messageId: id }, dedupeKey: `mail:${id}` }, now);
     await insertMailMessage(trx, {
       id,
       user_id: input.userId ?? null,
@@ -62,7 +63,7 @@ export async function queueMail<T extends TemplateName>(
       state: 'queued',
       attempts: 0,
       message_id: `<${id}@${deps.config.publicUrl.hostname}>`,
-      job_id: null,
+      job_id: job.id,
       transport: null,
       outbox_file: null,
       sent_at: null,
@@ -70,8 +71,6 @@ export async function queueMail<T extends TemplateName>(
       created_at: now.getTime(),
       updated_at: now.getTime(),
     });
-    const job = await enqueueJob(deps, trx, { type: MAIL_JOB, payload: { messageId: id }, dedupeKey: `mail:${id}` }, now);
-    await setMailJob(trx, id, job.id);
     return { id };
   };
   return db.isTransaction ? store(db) : db.transaction().execute(store);

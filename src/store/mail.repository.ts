@@ -9,10 +9,6 @@ export async function insertMailMessage(db: Db, row: MailMessagesTable): Promise
   await db.insertInto('mail_messages').values(row).execute();
 }
 
-export async function setMailJob(db: Db, id: string, jobId: string): Promise<void> {
-  await db.updateTable('mail_messages').set({ job_id: jobId }).where('id', '=', id).execute();
-}
-
 export async function findMailMessage(db: Db, id: string): Promise<MailMessageRow | undefined> {
   return db.selectFrom('mail_messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
