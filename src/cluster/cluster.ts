@@ -1,12 +1,13 @@
 // What several instances share beyond the database: one Redis for events and throttle counters.
 import type { Logger } from 'pino';
 import type { Throttle } from '../accounts/throttle.ts';
-import { createRedisBus, type RedisBus } from './redis-bus.ts';
+import type { EventBus } from '../events.ts';
+import { createRedisBus } from './redis-bus.ts';
 import { RedisLink } from './redis-link.ts';
 import { createRedisThrottle } from './redis-throttle.ts';
 
 export interface ClusterParts {
-  events: RedisBus;
+  events: EventBus;
   throttle: Throttle;
 }
 

@@ -5,21 +5,21 @@ import { EventEmitter } from 'node:events';
 import type { EventBus } from '../events.ts';
 import type { RedisLink } from './redis-link.ts';
 
-export interface RedisBus extends EventBus {
-  link: RedisLink;
-}
-
-export function createRedisBus(link: RedisLink): RedisBus {
+export function createRedisBus(link: RedisLink): EventBus {
   const local = new EventEmitter();
   local.setMaxListeners(0);
   link.onMessage((envelope) => {
     if (envelope.kind === 'event' && typeof envelope.channel === 'string') local.emit(envelope.channel, envelope.payload);
   });
   return {
-    link,
     async publish(channel, payload) {
-      local.emit(channel, payload);
-      await link.publish({ kind: 'event', channel, payload });
+      // Sent before local subscribers run, so one of them failing does not keep the others uninformed.
+      const remote = link.publish({ kind: 'event', channel, payload });
+      try {
+        local.emit(channel, payload);
+      } finally {
+        await remote;
+      }
     },
     subscribe(channel, handler) {
       local.on(channel, handler as (p: unknown) => void);

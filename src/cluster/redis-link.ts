@@ -25,8 +25,6 @@ export interface Envelope {
   payload?: unknown;
 }
 
-export type HealthListener = (healthy: boolean) => void;
-
 export class RedisLink {
   readonly commands: Redis;
   readonly subscriber: Redis;
@@ -45,7 +43,6 @@ export class RedisLink {
   private lastHeartbeat = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly healthListeners = new Set<HealthListener>();
   private readonly messageListeners = new Set<(envelope: Envelope) => void>();
 
   constructor(options: RedisLinkOptions) {
@@ -83,7 +80,14 @@ export class RedisLink {
         return;
       }
       if (envelope.from === this.instanceId) return;
-      for (const listener of this.messageListeners) listener(envelope);
+      for (const listener of this.messageListeners) {
+        try {
+          listener(envelope);
+        } catch (err) {
+          // A failing subscriber must not take the connection's event handler (and the process) down.
+          this.log.warn({ err, channel: envelope.channel }, 'an event subscriber failed');
+        }
+      }
     });
   }
 
@@ -108,11 +112,6 @@ export class RedisLink {
     return this.healthy;
   }
 
-  onHealthChange(listener: HealthListener): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
-  }
-
   onMessage(listener: (envelope: Envelope) => void): () => void {
     this.messageListeners.add(listener);
     return () => this.messageListeners.delete(listener);
@@ -124,8 +123,8 @@ export class RedisLink {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.healthy = false;
     if (this.timer) clearInterval(this.timer);
-    this.healthListeners.clear();
     this.messageListeners.clear();
     await Promise.allSettled([quit(this.subscriber), quit(this.commands)]);
   }
@@ -152,12 +151,10 @@ export class RedisLink {
     }
     this.everHealthy = true;
     this.reportedDown = false;
-    for (const listener of this.healthListeners) listener(true);
   }
 
   private lost(reason: string): void {
     if (this.closed) return;
-    const wasHealthy = this.healthy;
     this.healthy = false;
     if (!this.reportedDown) {
       this.reportedDown = true;
@@ -166,7 +163,6 @@ export class RedisLink {
         'Redis is unreachable: falling back to the store until it is back (throttle counters are kept in the store; revocation events reach only this instance, and every request still checks its session in the store, so revocations hold everywhere)',
       );
     }
-    if (wasHealthy) for (const listener of this.healthListeners) listener(false);
   }
 }
 
