@@ -18,7 +18,11 @@ async function safely(deps: Deps, what: string, userId: string | null, notice: (
   }
 }
 
-/** A notice with a "this wasn't me" link, queued with its token in one transaction. */
+/**
+ * A notice with a "this wasn't me" link, queued with its token in one transaction. The token remembers
+ * the address it was sent to: if an intruder changes the account's address next, the link still sends
+ * the way back to this one.
+ */
 async function noticeWithNotMe(
   deps: Deps,
   userId: string,
@@ -28,7 +32,7 @@ async function noticeWithNotMe(
   const user = await findUserById(deps.db, userId);
   if (!user) return;
   await deps.db.transaction().execute(async (trx) => {
-    const notMeToken = await issueMailToken(deps, trx, { userId: user.id, purpose: 'not_me', email: null }, now);
+    const notMeToken = await issueMailToken(deps, trx, { userId: user.id, purpose: 'not_me', email: user.email }, now);
     await queue(user, notMeToken, trx);
   });
 }

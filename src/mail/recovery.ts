@@ -140,8 +140,8 @@ async function checkSecondFactor(deps: Deps, userId: string, code: string | unde
 
 /**
  * POST /auth/not-me: the owner says a sign-in or change was not them. Every device is signed out, the
- * account is locked until a new password is set, an address changed away from them comes back, and a
- * reset link goes to it.
+ * account is locked until a new password is set, the address the link was mailed to comes back if the
+ * account's address changed since, and a reset link goes to it.
  */
 export async function reportNotMe(deps: Deps, token: string, ctx: RequestContext, now: Date): Promise<void> {
   const row = await findMailToken(deps.db, 'not_me', token, now);

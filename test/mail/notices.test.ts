@@ -100,6 +100,22 @@ describe('notices, alerts and verification by mail', () => {
     expect(events.body.some((e: { username: string }) => e.username === 'ivan')).toBe(true);
   });
 
+  it("S62: after an intruder signed in and changed the address, the alert's link brings the address back", async () => {
+    const otto = await member('otto');
+    const intruder = await s.request('POST', '/api/v1/auth/login', { body: { login: 'otto', password: otto.password }, headers: { 'user-agent': 'curl/8.5.0' } });
+    const alert = await mailTo(otto.email, 'New sign-in to your account');
+    const moved = await s.request('PATCH', '/api/v1/me', { token: intruder.body.token, body: { email: 'intruder@example.net' } });
+    expect(moved.status).toBe(200);
+
+    expect((await s.request('POST', '/api/v1/auth/not-me', { body: { token: tokenFrom(alert, '/not-me') } })).status).toBe(200);
+    const users = await s.request('GET', '/api/v1/admin/users', { token: ownerToken });
+    expect(users.body.find((u: { username: string }) => u.username === 'otto').email).toBe(otto.email);
+    await mailTo(otto.email, 'Your account is locked');
+    await idle();
+    expect(mailsTo('intruder@example.net', 'Your account is locked')).toHaveLength(0);
+    expect((await s.request('GET', '/api/v1/me', { token: intruder.body.token })).status).toBe(401);
+  });
+
   it('S34: a password change mails a notice saying when, from which device and address, and what to do', async () => {
     const jana = await member('jana');
     const res = await s.request('POST', '/api/v1/me/password', {
