@@ -150,6 +150,7 @@ export async function createLibrary(deps: Pick<Deps, 'db' | 'config' | 'random'>
     kind: input.kind,
     paths: JSON.stringify(reals),
     scan_seq: 0,
+    scan_signature: null,
     created_at: now.getTime(),
     updated_at: now.getTime(),
   };

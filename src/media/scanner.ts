@@ -4,7 +4,7 @@
 // next run (written rows stay, unprobed ones are still pending); unreadable or corrupt files are
 // listed in the result and never end the scan.
 import { availableParallelism } from 'node:os';
-import { newId } from '../crypto.ts';
+import { sha256, type Random } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '../jobs/runner.ts';
 import { findJobByDedupeKey } from '../store/jobs.repository.ts';
@@ -14,10 +14,13 @@ import {
   deleteItems,
   findLibrary,
   insertItems,
+  loadFileIndex,
   loadScanItems,
   orphanChildrenOf,
+  setScanSignature,
   updateItem,
   type Executor,
+  type FileIndexRow,
   type ItemPatch,
   type LibraryRow,
   type ScanItemRow,
@@ -139,6 +142,9 @@ class LibraryScan {
   private lastReport = 0;
   private pendingInserts: MediaItemsTable[] = [];
   private extraOwners: { movies: Map<string, ScanItemRow[]>; shows: Map<string, ScanItemRow> } | null = null;
+  private readonly newId: () => string;
+  /** Whether anything left a group this run (removed, moved, changed, re-placed): only then are empty groups looked for. */
+  private groupsMayEmpty = false;
 
   constructor(
     private readonly deps: Pick<Deps, 'db' | 'random' | 'clock'>,
@@ -152,6 +158,7 @@ class LibraryScan {
     // A resumed scan carries on the tallies of what was written; what it walks it counts afresh.
     this.counts = resumed ? { ...resumed, walked: 0, unchanged: 0, to_probe: 0 } : zeroCounts();
     this.now = deps.clock().getTime();
+    this.newId = idPool(deps.random);
   }
 
   private checkAbort(): void {
@@ -172,26 +179,49 @@ class LibraryScan {
   }
 
   async run(): Promise<ScanResult> {
-    for (const row of await loadScanItems(this.deps.db, this.library.id)) {
-      this.items.set(row.id, row);
-      if (row.path !== null) this.byPath.set(row.path, row);
-      if (row.group_key !== null) this.groups.set(row.group_key, row);
+    // The diff needs only each file's path and stat; the rest is loaded when something changed.
+    const index = new Map<string, FileIndexRow>();
+    for (const row of await loadFileIndex(this.deps.db, this.library.id)) index.set(row.path, row);
+    const { fresh, changed, art, seen, pending, unreadable } = await this.walk(index);
+    const missing = [...index.values()].filter((row) => !seen.has(row.id) && !unreadable.some((dir) => isInside(dir, row.path)));
+    const scanSignature = sha256(art.map((a) => a.relPath).sort().join('\n'));
+    const quiet =
+      fresh.length === 0 &&
+      changed.length === 0 &&
+      missing.length === 0 &&
+      (!this.probe || pending.length === 0) &&
+      scanSignature === this.library.scan_signature;
+    if (!quiet) {
+      // Until this run completes, the next one must not take the library as settled; and if the last
+      // one was cut short, its groups may have been left empty.
+      this.groupsMayEmpty = this.library.scan_signature === null;
+      await setScanSignature(this.deps.db, this.library.id, null);
+      for (const row of await loadScanItems(this.deps.db, this.library.id)) {
+        this.items.set(row.id, row);
+        if (row.path !== null) this.byPath.set(row.path, row);
+        if (row.group_key !== null) this.groups.set(row.group_key, row);
+      }
+      const full = (id: string) => this.items.get(id) as ScanItemRow;
+      const probeIds = await this.write(
+        fresh,
+        changed.map((c) => ({ ...c, row: full(c.row.id) })),
+        missing.map((row) => full(row.id)),
+      );
+      this.counts.to_probe += pending.length;
+      if (this.probe) await this.probeAll([...pending, ...probeIds]);
+      await this.applyArtwork(art);
+      await this.removeEmptyGroups();
+      await setScanSignature(this.deps.db, this.library.id, scanSignature);
     }
-    const { fresh, changed, art, seen, pending, unreadable } = await this.walk();
-    const probeIds = await this.write(fresh, changed, seen, unreadable);
-    this.counts.to_probe += pending.length;
-    if (this.probe) await this.probeAll([...pending, ...probeIds]);
-    await this.applyArtwork(art);
-    await this.removeEmptyGroups();
     await this.report('done', true);
     return { ...this.counts, skipped: this.skipped };
   }
 
   // ---- walk and diff ------------------------------------------------------------------------------
 
-  private async walk() {
+  private async walk(index: Map<string, FileIndexRow>) {
     const fresh: FreshFile[] = [];
-    const changed: { row: ScanItemRow; file: WalkedFile; parsed: ParsedMedia }[] = [];
+    const changed: { row: FileIndexRow; file: WalkedFile; parsed: ParsedMedia }[] = [];
     const art: ArtFile[] = [];
     const seen = new Set<string>();
     const pending: string[] = [];
@@ -212,7 +242,7 @@ class LibraryScan {
         this.checkAbort();
         await this.report('walk');
       }
-      const known = this.byPath.get(file.absPath);
+      const known = index.get(file.absPath);
       if (known !== undefined) {
         seen.add(known.id);
         if (known.size === file.size && known.mtime_ms === Math.floor(file.mtimeMs) && known.ino === String(file.ino)) {
@@ -239,12 +269,8 @@ class LibraryScan {
   private async write(
     fresh: FreshFile[],
     changed: { row: ScanItemRow; file: WalkedFile; parsed: ParsedMedia }[],
-    seen: Set<string>,
-    unreadable: string[],
+    missing: ScanItemRow[],
   ): Promise<string[]> {
-    const missing = [...this.byPath.values()].filter(
-      (row) => !seen.has(row.id) && !unreadable.some((dir) => isInside(dir, row.path as string)),
-    );
     const moves = await this.matchMoves(fresh, missing);
     const movedIds = new Set(moves.map((m) => m.row.id));
     const gone = missing.filter((row) => !movedIds.has(row.id));
@@ -287,6 +313,7 @@ class LibraryScan {
       }
     }
     this.counts.to_probe += probeIds.length;
+    if (ops.length > 0) this.groupsMayEmpty = true;
     for (let i = 0; i < ops.length; i += WRITE_BATCH) {
       this.checkAbort();
       await this.deps.db.transaction().execute(async (trx) => {
@@ -350,7 +377,7 @@ class LibraryScan {
     for (const plan of chain) {
       let row = this.groups.get(plan.key);
       if (row === undefined) {
-        const id = newId(this.deps.random);
+        const id = this.newId();
         this.pendingInserts.push({
           ...emptyItem(id, this.library.id, this.now),
           parent_id: parent,
@@ -364,7 +391,7 @@ class LibraryScan {
           folder: plan.folder,
           probe_state: 'done',
         });
-        row = scanRow(id, parent, plan.type, plan.title, plan.year, plan.index, plan.key, plan.folder);
+        row = scanRow(id, parent, plan.type, plan.index, plan.key, plan.folder);
         this.groups.set(plan.key, row);
         this.items.set(id, row);
       }
@@ -423,7 +450,7 @@ class LibraryScan {
   }
 
   private addFile(file: WalkedFile, parsed: ParsedMedia): ScanItemRow {
-    const id = newId(this.deps.random);
+    const id = this.newId();
     const fields = this.leafFields(placeFile(this.kind, file.relPath, parsed), file.relPath);
     this.pendingInserts.push({
       ...emptyItem(id, this.library.id, this.now),
@@ -432,7 +459,7 @@ class LibraryScan {
       probe_state: this.probe ? 'pending' : 'skipped',
     });
     const row: ScanItemRow = {
-      ...scanRow(id, fields.parent_id, fields.type, fields.title, fields.year, fields.index_number, null, fields.folder),
+      ...scanRow(id, fields.parent_id, fields.type, fields.index_number, null, fields.folder),
       path: file.absPath,
       rel_path: file.relPath,
       size: file.size,
@@ -536,11 +563,13 @@ class LibraryScan {
   ): Promise<void> {
     if (result === null) {
       row.probe_state = 'failed';
+      this.groupsMayEmpty = true;
       await updateItem(db, row.id, { probe_state: 'failed', probe_error: error, updated_at: this.now });
       return;
     }
     let placed: ItemPatch = {};
     if (this.kind === 'music' && row.rel_path !== null) {
+      this.groupsMayEmpty = true;
       const fromPath = parseMediaPath('music', row.rel_path) as ParsedTrack | null;
       if (fromPath !== null) {
         placed = this.leafFields(placeTrack(row.rel_path, fromPath, result.tags), row.rel_path);
@@ -549,7 +578,6 @@ class LibraryScan {
     }
     row.probe_state = 'done';
     row.fingerprint = fingerprint;
-    row.embedded_cover = result.embeddedCover ? 1 : 0;
     await updateItem(db, row.id, {
       ...placed,
       container: result.container,
@@ -573,47 +601,52 @@ class LibraryScan {
   /** Sets each item's poster and fanart from the local images found, where that changes anything. */
   private async applyArtwork(art: ArtFile[]): Promise<void> {
     await this.report('artwork');
-    const byFolder = new Map<string, ScanItemRow[]>();
-    const byStem = new Map<string, ScanItemRow[]>();
-    const seasons = new Map<string, ScanItemRow>();
-    const add = <K>(map: Map<K, ScanItemRow[]>, key: K, row: ScanItemRow) => map.set(key, [...(map.get(key) ?? []), row]);
-    for (const row of this.items.values()) {
-      if (row.folder !== null) add(byFolder, row.folder, row);
-      if (row.rel_path !== null) add(byStem, `${dirOf(row.rel_path)}/${stemOf(row.rel_path)}`, row);
-    }
-    for (const row of this.items.values()) {
-      if (row.type !== 'season' || row.parent_id === null) continue;
-      const show = this.items.get(row.parent_id);
-      if (show?.folder != null) seasons.set(`${show.folder}#${row.index_number}`, row);
-    }
-    // Lower wins: an image named for the file beats the folder's, and `poster` beats `folder`.
-    const best = new Map<string, { poster?: [number, string]; fanart?: [number, string] }>();
-    const offer = (row: ScanItemRow, slot: 'poster' | 'fanart', score: number, path: string) => {
-      const entry = best.get(row.id) ?? {};
-      const current = entry[slot];
-      if (current === undefined || score < current[0] || (score === current[0] && path < current[1])) entry[slot] = [score, path];
-      best.set(row.id, entry);
-    };
-    for (const { relPath, absPath, art: a } of art) {
-      const slot = a.kind === 'fanart' ? 'fanart' : a.kind === 'poster' || a.kind === 'thumb' ? 'poster' : null;
-      if (slot === null) continue;
-      const score = a.rank + (a.kind === 'thumb' ? 50 : 0);
-      const dir = dirOf(relPath);
-      if (a.scope === 'file') for (const row of byStem.get(`${dir}/${a.stem}`) ?? []) offer(row, slot, score, absPath);
-      else if (a.scope === 'season') {
-        const season = seasons.get(`${dir}#${a.season}`);
-        if (season !== undefined) offer(season, slot, 100 + score, absPath);
-      } else for (const row of byFolder.get(dir) ?? []) offer(row, slot, 200 + score, absPath);
+    // Images by the folder they sit in; items only look up their own folders, so no key is built per item.
+    const artByDir = new Map<string, ArtFile[]>();
+    for (const file of art) {
+      const dir = dirOf(file.relPath);
+      const list = artByDir.get(dir);
+      if (list === undefined) artByDir.set(dir, [file]);
+      else list.push(file);
     }
     const updates: [ScanItemRow, ItemPatch][] = [];
     for (const row of this.items.values()) {
-      const chosen = best.get(row.id);
-      const poster = chosen?.poster?.[1] ?? null;
-      const fanart = chosen?.fanart?.[1] ?? null;
-      if (poster === row.poster_path && fanart === row.fanart_path) continue;
-      row.poster_path = poster;
-      row.fanart_path = fanart;
-      updates.push([row, { poster_path: poster, fanart_path: fanart }]);
+      // Lower wins: an image named for the file beats a season image, which beats the folder's.
+      let poster: [number, string] | null = null;
+      let fanart: [number, string] | null = null;
+      const offer = (a: Artwork, base: number, path: string) => {
+        const slot = a.kind === 'fanart' ? 'fanart' : a.kind === 'poster' || a.kind === 'thumb' ? 'poster' : null;
+        if (slot === null) return;
+        const score = base + a.rank + (a.kind === 'thumb' ? 50 : 0);
+        const current = slot === 'poster' ? poster : fanart;
+        if (current !== null && (score > current[0] || (score === current[0] && path >= current[1]))) return;
+        if (slot === 'poster') poster = [score, path];
+        else fanart = [score, path];
+      };
+      if (artByDir.size > 0) {
+        if (row.rel_path !== null) {
+          const beside = artByDir.get(dirOf(row.rel_path));
+          if (beside !== undefined) {
+            const stem = stemOf(row.rel_path);
+            for (const f of beside) if (f.art.scope === 'file' && f.art.stem === stem) offer(f.art, 0, f.absPath);
+          }
+        }
+        if (row.folder !== null) {
+          for (const f of artByDir.get(row.folder) ?? []) if (f.art.scope === 'folder') offer(f.art, 200, f.absPath);
+        }
+        if (row.type === 'season' && row.parent_id !== null) {
+          const show = this.items.get(row.parent_id);
+          for (const f of (show?.folder != null ? artByDir.get(show.folder) : undefined) ?? []) {
+            if (f.art.scope === 'season' && f.art.season === row.index_number) offer(f.art, 100, f.absPath);
+          }
+        }
+      }
+      const posterPath = (poster as [number, string] | null)?.[1] ?? null;
+      const fanartPath = (fanart as [number, string] | null)?.[1] ?? null;
+      if (posterPath === row.poster_path && fanartPath === row.fanart_path) continue;
+      row.poster_path = posterPath;
+      row.fanart_path = fanartPath;
+      updates.push([row, { poster_path: posterPath, fanart_path: fanartPath }]);
     }
     for (let i = 0; i < updates.length; i += WRITE_BATCH) {
       this.checkAbort();
@@ -625,6 +658,7 @@ class LibraryScan {
 
   private async removeEmptyGroups(): Promise<void> {
     if (this.pendingInserts.length > 0) await insertItems(this.deps.db, this.pendingInserts.splice(0));
+    if (!this.groupsMayEmpty) return;
     const removed = await deleteEmptyGroups(this.deps.db, this.library.id);
     for (const id of removed) {
       const row = this.items.get(id);
@@ -634,12 +668,24 @@ class LibraryScan {
   }
 }
 
+/** Row ids from the random source in blocks: one call per 4096 ids rather than one per row. */
+function idPool(random: Random): () => string {
+  let block: Buffer = Buffer.alloc(0);
+  let at = 0;
+  return () => {
+    if (at >= block.length) {
+      block = random(16 * 4096);
+      at = 0;
+    }
+    at += 16;
+    return block.subarray(at - 16, at).toString('base64url');
+  };
+}
+
 function scanRow(
   id: string,
   parent: string | null,
   type: ScanItemRow['type'],
-  title: string,
-  year: number | null,
   index: number | null,
   groupKey: string | null,
   folder: string | null,
@@ -648,8 +694,6 @@ function scanRow(
     id,
     parent_id: parent,
     type,
-    title,
-    year,
     index_number: index,
     group_key: groupKey,
     folder,
@@ -662,7 +706,6 @@ function scanRow(
     probe_state: 'done',
     poster_path: null,
     fanart_path: null,
-    embedded_cover: 0,
   };
 }
 

@@ -1,6 +1,6 @@
 // Libraries, grants, items and watch progress. The scanner loads what it needs once per scan and
 // writes in batches inside transactions; browsing reads pages with the caller's visible libraries.
-import { sql, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Transaction } from 'kysely';
 import type { Db } from './db.ts';
 import type {
   Database,
@@ -108,8 +108,6 @@ export const scanColumns = [
   'id',
   'parent_id',
   'type',
-  'title',
-  'year',
   'index_number',
   'group_key',
   'folder',
@@ -122,10 +120,32 @@ export const scanColumns = [
   'probe_state',
   'poster_path',
   'fanart_path',
-  'embedded_cover',
 ] as const;
 
 export type ScanItemRow = Pick<MediaItemsTable, (typeof scanColumns)[number]>;
+
+export interface FileIndexRow {
+  id: string;
+  path: string;
+  size: number | null;
+  mtime_ms: number | null;
+  ino: string | null;
+  probe_state: MediaItemsTable['probe_state'];
+}
+
+/** Every file of a library with what the diff compares: the whole load of a rescan that finds no change. */
+export async function loadFileIndex(db: Executor, libraryId: string): Promise<FileIndexRow[]> {
+  return (await db
+    .selectFrom('media_items')
+    .select(['id', 'path', 'size', 'mtime_ms', 'ino', 'probe_state'])
+    .where('library_id', '=', libraryId)
+    .where('path', 'is not', null)
+    .execute()) as FileIndexRow[];
+}
+
+export async function setScanSignature(db: Executor, libraryId: string, signature: string | null): Promise<void> {
+  await db.updateTable('libraries').set({ scan_signature: signature }).where('id', '=', libraryId).execute();
+}
 
 export async function loadScanItems(db: Executor, libraryId: string): Promise<ScanItemRow[]> {
   return db.selectFrom('media_items').select(scanColumns).where('library_id', '=', libraryId).execute();
@@ -135,11 +155,32 @@ export async function loadScanItems(db: Executor, libraryId: string): Promise<Sc
 const INSERT_CHUNK = 400;
 const ID_CHUNK = 500;
 
+/**
+ * Inserts in multi-row statements. Columns that are null in every row of a chunk are left out (they
+ * default to null): a names-only scan fills half the columns, and every bound value costs.
+ */
 export async function insertItems(db: Executor, rows: MediaItemsTable[]): Promise<void> {
+  // How this dialect writes a parameter tells the shapes of one dialect from another's.
+  const dialect = db.selectFrom('media_items').select('id').where('id', '=', '').compile().sql;
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto('media_items').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    const columns = (Object.keys(chunk[0]!) as (keyof MediaItemsTable)[]).filter((column) => chunk.some((row) => row[column] !== null));
+    const parameters = chunk.flatMap((row) => columns.map((column) => row[column]));
+    // Kysely writes the statement once per shape (columns, rows) and dialect; a scan of 100,000 files
+    // sends the same few shapes hundreds of times, with new values each time.
+    const shape = `${columns.join(',')}:${chunk.length}`;
+    const key = `${dialect}\n${shape}`;
+    let compiled = insertShapes.get(key);
+    if (compiled === undefined) {
+      const values = chunk.map((row) => Object.fromEntries(columns.map((column) => [column, row[column]])) as unknown as MediaItemsTable);
+      compiled = db.insertInto('media_items').values(values).compile();
+      if (insertShapes.size < 256) insertShapes.set(key, compiled);
+    }
+    await db.executeQuery(CompiledQuery.raw(compiled.sql, parameters));
   }
 }
+
+const insertShapes = new Map<string, CompiledQuery>();
 
 export type ItemPatch = Partial<Omit<MediaItemsTable, 'id' | 'library_id' | 'added_at'>>;
 

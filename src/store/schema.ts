@@ -248,6 +248,11 @@ export interface LibrariesTable {
   paths: string;
   /** Numbers the library's scan jobs: the dedupe key of the next scan is `scan:<id>:<scan_seq>`. */
   scan_seq: number;
+  /**
+   * SHA-256 of the artwork files the last completed scan found; null while a scan is under way or after
+   * one was cut short. A rescan that finds no change and the same signature has nothing to redo.
+   */
+  scan_signature: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -9,6 +9,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('paths', 'text', (c) => c.notNull())
     .addColumn('scan_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('scan_signature', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -67,8 +68,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('media_items_parent').on('media_items').columns(['parent_id', 'sort_title']).execute();
   await db.schema.createIndex('media_items_library').on('media_items').columns(['library_id', 'type', 'sort_title']).execute();
-  await db.schema.createIndex('media_items_path').on('media_items').columns(['library_id', 'path']).execute();
-  await db.schema.createIndex('media_items_group').on('media_items').columns(['library_id', 'group_key']).unique().execute();
+  // Only groups have a key; files stay out of this index.
+  await db.schema
+    .createIndex('media_items_group')
+    .on('media_items')
+    .columns(['library_id', 'group_key'])
+    .unique()
+    .where('group_key', 'is not', null)
+    .execute();
 
   await db.schema
     .createTable('media_progress')
