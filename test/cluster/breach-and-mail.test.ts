@@ -38,7 +38,8 @@ function outboxFiles(server: TestServer): string[] {
   }
 }
 
-describe.skipIf(!ready)('breach response and mail queue on two instances', () => {
+// Several instances start in one busy test process: more time than the default, not less rigour.
+describe.skipIf(!ready)('breach response and mail queue on two instances', { timeout: 60_000 }, () => {
   let c: Cluster;
   afterEach(async () => c?.close());
 

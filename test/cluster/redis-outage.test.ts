@@ -55,7 +55,8 @@ async function waitForLog(log: CapturedLog, level: 'info' | 'warn', pattern: Reg
   }
 }
 
-describe.skipIf(!ready)('Redis stopped mid-run', () => {
+// Several instances start in one busy test process: more time than the default, not less rigour.
+describe.skipIf(!ready)('Redis stopped mid-run', { timeout: 60_000 }, () => {
   let c: Cluster | null = null;
   let redis: ChildProcess | null = null;
   afterEach(async () => {

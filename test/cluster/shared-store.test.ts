@@ -23,7 +23,8 @@ async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeo
   }
 }
 
-describe.skipIf(!ready)('instances sharing one PostgreSQL store', () => {
+// Several instances start in one busy test process: more time than the default, not less rigour.
+describe.skipIf(!ready)('instances sharing one PostgreSQL store', { timeout: 60_000 }, () => {
   let c: Cluster;
   afterEach(async () => c?.close());
 
