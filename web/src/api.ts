@@ -95,6 +95,14 @@ export function onSignedOut(listener: () => void): () => void {
   return () => signedOutListeners.delete(listener);
 }
 
+const enrolmentListeners = new Set<() => void>();
+
+/** Called whenever the server refuses a request until the person sets up two-step sign-in (admin policy). */
+export function onEnrolmentRequired(listener: () => void): () => void {
+  enrolmentListeners.add(listener);
+  return () => enrolmentListeners.delete(listener);
+}
+
 function parseRetryAfter(header: string | null): number | null {
   if (header === null) return null;
   const seconds = Number(header);
@@ -145,6 +153,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, o
       parseRetryAfter(response.headers.get('Retry-After')),
     );
     if (apiError.code === 'unauthorized') for (const listener of signedOutListeners) listener();
+    if (apiError.code === 'mfa_enrollment_required') for (const listener of enrolmentListeners) listener();
     throw apiError;
   }
   return data as T;

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { useEnrolmentRedirect } from './account/enrolment.ts';
 import { Icon } from './components/icons.tsx';
 import { Spinner } from './components/page.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
@@ -16,6 +17,7 @@ export function App() {
   const location = useLocation();
   const { state, refresh } = useSession();
   const signedIn = state.status === 'signed-in';
+  useEnrolmentRedirect();
 
   const latest = useRef({ signedIn, refresh });
   latest.current = { signedIn, refresh };

@@ -5,8 +5,10 @@ import { adminPages } from './admin/admin-pages.ts';
 import { mediaRoutes } from './media/media-routes.tsx';
 import { ForgotPage } from './pages/forgot.tsx';
 import { HomePage } from './pages/home.tsx';
+import { LinkPage } from './pages/link.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotMePage } from './pages/not-me.tsx';
+import { PasswordChangePage } from './pages/password-change.tsx';
 import { RegisterPage } from './pages/register.tsx';
 import { ResetRequiredPage } from './pages/reset-required.tsx';
 import { ResetPage } from './pages/reset.tsx';
@@ -25,8 +27,7 @@ export interface Route {
   render: (params: Record<string, string>) => ReactNode;
 }
 
-// Every page of the app. Link (/link) is added here with its page; until then that address shows "not found"
-// after sign-in.
+// Every page of the app.
 export const routes: Route[] = [
   { pattern: '/setup', access: 'guest', render: () => <SetupPage /> },
   { pattern: '/login', access: 'guest', render: () => <LoginPage /> },
@@ -36,9 +37,11 @@ export const routes: Route[] = [
   { pattern: '/reset-required', access: 'open', render: () => <ResetRequiredPage /> },
   { pattern: '/verify-email', access: 'open', render: () => <VerifyEmailPage /> },
   { pattern: '/not-me', access: 'open', render: () => <NotMePage /> },
+  { pattern: '/password-change', access: 'open', render: () => <PasswordChangePage /> },
   { pattern: '/', access: 'user', render: () => <HomePage /> },
   { pattern: '/account', access: 'user', render: () => <AccountPage /> },
   ...mediaRoutes,
+  { pattern: '/link', access: 'user', render: () => <LinkPage /> },
   ...adminPages.map(
     (page): Route => ({ pattern: page.path, access: 'admin', render: () => <AdminLayout page={page} /> }),
   ),

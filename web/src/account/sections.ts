@@ -1,8 +1,11 @@
 import type { ComponentType } from 'react';
 import { ActivitySection } from './activity-section.tsx';
+import { AppPasswordsSection } from './app-passwords-section.tsx';
 import { DevicesSection } from './devices-section.tsx';
+import { PasskeysSection } from './passkeys-section.tsx';
 import { PasswordSection } from './password-section.tsx';
 import { ProfileSection } from './profile-section.tsx';
+import { TwoFactorSection } from './two-factor-section.tsx';
 
 export interface AccountSection {
   /** The anchor in /account#id, also the section element's id. */
@@ -12,11 +15,13 @@ export interface AccountSection {
   Component: ComponentType;
 }
 
-// The account security page, in order. Two-step sign-in, passkeys and app passwords take their place in this
-// list when their APIs exist; a section appears here only once it works.
+// The account security page, in order; a section appears here only once it works.
 export const accountSections: AccountSection[] = [
   { id: 'profile', label: 'Profile', Component: ProfileSection },
   { id: 'password', label: 'Password', Component: PasswordSection },
+  { id: 'two-factor', label: 'Two-step sign-in', Component: TwoFactorSection },
+  { id: 'passkeys', label: 'Passkeys', Component: PasskeysSection },
+  { id: 'app-passwords', label: 'App passwords', Component: AppPasswordsSection },
   { id: 'devices', label: 'Devices', Component: DevicesSection },
   { id: 'activity', label: 'Security activity', Component: ActivitySection },
 ];

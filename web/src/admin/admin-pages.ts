@@ -1,6 +1,10 @@
 import type { ComponentType } from 'react';
+import { AlertsPage } from './alerts-page.tsx';
+import { BreachPage } from './breach-page.tsx';
+import { MailPage } from './mail-page.tsx';
 import { LibrariesPage } from './libraries-page.tsx';
 import { SecurityEventsPage } from './security-events-page.tsx';
+import { TwoFactorPolicyPage } from './two-factor-policy-page.tsx';
 import { UsersPage } from './users-page.tsx';
 
 export interface AdminPage {
@@ -11,8 +15,7 @@ export interface AdminPage {
   Component: ComponentType;
 }
 
-// The admin console's tabs. Two-step policy, breach response and the mail outbox join this list when
-// their APIs exist; a tab appears only once its page works.
+// The admin console's tabs; a tab appears only once its page works.
 export const adminPages: AdminPage[] = [
   {
     path: '/admin/users',
@@ -31,5 +34,29 @@ export const adminPages: AdminPage[] = [
     label: 'Security events',
     description: 'Who signed in, what failed, and what changed, across every account.',
     Component: SecurityEventsPage,
+  },
+  {
+    path: '/admin/alerts',
+    label: 'Alerts',
+    description: 'Credential stuffing: many failed sign-ins across many accounts.',
+    Component: AlertsPage,
+  },
+  {
+    path: '/admin/two-factor',
+    label: 'Two-step policy',
+    description: 'Who must use an authenticator app or a passkey.',
+    Component: TwoFactorPolicyPage,
+  },
+  {
+    path: '/admin/breach',
+    label: 'Breach response',
+    description: 'Sign everyone out and require new passwords when passwords may have leaked.',
+    Component: BreachPage,
+  },
+  {
+    path: '/admin/mail',
+    label: 'Mail',
+    description: 'The mail queue, and the outbox when no SMTP server is set.',
+    Component: MailPage,
   },
 ];

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type MfaChallenge } from '../api.ts';
+import { factorsApi } from '../api/factors.ts';
 import { Alert, Field, onSubmit, PasswordField, SubmitButton, useAction } from '../components/form.tsx';
 import { Page } from '../components/page.tsx';
+import { assertPasskey, passkeysSupported } from '../components/passkey.ts';
 import { safeNext } from '../paths.ts';
 import { historyState, Link, navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -32,7 +34,9 @@ export function LoginPage() {
 
   const finish = useCallback(async () => {
     await refresh();
-    navigate(next, { replace: true });
+    // The server's policy may require a second factor this account lacks: everything else would be refused.
+    const factors = await factorsApi.status().catch(() => null);
+    navigate(factors?.enrollment_required ? '/account#two-factor' : next, { replace: true });
   }, [refresh, next]);
 
   return (
@@ -90,6 +94,7 @@ function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promis
   );
 
   return (
+    <>
     <form onSubmit={onSubmit(signIn)}>
       {signIn.message !== null && <Alert kind="error">{signIn.message}</Alert>}
       <Field
@@ -117,9 +122,54 @@ function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promis
         <Link to="/forgot">Forgot your password?</Link>
       </p>
     </form>
+      {passkeysSupported() && <PasskeySignIn onSignedIn={onSignedIn} />}
+    </>
   );
 }
 
+/** A sign-in without a username: the browser offers the passkeys it holds for this server. */
+function PasskeySignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
+  const passkey = useAction(
+    useCallback(async () => {
+      const response = await assertPasskey(await factorsApi.signInOptions());
+      const result = await factorsApi.signInWithPasskey(response);
+      if (result.kind === 'password-change') {
+        // The token travels in history state: never in the address, where it would land in logs and history.
+        navigate('/password-change', { state: { changeToken: result.changeToken } });
+        return;
+      }
+      await onSignedIn();
+    }, [onSignedIn]),
+  );
+
+  return (
+    <div className="alternative" role="group" aria-label="Other ways to sign in">
+      <p className="divider">
+        <span>or</span>
+      </p>
+      {passkey.message !== null && <Alert kind="error">{passkey.message}</Alert>}
+      <button
+        type="button"
+        className="button-secondary button-block"
+        disabled={passkey.busy}
+        aria-busy={passkey.busy}
+        onClick={() => void passkey.run()}
+      >
+        {passkey.busy && <span className="spinner" aria-hidden="true" />}
+        Sign in with a passkey
+      </button>
+    </div>
+  );
+}
+
+
+type StepMethod = 'totp' | 'recovery_code' | 'passkey';
+
+const switchLabels: Record<StepMethod, string> = {
+  totp: 'Use the code from your app instead',
+  recovery_code: 'Use a recovery code instead',
+  passkey: 'Use a passkey instead',
+};
 
 function SecondFactorForm({
   challenge,
@@ -130,50 +180,115 @@ function SecondFactorForm({
   onSignedIn: () => Promise<void>;
   onRestart: (message: string | null) => void;
 }) {
-  const hasTotp = challenge.methods.includes('totp');
-  const hasRecovery = challenge.methods.includes('recovery_code');
-  const [useRecovery, setUseRecovery] = useState(!hasTotp);
+  const offered = (['totp', 'passkey', 'recovery_code'] as const).filter(
+    (method) => challenge.methods.includes(method) && (method !== 'passkey' || passkeysSupported()),
+  );
+  const [method, setMethod] = useState<StepMethod | undefined>(offered[0]);
   const [code, setCode] = useState('');
+
+  const expired = useCallback(
+    (error: unknown) => {
+      // The step has a short life; once it is over, only the password can start a new one.
+      if (error instanceof ApiError && (error.code === 'invalid_token' || error.code === 'unauthorized')) {
+        onRestart('The sign-in step expired. Enter your password again.');
+        return true;
+      }
+      return false;
+    },
+    [onRestart],
+  );
 
   const verify = useAction(
     useCallback(async () => {
       const value = code.trim();
       try {
-        const result = useRecovery
-          ? await api.loginMfa({ mfa_token: challenge.mfa_token, recovery_code: value })
-          : await api.loginMfa({ mfa_token: challenge.mfa_token, code: value.replace(/\s+/g, '') });
+        const result =
+          method === 'recovery_code'
+            ? await api.loginMfa({ mfa_token: challenge.mfa_token, recovery_code: value })
+            : await api.loginMfa({ mfa_token: challenge.mfa_token, code: value.replace(/\s+/g, '') });
         if (result.kind === 'signed-in') await onSignedIn();
       } catch (error) {
-        // The step has a short life; once it is over, only the password can start a new one.
-        if (error instanceof ApiError && (error.code === 'invalid_token' || error.code === 'unauthorized')) {
-          onRestart('The sign-in step expired. Enter your password again.');
-          return;
-        }
+        if (expired(error)) return;
         setCode('');
         throw error;
       }
-    }, [challenge, code, useRecovery, onSignedIn, onRestart]),
+    }, [challenge, code, method, onSignedIn, expired]),
   );
 
-  if (!hasTotp && !hasRecovery) {
+  const passkey = useAction(
+    useCallback(async () => {
+      try {
+        const response = await assertPasskey(await factorsApi.stepOptions(challenge.mfa_token));
+        await factorsApi.completeStepWithPasskey(challenge.mfa_token, response);
+        await onSignedIn();
+      } catch (error) {
+        if (expired(error)) return;
+        throw error;
+      }
+    }, [challenge, onSignedIn, expired]),
+  );
+
+  const others = (
+    <div className="form-links">
+      {offered
+        .filter((other) => other !== method)
+        .map((other) => (
+          <button
+            key={other}
+            type="button"
+            className="button-link"
+            onClick={() => {
+              setMethod(other);
+              setCode('');
+              verify.clear();
+              passkey.clear();
+            }}
+          >
+            {switchLabels[other]}
+          </button>
+        ))}
+      <button type="button" className="button-link" onClick={() => onRestart(null)}>
+        Start over
+      </button>
+    </div>
+  );
+
+  if (method === undefined) {
     return (
       <>
         <Alert kind="error">
           This account's second step is one this page cannot offer. Sign in from a device where you use it.
         </Alert>
-        <p className="form-links">
-          <button type="button" className="button-link" onClick={() => onRestart(null)}>
-            Start over
-          </button>
-        </p>
+        {others}
       </>
+    );
+  }
+
+  if (method === 'passkey') {
+    return (
+      <div className="stack-small">
+        <p>Use the passkey you added to your account: your browser asks for your fingerprint, face, PIN or security key.</p>
+        {passkey.message !== null && <Alert kind="error">{passkey.message}</Alert>}
+        <button
+          type="button"
+          className="button-primary button-block"
+          autoFocus
+          disabled={passkey.busy}
+          aria-busy={passkey.busy}
+          onClick={() => void passkey.run()}
+        >
+          {passkey.busy && <span className="spinner" aria-hidden="true" />}
+          Use your passkey
+        </button>
+        {others}
+      </div>
     );
   }
 
   return (
     <form onSubmit={onSubmit(verify)}>
       {verify.message !== null && <Alert kind="error">{verify.message}</Alert>}
-      {useRecovery ? (
+      {method === 'recovery_code' ? (
         <Field
           key="recovery"
           label="Recovery code"
@@ -206,24 +321,7 @@ function SecondFactorForm({
       <SubmitButton busy={verify.busy} className="button-primary button-block">
         Verify
       </SubmitButton>
-      <div className="form-links">
-        {hasTotp && hasRecovery && (
-          <button
-            type="button"
-            className="button-link"
-            onClick={() => {
-              setUseRecovery((value) => !value);
-              setCode('');
-              verify.clear();
-            }}
-          >
-            {useRecovery ? 'Use the code from your app instead' : 'Use a recovery code instead'}
-          </button>
-        )}
-        <button type="button" className="button-link" onClick={() => onRestart(null)}>
-          Start over
-        </button>
-      </div>
+      {others}
     </form>
   );
 }

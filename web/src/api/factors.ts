@@ -1,0 +1,106 @@
+// Two-step sign-in, recovery codes and passkeys: the calls behind the account page and the sign-in page.
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
+import { request, type User } from '../api.ts';
+
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
+
+export interface FactorStatus {
+  totp_enabled: boolean;
+  /** Setup started, not yet confirmed with a code. */
+  totp_pending: boolean;
+  recovery_codes_remaining: number;
+  passkeys: number;
+  /** What a sign-in with the password asks for. */
+  methods: string[];
+  /** The server's policy covers this account. */
+  required: boolean;
+  /** Covered and nothing set up yet: every other page is refused until a factor exists. */
+  enrollment_required: boolean;
+}
+
+export interface TotpSetup {
+  /** base32, for typing into an app by hand. */
+  secret: string;
+  otpauth_uri: string;
+  /** An SVG document drawn by the server; shown only as an image, never inserted as markup. */
+  qr_svg: string;
+}
+
+export interface Passkey {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  backed_up: boolean;
+  /** singleDevice or multiDevice (synced). */
+  device_type: string;
+}
+
+export type Require2fa = 'off' | 'admins' | 'everyone';
+
+/** A flagged account proved itself with a passkey; it may only set a new password, with this token. */
+export interface PasswordChangeRequired {
+  password_change_required: true;
+  change_token: string;
+}
+
+export type PasskeySignIn = { kind: 'signed-in'; user: User } | { kind: 'password-change'; changeToken: string };
+
+interface SessionAnswer {
+  user: User;
+}
+
+export const factorsApi = {
+  status: () => request<FactorStatus>('GET', '/me/2fa'),
+
+  startTotp: () => request<TotpSetup>('POST', '/me/2fa/totp/setup'),
+
+  /** Turns the app on; answers ten recovery codes, this once. */
+  confirmTotp: (code: string) => request<{ recovery_codes: string[] }>('POST', '/me/2fa/totp/confirm', { code }),
+
+  removeTotp: () => request<{ ok: true }>('DELETE', '/me/2fa/totp'),
+
+  /** Every earlier code stops working. */
+  regenerateRecoveryCodes: () => request<{ recovery_codes: string[] }>('POST', '/me/2fa/recovery-codes'),
+
+  passkeys: () => request<Passkey[]>('GET', '/me/passkeys'),
+
+  registrationOptions: () => request<PublicKeyCredentialCreationOptionsJSON>('POST', '/me/passkeys/registration/options'),
+
+  /** recovery_codes is set when the passkey is the account's first factor. */
+  registerPasskey: (input: { response: RegistrationResponseJSON; name?: string }) =>
+    request<{ passkey: Passkey; recovery_codes: string[] | null }>('POST', '/me/passkeys/registration/verify', input),
+
+  renamePasskey: (id: string, name: string) => request<Passkey>('PATCH', `/me/passkeys/${encodeURIComponent(id)}`, { name }),
+
+  removePasskey: (id: string) => request<{ ok: true }>('DELETE', `/me/passkeys/${encodeURIComponent(id)}`),
+
+  /** Options for a sign-in without a username: the browser offers this server's passkeys. */
+  signInOptions: () => request<PublicKeyCredentialRequestOptionsJSON>('POST', '/auth/passkey/options'),
+
+  signInWithPasskey: async (response: AuthenticationResponseJSON): Promise<PasskeySignIn> => {
+    const answer = await request<SessionAnswer | PasswordChangeRequired>('POST', '/auth/passkey/verify', { response });
+    if ('password_change_required' in answer) return { kind: 'password-change', changeToken: answer.change_token };
+    return { kind: 'signed-in', user: answer.user };
+  },
+
+  /** Options bound to a pending second step. */
+  stepOptions: (mfaToken: string) =>
+    request<PublicKeyCredentialRequestOptionsJSON>('POST', '/auth/login/mfa/passkey-options', { mfa_token: mfaToken }),
+
+  completeStepWithPasskey: async (mfaToken: string, response: AuthenticationResponseJSON) =>
+    (await request<SessionAnswer>('POST', '/auth/login/mfa', { mfa_token: mfaToken, passkey: response })).user,
+
+  /** Clears the flag, ends every other session and signs this browser in. */
+  completeRequiredPasswordChange: async (input: { change_token: string; new_password: string }) =>
+    (await request<SessionAnswer>('POST', '/auth/password-change-required', input)).user,
+
+  policy: () => request<{ require_2fa: Require2fa }>('GET', '/admin/settings/2fa'),
+
+  setPolicy: (value: Require2fa) => request<{ require_2fa: Require2fa }>('PUT', '/admin/settings/2fa', { require_2fa: value }),
+};

@@ -1,0 +1,54 @@
+// The operator's view of outgoing mail: the queue, and the outbox folder used when no SMTP server is set.
+import { ApiError, request } from '../api.ts';
+
+export type MailState = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface MailQueue {
+  /** outbox: messages are written to a folder instead of being sent. */
+  transport: 'smtp' | 'outbox';
+  counts: Partial<Record<MailState, number>>;
+  messages: {
+    id: string;
+    recipient: string;
+    template: string;
+    subject: string;
+    state: MailState;
+    attempts: number;
+    error: string | null;
+    created_at: string;
+    sent_at: string | null;
+  }[];
+}
+
+export interface OutboxEntry {
+  id: string;
+  file: string;
+  to: string;
+  subject: string;
+  date: string;
+  size: number;
+}
+
+export const mailApi = {
+  queue: () => request<MailQueue>('GET', '/admin/mail/queue?limit=100'),
+
+  /** The owner only. */
+  outbox: () => request<OutboxEntry[]>('GET', '/admin/mail/outbox'),
+
+  /** One message as its RFC 822 source; the answer is text, not JSON. */
+  outboxMessage: async (id: string): Promise<string> => {
+    const response = await fetch(`/api/v1/admin/mail/outbox/${encodeURIComponent(id)}`, {
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { Accept: 'message/rfc822, application/json' },
+    });
+    if (response.ok) return response.text();
+    const data = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new ApiError(
+      response.status,
+      data?.error?.code ?? `http_${response.status}`,
+      data?.error?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+      null,
+    );
+  },
+};
