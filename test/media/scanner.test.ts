@@ -80,6 +80,15 @@ describe('the scanner', () => {
     const fanart = await s.request('GET', `/api/v1/items/${heat.id}/artwork?kind=fanart`, { token: admin });
     expect([fanart.status, fanart.body]).toEqual([200, 'img']);
     expect((await s.request('GET', `/api/v1/items/${heat.id}/artwork`, { token: admin })).status).toBe(404);
+
+    // A new image alone, with no media file changed, is still found by the next scan.
+    put(join(movies.dir, 'Kill Bill (2003)', 'folder.jpg'), 'kb');
+    const rescan = await scan(s, admin, movies.id, { probe: false });
+    expect(rescan.result).toMatchObject({ added: 0, unchanged: 4 });
+    const parts = await allItems(s, admin, movies.id);
+    expect(parts.map((m) => [m.title, m.has_artwork])).toEqual([['Heat', false], ['Kill Bill', true], ['Kill Bill', true]]);
+    const poster = await s.request('GET', `/api/v1/items/${parts[1].id}/artwork`, { token: admin });
+    expect([poster.status, poster.body, poster.headers['content-type']]).toEqual([200, 'kb', 'image/jpeg']);
   });
 
   it('S71: links that lead out of a library are not followed; links inside it are', async () => {
