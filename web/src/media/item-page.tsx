@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { errorText } from '../api.ts';
 import { mediaApi, type Library, type MediaItem, type MediaItemDetail } from '../api/media.ts';
 import { Alert } from '../components/form.tsx';
@@ -7,6 +7,7 @@ import { Page, Spinner } from '../components/page.tsx';
 import { NotFoundPage } from '../pages/not-found.tsx';
 import { Link } from '../router.tsx';
 import {
+  childrenLabel,
   codecLabel,
   containerLabel,
   displayTitle,
@@ -33,14 +34,15 @@ export const playPath = (id: string, fromStart = false) => `/play/${encodeURICom
 /** The library and the groups above an item (show and season, artist and album), for the breadcrumbs. */
 export interface Trail {
   library: Library | null;
-  ancestors: MediaItem[];
+  /** From the top (show, artist) down to the parent, each with its children. */
+  ancestors: MediaItemDetail[];
 }
 
 export function useTrail(item: MediaItem | null): Trail {
   const key = item === null ? '' : item.id;
   const loaded = useLoad(key, async (): Promise<Trail> => {
     if (item === null) return { library: null, ancestors: [] };
-    const ancestors: MediaItem[] = [];
+    const ancestors: MediaItemDetail[] = [];
     let parentId = item.parent_id;
     // Shows and artists sit two levels up at most; the bound keeps a broken tree from looping.
     while (parentId !== null && ancestors.length < 3) {
@@ -52,6 +54,19 @@ export function useTrail(item: MediaItem | null): Trail {
     return { library, ancestors };
   });
   return loaded.data ?? { library: null, ancestors: [] };
+}
+
+/** The item after this one in its season or album, for "up next". */
+export function nextInParent(trail: Trail, item: MediaItem): MediaItem | null {
+  const parent = trail.ancestors[trail.ancestors.length - 1];
+  if (parent === undefined || parent.id !== item.parent_id || (parent.type !== 'season' && parent.type !== 'album')) return null;
+  const index = parent.children.findIndex((child) => child.id === item.id);
+  return index < 0 ? null : (parent.children[index + 1] ?? null);
+}
+
+/** Music is played, everything else watched. */
+export function isMusic(item: Pick<MediaItem, 'type'>): boolean {
+  return item.type === 'artist' || item.type === 'album' || item.type === 'track';
 }
 
 export function Breadcrumbs({ trail, current }: { trail: Trail; current?: string }) {
@@ -120,6 +135,7 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
   const childrenId = useId();
   const title = displayTitle(item);
   const watched = item.progress?.watched === true;
+  const word = isMusic(item) ? 'played' : 'watched';
 
   const toggleWatched = async () => {
     setBusy(true);
@@ -129,13 +145,21 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
       await mediaApi.setProgress(item.id, { watched: !watched });
       await reload();
       const what = item.playable ? title : `Everything in ${title}`;
-      setNotice(watched ? `${what}: marked as not watched.` : `${what}: marked as watched.`);
+      setNotice(`${what}: marked as ${watched ? 'not ' : ''}${word}.`);
     } catch (caught) {
       setFailure(errorText(caught));
     } finally {
       setBusy(false);
     }
   };
+
+  const watchedButton = (
+    <button type="button" className="button-secondary" onClick={() => void toggleWatched()} disabled={busy} aria-busy={busy}>
+      {watched ? <MediaIcon name="check" /> : null}
+      {watched ? `Mark as not ${word}` : `Mark as ${word}`}
+    </button>
+  );
+  const first = firstToPlay(item);
 
   const grandparent = trail.ancestors.find((ancestor) => ancestor.type === 'show' || ancestor.type === 'artist');
   const lead = [grandparent === undefined ? null : displayTitle(grandparent), summaryLine(item, trail)].filter(Boolean).join(' · ');
@@ -148,19 +172,25 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
           <Poster item={item} eager />
         </div>
         <div className="item-info">
-          {item.playable && <PlayActions item={item} />}
-          <div className="button-row">
-            <button type="button" className="button-secondary" onClick={() => void toggleWatched()} disabled={busy} aria-busy={busy}>
-              {watched ? <MediaIcon name="check" /> : null}
-              {watched ? 'Mark as not watched' : 'Mark as watched'}
-            </button>
-          </div>
+          {item.playable ? (
+            <PlayActions item={item}>{watchedButton}</PlayActions>
+          ) : (
+            <div className="button-row">
+              {first !== null && (
+                <Link to={playPath(first.item.id)} className="button-primary">
+                  <MediaIcon name="play" />
+                  {first.label}
+                </Link>
+              )}
+              {watchedButton}
+            </div>
+          )}
           <div className="item-notices" aria-live="polite">
             {notice !== null && <Alert kind="success">{notice}</Alert>}
           </div>
           {failure !== null && <Alert kind="error">{failure}</Alert>}
           {item.playable && <ItemFacts item={item} />}
-          {!item.playable && item.year !== null && <p className="muted">{item.year}</p>}
+          {!item.playable && item.child_count > 0 && <p className="item-count muted">{childrenLabel(item.type, item.child_count)}</p>}
         </div>
       </div>
 
@@ -173,6 +203,15 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
       {!item.playable && item.children.length === 0 && <p className="muted">Nothing here yet.</p>}
     </Page>
   );
+}
+
+/** Where "play" on a season or an album starts: the first episode not watched yet, the first track. */
+function firstToPlay(item: MediaItemDetail): { item: MediaItem; label: string } | null {
+  if (item.type === 'album' && item.children.length > 0) return { item: item.children[0], label: 'Play album' };
+  if (item.type !== 'season' || item.children.length === 0) return null;
+  const unwatched = item.children.find((child) => child.progress?.watched !== true);
+  if (unwatched === undefined || unwatched === item.children[0]) return { item: item.children[0], label: 'Play first episode' };
+  return { item: unwatched, label: `Play ${episodeCode(item.index, unwatched.index, unwatched.index_end) || unwatched.title}` };
 }
 
 function childrenHeading(item: MediaItem): string {
@@ -190,7 +229,7 @@ function childrenHeading(item: MediaItem): string {
   }
 }
 
-function PlayActions({ item }: { item: MediaItem }) {
+function PlayActions({ item, children }: { item: MediaItem; children: ReactNode }) {
   const verdict = verdictFor(item);
   const resume = resumePosition(item.progress, item.duration_seconds);
   const share = progressShare(item);
@@ -225,6 +264,7 @@ function PlayActions({ item }: { item: MediaItem }) {
             {verdict.kind === 'no' ? 'Try to play' : 'Play'}
           </Link>
         )}
+        {children}
       </div>
     </div>
   );

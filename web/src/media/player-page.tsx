@@ -4,9 +4,9 @@ import { mediaApi, type MediaItem } from '../api/media.ts';
 import { Alert } from '../components/form.tsx';
 import { Page, Spinner } from '../components/page.tsx';
 import { NotFoundPage } from '../pages/not-found.tsx';
-import { Link, useLocation } from '../router.tsx';
+import { Link, navigate, useLocation } from '../router.tsx';
 import { displayTitle, formatClock, nearTheEnd, resumePosition, spokenClock } from './format.ts';
-import { Breadcrumbs, itemPath, useTrail, verdictFor } from './item-page.tsx';
+import { Breadcrumbs, itemPath, nextInParent, playPath, useTrail, verdictFor } from './item-page.tsx';
 import { MediaIcon } from './media-icons.tsx';
 import { Poster } from './poster.tsx';
 import { isNotFound, useLoad } from './use-load.ts';
@@ -42,8 +42,8 @@ export function PlayerPage({ id }: { id: string }) {
   }
   return (
     <Page title={displayTitle(item)}>
-      <Breadcrumbs trail={trail} current="Player" />
-      <Player key={item.id} item={item} fromStart={search.get('start') === '0'} />
+      <Breadcrumbs trail={{ ...trail, ancestors: [...trail.ancestors, item] }} current="Player" />
+      <Player key={item.id} item={item} next={nextInParent(trail, item)} fromStart={search.get('start') === '0'} />
     </Page>
   );
 }
@@ -80,7 +80,7 @@ interface Clock {
   duration: number;
 }
 
-function Player({ item, fromStart }: { item: MediaItem; fromStart: boolean }) {
+function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | null; fromStart: boolean }) {
   const verdict = verdictFor(item);
   const isAudio = item.video_codec === null && (item.type === 'track' || (item.mime ?? '').startsWith('audio/'));
   const [tryAnyway, setTryAnyway] = useState(false);
@@ -296,6 +296,8 @@ function Player({ item, fromStart }: { item: MediaItem; fromStart: boolean }) {
     setPlaying(false);
     // Finished: watched, and the next visit starts from the beginning.
     mediaApi.setProgress(item.id, { watched: true }).catch((caught: unknown) => setSaveProblem(`Your place could not be saved: ${errorText(caught)}`));
+    // An album plays on; a show waits for the viewer to choose the next episode.
+    if (next !== null && item.type === 'track') navigate(playPath(next.id));
   };
 
   const onSliderKey = (event: ReactKeyboardEvent<HTMLInputElement>) => {
@@ -467,6 +469,11 @@ function Player({ item, fromStart }: { item: MediaItem; fromStart: boolean }) {
           </p>
         )}
         {needsGesture && <p className="player-hint">Press Play to start.</p>}
+        {next !== null && (
+          <p className="player-next">
+            Up next: <Link to={playPath(next.id)}>{displayTitle(next)}</Link>
+          </p>
+        )}
         {verdict.kind === 'no' && <p className="player-hint">{verdict.text}</p>}
         {saveProblem !== null && <Alert kind="error">{saveProblem}</Alert>}
         <p className="player-help muted" id={helpId}>
