@@ -10,7 +10,7 @@
 // --no-write (print only; otherwise docs/benchmarks.md gets the figures between its bench:mail markers).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
@@ -166,6 +166,7 @@ function writeSection(report: string): void {
 
 async function main(): Promise<void> {
   if (store === 'postgres' && !(await havePostgres())) throw new Error('--store=postgres needs PostgreSQL on 127.0.0.1:5432');
+  const load = loadavg()[0]!;
   const sink = await startSink();
   const directRates: number[] = [];
   const queueRates: number[] = [];
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   const spread = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
   const report = [
     `Command: \`npm run bench:mail -- --messages=${messages} --rounds=${rounds}${store === 'postgres' ? ' --store=postgres' : ''}\`, run ${new Date().toISOString().slice(0, 10)},`,
-    `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, store ${store}. ${messages} password-reset`,
+    `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}, load average ${load.toFixed(1)} at the start), Node ${process.version}, store ${store}. ${messages} password-reset`,
     `messages per round to a local smtp-server on 127.0.0.1, ${POOL} pooled SMTP connections on both sides; median of ${rounds} alternating rounds, range in brackets.`,
     '',
     '| path | messages per second |',

@@ -20,7 +20,8 @@ describe('notices, alerts and verification by mail', () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     s = await startTestServer({
-      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      // Behind a proxy, so a test can sign in "from" another address with X-Forwarded-For.
+      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL, HEARTH_TRUST_PROXY: 'true' },
       clock: clock.clock,
       jobs: { pollMs: 20, leaseMs: 2000 },
     });
@@ -57,6 +58,8 @@ describe('notices, alerts and verification by mail', () => {
     const ivan = await member('ivan');
     await idle();
     expect(mailsTo(ivan.email)).toHaveLength(0);
+    // Known devices are told apart by their first-seen time: let the clock move past it.
+    clock.advance(60_000);
 
     const known = await s.request('POST', '/api/v1/auth/login', {
       body: { login: 'ivan', password: ivan.password },
@@ -98,6 +101,25 @@ describe('notices, alerts and verification by mail', () => {
     await s.login('ivan', NEW_PASSWORD);
     const events = await s.request('GET', '/api/v1/admin/security-events?type=not_me_reported', { token: ownerToken });
     expect(events.body.some((e: { username: string }) => e.username === 'ivan')).toBe(true);
+  });
+
+  it('S62: a known device signing in from an address never seen on the account mails an alert too', async () => {
+    const pia = await member('pia');
+    const again = (ip: string) =>
+      s.request('POST', '/api/v1/auth/login', {
+        body: { login: 'pia', password: pia.password },
+        headers: { 'user-agent': FIREFOX, 'x-hearth-device': pia.marker, 'x-forwarded-for': ip },
+      });
+    // Known devices are told apart by their first-seen time: let the clock move past it.
+    await idle();
+    clock.advance(60_000);
+    expect((await again('198.51.100.20')).status).toBe(200);
+    const alert = await mailTo(pia.email, 'Sign-in from a new address');
+    expect(alert.text).toContain('198.51.100.20');
+    expect(alert.text).toContain('Firefox on Linux');
+    expect((await again('198.51.100.20')).status).toBe(200);
+    await idle();
+    expect(mailsTo(pia.email, 'Sign-in from a new address')).toHaveLength(1);
   });
 
   it("S62: after an intruder signed in and changed the address, the alert's link brings the address back", async () => {
