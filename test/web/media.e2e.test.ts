@@ -1,9 +1,10 @@
 // The media side of the web app in Debian's Chromium: an admin adds and scans a library with live progress
 // and shares it; a member browses it, plays a real clip from a stream URL, leaves and comes back to the same
 // place; a member without the grant sees nothing of it. Debian's Chromium plays H.264/AAC in MP4.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,50 +18,74 @@ import {
   type BuiltWebApp,
 } from '../helpers/browser.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { copy, createLibrary, haveFfmpeg, makeTrack, put, scan, tempDir } from '../media/media-helpers.ts';
+import { copy, createLibrary, haveFfmpeg, put, scan, tempDir } from '../media/media-helpers.ts';
 
 const ADMIN = { username: 'olive', password: 'velvet thunder orchard mosaic' };
 const MEMBER = { username: 'milo', password: 'amber lantern drifts eastward' };
 const OUTSIDER = { username: 'nora', password: 'pebble harbor sings at noon' };
 
-function ffmpeg(args: string[]): void {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: 'pipe' });
+const run = promisify(execFile);
+
+function ffmpeg(args: string[]): Promise<unknown> {
+  return run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+}
+
+/** A one-second MP3 with tags and an embedded front cover. */
+function track(path: string, cover: string, tags: Record<string, string>): Promise<unknown> {
+  put(path);
+  return ffmpeg([
+    '-f', 'lavfi', '-i', 'sine=duration=1', '-i', cover,
+    '-map', '0:a', '-map', '1:v', '-c:a', 'libmp3lame', '-c:v', 'copy', '-id3v2_version', '3',
+    '-metadata:s:v', 'comment=Cover (front)', '-disposition:v', 'attached_pic',
+    ...Object.entries(tags).flatMap(([key, value]) => ['-metadata', `${key}=${value}`]),
+    path,
+  ]);
 }
 
 /**
  * Films: two playable ones (one with a poster, one without), one whose MPEG-4 Part 2 video no browser
- * plays, and one file that is not media at all. A show of two episodes, and an album of two tracks.
+ * plays, and one file that is not media at all. A show of two episodes, an album of two tracks, and an
+ * archive of seventy films. The encoders run side by side.
  */
-function makeFixture(media: string): void {
+async function makeFixture(media: string): Promise<void> {
   const root = join(media, 'films');
-  const clip = join(root, 'Test Pattern (2024)', 'Test Pattern (2024).mp4');
-  put(clip);
-  ffmpeg([
-    '-f', 'lavfi', '-i', 'testsrc=duration=6:size=160x120:rate=10',
-    '-f', 'lavfi', '-i', 'sine=duration=6',
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip,
-  ]);
-  ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=200x300', '-frames:v', '1', join(root, 'Test Pattern (2024)', 'poster.jpg')]);
-  ffmpeg([
-    '-f', 'lavfi', '-i', 'testsrc2=duration=2:size=160x120:rate=10',
-    '-f', 'lavfi', '-i', 'sine=duration=2:frequency=660',
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', join(root, 'Sine Wave (2023).mp4'),
-  ]);
-  ffmpeg([
-    '-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10',
-    '-f', 'lavfi', '-i', 'sine=duration=1',
-    '-c:v', 'mpeg4', '-c:a', 'aac', '-shortest', join(root, 'Old Camcorder (2005).mp4'),
+  const clip = put(join(root, 'Test Pattern (2024)', 'Test Pattern (2024).mp4'));
+  const sine = put(join(root, 'Sine Wave (2023).mp4'));
+  const cover = join(media, 'cover.jpg');
+  await Promise.all([
+    ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc=duration=6:size=160x120:rate=10',
+      '-f', 'lavfi', '-i', 'sine=duration=6',
+      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip,
+    ]),
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=200x300', '-frames:v', '1', join(root, 'Test Pattern (2024)', 'poster.jpg')]),
+    ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc2=duration=2:size=160x120:rate=10',
+      '-f', 'lavfi', '-i', 'sine=duration=2:frequency=660',
+      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', sine,
+    ]),
+    ffmpeg([
+      '-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10',
+      '-f', 'lavfi', '-i', 'sine=duration=1',
+      '-c:v', 'mpeg4', '-c:a', 'aac', '-shortest', join(root, 'Old Camcorder (2005).mp4'),
+    ]),
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:size=32x32', '-frames:v', '1', cover]),
   ]);
   put(join(root, 'Broken (2019).mp4'), Buffer.from('this is not a video file at all, only text'.repeat(40)));
 
   const season = join(media, 'shows', 'Night Garden (2020)', 'Season 01');
-  copy(join(root, 'Sine Wave (2023).mp4'), join(season, 'Night Garden - S01E01 - Seeds.mp4'));
-  copy(join(root, 'Sine Wave (2023).mp4'), join(season, 'Night Garden - S01E02 - Roots.mp4'));
+  copy(sine, join(season, 'Night Garden - S01E01 - Seeds.mp4'));
+  copy(sine, join(season, 'Night Garden - S01E02 - Roots.mp4'));
 
   const album = join(media, 'music', 'Nina Test', 'First Light (2021)');
   const tags = { artist: 'Nina Test', album_artist: 'Nina Test', album: 'First Light', date: '2021' };
-  makeTrack(join(album, '01 - Morning.mp3'), { ...tags, title: 'Morning', track: '1' }, true);
-  makeTrack(join(album, '02 - Noon.mp3'), { ...tags, title: 'Noon', track: '2' }, true);
+  await Promise.all([
+    track(join(album, '01 - Morning.mp3'), cover, { ...tags, title: 'Morning', track: '1' }),
+    track(join(album, '02 - Noon.mp3'), cover, { ...tags, title: 'Noon', track: '2' }),
+  ]);
+
+  // More than a page of the grid: empty files, scanned by name only.
+  for (let n = 1; n <= 70; n += 1) put(join(media, 'archive', `Reel ${String(n).padStart(3, '0')} (${1950 + n}).mp4`));
 }
 
 describe('web app: libraries, items and the player', { timeout: 60_000 }, () => {
@@ -78,8 +103,7 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     browser = await launchBrowser();
     if (browser === null) return;
     media = tempDir('hearth-web-media-');
-    makeFixture(media);
-    web = await buildWebApp();
+    [web] = await Promise.all([buildWebApp(), makeFixture(media)]);
     server = await startTestServer({ webDist: web.dir, jobs: { pollMs: 20, leaseMs: 2000 } });
     await server.createUser({ ...ADMIN, role: 'admin' });
     await server.createUser(MEMBER);
@@ -230,8 +254,8 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Films' }).click();
     await page.getByRole('heading', { level: 1, name: 'Films' }).waitFor();
     const id = await itemId('Test Pattern');
-    const memberToken = await server.login(MEMBER.username, MEMBER.password);
-    const saved = (await server.request('GET', `/api/v1/items/${id}`, { token: memberToken })).body.progress;
+    // Asked with the member's own session cookie, from their browser.
+    const saved = (await (await page.request.get(`/api/v1/items/${id}`)).json()).progress;
     expect(saved.position_seconds).toBeCloseTo(stoppedAt, 0);
     expect(saved.watched).toBe(false);
 
@@ -311,6 +335,42 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     expect(problems).toEqual([]);
   });
 
+  it('a long library loads its next page as the grid scrolls; the admin renames the library, then removes it', async (ctx) => {
+    if (!ready()) return ctx.skip();
+    const archiveId = await createLibrary(server, adminToken, 'Archive', 'movies', [join(media, 'archive')]);
+    await scan(server, adminToken, archiveId, { probe: false });
+
+    await admin.goto(`/libraries/${archiveId}`);
+    const count = admin.getByRole('status').filter({ hasText: 'Showing' });
+    await waitForText(count, 'Showing 60 of 70.');
+    const grid = admin.getByRole('list', { name: 'Archive: Movies' });
+    expect(await grid.getByRole('listitem').count()).toBe(60);
+    await admin.locator('.library-sentinel').scrollIntoViewIfNeeded();
+    await waitForText(count, 'Showing 70 of 70.');
+    expect(await grid.getByRole('listitem').count()).toBe(70);
+    expect(await admin.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    await grid.getByRole('link', { name: /Reel 070/ }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Reel 070' }).waitFor();
+    await waitForText(admin.locator('.verdict'), 'Not analysed yet');
+
+    await admin.goto('/admin/libraries');
+    const card = admin.getByRole('article', { name: 'Archive' });
+    await card.getByRole('button', { name: 'Rename Archive' }).click();
+    await card.getByLabel('New name for Archive').fill('Old reels');
+    await card.getByRole('button', { name: 'Save name' }).click();
+    const notices = admin.getByRole('region', { name: 'Libraries' }).getByRole('status').first();
+    await waitForText(notices, 'Archive is now called Old reels.');
+    const renamed = admin.getByRole('article', { name: 'Old reels' });
+    await renamed.getByRole('button', { name: 'Remove Old reels' }).click();
+    await waitForText(renamed.getByRole('group', { name: 'Remove Old reels' }), 'The files on disk are not touched.');
+    await renamed.getByRole('button', { name: 'Remove Old reels' }).click();
+    await waitForText(notices, 'Old reels is removed.');
+    await renamed.waitFor({ state: 'detached' });
+    expect((await server.request('GET', `/api/v1/libraries/${archiveId}`, { token: adminToken })).status).toBe(404);
+    expect(problems).toEqual([]);
+  });
+
   it('S70: a member without the grant does not see the library, and its pages answer not found', async (ctx) => {
     if (!ready()) return ctx.skip();
     const page = await openPage(browser!, server.url, viewports.phone, problems);
@@ -324,8 +384,8 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
       await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
     }
     expect(await page.locator('video').count()).toBe(0);
-    const token = await server.login(OUTSIDER.username, OUTSIDER.password);
-    expect((await server.request('GET', `/api/v1/items/${id}`, { token })).status).toBe(404);
+    expect((await page.request.get(`/api/v1/items/${id}`)).status()).toBe(404);
+    expect((await page.request.get(`/api/v1/libraries/${libraryId}`)).status()).toBe(404);
     expect(problems).toEqual([]);
   });
 });

@@ -409,6 +409,9 @@ function UserGrants({ user, libraries, onSaved }: { user: User; libraries: Libra
     const next = new Set(granted);
     if (allow) next.add(library.id);
     else next.delete(library.id);
+    const before = granted;
+    // The box shows the choice at once; it goes back if the server refuses.
+    setGranted(next);
     setPending(library.id);
     setFailure(null);
     try {
@@ -416,6 +419,7 @@ function UserGrants({ user, libraries, onSaved }: { user: User; libraries: Libra
       setGranted(new Set(library_ids));
       onSaved(allow ? `${name} can now see ${library.name}.` : `${name} no longer sees ${library.name}.`);
     } catch (caught) {
+      setGranted(before);
       setFailure(errorText(caught));
     } finally {
       setPending(null);
