@@ -227,7 +227,29 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     // The whole page opens, and the new recovery codes stay on screen meanwhile.
     await memberPage.getByRole('heading', { level: 1, name: 'Account security' }).waitFor();
     await memberPage.getByRole('region', { name: 'Devices' }).waitFor();
-    expect(await twoStep.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).toBe(10);
+    const firstCodes = await twoStep.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+    expect(firstCodes).toHaveLength(10);
+    await twoStep.getByRole('button', { name: 'I saved them' }).click();
+
+    // Long after the sign-in, new codes need the password again: the shared prompt asks, then the change runs.
+    clock.advance(11 * 60_000);
+    await twoStep.getByRole('button', { name: 'Get new recovery codes' }).click();
+    await twoStep.getByRole('button', { name: 'Replace my codes' }).click();
+    const dialog = memberPage.getByRole('dialog', { name: 'Confirm it is you' });
+    await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await twoStep.getByRole('list', { name: 'Recovery codes' }).waitFor();
+    const newCodes = await twoStep.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+    expect(newCodes).toHaveLength(10);
+    expect(newCodes.some((code) => firstCodes.includes(code))).toBe(false);
+    await twoStep.getByRole('button', { name: 'I saved them' }).click();
+
+    // Removing the only factor takes effect at once, and the policy closes the rest of the page again.
+    await twoStep.getByRole('button', { name: 'Remove the authenticator app' }).click();
+    await waitForText(twoStep.getByRole('group', { name: 'Remove the authenticator app' }), 'you will have to set up another method');
+    await twoStep.getByRole('button', { name: 'Remove the app' }).click();
+    await memberPage.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
+    expect(await memberPage.getByRole('region', { name: 'Devices' }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 });

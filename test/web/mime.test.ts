@@ -1,9 +1,9 @@
 // The outbox reader of the admin mail page, run in Node on messages nodemailer writes, as the outbox does.
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { decodeHeader, decodeQuotedPrintable, readMail } from '../../web/src/admin/mime.ts';
 
-async function compose(options: nodemailer.SendMailOptions): Promise<string> {
+async function compose(options: SendMailOptions): Promise<string> {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   const info = await transport.sendMail({ from: 'Hearth <hearth@example.org>', to: 'ada@example.org', ...options });
   return (info.message as Buffer).toString('utf8');

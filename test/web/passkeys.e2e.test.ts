@@ -77,6 +77,7 @@ describe('web app: passkeys (virtual authenticator)', { timeout: 60_000 }, () =>
     await section.getByRole('button', { name: 'Add a passkey' }).click();
     await waitForText(section.getByRole('status').first(), 'The passkey “Virtual key” is added.');
     // The first factor of the account comes with recovery codes, shown this once.
+    await section.getByRole('list', { name: 'Recovery codes' }).waitFor();
     expect(await section.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).toBe(10);
     await section.getByRole('button', { name: 'I saved them' }).click();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
@@ -146,6 +147,25 @@ describe('web app: passkeys (virtual authenticator)', { timeout: 60_000 }, () =>
     await page.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Two-step sign-in' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
+  it('S42: a removed passkey signs in nowhere, even though the authenticator still holds it', async (ctx) => {
+    if (browser === null || user === undefined) return ctx.skip();
+    await page.getByRole('button', { name: 'Use your passkey' }).click();
+    await waitForText(page.getByRole('heading', { level: 1 }), `Welcome, ${user.username}`);
+    await page.goto('/account#passkeys');
+    const section = page.getByRole('region', { name: 'Passkeys' });
+    await section.getByRole('button', { name: 'Remove Laptop key' }).click();
+    await section.getByRole('group', { name: 'Remove Laptop key' }).getByRole('button', { name: 'Remove', exact: true }).click();
+    await waitForText(section.getByRole('status').first(), 'The passkey “Laptop key” is removed.');
+    await waitForText(section, 'No passkey yet.');
+    expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(1);
+
+    await signOut();
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await waitForText(page.getByRole('alert'), 'The passkey could not be verified.');
+    expect(new URL(page.url()).pathname).toBe('/login');
     expect(problems).toEqual([]);
   });
 });

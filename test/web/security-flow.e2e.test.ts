@@ -116,6 +116,7 @@ describe('web app: two-step sign-in, devices and a breach response', { timeout: 
     await twoStep.getByLabel('Code from your authenticator app').fill(totpCode(seed, clock.clock()));
     await twoStep.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
 
+    await twoStep.getByRole('list', { name: 'Recovery codes' }).waitFor();
     const codes = await twoStep.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
     expect(codes).toHaveLength(10);
     await screenshot(member, 'account-recovery-codes');

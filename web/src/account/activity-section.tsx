@@ -28,10 +28,44 @@ const eventLabels: Record<string, string> = {
   reauthenticated: 'Password confirmed',
   reauth_failed: 'Password confirmation failed',
   profile_changed: 'Profile updated',
+  not_me_reported: '"This wasn\'t me" reported',
+  sign_in_second_factor_asked: 'Password accepted, second step asked',
+  second_factor_failed: 'Wrong two-step code or passkey',
+  sign_in_password_change_required: 'Signed in with a passkey: new password required',
+  password_reset_code_failed: 'Password reset refused: wrong two-step code',
+  totp_enabled: 'Authenticator app turned on',
+  totp_disabled: 'Authenticator app removed',
+  recovery_codes_regenerated: 'New recovery codes made',
+  recovery_code_used: 'Recovery code used',
+  passkey_added: 'Passkey added',
+  passkey_renamed: 'Passkey renamed',
+  passkey_removed: 'Passkey removed',
+  app_password_created: 'App password created',
+  app_password_revoked: 'App password revoked',
+  device_link_requested: 'Device link code entered',
+  device_link_approved: 'Device link approved',
+  device_link_denied: 'Device link denied',
+  device_link_code_rejected: 'Wrong device link code',
+  device_linked: 'Device linked',
+  require_2fa_changed: 'Two-step policy changed',
+  breach_response_started: 'Breach response started',
+  breach_response_flagged: 'New password required (breach response)',
+  password_key_rotated: 'Password key replaced',
+  credential_stuffing_suspected: 'Credential stuffing suspected',
 };
 
 /** Events that deserve a second look from the account's owner. */
-const alarming = new Set(['sign_in_failed', 'sign_in_throttled', 'sign_in_blocked_reset_required', 'reauth_failed']);
+const alarming = new Set([
+  'sign_in_failed',
+  'sign_in_throttled',
+  'sign_in_blocked_reset_required',
+  'reauth_failed',
+  'second_factor_failed',
+  'password_reset_code_failed',
+  'device_link_code_rejected',
+  'breach_response_flagged',
+  'credential_stuffing_suspected',
+]);
 
 export function eventLabel(type: string): string {
   return eventLabels[type] ?? humanize(type);
@@ -45,6 +79,8 @@ export function eventDetail(event: SecurityEvent): string | null {
   if (typeof detail.from === 'string' && typeof detail.to === 'string') parts.push(`${detail.from} → ${detail.to}`);
   if (typeof detail.count === 'number') parts.push(`${detail.count} device${detail.count === 1 ? '' : 's'}`);
   if (typeof detail.reason === 'string') parts.push(humanize(detail.reason).toLowerCase());
+  if (typeof detail.name === 'string') parts.push(`“${detail.name}”`);
+  if (typeof detail.device_name === 'string') parts.push(detail.device_name);
   if (typeof detail.by === 'string') parts.push(`by ${detail.by}`);
   return parts.length > 0 ? parts.join(', ') : null;
 }

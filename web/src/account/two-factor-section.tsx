@@ -138,7 +138,9 @@ export function TwoFactorSection() {
                 <strong>Remove the authenticator app?</strong>{' '}
                 {data.passkeys > 0
                   ? 'You will still sign in with a passkey, and your recovery codes keep working.'
-                  : 'Your password alone will sign you in again, and your recovery codes stop working.'}
+                  : data.required
+                    ? 'This server requires two-step sign-in: you will have to set up another method before you can go on, and your recovery codes stop working.'
+                    : 'Your password alone will sign you in again, and your recovery codes stop working.'}
               </p>
               <div className="button-row">
                 <button type="button" className="button-danger" disabled={pending !== null} aria-busy={pending === 'remove'} onClick={() => void remove()}>

@@ -21,6 +21,12 @@ const filterTypes = [
   'role_changed',
   'user_disabled',
   'invite_created',
+  'second_factor_failed',
+  'totp_disabled',
+  'passkey_removed',
+  'device_link_approved',
+  'breach_response_started',
+  'credential_stuffing_suspected',
 ];
 
 export function SecurityEventsPage() {
