@@ -1,7 +1,7 @@
 // Opens the store: SQLite (embedded, WAL) by default, PostgreSQL when a URL is given. Same schema,
 // same queries: the dialect is the only difference.
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { join } from 'node:path';
 import { migrations } from './migrations/index.ts';
@@ -45,8 +45,31 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('foreign_keys = ON');
   // Another process (the CLI) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely asks better-sqlite3 to prepare every query anew, and preparing costs more than running a simple
+ * query; on the one thread that serves every request that is most of an authenticated GET. Statements are
+ * kept by their SQL text (queries are parameterised, so the texts are few) in a small LRU.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const cached = cache.get(text);
+      cache.delete(text);
+      // A statement still being iterated (a streamed query) cannot run twice at once: use a fresh one.
+      const statement = cached && !cached.busy ? cached : sqlite.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 export async function migrateToLatest(store: Store, schema: string | null): Promise<void> {
