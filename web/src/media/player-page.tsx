@@ -5,7 +5,7 @@ import { Alert } from '../components/form.tsx';
 import { Page, Spinner } from '../components/page.tsx';
 import { NotFoundPage } from '../pages/not-found.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
-import { displayTitle, formatClock, nearTheEnd, resumePosition, spokenClock } from './format.ts';
+import { codecLabel, displayTitle, formatClock, nearTheEnd, resumePosition, spokenClock } from './format.ts';
 import { Breadcrumbs, itemPath, nextInParent, playPath, useTrail, verdictFor } from './item-page.tsx';
 import { MediaIcon } from './media-icons.tsx';
 import { Poster } from './poster.tsx';
@@ -98,6 +98,7 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
   const [resumedFrom, setResumedFrom] = useState<number | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [saveProblem, setSaveProblem] = useState<string | null>(null);
+  const [noPicture, setNoPicture] = useState<string | null>(null);
   const helpId = useId();
 
   // Mutable facts the media events need without re-subscribing: whether the saved position was applied,
@@ -259,6 +260,10 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
     const state = session.current;
     state.everLoaded = true;
     setClock({ current: element.currentTime, duration: element.duration });
+    // Chromium plays the sound of a file whose picture it cannot decode, and shows black: say so.
+    if (!isAudio && item.video_codec !== null && element.videoWidth === 0) {
+      setNoPicture(`This browser cannot show the picture of this file (${codecLabel(item.video_codec) ?? item.video_codec}): only the sound plays.`);
+    }
     if (state.seekTo !== null) {
       // A fresh stream URL after an interruption: back to where playback was.
       element.currentTime = state.seekTo;
@@ -396,6 +401,16 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
             <Link to={itemPath(item.id)} className="button-secondary">
               Back to {displayTitle(item)}
             </Link>
+          </div>
+        </div>
+      )}
+
+      {noPicture !== null && (
+        <div className="player-blocked" role="alert">
+          <MediaIcon name="alert" className="player-blocked-icon" />
+          <div>
+            <h2>No picture</h2>
+            <p>{noPicture}</p>
           </div>
         </div>
       )}
