@@ -122,12 +122,10 @@ async function follow(deps: Deps, jobId: string, label: string, run: boolean, me
     if (job.progress) bar.update(...measure(JSON.parse(job.progress)));
     const now = deps.clock();
     if (run && !local) {
-      if (job.state === 'running' && job.lease_owner && deadLocalOwner(job)) {
-        await expireLeaseOf(deps.db, jobId, job.lease_owner, now);
-        job = await findJob(deps.db, jobId);
-        continue;
+      let free = job.state === 'queued' ? job.run_at <= now.getTime() : (job.lease_expires_at ?? 0) < now.getTime();
+      if (!free && job.state === 'running' && job.lease_owner && deadLocalOwner(job)) {
+        free = await expireLeaseOf(deps.db, jobId, job.lease_owner, now);
       }
-      const free = job.state === 'queued' ? job.run_at <= now.getTime() : (job.lease_expires_at ?? 0) < now.getTime();
       if (free) {
         local = deps.jobs.runOne(deps, jobId).finally(() => {
           local = null;
