@@ -317,6 +317,10 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     expect(await crumbs.getByRole('link').allTextContents()).toEqual(['Series', 'Night Garden', 'Season 1']);
 
     await admin.goto(`/libraries/${musicId}`);
+    await admin.getByLabel('Show').selectOption('track');
+    const allTracks = admin.getByRole('list', { name: 'Records: Tracks' });
+    await expect.poll(() => allTracks.getByRole('listitem').count()).toBe(2);
+    await admin.getByLabel('Show').selectOption('');
     await admin.getByRole('list', { name: 'Records: Artists' }).getByRole('link', { name: /Nina Test/ }).click();
     await admin.getByRole('heading', { level: 1, name: 'Nina Test' }).waitFor();
     await admin.getByRole('list', { name: 'Albums' }).getByRole('link', { name: /First Light/ }).click();

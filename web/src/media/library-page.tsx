@@ -45,14 +45,15 @@ interface Filters {
   view: '' | ItemType;
 }
 
-function readFilters(search: URLSearchParams): Filters {
+function readFilters(search: URLSearchParams, kind: LibraryKind): Filters {
   const sort = search.get('sort');
   const watched = search.get('watched');
+  const view = search.get('view') ?? '';
   return {
     q: search.get('q') ?? '',
     sort: sortChoices.some((choice) => choice.value === sort) ? (sort as SortChoice) : 'title-asc',
     watched: watched === 'true' || watched === 'false' ? watched : '',
-    view: (search.get('view') ?? '') as Filters['view'],
+    view: views[kind].some((choice) => choice.value === view) ? (view as Filters['view']) : '',
   };
 }
 
@@ -106,7 +107,7 @@ interface Listing {
 }
 
 function LibraryView({ library }: { library: Library }) {
-  const [filters, setFilters] = useState<Filters>(() => readFilters(new URLSearchParams(location.search)));
+  const [filters, setFilters] = useState<Filters>(() => readFilters(new URLSearchParams(location.search), library.kind));
   // The search box answers at once; the query follows after a pause in typing.
   const [typed, setTyped] = useState(filters.q);
   const [listing, setListing] = useState<Listing>({ items: [], total: 0, loading: true, error: null });
