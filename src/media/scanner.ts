@@ -179,6 +179,8 @@ class LibraryScan {
   }
 
   async run(): Promise<ScanResult> {
+    // Read again: the row a caller holds may predate the last scan.
+    const settled = (await findLibrary(this.deps.db, this.library.id))?.scan_signature ?? null;
     // The diff needs only each file's path and stat; the rest is loaded when something changed.
     const index = new Map<string, FileIndexRow>();
     for (const row of await loadFileIndex(this.deps.db, this.library.id)) index.set(row.path, row);
@@ -190,11 +192,11 @@ class LibraryScan {
       changed.length === 0 &&
       missing.length === 0 &&
       (!this.probe || pending.length === 0) &&
-      scanSignature === this.library.scan_signature;
+      scanSignature === settled;
     if (!quiet) {
       // Until this run completes, the next one must not take the library as settled; and if the last
       // one was cut short, its groups may have been left empty.
-      this.groupsMayEmpty = this.library.scan_signature === null;
+      this.groupsMayEmpty = settled === null;
       await setScanSignature(this.deps.db, this.library.id, null);
       for (const row of await loadScanItems(this.deps.db, this.library.id)) {
         this.items.set(row.id, row);
