@@ -268,6 +268,10 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     const resumeRow = page.getByRole('list', { name: 'Continue watching' });
     await waitForText(resumeRow, 'Test Pattern');
     await screenshot(page, 'media-home');
+    await page.getByRole('search').getByLabel('Search every library').fill('wave');
+    await expect.poll(() => page.getByRole('list', { name: 'Search results' }).getByRole('listitem').allTextContents()).toEqual([
+      expect.stringContaining('Sine Wave'),
+    ]);
     await resumeRow.getByRole('link', { name: /Test Pattern/ }).click();
 
     // Back in the player: it seeks to the saved place once the metadata is in.
