@@ -303,6 +303,9 @@ function render(one: LoadResult, two: LoadResult, p: Propagation, ones: LoadResu
     '| p50 ms | p99 ms | max ms | requests B still accepted after the sign-out returned |',
     '| ---: | ---: | ---: | ---: |',
     `| ${ms(percentile(p.samples, 50))} | ${ms(percentile(p.samples, 99))} | ${ms(p.samples[p.samples.length - 1] ?? NaN)} | ${p.staleAccepted} |`,
+    ...(p.staleAccepted === 0
+      ? ['', 'B refused every signed-out token at its first request after the sign-out: these times are the latency of one request to B under the load, not a delay in propagation.']
+      : []),
   ];
   return lines.join('\n');
 }
