@@ -44,12 +44,14 @@ export async function libraryCommand(deps: Deps, args: string[]): Promise<number
     return 0;
   }
   if (sub === 'scan') {
-    const { values, positionals } = parseArgs({ args: rest, options: { 'names-only': { type: 'boolean' } }, allowPositionals: true, strict: true });
-    const library = positionals[0] ? await findLibraryByIdOrName(deps, positionals[0]) : undefined;
-    if (!positionals[0]) throw new CliError('name the library: hearth library scan <id|name>');
-    if (!library) throw new CliError(`no library "${positionals[0]}"`);
-    const queued = await requestScan(deps, library.id, { probe: !values['names-only'], createdBy: null }, deps.clock());
-    if (!queued) throw new CliError(`no library "${positionals[0]}"`);
+    // Ids may start with "-", so the library is whatever is not the one known flag.
+    const namesOnly = rest.includes('--names-only');
+    const target = rest.find((arg) => arg !== '--names-only');
+    if (target === undefined) throw new CliError('name the library: hearth library scan <id|name>');
+    const library = await findLibraryByIdOrName(deps, target);
+    if (!library) throw new CliError(`no library "${target}"`);
+    const queued = await requestScan(deps, library.id, { probe: !namesOnly, createdBy: null }, deps.clock());
+    if (!queued) throw new CliError(`no library "${target}"`);
     if (!queued.created) process.stderr.write(`A scan of ${library.name} is already queued or running; following it.\n`);
     const view = await followScan(deps, library.name, queued.jobId);
     return reportScan(library.name, view);

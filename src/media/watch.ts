@@ -39,6 +39,7 @@ export function watchLibraries(deps: Deps, options: WatchOptions = {}): () => Pr
     for (const library of await listLibraryRows(deps.db, null)) {
       for (const path of libraryPaths(library)) wanted.set(`${library.id}\0${path}`, library.id);
     }
+    if (stopped) return;
     for (const [key, entry] of watchers) {
       if (!wanted.has(key)) {
         entry.watcher.close();

@@ -325,6 +325,7 @@ describe('the scanner', () => {
   it('hearth library scan shows progress and the counts', async () => {
     const lib = await library('cli', 'shows', { 'Show/Season 1/Show - S01E01.mkv': '', 'Show/Season 1/Show - S01E02.mkv': '' });
     const env = { ...process.env, HEARTH_DATA_DIR: s.dataDir, HEARTH_LOG_LEVEL: 'silent' };
+    // By id, which may well start with "-".
     const { stdout, stderr } = await run(process.execPath, [BIN, 'library', 'scan', lib.id, '--names-only'], { env });
     expect(stdout).toContain('Scanned cli: 2 added');
     expect(stderr).toContain('Scanning cli');
