@@ -1,6 +1,6 @@
 // Libraries, grants and browsing through the HTTP API, on SQLite and PostgreSQL: private by default
 // (S70), and the browse tree, paging, sorting, filters, search and watch progress over a names-only scan.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/accounts/sessions.ts';
@@ -237,6 +237,27 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
     expect(found.body.items.map((i: any) => i.type).sort()).toEqual(['episode', 'episode', 'episode', 'show']);
     expect((await s.request('GET', '/api/v1/search?q=pilot', { token: admin })).body.items.map((i: any) => i.title)).toEqual(['Pilot']);
     expect((await s.request('GET', '/api/v1/search', { token: admin })).status).toBe(400);
+  });
+
+  it('a rescan keeps ids and progress of moved files and drops removed ones', async () => {
+    const [alien] = await allItems(s, admin, movies);
+    expect(alien.title).toBe('Alien');
+    await s.request('PUT', `/api/v1/items/${alien.id}/progress`, { token: admin, body: { position_seconds: 42 } });
+    renameSync(join(moviesDir, "Alien (1979) {edition-Director's Cut}.mkv"), put(join(moviesDir, 'Alien (1979)', 'Alien (1979).mkv')));
+    rmSync(join(moviesDir, 'Blade Runner 2049 (2017)'), { recursive: true });
+    const job = await scan(s, admin, movies, { probe: false });
+    expect(job.result).toMatchObject({ moved: 1, removed: 1, added: 0 });
+    const moved = (await s.request('GET', `/api/v1/items/${alien.id}`, { token: admin })).body;
+    expect(moved).toMatchObject({ id: alien.id, title: 'Alien', edition: null, progress: { position_seconds: 42 } });
+    expect((await allItems(s, admin, movies)).map((m) => m.title)).not.toContain('Blade Runner 2049');
+  });
+
+  it('the media routes are described in the OpenAPI document', async () => {
+    const doc = await s.request('GET', '/api/openapi.json');
+    expect(doc.status).toBe(200);
+    for (const path of ['/api/v1/libraries', '/api/v1/libraries/{id}/items', '/api/v1/items/{id}/stream', '/api/v1/items/{id}/stream-url', '/api/v1/admin/users/{id}/libraries']) {
+      expect(Object.keys(doc.body.paths), path).toContain(path);
+    }
   });
 
   it('renames and removes a library without touching its files', async () => {
