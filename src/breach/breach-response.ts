@@ -290,7 +290,12 @@ async function loadResponse(deps: Deps, ctx: JobContext<{ responseId: string }>)
   return row;
 }
 
-function stopIfAborted(signal: AbortSignal): void {
+/**
+ * Between batches: gives the event loop a turn (on SQLite every query is synchronous, so without it a long
+ * response would hold up every request and timer of the process until it ends), then stops if asked to.
+ */
+async function betweenBatches(signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('the job was stopped');
 }
 
@@ -401,7 +406,7 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, {
   await ctx.progress(progress);
   let cursor = ctx.checkpoint?.lastUserId ?? '';
   for (;;) {
-    stopIfAborted(ctx.signal);
+    await betweenBatches(ctx.signal);
     const outcome = await respondToBatch(deps, row, scope, cursor, deps.clock());
     await outcome.announce();
     if (outcome.lastUserId === null) break;
@@ -433,7 +438,7 @@ async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { 
   await ctx.progress(progress);
   let cursor = ctx.checkpoint?.lastUserId ?? '';
   for (;;) {
-    stopIfAborted(ctx.signal);
+    await betweenBatches(ctx.signal);
     const now = deps.clock();
     const queued = await deps.db.transaction().execute(async (trx) => {
       const recipients = await nextNoticeRecipients(trx, row.id, cursor, NOTICE_BATCH_SIZE);
