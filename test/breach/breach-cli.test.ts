@@ -1,0 +1,89 @@
+// `hearth breach-response` in process: the dry run prints the plan and changes nothing, start runs the
+// response to its end with a progress bar, status and list report it, bad arguments are explained.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { breachCommand } from '../../src/cli/breach.command.ts';
+import { CliError } from '../../src/cli/io.ts';
+import { AppError } from '../../src/errors.ts';
+import { storeSnapshot } from '../helpers/accounts.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const PASSWORD = 'velvet thunder orchard mosaic';
+
+describe('hearth breach-response', () => {
+  let s: TestServer;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    s = await startTestServer({ background: false });
+    for (const name of ['ana', 'ben', 'cleo']) {
+      await s.createUser({ username: name, password: PASSWORD });
+      tokens[name] = await s.login(name, PASSWORD);
+    }
+  });
+  afterAll(async () => s?.close());
+
+  async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+    try {
+      const code = await breachCommand(s.deps, args);
+      return { code, out, err };
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  }
+
+  it('--dry-run prints what would be done and changes nothing', async () => {
+    const before = await storeSnapshot(s);
+    const { code, out } = await run(['start', '--users', 'ana,ben', '--reason', 'check', '--dry-run']);
+    expect(code).toBe(0);
+    expect(out).toContain('Dry run: nothing was changed');
+    expect(out).toContain('flag 2 users for a new password');
+    expect(out).toContain('(ana, ben)');
+    expect(out).toContain('sign out 2 sessions and devices');
+    expect(out).toContain('queue 2 notice mails');
+    expect(await storeSnapshot(s)).toBe(before);
+  });
+
+  it('start runs the response to its end with a progress bar and the report; status and list show it', async () => {
+    const notice = join(s.dataDir, 'notice.txt');
+    writeFileSync(notice, 'Our backup disk was stolen on Tuesday. It held the account database.\n');
+    const { code, out, err } = await run(['start', '--users', 'ana,ben', '--reason', 'stolen backup', '--message-file', notice]);
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/Breach response \S+ started for 2 users/);
+    expect(err).toMatch(/Flagging users\s+\[#+\] 2\/2 100%/);
+    expect(err).toMatch(/Queueing notices \[#+\] 2\/2 100%/);
+    expect(out).toMatch(/Users flagged:\s+2 of 2/);
+    expect(out).toMatch(/Sessions revoked:\s+2/);
+    expect(out).toMatch(/Notices:\s+2 queued/);
+    for (const name of ['ana', 'ben']) expect((await s.request('GET', '/api/v1/me', { token: tokens[name] })).status).toBe(401);
+    expect((await s.request('GET', '/api/v1/me', { token: tokens.cleo })).status).toBe(200);
+    const mail = await s.deps.db.selectFrom('mail_messages').select(['recipient']).where('template', '=', 'breach_notice').execute();
+    expect(mail.map((m) => m.recipient).sort()).toEqual(['ana@example.org', 'ben@example.org']);
+
+    const status = await run(['status']);
+    expect(status.out).toMatch(/Breach response \S+: done/);
+    expect(status.out).toContain('stolen backup');
+    const json = JSON.parse((await run(['status', '--json'])).out);
+    expect(json.report).toMatchObject({ users_flagged: 2, sessions_revoked: 2, mails_queued: 2 });
+    expect(json.message).toContain('backup disk was stolen');
+    const list = await run(['list']);
+    expect(list.out).toMatch(/done\s+2 users\s+2 named users\s+\(stolen backup\)/);
+  });
+
+  it('explains what is missing or wrong', async () => {
+    await expect(run(['start', '--reason', 'x'])).rejects.toThrow(CliError);
+    await expect(run(['start', '--all', '--users', 'ana', '--reason', 'x'])).rejects.toThrow(/exactly one of/);
+    await expect(run(['start', '--all'])).rejects.toThrow(/--reason is required/);
+    await expect(run(['start', '--users', 'nobody', '--reason', 'x'])).rejects.toThrow(AppError);
+    await expect(run(['start', '--users', 'ana', '--reason', 'x', '--rotate-password-key'])).rejects.toThrow(/all users/);
+    await expect(run(['start', '--all', '--reason', 'x', '--message-file', '/nonexistent/notice.txt'])).rejects.toThrow(/cannot read/);
+    await expect(run(['status', 'no-such-response'])).rejects.toThrow(AppError);
+    await expect(run(['frobnicate'])).rejects.toThrow(CliError);
+  });
+});
