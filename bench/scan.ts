@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -249,6 +249,7 @@ async function main(): Promise<void> {
   const base = join(tmpdir(), `hearth-bench-scan-${files}`);
   if (args.has('memory-child')) return memoryChild(base);
   const tree = treeFiles(files);
+  const loadAtStart = loadavg()[0]!;
   const made = await timed(async () => makeTree(base, tree));
   process.stderr.write(`tree of ${files} files in ${base} (${made.ms > 1000 ? `made in ${fmt(made.ms)}` : 'reused'})\n`);
   const results: Round[] = [];
@@ -305,7 +306,8 @@ async function main(): Promise<void> {
   const groups = counts!.first.reduce((n, r) => n + r.added, 0);
   const report = [
     `Command: \`npm run bench:scan\` (${process.argv.slice(2).join(' ') || 'defaults'}) · ${new Date().toISOString().slice(0, 10)} · ` +
-      `Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'} · store ${store} · ${rounds} rounds, median shown`,
+      `Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'} (shared: load average ${loadAtStart.toFixed(1)} at the start, ` +
+      `${loadavg()[0]!.toFixed(1)} at the end) · store ${store} · ${rounds} rounds, median shown`,
     '',
     `Tree: ${files.toLocaleString('en')} empty files with realistic names (${tree.movies.length.toLocaleString('en')} in movies with posters, ` +
       `${tree.shows.length.toLocaleString('en')} episodes, ${tree.music.length.toLocaleString('en')} tracks) in nested folders; ${groups.toLocaleString('en')} media items. ` +
@@ -322,6 +324,12 @@ async function main(): Promise<void> {
     `Memory peak (RSS) of a process that only scans (\`--memory-child\`): ${mib(memory.before)} before, ${mib(memory.first)} after the first scan, ` +
       `${mib(memory.rescan)} after the rescan. The benchmark process itself peaked at ${mib(peakRss)}, set by the bare walk's ` +
       `${files.toLocaleString('en')} stats in flight at once.`,
+    '',
+    'What keeps the scan near the walk: a rescan loads only path, size, mtime and inode of each file and, when nothing ' +
+      'changed and the artwork files are the same (a signature kept per library), stops there; new items go in ' +
+      'multi-row inserts of 400, statements compiled once per shape, columns that are null in a whole batch left out, ' +
+      'a transaction per 4,000 rows; row ids come from the random source in blocks. Most of a first scan is SQLite ' +
+      'inserting rows and updating two indexes (parent, and library/type/title).',
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);

@@ -341,9 +341,8 @@ class LibraryScan {
     const byInode = new Map<string, ScanItemRow[]>();
     const bySize = new Map<number, ScanItemRow[]>();
     for (const row of missing) {
-      const key = `${row.ino}:${row.size}`;
-      byInode.set(key, [...(byInode.get(key) ?? []), row]);
-      if (row.fingerprint !== null && row.size !== null && row.size > 0) bySize.set(row.size, [...(bySize.get(row.size) ?? []), row]);
+      append(byInode, `${row.ino}:${row.size}`, row);
+      if (row.fingerprint !== null && row.size !== null && row.size > 0) append(bySize, row.size, row);
     }
     const taken = new Set<string>();
     const take = (rows: ScanItemRow[] | undefined, test: (row: ScanItemRow) => boolean) =>
@@ -415,10 +414,8 @@ class LibraryScan {
       const movies = new Map<string, ScanItemRow[]>();
       const shows = new Map<string, ScanItemRow>();
       for (const row of this.items.values()) {
-        if (row.type === 'movie' && row.rel_path !== null) {
-          const dir = dirOf(row.rel_path);
-          movies.set(dir, [...(movies.get(dir) ?? []), row]);
-        } else if (row.type === 'show' && row.folder !== null) shows.set(row.folder, row);
+        if (row.type === 'movie' && row.rel_path !== null) append(movies, dirOf(row.rel_path), row);
+        else if (row.type === 'show' && row.folder !== null) shows.set(row.folder, row);
       }
       this.extraOwners = { movies, shows };
     }
@@ -605,12 +602,7 @@ class LibraryScan {
     await this.report('artwork');
     // Images by the folder they sit in; items only look up their own folders, so no key is built per item.
     const artByDir = new Map<string, ArtFile[]>();
-    for (const file of art) {
-      const dir = dirOf(file.relPath);
-      const list = artByDir.get(dir);
-      if (list === undefined) artByDir.set(dir, [file]);
-      else list.push(file);
-    }
+    for (const file of art) append(artByDir, dirOf(file.relPath), file);
     const updates: [ScanItemRow, ItemPatch][] = [];
     for (const row of this.items.values()) {
       // Lower wins: an image named for the file beats a season image, which beats the folder's.
@@ -668,6 +660,12 @@ class LibraryScan {
       this.items.delete(id);
     }
   }
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }
 
 /** Row ids from the random source in blocks: one call per 4096 ids rather than one per row. */

@@ -2,7 +2,7 @@
 // with ffmpeg, incremental rescans (probes counted), moves that keep progress, corrupt files, a scan
 // stopped half-way, one scan at a time, folder watching, and the CLI.
 import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
