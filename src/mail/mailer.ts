@@ -1,6 +1,6 @@
 // The one mailer of a running process: the configured transport, plus what a clean stop needs. A stop
 // lets the sends already under way finish (an SMTP server may have accepted a message whose answer we
-// have not read yet, so a cut-off send is no proof it was not delivered) and takes no new ones.
+// have not read yet, so a cut-off send is no proof it was not delivered): sends are never cancelled.
 import type { Deps } from '../deps.ts';
 import { createTransport, type Delivery, type MailTransport, type OutgoingMail } from './transports.ts';
 
@@ -12,10 +12,6 @@ export class Mailer {
 
   get kind(): 'smtp' | 'outbox' {
     return this.transport.kind;
-  }
-
-  get isClosing(): boolean {
-    return this.closing;
   }
 
   async send(mail: OutgoingMail): Promise<Delivery> {
@@ -46,7 +42,11 @@ export function mailerFor(deps: Deps): Mailer {
     mailer = new Mailer(createTransport(deps.config));
     mailers.set(deps, mailer);
     const made = mailer;
-    deps.onClose.push(() => made.close());
+    deps.onClose.push(async () => {
+      // The job runner stops first (waiting for the sends under way), so no send finds the mailer closed.
+      await deps.jobs.stop();
+      await made.close();
+    });
   }
   return mailer;
 }

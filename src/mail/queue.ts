@@ -87,14 +87,6 @@ function isPermanent(err: unknown): boolean {
 
 async function sendMessage(deps: Deps, ctx: JobContext<{ messageId: string }>): Promise<Record<string, unknown>> {
   const mailer = mailerFor(deps);
-  if (mailer.isClosing) {
-    // The process is stopping: leave the job to the next worker, which resumes it once the lease lapses.
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    throw ctx.signal.reason ?? new Error('the mailer is stopping');
-  }
   const id = ctx.payload?.messageId;
   if (typeof id !== 'string') throw new PermanentJobError('the job names no message');
   const row = await findMailMessage(deps.db, id);

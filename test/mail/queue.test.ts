@@ -171,7 +171,7 @@ describe.each(await storeKinds())('mail queue across a restart (%s)', (store) =>
       // Whatever the first server held when it stopped waits for its lease to lapse.
       clock.advance(5000);
       second = await startTestServer({ ...options, dataDir: first.dataDir, ...(first.schema ? { schema: first.schema } : {}) });
-      await smtp.waitForCount(16, 15_000);
+      await smtp.waitForCount(16, 30_000);
       await idle(second);
       await sleep(300);
       expect(smtp.received).toHaveLength(16);
@@ -185,5 +185,5 @@ describe.each(await storeKinds())('mail queue across a restart (%s)', (store) =>
       if (!second) rmSync(first.dataDir, { recursive: true, force: true });
       await smtp.close();
     }
-  });
+  }, 120_000);
 });
