@@ -228,6 +228,9 @@ export class JobRunner {
           break;
         }
         if (!job) continue;
+        // stop() began while this claim was in flight: leave the job; its lease lapses and another
+        // worker (or the next start) resumes it.
+        if (this.stopped) break;
         claimedAny = true;
         if (type.ratePerMinute) this.startTimes.get(name)!.push(now);
         const abort = new AbortController();

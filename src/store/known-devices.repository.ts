@@ -12,13 +12,21 @@ export async function isKnownDevice(db: Db, userId: string, deviceId: string): P
 
 /** Records a device as known to the user; true when it was new. */
 export async function rememberDevice(db: Db, userId: string, deviceId: string, now: Date): Promise<boolean> {
-  const result = await db
+  const t = now.getTime();
+  const inserted = await db
     .insertInto('known_devices')
-    .values({ user_id: userId, device_id: deviceId, first_seen_at: now.getTime(), last_seen_at: now.getTime() })
-    .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet({ last_seen_at: now.getTime() }))
-    .returning('first_seen_at')
+    .values({ user_id: userId, device_id: deviceId, first_seen_at: t, last_seen_at: t })
+    .onConflict((oc) => oc.columns(['user_id', 'device_id']).doNothing())
+    .returning('device_id')
     .executeTakeFirst();
-  return result?.first_seen_at === now.getTime();
+  if (inserted) return true;
+  await db
+    .updateTable('known_devices')
+    .set({ last_seen_at: t })
+    .where('user_id', '=', userId)
+    .where('device_id', '=', deviceId)
+    .execute();
+  return false;
 }
 
 export async function forgetDevices(db: Db, userId: string): Promise<void> {
