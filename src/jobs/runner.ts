@@ -222,7 +222,10 @@ export class JobRunner {
         if (!this.rateAllows(type, now)) continue;
         let job: JobRow | undefined;
         try {
-          job = await claimNextJob(deps.db, [name], this.owner, deps.clock().getTime(), this.leaseMs);
+          // A job this process still runs is never taken twice, even if a late heartbeat let its lease lapse.
+          job = await claimNextJob(deps.db, [name], this.owner, deps.clock().getTime(), this.leaseMs, undefined, [
+            ...this.running.keys(),
+          ]);
         } catch (err) {
           deps.log.warn({ err }, 'could not claim a job');
           break;

@@ -35,6 +35,7 @@ export async function claimNextJob(
   now: number,
   leaseMs: number,
   onlyId?: string,
+  excludeIds: string[] = [],
 ): Promise<JobRow | undefined> {
   const ready = (eb: any) =>
     eb.or([
@@ -43,6 +44,7 @@ export async function claimNextJob(
     ]);
   let candidate = db.selectFrom('jobs').select('id').where('type', 'in', types).where(ready);
   if (onlyId) candidate = candidate.where('id', '=', onlyId);
+  if (excludeIds.length > 0) candidate = candidate.where('id', 'not in', excludeIds);
   const rows = await db
     .updateTable('jobs')
     .set((eb) => ({

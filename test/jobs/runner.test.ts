@@ -106,7 +106,7 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     const depsA = { ...s.deps, jobs: a };
     const { id } = await enqueueJob(depsA, s.deps.db, { type: 'resumable', payload: { items: 10 } }, s.deps.clock());
     a.start(depsA);
-    await waitFor(async () => processed.length === 5);
+    await waitFor(async () => processed.length >= 5);
     // Kill A the hard way: its heartbeat stops, its lease lapses.
     await a.stop();
     b.start({ ...s.deps, jobs: b });
