@@ -57,6 +57,12 @@ describe('web API client', () => {
     expect(JSON.stringify(result)).not.toContain('hs_secret');
   });
 
+  it('names the wait once when the server sentence already names it', async () => {
+    answer(429, { error: { code: 'too_many_requests', message: 'Too many attempts. Try again in 90 seconds.' } }, { 'Retry-After': '90' });
+    const error = await api.login({ login: 'a', password: 'b' }).catch((caught: unknown) => caught);
+    expect(errorText(error)).toBe('Too many attempts. Try again in 2 minutes.');
+  });
+
   it('shows the server message and, when throttled, the wait from Retry-After', async () => {
     answer(429, { error: { code: 'too_many_requests', message: 'Too many attempts. Wait and try again.' } }, { 'Retry-After': '90' });
     const error = await api.login({ login: 'a', password: 'b' }).catch((caught: unknown) => caught);

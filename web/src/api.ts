@@ -123,7 +123,9 @@ export function formatWait(seconds: number): string {
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 429 && error.retryAfter !== null) {
-      return `${error.message} Try again in ${formatWait(error.retryAfter)}.`;
+      // The server's sentence may already name the wait in seconds; say it once, in words people read.
+      const reason = error.message.replace(/\s*Try again in [^.]*\.\s*$/i, '');
+      return `${reason} Try again in ${formatWait(error.retryAfter)}.`;
     }
     return error.message;
   }
