@@ -49,7 +49,7 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
     shows = await createLibrary(s, admin, 'Shows', 'shows', [showsDir]);
     await scan(s, admin, movies, { probe: false });
     await scan(s, admin, shows, { probe: false });
-  });
+  }, 120_000);
   afterAll(async () => s?.close());
 
   it('refuses library folders that are relative, missing, files, overlapping or the data folder', async () => {

@@ -28,7 +28,7 @@ describe('the scanner', () => {
     ({ s, admin } = await mediaServer());
     base = tempDir('hearth-scanner-');
     if (ffmpeg) clip = makeClip(join(base, 'source', 'clip.mp4'));
-  });
+  }, 120_000);
   afterAll(async () => s?.close());
 
   async function library(name: string, kind: string, files: Record<string, string | Buffer> = {}): Promise<{ id: string; dir: string }> {

@@ -70,7 +70,7 @@ describe('streaming', () => {
     otherId = items.find((i) => i.title === 'Other')!.id;
     clipId = items.find((i) => i.title === 'Clip')?.id ?? null;
     await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [lib] } });
-  });
+  }, 120_000);
   afterAll(async () => s?.close());
 
   describe('HTTP ranges', () => {
