@@ -41,19 +41,19 @@ export function delayFor(policy: ThrottlePolicy, failures: number): number {
 }
 
 export function createStoreThrottle(db: Db): Throttle {
-  const isPostgres = isPg(db);
   return {
     async attempt(keys, now) {
       const t = now.getTime();
       return db.transaction().execute(async (trx) => {
-        await trx
+        // One statement makes or locks each row and returns it. Inserting with "do nothing" and selecting
+        // afterwards lost rows that a success on the same key deleted in between (PostgreSQL, concurrent
+        // sign-ins from one address), and the attempt then failed with a 500 instead of being counted.
+        const rows = await trx
           .insertInto('throttle')
           .values(keys.map((k) => ({ key: k.key, failures: 0, window_start: t, blocked_until: 0 })))
-          .onConflict((oc) => oc.column('key').doNothing())
+          .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ key: eb.ref('excluded.key') })))
+          .returningAll()
           .execute();
-        let query = trx.selectFrom('throttle').selectAll().where('key', 'in', keys.map((k) => k.key));
-        if (isPostgres) query = query.forUpdate();
-        const rows = await query.execute();
         const wait = Math.max(0, ...rows.map((r) => Math.ceil((r.blocked_until - t) / 1000)));
         if (wait > 0) return wait;
         for (const { key, policy } of keys) {
@@ -80,10 +80,6 @@ export function createStoreThrottle(db: Db): Throttle {
   };
 }
 
-function isPg(db: Db): boolean {
-  // The adapter class tells the dialect without a round trip.
-  return db.getExecutor().adapter.constructor.name.toLowerCase().includes('postgres');
-}
 
 /** Removes rows whose window and block are both over (housekeeping, run now and then). */
 export async function pruneThrottle(db: Db, now: Date, maxWindowSeconds = 3600): Promise<void> {

@@ -60,6 +60,36 @@ describe.each(await storeKinds())('sign-in throttling on %s (S11)', (store) => {
     });
   });
 
+  describe('bursts', () => {
+    let s: TestServer;
+    const clock = testClock();
+    beforeAll(async () => {
+      s = await startTestServer({ store, clock: clock.clock });
+      await setupOwner(s);
+    });
+    afterAll(async () => s?.close());
+
+    it('S11: a burst of parallel guesses is counted one by one: 6 get checked, the rest wait', async () => {
+      await s.createUser({ username: 'burst', password: 'nickel raven sundial gorge' });
+      const verifications = countVerifications(s);
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login(s, 'burst', `parallel guess ${i}`)));
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses).toEqual([...Array(6).fill(401), ...Array(6).fill(429)]);
+      expect(verifications.total).toBe(6);
+    });
+
+    it('S11: parallel sign-ins of many users from one address all succeed (successes clear keys others are counting on)', async () => {
+      clock.advance(2 * 3600_000);
+      const users = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => s.createUser({ username: `crowd${i}`, password: `crowd member number ${i} here` })),
+      );
+      for (let round = 0; round < 4; round += 1) {
+        const answers = await Promise.all(users.map((u) => login(s, u.username, u.password)));
+        expect(answers.map((r) => r.status), JSON.stringify(answers.find((r) => r.status !== 200)?.body)).toEqual(Array(8).fill(200));
+      }
+    });
+  });
+
   describe('the owner and the attacker', () => {
     let s: TestServer;
     const clock = testClock();
