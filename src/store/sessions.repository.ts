@@ -1,4 +1,4 @@
-import type { Db } from './db.ts';
+import { compiledOnce, type Db } from './db.ts';
 import type { SessionKind, SessionsTable } from './schema.ts';
 
 const sessionColumns = [
@@ -22,9 +22,9 @@ export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
-/** The session behind a token hash with its user's standing, or undefined. Expiry is the caller's check. */
-export async function findLiveSessionByTokenHash(db: Db, tokenHash: string) {
-  return db
+// Every authenticated request runs this one: it is compiled once (see compiledOnce).
+const liveSessionByTokenHash = compiledOnce((db) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
@@ -36,9 +36,14 @@ export async function findLiveSessionByTokenHash(db: Db, tokenHash: string) {
       'users.disabled',
       'users.reset_required',
     ])
-    .where('sessions.token_hash', '=', tokenHash)
-    .where('sessions.revoked_at', 'is', null)
-    .executeTakeFirst();
+    .where('sessions.token_hash', '=', '')
+    .where('sessions.revoked_at', 'is', null),
+);
+
+/** The session behind a token hash with its user's standing, or undefined. Expiry is the caller's check. */
+export async function findLiveSessionByTokenHash(db: Db, tokenHash: string) {
+  const rows = await liveSessionByTokenHash(db, [tokenHash]);
+  return rows.length > 0 ? rows[0] : undefined;
 }
 
 export async function findLiveSessionById(db: Db, id: string): Promise<SessionRow | undefined> {

@@ -1,4 +1,4 @@
-import type { Db } from './db.ts';
+import { compiledOnce, type Db } from './db.ts';
 import type { Role, UsersTable } from './schema.ts';
 
 const publicColumns = [
@@ -28,8 +28,12 @@ export async function insertUser(db: Db, row: UsersTable): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }
 
+// Every GET /api/v1/me runs this one: it is compiled once (see compiledOnce).
+const userById = compiledOnce((db) => db.selectFrom('users').select(publicColumns).where('id', '=', ''));
+
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').select(publicColumns).where('id', '=', id).executeTakeFirst();
+  const rows = await userById(db, [id]);
+  return rows.length > 0 ? rows[0] : undefined;
 }
 
 /** For the password check only: the one caller that needs the hash. */
