@@ -57,7 +57,7 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
     });
     afterAll(async () => s?.close());
 
-    it('S06: while 8 sign-ins are being hashed, /api/v1/health is received and answered before they finish', async () => {
+    it('S06: while 8 sign-ins are being hashed, /api/v1/health is read and answered without waiting for them', async () => {
       const users = await Promise.all(
         Array.from({ length: 8 }, (_, i) => s.createUser({ username: `walker${i}`, password: `amber canyon walker number ${i}` })),
       );
@@ -69,23 +69,28 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
       // What the server was doing when each health request reached it. A hash run on the event loop would
       // finish before the loop could read another request, so it would always find none in flight.
       const hashingWhenReceived: number[] = [];
-      const onRequest = (req: { url?: string }) => {
-        if (req.url === '/api/v1/health') hashingWhenReceived.push(verifications.inFlight);
+      const hashingWhenAnswered: number[] = [];
+      const onRequest = (req: { url?: string }, res: { once(event: 'finish', listener: () => void): void }) => {
+        if (req.url !== '/api/v1/health') return;
+        hashingWhenReceived.push(verifications.inFlight);
+        res.once('finish', () => hashingWhenAnswered.push(verifications.inFlight));
       };
       s.app.server.prependListener('request', onRequest);
       try {
-        const finished: number[] = [];
-        const signIns = signInAll().map((p) => p.then((res) => (finished.push(performance.now()), res)));
-        while (verifications.inFlight < 4 && finished.length === 0) await new Promise((r) => setTimeout(r, 1));
-        const health = await Promise.all(
-          [1, 2, 3].map(() => http(s, 'GET', '/api/v1/health').then((res) => ({ res, at: performance.now() }))),
-        );
-        for (const { res } of health) expect(res.body).toEqual({ status: 'ok' });
-        const answers = await Promise.all(signIns);
-        for (const res of answers) expect(res.status).toBe(200);
-        expect(hashingWhenReceived).toHaveLength(3);
-        for (const n of hashingWhenReceived) expect(n, `hashes in flight: ${hashingWhenReceived}`).toBeGreaterThan(0);
-        expect(Math.max(...health.map((h) => h.at))).toBeLessThan(Math.max(...finished));
+        let pending = 8;
+        const signIns = signInAll().map((p) => p.finally(() => (pending -= 1)));
+        while (verifications.inFlight < 4 && pending === 8) await new Promise((r) => setTimeout(r, 1));
+        // Health asked again and again, one at a time, for as long as the sign-ins take.
+        while (pending > 0) {
+          const res = await http(s, 'GET', '/api/v1/health');
+          expect(res.body).toEqual({ status: 'ok' });
+        }
+        for (const res of await Promise.all(signIns)) expect(res.status).toBe(200);
+        const detail = `hashes in flight when each health request was received: ${hashingWhenReceived}; when its answer was sent: ${hashingWhenAnswered}`;
+        // Timing is not asserted (a busy machine stretches every request; bench/auth measures the delay), only
+        // the order: the server read and handled a request while the hashes of earlier ones were still running.
+        expect(hashingWhenReceived[0], detail).toBeGreaterThan(0);
+        expect(hashingWhenAnswered[0], detail).toBeGreaterThan(0);
       } finally {
         s.app.server.off('request', onRequest);
       }
