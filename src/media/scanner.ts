@@ -3,6 +3,7 @@
 // are never read again; the store is the checkpoint, so a scan that dies half-way is continued by the
 // next run (written rows stay, unprobed ones are still pending); unreadable or corrupt files are
 // listed in the result and never end the scan.
+import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { sha256, type Random } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
@@ -230,8 +231,19 @@ class LibraryScan {
     // Folders (and roots) that could not be read: what the store knows under them is kept, not removed,
     // so an unmounted disk or a permission slip does not wipe a library and its watch history.
     const unreadable: string[] = [];
+    // A library folder that has since become a link to elsewhere is not walked (S71); what the store
+    // knows under it stays until it is a folder again.
+    const roots: string[] = [];
+    for (const root of this.roots) {
+      const real = await realpath(root).catch(() => null);
+      if (real === root) roots.push(root);
+      else {
+        unreadable.push(root);
+        this.skip(root, real === null ? 'the library folder cannot be read' : 'the library folder is now a link to elsewhere');
+      }
+    }
     const include = wantedKind(this.kind);
-    const walking = walkLibrary(this.roots, {
+    const walking = walkLibrary(roots, {
       include,
       onError: (path, error) => {
         unreadable.push(path);

@@ -2,7 +2,7 @@
 // status, headers and body for HEAD, GET, one range or several (RFC 9110 §14, §13.1.5). The body is
 // read from the open file descriptor in chunks; no file is ever read whole.
 import { constants, createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Random } from '../crypto.ts';
 import {
@@ -19,7 +19,7 @@ import {
   unsatisfiedContentRange,
   type ByteRange,
 } from './range.ts';
-import { realPathInside } from './walk.ts';
+import { isInside } from './walk.ts';
 
 export interface FileResponse {
   status: 200 | 206 | 304 | 416;
@@ -31,7 +31,7 @@ export interface FileResponse {
 export interface FileRequest {
   /** The path the store holds for the item. */
   path: string;
-  /** The library's folders: the file must still resolve inside one of them. */
+  /** The library's folders as stored (real paths): the file must still resolve inside one of them. */
   roots: string[];
   method: string;
   contentType: string;
@@ -46,10 +46,14 @@ export interface FileRequest {
 // Big reads keep a fast client fed with few system calls; 64 KiB (the default) costs throughput.
 const CHUNK = 512 * 1024;
 
-/** Opens the file only if it still lies inside the library; null when it does not or is gone. */
+/**
+ * Opens the file only if, with every link resolved now, it lies inside one of the library's folders as
+ * they were when the library was made (their real paths are stored): a folder or file swapped for a
+ * link to elsewhere since then is not followed. Null when it is not inside, or gone.
+ */
 async function openInside(path: string, roots: string[]): Promise<FileHandle | null> {
-  const real = await realPathInside(roots, path);
-  if (real === null) return null;
+  const real = await realpath(path).catch(() => null);
+  if (real === null || !roots.some((root) => isInside(root, real))) return null;
   try {
     // The real path has no links left; O_NOFOLLOW refuses one swapped in since realpath looked.
     return await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);

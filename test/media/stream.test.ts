@@ -62,6 +62,8 @@ describe('streaming', () => {
     put(join(dir, 'Bytes (2020).mp4'), bytes);
     put(join(dir, 'Other (2021).mkv'), randomBytes(1000));
     put(join(outside, 'secret.mp4'), 'the contents of a file outside every library');
+    // Named like a library file, so a library folder swapped for a link here would find it.
+    put(join(outside, 'Other (2021).mkv'), 'the contents of a file outside every library');
     if (ffmpeg) copy(makeClip(join(base, 'clip.mp4')), join(dir, 'Clip (2022).mp4'));
     const lib = await createLibrary(s, admin, 'Streams', 'movies', [dir]);
     await scan(s, admin, lib, { probe: false });
@@ -206,7 +208,12 @@ describe('streaming', () => {
       renameSync(dir, moved);
       try {
         symlinkSync(outside, dir);
-        expect((await stream(otherId)).status).toBe(404);
+        const res = await stream(otherId);
+        expect(res.status).toBe(404);
+        expect(res.body.toString()).not.toContain('outside every library');
+        // Nor does a scan follow the swapped folder: nothing is added, nothing known is dropped.
+        const job = await scan(s, admin, items[0]!.library_id, { probe: false });
+        expect(job.result).toMatchObject({ added: 0, removed: 0, skipped: [{ path: dir, reason: 'the library folder is now a link to elsewhere' }] });
       } finally {
         unlinkSync(dir);
         renameSync(moved, dir);
