@@ -4,6 +4,7 @@ import { newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
 import type { Role, SessionKind } from '../store/schema.ts';
+import type { UserRow } from '../store/users.repository.ts';
 import {
   findLiveSessionById,
   findLiveSessionByTokenHash,
@@ -30,6 +31,8 @@ export interface AuthContext {
   /** When the holder last proved a password or factor (step-up checks). */
   authAt: Date;
   createdAt: Date;
+  /** The account as read with the session, so answers about the caller need no second query. */
+  user: UserRow;
 }
 
 export interface NewSession {
@@ -127,6 +130,20 @@ export async function authenticate(
     scopes: row.scopes ? (JSON.parse(row.scopes) as string[]) : null,
     authAt: new Date(row.auth_at),
     createdAt: new Date(row.created_at),
+    user: {
+      id: row.user_id,
+      username: row.username,
+      email: row.email,
+      display_name: row.display_name,
+      role: row.role,
+      disabled: row.disabled,
+      reset_required: row.reset_required,
+      email_verified: row.email_verified,
+      anti_phishing_phrase: row.anti_phishing_phrase,
+      password_changed_at: row.password_changed_at,
+      created_at: row.user_created_at,
+      updated_at: row.user_updated_at,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
+import type { SelectQueryBuilder } from 'kysely';
 import { compiledOnce, type Db } from './db.ts';
-import type { SessionKind, SessionsTable } from './schema.ts';
+import type { Database, SessionKind, SessionsTable } from './schema.ts';
 
 const sessionColumns = [
   'sessions.id',
@@ -35,12 +36,17 @@ const liveSessionByTokenHash = compiledOnce((db) =>
       'users.role',
       'users.disabled',
       'users.reset_required',
+      'users.email_verified',
+      'users.anti_phishing_phrase',
+      'users.password_changed_at',
+      'users.created_at as user_created_at',
+      'users.updated_at as user_updated_at',
     ])
     .where('sessions.token_hash', '=', '')
     .where('sessions.revoked_at', 'is', null),
 );
 
-/** The session behind a token hash with its user's standing, or undefined. Expiry is the caller's check. */
+/** The session behind a token hash with its user's row, or undefined. Expiry is the caller's check. */
 export async function findLiveSessionByTokenHash(db: Db, tokenHash: string) {
   const rows = await liveSessionByTokenHash(db, [tokenHash]);
   return rows.length > 0 ? rows[0] : undefined;
@@ -98,19 +104,26 @@ export async function revokeSessionRows(db: Db, filter: RevokeFilter, now: Date,
   return rows.map((r) => r.id);
 }
 
-/** Marks every live session of these users revoked in one statement (breach response batches). */
+/** The users whose sessions go: a list of ids, or a query that selects them (`user_id`). */
+export type UserSet = string[] | SelectQueryBuilder<Database, any, { user_id: string }>;
+
+/**
+ * Marks every live session of these users revoked in one statement (a breach response), optionally only
+ * those made up to a time.
+ */
 export async function revokeSessionRowsOfUsers(
   db: Db,
-  userIds: string[],
+  users: UserSet,
   now: Date,
   reason: string,
+  options: { createdUpTo?: number } = {},
 ): Promise<{ id: string; user_id: string; kind: SessionKind }[]> {
-  if (userIds.length === 0) return [];
-  return db
+  if (Array.isArray(users) && users.length === 0) return [];
+  let query = db
     .updateTable('sessions')
     .set({ revoked_at: now.getTime(), revoke_reason: reason })
-    .where('user_id', 'in', userIds)
-    .where('revoked_at', 'is', null)
-    .returning(['id', 'user_id', 'kind'])
-    .execute();
+    .where('user_id', 'in', users)
+    .where('revoked_at', 'is', null);
+  if (options.createdUpTo !== undefined) query = query.where('created_at', '<=', options.createdUpTo);
+  return query.returning(['id', 'user_id', 'kind']).execute();
 }

@@ -6,7 +6,7 @@ import { passwordStrength } from '../../accounts/password-policy.ts';
 import { readSecurityEvents } from '../../accounts/security-log.ts';
 import { listSessions } from '../../accounts/sessions.ts';
 import { signOutAll, signOutDevice } from '../../accounts/sign-out.ts';
-import { getUserView, updateProfile } from '../../accounts/users.ts';
+import { toUserView, updateProfile } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth } from '../auth.ts';
 import { Body, IdParams, IsoDate, Ok, Password, UserSchema, errors } from '../schemas.ts';
@@ -52,7 +52,7 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { scope: 'account:read' },
       schema: { tags: ['account'], response: { 200: UserSchema, ...errors(401, 403) } },
     },
-    async (request) => getUserView(deps, requireAuth(request).userId),
+    async (request) => toUserView(requireAuth(request).user),
   );
 
   app.patch(
