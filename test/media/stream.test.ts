@@ -281,6 +281,25 @@ describe('streaming', () => {
       expect((await raw('GET', longest.path)).status).toBe(200);
     });
 
+    it('stopping the server ends streams in progress instead of waiting for them', async () => {
+      const other = await mediaServer();
+      const root = tempDir('hearth-stream-stop-');
+      put(join(root, 'Long (2020).mp4'), Buffer.alloc(32 * 1024 * 1024));
+      const lib = await createLibrary(other.s, other.admin, 'Long', 'movies', [root]);
+      await scan(other.s, other.admin, lib, { probe: false });
+      const [long] = await allItems(other.s, other.admin, lib);
+      // A player that reads a little and then sits on the connection.
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get(new URL(`/api/v1/items/${long.id}/stream`, other.s.url), { headers: { authorization: `Bearer ${other.admin}` } }, resolve).on('error', reject);
+      });
+      expect(response.statusCode).toBe(200);
+      response.pause();
+      response.on('error', () => {});
+      const started = Date.now();
+      await other.s.close();
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
     it.skipIf(!ffmpeg)('S72: a real player (ffprobe) reads a clip over HTTP through a stream URL', async () => {
       const link = await streamUrl(clipId!);
       const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', link.url]);

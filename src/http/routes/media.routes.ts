@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
 import { STREAM_TOKEN_DEFAULT_SECONDS, STREAM_TOKEN_MAX_SECONDS, authenticateStreamToken, issueStreamToken } from '../../accounts/stream-tokens.ts';
 import type { Deps } from '../../deps.ts';
@@ -141,15 +142,26 @@ function sendBytes(reply: FastifyReply, headers: Record<string, string>, bytes: 
   return reply.headers(headers).send(bytes);
 }
 
-function sendFile(reply: FastifyReply, response: FileResponse) {
+function sendFile(reply: FastifyReply, response: FileResponse, streaming?: Set<ServerResponse>) {
   void reply.headers(response.headers);
   if (response.status === 416) throw new AppError('range_not_satisfiable');
   void reply.status(response.status);
-  return response.body === null ? reply.send() : reply.send(response.body);
+  if (response.body === null) return reply.send();
+  if (streaming) {
+    const res = reply.raw;
+    streaming.add(res);
+    res.once('close', () => streaming.delete(res));
+  }
+  return reply.send(response.body);
 }
 
 export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // A film being watched is one response for hours: stopping the server ends it rather than wait for it.
+  const streaming = new Set<ServerResponse>();
+  fastify.addHook('preClose', async () => {
+    for (const res of streaming) res.destroy();
+  });
   const viewer = (request: FastifyRequest) => viewerOf(requireAuth(request));
 
   // ---- libraries ----------------------------------------------------------------------------------
@@ -454,7 +466,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         headers: { 'cache-control': 'private, no-cache' },
       });
       if (!response) throw new AppError('not_found');
-      return sendFile(reply, response);
+      return sendFile(reply, response, streaming);
     },
   });
 }
