@@ -3,7 +3,7 @@
 import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
 import type { SessionKind } from '../store/schema.ts';
-import { revokeSessionRows, revokeSessionRowsOfUsers, type RevokeFilter } from '../store/sessions.repository.ts';
+import { revokeSessionRows, revokeSessionRowsOfUsers, type RevokeFilter, type UserSet } from '../store/sessions.repository.ts';
 
 export type RevocationReason =
   | 'sign_out'
@@ -44,11 +44,12 @@ export interface RevokedSession {
 export async function revokeSessionsOfUsers(
   deps: Pick<Deps, 'events' | 'log'>,
   db: Db,
-  userIds: string[],
+  users: UserSet,
   reason: RevocationReason,
   now: Date,
+  options: { createdUpTo?: number; manyUsers?: boolean } = {},
 ): Promise<{ sessions: RevokedSession[]; announce: () => Promise<void> }> {
-  const sessions = await revokeSessionRowsOfUsers(db, userIds, now, reason);
+  const sessions = await revokeSessionRowsOfUsers(db, users, now, reason, options);
   const byUser = new Map<string, string[]>();
   for (const s of sessions) {
     const ids = byUser.get(s.user_id);

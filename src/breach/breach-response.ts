@@ -1,9 +1,10 @@
-// The breach response: one command that makes every user in scope choose a new password. Per user, in
-// one transaction per batch: flag the account, revoke every session, device token and app password,
-// void every outstanding link or step that could open it, and record it. The response's own row per
-// user is written in that same transaction, so a batch is done entirely or not at all, and a job resumed
-// after a crash never does a user twice. The notice mails follow in a second job, one per user, tied to
-// that row in the transaction that queues it: no user is mailed twice either.
+// The breach response: one command that makes every user in scope choose a new password. The users are
+// walked in batches, one transaction each: flag the account (from that commit on, its sessions, device
+// tokens and app passwords are refused by the one token check), void every outstanding link or step that
+// could open it, and record it. The response's own row per user is written in that same transaction, so a
+// batch is done entirely or not at all, and a job resumed after a crash never does a user twice. Then the
+// sessions of every flagged user are revoked in one statement, and the notice mails follow in a second
+// job, each tied to that row in the transaction that queues it: no user is mailed twice either.
 import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -14,6 +15,7 @@ import type { Db } from '../store/db.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
 import {
   countScope,
+  countScopeUsers,
   findActiveBreachResponse,
   findBreachResponse,
   findLatestBreachResponse,
@@ -33,8 +35,11 @@ import {
   updateBreachResponse,
   voidInvitesOfScope,
   voidTokensOfUsers,
+  addRevokedCounts,
+  responseUserIds,
   type BreachResponseRow,
   type StoredScope,
+  type UserCursor,
 } from '../store/breach.repository.ts';
 import { checkNoticeMessage, queueBreachNotice } from './notice.ts';
 import { currentPasswordKeyVersion, rotatePasswordKey } from './password-key.ts';
@@ -42,8 +47,8 @@ import { describeScope, resolveScope, scopeView, type ScopeInput, type ScopeView
 
 export const BREACH_RESPONSE_JOB = 'breach.response';
 export const BREACH_NOTICES_JOB = 'breach.notices';
-export const DEFAULT_BATCH_SIZE = 500;
-export const MAX_BATCH_SIZE = 2000;
+export const DEFAULT_BATCH_SIZE = 1000;
+export const MAX_BATCH_SIZE = 5000;
 const NOTICE_BATCH_SIZE = 100;
 
 export interface BreachActor {
@@ -115,7 +120,7 @@ export interface BreachResponseView {
 }
 
 interface Progress extends Record<string, unknown> {
-  phase: 'flagging' | 'notifying';
+  phase: 'flagging' | 'revoking' | 'notifying';
   users_total: number;
   users_flagged: number;
   sessions_revoked: number;
@@ -202,7 +207,7 @@ export async function startBreachResponse(
     }
     const started = await deps.db.transaction().execute(async (trx) => {
       const id = newId(deps.random);
-      const usersTotal = (await countScope(trx, scope, now)).users;
+      const usersTotal = await countScopeUsers(trx, scope);
       const row: BreachResponseRow = {
         id,
         scope: JSON.stringify(scope),
@@ -214,6 +219,8 @@ export async function startBreachResponse(
         password_key_version: null,
         users_total: usersTotal,
         invites_voided: null,
+        sessions_revoked: 0,
+        app_passwords_revoked: 0,
         batch_size: batchSize,
         job_id: null,
         notices_job_id: null,
@@ -299,98 +306,84 @@ async function betweenBatches(signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('the job was stopped');
 }
 
-/** What one batch did, counted per user. */
-interface BatchOutcome {
-  lastUserId: string | null;
-  users: number;
-  sessions: number;
-  appPasswords: number;
-  tokens: number;
-  announce: () => Promise<void>;
+/** Where the response job got to: the users walk, then the one revocation step. */
+interface ResponseCheckpoint {
+  phase: 'users' | 'sessions';
+  after: UserCursor | null;
 }
 
-/** Flags, revokes, voids and records one batch of users in one transaction. */
-async function respondToBatch(deps: Deps, row: BreachResponseRow, scope: StoredScope, after: string, now: Date): Promise<BatchOutcome> {
+/**
+ * Flags, voids and records one batch of users in one transaction. Their sessions are refused from the
+ * commit on (the one token check refuses a flagged account); the rows are revoked after the walk.
+ */
+async function respondToBatch(
+  deps: Deps,
+  row: BreachResponseRow,
+  scope: StoredScope,
+  after: UserCursor | null,
+  now: Date,
+): Promise<{ last: UserCursor | null; users: number; tokens: number }> {
   return deps.db.transaction().execute(async (trx) => {
-    const ids = await nextScopeBatch(trx, scope, after, row.batch_size);
-    const nothing = { users: 0, sessions: 0, appPasswords: 0, tokens: 0, announce: async () => {} };
-    if (ids.length === 0) return { lastUserId: null, ...nothing };
-    const done = await respondedUserIds(trx, row.id, ids);
-    const fresh = ids.filter((id) => !done.has(id));
-    if (fresh.length === 0) return { lastUserId: ids[ids.length - 1]!, ...nothing };
-    const t = now.getTime();
-    await flagUsers(trx, fresh, `breach_response:${row.id}`, now);
-    const revoked = await revokeSessionsOfUsers(deps, trx, fresh, 'breach_response', now);
-    const voided = await voidTokensOfUsers(trx, fresh, now);
-    const perUser = new Map(fresh.map((id) => [id, { sessions: 0, appPasswords: 0, tokens: 0 }]));
-    for (const s of revoked.sessions) {
-      const counts = perUser.get(s.user_id)!;
-      if (s.kind === 'app') counts.appPasswords += 1;
-      else counts.sessions += 1;
-    }
-    for (const userId of voided) perUser.get(userId)!.tokens += 1;
+    const batch = await nextScopeBatch(trx, scope, after, row.batch_size);
+    const last = batch[batch.length - 1] ?? null;
+    const done = await respondedUserIds(trx, row.id, batch);
+    const fresh = batch.filter((u) => !done.has(u.id));
+    if (fresh.length === 0) return { last, users: 0, tokens: 0 };
+    const ids = fresh.map((u) => u.id);
+    await flagUsers(trx, ids, `breach_response:${row.id}`, now);
+    const voided = await voidTokensOfUsers(trx, ids, now);
+    const tokens = new Map<string, number>();
+    for (const userId of voided) tokens.set(userId, (tokens.get(userId) ?? 0) + 1);
     await insertResponseUsers(
       trx,
-      fresh.map((userId) => {
-        const c = perUser.get(userId)!;
-        return {
-          response_id: row.id,
-          user_id: userId,
-          flagged_at: t,
-          sessions_revoked: c.sessions,
-          app_passwords_revoked: c.appPasswords,
-          tokens_voided: c.tokens,
-          mail_id: null,
-        };
-      }),
+      fresh.map((u) => ({
+        response_id: row.id,
+        user_created_at: u.createdAt,
+        user_id: u.id,
+        flagged_at: now.getTime(),
+        tokens_voided: tokens.get(u.id) ?? 0,
+        mail_id: null,
+      })),
     );
-    // One line per user in their own security log: what was done to the account, and why.
-    await insertSecurityEvents(
-      trx,
-      fresh.map((userId) => {
-        const c = perUser.get(userId)!;
-        return {
-          id: newId(deps.random),
-          user_id: userId,
-          type: 'breach_response_flagged',
-          ip: null,
-          device: null,
-          detail: JSON.stringify({
-            response_id: row.id,
-            reason: row.reason,
-            sessions_revoked: c.sessions,
-            app_passwords_revoked: c.appPasswords,
-            tokens_voided: c.tokens,
-          }),
-          created_at: t,
-        };
-      }),
-    );
-    return {
-      lastUserId: ids[ids.length - 1]!,
-      users: fresh.length,
-      sessions: revoked.sessions.filter((s) => s.kind !== 'app').length,
-      appPasswords: revoked.sessions.filter((s) => s.kind === 'app').length,
-      tokens: voided.length,
-      announce: revoked.announce,
-    };
+    return { last, users: fresh.length, tokens: voided.length };
   });
+}
+
+/**
+ * Revokes, in one statement and one transaction, every session, device token and app password that the
+ * flagged users had up to the end of the walk. One transaction writes each page of the sessions table
+ * once, where per-batch revocation would rewrite most pages once per batch (a user's sessions lie all over
+ * the table). Sessions made after the walk belong to users who have chosen a new password since.
+ */
+async function revokeResponseSessions(deps: Deps, row: BreachResponseRow, cutoff: number, now: Date) {
+  const { sessions, announce } = await deps.db.transaction().execute(async (trx) => {
+    const revoked = await revokeSessionsOfUsers(deps, trx, responseUserIds(trx, row.id), 'breach_response', now, {
+      createdUpTo: cutoff,
+      manyUsers: row.users_total > 1000,
+    });
+    const apps = revoked.sessions.filter((s) => s.kind === 'app').length;
+    await addRevokedCounts(trx, row.id, revoked.sessions.length - apps, apps);
+    return revoked;
+  });
+  await announce();
+  return sessions;
 }
 
 async function progressFromStore(deps: Deps, row: BreachResponseRow, phase: Progress['phase']): Promise<Progress> {
   const counts = await responseCounts(deps.db, row.id);
+  const fresh = (await findBreachResponse(deps.db, row.id)) ?? row;
   return {
     phase,
     users_total: row.users_total,
     users_flagged: counts.users,
-    sessions_revoked: counts.sessions,
-    app_passwords_revoked: counts.appPasswords,
+    sessions_revoked: fresh.sessions_revoked,
+    app_passwords_revoked: fresh.app_passwords_revoked,
     tokens_voided: counts.tokens,
     notices_queued: counts.mailsQueued,
   };
 }
 
-async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, { lastUserId: string }>): Promise<Record<string, unknown>> {
+async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, ResponseCheckpoint>): Promise<Record<string, unknown>> {
   let row = await loadResponse(deps, ctx);
   const scope = parseScope(row);
   if (row.invites_voided === null) {
@@ -404,19 +397,26 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, {
   // Counted from the store, not carried over: a batch that committed just before a crash is counted too.
   const progress = await progressFromStore(deps, row, 'flagging');
   await ctx.progress(progress);
-  let cursor = ctx.checkpoint?.lastUserId ?? '';
-  for (;;) {
+  let checkpoint: ResponseCheckpoint = ctx.checkpoint ?? { phase: 'users', after: null };
+  while (checkpoint.phase === 'users') {
     await betweenBatches(ctx.signal);
-    const outcome = await respondToBatch(deps, row, scope, cursor, deps.clock());
-    await outcome.announce();
-    if (outcome.lastUserId === null) break;
-    cursor = outcome.lastUserId;
+    const outcome = await respondToBatch(deps, row, scope, checkpoint.after, deps.clock());
     progress.users_flagged += outcome.users;
-    progress.sessions_revoked += outcome.sessions;
-    progress.app_passwords_revoked += outcome.appPasswords;
     progress.tokens_voided += outcome.tokens;
-    if (!(await ctx.checkpointed({ lastUserId: cursor }, progress))) throw new Error('the lease on this job was lost');
+    checkpoint = outcome.last ? { phase: 'users', after: outcome.last } : { phase: 'sessions', after: null };
+    if (checkpoint.phase === 'sessions') {
+      // The cut-off for the revocation is fixed once, before the step, so that a rerun revokes the same set.
+      await updateBreachResponse(deps.db, row.id, { flagged_at: row.flagged_at ?? deps.clock().getTime() });
+      row = (await findBreachResponse(deps.db, row.id))!;
+      progress.phase = 'revoking';
+    }
+    if (!(await ctx.checkpointed(checkpoint, progress))) throw new Error('the lease on this job was lost');
   }
+  await betweenBatches(ctx.signal);
+  const revoked = await revokeResponseSessions(deps, row, row.flagged_at!, deps.clock());
+  const apps = revoked.filter((s) => s.kind === 'app').length;
+  progress.sessions_revoked += revoked.length - apps;
+  progress.app_passwords_revoked += apps;
   const now = deps.clock();
   const notices = await enqueueJob(
     deps,
@@ -424,7 +424,7 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, {
     { type: BREACH_NOTICES_JOB, payload: { responseId: row.id }, dedupeKey: `breach-notices:${row.id}`, createdBy: row.created_by },
     now,
   );
-  await updateBreachResponse(deps.db, row.id, { flagged_at: row.flagged_at ?? now.getTime(), notices_job_id: notices.id });
+  await updateBreachResponse(deps.db, row.id, { notices_job_id: notices.id });
   deps.log.info(
     { event: 'breach_response_flagged', response: row.id, users: progress.users_flagged, sessions: progress.sessions_revoked },
     `Breach response ${row.id}: ${progress.users_flagged} users flagged, ${progress.sessions_revoked + progress.app_passwords_revoked} sessions revoked`,
@@ -432,35 +432,55 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, {
   return { ...progress, phase: 'flagged', notices_job: notices.id };
 }
 
-async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { lastUserId: string }>): Promise<Record<string, unknown>> {
+/**
+ * Queues one notice per flagged user, and writes the line in the user's own security log that says what
+ * was done to the account and why (dated when it was flagged): both in one transaction with the record
+ * that it was done. They are kept out of the flagging batches on purpose: that work is what stops the
+ * stolen credentials, and it stays small and quick.
+ */
+async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { after: UserCursor }>): Promise<Record<string, unknown>> {
   const row = await loadResponse(deps, ctx);
   const progress = await progressFromStore(deps, row, 'notifying');
   await ctx.progress(progress);
-  let cursor = ctx.checkpoint?.lastUserId ?? '';
+  let after: UserCursor | null = ctx.checkpoint?.after ?? null;
   for (;;) {
     await betweenBatches(ctx.signal);
     const now = deps.clock();
     const queued = await deps.db.transaction().execute(async (trx) => {
-      const recipients = await nextNoticeRecipients(trx, row.id, cursor, NOTICE_BATCH_SIZE);
+      const recipients = await nextNoticeRecipients(trx, row.id, after, NOTICE_BATCH_SIZE);
       for (const recipient of recipients) {
         const mail = await queueBreachNotice(deps, trx, row, recipient, now);
         // The mail and its record commit together: a notice is queued once per user, crash or not.
-        if (!(await setNoticeMail(trx, row.id, recipient.user_id, mail.id))) throw new Error(`the notice for ${recipient.user_id} was queued concurrently`);
+        if (!(await setNoticeMail(trx, row.id, { createdAt: recipient.user_created_at, id: recipient.user_id }, mail.id))) {
+          throw new Error(`the notice for ${recipient.user_id} was queued concurrently`);
+        }
       }
+      await insertSecurityEvents(
+        trx,
+        recipients.map((r) => ({
+          id: newId(deps.random),
+          user_id: r.user_id,
+          type: 'breach_response_flagged',
+          ip: null,
+          device: null,
+          detail: JSON.stringify({ response_id: row.id, reason: row.reason, signed_out: true, tokens_voided: r.tokens_voided }),
+          created_at: r.flagged_at,
+        })),
+      );
       return recipients;
     });
     if (queued.length === 0) break;
-    cursor = queued[queued.length - 1]!.user_id;
+    const last = queued[queued.length - 1]!;
+    after = { createdAt: last.user_created_at, id: last.user_id };
     progress.notices_queued += queued.length;
-    if (!(await ctx.checkpointed({ lastUserId: cursor }, progress))) throw new Error('the lease on this job was lost');
+    if (!(await ctx.checkpointed({ after }, progress))) throw new Error('the lease on this job was lost');
   }
-  const now = deps.clock();
-  await releaseBreachScope(deps.db, row.id, now);
+  await releaseBreachScope(deps.db, row.id, deps.clock());
   deps.log.info({ event: 'breach_response_notices_queued', response: row.id, notices: progress.notices_queued }, `Breach response ${row.id}: notices queued`);
   return { ...progress, phase: 'done' };
 }
 
-export function breachResponseJobType(): JobType<{ responseId: string }, { lastUserId: string }> {
+export function breachResponseJobType(): JobType<{ responseId: string }, ResponseCheckpoint> {
   return {
     type: BREACH_RESPONSE_JOB,
     run: (deps, ctx) => runResponse(deps, ctx),
@@ -469,7 +489,7 @@ export function breachResponseJobType(): JobType<{ responseId: string }, { lastU
   };
 }
 
-export function breachNoticesJobType(): JobType<{ responseId: string }, { lastUserId: string }> {
+export function breachNoticesJobType(): JobType<{ responseId: string }, { after: UserCursor }> {
   return {
     type: BREACH_NOTICES_JOB,
     run: (deps, ctx) => runNotices(deps, ctx),
@@ -490,7 +510,7 @@ function stateOf(row: BreachResponseRow, job: JobRow | undefined, notices: JobRo
     if (j?.state === 'cancelled') return 'cancelled';
   }
   if (row.finished_at !== null) return 'done';
-  if (row.flagged_at !== null) return 'notifying';
+  if (job?.state === 'done') return 'notifying';
   return job?.state === 'running' ? 'flagging' : 'queued';
 }
 
@@ -517,8 +537,8 @@ export async function breachResponseView(deps: Pick<Deps, 'db'>, row: BreachResp
     report: {
       users_in_scope: row.users_total,
       users_flagged: counts.users,
-      sessions_revoked: counts.sessions,
-      app_passwords_revoked: counts.appPasswords,
+      sessions_revoked: row.sessions_revoked,
+      app_passwords_revoked: row.app_passwords_revoked,
       tokens_voided: counts.tokens,
       invites_voided: row.invites_voided ?? 0,
       mails_queued: counts.mailsQueued,

@@ -66,6 +66,23 @@ export async function setInvitesVoided(db: Db, id: string, count: number): Promi
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Adds what the response's revocation step signed out (the step runs once; a rerun adds nothing). */
+export async function addRevokedCounts(db: Db, id: string, sessions: number, appPasswords: number): Promise<void> {
+  await db
+    .updateTable('breach_responses')
+    .set((eb) => ({
+      sessions_revoked: eb('sessions_revoked', '+', sessions),
+      app_passwords_revoked: eb('app_passwords_revoked', '+', appPasswords),
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The users a response has flagged, as a subquery. */
+export function responseUserIds(db: Db, responseId: string) {
+  return db.selectFrom('breach_response_users').select('breach_response_users.user_id').where('breach_response_users.response_id', '=', responseId);
+}
+
 /** Ends the response's claim on its scope, so the same scope can be answered again later. */
 export async function releaseBreachScope(db: Db, id: string, now: Date): Promise<void> {
   await db
@@ -77,13 +94,24 @@ export async function releaseBreachScope(db: Db, id: string, now: Date): Promise
 
 // Scope
 
-/** The next users in the scope after `after`, in id order. */
-export async function nextScopeBatch(db: Db, scope: StoredScope, after: string, limit: number): Promise<string[]> {
-  let q = db.selectFrom('users').select('users.id').where('users.id', '>', after);
+/** Where a walk over the users got to: the last user done, in the order of (created_at, id). */
+export interface UserCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** The next users in the scope after `after`, in the order they were made (which is the order their rows lie in). */
+export async function nextScopeBatch(db: Db, scope: StoredScope, after: UserCursor | null, limit: number): Promise<UserCursor[]> {
+  let q = db.selectFrom('users').select(['users.id', 'users.created_at']);
+  if (after) {
+    q = q
+      .where('users.created_at', '>=', after.createdAt)
+      .where((eb) => eb.or([eb('users.created_at', '>', after.createdAt), eb('users.id', '>', after.id)]));
+  }
   if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
   if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
-  const rows = await q.orderBy('users.id').limit(limit).execute();
-  return rows.map((r) => r.id);
+  const rows = await q.orderBy('users.created_at').orderBy('users.id').limit(limit).execute();
+  return rows.map((r) => ({ createdAt: Number(r.created_at), id: r.id }));
 }
 
 /** A session whose life overlaps the window: the user was signed in and active then. */
@@ -111,6 +139,13 @@ export async function findUserIdsByLogins(db: Db, logins: string[]): Promise<{ i
     .select(['id', 'username_lower', 'email_lower'])
     .where((eb) => eb.or([eb('id', 'in', logins), eb('username_lower', 'in', logins), eb('email_lower', 'in', logins)]))
     .execute();
+}
+
+export async function countScopeUsers(db: Db, scope: StoredScope): Promise<number> {
+  let q = db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
+  if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
+  return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
 /** Exactly what a response over this scope would touch now: the dry run's answer. */
@@ -175,14 +210,20 @@ export async function sampleScopeUsernames(db: Db, scope: StoredScope, limit: nu
 
 // The per-batch writes
 
-/** Of these users, the ones the response has dealt with already. */
-export async function respondedUserIds(db: Db, responseId: string, userIds: string[]): Promise<Set<string>> {
-  if (userIds.length === 0) return new Set();
+/** Of these users (a batch, in walk order), the ones the response has dealt with already. */
+export async function respondedUserIds(db: Db, responseId: string, users: UserCursor[]): Promise<Set<string>> {
+  if (users.length === 0) return new Set();
   const rows = await db
     .selectFrom('breach_response_users')
     .select('user_id')
     .where('response_id', '=', responseId)
-    .where('user_id', 'in', userIds)
+    .where('user_created_at', '>=', users[0]!.createdAt)
+    .where('user_created_at', '<=', users[users.length - 1]!.createdAt)
+    .where(
+      'user_id',
+      'in',
+      users.map((u) => u.id),
+    )
     .execute();
   return new Set(rows.map((r) => r.user_id));
 }
@@ -261,31 +302,45 @@ export async function insertSecurityEvents(db: Db, rows: SecurityEventsTable[]):
 
 export interface NoticeRecipient {
   user_id: string;
+  user_created_at: number;
+  flagged_at: number;
+  tokens_voided: number;
   username: string;
   email: string;
 }
 
-/** The next users of the response whose notice is not queued yet, in id order. */
-export async function nextNoticeRecipients(db: Db, responseId: string, after: string, limit: number): Promise<NoticeRecipient[]> {
-  return db
+/** The next users of the response whose notice is not queued yet, in walk order. */
+export async function nextNoticeRecipients(db: Db, responseId: string, after: UserCursor | null, limit: number): Promise<NoticeRecipient[]> {
+  let q = db
     .selectFrom('breach_response_users')
     .innerJoin('users', 'users.id', 'breach_response_users.user_id')
-    .select(['breach_response_users.user_id', 'users.username', 'users.email'])
+    .select([
+      'breach_response_users.user_id',
+      'breach_response_users.user_created_at',
+      'breach_response_users.flagged_at',
+      'breach_response_users.tokens_voided',
+      'users.username',
+      'users.email',
+    ])
     .where('breach_response_users.response_id', '=', responseId)
-    .where('breach_response_users.user_id', '>', after)
-    .where('breach_response_users.mail_id', 'is', null)
-    .orderBy('breach_response_users.user_id')
-    .limit(limit)
-    .execute();
+    .where('breach_response_users.mail_id', 'is', null);
+  if (after) {
+    q = q
+      .where('breach_response_users.user_created_at', '>=', after.createdAt)
+      .where((eb) => eb.or([eb('breach_response_users.user_created_at', '>', after.createdAt), eb('breach_response_users.user_id', '>', after.id)]));
+  }
+  const rows = await q.orderBy('breach_response_users.user_created_at').orderBy('breach_response_users.user_id').limit(limit).execute();
+  return rows.map((r) => ({ ...r, user_created_at: Number(r.user_created_at), flagged_at: Number(r.flagged_at) }));
 }
 
 /** Ties the queued notice to the user; false when one was tied already (the caller rolls back). */
-export async function setNoticeMail(db: Db, responseId: string, userId: string, mailId: string): Promise<boolean> {
+export async function setNoticeMail(db: Db, responseId: string, user: UserCursor, mailId: string): Promise<boolean> {
   const result = await db
     .updateTable('breach_response_users')
     .set({ mail_id: mailId })
     .where('response_id', '=', responseId)
-    .where('user_id', '=', userId)
+    .where('user_created_at', '=', user.createdAt)
+    .where('user_id', '=', user.id)
     .where('mail_id', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -298,8 +353,6 @@ export async function responseCounts(db: Db, responseId: string) {
     .selectFrom('breach_response_users')
     .select([
       (eb) => eb.fn.countAll<number>().as('users'),
-      (eb) => eb.fn.sum<number>('sessions_revoked').as('sessions'),
-      (eb) => eb.fn.sum<number>('app_passwords_revoked').as('app_passwords'),
       (eb) => eb.fn.sum<number>('tokens_voided').as('tokens'),
       (eb) => eb.fn.count<number>('mail_id').as('mails'),
     ])
@@ -336,8 +389,6 @@ export async function responseCounts(db: Db, responseId: string) {
   };
   return {
     users: Number(sums.users),
-    sessions: Number(sums.sessions ?? 0),
-    appPasswords: Number(sums.app_passwords ?? 0),
     tokens: Number(sums.tokens ?? 0),
     mailsQueued: Number(sums.mails ?? 0),
     mailStates: Object.fromEntries(mailStates.map((r) => [r.state, Number(r.n)])) as Partial<Record<MailState, number>>,

@@ -340,23 +340,25 @@ export interface BreachResponsesTable {
   users_total: number;
   /** null until the response has voided the open invites (done once, at its start). */
   invites_voided: number | null;
+  sessions_revoked: number;
+  app_passwords_revoked: number;
   batch_size: number;
   job_id: string | null;
   notices_job_id: string | null;
   created_by: string | null;
   created_by_name: string;
   created_at: number;
-  /** When the last user in scope was flagged (the notices may still be going out). */
+  /** When the last user in scope was flagged: sessions made up to then are revoked. */
   flagged_at: number | null;
   finished_at: number | null;
 }
 
 export interface BreachResponseUsersTable {
   response_id: string;
+  /** The user's created_at: the order a response walks users in. */
+  user_created_at: number;
   user_id: string;
   flagged_at: number;
-  sessions_revoked: number;
-  app_passwords_revoked: number;
   tokens_voided: number;
   /** The notice mail, once queued. */
   mail_id: string | null;

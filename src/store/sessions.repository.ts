@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { compiledOnce, type Db } from './db.ts';
 import type { Database, SessionKind, SessionsTable } from './schema.ts';
 
@@ -108,22 +108,29 @@ export async function revokeSessionRows(db: Db, filter: RevokeFilter, now: Date,
 export type UserSet = string[] | SelectQueryBuilder<Database, any, { user_id: string }>;
 
 /**
- * Marks every live session of these users revoked in one statement (a breach response), optionally only
- * those made up to a time.
+ * Marks every live session of these users revoked (a breach response), optionally only those made up to a
+ * time, and returns them. Run it in a transaction: the sessions are read, then revoked with the same
+ * condition (SQLite's RETURNING buffers every row and doubles the cost of a large UPDATE). With `manyUsers`,
+ * most of the table is expected to match: SQLite then reads the table in order (the unary + keeps it off the
+ * user index, which would fetch each user's sessions one random page at a time); PostgreSQL's planner
+ * makes that choice itself.
  */
 export async function revokeSessionRowsOfUsers(
   db: Db,
   users: UserSet,
   now: Date,
   reason: string,
-  options: { createdUpTo?: number } = {},
+  options: { createdUpTo?: number; manyUsers?: boolean } = {},
 ): Promise<{ id: string; user_id: string; kind: SessionKind }[]> {
   if (Array.isArray(users) && users.length === 0) return [];
-  let query = db
-    .updateTable('sessions')
-    .set({ revoked_at: now.getTime(), revoke_reason: reason })
-    .where('user_id', 'in', users)
-    .where('revoked_at', 'is', null);
-  if (options.createdUpTo !== undefined) query = query.where('created_at', '<=', options.createdUpTo);
-  return query.returning(['id', 'user_id', 'kind']).execute();
+  const scan = options.manyUsers === true && db.getExecutor().adapter.constructor.name.toLowerCase().includes('sqlite');
+  const userId = scan ? sql<string>`+user_id` : sql.ref<string>('user_id');
+  const live = <Q extends { where: any }>(query: Q): Q => {
+    let q = query.where(userId, 'in', users).where('revoked_at', 'is', null);
+    if (options.createdUpTo !== undefined) q = q.where('created_at', '<=', options.createdUpTo);
+    return q;
+  };
+  const rows = await live(db.selectFrom('sessions').select(['id', 'user_id', 'kind'])).execute();
+  if (rows.length > 0) await live(db.updateTable('sessions').set({ revoked_at: now.getTime(), revoke_reason: reason })).execute();
+  return rows;
 }

@@ -120,7 +120,7 @@ describe.each(await storeKinds())('breach response jobs on %s', (store) => {
     expect(await count(s, 'select count(*) as n from breach_responses')).toBe(3);
   });
 
-  it('S23: publishes one revocation event per user, after the batch is committed', async () => {
+  it('S23: publishes one revocation event per user, after the revocation is committed', async () => {
     const s = await server({ background: false });
     const hash = await s.deps.passwords.hash(PASSWORD);
     const ids = await seedUsers(s.deps.db, { users: 12, sessionsPerUser: 2, passwordHash: hash, now: s.deps.clock() });

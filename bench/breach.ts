@@ -1,0 +1,187 @@
+// `npm run bench:breach`: how long a breach response takes to flag and sign out 100,000 users with 300,000
+// sessions, against a bare UPDATE of the same rows in the same run (target: at most 3×), on SQLite and on
+// PostgreSQL. The response's work is its first job, exactly as it runs in service: per batch of users, in
+// one transaction, flag them, revoke their sessions (one event per user on the bus), void their tokens,
+// write one record and one security-log line per user. Sending mail is not part of it; queueing the
+// notices is, and is timed on its own (the second job: render, seal and store one message and its send
+// job per user), because the figure that matters in a breach is how fast the old credentials stop working.
+//
+// The bare UPDATE sets the same columns of the same rows in two statements (users, then sessions). The
+// machine is shared and noisy, so the bare UPDATE and the response run in alternating rounds on the same
+// rows (each undone after it ran) and the median round is reported with the spread; the notices are queued
+// once, after the last round.
+//
+// Options: --users=<n> (100000), --sessions=<per user> (3), --batch=<users per transaction> (the default),
+// --rounds=<n> (3), --stores=sqlite,postgres, --no-write (print
+// only; otherwise docs/benchmarks.md gets the figures between its bench:breach markers).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { startBreachResponse, DEFAULT_BATCH_SIZE } from '../src/breach/breach-response.ts';
+import { findBreachResponse } from '../src/store/breach.repository.ts';
+import { startTestServer, type TestServer } from '../test/helpers/server.ts';
+import { havePostgres } from '../test/helpers/services.ts';
+import { seedUsers } from '../test/breach/seed.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'];
+  }),
+);
+const users = Number(args.get('users') ?? 100_000);
+const sessionsPerUser = Number(args.get('sessions') ?? 3);
+const stores = (args.get('stores') ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[];
+const write = !args.has('no-write');
+const rounds = Number(args.get('rounds') ?? 3);
+const batchSize = args.has('batch') ? Number(args.get('batch')) : DEFAULT_BATCH_SIZE;
+
+interface Result {
+  store: string;
+  bare: number[];
+  response: number[];
+  noticesMs: number;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const start = performance.now();
+  const value = await fn();
+  return [performance.now() - start, value];
+}
+
+async function count(s: TestServer, query: string): Promise<number> {
+  return Number((await sql<{ n: number }>`${sql.raw(query)}`.execute(s.deps.db)).rows[0]!.n);
+}
+
+/** Puts the rows back as they were, out of the clock, and lets the store settle. */
+async function undo(s: TestServer, all: boolean): Promise<void> {
+  await s.deps.db.updateTable('users').set({ reset_required: 0, reset_required_reason: null }).execute();
+  await s.deps.db.updateTable('sessions').set({ revoked_at: null, revoke_reason: null }).execute();
+  if (all) {
+    for (const table of ['breach_response_users', 'breach_responses', 'jobs', 'security_events'] as const) await s.deps.db.deleteFrom(table).execute();
+  }
+  if (s.deps.store.dialect === 'postgres') await sql`vacuum analyze`.execute(s.deps.db);
+  else await sql`pragma wal_checkpoint(truncate)`.execute(s.deps.db);
+}
+
+async function bareUpdate(s: TestServer): Promise<number> {
+  const t = Date.now();
+  const [ms] = await time(async () => {
+    await s.deps.db.updateTable('users').set({ reset_required: 1, reset_required_reason: 'bare', updated_at: t }).execute();
+    await s.deps.db.updateTable('sessions').set({ revoked_at: t, revoke_reason: 'bare' }).where('revoked_at', 'is', null).execute();
+  });
+  await undo(s, false);
+  return ms;
+}
+
+async function response(s: TestServer): Promise<[number, string]> {
+  return time(async () => {
+    const started = await startBreachResponse(
+      s.deps,
+      { userId: null, name: 'bench' },
+      { scope: { all: true }, reason: 'bench', message: 'A copy of the account database may have leaked.', batchSize },
+      { ip: null },
+      s.deps.clock(),
+    );
+    if (started.dryRun) throw new Error('unexpected dry run');
+    if (!(await s.deps.jobs.runOne(s.deps, started.response.job_id!))) throw new Error('the response job did not run');
+    return started.response.id;
+  });
+}
+
+async function measure(store: 'sqlite' | 'postgres'): Promise<Result> {
+  const s = await startTestServer({ store, background: false });
+  try {
+    const hash = await s.deps.passwords.hash('velvet thunder orchard mosaic');
+    process.stderr.write(`${store}: seeding ${users} users with ${users * sessionsPerUser} sessions…\n`);
+    await seedUsers(s.deps.db, { users, sessionsPerUser, passwordHash: hash, now: new Date(), chunk: 1000 });
+    await undo(s, false);
+    const result: Result = { store, bare: [], response: [], noticesMs: 0 };
+    let responseId = '';
+    for (let round = 1; round <= rounds; round++) {
+      result.bare.push(await bareUpdate(s));
+      const [ms, id] = await response(s);
+      result.response.push(ms);
+      responseId = id;
+      const flagged = await count(s, 'select count(*) as n from users where reset_required = 1');
+      const live = await count(s, 'select count(*) as n from sessions where revoked_at is null');
+      if (flagged !== users || live !== 0) throw new Error(`the response did not finish: ${flagged} flagged, ${live} sessions live`);
+      process.stderr.write(`${store}: round ${round}: bare UPDATE ${seconds(result.bare.at(-1)!)}, response ${seconds(ms)}\n`);
+      if (round < rounds) await undo(s, true);
+    }
+    const row = (await findBreachResponse(s.deps.db, responseId))!;
+    [result.noticesMs] = await time(() => s.deps.jobs.runOne(s.deps, row.notices_job_id!));
+    const mails = await count(s, "select count(*) as n from mail_messages where template = 'breach_notice'");
+    if (mails !== users) throw new Error(`${mails} notices queued for ${users} users`);
+    process.stderr.write(`${store}: notices queued in ${seconds(result.noticesMs)}\n`);
+    return result;
+  } finally {
+    await s.close();
+  }
+}
+
+function section(results: Result[], loadStart: number, loadEnd: number): string {
+  const cpu = cpus();
+  const lines = [
+    '<!-- bench:breach -->',
+    '## Breach response (bench/breach)',
+    '',
+    `Command: \`npm run bench:breach\`${process.argv.length > 2 ? ` (\`${process.argv.slice(2).join(' ')}\`)` : ''} · ${new Date().toISOString().slice(0, 10)} · ` +
+      `Node ${process.version} · ${cpu.length} × ${cpu[0]?.model ?? 'CPU'} · load average ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)}`,
+    '',
+    `${users.toLocaleString('en')} users with ${(users * sessionsPerUser).toLocaleString('en')} sessions, written straight into the store. ` +
+      `The response runs its first job in this process (\`deps.jobs.runOne\`): batches of ${batchSize} users, one transaction each, then ` +
+      'one transaction that revokes every session. The bare UPDATE sets the same columns of the same rows in two statements. ' +
+      `${rounds} alternating rounds on the same rows, each undone after it ran; median round, all rounds in brackets.`,
+    '',
+    '| store | bare UPDATE | response: flag, void, record, revoke | × bare (target ≤ 3) | then queueing the notices (once) |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    const ratios = r.response.map((ms, i) => ms / r.bare[i]!);
+    const spread = (values: number[], f: (v: number) => string) => `${f(Math.min(...values))}–${f(Math.max(...values))}`;
+    const ratio = median(ratios);
+    lines.push(
+      `| ${r.store} | ${seconds(median(r.bare))} (${spread(r.bare, seconds)}) | ${seconds(median(r.response))} (${spread(r.response, seconds)}) | ` +
+        `${ratio.toFixed(2)} (${spread(ratios, (v) => v.toFixed(2))}) ${ratio <= 3 ? '✓' : '✗'} | ${seconds(r.noticesMs)} (${(users / (r.noticesMs / 1000)).toFixed(0)} a second) |`,
+    );
+  }
+  lines.push(
+    '',
+    'Every old session, device token and app password is refused from the moment its user\'s batch commits: the one token check ' +
+      'refuses a flagged account, before the session rows themselves are revoked. The notices are then rendered, sealed and ' +
+      'queued one per user (a message row and its send job, the mail module\'s `queueMail`), with the line in each user\'s ' +
+      'security log; sending them is paced by `HEARTH_MAIL_RATE_PER_MINUTE` (600 a minute by default, so 100,000 notices take ' +
+      'close to three hours to go out) and is not measured here.',
+    '<!-- /bench:breach -->',
+  );
+  return lines.join('\n');
+}
+
+function writeSection(text: string): void {
+  const file = join(root, 'docs/benchmarks.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = current.indexOf('<!-- bench:breach -->');
+  const end = current.indexOf('<!-- /bench:breach -->');
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + text + current.slice(end + '<!-- /bench:breach -->'.length)
+      : `${current.trimEnd()}\n\n${text}\n`;
+  writeFileSync(file, next);
+}
+
+const loadStart = loadavg()[0]!;
+const results: Result[] = [];
+for (const store of stores) {
+  if (store === 'postgres' && !(await havePostgres())) continue;
+  results.push(await measure(store));
+}
+const text = section(results, loadStart, loadavg()[0]!);
+process.stdout.write(text + '\n');
+if (write) writeSection(text);
