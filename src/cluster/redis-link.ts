@@ -12,8 +12,8 @@ export interface RedisLinkOptions {
   log: Logger;
   /** How often this instance publishes its heartbeat. */
   heartbeatMs?: number;
-  /** No heartbeat back for this long = the subscription cannot be trusted. */
-  staleMs?: number;
+  /** This many heartbeats in a row without one coming back = the subscription cannot be trusted. */
+  maxUnanswered?: number;
   /** How long start waits for a first connection before going on without Redis. */
   connectTimeoutMs?: number;
 }
@@ -33,14 +33,18 @@ export class RedisLink {
   /** The one channel events and heartbeats travel on. */
   readonly channel: string;
   private readonly log: Logger;
-  private readonly staleMs: number;
+  private readonly maxUnanswered: number;
   private readonly heartbeatMs: number;
   private readonly connectTimeoutMs: number;
   private healthy = false;
   /** Whether a loss was already reported, so the log says it once per outage. */
   private reportedDown = false;
   private everHealthy = false;
-  private lastHeartbeat = 0;
+  /**
+   * Heartbeats sent since one last came back. Counted in beats, not time, so a stall of this process's
+   * own event loop (which sends nothing meanwhile) is not taken for a lost Redis.
+   */
+  private unanswered = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly messageListeners = new Set<(envelope: Envelope) => void>();
@@ -51,7 +55,7 @@ export class RedisLink {
     this.channel = `${options.namespace}:events`;
     this.log = options.log;
     this.heartbeatMs = options.heartbeatMs ?? 1000;
-    this.staleMs = options.staleMs ?? 3 * this.heartbeatMs;
+    this.maxUnanswered = options.maxUnanswered ?? 3;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 3000;
     const common: RedisOptions = {
       lazyConnect: true,
@@ -108,7 +112,6 @@ export class RedisLink {
   }
 
   isHealthy(): boolean {
-    if (this.healthy && Date.now() - this.lastHeartbeat > this.staleMs) this.lost('heartbeat did not come back in time');
     return this.healthy;
   }
 
@@ -130,17 +133,18 @@ export class RedisLink {
   }
 
   private tick(): void {
-    this.isHealthy();
+    if (this.healthy && this.unanswered >= this.maxUnanswered) this.lost(`${this.unanswered} heartbeats did not come back`);
     this.sendHeartbeat();
   }
 
   private sendHeartbeat(): void {
     if (this.closed || this.commands.status !== 'ready') return;
+    this.unanswered += 1;
     this.publish({ kind: 'heartbeat' }).catch(() => {});
   }
 
   private heartbeatReturned(): void {
-    this.lastHeartbeat = Date.now();
+    this.unanswered = 0;
     if (this.healthy || this.closed) return;
     if (this.subscriber.status !== 'ready' || this.commands.status !== 'ready') return;
     this.healthy = true;
