@@ -27,7 +27,8 @@ export interface Config {
   sessionAbsoluteSeconds: number;
   reauthWindowSeconds: number;
   logLevel: string;
-  trustProxy: boolean;
+  /** Fastify's trustProxy: false, true (every hop), a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
   /** HEARTH_WATCH_LIBRARIES=true: library folders are watched and a change queues a scan. */
   watchLibraries: boolean;
 }
@@ -107,6 +108,21 @@ function loadDkim(env: Env): Config['dkim'] {
   return { domainName, keySelector, privateKey };
 }
 
+/**
+ * `true` trusts every hop (a client could then choose its own address by sending X-Forwarded-For, unless the
+ * proxy replaces that header); a number trusts that many hops; a list trusts only those proxies.
+ */
+function trustProxyVar(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  if (list.some((p) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(p))) {
+    throw new ConfigError(`HEARTH_TRUST_PROXY must be true, false, a hop count or a list of proxy addresses, got "${raw}"`);
+  }
+  return list;
+}
+
 export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Config {
   const host = env.HEARTH_HOST || '127.0.0.1';
   const port = intVar(env, 'HEARTH_PORT', 8420, 0, 65535);
@@ -150,7 +166,7 @@ export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Confi
     sessionAbsoluteSeconds: intVar(env, 'HEARTH_SESSION_ABSOLUTE_SECONDS', 180 * 24 * 3600, 60, 10 * 365 * 24 * 3600),
     reauthWindowSeconds: 10 * 60,
     logLevel: env.HEARTH_LOG_LEVEL || 'info',
-    trustProxy: env.HEARTH_TRUST_PROXY === 'true' || env.HEARTH_TRUST_PROXY === '1',
+    trustProxy: trustProxyVar(env.HEARTH_TRUST_PROXY),
     watchLibraries: env.HEARTH_WATCH_LIBRARIES === 'true' || env.HEARTH_WATCH_LIBRARIES === '1',
   };
 }

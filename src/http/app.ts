@@ -35,7 +35,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
-    trustProxy: deps.config.trustProxy,
+    // One overload per kind of value: the union is narrowed to one of them for the type checker.
+    trustProxy: deps.config.trustProxy as boolean,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router cannot decode gets the same error shape and headers as every other answer (S80, S82).

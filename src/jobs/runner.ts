@@ -24,6 +24,11 @@ export interface JobContext<P = unknown, C = unknown> {
   /** Aborted when the lease is lost, cancel is asked, or the runner stops. */
   signal: AbortSignal;
   progress(progress: Record<string, unknown>): Promise<void>;
+  /**
+   * Renews the lease now and says whether this worker still holds it. Call it right before a step that
+   * must not happen twice (sending a mail): a fresh lease keeps every other worker off for its length.
+   */
+  holdsLease(): Promise<boolean>;
   /** Saves where the job got to (and its progress) in one write; returns false if the lease is lost. */
   checkpointed(checkpoint: C, progress?: Record<string, unknown>): Promise<boolean>;
 }
@@ -275,6 +280,12 @@ export class JobRunner {
       signal: abort.signal,
       progress: async (progress) => {
         await updateJobProgress(deps.db, job.id, owner, { progress: JSON.stringify(progress) }, deps.clock().getTime());
+      },
+      holdsLease: async () => {
+        const { held, cancelRequested } = await renewLease(deps.db, job.id, owner, deps.clock().getTime(), leaseMs);
+        if (!held) abort.abort(new Error('the lease on this job was lost'));
+        else if (cancelRequested) abort.abort(new JobCancelledError());
+        return held && !cancelRequested;
       },
       checkpointed: async (checkpoint, progress) => {
         const held = await updateJobProgress(

@@ -101,6 +101,8 @@ async function sendMessage(deps: Deps, ctx: JobContext<{ messageId: string }>): 
     await recordMailError(deps.db, id, error, 'failed', deps.clock());
     throw new PermanentJobError(error);
   }
+  // Another worker may have taken this job if our lease lapsed under load: never send twice.
+  if (!(await ctx.holdsLease())) return { message: id, skipped: 'lease lost' };
   let delivery;
   try {
     delivery = await mailer.send({
