@@ -72,13 +72,16 @@ async function announceRevocations(
   events: { userId: string; sessionIds: string[] }[],
   reason: string,
 ): Promise<void> {
-  for (const event of events) {
-    if (event.sessionIds.length === 0) continue;
-    try {
-      await deps.events.publish('revoked', { ...event, reason });
-    } catch (err) {
-      // The store is the truth and every request reads it; a lost event only delays cache cleanup.
-      deps.log.warn({ err }, 'could not publish a revocation event');
-    }
-  }
+  // Sent together, not one after the other: a breach response announces one per user, and a bus over the
+  // network pipelines them.
+  await Promise.all(
+    events
+      .filter((event) => event.sessionIds.length > 0)
+      .map((event) =>
+        deps.events.publish('revoked', { userId: event.userId, sessionIds: event.sessionIds, reason }).catch((err: unknown) => {
+          // The store is the truth and every request reads it; a lost event only delays cache cleanup.
+          deps.log.warn({ err }, 'could not publish a revocation event');
+        }),
+      ),
+  );
 }

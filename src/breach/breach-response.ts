@@ -357,7 +357,9 @@ async function respondToBatch(
  */
 async function revokeResponseSessions(deps: Deps, row: BreachResponseRow, cutoff: number, now: Date) {
   const { sessions, announce } = await deps.db.transaction().execute(async (trx) => {
-    const revoked = await revokeSessionsOfUsers(deps, trx, responseUserIds(trx, row.id), 'breach_response', now, {
+    // Every user was walked: every session made up to the end of the walk goes, with no list to check against.
+    const users = parseScope(row).kind === 'all' ? 'all' : responseUserIds(trx, row.id);
+    const revoked = await revokeSessionsOfUsers(deps, trx, users, 'breach_response', now, {
       createdUpTo: cutoff,
       manyUsers: row.users_total > 1000,
     });

@@ -104,8 +104,8 @@ export async function revokeSessionRows(db: Db, filter: RevokeFilter, now: Date,
   return rows.map((r) => r.id);
 }
 
-/** The users whose sessions go: a list of ids, or a query that selects them (`user_id`). */
-export type UserSet = string[] | SelectQueryBuilder<Database, any, { user_id: string }>;
+/** The users whose sessions go: a list of ids, a query that selects them (`user_id`), or everyone. */
+export type UserSet = string[] | SelectQueryBuilder<Database, any, { user_id: string }> | 'all';
 
 /**
  * Marks every live session of these users revoked (a breach response), optionally only those made up to a
@@ -126,7 +126,7 @@ export async function revokeSessionRowsOfUsers(
   const scan = options.manyUsers === true && db.getExecutor().adapter.constructor.name.toLowerCase().includes('sqlite');
   const userId = scan ? sql<string>`+user_id` : sql.ref<string>('user_id');
   const live = <Q extends { where: any }>(query: Q): Q => {
-    let q = query.where(userId, 'in', users).where('revoked_at', 'is', null);
+    let q = users === 'all' ? query.where('revoked_at', 'is', null) : query.where(userId, 'in', users).where('revoked_at', 'is', null);
     if (options.createdUpTo !== undefined) q = q.where('created_at', '<=', options.createdUpTo);
     return q;
   };
