@@ -1,7 +1,18 @@
 // Opens the store: SQLite (embedded, WAL) by default, PostgreSQL when a URL is given. Same schema,
 // same queries: the dialect is the only difference.
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Compilable, type CompiledQuery, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Compilable,
+  type CompiledQuery,
+  type DatabaseIntrospector,
+  type SqliteDatabase,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import { join } from 'node:path';
 import { migrations } from './migrations/index.ts';
@@ -35,7 +46,7 @@ export function openStore(options: StoreOptions): Store {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const file = join(options.dataDir, 'hearth.db');
@@ -90,6 +101,34 @@ export function compiledOnce<R>(build: (db: Db) => Compilable<R>): (db: Db, para
     }
     return (await db.executeQuery<R>({ ...query, parameters })).rows;
   };
+}
+
+/**
+ * Kysely's PostgreSQL introspector reads every schema of the database and looks each one up by name, so a
+ * schema dropped at that moment by someone else (another deployment, a test run) fails our migration with
+ * "schema … does not exist". The migrator only asks which tables exist: this answers from the schemas on
+ * our search path, by oid, and nothing else.
+ */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    const getTables = async (): Promise<TableMetadata[]> => {
+      const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+        select c.relname as name, n.nspname as schema, c.relkind as kind
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p', 'v') and n.nspname = any (current_schemas(false))`.execute(db);
+      return rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.kind === 'v', columns: [] }));
+    };
+    return {
+      async getSchemas() {
+        const { rows } = await sql<{ name: string }>`select unnest(current_schemas(false)) as name`.execute(db);
+        return rows;
+      },
+      getTables,
+      async getMetadata() {
+        return { tables: await getTables() };
+      },
+    };
+  }
 }
 
 export async function migrateToLatest(store: Store, schema: string | null): Promise<void> {
