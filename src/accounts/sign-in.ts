@@ -136,6 +136,8 @@ export async function completeSignIn(
 ): Promise<Extract<SignInResult, { kind: 'session' }>> {
   const user = await findUserWithHashById(deps.db, pending.userId);
   if (!user || user.disabled) throw new AppError('invalid_credentials');
+  // Flagged between the password check and here (a breach response committing mid-sign-in): no session (S14).
+  if (user.reset_required) throw new AppError('password_reset_required');
   const device = deviceInfoFrom(pending.device, pending.ctx.userAgent);
   const { token, sessionId } = await createSession(
     deps,
