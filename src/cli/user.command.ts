@@ -3,7 +3,7 @@ import { adminRevokeSessions, createUser, listUserViews } from '../accounts/user
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { Role } from '../store/schema.ts';
-import { findUserWithHashByLogin } from '../store/users.repository.ts';
+import { findUserWithHashByLogin, listUserIdsByRole } from '../store/users.repository.ts';
 import { normalizeLogin } from '../accounts/identity.ts';
 import { CliError, readStdin } from './io.ts';
 
@@ -27,6 +27,9 @@ export async function userCommand(deps: Deps, args: string[]): Promise<number> {
     if (!values.username || !values.email) throw new CliError('--username and --email are required\n' + userHelp);
     const role = values.role as Role;
     if (!['owner', 'admin', 'member'].includes(role)) throw new CliError('--role must be owner, admin or member');
+    if (role === 'owner' && (await listUserIdsByRole(deps.db, ['owner'])).length > 0) {
+      throw new CliError('this server already has an owner: create an admin instead (--role admin)');
+    }
     if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ');
     const password = await readStdin();
     if (!password) throw new CliError('the password is read from standard input, which was empty');

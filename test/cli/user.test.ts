@@ -40,6 +40,15 @@ describe('hearth user', () => {
     expect((await srv.request('GET', '/api/v1/setup')).body).toEqual({ setup_required: false });
   });
 
+  it('user create: a second owner is refused; the server has one', async () => {
+    const second = await runCli(['user', 'create', '--username', 'usurper', '--email', 'usurper@example.org', '--role', 'owner'], {
+      env,
+      input: 'quartz lantern meadow fjord',
+    });
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(/already has an owner/);
+  }, SLOW);
+
   it(
     'user list: one row per user with name, email, role and state',
     async () => {
