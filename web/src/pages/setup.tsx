@@ -1,9 +1,9 @@
 import { useCallback, useState } from 'react';
 import { api, ApiError } from '../api.ts';
-import { Alert, Field, onSubmit, PasswordField, SubmitButton, useAction } from '../components/form.tsx';
+import { Alert, Field, onSubmit, SubmitButton, useAction } from '../components/form.tsx';
 import { Page } from '../components/page.tsx';
 import { useResource } from '../components/resource.ts';
-import { preloadStrengthMeter, StrengthMeter } from '../components/strength-meter.tsx';
+import { NewAccountFields } from '../components/new-account-fields.tsx';
 import { Link, navigate } from '../router.tsx';
 
 export function SetupPage() {
@@ -59,35 +59,13 @@ export function SetupPage() {
             </>
           }
         />
-        <Field
-          label="Username"
-          name="username"
-          required
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          value={username}
-          onChange={(event) => setUsername(event.target.value)}
-        />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          required
-          autoComplete="email"
-          value={email}
-          onChange={(event) => setEmail(event.target.value)}
-          hint="Password resets and security notices go here."
-        />
-        <PasswordField
-          label="Password"
-          name="password"
-          required
-          autoComplete="new-password"
-          value={password}
-          onFocus={preloadStrengthMeter}
-          onChange={(event) => setPassword(event.target.value)}
-          after={<StrengthMeter password={password} userInputs={[username, email]} />}
+        <NewAccountFields
+          value={{ username, email, password }}
+          onChange={(next) => {
+            setUsername(next.username);
+            setEmail(next.email);
+            setPassword(next.password);
+          }}
         />
         <SubmitButton busy={create.busy}>Create the owner account</SubmitButton>
       </form>
