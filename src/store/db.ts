@@ -149,7 +149,14 @@ export async function migrateToLatest(store: Store, schema: string | null): Prom
     allowUnorderedMigrations: true,
     ...(store.dialect === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // SQLite has no migration lock across processes: two first starts on one file (the CLI twice, or the CLI and
+  // the server) race, and the loser's transaction rolls back. Once the winner has committed, the loser finds
+  // nothing left to do.
+  for (let attempt = 0; error && store.dialect === 'sqlite' && attempt < 5; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`);
