@@ -148,6 +148,8 @@ export async function cancelJob(deps: Pick<Deps, 'db' | 'clock'>, id: string) {
 export interface RunnerOptions {
   pollMs?: number;
   leaseMs?: number;
+  /** How long stop() waits for running jobs to give up (default 10 s). */
+  stopGraceMs?: number;
 }
 
 /** The registry and worker of one process. Modules register types in setup(); the server starts it. */
@@ -156,7 +158,9 @@ export class JobRunner {
   readonly owner: string;
   private readonly pollMs: number;
   private readonly leaseMs: number;
+  private readonly stopGraceMs: number;
   private running = new Map<string, { type: string; abort: AbortController; done: Promise<void> }>();
+  private heartbeats = new Map<string, NodeJS.Timeout>();
   private startTimes = new Map<string, number[]>();
   private stopped = true;
   private wake: (() => void) | null = null;
@@ -167,6 +171,7 @@ export class JobRunner {
     this.owner = owner;
     this.pollMs = options.pollMs ?? 500;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.stopGraceMs = options.stopGraceMs ?? 10_000;
   }
 
   register(type: JobType): void {
@@ -185,14 +190,30 @@ export class JobRunner {
     this.loop = this.run(types ?? [...this.types.keys()]);
   }
 
-  /** Stops taking jobs, aborts running ones (their leases lapse; another worker resumes them). */
+  /**
+   * Stops taking jobs and aborts running ones (their leases lapse; another worker resumes them). A job
+   * that ignores its signal is waited for at most the grace period, then left to its lapsing lease.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.wake?.();
     for (const r of this.running.values()) r.abort.abort(new Error('the runner is stopping'));
     await this.loop;
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const running = [...this.running.entries()];
+    if (running.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.stopGraceMs);
+    });
+    const outcome = await Promise.race([Promise.allSettled(running.map(([, r]) => r.done)), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      const late = running.filter(([id]) => this.running.has(id)).map(([id]) => id);
+      // Given up on: no more renewals, so the lease lapses and another worker can take the job.
+      for (const id of late) clearInterval(this.heartbeats.get(id));
+      this.deps?.log.warn({ jobs: late }, 'jobs did not stop in time; their leases lapse and another worker resumes them');
+    }
   }
 
   /** Runs one specific job to its end in this process (the CLI does this to show a progress bar). */
@@ -273,6 +294,7 @@ export class JobRunner {
         .catch((err) => deps.log.warn({ err, job: job.id }, 'could not renew a job lease'));
     }, Math.max(100, Math.floor(leaseMs / 3)));
     heartbeat.unref();
+    this.heartbeats.set(job.id, heartbeat);
     const ctx: JobContext = {
       job,
       payload: JSON.parse(job.payload),
@@ -326,6 +348,7 @@ export class JobRunner {
       }
     } finally {
       clearInterval(heartbeat);
+      if (this.heartbeats.get(job.id) === heartbeat) this.heartbeats.delete(job.id);
     }
   }
 }

@@ -14,6 +14,14 @@ async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeo
   }
 }
 
+/** Rejects with the abort reason once the signal is aborted, at once if it already is. */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
 describe.each(await storeKinds())('job runner on %s', (store) => {
   let servers: TestServer[] = [];
   afterEach(async () => {
@@ -90,8 +98,9 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
         for (let i = ctx.checkpoint?.next ?? 0; i < ctx.payload.items; i++) {
           if (i === 5 && stallFirst) {
             stallFirst = false;
-            // The first worker "dies" here: it stops renewing its lease and never finishes.
-            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+            // The first worker "dies" here: it stops renewing its lease and never finishes. The signal may
+            // already be aborted (stop() can land while the previous checkpoint is being written).
+            await untilAborted(ctx.signal);
           }
           processed.push(`item${i}`);
           await ctx.checkpointed({ next: i + 1 }, { done: i + 1 });
@@ -117,5 +126,43 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     await b.stop();
     expect(processed).toEqual(Array.from({ length: 10 }, (_, i) => `item${i}`));
     expect(row.attempts).toBe(2);
+  });
+  it('stop() waits at most its grace period for a job that ignores its signal, and leaves it to its lease', async () => {
+    const s = await server();
+    const gate: { release: (() => void) | null } = { release: null };
+    const runs: string[] = [];
+    const stubborn: JobType = {
+      type: 'stubborn',
+      async run(_deps, ctx) {
+        runs.push(ctx.checkpoint ? 'resumed' : 'first');
+        if (!ctx.checkpoint) {
+          await ctx.checkpointed({ started: true });
+          await new Promise<void>((resolve) => (gate.release = resolve));
+        }
+        return {};
+      },
+    };
+    const a = new JobRunner('worker-a', { pollMs: 20, leaseMs: 300, stopGraceMs: 200 });
+    const b = new JobRunner('worker-b', { pollMs: 20, leaseMs: 300 });
+    a.register(stubborn);
+    b.register(stubborn);
+    const { id } = await enqueueJob({ ...s.deps, jobs: a }, s.deps.db, { type: 'stubborn', payload: {} }, s.deps.clock());
+    a.start({ ...s.deps, jobs: a });
+    await waitFor(async () => gate.release !== null);
+    const stopping = a.stop().then(() => 'stopped' as const);
+    const outcome = await Promise.race([stopping, new Promise((r) => setTimeout(() => r('hung'), 5_000))]);
+    expect(outcome).toBe('stopped');
+    b.start({ ...s.deps, jobs: b });
+    const row = await waitFor(async () => {
+      const r = await findJob(s.deps.db, id);
+      return r?.state === 'done' ? r : null;
+    });
+    await b.stop();
+    expect(runs).toEqual(['first', 'resumed']);
+    expect(row.lease_owner).toBeNull();
+    // The stubborn run finishing late changes nothing: the job is done, by B.
+    gate.release!();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await findJob(s.deps.db, id))?.state).toBe('done');
   });
 });
