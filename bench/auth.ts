@@ -19,7 +19,8 @@
 //
 // Options: --duration=<s> of each (a) side per round (default 4), --rounds=<n> (3), --eld-seconds=<n> (10),
 // --requests=<n> for (c) per side (20000), --samples=<n> for (d) per kind (61), --only=a,b,c,d, --postgres
-// (PostgreSQL at HEARTH_TEST_POSTGRES_URL or 127.0.0.1:5432/test, in a schema of its own), --no-write (print
+// (PostgreSQL at HEARTH_TEST_POSTGRES_URL or 127.0.0.1:5432/test, in a schema of its own), --profile=<dir> (a CPU
+// profile of the server), --no-write (print
 // only; otherwise docs/benchmarks.md gets the figures between its bench:auth markers).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -139,7 +140,8 @@ async function startBenchServer(env: Record<string, string>): Promise<Server> {
   const child = fork(fileURLToPath(import.meta.url), ['--server'], {
     cwd: root,
     env: { ...process.env, ...env },
-    execArgv: ['--import', 'tsx'],
+    // --profile=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+    execArgv: ['--import', 'tsx', ...(args.has('profile') ? ['--cpu-prof', `--cpu-prof-dir=${args.get('profile')}`] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiting = new Map<string, (m: FromServer) => void>();

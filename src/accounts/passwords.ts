@@ -1,14 +1,9 @@
 // Password storage (S02, S04, S06, S10): argon2id over HMAC-SHA-256(pepper, NFKC(password)). The pepper lives
 // with the secret key, never in the database, so a stolen copy of the users table cannot be cracked on its own;
 // the key version in front of the hash lets the pepper rotate while old hashes are upgraded at sign-in.
-import {
-  hash as argon2Hash,
-  parseOptions,
-  verify as argon2Verify,
-  type Options as Argon2Options,
-  type ParsedHashOptions,
-} from '@node-rs/argon2';
+import { parseOptions, type Options as Argon2Options, type ParsedHashOptions } from '@node-rs/argon2';
 import { hmacSha256 } from '../crypto.ts';
+import { hashPool } from './hash-pool.ts';
 
 export interface Argon2Params {
   /** KiB of memory per hash. */
@@ -85,7 +80,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = (): Promise<string> => {
     if (!dummyHash) {
-      dummyHash = argon2Hash(pepperPassword(currentKey, DUMMY_INPUT), argon2Options);
+      dummyHash = hashPool.hash(pepperPassword(currentKey, DUMMY_INPUT), argon2Options);
       dummyHash.catch(() => {
         dummyHash = undefined;
       });
@@ -94,12 +89,13 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
   };
 
   const verifyDummy = async (password: string): Promise<void> => {
-    await argon2Verify(await getDummyHash(), pepperPassword(currentKey, password));
+    const dummy = await getDummyHash();
+    await hashPool.verify(dummy, pepperPassword(currentKey, password));
   };
 
   return {
     async hash(password) {
-      return `k${currentKeyVersion}${await argon2Hash(pepperPassword(currentKey, password), argon2Options)}`;
+      return `k${currentKeyVersion}${await hashPool.hash(pepperPassword(currentKey, password), argon2Options)}`;
     },
 
     async verify(stored, password) {
@@ -112,7 +108,7 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       }
       let ok: boolean;
       try {
-        ok = await argon2Verify(parsed.phc, pepperPassword(key, password));
+        ok = await hashPool.verify(parsed.phc, pepperPassword(key, password));
       } catch {
         return { ok: false, needsRehash: false };
       }

@@ -8,6 +8,7 @@ import type { UserRow } from '../store/users.repository.ts';
 import {
   findLiveSessionById,
   findLiveSessionByTokenHash,
+  type SessionWithUserRow,
   insertSession,
   listLiveSessions,
   touchSession,
@@ -120,6 +121,18 @@ export async function authenticate(
   if (row.kind !== 'app' && row.last_seen_at + deps.config.sessionIdleSeconds * 1000 <= t) return null;
   if (row.disabled || row.reset_required) return null;
   if (t - row.last_seen_at >= TOUCH_INTERVAL_MS || row.ip !== ip) await touchSession(deps.db, row.id, now, ip);
+  // The store may hand back the very row it gave before (nothing was committed since): so is its context.
+  let context = contexts.get(row);
+  if (!context) {
+    context = Object.freeze(toAuthContext(row));
+    contexts.set(row, context);
+  }
+  return context;
+}
+
+const contexts = new WeakMap<SessionWithUserRow, AuthContext>();
+
+function toAuthContext(row: SessionWithUserRow): AuthContext {
   return {
     sessionId: row.id,
     kind: row.kind,
@@ -130,7 +143,7 @@ export async function authenticate(
     scopes: row.scopes ? (JSON.parse(row.scopes) as string[]) : null,
     authAt: new Date(row.auth_at),
     createdAt: new Date(row.created_at),
-    user: {
+    user: Object.freeze({
       id: row.user_id,
       username: row.username,
       email: row.email,
@@ -143,7 +156,7 @@ export async function authenticate(
       password_changed_at: row.password_changed_at,
       created_at: row.user_created_at,
       updated_at: row.user_updated_at,
-    },
+    }),
   };
 }
 

@@ -33,7 +33,19 @@ export interface UserView {
   created_at: string;
 }
 
+/** Views of rows already turned into one: an authenticated request's own account comes back as the same row. */
+const views = new WeakMap<UserRow, UserView>();
+
 export function toUserView(row: UserRow): UserView {
+  let view = views.get(row);
+  if (!view) {
+    view = Object.freeze(buildUserView(row));
+    views.set(row, view);
+  }
+  return view;
+}
+
+function buildUserView(row: UserRow): UserView {
   return {
     id: row.id,
     username: row.username,

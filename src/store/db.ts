@@ -57,7 +57,17 @@ export function openStore(options: StoreOptions): Store {
   // Another process (the CLI) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const watcher = watchForCommits(file);
+  changeWatches.set(db, watcher);
+  return {
+    db,
+    dialect: 'sqlite',
+    close: async () => {
+      changeWatches.delete(db);
+      watcher.close();
+      await db.destroy();
+    },
+  };
 }
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -84,12 +94,49 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 }
 
 /**
+ * Tells whether anything was committed to a SQLite database since a given moment, by anyone: this process,
+ * the CLI, another instance on the same file. A second, read-only connection asks SQLite's data_version,
+ * which changes whenever another connection commits — and every writer is another connection to this one.
+ */
+interface ChangeWatch {
+  /** A number that differs from every earlier answer once any commit has happened in between. */
+  version(): number;
+  close(): void;
+}
+
+const changeWatches = new WeakMap<Db, ChangeWatch>();
+
+function watchForCommits(file: string): ChangeWatch {
+  const connection = new SQLite(file, { readonly: true });
+  connection.pragma('busy_timeout = 5000');
+  const dataVersion = connection.prepare('pragma data_version').pluck();
+  return { version: () => dataVersion.get() as number, close: () => connection.close() };
+}
+
+/** Answers kept per query while the database is unchanged; past this many the memo starts again. */
+const MEMO_LIMIT = 10_000;
+
+export interface CompiledOnceOptions {
+  /**
+   * On SQLite, answer again from memory while nothing at all has been committed since the answer was read
+   * (see ChangeWatch). The answer is then exactly what the query would return, so a revocation, from this
+   * process or any other, is seen by the very next call. Callers must not change the rows they get.
+   * On PostgreSQL every call asks the store.
+   */
+  reuseWhileUnchanged?: boolean;
+}
+
+/**
  * A query built and compiled once per database, then run with new parameters. On the path every authenticated
  * request takes, building and compiling a query through Kysely costs more than the store takes to answer it.
  * `build` gets placeholder values; `run` gives the parameters in the order the SQL names them.
  */
-export function compiledOnce<R>(build: (db: Db) => Compilable<R>): (db: Db, parameters: readonly unknown[]) => Promise<R[]> {
+export function compiledOnce<R>(
+  build: (db: Db) => Compilable<R>,
+  options: CompiledOnceOptions = {},
+): (db: Db, parameters: readonly unknown[]) => Promise<R[]> {
   const compiled = new WeakMap<Db, CompiledQuery<R>>();
+  const memos = new WeakMap<Db, { version: number; answers: Map<string, R[]> }>();
   return async (db, parameters) => {
     let query = compiled.get(db);
     if (!query) {
@@ -99,7 +146,23 @@ export function compiledOnce<R>(build: (db: Db) => Compilable<R>): (db: Db, para
       }
       compiled.set(db, query);
     }
-    return (await db.executeQuery<R>({ ...query, parameters })).rows;
+    // A transaction is its own Db object: it has no watch, and always asks.
+    const watch = options.reuseWhileUnchanged ? changeWatches.get(db) : undefined;
+    if (!watch) return (await db.executeQuery<R>({ ...query, parameters })).rows;
+    // The version is read before the query: a commit landing while it runs makes the next call ask again.
+    const version = watch.version();
+    let memo = memos.get(db);
+    if (!memo || memo.version !== version) {
+      memo = { version, answers: new Map() };
+      memos.set(db, memo);
+    }
+    const key = parameters.length === 1 ? String(parameters[0]) : JSON.stringify(parameters);
+    const known = memo.answers.get(key);
+    if (known) return known;
+    const rows = (await db.executeQuery<R>({ ...query, parameters })).rows;
+    if (memo.answers.size >= MEMO_LIMIT) memo.answers.clear();
+    memo.answers.set(key, rows);
+    return rows;
   };
 }
 

@@ -1,8 +1,12 @@
-import type { Db } from './db.ts';
+import { compiledOnce, type Db } from './db.ts';
+
+// Settings are read on hot paths (the password key version at every password check, the two-step policy at
+// every request) and change rarely: on SQLite the answer is reused until anything is committed.
+const metaValue = compiledOnce((db) => db.selectFrom('meta').select('value').where('key', '=', ''), { reuseWhileUnchanged: true });
 
 export async function getMeta(db: Db, key: string): Promise<string | undefined> {
-  const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-  return row?.value;
+  const rows = await metaValue(db, [key]);
+  return rows[0]?.value;
 }
 
 export async function setMeta(db: Db, key: string, value: string): Promise<void> {

@@ -44,10 +44,14 @@ const liveSessionByTokenHash = compiledOnce((db) =>
     ])
     .where('sessions.token_hash', '=', '')
     .where('sessions.revoked_at', 'is', null),
+  // Answered from memory only while nothing at all was committed since: never stale (see compiledOnce).
+  { reuseWhileUnchanged: true },
 );
 
+export type SessionWithUserRow = Awaited<ReturnType<typeof liveSessionByTokenHash>>[number];
+
 /** The session behind a token hash with its user's row, or undefined. Expiry is the caller's check. */
-export async function findLiveSessionByTokenHash(db: Db, tokenHash: string) {
+export async function findLiveSessionByTokenHash(db: Db, tokenHash: string): Promise<SessionWithUserRow | undefined> {
   const rows = await liveSessionByTokenHash(db, [tokenHash]);
   return rows.length > 0 ? rows[0] : undefined;
 }

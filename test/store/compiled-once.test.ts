@@ -1,0 +1,103 @@
+// compiledOnce with reuseWhileUnchanged: the token door's query is answered from memory on SQLite only while
+// nothing at all was committed since. Each way a row can change must show at the very next call: a write through
+// this process's store, a write by another connection (the CLI, another process), and a transaction's own view.
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { authenticate } from '../../src/accounts/sessions.ts';
+import { compiledOnce, type Db } from '../../src/store/db.ts';
+import { findLiveSessionByTokenHash } from '../../src/store/sessions.repository.ts';
+import { sha256 } from '../../src/crypto.ts';
+import { POSTGRES_URL, storeKinds } from '../helpers/services.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const userByName = compiledOnce((db: Db) => db.selectFrom('users').select(['id', 'display_name', 'disabled']).where('username', '=', ''), {
+  reuseWhileUnchanged: true,
+});
+
+describe.each(await storeKinds())('answers reused while the store is unchanged, on %s', (store) => {
+  let s: TestServer | undefined;
+  afterEach(async () => {
+    await s?.close();
+    s = undefined;
+  });
+
+  /** Runs one statement on a connection of its own, as another process would. */
+  async function writeElsewhere(server: TestServer, statement: string, parameters: unknown[]): Promise<void> {
+    if (store === 'sqlite') {
+      const other = new SQLite(join(server.dataDir, 'hearth.db'));
+      try {
+        other.prepare(statement.replace(/\$\d+/g, '?')).run(...parameters);
+      } finally {
+        other.close();
+      }
+      return;
+    }
+    const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${server.schema}` });
+    await client.connect();
+    try {
+      await client.query(statement, parameters);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('a write by another connection is seen by the next call', async () => {
+    s = await startTestServer({ store, background: false });
+    const user = await s.createUser({ username: 'watched' });
+    const first = await userByName(s.deps.db, ['watched']);
+    expect(first).toEqual([{ id: user.id, display_name: null, disabled: 0 }]);
+    // Nothing committed in between: on SQLite the very same answer comes back from memory.
+    const again = await userByName(s.deps.db, ['watched']);
+    if (store === 'sqlite') expect(again).toBe(first);
+    else expect(again).not.toBe(first);
+
+    await writeElsewhere(s, 'update users set display_name = $1 where id = $2', ['Seen elsewhere', user.id]);
+    expect(await userByName(s.deps.db, ['watched'])).toEqual([{ id: user.id, display_name: 'Seen elsewhere', disabled: 0 }]);
+  });
+
+  it('a write through this process, even to another table, is seen by the next call', async () => {
+    s = await startTestServer({ store, background: false });
+    const user = await s.createUser({ username: 'watched' });
+    await userByName(s.deps.db, ['watched']);
+    await s.deps.db.updateTable('users').set({ disabled: 1 }).where('id', '=', user.id).execute();
+    expect(await userByName(s.deps.db, ['watched'])).toEqual([{ id: user.id, display_name: null, disabled: 1 }]);
+    const before = await userByName(s.deps.db, ['watched']);
+    await s.deps.db.deleteFrom('security_events').execute();
+    const after = await userByName(s.deps.db, ['watched']);
+    expect(after).toEqual(before);
+  });
+
+  it('a transaction reads its own writes, and the others see them only once committed', async () => {
+    s = await startTestServer({ store, background: false });
+    const user = await s.createUser({ username: 'watched' });
+    await userByName(s.deps.db, ['watched']);
+    await s.deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ display_name: 'Inside' }).where('id', '=', user.id).execute();
+      expect(await userByName(trx, ['watched'])).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
+    });
+    expect(await userByName(s.deps.db, ['watched'])).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
+  });
+
+  it('S23: a token revoked by another process is refused by the very next authentication', async () => {
+    s = await startTestServer({ store, background: false });
+    await s.createUser({ username: 'holder', password: 'pewter lagoon cricket sash' });
+    const token = await s.login('holder', 'pewter lagoon cricket sash');
+    const now = new Date();
+    for (let i = 0; i < 3; i += 1) expect(await authenticate(s.deps, token, now, '127.0.0.1')).not.toBeNull();
+    await writeElsewhere(s, 'update sessions set revoked_at = $1 where token_hash = $2', [now.getTime(), sha256(token)]);
+    expect(await authenticate(s.deps, token, now, '127.0.0.1')).toBeNull();
+    expect(await findLiveSessionByTokenHash(s.deps.db, sha256(token))).toBeUndefined();
+  });
+
+  it('S14: an account flagged for a reset by another process opens nothing at the very next authentication', async () => {
+    s = await startTestServer({ store, background: false });
+    const user = await s.createUser({ username: 'holder', password: 'pewter lagoon cricket sash' });
+    const token = await s.login('holder', 'pewter lagoon cricket sash');
+    const now = new Date();
+    expect(await authenticate(s.deps, token, now, '127.0.0.1')).not.toBeNull();
+    await writeElsewhere(s, 'update users set reset_required = 1 where id = $1', [user.id]);
+    expect(await authenticate(s.deps, token, now, '127.0.0.1')).toBeNull();
+  });
+});
