@@ -139,23 +139,23 @@ export async function completeSignIn(
   // Flagged between the password check and here (a breach response committing mid-sign-in): no session (S14).
   if (user.reset_required) throw new AppError('password_reset_required');
   const device = deviceInfoFrom(pending.device, pending.ctx.userAgent);
-  const { token, sessionId } = await createSession(
-    deps,
-    deps.db,
-    { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip },
-    now,
-  );
   const knownId = readDeviceMarker(deps.config.secretKey, pending.ctx.deviceMarker);
   const marker = knownId
     ? { deviceId: knownId, marker: markerForDevice(deps.config.secretKey, knownId) }
     : newDeviceMarker(deps.config.secretKey, deps.random);
-  const newDevice = await rememberDevice(deps.db, user.id, marker.deviceId, now);
-  await recordSecurityEvent(
-    deps,
-    { userId: user.id, type: 'sign_in', detail: { method, session_id: sessionId, new_device: newDevice } },
-    { ...pending.ctx, device: device.name },
-    now,
-  );
+  // The session, the device and the log line are one write: all of them or none.
+  const { token, sessionId, newDevice } = await deps.db.transaction().execute(async (trx) => {
+    const session = await createSession(deps, trx, { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip }, now);
+    const isNew = await rememberDevice(trx, user.id, marker.deviceId, now);
+    await recordSecurityEvent(
+      deps,
+      { userId: user.id, type: 'sign_in', detail: { method, session_id: session.sessionId, new_device: isNew } },
+      { ...pending.ctx, device: device.name },
+      now,
+      trx,
+    );
+    return { ...session, newDevice: isNew };
+  });
   for (const listener of deps.hooks.signIn) await listener(deps, { userId: user.id, sessionId, newDevice, device: device.name, ctx: pending.ctx }, now);
   return { kind: 'session', token, sessionId, user: toUserView(user), deviceMarker: marker.marker, newDevice };
 }

@@ -1,7 +1,8 @@
 // Growing delays for failed attempts (S11). An attempt is counted before it is checked, so a burst
 // of parallel guesses cannot slip past the counter; a success clears the keys it was counted on.
 import type { Db } from '../store/db.ts';
-import { deleteThrottleRows } from '../store/throttle.repository.ts';
+import type { ThrottleTable } from '../store/schema.ts';
+import { deleteThrottleRow, deleteThrottleRows, lockThrottleRow, setThrottleRow } from '../store/throttle.repository.ts';
 
 export interface ThrottlePolicy {
   /** Attempts in a window before delays start. */
@@ -48,34 +49,29 @@ export function createStoreThrottle(db: Db): Throttle {
         // One statement makes or locks each row and returns it. Inserting with "do nothing" and selecting
         // afterwards lost rows that a success on the same key deleted in between (PostgreSQL, concurrent
         // sign-ins from one address), and the attempt then failed with a 500 instead of being counted.
-        const rows = await trx
-          .insertInto('throttle')
-          .values(keys.map((k) => ({ key: k.key, failures: 0, window_start: t, blocked_until: 0 })))
-          .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ key: eb.ref('excluded.key') })))
-          .returningAll()
-          .execute();
+        // Rows are taken in the order of the keys, which every caller gives in the same order.
+        const rows: ThrottleTable[] = [];
+        for (const { key } of keys) rows.push((await lockThrottleRow(trx, { key, now: t }))[0]!);
         const wait = Math.max(0, ...rows.map((r) => Math.ceil((r.blocked_until - t) / 1000)));
         if (wait > 0) return wait;
-        for (const { key, policy } of keys) {
-          const row = rows.find((r) => r.key === key)!;
+        for (const [i, { key, policy }] of keys.entries()) {
+          const row = rows[i]!;
           const expired = t - row.window_start > policy.windowSeconds * 1000;
           const failures = expired ? 1 : row.failures + 1;
           const delay = delayFor(policy, failures);
-          await trx
-            .updateTable('throttle')
-            .set({
-              failures,
-              window_start: expired ? t : row.window_start,
-              blocked_until: delay > 0 ? t + delay * 1000 : 0,
-            })
-            .where('key', '=', key)
-            .execute();
+          await setThrottleRow(trx, {
+            key,
+            failures,
+            windowStart: expired ? t : row.window_start,
+            blockedUntil: delay > 0 ? t + delay * 1000 : 0,
+          });
         }
         return 0;
       });
     },
     async clear(keys) {
-      await deleteThrottleRows(db, keys);
+      if (keys.length === 1) await deleteThrottleRow(db, { key: keys[0]! });
+      else await deleteThrottleRows(db, keys);
     },
   };
 }

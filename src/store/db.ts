@@ -126,29 +126,55 @@ export interface CompiledOnceOptions {
   reuseWhileUnchanged?: boolean;
 }
 
+/** Names a parameter of a compiledOnce query: `(db, p: Parameter<'id' | 'now'>) => … .where('id', '=', p('id'))`. */
+export type Parameter<N extends string> = (name: N) => any;
+
+/** Stands in for a named parameter while a query is built; compiledOnce finds it in the compiled parameters. */
+const PARAMETER_MARK = '\u0000hearth-parameter:';
+
 /**
- * A query built and compiled once per database, then run with new parameters. On the path every authenticated
- * request takes, building and compiling a query through Kysely costs more than the store takes to answer it.
- * `build` gets placeholder values; `run` gives the parameters in the order the SQL names them.
+ * A query built and compiled once per dialect, then run with new parameters. On the paths every request or
+ * sign-in takes, building and compiling a query through Kysely costs more than the store takes to answer it.
+ * `build` names each parameter with `p('name')`; `run` gives them by name. A name used in the query but not given
+ * (or given but not used) is an error at the first run, so a mistake shows in the first test that takes the path.
  */
-export function compiledOnce<R>(
-  build: (db: Db) => Compilable<R>,
+export function compiledOnce<R, N extends string = never>(
+  build: (db: Db, p: Parameter<N>) => Compilable<R>,
   options: CompiledOnceOptions = {},
-): (db: Db, parameters: readonly unknown[]) => Promise<R[]> {
-  const compiled = new WeakMap<Db, CompiledQuery<R>>();
+): (db: Db, parameters: Record<N, unknown>) => Promise<R[]> {
+  type P = Record<N, unknown>;
+  // Kysely's adapter is one per Kysely instance and shared with its transactions: compile once for all of them.
+  const compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: (string | null)[] }>();
   const memos = new WeakMap<Db, { version: number; answers: Map<string, R[]> }>();
-  return async (db, parameters) => {
-    let query = compiled.get(db);
-    if (!query) {
-      query = build(db).compile();
-      if (query.parameters.length !== parameters.length) {
-        throw new Error(`compiledOnce: the query takes ${query.parameters.length} parameters, ${parameters.length} given`);
-      }
-      compiled.set(db, query);
+  const compile = (db: Db, parameters: P) => {
+    const query = build(db, (name: N) => `${PARAMETER_MARK}${name}`).compile();
+    const slots = query.parameters.map((value) =>
+      typeof value === 'string' && value.startsWith(PARAMETER_MARK) ? value.slice(PARAMETER_MARK.length) : null,
+    );
+    const named = new Set(slots.filter((name): name is string => name !== null));
+    const given = Object.keys(parameters);
+    const missing = [...named].filter((name) => !given.includes(name));
+    const unused = given.filter((name) => !named.has(name));
+    if (missing.length > 0 || unused.length > 0) {
+      throw new Error(`compiledOnce: parameters missing (${missing.join(', ')}) or unused (${unused.join(', ')})`);
     }
+    return { query, slots };
+  };
+  const execute = async (db: Db, parameters: P): Promise<R[]> => {
+    const key = db.getExecutor().adapter;
+    let entry = compiled.get(key);
+    if (!entry) {
+      entry = compile(db, parameters);
+      compiled.set(key, entry);
+    }
+    const { query, slots } = entry;
+    const values = slots.map((name, i) => (name === null ? query.parameters[i] : parameters[name as N]));
+    return (await db.executeQuery<R>({ ...query, parameters: values })).rows;
+  };
+  return async (db, parameters) => {
     // A transaction is its own Db object: it has no watch, and always asks.
     const watch = options.reuseWhileUnchanged ? changeWatches.get(db) : undefined;
-    if (!watch) return (await db.executeQuery<R>({ ...query, parameters })).rows;
+    if (!watch) return execute(db, parameters);
     // The version is read before the query: a commit landing while it runs makes the next call ask again.
     const version = watch.version();
     let memo = memos.get(db);
@@ -156,13 +182,23 @@ export function compiledOnce<R>(
       memo = { version, answers: new Map() };
       memos.set(db, memo);
     }
-    const key = parameters.length === 1 ? String(parameters[0]) : JSON.stringify(parameters);
+    const key = JSON.stringify(parameters);
     const known = memo.answers.get(key);
     if (known) return known;
-    const rows = (await db.executeQuery<R>({ ...query, parameters })).rows;
+    const rows = await execute(db, parameters);
     if (memo.answers.size >= MEMO_LIMIT) memo.answers.clear();
     memo.answers.set(key, rows);
     return rows;
+  };
+}
+
+/** An INSERT of one whole row of `table`, compiled once: every column is named, so a missing one is an error. */
+export function compiledInsert<T extends keyof Database & string>(table: T, columns: readonly (keyof Database[T] & string)[]) {
+  const insert = compiledOnce((db, p: Parameter<string>) =>
+    db.insertInto(table).values(Object.fromEntries(columns.map((column) => [column, p(column)])) as never),
+  );
+  return async (db: Db, row: Database[T]): Promise<void> => {
+    await insert(db, Object.fromEntries(columns.map((column) => [column, row[column]])));
   };
 }
 

@@ -1,6 +1,6 @@
 // Second factors: TOTP seeds (encrypted), recovery code hashes, passkeys, pending sign-in steps and
 // WebAuthn challenges. Every "use once" is a conditional write whose row count says who won.
-import type { Db } from './db.ts';
+import { compiledOnce, type Db, type Parameter } from './db.ts';
 import type {
   PasskeysTable,
   PendingSignInPurpose,
@@ -12,12 +12,13 @@ import type {
 
 // TOTP
 
+// The second-factor gate of every sign-in reads these three: compiled once (see compiledOnce).
+const totpFactorOf = compiledOnce((db, p: Parameter<'userId'>) =>
+  db.selectFrom('totp_factors').select(['user_id', 'secret_enc', 'enabled_at', 'last_used_step', 'created_at']).where('user_id', '=', p('userId')),
+);
+
 export async function findTotpFactor(db: Db, userId: string): Promise<TotpFactorsTable | undefined> {
-  return db
-    .selectFrom('totp_factors')
-    .select(['user_id', 'secret_enc', 'enabled_at', 'last_used_step', 'created_at'])
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  return (await totpFactorOf(db, { userId }))[0];
 }
 
 /** Starts (or restarts) setup with a new seed; refused (false) while an enabled one exists. */
@@ -81,14 +82,16 @@ export async function deleteRecoveryCodes(db: Db, userId: string): Promise<void>
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
 }
 
-export async function countUnusedRecoveryCodes(db: Db, userId: string): Promise<number> {
-  const row = await db
+const unusedRecoveryCodes = compiledOnce((db, p: Parameter<'userId'>) =>
+  db
     .selectFrom('recovery_codes')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .where('user_id', '=', p('userId'))
+    .where('used_at', 'is', null),
+);
+
+export async function countUnusedRecoveryCodes(db: Db, userId: string): Promise<number> {
+  return Number((await unusedRecoveryCodes(db, { userId }))[0]!.n);
 }
 
 /** Marks the code used if it is the user's and still unused; true for the one caller that did. */
@@ -129,13 +132,12 @@ export async function listPasskeys(db: Db, userId: string): Promise<PasskeyRow[]
   return db.selectFrom('passkeys').select(passkeyColumns).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
 }
 
+const passkeyCount = compiledOnce((db, p: Parameter<'userId'>) =>
+  db.selectFrom('passkeys').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', p('userId')),
+);
+
 export async function countPasskeys(db: Db, userId: string): Promise<number> {
-  const row = await db
-    .selectFrom('passkeys')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return Number((await passkeyCount(db, { userId }))[0]!.n);
 }
 
 export async function findPasskeyByCredentialId(db: Db, credentialId: string): Promise<PasskeyRow | undefined> {

@@ -1,31 +1,31 @@
-import type { Db } from './db.ts';
+import { compiledOnce, type Db, type Parameter } from './db.ts';
+
+// Every sign-in runs these: compiled once (see compiledOnce).
+const knownDevice = compiledOnce((db, p: Parameter<'userId' | 'deviceId'>) =>
+  db.selectFrom('known_devices').select('device_id').where('user_id', '=', p('userId')).where('device_id', '=', p('deviceId')),
+);
+
+const newDevice = compiledOnce((db, p: Parameter<'userId' | 'deviceId' | 'now'>) =>
+  db
+    .insertInto('known_devices')
+    .values({ user_id: p('userId'), device_id: p('deviceId'), first_seen_at: p('now'), last_seen_at: p('now') })
+    .onConflict((oc) => oc.columns(['user_id', 'device_id']).doNothing())
+    .returning('device_id'),
+);
+
+const deviceSeen = compiledOnce((db, p: Parameter<'userId' | 'deviceId' | 'now'>) =>
+  db.updateTable('known_devices').set({ last_seen_at: p('now') }).where('user_id', '=', p('userId')).where('device_id', '=', p('deviceId')),
+);
 
 export async function isKnownDevice(db: Db, userId: string, deviceId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('known_devices')
-    .select('device_id')
-    .where('user_id', '=', userId)
-    .where('device_id', '=', deviceId)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await knownDevice(db, { userId, deviceId })).length > 0;
 }
 
 /** Records a device as known to the user; true when it was new. */
 export async function rememberDevice(db: Db, userId: string, deviceId: string, now: Date): Promise<boolean> {
   const t = now.getTime();
-  const inserted = await db
-    .insertInto('known_devices')
-    .values({ user_id: userId, device_id: deviceId, first_seen_at: t, last_seen_at: t })
-    .onConflict((oc) => oc.columns(['user_id', 'device_id']).doNothing())
-    .returning('device_id')
-    .executeTakeFirst();
-  if (inserted) return true;
-  await db
-    .updateTable('known_devices')
-    .set({ last_seen_at: t })
-    .where('user_id', '=', userId)
-    .where('device_id', '=', deviceId)
-    .execute();
+  if ((await newDevice(db, { userId, deviceId, now: t })).length > 0) return true;
+  await deviceSeen(db, { userId, deviceId, now: t });
   return false;
 }
 

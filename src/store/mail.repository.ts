@@ -1,7 +1,7 @@
 // The mail queue's messages and the one-use tokens that mails carry. Bodies are stored sealed; token
 // values never: only their SHA-256.
 import { sql } from 'kysely';
-import type { Db } from './db.ts';
+import { compiledOnce, type Db, type Parameter } from './db.ts';
 import type { MailMessagesTable, MailState, MailTokenPurpose, MailTokensTable } from './schema.ts';
 
 export type MailMessageRow = MailMessagesTable;
@@ -158,15 +158,16 @@ export async function countKnownDevices(db: Db, userId: string): Promise<number>
  * sign-in is the first, and counting them all ran on every sign-in over a log that grows for ever.
  */
 export async function countSignIns(db: Db, userId: string, ip?: string): Promise<number> {
-  let found = db
-    .selectFrom('security_events')
-    .select(sql<number>`1`.as('one'))
-    .where('user_id', '=', userId)
-    .where('type', '=', 'sign_in');
-  if (ip !== undefined) found = found.where('ip', '=', ip);
-  const row = await db
-    .selectFrom(found.limit(2).as('found'))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  const rows = ip === undefined ? await signIns(db, { userId }) : await signInsFrom(db, { userId, ip });
+  return Number(rows[0]!.n);
 }
+
+// Both run at every sign-in (the new-address alert): compiled once.
+const signInEvents = (db: Db, userId: unknown) =>
+  db.selectFrom('security_events').select(sql<number>`1`.as('one')).where('user_id', '=', userId as string).where('type', '=', 'sign_in');
+const countUpToTwo = (db: Db, found: ReturnType<typeof signInEvents>) =>
+  db.selectFrom(found.limit(2).as('found')).select((eb) => eb.fn.countAll<number>().as('n'));
+const signIns = compiledOnce((db, p: Parameter<'userId'>) => countUpToTwo(db, signInEvents(db, p('userId'))));
+const signInsFrom = compiledOnce((db, p: Parameter<'userId' | 'ip'>) =>
+  countUpToTwo(db, signInEvents(db, p('userId')).where('ip', '=', p('ip'))),
+);

@@ -1,11 +1,13 @@
-import { compiledOnce, type Db } from './db.ts';
+import { compiledOnce, type Db, type Parameter } from './db.ts';
 
 // Settings are read on hot paths (the password key version at every password check, the two-step policy at
 // every request) and change rarely: on SQLite the answer is reused until anything is committed.
-const metaValue = compiledOnce((db) => db.selectFrom('meta').select('value').where('key', '=', ''), { reuseWhileUnchanged: true });
+const metaValue = compiledOnce((db, p: Parameter<'key'>) => db.selectFrom('meta').select('value').where('key', '=', p('key')), {
+  reuseWhileUnchanged: true,
+});
 
 export async function getMeta(db: Db, key: string): Promise<string | undefined> {
-  const rows = await metaValue(db, [key]);
+  const rows = await metaValue(db, { key });
   return rows[0]?.value;
 }
 

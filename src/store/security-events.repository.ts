@@ -1,8 +1,11 @@
-import type { Db } from './db.ts';
+import { compiledInsert, type Db } from './db.ts';
 import type { SecurityEventsTable } from './schema.ts';
 
+// Written at every sign-in: compiled once.
+const insertEvent = compiledInsert('security_events', ['id', 'user_id', 'type', 'ip', 'device', 'detail', 'created_at']);
+
 export async function insertSecurityEvent(db: Db, row: SecurityEventsTable): Promise<void> {
-  await db.insertInto('security_events').values(row).execute();
+  await insertEvent(db, row);
 }
 
 export interface EventQuery {

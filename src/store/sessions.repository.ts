@@ -1,5 +1,5 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { compiledOnce, type Db } from './db.ts';
+import { compiledInsert, compiledOnce, type Db, type Parameter } from './db.ts';
 import type { Database, SessionKind, SessionsTable } from './schema.ts';
 
 const sessionColumns = [
@@ -19,12 +19,27 @@ const sessionColumns = [
 
 export type SessionRow = Omit<SessionsTable, 'token_hash' | 'revoked_at' | 'revoke_reason'>;
 
-export async function insertSession(db: Db, row: SessionsTable): Promise<void> {
-  await db.insertInto('sessions').values(row).execute();
-}
+// Written at every sign-in: compiled once.
+export const insertSession: (db: Db, row: SessionsTable) => Promise<void> = compiledInsert('sessions', [
+  'id',
+  'user_id',
+  'token_hash',
+  'kind',
+  'device_name',
+  'platform',
+  'client',
+  'ip',
+  'scopes',
+  'created_at',
+  'last_seen_at',
+  'auth_at',
+  'expires_at',
+  'revoked_at',
+  'revoke_reason',
+]);
 
 // Every authenticated request runs this one: it is compiled once (see compiledOnce).
-const liveSessionByTokenHash = compiledOnce((db) =>
+const liveSessionByTokenHash = compiledOnce((db, p: Parameter<'tokenHash'>) =>
   db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -42,7 +57,7 @@ const liveSessionByTokenHash = compiledOnce((db) =>
       'users.created_at as user_created_at',
       'users.updated_at as user_updated_at',
     ])
-    .where('sessions.token_hash', '=', '')
+    .where('sessions.token_hash', '=', p('tokenHash'))
     .where('sessions.revoked_at', 'is', null),
   // Answered from memory only while nothing at all was committed since: never stale (see compiledOnce).
   { reuseWhileUnchanged: true },
@@ -52,7 +67,7 @@ export type SessionWithUserRow = Awaited<ReturnType<typeof liveSessionByTokenHas
 
 /** The session behind a token hash with its user's row, or undefined. Expiry is the caller's check. */
 export async function findLiveSessionByTokenHash(db: Db, tokenHash: string): Promise<SessionWithUserRow | undefined> {
-  const rows = await liveSessionByTokenHash(db, [tokenHash]);
+  const rows = await liveSessionByTokenHash(db, { tokenHash });
   return rows.length > 0 ? rows[0] : undefined;
 }
 

@@ -1,4 +1,4 @@
-import { compiledOnce, type Db } from './db.ts';
+import { compiledOnce, type Db, type Parameter } from './db.ts';
 import type { Role, UsersTable } from './schema.ts';
 
 const publicColumns = [
@@ -29,24 +29,31 @@ export async function insertUser(db: Db, row: UsersTable): Promise<void> {
 }
 
 // Every GET /api/v1/me runs this one: it is compiled once (see compiledOnce).
-const userById = compiledOnce((db) => db.selectFrom('users').select(publicColumns).where('id', '=', ''));
+const userById = compiledOnce((db, p: Parameter<'id'>) => db.selectFrom('users').select(publicColumns).where('id', '=', p('id')));
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
-  const rows = await userById(db, [id]);
+  const rows = await userById(db, { id });
   return rows.length > 0 ? rows[0] : undefined;
 }
 
 /** For the password check only: the one caller that needs the hash. */
-export async function findUserWithHashByLogin(db: Db, loginLower: string): Promise<UserWithHash | undefined> {
-  return db
+const userWithHashByLogin = compiledOnce((db, p: Parameter<'login'>) =>
+  db
     .selectFrom('users')
     .select([...publicColumns, 'password_hash'])
-    .where((eb) => eb.or([eb('username_lower', '=', loginLower), eb('email_lower', '=', loginLower)]))
-    .executeTakeFirst();
+    .where((eb) => eb.or([eb('username_lower', '=', p('login')), eb('email_lower', '=', p('login'))])),
+);
+
+export async function findUserWithHashByLogin(db: Db, loginLower: string): Promise<UserWithHash | undefined> {
+  return (await userWithHashByLogin(db, { login: loginLower }))[0];
 }
 
+const userWithHashById = compiledOnce((db, p: Parameter<'id'>) =>
+  db.selectFrom('users').select([...publicColumns, 'password_hash']).where('id', '=', p('id')),
+);
+
 export async function findUserWithHashById(db: Db, id: string): Promise<UserWithHash | undefined> {
-  return db.selectFrom('users').select([...publicColumns, 'password_hash']).where('id', '=', id).executeTakeFirst();
+  return (await userWithHashById(db, { id }))[0];
 }
 
 export async function findUserByEmail(db: Db, emailLower: string): Promise<UserRow | undefined> {

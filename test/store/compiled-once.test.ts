@@ -6,13 +6,13 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/accounts/sessions.ts';
-import { compiledOnce, type Db } from '../../src/store/db.ts';
+import { compiledOnce, type Db, type Parameter } from '../../src/store/db.ts';
 import { findLiveSessionByTokenHash } from '../../src/store/sessions.repository.ts';
 import { sha256 } from '../../src/crypto.ts';
 import { POSTGRES_URL, storeKinds } from '../helpers/services.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const userByName = compiledOnce((db: Db) => db.selectFrom('users').select(['id', 'display_name', 'disabled']).where('username', '=', ''), {
+const userByName = compiledOnce((db: Db, p: Parameter<'name'>) => db.selectFrom('users').select(['id', 'display_name', 'disabled']).where('username', '=', p('name')), {
   reuseWhileUnchanged: true,
 });
 
@@ -46,38 +46,38 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
   it('a write by another connection is seen by the next call', async () => {
     s = await startTestServer({ store, background: false });
     const user = await s.createUser({ username: 'watched' });
-    const first = await userByName(s.deps.db, ['watched']);
+    const first = await userByName(s.deps.db, { name: 'watched' });
     expect(first).toEqual([{ id: user.id, display_name: null, disabled: 0 }]);
     // Nothing committed in between: on SQLite the very same answer comes back from memory.
-    const again = await userByName(s.deps.db, ['watched']);
+    const again = await userByName(s.deps.db, { name: 'watched' });
     if (store === 'sqlite') expect(again).toBe(first);
     else expect(again).not.toBe(first);
 
     await writeElsewhere(s, 'update users set display_name = $1 where id = $2', ['Seen elsewhere', user.id]);
-    expect(await userByName(s.deps.db, ['watched'])).toEqual([{ id: user.id, display_name: 'Seen elsewhere', disabled: 0 }]);
+    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([{ id: user.id, display_name: 'Seen elsewhere', disabled: 0 }]);
   });
 
   it('a write through this process, even to another table, is seen by the next call', async () => {
     s = await startTestServer({ store, background: false });
     const user = await s.createUser({ username: 'watched' });
-    await userByName(s.deps.db, ['watched']);
+    await userByName(s.deps.db, { name: 'watched' });
     await s.deps.db.updateTable('users').set({ disabled: 1 }).where('id', '=', user.id).execute();
-    expect(await userByName(s.deps.db, ['watched'])).toEqual([{ id: user.id, display_name: null, disabled: 1 }]);
-    const before = await userByName(s.deps.db, ['watched']);
+    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([{ id: user.id, display_name: null, disabled: 1 }]);
+    const before = await userByName(s.deps.db, { name: 'watched' });
     await s.deps.db.deleteFrom('security_events').execute();
-    const after = await userByName(s.deps.db, ['watched']);
+    const after = await userByName(s.deps.db, { name: 'watched' });
     expect(after).toEqual(before);
   });
 
   it('a transaction reads its own writes, and the others see them only once committed', async () => {
     s = await startTestServer({ store, background: false });
     const user = await s.createUser({ username: 'watched' });
-    await userByName(s.deps.db, ['watched']);
+    await userByName(s.deps.db, { name: 'watched' });
     await s.deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ display_name: 'Inside' }).where('id', '=', user.id).execute();
-      expect(await userByName(trx, ['watched'])).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
+      expect(await userByName(trx, { name: 'watched' })).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
     });
-    expect(await userByName(s.deps.db, ['watched'])).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
+    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
   });
 
   it('S23: a token revoked by another process is refused by the very next authentication', async () => {
@@ -89,6 +89,22 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     await writeElsewhere(s, 'update sessions set revoked_at = $1 where token_hash = $2', [now.getTime(), sha256(token)]);
     expect(await authenticate(s.deps, token, now, '127.0.0.1')).toBeNull();
     expect(await findLiveSessionByTokenHash(s.deps.db, sha256(token))).toBeUndefined();
+  });
+
+  it('a parameter named in the query but not given, or given but not named, is an error, and nothing runs', async () => {
+    s = await startTestServer({ store, background: false });
+    const byNameAndRole = compiledOnce((db, p: Parameter<'name' | 'role'>) =>
+      db.selectFrom('users').select('id').where('username', '=', p('name')).where('role', '=', p('role')),
+    );
+    await expect(byNameAndRole(s.deps.db, { name: 'x' } as never)).rejects.toThrow('parameters missing (role) or unused ()');
+    await expect(byNameAndRole(s.deps.db, { name: 'x', role: 'member', other: 1 } as never)).rejects.toThrow('unused (other)');
+    const user = await s.createUser({ username: 'named' });
+    // Compiled once, then run outside and inside a transaction with the values given each time.
+    expect(await byNameAndRole(s.deps.db, { name: 'named', role: 'member' })).toEqual([{ id: user.id }]);
+    expect(await byNameAndRole(s.deps.db, { name: 'named', role: 'admin' })).toEqual([]);
+    await s.deps.db.transaction().execute(async (trx) => {
+      expect(await byNameAndRole(trx, { name: 'named', role: 'member' })).toEqual([{ id: user.id }]);
+    });
   });
 
   it('S14: an account flagged for a reset by another process opens nothing at the very next authentication', async () => {
