@@ -1,7 +1,7 @@
 // Linking a TV by code (S50, RFC 8628): the device asks for a code pair and polls with the long,
 // secret device code; a signed-in person types the short user code, sees which device asks, and
 // approves or denies. The device then gets its own session, once.
-import { newId, newToken, sha256 } from '../crypto.ts';
+import { deriveKey, hmacSha256, newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
@@ -25,6 +25,20 @@ import {
 import { findUserById } from '../store/users.repository.ts';
 import { formatUserCode, newUserCode, normalizeUserCode } from './user-code.ts';
 
+
+/**
+ * A user code has only about 35 bits: its plain SHA-256 in a stolen copy of the store would give it up at once
+ * for the ten minutes it lives. Keyed with the secret key, which never enters the store, it gives nothing.
+ */
+const userCodeKeys = new WeakMap<Buffer, Buffer>();
+export function userCodeHash(deps: Pick<Deps, 'config'>, code: string): string {
+  let key = userCodeKeys.get(deps.config.secretKey);
+  if (!key) {
+    key = deriveKey(deps.config.secretKey, 'link-user-code');
+    userCodeKeys.set(deps.config.secretKey, key);
+  }
+  return hmacSha256(key, code).toString('hex');
+}
 export const DEVICE_CODE_PREFIX = 'hdc_';
 export const LINK_CODE_SECONDS = 10 * 60;
 export const POLL_INTERVAL_SECONDS = 5;
@@ -85,7 +99,7 @@ export async function requestLinkCode(
   await deleteLinkCodesExpiredBefore(deps.db, now.getTime() - KEEP_ENDED_MS);
   let userCode = newUserCode(deps.random);
   // Two live codes with the same letters would make approval ambiguous; a collision is rare, so redraw.
-  for (let tries = 0; await userCodeInUse(deps.db, sha256(userCode), now); tries++) {
+  for (let tries = 0; await userCodeInUse(deps.db, userCodeHash(deps, userCode), now); tries++) {
     if (tries >= 5) throw new AppError('service_unavailable', 'No free link code right now. Try again.');
     userCode = newUserCode(deps.random);
   }
@@ -94,7 +108,7 @@ export async function requestLinkCode(
   await insertLinkCode(deps.db, {
     id: newId(deps.random),
     device_code_hash: sha256(deviceCode),
-    user_code_hash: sha256(userCode),
+    user_code_hash: userCodeHash(deps, userCode),
     client: device.client,
     platform: device.platform,
     device_name: device.deviceName,
@@ -131,7 +145,7 @@ function guessKeys(auth: AuthContext, ip: string | null): ThrottleKey[] {
  * ones included: a person can ask for codes freely, so a success must not wipe the count.
  */
 async function findTypedLink(
-  deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log'>,
+  deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log' | 'config'>,
   auth: AuthContext,
   typed: string,
   ctx: RequestContext,
@@ -141,7 +155,7 @@ async function findTypedLink(
   if (wait > 0) throw new ThrottledError(wait);
   await assertMayLink(deps, auth.userId);
   const code = normalizeUserCode(typed);
-  const link = code ? await findPendingLinkByUserCode(deps.db, sha256(code), now) : undefined;
+  const link = code ? await findPendingLinkByUserCode(deps.db, userCodeHash(deps, code), now) : undefined;
   if (!link) {
     deps.log.warn({ event: 'link_code_rejected', ip: ctx.ip, user: auth.username }, `Link code rejected for ${auth.username} from ${ctx.ip ?? 'unknown'}`);
     await recordSecurityEvent(deps, { userId: auth.userId, type: 'device_link_code_rejected' }, ctx, now);
@@ -172,7 +186,7 @@ function toRequestView(link: LinkCodeRow, typed: string): LinkRequestView {
 
 /** What the approval page shows: which device asks, from where, since when. */
 export async function lookupLinkCode(
-  deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log'>,
+  deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log' | 'config'>,
   auth: AuthContext,
   typed: string,
   ctx: RequestContext,
@@ -189,7 +203,7 @@ export async function lookupLinkCode(
 }
 
 export async function decideLink(
-  deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log'>,
+  deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log' | 'config'>,
   auth: AuthContext,
   input: { userCode: string; approve: boolean },
   ctx: RequestContext,
