@@ -1,5 +1,6 @@
 // Signing in with a password (S10-S14): throttle, verify off the event loop, then either a session
 // or the second-factor step.
+import { deriveKey, hmacSha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { isKnownDevice, rememberDevice } from '../store/known-devices.repository.ts';
@@ -55,6 +56,21 @@ export function throttleKeysFor(
   return keys;
 }
 
+/**
+ * What the log and the security log keep of a login name that matches no account: a keyed digest, never the text.
+ * A password typed into the name field by mistake must not land in plain text in the logs; the digest still tells
+ * one name from another (credential-stuffing alerts count distinct names) and repeats for the same name.
+ */
+const unknownLoginKeys = new WeakMap<Buffer, Buffer>();
+export function unknownLoginRef(deps: Pick<Deps, 'config'>, login: string): string {
+  let key = unknownLoginKeys.get(deps.config.secretKey);
+  if (!key) {
+    key = deriveKey(deps.config.secretKey, 'unknown-login');
+    unknownLoginKeys.set(deps.config.secretKey, key);
+  }
+  return `unknown:${hmacSha256(key, normalizeLogin(login)).toString('hex').slice(0, 16)}`;
+}
+
 export function logAuthFailure(deps: Pick<Deps, 'log'>, login: string, ip: string | null, reason: string): void {
   // One line with the address, for fail2ban: failregex = Authentication failure .* from <HOST>
   deps.log.warn(
@@ -78,14 +94,15 @@ export async function verifyPasswordSignIn(
   const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, trusted ? deviceId : null);
   const wait = await deps.throttle.attempt(keys, now);
   if (wait > 0) {
-    logAuthFailure(deps, login, ctx.ip, 'throttled');
+    logAuthFailure(deps, user ? login : unknownLoginRef(deps, login), ctx.ip, 'throttled');
     if (user) await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: wait } }, ctx, now);
     throw new ThrottledError(wait);
   }
   if (!user || !user.password_hash) {
     await deps.passwords.verifyDummy(password);
-    logAuthFailure(deps, login, ctx.ip, 'unknown_user');
-    await recordSecurityEvent(deps, { userId: null, type: 'sign_in_failed', detail: { login: login.slice(0, 100) } }, ctx, now);
+    const ref = unknownLoginRef(deps, login);
+    logAuthFailure(deps, ref, ctx.ip, 'unknown_user');
+    await recordSecurityEvent(deps, { userId: null, type: 'sign_in_failed', detail: { login: ref } }, ctx, now);
     throw new AppError('invalid_credentials');
   }
   const verdict = await deps.passwords.verify(user.password_hash, password);

@@ -244,6 +244,21 @@ describe.each(await storeKinds())('failure log lines on %s (S12)', (store) => {
     }
   });
 
+  it('S12: a name that matches no account is logged as a keyed digest, never as typed (it may be a password)', async () => {
+    const typed = 'Hunter2-my-actual-password';
+    const first = await oneFailureLine(() => login(s, typed, 'some password guess'), 401);
+    const again = await oneFailureLine(() => login(s, typed.toUpperCase(), 'another guess'), 401);
+    const other = await oneFailureLine(() => login(s, 'someone-else', 'another guess'), 401);
+    expect(first.login).toMatch(/^unknown:[0-9a-f]{16}$/);
+    // The same name (login names are case-insensitive) gives the same digest; another name another one.
+    expect(again.login).toBe(first.login);
+    expect(other.login).not.toBe(first.login);
+    expect(lines.join('\n').toLowerCase()).not.toContain(typed.toLowerCase());
+    const events = await s.deps.db.selectFrom('security_events').select('detail').where('type', '=', 'sign_in_failed').execute();
+    expect(JSON.stringify(events).toLowerCase()).not.toContain(typed.toLowerCase());
+    expect(events.some((e) => e.detail === JSON.stringify({ login: first.login }))).toBe(true);
+  });
+
   it('S12: a successful sign-in writes no failure line', async () => {
     const before = failureLines().length;
     await s.login('logged', 'fennel horizon tulip arch');
