@@ -39,6 +39,21 @@ export function deriveKey(master: Buffer, purpose: string): Buffer {
   return hmacSha256(master, `hearth:${purpose}`);
 }
 
+const derivedKeys = new WeakMap<Buffer, Map<string, Buffer>>();
+
+/**
+ * HMAC-SHA-256 in hex under a subkey of the master key for this purpose (derived once per key and purpose): for
+ * values too small to be stored as a plain hash, which a copy of the store alone could search (a short code, a
+ * name that may be a password). Without the master key, which never enters the store, the digest gives nothing.
+ */
+export function keyedDigest(master: Buffer, purpose: string, value: string): string {
+  let keys = derivedKeys.get(master);
+  if (!keys) derivedKeys.set(master, (keys = new Map()));
+  let key = keys.get(purpose);
+  if (!key) keys.set(purpose, (key = deriveKey(master, purpose)));
+  return hmacSha256(key, value).toString('hex');
+}
+
 /** AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. `aad` binds it to its owner. */
 export function encrypt(key: Buffer, plaintext: string, aad: string, random: Random): string {
   const iv = random(12);

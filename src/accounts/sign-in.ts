@@ -1,6 +1,6 @@
 // Signing in with a password (S10-S14): throttle, verify off the event loop, then either a session
 // or the second-factor step.
-import { deriveKey, hmacSha256 } from '../crypto.ts';
+import { keyedDigest } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { isKnownDevice, rememberDevice } from '../store/known-devices.repository.ts';
@@ -61,14 +61,8 @@ export function throttleKeysFor(
  * A password typed into the name field by mistake must not land in plain text in the logs; the digest still tells
  * one name from another (credential-stuffing alerts count distinct names) and repeats for the same name.
  */
-const unknownLoginKeys = new WeakMap<Buffer, Buffer>();
 export function unknownLoginRef(deps: Pick<Deps, 'config'>, login: string): string {
-  let key = unknownLoginKeys.get(deps.config.secretKey);
-  if (!key) {
-    key = deriveKey(deps.config.secretKey, 'unknown-login');
-    unknownLoginKeys.set(deps.config.secretKey, key);
-  }
-  return `unknown:${hmacSha256(key, normalizeLogin(login)).toString('hex').slice(0, 16)}`;
+  return `unknown:${keyedDigest(deps.config.secretKey, 'unknown-login', normalizeLogin(login)).slice(0, 16)}`;
 }
 
 export function logAuthFailure(deps: Pick<Deps, 'log'>, login: string, ip: string | null, reason: string): void {

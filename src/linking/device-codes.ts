@@ -1,7 +1,7 @@
 // Linking a TV by code (S50, RFC 8628): the device asks for a code pair and polls with the long,
 // secret device code; a signed-in person types the short user code, sees which device asks, and
 // approves or denies. The device then gets its own session, once.
-import { deriveKey, hmacSha256, newId, newToken, sha256 } from '../crypto.ts';
+import { keyedDigest, newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
@@ -30,14 +30,8 @@ import { formatUserCode, newUserCode, normalizeUserCode } from './user-code.ts';
  * A user code has only about 35 bits: its plain SHA-256 in a stolen copy of the store would give it up at once
  * for the ten minutes it lives. Keyed with the secret key, which never enters the store, it gives nothing.
  */
-const userCodeKeys = new WeakMap<Buffer, Buffer>();
 export function userCodeHash(deps: Pick<Deps, 'config'>, code: string): string {
-  let key = userCodeKeys.get(deps.config.secretKey);
-  if (!key) {
-    key = deriveKey(deps.config.secretKey, 'link-user-code');
-    userCodeKeys.set(deps.config.secretKey, key);
-  }
-  return hmacSha256(key, code).toString('hex');
+  return keyedDigest(deps.config.secretKey, 'link-user-code', code);
 }
 export const DEVICE_CODE_PREFIX = 'hdc_';
 export const LINK_CODE_SECONDS = 10 * 60;
