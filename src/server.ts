@@ -1,4 +1,5 @@
 // Starting and stopping a server: used by `hearth serve`, the test helper and the benchmarks.
+import { wordLists } from './accounts/word-lists.ts';
 import type { FastifyInstance } from 'fastify';
 import { prepareSetupToken } from './accounts/setup.ts';
 import type { Config } from './config.ts';
@@ -26,6 +27,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await setupModules(deps);
     const app = await buildApp(deps, { routes: moduleRoutes(), webDist: options.webDist });
     const setupToken = await prepareSetupToken(deps);
+    // Loaded before the first request rather than during the first registration or password change.
+    wordLists();
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -3,17 +3,19 @@
 // @zxcvbn-ts/language-en and the diceware list join them: NIST 63B names dictionary words next to breached
 // passwords as what a verifier must refuse, and a single common word is one guess for any cracker.
 // Taking the lists from the packages that zxcvbn-ts already loads keeps them maintained upstream and in memory once.
-import { dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
-import { dictionary as englishDictionary } from '@zxcvbn-ts/language-en';
+import { wordLists } from './word-lists.ts';
 
-export const blocklistSources = {
-  'passwords-common': commonDictionary['passwords-common'],
-  'diceware-common': commonDictionary['diceware-common'],
-  'commonWords-en': englishDictionary['commonWords-en'],
-  'wikipedia-en': englishDictionary['wikipedia-en'],
-  'firstnames-en': englishDictionary['firstnames-en'],
-  'lastnames-en': englishDictionary['lastnames-en'],
-} as const satisfies Record<string, readonly string[]>;
+export function blocklistSources() {
+  const { common, english } = wordLists();
+  return {
+    'passwords-common': common.dictionary['passwords-common'],
+    'diceware-common': common.dictionary['diceware-common'],
+    'commonWords-en': english.dictionary['commonWords-en'],
+    'wikipedia-en': english.dictionary['wikipedia-en'],
+    'firstnames-en': english.dictionary['firstnames-en'],
+    'lastnames-en': english.dictionary['lastnames-en'],
+  } as const satisfies Record<string, readonly string[]>;
+}
 
 /** The form every entry and every candidate is compared in: NFKC, then lower case. */
 export function blocklistKey(password: string): string {
@@ -26,7 +28,7 @@ let blocklist: ReadonlySet<string> | undefined;
 export function commonPasswords(): ReadonlySet<string> {
   if (!blocklist) {
     const entries = new Set<string>();
-    for (const list of Object.values(blocklistSources)) {
+    for (const list of Object.values(blocklistSources())) {
       for (const entry of list) entries.add(blocklistKey(entry));
     }
     blocklist = entries;

@@ -1,10 +1,9 @@
 // What a new password must be (S01, S03): long enough, not too long, not a known password, not about its owner.
 // No composition rules: they push people to `Password1!` without making guessing any harder (NIST 63B 5.1.1.2).
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
-import { dictionary as englishDictionary, translations } from '@zxcvbn-ts/language-en';
 import { errorCodes, type ErrorCode } from '../errors.ts';
 import { blocklistKey, isCommonPassword } from './blocklist.ts';
+import { wordLists } from './word-lists.ts';
 import { normalizePassword } from './passwords.ts';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -65,10 +64,11 @@ let zxcvbn: ZxcvbnFactory | undefined;
 // substitutions) one crafted password holds the event loop for seconds. 64 characters is far past "strong"
 // for any real password, and 4 substitutions still catch `p4ssw0rd` and `P@ssw0rd!`.
 function strengthEstimator(): ZxcvbnFactory {
+  const { common, english } = wordLists();
   zxcvbn ??= new ZxcvbnFactory({
-    dictionary: { ...commonDictionary, ...englishDictionary },
-    graphs: adjacencyGraphs,
-    translations,
+    dictionary: { ...common.dictionary, ...english.dictionary },
+    graphs: common.adjacencyGraphs,
+    translations: english.translations,
     maxLength: 64,
     l33tMaxSubstitutions: 4,
   });

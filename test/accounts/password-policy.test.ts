@@ -51,7 +51,7 @@ describe('password length (S01)', () => {
 describe('common and personal passwords (S03)', () => {
   it('S03: the list of refused passwords holds at least 100,000 entries', () => {
     expect(commonPasswords().size).toBeGreaterThanOrEqual(100_000);
-    expect(blocklistSources['passwords-common'].slice(0, 2)).toEqual(['123456', 'password']);
+    expect(blocklistSources()['passwords-common'].slice(0, 2)).toEqual(['123456', 'password']);
   });
 
   it('S03: common passwords are refused with the reason shown', () => {
