@@ -114,7 +114,7 @@ function watchForCommits(file: string): ChangeWatch {
 }
 
 /** Answers kept per query while the database is unchanged; past this many the memo starts again. */
-const MEMO_LIMIT = 10_000;
+const MEMO_LIMIT = 1_000;
 
 export interface CompiledOnceOptions {
   /**
