@@ -24,7 +24,7 @@
 // only; otherwise docs/benchmarks.md gets the figures between its bench:auth markers).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +34,7 @@ import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import pg from 'pg';
 import { defaultArgon2Params, pepperPassword } from '../src/accounts/passwords.ts';
 import { deriveKey } from '../src/crypto.ts';
+import { writeBenchSection } from './docs-section.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
@@ -451,7 +452,7 @@ async function main(): Promise<void> {
       options: { roundSeconds, rounds, eldSeconds, readRequests, samples },
     });
     process.stdout.write(`${markdown}\n`);
-    if (!args.has('no-write')) writeSection(markdown);
+    if (!args.has('no-write')) writeBenchSection('auth', 'Signing in (bench/auth)', markdown);
   } finally {
     server.child.send({ type: 'stop' } satisfies ToServer);
     await new Promise((resolve) => {
@@ -509,18 +510,6 @@ function render(r: Report): string {
   ].join('\n');
 }
 
-function writeSection(report: string): void {
-  const file = join(root, 'docs/benchmarks.md');
-  const start = '<!-- bench:auth -->';
-  const end = '<!-- /bench:auth -->';
-  const section = `${start}\n## Signing in (bench/auth)\n\n${report}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from) text = text.slice(0, from) + section + text.slice(to + end.length);
-  else text = `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, text);
-}
 
 if (process.argv.includes('--server')) await serverMain();
 else await main();

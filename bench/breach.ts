@@ -15,10 +15,8 @@
 // --rounds=<n> (3), --notice-seconds=<s> (60: how long the notices are queued to measure their rate),
 // --stores=sqlite,postgres, --no-write (print
 // only; otherwise docs/benchmarks.md gets the figures between its bench:breach markers).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { startBreachResponse, DEFAULT_BATCH_SIZE } from '../src/breach/breach-response.ts';
 import { cancelJob } from '../src/jobs/runner.ts';
@@ -26,8 +24,8 @@ import { findBreachResponse } from '../src/store/breach.repository.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
 import { havePostgres } from '../test/helpers/services.ts';
 import { seedUsers } from '../test/breach/seed.ts';
+import { writeBenchSection } from './docs-section.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -139,9 +137,6 @@ async function measure(store: 'sqlite' | 'postgres'): Promise<Result> {
 function section(results: Result[], loadStart: number, loadEnd: number): string {
   const cpu = cpus();
   const lines = [
-    '<!-- bench:breach -->',
-    '## Breach response (bench/breach)',
-    '',
     `Command: \`npm run bench:breach\`${process.argv.length > 2 ? ` (\`${process.argv.slice(2).join(' ')}\`)` : ''} · ${new Date().toISOString().slice(0, 10)} · ` +
       `Node ${process.version} · ${cpu.length} × ${cpu[0]?.model ?? 'CPU'} · load average ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)}`,
     '',
@@ -169,22 +164,10 @@ function section(results: Result[], loadStart: number, loadEnd: number): string 
       'queued one per user (a message row and its send job, the mail module\'s `queueMail`), with the line in each user\'s ' +
       'security log; sending them is paced by `HEARTH_MAIL_RATE_PER_MINUTE` (600 a minute by default, so 100,000 notices take ' +
       'close to three hours to go out) and is not measured here.',
-    '<!-- /bench:breach -->',
   );
   return lines.join('\n');
 }
 
-function writeSection(text: string): void {
-  const file = join(root, 'docs/benchmarks.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf('<!-- bench:breach -->');
-  const end = current.indexOf('<!-- /bench:breach -->');
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + text + current.slice(end + '<!-- /bench:breach -->'.length)
-      : `${current.trimEnd()}\n\n${text}\n`;
-  writeFileSync(file, next);
-}
 
 const loadStart = loadavg()[0]!;
 const results: Result[] = [];
@@ -194,4 +177,4 @@ for (const store of stores) {
 }
 const text = section(results, loadStart, loadavg()[0]!);
 process.stdout.write(text + '\n');
-if (write) writeSection(text);
+if (write) writeBenchSection('breach', 'Breach response (bench/breach)', text);

@@ -10,13 +10,14 @@
 // --revocations=<n> (100), --no-write (print only; otherwise docs/benchmarks.md gets the figures between its bench:cluster markers).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { POSTGRES_URL, REDIS_URL, havePostgres, haveRedis } from '../test/helpers/services.ts';
+import { writeBenchSection } from './docs-section.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
@@ -265,7 +266,7 @@ async function main(): Promise<void> {
     const propagation = await measureRevocation(a, b, loadTokens, victims);
     const report = render(one, two, propagation, ones, twos, [loadBefore, loadavg()[0]!]);
     console.log(report);
-    if (write) writeSection(report);
+    if (write) writeBenchSection('cluster', 'Several instances (bench/cluster)', report);
   } finally {
     for (const instance of instances) await stopInstance(instance);
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -310,17 +311,5 @@ function render(one: LoadResult, two: LoadResult, p: Propagation, ones: LoadResu
   return lines.join('\n');
 }
 
-function writeSection(report: string): void {
-  const file = join(root, 'docs/benchmarks.md');
-  const start = '<!-- bench:cluster -->';
-  const end = '<!-- /bench:cluster -->';
-  const section = `${start}\n## Several instances (bench/cluster)\n\n${report}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from) text = text.slice(0, from) + section + text.slice(to + end.length);
-  else text = `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, text);
-}
 
 await main();

@@ -9,10 +9,9 @@
 // Options: --messages=<n> per round (default 500), --rounds=<n> (3), --store=sqlite|postgres (sqlite),
 // --no-write (print only; otherwise docs/benchmarks.md gets the figures between its bench:mail markers).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -23,8 +22,8 @@ import { queueMail } from '../src/mail/queue.ts';
 import { mailTime, renderMail } from '../src/mail/templates.ts';
 import { startServer } from '../src/server.ts';
 import { POSTGRES_URL, havePostgres } from '../test/helpers/services.ts';
+import { writeBenchSection } from './docs-section.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -151,18 +150,6 @@ async function queued(port: number, sink: { count: () => number; waitFor(n: numb
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => x.toFixed(0);
 
-function writeSection(report: string): void {
-  const file = join(root, 'docs/benchmarks.md');
-  const start = '<!-- bench:mail -->';
-  const end = '<!-- /bench:mail -->';
-  const section = `${start}\n## Mail queue (bench/mail)\n\n${report}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from) text = text.slice(0, from) + section + text.slice(to + end.length);
-  else text = `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, text);
-}
 
 async function main(): Promise<void> {
   if (store === 'postgres' && !(await havePostgres())) throw new Error('--store=postgres needs PostgreSQL on 127.0.0.1:5432');
@@ -204,7 +191,7 @@ async function main(): Promise<void> {
     '(`HEARTH_MAIL_RATE_PER_MINUTE`, default 600 a minute) was lifted for the run; in service it, not the queue, sets the pace.',
   ].join('\n');
   process.stdout.write(report + '\n');
-  if (write) writeSection(report);
+  if (write) writeBenchSection('mail', 'Mail queue (bench/mail)', report);
 }
 
 await main();

@@ -10,7 +10,7 @@
 // --no-write (print only; otherwise docs/benchmarks.md gets the figures between its bench:scan markers).
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,8 +24,8 @@ import { migrateToLatest, openStore, type Store } from '../src/store/db.ts';
 import { findLibrary, type LibraryRow } from '../src/store/media.repository.ts';
 import type { Config } from '../src/config.ts';
 import { POSTGRES_URL, havePostgres } from '../test/helpers/services.ts';
+import { writeBenchSection } from './docs-section.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -333,21 +333,8 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
-  if (write) writeSection(report);
+  if (write) writeBenchSection('scan', 'Library scan (bench/scan)', report);
 }
 
-function writeSection(report: string): void {
-  const file = join(root, 'docs/benchmarks.md');
-  const start = '<!-- bench:scan -->';
-  const end = '<!-- /bench:scan -->';
-  const section = `${start}\n## Library scan (bench/scan)\n\n${report}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from) text = text.slice(0, from) + section + text.slice(to + end.length);
-  else text = `${text.trimEnd()}\n\n${section}\n`;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
 
 await main();

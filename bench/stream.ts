@@ -9,12 +9,11 @@
 //
 // Options: --size-mib=<n> (default 1024), --range-mib=<n> per request (64), --rounds=<n> (5),
 // --no-write (print only; otherwise docs/benchmarks.md gets the figures between its bench:stream markers).
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createSession } from '../src/accounts/sessions.ts';
 import { issueStreamToken } from '../src/accounts/stream-tokens.ts';
@@ -25,8 +24,8 @@ import { createLibrary } from '../src/media/libraries.ts';
 import { scanLibrary } from '../src/media/scanner.ts';
 import { findItemRow, findLibrary } from '../src/store/media.repository.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
+import { writeBenchSection } from './docs-section.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Map(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -191,21 +190,8 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
-  if (write) writeSection(report);
+  if (write) writeBenchSection('stream', 'Streaming (bench/stream)', report);
 }
 
-function writeSection(report: string): void {
-  const file = join(root, 'docs/benchmarks.md');
-  const start = '<!-- bench:stream -->';
-  const end = '<!-- /bench:stream -->';
-  const section = `${start}\n## Streaming (bench/stream)\n\n${report}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from >= 0 && to > from) text = text.slice(0, from) + section + text.slice(to + end.length);
-  else text = `${text.trimEnd()}\n\n${section}\n`;
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
 
 await main();
