@@ -2,7 +2,7 @@
 // of parallel guesses cannot slip past the counter; a success clears the keys it was counted on.
 import type { Db } from '../store/db.ts';
 import type { ThrottleTable } from '../store/schema.ts';
-import { deleteThrottleRow, deleteThrottleRows, lockThrottleRow, setThrottleRow } from '../store/throttle.repository.ts';
+import { deleteThrottleRow, lockThrottleRow, setThrottleRow } from '../store/throttle.repository.ts';
 
 export interface ThrottlePolicy {
   /** Attempts in a window before delays start. */
@@ -70,8 +70,7 @@ export function createStoreThrottle(db: Db): Throttle {
       });
     },
     async clear(keys) {
-      if (keys.length === 1) await deleteThrottleRow(db, { key: keys[0]! });
-      else await deleteThrottleRows(db, keys);
+      for (const key of keys) await deleteThrottleRow(db, { key });
     },
   };
 }

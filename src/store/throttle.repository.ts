@@ -1,5 +1,4 @@
 import { compiledOnce, type Db, type Parameter } from './db.ts';
-import type { ThrottleTable } from './schema.ts';
 
 // Every sign-in takes a throttle row and, once it succeeds, drops it: compiled once (see compiledOnce).
 
@@ -20,27 +19,3 @@ export const setThrottleRow = compiledOnce((db, p: Parameter<'key' | 'failures' 
 );
 
 export const deleteThrottleRow = compiledOnce((db, p: Parameter<'key'>) => db.deleteFrom('throttle').where('key', '=', p('key')));
-
-export async function findThrottleRows(db: Db, keys: string[]): Promise<ThrottleTable[]> {
-  if (keys.length === 0) return [];
-  return db.selectFrom('throttle').selectAll().where('key', 'in', keys).execute();
-}
-
-export async function upsertThrottleRow(db: Db, row: ThrottleTable): Promise<void> {
-  await db
-    .insertInto('throttle')
-    .values(row)
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({
-        failures: row.failures,
-        window_start: row.window_start,
-        blocked_until: row.blocked_until,
-      }),
-    )
-    .execute();
-}
-
-export async function deleteThrottleRows(db: Db, keys: string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await db.deleteFrom('throttle').where('key', 'in', keys).execute();
-}
