@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { startSmtp, type TestSmtp } from '../mail/smtp.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from './server.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -116,4 +118,52 @@ export async function signInThroughPage(page: Page, login: string, password: str
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
+}
+
+export interface WebStack {
+  browser: Browser;
+  web: BuiltWebApp;
+  server: TestServer;
+  /** The local SMTP server the test server mails through, when one was asked for. */
+  smtp: TestSmtp | null;
+  close(): Promise<void>;
+}
+
+/**
+ * What every browser test starts with: Chromium, the web app built, and a test server serving it — and, with
+ * `smtp: true`, a local SMTP server the test server mails through. Null (after saying why) without Chromium.
+ */
+export async function startWebStack(options: TestServerOptions & { smtp?: boolean } = {}): Promise<WebStack | null> {
+  const { smtp: wantSmtp, ...serverOptions } = options;
+  const browser = await launchBrowser();
+  if (browser === null) return null;
+  let web: BuiltWebApp | null = null;
+  let smtp: TestSmtp | null = null;
+  let server: TestServer;
+  try {
+    web = await buildWebApp();
+    smtp = wantSmtp ? await startSmtp() : null;
+    server = await startTestServer({
+      ...serverOptions,
+      webDist: web.dir,
+      env: { ...serverOptions.env, ...(smtp ? { HEARTH_SMTP_URL: smtp.url } : {}) },
+    });
+  } catch (err) {
+    await browser.close();
+    await smtp?.close();
+    web?.remove();
+    throw err;
+  }
+  return {
+    browser,
+    web,
+    server,
+    smtp,
+    async close() {
+      await browser.close();
+      await server.close();
+      await smtp?.close();
+      web!.remove();
+    },
+  };
 }

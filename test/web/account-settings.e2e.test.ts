@@ -3,38 +3,34 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildWebApp,
-  launchBrowser,
   openPage,
   screenshot,
   signInThroughPage,
   viewports,
   waitForText,
-  type BuiltWebApp,
+  startWebStack,
+  type WebStack,
 } from '../helpers/browser.ts';
-import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
+import { testClock, type TestServer } from '../helpers/server.ts';
 
 const PASSWORD = 'saffron kettle under moonlight';
 const NEW_PASSWORD = 'granite willow hums at dusk';
 
 describe('web app: account security page', { timeout: 90_000 }, () => {
   let browser: Browser | null = null;
-  let web: BuiltWebApp | null = null;
+  let stack: WebStack | null = null;
   let server: TestServer;
   const clock = testClock(new Date());
   const problems: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser === null) return;
-    web = await buildWebApp();
-    server = await startTestServer({ webDist: web.dir, clock: clock.clock });
+    stack = await startWebStack({ clock: clock.clock });
+    if (stack === null) return;
+    ({ browser, server } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    web?.remove();
+    await stack?.close();
   });
 
   it('S27: saves the profile, and asks for the password again before changing the email of a session signed in long ago', async (ctx) => {

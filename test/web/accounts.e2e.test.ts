@@ -3,16 +3,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildWebApp,
-  launchBrowser,
   openPage,
   screenshot,
   signInThroughPage,
   viewports,
   waitForText,
-  type BuiltWebApp,
+  startWebStack,
+  type WebStack,
 } from '../helpers/browser.ts';
-import { SETUP_TOKEN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { SETUP_TOKEN, type TestServer } from '../helpers/server.ts';
 import { base32Decode } from '../../src/factors/base32.ts';
 import { totpCode } from '../../src/factors/totp.ts';
 import { updateUser } from '../../src/store/users.repository.ts';
@@ -25,21 +24,18 @@ const { desktop, phone } = viewports;
 // Each test signs in several times with full-strength argon2: more than the default 30 s on a slow machine.
 describe('web app: accounts', { timeout: 90_000 }, () => {
   let browser: Browser | null = null;
-  let web: BuiltWebApp | null = null;
+  let stack: WebStack | null = null;
   let server: TestServer;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser === null) return;
-    web = await buildWebApp();
-    server = await startTestServer({ webDist: web.dir });
+    stack = await startWebStack();
+    if (stack === null) return;
+    ({ browser, server } = stack);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    web?.remove();
+    await stack?.close();
   });
 
   const open = (viewport: { width: number; height: number }) => openPage(browser!, server.url, viewport, problems);

@@ -8,16 +8,15 @@ import { checkCredentialStuffing, defaultThresholds } from '../../src/breach/stu
 import { base32Decode } from '../../src/factors/base32.ts';
 import { totpCode } from '../../src/factors/totp.ts';
 import {
-  buildWebApp,
-  launchBrowser,
   openPage,
   screenshot,
   signInThroughPage,
   viewports,
   waitForText,
-  type BuiltWebApp,
+  startWebStack,
+  type WebStack,
 } from '../helpers/browser.ts';
-import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
+import { testClock, type TestServer } from '../helpers/server.ts';
 import { callFrom, poll, TV, type CodePair } from '../linking/link-helpers.ts';
 
 const PASSWORD = 'marble heron drifts upstream';
@@ -25,7 +24,7 @@ const TV_ADDRESS = '203.0.113.7';
 
 describe('web app: linking, app passwords and the security admin pages', { timeout: 60_000 }, () => {
   let browser: Browser | null = null;
-  let web: BuiltWebApp | null = null;
+  let stack: WebStack | null = null;
   let server: TestServer;
   const clock = testClock(new Date());
   const problems: string[] = [];
@@ -34,18 +33,15 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
   let memberPage: Page;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser === null) return;
-    web = await buildWebApp();
-    server = await startTestServer({ webDist: web.dir, clock: clock.clock, jobs: { pollMs: 20, leaseMs: 2000 } });
+    stack = await startWebStack({ clock: clock.clock, jobs: { pollMs: 20, leaseMs: 2000 } });
+    if (stack === null) return;
+    ({ browser, server } = stack);
     owner = await server.createUser({ username: 'octavia', password: PASSWORD, role: 'owner' });
     member = await server.createUser({ username: 'lysander', password: PASSWORD });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    web?.remove();
+    await stack?.close();
   });
 
   const requestCode = async (): Promise<CodePair> => {

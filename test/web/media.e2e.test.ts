@@ -8,16 +8,15 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildWebApp,
-  launchBrowser,
   openPage,
   screenshot,
   signInThroughPage,
   viewports,
   waitForText,
-  type BuiltWebApp,
+  startWebStack,
+  type WebStack,
 } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { copy, createLibrary, haveFfmpeg, put, scan, tempDir } from '../media/media-helpers.ts';
 
 const ADMIN = { username: 'olive', password: 'velvet thunder orchard mosaic' };
@@ -92,7 +91,7 @@ async function makeFixture(media: string): Promise<void> {
 // first one creates and shares is the one the others browse.
 describe('web app: libraries, items and the player', { timeout: 60_000 }, () => {
   let browser: Browser | null = null;
-  let web: BuiltWebApp | null = null;
+  let stack: WebStack | null = null;
   let server: TestServer;
   let media = '';
   let libraryId = '';
@@ -102,11 +101,11 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
 
   beforeAll(async () => {
     if (!haveFfmpeg()) return;
-    browser = await launchBrowser();
-    if (browser === null) return;
+    stack = await startWebStack({ jobs: { pollMs: 20, leaseMs: 2000 } });
+    if (stack === null) return;
+    ({ browser, server } = stack);
     media = tempDir('hearth-web-media-');
-    [web] = await Promise.all([buildWebApp(), makeFixture(media)]);
-    server = await startTestServer({ webDist: web.dir, jobs: { pollMs: 20, leaseMs: 2000 } });
+    await makeFixture(media);
     await server.createUser({ ...ADMIN, role: 'admin' });
     await server.createUser(MEMBER);
     await server.createUser(OUTSIDER);
@@ -114,9 +113,7 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    web?.remove();
+    await stack?.close();
     if (media !== '') rmSync(media, { recursive: true, force: true });
   });
 

@@ -6,16 +6,15 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateUser } from '../../src/store/users.repository.ts';
 import {
-  buildWebApp,
-  launchBrowser,
   openPage,
   screenshot,
   signInThroughPage,
   viewports,
   waitForText,
-  type BuiltWebApp,
+  startWebStack,
+  type WebStack,
 } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { freePort } from '../mail/smtp.ts';
 
 const PASSWORD = 'juniper lighthouse folds maps';
@@ -23,7 +22,7 @@ const NEW_PASSWORD = 'granite otter paints the sky';
 
 describe('web app: passkeys (virtual authenticator)', { timeout: 60_000 }, () => {
   let browser: Browser | null = null;
-  let web: BuiltWebApp | null = null;
+  let stack: WebStack | null = null;
   let server: TestServer;
   let origin: string;
   let page: Page;
@@ -33,12 +32,11 @@ describe('web app: passkeys (virtual authenticator)', { timeout: 60_000 }, () =>
   const problems: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser === null) return;
-    web = await buildWebApp();
     const port = await freePort();
     origin = `http://localhost:${port}`;
-    server = await startTestServer({ webDist: web.dir, env: { HEARTH_PORT: String(port), HEARTH_PUBLIC_URL: origin } });
+    stack = await startWebStack({ env: { HEARTH_PORT: String(port), HEARTH_PUBLIC_URL: origin } });
+    if (stack === null) return;
+    ({ browser, server } = stack);
     page = await openPage(browser, origin, viewports.desktop, problems);
     cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable', { enableUI: false });
@@ -56,9 +54,7 @@ describe('web app: passkeys (virtual authenticator)', { timeout: 60_000 }, () =>
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    web?.remove();
+    await stack?.close();
   });
 
   async function signOut(): Promise<void> {

@@ -5,45 +5,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode } from '../../src/factors/base32.ts';
 import { totpCode } from '../../src/factors/totp.ts';
 import {
-  buildWebApp,
-  launchBrowser,
   openPage,
   screenshot,
   signInThroughPage,
   viewports,
   waitForText,
-  type BuiltWebApp,
+  startWebStack,
+  type WebStack,
 } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startSmtp, urlsIn, type TestSmtp } from '../mail/smtp.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { urlsIn, type TestSmtp } from '../mail/smtp.ts';
 
 const PASSWORD = 'thistle ferry wanders north';
 const NEW_PASSWORD = 'cobalt meadow sings at noon';
 
 describe('web app: pages opened from mail', { timeout: 90_000 }, () => {
   let browser: Browser | null = null;
-  let web: BuiltWebApp | null = null;
+  let stack: WebStack | null = null;
   let smtp: TestSmtp;
   let server: TestServer;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser === null) return;
-    web = await buildWebApp();
-    smtp = await startSmtp();
-    server = await startTestServer({
-      webDist: web.dir,
-      env: { HEARTH_SMTP_URL: smtp.url },
-      jobs: { pollMs: 20, leaseMs: 2000 },
-    });
+    stack = await startWebStack({ smtp: true, jobs: { pollMs: 20, leaseMs: 2000 } });
+    if (stack === null) return;
+    ({ browser, server } = stack);
+    smtp = stack.smtp!;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await smtp?.close();
-    web?.remove();
+    await stack?.close();
   });
 
   /** The one link of a mail that leads to `path` on this server, with its token. */

@@ -8,17 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode } from '../../src/factors/base32.ts';
 import { totpCode } from '../../src/factors/totp.ts';
 import {
-  buildWebApp,
-  launchBrowser,
   openPage,
   screenshot,
   signInThroughPage,
   viewports,
   waitForText,
-  type BuiltWebApp,
+  startWebStack,
+  type WebStack,
 } from '../helpers/browser.ts';
-import { SETUP_TOKEN, startTestServer, testClock, type TestServer } from '../helpers/server.ts';
-import { startSmtp, urlsIn, type TestSmtp } from '../mail/smtp.ts';
+import { SETUP_TOKEN, testClock, type TestServer } from '../helpers/server.ts';
+import { urlsIn, type TestSmtp } from '../mail/smtp.ts';
 
 const OWNER = { username: 'rosalind', email: 'rosalind@example.org', password: 'harbour lantern quietly hums' };
 const MEMBER = { username: 'emeric', email: 'emeric@example.org', password: 'saffron kettle under moonlight' };
@@ -27,7 +26,7 @@ const NOTICE = 'A copy of our database was found on a public file share.\n\nPass
 
 describe('web app: two-step sign-in, devices and a breach response', { timeout: 60_000 }, () => {
   let browser: Browser | null = null;
-  let web: BuiltWebApp | null = null;
+  let stack: WebStack | null = null;
   let smtp: TestSmtp;
   let server: TestServer;
   // The server's clock moves on by a TOTP step before each code, so every code is a fresh one.
@@ -39,23 +38,14 @@ describe('web app: two-step sign-in, devices and a breach response', { timeout: 
   let seed: Buffer;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    if (browser === null) return;
-    web = await buildWebApp();
-    smtp = await startSmtp();
-    server = await startTestServer({
-      webDist: web.dir,
-      clock: clock.clock,
-      env: { HEARTH_SMTP_URL: smtp.url },
-      jobs: { pollMs: 20, leaseMs: 2000 },
-    });
+    stack = await startWebStack({ smtp: true, clock: clock.clock, jobs: { pollMs: 20, leaseMs: 2000 } });
+    if (stack === null) return;
+    ({ browser, server } = stack);
+    smtp = stack.smtp!;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await smtp?.close();
-    web?.remove();
+    await stack?.close();
   });
 
   const nextCode = () => {
