@@ -7,6 +7,7 @@ import { Spinner } from '../components/page.tsx';
 import { useReauth } from '../components/reauth.tsx';
 import { useResource } from '../components/resource.ts';
 import { Section } from '../components/section.tsx';
+import { Table } from '../components/table.tsx';
 import { useUser } from '../session.tsx';
 
 const stateLabels: Record<BreachState, string> = {
@@ -78,50 +79,35 @@ export function BreachPage() {
         ) : (responses.data ?? []).length === 0 ? (
           <p className="muted">None so far.</p>
         ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Accounts</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">State</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {(responses.data ?? []).map((response) => (
-                  <tr key={response.id}>
-                    <th scope="row" data-label="Started">
-                      <time dateTime={response.created_at}>{formatDateTime(response.created_at)}</time>
-                      <span className="user-sub">by {response.created_by.name}</span>
-                    </th>
-                    <td data-label="Accounts">
-                      {response.scope_description}: {response.report.users_flagged} flagged
-                    </td>
-                    <td data-label="Reason">{response.reason}</td>
-                    <td data-label="State">
-                      <span className={stateBadges[response.state]}>{stateLabels[response.state]}</span>
-                    </td>
-                    <td data-label="Actions" className="actions-cell">
-                      <button
-                        type="button"
-                        className="button-secondary button-small"
-                        onClick={() => {
-                          setStartedNotice(null);
-                          setWatching(response.id);
-                        }}
-                      >
-                        Report<span className="visually-hidden"> of {formatDateTime(response.created_at)}</span>
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Started', 'Accounts', 'Reason', 'State']} actions>
+            {(responses.data ?? []).map((response) => (
+              <tr key={response.id}>
+                <th scope="row" data-label="Started">
+                  <time dateTime={response.created_at}>{formatDateTime(response.created_at)}</time>
+                  <span className="user-sub">by {response.created_by.name}</span>
+                </th>
+                <td data-label="Accounts">
+                  {response.scope_description}: {response.report.users_flagged} flagged
+                </td>
+                <td data-label="Reason">{response.reason}</td>
+                <td data-label="State">
+                  <span className={stateBadges[response.state]}>{stateLabels[response.state]}</span>
+                </td>
+                <td data-label="Actions" className="actions-cell">
+                  <button
+                    type="button"
+                    className="button-secondary button-small"
+                    onClick={() => {
+                      setStartedNotice(null);
+                      setWatching(response.id);
+                    }}
+                  >
+                    Report<span className="visually-hidden"> of {formatDateTime(response.created_at)}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Section>
     </>

@@ -6,6 +6,7 @@ import { formatDateTime } from '../components/format.ts';
 import { Spinner } from '../components/page.tsx';
 import { useResource } from '../components/resource.ts';
 import { Section } from '../components/section.tsx';
+import { Table } from '../components/table.tsx';
 import { useUser } from '../session.tsx';
 import { readMail, type ReadableMail } from './mime.ts';
 
@@ -56,36 +57,24 @@ export function MailPage() {
             {queue.data.messages.length === 0 ? (
               <p className="muted">No message yet.</p>
             ) : (
-              <div className="table-wrap">
-                <table className="table">
-                  <thead>
-                    <tr>
-                      <th scope="col">Subject</th>
-                      <th scope="col">To</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Queued</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {queue.data.messages.map((message) => (
-                      <tr key={message.id}>
-                        <th scope="row" data-label="Subject">
-                          {message.subject}
-                          {message.error !== null && <span className="user-sub">{message.error}</span>}
-                        </th>
-                        <td data-label="To">{message.recipient}</td>
-                        <td data-label="State">
-                          <span className={stateBadges[message.state]}>{stateLabels[message.state]}</span>
-                          {message.attempts > 1 && <span className="user-sub">{message.attempts} attempts</span>}
-                        </td>
-                        <td data-label="Queued">
-                          <time dateTime={message.created_at}>{formatDateTime(message.created_at)}</time>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table columns={['Subject', 'To', 'State', 'Queued']}>
+                {queue.data.messages.map((message) => (
+                  <tr key={message.id}>
+                    <th scope="row" data-label="Subject">
+                      {message.subject}
+                      {message.error !== null && <span className="user-sub">{message.error}</span>}
+                    </th>
+                    <td data-label="To">{message.recipient}</td>
+                    <td data-label="State">
+                      <span className={stateBadges[message.state]}>{stateLabels[message.state]}</span>
+                      {message.attempts > 1 && <span className="user-sub">{message.attempts} attempts</span>}
+                    </td>
+                    <td data-label="Queued">
+                      <time dateTime={message.created_at}>{formatDateTime(message.created_at)}</time>
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </>
         )}
@@ -129,44 +118,30 @@ function OutboxSection() {
       ) : list.length === 0 ? (
         <p className="muted">The outbox is empty.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                <th scope="col">To</th>
-                <th scope="col">Written</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((entry) => (
-                <tr key={entry.id}>
-                  <th scope="row" data-label="Subject">
-                    {entry.subject}
-                  </th>
-                  <td data-label="To">{entry.to}</td>
-                  <td data-label="Written">
-                    <time dateTime={entry.date}>{formatDateTime(entry.date)}</time>
-                  </td>
-                  <td data-label="Actions" className="actions-cell">
-                    <button
-                      type="button"
-                      className="button-secondary button-small"
-                      disabled={loading !== null}
-                      aria-busy={loading === entry.id}
-                      onClick={() => void view(entry)}
-                    >
-                      Read<span className="visually-hidden"> “{entry.subject}” to {entry.to}</span>
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Subject', 'To', 'Written']} actions>
+          {list.map((entry) => (
+            <tr key={entry.id}>
+              <th scope="row" data-label="Subject">
+                {entry.subject}
+              </th>
+              <td data-label="To">{entry.to}</td>
+              <td data-label="Written">
+                <time dateTime={entry.date}>{formatDateTime(entry.date)}</time>
+              </td>
+              <td data-label="Actions" className="actions-cell">
+                <button
+                  type="button"
+                  className="button-secondary button-small"
+                  disabled={loading !== null}
+                  aria-busy={loading === entry.id}
+                  onClick={() => void view(entry)}
+                >
+                  Read<span className="visually-hidden"> “{entry.subject}” to {entry.to}</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </Section>
   );

@@ -6,6 +6,7 @@ import { Spinner } from '../components/page.tsx';
 import { useResource } from '../components/resource.ts';
 import { useReauth } from '../components/reauth.tsx';
 import { Section } from '../components/section.tsx';
+import { Table } from '../components/table.tsx';
 import { useUser } from '../session.tsx';
 
 const roleLabels: Record<Role, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
@@ -58,114 +59,99 @@ export function UsersPage() {
         {users.loading && users.data === null ? (
           <Spinner label="Loading users…" />
         ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {(users.data ?? []).map((user) => {
-                  const manageable = canManage(actor, user);
-                  const busy = pending === user.id;
-                  return (
-                    <tr key={user.id} className={user.disabled ? 'row-muted' : undefined}>
-                      <th scope="row" data-label="User">
-                        <span className="user-cell">
-                          <span className="avatar" aria-hidden="true">
-                            {name(user).charAt(0).toUpperCase()}
-                          </span>
-                          <span>
-                            <span className="user-name">{name(user)}</span>
-                            {user.id === actor.id && <span className="badge">you</span>}
-                            <span className="user-sub">
-                              {user.username} · {user.email}
-                            </span>
-                          </span>
+          <Table columns={['User', 'Role', 'Status', 'Joined']} actions>
+            {(users.data ?? []).map((user) => {
+              const manageable = canManage(actor, user);
+              const busy = pending === user.id;
+              return (
+                <tr key={user.id} className={user.disabled ? 'row-muted' : undefined}>
+                  <th scope="row" data-label="User">
+                    <span className="user-cell">
+                      <span className="avatar" aria-hidden="true">
+                        {name(user).charAt(0).toUpperCase()}
+                      </span>
+                      <span>
+                        <span className="user-name">{name(user)}</span>
+                        {user.id === actor.id && <span className="badge">you</span>}
+                        <span className="user-sub">
+                          {user.username} · {user.email}
                         </span>
-                      </th>
-                      <td data-label="Role">
-                        {manageable ? (
-                          <select
-                            aria-label={`Role of ${user.username}`}
-                            value={user.role}
-                            disabled={pending !== null}
-                            onChange={(event) => {
-                              const role = event.target.value as AssignableRole;
-                              void act(user, async () => {
-                                await api.admin.updateUser(user.id, { role });
-                                return `${user.username} is now ${roleLabels[role].toLowerCase()}.`;
-                              });
-                            }}
-                          >
-                            <option value="member">{roleLabels.member}</option>
-                            {actor.role === 'owner' && <option value="admin">{roleLabels.admin}</option>}
-                          </select>
-                        ) : (
-                          roleLabels[user.role]
-                        )}
-                      </td>
-                      <td data-label="Status">
-                        {user.disabled ? (
-                          <span className="badge badge-danger">Disabled</span>
-                        ) : (
-                          <span className="badge badge-ok">Active</span>
-                        )}
-                        {user.password_reset_required && <span className="badge badge-warning">New password required</span>}
-                      </td>
-                      <td data-label="Joined">
-                        <time dateTime={user.created_at}>{formatDateTime(user.created_at)}</time>
-                      </td>
-                      <td data-label="Actions" className="actions-cell">
-                        {canSignOut(actor, user) && (
-                          <button
-                            type="button"
-                            className="button-secondary button-small"
-                            disabled={pending !== null}
-                            aria-busy={busy}
-                            onClick={() =>
-                              void act(user, async () => {
-                                const { revoked } = await api.admin.revokeSessions(user.id);
-                                return `${user.username} is signed out of every device (${revoked} session${revoked === 1 ? '' : 's'} ended).`;
-                              })
-                            }
-                          >
-                            Sign out everywhere<span className="visually-hidden"> ({user.username})</span>
-                          </button>
-                        )}
-                        {manageable && (
-                          <button
-                            type="button"
-                            className={user.disabled ? 'button-secondary button-small' : 'button-danger button-small'}
-                            disabled={pending !== null}
-                            aria-busy={busy}
-                            onClick={() =>
-                              void act(user, async () => {
-                                await api.admin.updateUser(user.id, { disabled: !user.disabled });
-                                return user.disabled
-                                  ? `${user.username} can sign in again.`
-                                  : `${user.username} is disabled and signed out of every device.`;
-                              })
-                            }
-                          >
-                            {user.disabled ? 'Enable' : 'Disable'}
-                            <span className="visually-hidden"> {user.username}</span>
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+                      </span>
+                    </span>
+                  </th>
+                  <td data-label="Role">
+                    {manageable ? (
+                      <select
+                        aria-label={`Role of ${user.username}`}
+                        value={user.role}
+                        disabled={pending !== null}
+                        onChange={(event) => {
+                          const role = event.target.value as AssignableRole;
+                          void act(user, async () => {
+                            await api.admin.updateUser(user.id, { role });
+                            return `${user.username} is now ${roleLabels[role].toLowerCase()}.`;
+                          });
+                        }}
+                      >
+                        <option value="member">{roleLabels.member}</option>
+                        {actor.role === 'owner' && <option value="admin">{roleLabels.admin}</option>}
+                      </select>
+                    ) : (
+                      roleLabels[user.role]
+                    )}
+                  </td>
+                  <td data-label="Status">
+                    {user.disabled ? (
+                      <span className="badge badge-danger">Disabled</span>
+                    ) : (
+                      <span className="badge badge-ok">Active</span>
+                    )}
+                    {user.password_reset_required && <span className="badge badge-warning">New password required</span>}
+                  </td>
+                  <td data-label="Joined">
+                    <time dateTime={user.created_at}>{formatDateTime(user.created_at)}</time>
+                  </td>
+                  <td data-label="Actions" className="actions-cell">
+                    {canSignOut(actor, user) && (
+                      <button
+                        type="button"
+                        className="button-secondary button-small"
+                        disabled={pending !== null}
+                        aria-busy={busy}
+                        onClick={() =>
+                          void act(user, async () => {
+                            const { revoked } = await api.admin.revokeSessions(user.id);
+                            return `${user.username} is signed out of every device (${revoked} session${revoked === 1 ? '' : 's'} ended).`;
+                          })
+                        }
+                      >
+                        Sign out everywhere<span className="visually-hidden"> ({user.username})</span>
+                      </button>
+                    )}
+                    {manageable && (
+                      <button
+                        type="button"
+                        className={user.disabled ? 'button-secondary button-small' : 'button-danger button-small'}
+                        disabled={pending !== null}
+                        aria-busy={busy}
+                        onClick={() =>
+                          void act(user, async () => {
+                            await api.admin.updateUser(user.id, { disabled: !user.disabled });
+                            return user.disabled
+                              ? `${user.username} can sign in again.`
+                              : `${user.username} is disabled and signed out of every device.`;
+                          })
+                        }
+                      >
+                        {user.disabled ? 'Enable' : 'Disable'}
+                        <span className="visually-hidden"> {user.username}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </Table>
         )}
       </Section>
       <InviteSection canInviteAdmins={actor.role === 'owner'} />
