@@ -5,7 +5,27 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 export type Random = (bytes: number) => Buffer;
 export type Clock = () => Date;
 
-export const systemRandom: Random = (bytes) => randomBytes(bytes);
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolOffset = 0;
+
+/**
+ * The operating system's CSPRNG. Small requests (ids, tokens: several per request) are cut from a pool filled
+ * 4 KiB at a time, each byte handed out once, copied out and wiped, so one call into OpenSSL serves a hundred.
+ */
+export const systemRandom: Random = (bytes) => {
+  if (bytes > RANDOM_POOL_BYTES / 16) return randomBytes(bytes);
+  if (randomPoolOffset + bytes > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomPoolOffset = 0;
+  }
+  // Memory of its own (Buffer.alloc is never pooled): nobody holding one answer can reach another.
+  const out = Buffer.alloc(bytes);
+  randomPool.copy(out, 0, randomPoolOffset, randomPoolOffset + bytes);
+  randomPool.fill(0, randomPoolOffset, randomPoolOffset + bytes);
+  randomPoolOffset += bytes;
+  return out;
+};
 export const systemClock: Clock = () => new Date();
 
 /** An opaque token: `prefix` + base64url of `bytes` random bytes (default 32 = 256 bits). */
@@ -34,24 +54,27 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ab, bb);
 }
 
-/** Derives a purpose-bound subkey from the master secret key, so one key never serves two uses. */
-export function deriveKey(master: Buffer, purpose: string): Buffer {
-  return hmacSha256(master, `hearth:${purpose}`);
-}
-
 const derivedKeys = new WeakMap<Buffer, Map<string, Buffer>>();
 
 /**
- * HMAC-SHA-256 in hex under a subkey of the master key for this purpose (derived once per key and purpose): for
- * values too small to be stored as a plain hash, which a copy of the store alone could search (a short code, a
- * name that may be a password). Without the master key, which never enters the store, the digest gives nothing.
+ * Derives a purpose-bound subkey from the master secret key, so one key never serves two uses. Derived once per
+ * key and purpose (sign-ins and stream links ask on every request); callers must not change the buffer they get.
  */
-export function keyedDigest(master: Buffer, purpose: string, value: string): string {
+export function deriveKey(master: Buffer, purpose: string): Buffer {
   let keys = derivedKeys.get(master);
   if (!keys) derivedKeys.set(master, (keys = new Map()));
   let key = keys.get(purpose);
-  if (!key) keys.set(purpose, (key = deriveKey(master, purpose)));
-  return hmacSha256(key, value).toString('hex');
+  if (!key) keys.set(purpose, (key = hmacSha256(master, `hearth:${purpose}`)));
+  return key;
+}
+
+/**
+ * HMAC-SHA-256 in hex under a subkey of the master key for this purpose: for values too small to be stored as a
+ * plain hash, which a copy of the store alone could search (a short code, a name that may be a password). Without
+ * the master key, which never enters the store, the digest gives nothing.
+ */
+export function keyedDigest(master: Buffer, purpose: string, value: string): string {
+  return hmacSha256(deriveKey(master, purpose), value).toString('hex');
 }
 
 /** AES-256-GCM; output is `v1.<iv>.<tag>.<ciphertext>` in base64url. `aad` binds it to its owner. */

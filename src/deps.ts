@@ -12,7 +12,7 @@ import { passwordKeys } from './accounts/password-keys.ts';
 import type { AuthContext } from './accounts/sessions.ts';
 import type { RequestContext } from './accounts/security-log.ts';
 import type { SecondFactorGate, SignInListener } from './accounts/sign-in.ts';
-import { createStoreThrottle, type Throttle } from './accounts/throttle.ts';
+import { createLocalThrottle, createStoreThrottle, type Throttle } from './accounts/throttle.ts';
 import { migrateToLatest, openStore, type Db, type Store } from './store/db.ts';
 
 export interface Deps {
@@ -98,7 +98,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     random: overrides.random ?? systemRandom,
     log,
     passwords: createPasswordHasher({ keys: keys.keys, currentKeyVersion: keys.current }),
-    throttle: overrides.throttle ?? cluster?.throttle ?? createStoreThrottle(store.db),
+    // One process alone on SQLite counts guarded attempts in memory until they fail (see createLocalThrottle).
+    throttle: overrides.throttle ?? cluster?.throttle ?? (store.dialect === 'sqlite' ? createLocalThrottle : createStoreThrottle)(store.db),
     events: overrides.events ?? cluster?.events ?? createLocalBus(),
     jobs: new JobRunner(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
     hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [], registered: [], emailChanged: [], sessionsRevokedByAdmin: [], verifySecondFactor: null },

@@ -10,10 +10,6 @@ export function newDeviceMarker(secretKey: Buffer, random: Random): { deviceId: 
   return { deviceId, marker: sign(secretKey, deviceId) };
 }
 
-export function markerForDevice(secretKey: Buffer, deviceId: string): string {
-  return sign(secretKey, deviceId);
-}
-
 /** The device id inside a genuine marker, or null. */
 export function readDeviceMarker(secretKey: Buffer, marker: string | undefined): string | null {
   if (!marker || marker.length > 200 || !marker.startsWith(PREFIX)) return null;

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { isKnownDevice, rememberDevice } from '../store/known-devices.repository.ts';
 import { findUserWithHashById, findUserWithHashByLogin, setPasswordHash, type UserWithHash } from '../store/users.repository.ts';
-import { markerForDevice, newDeviceMarker, readDeviceMarker } from './device-marker.ts';
+import { newDeviceMarker, readDeviceMarker } from './device-marker.ts';
 import { normalizeLogin } from './identity.ts';
 import { recordSecurityEvent, type RequestContext } from './security-log.ts';
 import { createSession, renewSession, type AuthContext } from './sessions.ts';
@@ -86,40 +86,42 @@ export async function verifyPasswordSignIn(
   const deviceId = readDeviceMarker(deps.config.secretKey, ctx.deviceMarker);
   const trusted = user && deviceId ? await isKnownDevice(deps.db, user.id, deviceId) : false;
   const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, trusted ? deviceId : null);
-  const wait = await deps.throttle.attempt(keys, now);
-  if (wait > 0) {
+  // Every refusal below throws inside the guard, so the attempt stays counted; only a sign-in that may go on clears.
+  const outcome = await deps.throttle.guard(keys, now, async () => {
+    if (!user || !user.password_hash) {
+      await deps.passwords.verifyDummy(password);
+      const ref = unknownLoginRef(deps, login);
+      logAuthFailure(deps, ref, ctx.ip, 'unknown_user');
+      await recordSecurityEvent(deps, { userId: null, type: 'sign_in_failed', detail: { login: ref } }, ctx, now);
+      throw new AppError('invalid_credentials');
+    }
+    const verdict = await deps.passwords.verify(user.password_hash, password);
+    if (!verdict.ok) {
+      logAuthFailure(deps, login, ctx.ip, 'wrong_password');
+      await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_failed', detail: { reason: 'wrong_password' } }, ctx, now);
+      throw new AppError('invalid_credentials');
+    }
+    if (user.reset_required) {
+      // Presumed stolen: the old password proves nothing and yields nothing (S14).
+      logAuthFailure(deps, login, ctx.ip, 'password_reset_required');
+      await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_blocked_reset_required' }, ctx, now);
+      throw new AppError('password_reset_required');
+    }
+    if (user.disabled) {
+      logAuthFailure(deps, login, ctx.ip, 'disabled');
+      throw new AppError('account_disabled');
+    }
+    return { user, needsRehash: verdict.needsRehash };
+  });
+  if ('throttled' in outcome) {
     logAuthFailure(deps, user ? login : unknownLoginRef(deps, login), ctx.ip, 'throttled');
-    if (user) await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: wait } }, ctx, now);
-    throw new ThrottledError(wait);
+    if (user) await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: outcome.throttled } }, ctx, now);
+    throw new ThrottledError(outcome.throttled);
   }
-  if (!user || !user.password_hash) {
-    await deps.passwords.verifyDummy(password);
-    const ref = unknownLoginRef(deps, login);
-    logAuthFailure(deps, ref, ctx.ip, 'unknown_user');
-    await recordSecurityEvent(deps, { userId: null, type: 'sign_in_failed', detail: { login: ref } }, ctx, now);
-    throw new AppError('invalid_credentials');
+  if (outcome.value.needsRehash) {
+    await setPasswordHash(deps.db, outcome.value.user.id, await deps.passwords.hash(password), now, { clearResetRequired: false, changed: false });
   }
-  const verdict = await deps.passwords.verify(user.password_hash, password);
-  if (!verdict.ok) {
-    logAuthFailure(deps, login, ctx.ip, 'wrong_password');
-    await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_failed', detail: { reason: 'wrong_password' } }, ctx, now);
-    throw new AppError('invalid_credentials');
-  }
-  if (user.reset_required) {
-    // Presumed stolen: the old password proves nothing and yields nothing (S14).
-    logAuthFailure(deps, login, ctx.ip, 'password_reset_required');
-    await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_blocked_reset_required' }, ctx, now);
-    throw new AppError('password_reset_required');
-  }
-  if (user.disabled) {
-    logAuthFailure(deps, login, ctx.ip, 'disabled');
-    throw new AppError('account_disabled');
-  }
-  await deps.throttle.clear(keys.map((k) => k.key));
-  if (verdict.needsRehash) {
-    await setPasswordHash(deps.db, user.id, await deps.passwords.hash(password), now, { clearResetRequired: false, changed: false });
-  }
-  return user;
+  return outcome.value.user;
 }
 
 export async function signIn(
@@ -151,9 +153,8 @@ export async function completeSignIn(
   if (user.reset_required) throw new AppError('password_reset_required');
   const device = deviceInfoFrom(pending.device, pending.ctx.userAgent);
   const knownId = readDeviceMarker(deps.config.secretKey, pending.ctx.deviceMarker);
-  const marker = knownId
-    ? { deviceId: knownId, marker: markerForDevice(deps.config.secretKey, knownId) }
-    : newDeviceMarker(deps.config.secretKey, deps.random);
+  // A genuine marker is exactly the one this device would get again: hand it back.
+  const marker = knownId ? { deviceId: knownId, marker: pending.ctx.deviceMarker! } : newDeviceMarker(deps.config.secretKey, deps.random);
   // The session, the device and the log line are one write: all of them or none.
   const { token, sessionId, newDevice } = await deps.db.transaction().execute(async (trx) => {
     const session = await createSession(deps, trx, { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip }, now);
@@ -186,19 +187,19 @@ export async function reauthenticate(
   now: Date,
 ): Promise<{ token: string; sessionId: string }> {
   const keys: ThrottleKey[] = [{ key: `reauth:${auth.userId}`, policy: policies.account }];
-  const wait = await deps.throttle.attempt(keys, now);
-  if (wait > 0) {
+  const outcome = await deps.throttle.guard(keys, now, async () => {
+    const user = await findUserWithHashById(deps.db, auth.userId);
+    const verdict = user?.password_hash ? await deps.passwords.verify(user.password_hash, password) : { ok: false };
+    if (!verdict.ok) {
+      logAuthFailure(deps, auth.username, ctx.ip, 'reauth_wrong_password');
+      await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauth_failed' }, ctx, now);
+      throw new AppError('invalid_credentials');
+    }
+  });
+  if ('throttled' in outcome) {
     logAuthFailure(deps, auth.username, ctx.ip, 'reauth_throttled');
-    throw new ThrottledError(wait);
+    throw new ThrottledError(outcome.throttled);
   }
-  const user = await findUserWithHashById(deps.db, auth.userId);
-  const verdict = user?.password_hash ? await deps.passwords.verify(user.password_hash, password) : { ok: false };
-  if (!verdict.ok) {
-    logAuthFailure(deps, auth.username, ctx.ip, 'reauth_wrong_password');
-    await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauth_failed' }, ctx, now);
-    throw new AppError('invalid_credentials');
-  }
-  await deps.throttle.clear(keys.map((k) => k.key));
   const renewed = await renewSession(deps, deps.db, auth, now);
   // Revoked between the auth check and here: nothing left to refresh.
   if (!renewed) throw new AppError('unauthorized');

@@ -2,7 +2,7 @@
 // of parallel guesses cannot slip past the counter; a success clears the keys it was counted on.
 import type { Db } from '../store/db.ts';
 import type { ThrottleTable } from '../store/schema.ts';
-import { deleteThrottleRow, lockThrottleRow, setThrottleRow } from '../store/throttle.repository.ts';
+import { deleteThrottleRow, findThrottleRow, lockThrottleRow, setThrottleRow, upsertThrottleRow } from '../store/throttle.repository.ts';
 
 export interface ThrottlePolicy {
   /** Attempts in a window before delays start. */
@@ -34,15 +34,50 @@ export interface Throttle {
   attempt(keys: ThrottleKey[], now: Date): Promise<number>;
   /** Clears the keys after a success. */
   clear(keys: string[]): Promise<void>;
+  /**
+   * One attempt whose outcome `check` decides (a password check): counted before `check` runs, so attempts in
+   * parallel see each other; when `check` resolves the keys are cleared, when it throws the attempt stays counted
+   * (before the error goes on) and the error is thrown again. When throttled, `check` does not run.
+   */
+  guard<T>(keys: ThrottleKey[], now: Date, check: () => Promise<T>): Promise<Guarded<T>>;
 }
+
+export type Guarded<T> = { throttled: number } | { value: T };
 
 export function delayFor(policy: ThrottlePolicy, failures: number): number {
   if (failures <= policy.free) return 0;
   return Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** Math.min(30, failures - policy.free - 1));
 }
 
+/** What the store keeps of a key: failures in the current window, and until when the next attempt must wait. */
+type Count = Pick<ThrottleTable, 'failures' | 'window_start' | 'blocked_until'>;
+
+/** Seconds until every key allows an attempt again; 0 when all do now. */
+function waitFor(counts: (Count | undefined)[], t: number): number {
+  return Math.max(0, ...counts.map((c) => (c ? Math.ceil((c.blocked_until - t) / 1000) : 0)));
+}
+
+/** The count after one more attempt at `t`. */
+function counted(count: Count | undefined, policy: ThrottlePolicy, t: number): Count {
+  const expired = !count || t - count.window_start > policy.windowSeconds * 1000;
+  const failures = expired ? 1 : count.failures + 1;
+  const delay = delayFor(policy, failures);
+  return { failures, window_start: expired ? t : count.window_start, blocked_until: delay > 0 ? t + delay * 1000 : 0 };
+}
+
+/** `guard` for a throttle that counts every attempt where it keeps its counts at once. */
+export async function guardByAttempt<T>(throttle: Throttle, keys: ThrottleKey[], now: Date, check: () => Promise<T>): Promise<Guarded<T>> {
+  const wait = await throttle.attempt(keys, now);
+  if (wait > 0) return { throttled: wait };
+  // A throw leaves the attempt counted.
+  const value = await check();
+  await throttle.clear(keys.map((k) => k.key));
+  return { value };
+}
+
+/** Counts in the store, in a transaction per attempt: right for any number of processes on one database. */
 export function createStoreThrottle(db: Db): Throttle {
-  return {
+  const throttle: Throttle = {
     async attempt(keys, now) {
       const t = now.getTime();
       return db.transaction().execute(async (trx) => {
@@ -52,19 +87,11 @@ export function createStoreThrottle(db: Db): Throttle {
         // Rows are taken in the order of the keys, which every caller gives in the same order.
         const rows: ThrottleTable[] = [];
         for (const { key } of keys) rows.push((await lockThrottleRow(trx, { key, now: t }))[0]!);
-        const wait = Math.max(0, ...rows.map((r) => Math.ceil((r.blocked_until - t) / 1000)));
+        const wait = waitFor(rows, t);
         if (wait > 0) return wait;
         for (const [i, { key, policy }] of keys.entries()) {
-          const row = rows[i]!;
-          const expired = t - row.window_start > policy.windowSeconds * 1000;
-          const failures = expired ? 1 : row.failures + 1;
-          const delay = delayFor(policy, failures);
-          await setThrottleRow(trx, {
-            key,
-            failures,
-            windowStart: expired ? t : row.window_start,
-            blockedUntil: delay > 0 ? t + delay * 1000 : 0,
-          });
+          const next = counted(rows[i], policy, t);
+          await setThrottleRow(trx, { key, failures: next.failures, windowStart: next.window_start, blockedUntil: next.blocked_until });
         }
         return 0;
       });
@@ -72,9 +99,113 @@ export function createStoreThrottle(db: Db): Throttle {
     async clear(keys) {
       for (const key of keys) await deleteThrottleRow(db, { key });
     },
+    guard: (keys, now, check) => guardByAttempt(throttle, keys, now, check),
   };
+  return throttle;
 }
 
+/**
+ * One process alone on its database (SQLite without a cluster). Plain attempts are counted in the store at once,
+ * as above. A guarded attempt is counted in memory while its check runs, where every attempt of this process
+ * sees it, and reaches the store only if it fails, before its failure is answered; a success writes nothing
+ * unless failures were stored before it. A signing-in user's request thus costs one read of the throttle instead
+ * of two commits. What a crash loses is attempts whose outcome nobody was told: nothing was learned from them.
+ */
+export function createLocalThrottle(db: Db): Throttle {
+  /** A key with guarded attempts under way: the count the store would hold if they all failed. */
+  interface Held {
+    pending: number;
+    count: Count;
+    /** The store has a row for the key (read at the start, or a failure written since). */
+    stored: boolean;
+  }
+  const held = new Map<string, Held>();
+  // Reading a count and counting on it must not interleave with another attempt on the same key.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(step: () => Promise<T>): Promise<T> => {
+    const run = queue.then(step);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  const current = async (key: string): Promise<{ count: Count | undefined; stored: boolean }> => {
+    const h = held.get(key);
+    if (h) return { count: h.count, stored: h.stored };
+    const row = (await findThrottleRow(db, { key }))[0];
+    return { count: row, stored: row !== undefined };
+  };
+
+  /** Counts one attempt on every key in memory, or says how long to wait (nothing counted). */
+  const reserve = async (keys: ThrottleKey[], t: number): Promise<{ wait: number; entries: Held[] }> => {
+    const before: { count: Count | undefined; stored: boolean }[] = [];
+    for (const { key } of keys) before.push(await current(key));
+    const wait = waitFor(
+      before.map((b) => b.count),
+      t,
+    );
+    if (wait > 0) return { wait, entries: [] };
+    const entries = keys.map(({ key, policy }, i) => {
+      const count = counted(before[i]!.count, policy, t);
+      const h = held.get(key) ?? { pending: 0, count, stored: before[i]!.stored };
+      h.count = count;
+      h.pending += 1;
+      held.set(key, h);
+      return h;
+    });
+    return { wait: 0, entries };
+  };
+
+  /** The attempt failed (or is a plain one): the store gets the counts, and this attempt is no longer pending. */
+  const store = async (keys: ThrottleKey[], entries: Held[]): Promise<void> => {
+    // A success on the key in the meantime cleared it, and with it this attempt, as in the store throttle.
+    const live = keys.map(({ key }, i) => (held.get(key) === entries[i] ? entries[i]! : null));
+    await db.transaction().execute(async (trx) => {
+      for (const [i, h] of live.entries()) if (h) await upsertThrottleRow(trx, { key: keys[i]!.key, ...h.count });
+    });
+    for (const [i, h] of live.entries()) {
+      if (!h) continue;
+      h.stored = true;
+      h.pending -= 1;
+      if (h.pending === 0) held.delete(keys[i]!.key);
+    }
+  };
+
+  const clearKeys = async (keys: string[], always: boolean): Promise<void> => {
+    for (const key of keys) {
+      const h = held.get(key);
+      held.delete(key);
+      if (always || !h || h.stored) await deleteThrottleRow(db, { key });
+    }
+  };
+
+  return {
+    attempt: (keys, now) =>
+      serially(async () => {
+        const { wait, entries } = await reserve(keys, now.getTime());
+        if (wait === 0) await store(keys, entries);
+        return wait;
+      }),
+    clear: (keys) => serially(() => clearKeys(keys, true)),
+    async guard(keys, now, check) {
+      const { wait, entries } = await serially(() => reserve(keys, now.getTime()));
+      if (wait > 0) return { throttled: wait };
+      let value;
+      try {
+        value = await check();
+      } catch (err) {
+        await serially(() => store(keys, entries));
+        throw err;
+      }
+      await serially(() =>
+        clearKeys(
+          keys.map((k) => k.key),
+          false,
+        ),
+      );
+      return { value };
+    },
+  };
+}
 
 /** Removes rows whose window and block are both over (housekeeping, run now and then). */
 export async function pruneThrottle(db: Db, now: Date, maxWindowSeconds = 3600): Promise<void> {

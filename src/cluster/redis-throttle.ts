@@ -10,7 +10,7 @@
 // throttle takes over (its counters are shared through the database too), so nothing goes unthrottled.
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
-import { delayFor, type Throttle, type ThrottleKey } from '../accounts/throttle.ts';
+import { delayFor, guardByAttempt, type Throttle, type ThrottleKey } from '../accounts/throttle.ts';
 import type { RedisLink } from './redis-link.ts';
 
 export function createRedisThrottle(link: RedisLink, fallback: Throttle, log: Logger): Throttle {
@@ -67,7 +67,7 @@ export function createRedisThrottle(link: RedisLink, fallback: Throttle, log: Lo
     return wait;
   }
 
-  return {
+  const throttle: Throttle = {
     async attempt(keys, now) {
       if (keys.length === 0) return 0;
       if (!link.isHealthy()) return fallback.attempt(keys, now);
@@ -90,5 +90,7 @@ export function createRedisThrottle(link: RedisLink, fallback: Throttle, log: Lo
         log.warn({ err }, 'could not clear throttle counters in Redis');
       }
     },
+    guard: (keys, now, check) => guardByAttempt(throttle, keys, now, check),
   };
+  return throttle;
 }

@@ -13,7 +13,14 @@ import {
   type SignInContext,
   type SignInResult,
 } from '../accounts/sign-in.ts';
-import { consumePendingSignIn, countPasskeys, countUnusedRecoveryCodes, findTotpFactor, recordPendingFailure } from '../store/factors.repository.ts';
+import {
+  consumePendingSignIn,
+  countPasskeys,
+  countUnusedRecoveryCodes,
+  findTotpFactor,
+  hasSecondFactor,
+  recordPendingFailure,
+} from '../store/factors.repository.ts';
 import { findUserById } from '../store/users.repository.ts';
 import { clearCodeAttempts, countCodeAttempt } from './factor-throttle.ts';
 import { checkPasskeyAssertion, passkeyStepOptions } from './passkeys.ts';
@@ -44,11 +51,6 @@ export async function factorStatus(deps: Pick<Deps, 'db'>, userId: string): Prom
   };
 }
 
-/** True when signing in with a password needs a second step. */
-export function hasSecondFactor(status: FactorStatus): boolean {
-  return status.totpEnabled || status.passkeys > 0;
-}
-
 export function methodsFor(status: FactorStatus): SecondFactorMethod[] {
   const methods: SecondFactorMethod[] = [];
   if (status.totpEnabled) methods.push('totp');
@@ -59,8 +61,9 @@ export function methodsFor(status: FactorStatus): SecondFactorMethod[] {
 
 /** deps.hooks.secondFactor: holds the sign-in when the account has a factor. */
 export const secondFactorGate: SecondFactorGate = async (deps, user, pending, now) => {
+  // An enabled authenticator app or a passkey means a second step.
+  if (!(await hasSecondFactor(deps.db, user.id))) return null;
   const status = await factorStatus(deps, user.id);
-  if (!hasSecondFactor(status)) return null;
   const { token } = await holdPendingSignIn(deps, 'mfa', pending, now);
   await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_second_factor_asked' }, pending.ctx, now);
   return { mfaToken: token, methods: methodsFor(status) };

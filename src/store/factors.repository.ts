@@ -12,7 +12,22 @@ import type {
 
 // TOTP
 
-// The second-factor gate of every sign-in reads these three: compiled once (see compiledOnce).
+// Every sign-in with a password asks this first: one statement, compiled once (see compiledOnce).
+const secondFactorsOf = compiledOnce((db, p: Parameter<'userId'>) =>
+  db.selectNoFrom((eb) => [
+    eb
+      .exists(eb.selectFrom('totp_factors').select('user_id').where('user_id', '=', p('userId')).where('enabled_at', 'is not', null))
+      .as('totp'),
+    eb.exists(eb.selectFrom('passkeys').select('user_id').where('user_id', '=', p('userId'))).as('passkey'),
+  ]),
+);
+
+/** True when the account has an enabled authenticator app or a passkey. */
+export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> {
+  const row = (await secondFactorsOf(db, { userId }))[0];
+  return Boolean(row?.totp) || Boolean(row?.passkey);
+}
+
 const totpFactorOf = compiledOnce((db, p: Parameter<'userId'>) =>
   db.selectFrom('totp_factors').select(['user_id', 'secret_enc', 'enabled_at', 'last_used_step', 'created_at']).where('user_id', '=', p('userId')),
 );

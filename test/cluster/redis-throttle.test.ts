@@ -24,6 +24,9 @@ function recordingFallback(): Throttle & { calls: string[] } {
     async clear(keys) {
       calls.push(`clear ${keys.join(',')}`);
     },
+    async guard() {
+      throw new Error('the Redis throttle guards with its own attempt and clear');
+    },
   };
 }
 
