@@ -73,6 +73,15 @@ export function logAuthFailure(deps: Pick<Deps, 'log'>, login: string, ip: strin
   );
 }
 
+const markerDeviceIds = new WeakMap<SignInContext, string | null>();
+
+/** The device id in the request's marker when it is genuine; checked once per request (an HMAC each time). */
+function markerDeviceId(deps: Pick<Deps, 'config'>, ctx: SignInContext): string | null {
+  let id = markerDeviceIds.get(ctx);
+  if (id === undefined) markerDeviceIds.set(ctx, (id = readDeviceMarker(deps.config.secretKey, ctx.deviceMarker)));
+  return id;
+}
+
 /** Checks a password with throttling and the dummy hash for unknown users. Returns the user, or throws. */
 export async function verifyPasswordSignIn(
   deps: Deps,
@@ -83,7 +92,7 @@ export async function verifyPasswordSignIn(
 ): Promise<UserWithHash> {
   const loginLower = normalizeLogin(login);
   const user = await findUserWithHashByLogin(deps.db, loginLower);
-  const deviceId = readDeviceMarker(deps.config.secretKey, ctx.deviceMarker);
+  const deviceId = markerDeviceId(deps, ctx);
   const trusted = user && deviceId ? await isKnownDevice(deps.db, user.id, deviceId) : false;
   const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, trusted ? deviceId : null);
   // Every refusal below throws inside the guard, so the attempt stays counted; only a sign-in that may go on clears.
@@ -152,7 +161,7 @@ export async function completeSignIn(
   // Flagged between the password check and here (a breach response committing mid-sign-in): no session (S14).
   if (user.reset_required) throw new AppError('password_reset_required');
   const device = deviceInfoFrom(pending.device, pending.ctx.userAgent);
-  const knownId = readDeviceMarker(deps.config.secretKey, pending.ctx.deviceMarker);
+  const knownId = markerDeviceId(deps, pending.ctx);
   // A genuine marker is exactly the one this device would get again: hand it back.
   const marker = knownId ? { deviceId: knownId, marker: pending.ctx.deviceMarker! } : newDeviceMarker(deps.config.secretKey, deps.random);
   // The session, the device and the log line are one write: all of them or none.

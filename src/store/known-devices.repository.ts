@@ -14,7 +14,12 @@ const newDevice = compiledOnce((db, p: Parameter<'userId' | 'deviceId' | 'now'>)
 );
 
 const deviceSeen = compiledOnce((db, p: Parameter<'userId' | 'deviceId' | 'now'>) =>
-  db.updateTable('known_devices').set({ last_seen_at: p('now') }).where('user_id', '=', p('userId')).where('device_id', '=', p('deviceId')),
+  db
+    .updateTable('known_devices')
+    .set({ last_seen_at: p('now') })
+    .where('user_id', '=', p('userId'))
+    .where('device_id', '=', p('deviceId'))
+    .returning('device_id'),
 );
 
 export async function isKnownDevice(db: Db, userId: string, deviceId: string): Promise<boolean> {
@@ -24,9 +29,10 @@ export async function isKnownDevice(db: Db, userId: string, deviceId: string): P
 /** Records a device as known to the user; true when it was new. */
 export async function rememberDevice(db: Db, userId: string, deviceId: string, now: Date): Promise<boolean> {
   const t = now.getTime();
-  if ((await newDevice(db, { userId, deviceId, now: t })).length > 0) return true;
-  await deviceSeen(db, { userId, deviceId, now: t });
-  return false;
+  // Most sign-ins come from a device seen before: one statement for them.
+  if ((await deviceSeen(db, { userId, deviceId, now: t })).length > 0) return false;
+  // Two first sign-ins of one device at once: one inserts, the other finds it there and is not new.
+  return (await newDevice(db, { userId, deviceId, now: t })).length > 0;
 }
 
 export async function forgetDevices(db: Db, userId: string): Promise<void> {
