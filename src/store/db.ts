@@ -59,6 +59,10 @@ export function openStore(options: StoreOptions): Store {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const watcher = watchForCommits(file);
   changeWatches.set(db, watcher);
+  const ownDataVersion = sqlite.prepare('pragma data_version').pluck();
+  // Asked of the connection itself, data_version moves only with other connections' commits; inside a
+  // transaction it may lag, so no answer is given then (the caller asks the store).
+  otherProcessCommits.set(db, () => (sqlite.inTransaction ? null : (ownDataVersion.get() as number)));
   return {
     db,
     dialect: 'sqlite',
@@ -106,6 +110,31 @@ interface ChangeWatch {
 
 const changeWatches = new WeakMap<Db, ChangeWatch>();
 
+/** SQLite: a number that moves whenever another connection (another process) commits; null while unknowable. */
+const otherProcessCommits = new WeakMap<Db, () => number | null>();
+
+/**
+ * This process's writes to one table, for reads of it that may be reused while nobody changed it (compiledOnce's
+ * `reuseUntilWritten`). Every write to the table in this process must run through `write`, which counts before
+ * and after it: a read that overlapped a write is never reused once the write is done.
+ */
+export class TableWrites {
+  private count = 0;
+
+  get version(): number {
+    return this.count;
+  }
+
+  async write<T>(statement: () => Promise<T>): Promise<T> {
+    this.count += 1;
+    try {
+      return await statement();
+    } finally {
+      this.count += 1;
+    }
+  }
+}
+
 function watchForCommits(file: string): ChangeWatch {
   const connection = new SQLite(file, { readonly: true });
   connection.pragma('busy_timeout = 5000');
@@ -124,6 +153,12 @@ export interface CompiledOnceOptions {
    * On PostgreSQL every call asks the store.
    */
   reuseWhileUnchanged?: boolean;
+  /**
+   * For a table this process writes only through `TableWrites.write`: on SQLite, answer again from memory while
+   * no other process committed anything and this one did not write the table, even while other tables are
+   * written. Settings read at every password check stay in memory through a stream of sign-ins.
+   */
+  reuseUntilWritten?: TableWrites;
 }
 
 /** Names a parameter of a compiledOnce query: `(db, p: Parameter<'id' | 'now'>) => … .where('id', '=', p('id'))`. */
@@ -145,7 +180,7 @@ export function compiledOnce<R, N extends string = never>(
   type P = Record<N, unknown>;
   // Kysely's adapter is one per Kysely instance and shared with its transactions: compile once for all of them.
   const compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: (string | null)[] }>();
-  const memos = new WeakMap<Db, { version: number; answers: Map<string, R[]> }>();
+  const memos = new WeakMap<Db, { version: string; answers: Map<string, R[]> }>();
   const compile = (db: Db, parameters: P) => {
     const query = build(db, (name: N) => `${PARAMETER_MARK}${name}`).compile();
     const slots = query.parameters.map((value) =>
@@ -171,12 +206,19 @@ export function compiledOnce<R, N extends string = never>(
     const values = slots.map((name, i) => (name === null ? query.parameters[i] : parameters[name as N]));
     return (await db.executeQuery<R>({ ...query, parameters: values })).rows;
   };
-  return async (db, parameters) => {
+  /** What the answers are valid for, read before the query: a commit landing while it runs makes the next call ask. */
+  const versionOf = (db: Db): string | null => {
     // A transaction is its own Db object: it has no watch, and always asks.
+    if (options.reuseUntilWritten) {
+      const others = otherProcessCommits.get(db)?.();
+      return others == null ? null : `${others}:${options.reuseUntilWritten.version}`;
+    }
     const watch = options.reuseWhileUnchanged ? changeWatches.get(db) : undefined;
-    if (!watch) return execute(db, parameters);
-    // The version is read before the query: a commit landing while it runs makes the next call ask again.
-    const version = watch.version();
+    return watch ? String(watch.version()) : null;
+  };
+  return async (db, parameters) => {
+    const version = versionOf(db);
+    if (version === null) return execute(db, parameters);
     let memo = memos.get(db);
     if (!memo || memo.version !== version) {
       memo = { version, answers: new Map() };

@@ -1,9 +1,12 @@
-import { compiledOnce, type Db, type Parameter } from './db.ts';
+import { compiledOnce, TableWrites, type Db, type Parameter } from './db.ts';
 
 // Settings are read on hot paths (the password key version at every password check, the two-step policy at
-// every request) and change rarely: on SQLite the answer is reused until anything is committed.
+// every request) and change rarely. Every write to meta is in this file: on SQLite the answer is reused until
+// this process writes meta or another process commits anything.
+const metaWrites = new TableWrites();
+
 const metaValue = compiledOnce((db, p: Parameter<'key'>) => db.selectFrom('meta').select('value').where('key', '=', p('key')), {
-  reuseWhileUnchanged: true,
+  reuseUntilWritten: metaWrites,
 });
 
 export async function getMeta(db: Db, key: string): Promise<string | undefined> {
@@ -12,13 +15,15 @@ export async function getMeta(db: Db, key: string): Promise<string | undefined> 
 }
 
 export async function setMeta(db: Db, key: string, value: string): Promise<void> {
-  await db
-    .insertInto('meta')
-    .values({ key, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  await metaWrites.write(() =>
+    db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute(),
+  );
 }
 
 export async function deleteMeta(db: Db, key: string): Promise<void> {
-  await db.deleteFrom('meta').where('key', '=', key).execute();
+  await metaWrites.write(() => db.deleteFrom('meta').where('key', '=', key).execute());
 }

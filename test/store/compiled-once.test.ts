@@ -4,9 +4,10 @@
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { authenticate } from '../../src/accounts/sessions.ts';
 import { compiledOnce, type Db, type Parameter } from '../../src/store/db.ts';
+import { deleteMeta, getMeta, setMeta } from '../../src/store/meta.repository.ts';
 import { findLiveSessionByTokenHash } from '../../src/store/sessions.repository.ts';
 import { sha256 } from '../../src/crypto.ts';
 import { POSTGRES_URL, storeKinds } from '../helpers/services.ts';
@@ -115,5 +116,68 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     expect(await authenticate(s.deps, token, now, '127.0.0.1')).not.toBeNull();
     await writeElsewhere(s, 'update users set reset_required = 1 where id = $1', [user.id]);
     expect(await authenticate(s.deps, token, now, '127.0.0.1')).toBeNull();
+  });
+
+  describe('settings (meta), reused until meta is written here or anything is committed by another process', () => {
+    const KEY = 'test_setting';
+    const reads = (server: TestServer) => {
+      const spy = vi.spyOn(server.deps.db, 'executeQuery');
+      return () => spy.mock.calls.filter(([query]) => query.sql.includes('"meta"') && query.parameters.includes(KEY)).length;
+    };
+
+    it('a setting written by this process is seen at once; writes to other tables do not make it ask again', async () => {
+      s = await startTestServer({ store, background: false });
+      await setMeta(s.deps.db, KEY, 'one');
+      expect(await getMeta(s.deps.db, KEY)).toBe('one');
+      const count = reads(s);
+      await s.createUser({ username: 'busy' });
+      await s.deps.db.deleteFrom('security_events').execute();
+      expect(await getMeta(s.deps.db, KEY)).toBe('one');
+      // On SQLite the answer came from memory through other tables' commits; PostgreSQL asks every time.
+      expect(count()).toBe(store === 'sqlite' ? 0 : 1);
+      await setMeta(s.deps.db, KEY, 'two');
+      expect(await getMeta(s.deps.db, KEY)).toBe('two');
+      await deleteMeta(s.deps.db, KEY);
+      expect(await getMeta(s.deps.db, KEY)).toBeUndefined();
+    });
+
+    it('a setting changed by another process (the CLI rotating the password key) is seen by the very next call', async () => {
+      s = await startTestServer({ store, background: false });
+      await setMeta(s.deps.db, KEY, 'one');
+      expect(await getMeta(s.deps.db, KEY)).toBe('one');
+      expect(await getMeta(s.deps.db, KEY)).toBe('one');
+      await writeElsewhere(s, 'update meta set value = $1 where key = $2', ['from elsewhere', KEY]);
+      expect(await getMeta(s.deps.db, KEY)).toBe('from elsewhere');
+    });
+
+    it('a setting written in a transaction is seen once committed, and never when rolled back', async () => {
+      s = await startTestServer({ store, background: false });
+      await setMeta(s.deps.db, KEY, 'before');
+      expect(await getMeta(s.deps.db, KEY)).toBe('before');
+      await s.deps.db.transaction().execute(async (trx) => {
+        await setMeta(trx, KEY, 'committed');
+        expect(await getMeta(trx, KEY)).toBe('committed');
+      });
+      expect(await getMeta(s.deps.db, KEY)).toBe('committed');
+      await expect(
+        s.deps.db.transaction().execute(async (trx) => {
+          await setMeta(trx, KEY, 'rolled back');
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      expect(await getMeta(s.deps.db, KEY)).toBe('committed');
+    });
+
+    it('a read running while a write of the same setting lands is not kept past the write', async () => {
+      s = await startTestServer({ store, background: false });
+      await setMeta(s.deps.db, KEY, 'old');
+      for (const [i, order] of (['read first', 'write first'] as const).entries()) {
+        expect(await getMeta(s.deps.db, KEY)).toBe(i === 0 ? 'old' : 'new 0');
+        const value = `new ${i}`;
+        const both = order === 'read first' ? [getMeta(s.deps.db, KEY), setMeta(s.deps.db, KEY, value)] : [setMeta(s.deps.db, KEY, value), getMeta(s.deps.db, KEY)];
+        await Promise.all(both);
+        expect(await getMeta(s.deps.db, KEY)).toBe(value);
+      }
+    });
   });
 });
