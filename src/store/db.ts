@@ -57,6 +57,7 @@ export function openStore(options: StoreOptions): Store {
   // Another process (the CLI) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  directConnections.set(db.getExecutor().adapter, { busy: () => sqlite.inTransaction, prepare: (text) => sqlite.prepare(text) });
   const watcher = watchForCommits(file);
   changeWatches.set(db, watcher);
   const ownDataVersion = sqlite.prepare('pragma data_version').pluck();
@@ -161,6 +162,13 @@ export interface CompiledOnceOptions {
   reuseUntilWritten?: TableWrites;
 }
 
+/**
+ * The SQLite connection behind a Kysely adapter (shared by the Kysely instance and its transactions), for
+ * compiledOnce to run its statements on directly. Kysely's driver hands the one connection from query to query
+ * through a lock and several promise hops per statement; better-sqlite3 itself answers at once.
+ */
+const directConnections = new WeakMap<object, { busy(): boolean; prepare(text: string): SQLite.Statement }>();
+
 /** Names a parameter of a compiledOnce query: `(db, p: Parameter<'id' | 'now'>) => … .where('id', '=', p('id'))`. */
 export type Parameter<N extends string> = (name: N) => any;
 
@@ -179,7 +187,7 @@ export function compiledOnce<R, N extends string = never>(
 ): (db: Db, parameters: Record<N, unknown>) => Promise<R[]> {
   type P = Record<N, unknown>;
   // Kysely's adapter is one per Kysely instance and shared with its transactions: compile once for all of them.
-  const compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: (string | null)[] }>();
+  const compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: (string | null)[]; statement?: SQLite.Statement }>();
   const memos = new WeakMap<Db, { version: string; answers: Map<string, R[]> }>();
   const compile = (db: Db, parameters: P) => {
     const query = build(db, (name: N) => `${PARAMETER_MARK}${name}`).compile();
@@ -204,6 +212,15 @@ export function compiledOnce<R, N extends string = never>(
     }
     const { query, slots } = entry;
     const values = slots.map((name, i) => (name === null ? query.parameters[i] : parameters[name as N]));
+    // SQLite: straight to the connection when the statement may run now: inside its own transaction, or outside
+    // any. While another caller's transaction is open, Kysely's lock makes this one wait for the commit.
+    const direct = directConnections.get(key);
+    if (direct && (db.isTransaction || !direct.busy())) {
+      entry.statement ??= direct.prepare(query.sql);
+      if (entry.statement.reader) return entry.statement.all(values) as R[];
+      entry.statement.run(values);
+      return [];
+    }
     return (await db.executeQuery<R>({ ...query, parameters: values })).rows;
   };
   /** What the answers are valid for, read before the query: a commit landing while it runs makes the next call ask. */
