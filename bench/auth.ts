@@ -17,7 +17,7 @@
 // failing sign-ins of (d) come from their own loopback address (127.0.x.y) each, with at most 3 failures per
 // account. Any 429 aborts the run.
 //
-// Options: --duration=<s> of each (a) side per round (default 4), --rounds=<n> (3), --eld-seconds=<n> (10),
+// Options: --duration=<s> of each (a) side per round (default 4), --rounds=<n> (5), --eld-seconds=<n> (10),
 // --requests=<n> for (c) per side (20000), --samples=<n> for (d) per kind (61), --only=a,b,c,d, --postgres
 // (PostgreSQL at HEARTH_TEST_POSTGRES_URL or 127.0.0.1:5432/test, in a schema of its own), --profile=<dir> (a CPU
 // profile of the server), --no-write (print
@@ -358,7 +358,7 @@ async function measureTiming({ server }: Setup, samples: number, wrongUsers: num
 
 async function main(): Promise<void> {
   const roundSeconds = Number(args.get('duration') ?? 4);
-  const rounds = Number(args.get('rounds') ?? 3);
+  const rounds = Number(args.get('rounds') ?? 5);
   const eldSeconds = Number(args.get('eld-seconds') ?? 10);
   const readRequests = Number(args.get('requests') ?? 20_000);
   const samples = Number(args.get('samples') ?? 61);

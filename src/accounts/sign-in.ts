@@ -3,7 +3,7 @@
 import { keyedDigest } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { isKnownDevice, rememberDevice } from '../store/known-devices.repository.ts';
+import { knownDeviceSeenAt, rememberDevice } from '../store/known-devices.repository.ts';
 import { findUserWithHashById, findUserWithHashByLogin, setPasswordHash, type UserWithHash } from '../store/users.repository.ts';
 import { newDeviceMarker, readDeviceMarker } from './device-marker.ts';
 import { normalizeLogin } from './identity.ts';
@@ -75,6 +75,12 @@ export function logAuthFailure(deps: Pick<Deps, 'log'>, login: string, ip: strin
 
 const markerDeviceIds = new WeakMap<SignInContext, string | null>();
 
+/** A known device's last sign-in is written at most this often, like a session's last use. */
+const DEVICE_SEEN_RESOLUTION_MS = 60_000;
+
+/** The known device a password sign-in checked, kept for its last step in the same request. */
+const checkedDevices = new WeakMap<SignInContext, { userId: string; deviceId: string; seenAt: number }>();
+
 /** The device id in the request's marker when it is genuine; checked once per request (an HMAC each time). */
 function markerDeviceId(deps: Pick<Deps, 'config'>, ctx: SignInContext): string | null {
   let id = markerDeviceIds.get(ctx);
@@ -93,7 +99,9 @@ export async function verifyPasswordSignIn(
   const loginLower = normalizeLogin(login);
   const user = await findUserWithHashByLogin(deps.db, loginLower);
   const deviceId = markerDeviceId(deps, ctx);
-  const trusted = user && deviceId ? await isKnownDevice(deps.db, user.id, deviceId) : false;
+  const seenAt = user && deviceId ? await knownDeviceSeenAt(deps.db, user.id, deviceId) : undefined;
+  const trusted = seenAt !== undefined;
+  if (trusted) checkedDevices.set(ctx, { userId: user!.id, deviceId: deviceId!, seenAt });
   const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, trusted ? deviceId : null);
   // Every refusal below throws inside the guard, so the attempt stays counted; only a sign-in that may go on clears.
   const outcome = await deps.throttle.guard(keys, now, async () => {
@@ -167,7 +175,10 @@ export async function completeSignIn(
   // The session, the device and the log line are one write: all of them or none.
   const { token, sessionId, newDevice } = await deps.db.transaction().execute(async (trx) => {
     const session = await createSession(deps, trx, { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip }, now);
-    const isNew = await rememberDevice(trx, user.id, marker.deviceId, now);
+    const checked = checkedDevices.get(pending.ctx);
+    const seenLately =
+      checked?.userId === user.id && checked.deviceId === marker.deviceId && now.getTime() - checked.seenAt < DEVICE_SEEN_RESOLUTION_MS;
+    const isNew = seenLately ? false : await rememberDevice(trx, user.id, marker.deviceId, now);
     await recordSecurityEvent(
       deps,
       { userId: user.id, type: 'sign_in', detail: { method, session_id: session.sessionId, new_device: isNew } },

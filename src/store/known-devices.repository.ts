@@ -2,7 +2,7 @@ import { compiledOnce, type Db, type Parameter } from './db.ts';
 
 // Every sign-in runs these: compiled once (see compiledOnce).
 const knownDevice = compiledOnce((db, p: Parameter<'userId' | 'deviceId'>) =>
-  db.selectFrom('known_devices').select('device_id').where('user_id', '=', p('userId')).where('device_id', '=', p('deviceId')),
+  db.selectFrom('known_devices').select('last_seen_at').where('user_id', '=', p('userId')).where('device_id', '=', p('deviceId')),
 );
 
 const newDevice = compiledOnce((db, p: Parameter<'userId' | 'deviceId' | 'now'>) =>
@@ -22,8 +22,9 @@ const deviceSeen = compiledOnce((db, p: Parameter<'userId' | 'deviceId' | 'now'>
     .returning('device_id'),
 );
 
-export async function isKnownDevice(db: Db, userId: string, deviceId: string): Promise<boolean> {
-  return (await knownDevice(db, { userId, deviceId })).length > 0;
+/** When a device known to the user was last seen signing in (ms), or undefined for a device it does not know. */
+export async function knownDeviceSeenAt(db: Db, userId: string, deviceId: string): Promise<number | undefined> {
+  return (await knownDevice(db, { userId, deviceId }))[0]?.last_seen_at;
 }
 
 /** Records a device as known to the user; true when it was new. */

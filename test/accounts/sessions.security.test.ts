@@ -269,6 +269,30 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       expect(new Date(await lastSeen()).getTime()).toBe(clock.clock().getTime());
     });
 
+    it('S25: a known device signing in again is remembered as seen at most once a minute, and stays known', async () => {
+      const password = 'saffron beacon ledger moth';
+      const user = await s.createUser({ username: 'returning', password });
+      const first = await s.request('POST', '/api/v1/auth/login', { body: { login: 'returning', password } });
+      const marker = first.body.device_marker;
+      const seen = async () =>
+        (await s.deps.db.selectFrom('known_devices').select(['last_seen_at']).where('user_id', '=', user.id).execute()).map((r) => Number(r.last_seen_at));
+      const t0 = clock.clock().getTime();
+      expect(await seen()).toEqual([t0]);
+      const again = async () => {
+        const res = await s.request('POST', '/api/v1/auth/login', { body: { login: 'returning', password }, headers: { 'x-hearth-device': marker } });
+        expect(res.status).toBe(200);
+        expect(res.body.device_marker).toBe(marker);
+      };
+      clock.advance(30_000);
+      await again();
+      expect(await seen()).toEqual([t0]);
+      clock.advance(31_000);
+      await again();
+      expect(await seen()).toEqual([clock.clock().getTime()]);
+      const events = await s.deps.db.selectFrom('security_events').select(['detail']).where('user_id', '=', user.id).where('type', '=', 'sign_in').execute();
+      expect(events.map((e) => JSON.parse(e.detail!).new_device)).toEqual([true, false, false]);
+    });
+
     it('S25: ending one device signs out that device only; another user\'s session id answers 404', async () => {
       const password = 'ginger falcon opal reed';
       await s.createUser({ username: 'twodevices', password });
