@@ -11,6 +11,8 @@
 // The server is a child process (this file with --server), so the client's work is not the server's; the raw
 // argon2 runs in this process, on the same machine with the same thread pool size. The machine may be shared
 // and noisy, so (a) and (c) alternate the two sides in rounds and sum them, and the load average is reported.
+// The timed sign-ins of (a) and (b) are sent as prepared bytes on one keep-alive connection per lane
+// (prepared-connection.ts), as load generators do: the client shares the cores the server is measured on.
 //
 // The throttle is never tripped and never weakened: every concurrent sign-in has its own user and the device
 // marker of its earlier sign-in (so only its own known-device key counts, and a success clears it); the
@@ -510,10 +512,10 @@ function render(r: Report): string {
     '',
     "Reading the figures: the server hashes on one worker thread per core; the raw reference awaits argon2 on libuv's 4",
     'threads. Every core is busy in (a), so each rate is the machine\'s CPU divided by the CPU one operation takes, and',
-    "the CPU line of (a) says where a sign-in's goes: the hash, the event loop's own work (parsing, about fifteen",
-    'queries, the response) and the client, which shares these cores. The event-loop CPU (from /proc) is two to three',
-    'times what the same work takes on an idle machine: the hashes crowd the caches and the cores. On a shared machine',
-    'the load average above says how much of the rest is the neighbours.',
+    "the CPU line of (a) says where a sign-in's goes: the hash, the event loop's own work (parsing, about ten statements",
+    'with one commit, the response) and the client, which shares these cores and sends prepared requests. The event-loop CPU',
+    '(from /proc) is four to five times what the same work takes on an idle machine: the hashes, 19 MiB each, push',
+    "everything else out of the caches. On a shared machine the load average above says how much is the neighbours'.",
   ].join('\n');
 }
 
