@@ -96,6 +96,18 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
       }
     });
 
+    it('S81: a sign-in answers JSON with the token, the user and the device marker, and nothing unlisted', async () => {
+      const user = await s.createUser({ username: 'answered', password: 'cobalt harbour quill fen' });
+      const res = await http(s, 'POST', '/api/v1/auth/login', { body: { login: 'answered', password: 'cobalt harbour quill fen' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(Object.keys(res.body).sort()).toEqual(['device_marker', 'token', 'user']);
+      expect(Object.keys(res.body.user).sort()).toEqual(
+        ['anti_phishing_phrase', 'created_at', 'disabled', 'display_name', 'email', 'email_verified', 'id', 'password_changed_at', 'password_reset_required', 'role', 'username'].sort(),
+      );
+      expect(res.body.user).toMatchObject({ id: user.id, username: 'answered', role: 'member', disabled: false });
+    });
+
     it('S10: an unknown account and a wrong password give the same status and body', async () => {
       await s.createUser({ username: 'known', password: 'saffron delta kettle moor' });
       const unknown = await http(s, 'POST', '/api/v1/auth/login', { body: { login: 'unknown-person', password: 'saffron delta kettle moor' } });

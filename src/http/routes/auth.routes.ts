@@ -64,7 +64,12 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
       if (result.kind === 'mfa') return { mfa_required: true as const, mfa_token: result.mfaToken, methods: result.methods };
       if (kind === 'web') setSessionCookie(reply, deps, result.token);
       setDeviceCookie(reply, deps, result.deviceMarker);
-      return { token: result.token, user: result.user, device_marker: result.deviceMarker };
+      // Still only what SessionAnswer lists goes out; its own serializer spares the union's runtime check of
+      // which branch the answer is (a full validation of the user, dates and all, on every sign-in).
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer(reply.compileSerializationSchema(SessionAnswer as unknown as Record<string, unknown>, '200'))
+        .send({ token: result.token, user: result.user, device_marker: result.deviceMarker });
     },
   );
 
