@@ -73,19 +73,24 @@ export function logAuthFailure(deps: Pick<Deps, 'log'>, login: string, ip: strin
   );
 }
 
-const markerDeviceIds = new WeakMap<SignInContext, string | null>();
-
 /** A known device's last sign-in is written at most this often, like a session's last use. */
 const DEVICE_SEEN_RESOLUTION_MS = 60_000;
 
-/** The known device a password sign-in checked, kept for its last step in the same request. */
-const checkedDevices = new WeakMap<SignInContext, { userId: string; deviceId: string; seenAt: number }>();
+/**
+ * What a request's device marker says, worked out once per request (an HMAC): the device id when the marker is
+ * genuine, and, once the password step found the device known to the account, when it was last seen there.
+ */
+interface MarkerCheck {
+  deviceId: string | null;
+  seen?: { userId: string; at: number };
+}
 
-/** The device id in the request's marker when it is genuine; checked once per request (an HMAC each time). */
-function markerDeviceId(deps: Pick<Deps, 'config'>, ctx: SignInContext): string | null {
-  let id = markerDeviceIds.get(ctx);
-  if (id === undefined) markerDeviceIds.set(ctx, (id = readDeviceMarker(deps.config.secretKey, ctx.deviceMarker)));
-  return id;
+const markerChecks = new WeakMap<SignInContext, MarkerCheck>();
+
+function markerCheck(deps: Pick<Deps, 'config'>, ctx: SignInContext): MarkerCheck {
+  let check = markerChecks.get(ctx);
+  if (!check) markerChecks.set(ctx, (check = { deviceId: readDeviceMarker(deps.config.secretKey, ctx.deviceMarker) }));
+  return check;
 }
 
 /** Checks a password with throttling and the dummy hash for unknown users. Returns the user, or throws. */
@@ -98,11 +103,10 @@ export async function verifyPasswordSignIn(
 ): Promise<UserWithHash> {
   const loginLower = normalizeLogin(login);
   const user = await findUserWithHashByLogin(deps.db, loginLower);
-  const deviceId = markerDeviceId(deps, ctx);
-  const seenAt = user && deviceId ? await knownDeviceSeenAt(deps.db, user.id, deviceId) : undefined;
-  const trusted = seenAt !== undefined;
-  if (trusted) checkedDevices.set(ctx, { userId: user!.id, deviceId: deviceId!, seenAt });
-  const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, trusted ? deviceId : null);
+  const marker = markerCheck(deps, ctx);
+  const seenAt = user && marker.deviceId ? await knownDeviceSeenAt(deps.db, user.id, marker.deviceId) : undefined;
+  if (user && seenAt !== undefined) marker.seen = { userId: user.id, at: seenAt };
+  const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, seenAt !== undefined ? marker.deviceId : null);
   // Every refusal below throws inside the guard, so the attempt stays counted; only a sign-in that may go on clears.
   const outcome = await deps.throttle.guard(keys, now, async () => {
     if (!user || !user.password_hash) {
@@ -169,15 +173,14 @@ export async function completeSignIn(
   // Flagged between the password check and here (a breach response committing mid-sign-in): no session (S14).
   if (user.reset_required) throw new AppError('password_reset_required');
   const device = deviceInfoFrom(pending.device, pending.ctx.userAgent);
-  const knownId = markerDeviceId(deps, pending.ctx);
+  const check = markerCheck(deps, pending.ctx);
+  const knownId = check.deviceId;
   // A genuine marker is exactly the one this device would get again: hand it back.
   const marker = knownId ? { deviceId: knownId, marker: pending.ctx.deviceMarker! } : newDeviceMarker(deps.config.secretKey, deps.random);
   // The session, the device and the log line are one write: all of them or none.
   const { token, sessionId, newDevice } = await deps.db.transaction().execute(async (trx) => {
     const session = await createSession(deps, trx, { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip }, now);
-    const checked = checkedDevices.get(pending.ctx);
-    const seenLately =
-      checked?.userId === user.id && checked.deviceId === marker.deviceId && now.getTime() - checked.seenAt < DEVICE_SEEN_RESOLUTION_MS;
+    const seenLately = check.seen?.userId === user.id && now.getTime() - check.seen.at < DEVICE_SEEN_RESOLUTION_MS;
     const isNew = seenLately ? false : await rememberDevice(trx, user.id, marker.deviceId, now);
     await recordSecurityEvent(
       deps,

@@ -2,7 +2,7 @@
 // of parallel guesses cannot slip past the counter; a success clears the keys it was counted on.
 import type { Db } from '../store/db.ts';
 import type { ThrottleTable } from '../store/schema.ts';
-import { deleteThrottleRow, findThrottleRow, lockThrottleRow, setThrottleRow, upsertThrottleRow } from '../store/throttle.repository.ts';
+import { deleteThrottleRow, findThrottleRow, lockThrottleRow, upsertThrottleRow } from '../store/throttle.repository.ts';
 
 export interface ThrottlePolicy {
   /** Attempts in a window before delays start. */
@@ -89,10 +89,7 @@ export function createStoreThrottle(db: Db): Throttle {
         for (const { key } of keys) rows.push((await lockThrottleRow(trx, { key, now: t }))[0]!);
         const wait = waitFor(rows, t);
         if (wait > 0) return wait;
-        for (const [i, { key, policy }] of keys.entries()) {
-          const next = counted(rows[i], policy, t);
-          await setThrottleRow(trx, { key, failures: next.failures, windowStart: next.window_start, blockedUntil: next.blocked_until });
-        }
+        for (const [i, { key, policy }] of keys.entries()) await upsertThrottleRow(trx, { key, ...counted(rows[i], policy, t) });
         return 0;
       });
     },
@@ -139,10 +136,7 @@ export function createLocalThrottle(db: Db): Throttle {
   const reserve = async (keys: ThrottleKey[], t: number): Promise<{ wait: number; entries: Held[] }> => {
     const before: { count: Count | undefined; stored: boolean }[] = [];
     for (const { key } of keys) before.push(await current(key));
-    const wait = waitFor(
-      before.map((b) => b.count),
-      t,
-    );
+    const wait = waitFor(before.map((b) => b.count), t);
     if (wait > 0) return { wait, entries: [] };
     const entries = keys.map(({ key, policy }, i) => {
       const count = counted(before[i]!.count, policy, t);
@@ -196,12 +190,7 @@ export function createLocalThrottle(db: Db): Throttle {
         await serially(() => store(keys, entries));
         throw err;
       }
-      await serially(() =>
-        clearKeys(
-          keys.map((k) => k.key),
-          false,
-        ),
-      );
+      await serially(() => clearKeys(keys.map((k) => k.key), false));
       return { value };
     },
   };

@@ -25,7 +25,6 @@ import {
 import { findUserById } from '../store/users.repository.ts';
 import { formatUserCode, newUserCode, normalizeUserCode } from './user-code.ts';
 
-
 /**
  * A user code has only about 35 bits: its plain SHA-256 in a stolen copy of the store would give it up at once
  * for the ten minutes it lives. Keyed with the secret key, which never enters the store, it gives nothing.
@@ -33,6 +32,7 @@ import { formatUserCode, newUserCode, normalizeUserCode } from './user-code.ts';
 export function userCodeHash(deps: Pick<Deps, 'config'>, code: string): string {
   return keyedDigest(deps.config.secretKey, 'link-user-code', code);
 }
+
 export const DEVICE_CODE_PREFIX = 'hdc_';
 export const LINK_CODE_SECONDS = 10 * 60;
 export const POLL_INTERVAL_SECONDS = 5;

@@ -57,18 +57,22 @@ export function openStore(options: StoreOptions): Store {
   // Another process (the CLI) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  directConnections.set(db.getExecutor().adapter, { busy: () => sqlite.inTransaction, prepare: (text) => sqlite.prepare(text) });
-  const watcher = watchForCommits(file);
-  changeWatches.set(db, watcher);
+  // A second, read-only connection sees every commit as another connection's: this process's too.
+  const watcher = new SQLite(file, { readonly: true });
+  watcher.pragma('busy_timeout = 5000');
+  const anyDataVersion = watcher.prepare('pragma data_version').pluck();
   const ownDataVersion = sqlite.prepare('pragma data_version').pluck();
-  // Asked of the connection itself, data_version moves only with other connections' commits; inside a
-  // transaction it may lag, so no answer is given then (the caller asks the store).
-  otherProcessCommits.set(db, () => (sqlite.inTransaction ? null : (ownDataVersion.get() as number)));
+  sqliteConnections.set(db.getExecutor().adapter, {
+    busy: () => sqlite.inTransaction,
+    prepare: (text) => sqlite.prepare(text),
+    anyCommits: () => anyDataVersion.get() as number,
+    // Inside a transaction the connection's own data_version may lag: no answer then.
+    otherCommits: () => (sqlite.inTransaction ? null : (ownDataVersion.get() as number)),
+  });
   return {
     db,
     dialect: 'sqlite',
     close: async () => {
-      changeWatches.delete(db);
       watcher.close();
       await db.destroy();
     },
@@ -99,20 +103,26 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 }
 
 /**
- * Tells whether anything was committed to a SQLite database since a given moment, by anyone: this process,
- * the CLI, another instance on the same file. A second, read-only connection asks SQLite's data_version,
- * which changes whenever another connection commits — and every writer is another connection to this one.
+ * What compiledOnce knows of a SQLite store, by its Kysely adapter (one per Kysely instance, shared with its
+ * transactions). SQLite's data_version moves whenever another connection commits; asked of a second, read-only
+ * connection it moves with every commit by anyone (this process, the CLI, another instance on the same file);
+ * asked of the writing connection itself, only with other processes' commits.
  */
-interface ChangeWatch {
-  /** A number that differs from every earlier answer once any commit has happened in between. */
-  version(): number;
-  close(): void;
+interface SqliteConnection {
+  /** A transaction holds the connection. */
+  busy(): boolean;
+  prepare(text: string): SQLite.Statement;
+  /** A number that differs from every earlier answer once anyone has committed in between. */
+  anyCommits(): number;
+  /** The same for commits by other processes only; null while a transaction holds the connection. */
+  otherCommits(): number | null;
 }
 
-const changeWatches = new WeakMap<Db, ChangeWatch>();
-
-/** SQLite: a number that moves whenever another connection (another process) commits; null while unknowable. */
-const otherProcessCommits = new WeakMap<Db, () => number | null>();
+/**
+ * compiledOnce runs its statements on the connection directly: Kysely's driver hands the one connection from
+ * query to query through a lock and several promise hops per statement; better-sqlite3 itself answers at once.
+ */
+const sqliteConnections = new WeakMap<object, SqliteConnection>();
 
 /**
  * This process's writes to one table, for reads of it that may be reused while nobody changed it (compiledOnce's
@@ -136,20 +146,13 @@ export class TableWrites {
   }
 }
 
-function watchForCommits(file: string): ChangeWatch {
-  const connection = new SQLite(file, { readonly: true });
-  connection.pragma('busy_timeout = 5000');
-  const dataVersion = connection.prepare('pragma data_version').pluck();
-  return { version: () => dataVersion.get() as number, close: () => connection.close() };
-}
-
 /** Answers kept per query while the database is unchanged; past this many the memo starts again. */
 const MEMO_LIMIT = 1_000;
 
 export interface CompiledOnceOptions {
   /**
    * On SQLite, answer again from memory while nothing at all has been committed since the answer was read
-   * (see ChangeWatch). The answer is then exactly what the query would return, so a revocation, from this
+   * (see SqliteConnection). The answer is then exactly what the query would return, so a revocation, from this
    * process or any other, is seen by the very next call. Callers must not change the rows they get.
    * On PostgreSQL every call asks the store.
    */
@@ -161,13 +164,6 @@ export interface CompiledOnceOptions {
    */
   reuseUntilWritten?: TableWrites;
 }
-
-/**
- * The SQLite connection behind a Kysely adapter (shared by the Kysely instance and its transactions), for
- * compiledOnce to run its statements on directly. Kysely's driver hands the one connection from query to query
- * through a lock and several promise hops per statement; better-sqlite3 itself answers at once.
- */
-const directConnections = new WeakMap<object, { busy(): boolean; prepare(text: string): SQLite.Statement }>();
 
 /** Names a parameter of a compiledOnce query: `(db, p: Parameter<'id' | 'now'>) => … .where('id', '=', p('id'))`. */
 export type Parameter<N extends string> = (name: N) => any;
@@ -214,7 +210,7 @@ export function compiledOnce<R, N extends string = never>(
     const values = slots.map((name, i) => (name === null ? query.parameters[i] : parameters[name as N]));
     // SQLite: straight to the connection when the statement may run now: inside its own transaction, or outside
     // any. While another caller's transaction is open, Kysely's lock makes this one wait for the commit.
-    const direct = directConnections.get(key);
+    const direct = sqliteConnections.get(key);
     if (direct && (db.isTransaction || !direct.busy())) {
       entry.statement ??= direct.prepare(query.sql);
       if (entry.statement.reader) return entry.statement.all(values) as R[];
@@ -225,13 +221,14 @@ export function compiledOnce<R, N extends string = never>(
   };
   /** What the answers are valid for, read before the query: a commit landing while it runs makes the next call ask. */
   const versionOf = (db: Db): string | null => {
-    // A transaction is its own Db object: it has no watch, and always asks.
+    const connection = db.isTransaction ? undefined : sqliteConnections.get(db.getExecutor().adapter);
+    // PostgreSQL, and a transaction (which sees its own writes), always ask.
+    if (!connection) return null;
     if (options.reuseUntilWritten) {
-      const others = otherProcessCommits.get(db)?.();
-      return others == null ? null : `${others}:${options.reuseUntilWritten.version}`;
+      const others = connection.otherCommits();
+      return others === null ? null : `${others}:${options.reuseUntilWritten.version}`;
     }
-    const watch = options.reuseWhileUnchanged ? changeWatches.get(db) : undefined;
-    return watch ? String(watch.version()) : null;
+    return options.reuseWhileUnchanged ? String(connection.anyCommits()) : null;
   };
   return async (db, parameters) => {
     const version = versionOf(db);

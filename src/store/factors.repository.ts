@@ -28,12 +28,12 @@ export async function hasSecondFactor(db: Db, userId: string): Promise<boolean> 
   return Boolean(row?.totp) || Boolean(row?.passkey);
 }
 
-const totpFactorOf = compiledOnce((db, p: Parameter<'userId'>) =>
-  db.selectFrom('totp_factors').select(['user_id', 'secret_enc', 'enabled_at', 'last_used_step', 'created_at']).where('user_id', '=', p('userId')),
-);
-
 export async function findTotpFactor(db: Db, userId: string): Promise<TotpFactorsTable | undefined> {
-  return (await totpFactorOf(db, { userId }))[0];
+  return db
+    .selectFrom('totp_factors')
+    .select(['user_id', 'secret_enc', 'enabled_at', 'last_used_step', 'created_at'])
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
 }
 
 /** Starts (or restarts) setup with a new seed; refused (false) while an enabled one exists. */
@@ -97,16 +97,14 @@ export async function deleteRecoveryCodes(db: Db, userId: string): Promise<void>
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
 }
 
-const unusedRecoveryCodes = compiledOnce((db, p: Parameter<'userId'>) =>
-  db
+export async function countUnusedRecoveryCodes(db: Db, userId: string): Promise<number> {
+  const row = await db
     .selectFrom('recovery_codes')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', p('userId'))
-    .where('used_at', 'is', null),
-);
-
-export async function countUnusedRecoveryCodes(db: Db, userId: string): Promise<number> {
-  return Number((await unusedRecoveryCodes(db, { userId }))[0]!.n);
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Marks the code used if it is the user's and still unused; true for the one caller that did. */
@@ -147,12 +145,13 @@ export async function listPasskeys(db: Db, userId: string): Promise<PasskeyRow[]
   return db.selectFrom('passkeys').select(passkeyColumns).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
 }
 
-const passkeyCount = compiledOnce((db, p: Parameter<'userId'>) =>
-  db.selectFrom('passkeys').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', p('userId')),
-);
-
 export async function countPasskeys(db: Db, userId: string): Promise<number> {
-  return Number((await passkeyCount(db, { userId }))[0]!.n);
+  const row = await db
+    .selectFrom('passkeys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function findPasskeyByCredentialId(db: Db, credentialId: string): Promise<PasskeyRow | undefined> {

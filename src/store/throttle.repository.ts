@@ -1,4 +1,4 @@
-import { compiledOnce, type Db, type Parameter } from './db.ts';
+import { compiledOnce, type Parameter } from './db.ts';
 
 // Every sign-in counts on the throttle: compiled once (see compiledOnce).
 
@@ -9,13 +9,6 @@ export const lockThrottleRow = compiledOnce((db, p: Parameter<'key' | 'now'>) =>
     .values({ key: p('key'), failures: 0, window_start: p('now'), blocked_until: 0 })
     .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ key: eb.ref('excluded.key') })))
     .returningAll(),
-);
-
-export const setThrottleRow = compiledOnce((db, p: Parameter<'key' | 'failures' | 'windowStart' | 'blockedUntil'>) =>
-  db
-    .updateTable('throttle')
-    .set({ failures: p('failures'), window_start: p('windowStart'), blocked_until: p('blockedUntil') })
-    .where('key', '=', p('key')),
 );
 
 export const findThrottleRow = compiledOnce((db, p: Parameter<'key'>) =>
