@@ -5,12 +5,16 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
+  CompiledQuery,
   SqliteDialect,
+  SqliteDriver,
   sql,
   type Compilable,
-  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
   type DatabaseIntrospector,
   type SqliteDatabase,
+  type SqliteDialectConfig,
   type TableMetadata,
 } from 'kysely';
 import pg from 'pg';
@@ -56,7 +60,7 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('foreign_keys = ON');
   // Another process (the CLI) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   // A second, read-only connection sees every commit as another connection's: this process's too.
   const watcher = new SQLite(file, { readonly: true });
   watcher.pragma('busy_timeout = 5000');
@@ -77,6 +81,26 @@ export function openStore(options: StoreOptions): Store {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin. Begun deferred, a transaction that reads and then
+ * writes fails at once with "database is locked" when another process committed after its read (the busy
+ * timeout does not apply to that case): two CLI commands migrating a new data folder together did. Taken at
+ * the start, the lock is waited for like any other.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      }
+    })(this.settings);
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;
