@@ -1,6 +1,6 @@
 // The one place for randomness and hashing. Time and randomness are passed down as arguments
 // (see Deps), so tests can replace them; these are the real implementations.
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type Random = (bytes: number) => Buffer;
 export type Clock = () => Date;
@@ -38,8 +38,9 @@ export function newId(random: Random): string {
   return random(16).toString('base64url');
 }
 
+/** Hex SHA-256 in one call (a third of createHash's cost: every authenticated request hashes its token). */
 export function sha256(value: string | Buffer): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 export function hmacSha256(key: Buffer, value: string | Buffer): Buffer {

@@ -1,6 +1,7 @@
 // Shared TypeBox pieces for route schemas: every route declares its input and each response.
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { errorCodes } from '../errors.ts';
+import type { Role } from '../store/schema.ts';
 
 export const ErrorBody = Type.Object(
   {
@@ -20,8 +21,20 @@ export function Body<T extends Record<string, TSchema>>(properties: T) {
 
 export const Ok = Type.Object({ ok: Type.Literal(true) });
 
+/**
+ * `schema` or null, written as OpenAPI 3.0 writes it (`nullable: true`), which the validator and the response
+ * serializer both read. A union with Type.Null() means the same, but the serializer then tries each of its
+ * branches with the validator for every value it writes: a few microseconds per field on every response.
+ */
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
+}
+
+/** One of the roles, as a string enum (not a union of literals, for the same reason as Nullable). */
+export const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: ['owner', 'admin', 'member'] satisfies Role[] });
+
 export const IsoDate = Type.String({ format: 'date-time' });
-export const NullableIsoDate = Type.Union([IsoDate, Type.Null()]);
+export const NullableIsoDate = Nullable(IsoDate);
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 export const IdParams = Type.Object({ id: Id });
 
@@ -34,12 +47,12 @@ export const UserSchema = Type.Object({
   id: Type.String(),
   username: Type.String(),
   email: Type.String(),
-  display_name: Type.Union([Type.String(), Type.Null()]),
-  role: Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]),
+  display_name: Nullable(Type.String()),
+  role: RoleSchema,
   disabled: Type.Boolean(),
   email_verified: Type.Boolean(),
   password_reset_required: Type.Boolean(),
-  anti_phishing_phrase: Type.Union([Type.String(), Type.Null()]),
+  anti_phishing_phrase: Nullable(Type.String()),
   password_changed_at: NullableIsoDate,
   created_at: IsoDate,
 });

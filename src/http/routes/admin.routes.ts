@@ -6,14 +6,13 @@ import { readSecurityEvents } from '../../accounts/security-log.ts';
 import { adminRevokeSessions, adminUpdateUser, listUserViews } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, IdParams, IsoDate, Ok, UserSchema, errors } from '../schemas.ts';
+import { Body, IdParams, IsoDate, Nullable, Ok, RoleSchema, UserSchema, errors } from '../schemas.ts';
 import { EventsQuery, SecurityEventSchema } from './me.routes.ts';
 
-const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
 const InviteSchema = Type.Object({
   id: Type.String(),
-  email: Type.Union([Type.String(), Type.Null()]),
-  role: Role,
+  email: Nullable(Type.String()),
+  role: RoleSchema,
   created_at: IsoDate,
   expires_at: IsoDate,
   used: Type.Boolean(),
@@ -74,7 +73,7 @@ export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['admin'],
         body: Body({
-          email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
+          email: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
           role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
           expires_in_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 30 })),
         }),

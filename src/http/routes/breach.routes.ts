@@ -13,9 +13,7 @@ import { MAX_SCOPE_USERS } from '../../breach/scope.ts';
 import { listSecurityAlertViews } from '../../breach/stuffing.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, IdParams, IsoDate, NullableIsoDate, errors } from '../schemas.ts';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+import { Body, IdParams, IsoDate, Nullable, NullableIsoDate, errors } from '../schemas.ts';
 
 const ScopeInput = Type.Union(
   [

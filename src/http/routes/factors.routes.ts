@@ -25,7 +25,7 @@ import { confirmTotpSetup, disableTotp, startTotpSetup } from '../../factors/tot
 import type { SignInResult } from '../../accounts/sign-in.ts';
 import { AppError } from '../../errors.ts';
 import { requestContext, requireAuth, setDeviceCookie, setSessionCookie } from '../auth.ts';
-import { Body, DeviceSchema, IdParams, IsoDate, NullableIsoDate, Ok, Password, errors } from '../schemas.ts';
+import { Body, DeviceSchema, IdParams, IsoDate, Nullable, NullableIsoDate, Ok, Password, errors } from '../schemas.ts';
 import { SessionAnswer, sessionKindFor, signInContext } from './auth.routes.ts';
 
 const Base64Url = Type.String({ maxLength: 16384, pattern: '^[A-Za-z0-9_-]*$' });
@@ -69,7 +69,7 @@ const AssertionCredential = Type.Object(
         clientDataJSON: Base64Url,
         authenticatorData: Base64Url,
         signature: Base64Url,
-        userHandle: Type.Optional(Type.Union([Base64Url, Type.Null()])),
+        userHandle: Type.Optional(Nullable(Base64Url)),
       },
       { additionalProperties: false },
     ),
@@ -279,7 +279,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
           '(otherwise recovery_codes is null).',
         body: Body({ response: RegistrationCredential, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
         response: {
-          200: Type.Object({ passkey: PasskeySchema, recovery_codes: Type.Union([Type.Array(Type.String()), Type.Null()]) }),
+          200: Type.Object({ passkey: PasskeySchema, recovery_codes: Nullable(Type.Array(Type.String())) }),
           ...errors(400, 401, 403, 409),
         },
       },

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { mailQueueView, outboxEntries, outboxMessage } from '../../mail/outbox.ts';
-import { Id, IsoDate, NullableIsoDate, errors } from '../schemas.ts';
+import { Id, IsoDate, Nullable, NullableIsoDate, errors } from '../schemas.ts';
 
 const MailState = Type.Union([Type.Literal('queued'), Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed')]);
 
@@ -28,7 +28,7 @@ const QueueSchema = Type.Object({
       subject: Type.String(),
       state: MailState,
       attempts: Type.Integer(),
-      error: Type.Union([Type.String(), Type.Null()]),
+      error: Nullable(Type.String()),
       created_at: IsoDate,
       sent_at: NullableIsoDate,
     }),

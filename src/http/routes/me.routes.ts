@@ -9,15 +9,15 @@ import { signOutAll, signOutDevice } from '../../accounts/sign-out.ts';
 import { toUserView, updateProfile } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, IdParams, IsoDate, Ok, Password, UserSchema, errors } from '../schemas.ts';
+import { Body, IdParams, IsoDate, Nullable, Ok, Password, UserSchema, errors } from '../schemas.ts';
 
 export const SessionSchema = Type.Object({
   id: Type.String(),
   kind: Type.String(),
-  device_name: Type.Union([Type.String(), Type.Null()]),
-  platform: Type.Union([Type.String(), Type.Null()]),
-  client: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
+  device_name: Nullable(Type.String()),
+  platform: Nullable(Type.String()),
+  client: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
   created_at: IsoDate,
   last_seen_at: IsoDate,
   current: Type.Boolean(),
@@ -25,12 +25,12 @@ export const SessionSchema = Type.Object({
 
 export const SecurityEventSchema = Type.Object({
   id: Type.String(),
-  user_id: Type.Union([Type.String(), Type.Null()]),
-  username: Type.Union([Type.String(), Type.Null()]),
+  user_id: Nullable(Type.String()),
+  username: Nullable(Type.String()),
   type: Type.String(),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  device: Type.Union([Type.String(), Type.Null()]),
-  detail: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  ip: Nullable(Type.String()),
+  device: Nullable(Type.String()),
+  detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
   created_at: IsoDate,
 });
 
@@ -62,8 +62,8 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['account'],
         description: 'Changing `email` needs a sign-in or re-authentication within the last 10 minutes (401 reauthentication_required otherwise); the new address is unverified until confirmed.',
         body: Body({
-          display_name: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
-          anti_phishing_phrase: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+          display_name: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+          anti_phishing_phrase: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
           email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
         }),
         response: { 200: UserSchema, ...errors(400, 401, 403, 409) },
@@ -108,7 +108,7 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
         response: {
           200: Type.Object({
             score: Type.Integer(),
-            warning: Type.Union([Type.String(), Type.Null()]),
+            warning: Nullable(Type.String()),
             suggestions: Type.Array(Type.String()),
           }),
           ...errors(400, 401),

@@ -37,9 +37,7 @@ import { readEmbeddedCover } from '../../media/probe.ts';
 import { latestScanJob, requestScan } from '../../media/scanner.ts';
 import { fileResponse, type FileResponse } from '../../media/stream.ts';
 import { requireAuth } from '../auth.ts';
-import { Body, Id, IdParams, IsoDate, NullableIsoDate, Ok, errors } from '../schemas.ts';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+import { Body, Id, IdParams, IsoDate, Nullable, NullableIsoDate, Ok, errors } from '../schemas.ts';
 
 const LibraryKindSchema = Type.Enum(LIBRARY_KINDS);
 const LibrarySchema = Type.Object({
