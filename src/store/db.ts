@@ -69,9 +69,9 @@ export function openStore(options: StoreOptions): Store {
   sqliteConnections.set(db.getExecutor().adapter, {
     busy: () => sqlite.inTransaction,
     prepare: (text) => sqlite.prepare(text),
-    anyCommits: () => anyDataVersion.get() as number,
+    anyCommits: sharedReading(() => anyDataVersion.get() as number),
     // Inside a transaction the connection's own data_version may lag: no answer then.
-    otherCommits: () => (sqlite.inTransaction ? null : (ownDataVersion.get() as number)),
+    otherCommits: sharedReading(() => (sqlite.inTransaction ? null : (ownDataVersion.get() as number))),
   });
   return {
     db,
@@ -136,10 +136,33 @@ interface SqliteConnection {
   /** A transaction holds the connection. */
   busy(): boolean;
   prepare(text: string): SQLite.Statement;
-  /** A number that differs from every earlier answer once anyone has committed in between. */
-  anyCommits(): number;
+  /** A number, read after the call (see sharedReading), that differs from every earlier one once anyone has committed. */
+  anyCommits(): Promise<number>;
   /** The same for commits by other processes only; null while a transaction holds the connection. */
-  otherCommits(): number | null;
+  otherCommits(): Promise<number | null>;
+}
+
+/**
+ * A reading taken after the call and shared by every call made before it is taken: the first call of a turn of
+ * the event loop asks for it in that turn's check phase (setImmediate), which comes after the poll phase has read
+ * every request that arrived. So all the requests read in one poll phase share one reading of data_version
+ * (two locking system calls, the larger part of an authenticated request's own cost), and each reading still
+ * comes after its callers: a commit that landed before a request arrived is in the reading its check uses.
+ */
+function sharedReading<T>(read: () => T): () => Promise<T> {
+  let next: Promise<T> | null = null;
+  return () =>
+    (next ??= new Promise<T>((resolve, reject) => {
+      setImmediate(() => {
+        // Calls from here on wait for a reading of their own.
+        next = null;
+        try {
+          resolve(read());
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    }));
 }
 
 /**
@@ -243,19 +266,22 @@ export function compiledOnce<R, N extends string = never>(
     }
     return (await db.executeQuery<R>({ ...query, parameters: values })).rows;
   };
-  /** What the answers are valid for, read before the query: a commit landing while it runs makes the next call ask. */
-  const versionOf = (db: Db): string | null => {
-    const connection = db.isTransaction ? undefined : sqliteConnections.get(db.getExecutor().adapter);
-    // PostgreSQL, and a transaction (which sees its own writes), always ask.
-    if (!connection) return null;
+  /**
+   * What the answers are valid for, read after the call and before the query: a commit landing while the query
+   * runs makes the next call ask. Null: ask the store (PostgreSQL; a transaction, which sees its own writes).
+   */
+  const versionOf = async (connection: SqliteConnection): Promise<string | null> => {
     if (options.reuseUntilWritten) {
-      const others = connection.otherCommits();
+      const others = await connection.otherCommits();
+      // This process's writes are counted at the same moment or later: one that ends after the reading shows.
       return others === null ? null : `${others}:${options.reuseUntilWritten.version}`;
     }
-    return options.reuseWhileUnchanged ? String(connection.anyCommits()) : null;
+    return String(await connection.anyCommits());
   };
+  const reuses = options.reuseUntilWritten !== undefined || options.reuseWhileUnchanged === true;
   return async (db, parameters) => {
-    const version = versionOf(db);
+    const connection = reuses && !db.isTransaction ? sqliteConnections.get(db.getExecutor().adapter) : undefined;
+    const version = connection ? await versionOf(connection) : null;
     if (version === null) return execute(db, parameters);
     let memo = memos.get(db);
     if (!memo || memo.version !== version) {

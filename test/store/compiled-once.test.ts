@@ -81,6 +81,25 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
   });
 
+  it('calls made together share a reading taken after all of them; a call made once it is taken waits for the next', async () => {
+    s = await startTestServer({ store, background: false });
+    const user = await s.createUser({ username: 'watched' });
+    await userByName(s.deps.db, { name: 'watched' });
+    const server = s;
+    const rename = (name: string) => writeElsewhere(server, 'update users set display_name = $1 where id = $2', [name, user.id]);
+    // Asked before the commit, in the same turn: the reading comes after the commit, so the answer shows it.
+    const askedBefore = userByName(s.deps.db, { name: 'watched' });
+    await rename('Committed in the same turn');
+    const [before] = await askedBefore;
+    if (store === 'sqlite') expect(before!.display_name).toBe('Committed in the same turn');
+    // A commit right after a reading was taken (in the continuation it wakes), then a call: a new reading.
+    const chained = userByName(s.deps.db, { name: 'watched' }).then(async () => {
+      await rename('Committed after the reading');
+      return userByName(server.deps.db, { name: 'watched' });
+    });
+    expect((await chained)[0]!.display_name).toBe('Committed after the reading');
+  });
+
   it('S23: a token revoked by another process is refused by the very next authentication', async () => {
     s = await startTestServer({ store, background: false });
     await s.createUser({ username: 'holder', password: 'pewter lagoon cricket sash' });
