@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { adminRevokeSessions, createUser, listUserViews } from '../accounts/users.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { Role } from '../store/schema.ts';
+import { ROLES, type Role } from '../store/schema.ts';
 import { findUserWithHashByLogin, listUserIdsByRole } from '../store/users.repository.ts';
 import { normalizeLogin } from '../accounts/identity.ts';
 import { CliError, readStdin } from './io.ts';
@@ -26,7 +26,7 @@ export async function userCommand(deps: Deps, args: string[]): Promise<number> {
     });
     if (!values.username || !values.email) throw new CliError('--username and --email are required\n' + userHelp);
     const role = values.role as Role;
-    if (!['owner', 'admin', 'member'].includes(role)) throw new CliError('--role must be owner, admin or member');
+    if (!ROLES.includes(role)) throw new CliError('--role must be owner, admin or member');
     if (role === 'owner' && (await listUserIdsByRole(deps.db, ['owner'])).length > 0) {
       throw new CliError('this server already has an owner: create an admin instead (--role admin)');
     }

@@ -1,7 +1,7 @@
 // Shared TypeBox pieces for route schemas: every route declares its input and each response.
 import { Type, type Static, type TSchema } from 'typebox';
 import { errorCodes } from '../errors.ts';
-import type { Role } from '../store/schema.ts';
+import { ROLES, type Role } from '../store/schema.ts';
 
 export const ErrorBody = Type.Object(
   {
@@ -32,7 +32,7 @@ export function Nullable<T extends TSchema>(schema: T) {
 }
 
 /** One of the roles, as a string enum (not a union of literals, for the same reason as Nullable). */
-export const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: ['owner', 'admin', 'member'] satisfies Role[] });
+export const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] });
 
 export const IsoDate = Type.String({ format: 'date-time' });
 export const NullableIsoDate = Nullable(IsoDate);

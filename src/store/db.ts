@@ -268,7 +268,7 @@ export function compiledOnce<R, N extends string = never>(
   };
   /**
    * What the answers are valid for, read after the call and before the query: a commit landing while the query
-   * runs makes the next call ask. Null: ask the store (PostgreSQL; a transaction, which sees its own writes).
+   * runs makes the next call ask. Null while a transaction holds the connection: ask the store.
    */
   const versionOf = async (connection: SqliteConnection): Promise<string | null> => {
     if (options.reuseUntilWritten) {
@@ -280,6 +280,7 @@ export function compiledOnce<R, N extends string = never>(
   };
   const reuses = options.reuseUntilWritten !== undefined || options.reuseWhileUnchanged === true;
   return async (db, parameters) => {
+    // PostgreSQL (no SQLite connection) and a transaction (which sees its own writes) always ask.
     const connection = reuses && !db.isTransaction ? sqliteConnections.get(db.getExecutor().adapter) : undefined;
     const version = connection ? await versionOf(connection) : null;
     if (version === null) return execute(db, parameters);

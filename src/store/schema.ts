@@ -1,6 +1,7 @@
 // The database's shape, as Kysely sees it. Times are epoch milliseconds (bigint in PostgreSQL,
 // parsed to numbers); flags are 0/1 integers so SQLite and PostgreSQL share every query.
-export type Role = 'owner' | 'admin' | 'member';
+export const ROLES = ['owner', 'admin', 'member'] as const;
+export type Role = (typeof ROLES)[number];
 export type SessionKind = 'web' | 'device' | 'app';
 
 export interface UsersTable {

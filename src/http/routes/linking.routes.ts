@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.ts';
 import { createAppPassword, listAppPasswords, revokeAppPassword } from '../../linking/app-passwords.ts';
 import { decideLink, lookupLinkCode, pollLinkCode, requestLinkCode } from '../../linking/device-codes.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, IdParams, IsoDate, Nullable, Ok, UserSchema, errors } from '../schemas.ts';
+import { Body, IdParams, IsoDate, Nullable, NullableIsoDate, Ok, UserSchema, errors } from '../schemas.ts';
 
 const UserCode = Type.String({ minLength: 1, maxLength: 32, description: 'XXXX-XXXX; case, dashes and spaces are ignored' });
 
@@ -27,7 +27,7 @@ const AppPasswordSchema = Type.Object({
   name: Type.String(),
   scopes: Type.Array(AppScopeSchema),
   created_at: IsoDate,
-  last_used_at: Nullable(IsoDate),
+  last_used_at: NullableIsoDate,
   last_used_ip: Nullable(Type.String()),
   expires_at: IsoDate,
 });
