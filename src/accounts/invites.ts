@@ -23,6 +23,13 @@ export interface InviteView {
   revoked: boolean;
 }
 
+/** What POST /admin/invites answers: the invite, its token (shown this once) and the link built from it. */
+export interface CreatedInvite {
+  invite: InviteView;
+  token: string;
+  url: string;
+}
+
 export function inviteUrl(publicUrl: URL, token: string): string {
   return new URL(`/register#invite=${encodeURIComponent(token)}`, publicUrl).toString();
 }
@@ -33,7 +40,7 @@ export async function createInvite(
   input: { email?: string | null; role?: Role; expiresInHours?: number },
   ctx: RequestContext,
   now: Date,
-): Promise<{ invite: InviteView; token: string; url: string }> {
+): Promise<CreatedInvite> {
   const role = input.role ?? 'member';
   if (role === 'owner') throw new AppError('forbidden', 'There is one owner.');
   if (role === 'admin' && actor.role !== 'owner') throw new AppError('forbidden', 'Only the owner can invite admins.');

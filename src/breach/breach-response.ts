@@ -65,6 +65,7 @@ export interface StartInput {
   batchSize?: number;
 }
 
+/** The dry run's answer: what a start would do, counted without changing anything. */
 export interface BreachPlan {
   dry_run: true;
   scope: ScopeView;

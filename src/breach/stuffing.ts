@@ -127,11 +127,14 @@ async function raiseAlert(deps: Deps, alert: StuffingAlert, windowStart: number,
 
 export interface SecurityAlertView {
   id: string;
+  /** credential_stuffing */
   kind: string;
+  /** The one address the failures came from; null for a rise across the whole server. */
   address: string | null;
   failures: number;
   accounts: number;
   addresses: number;
+  /** The usual number of failures per window, for a server-wide alert. */
   baseline: number | null;
   window_minutes: number;
   window_start: string;

@@ -58,6 +58,7 @@ export interface PasskeyView {
   last_used_at: string | null;
   /** Synced by its provider (e.g. across a person's phones) rather than bound to one device. */
   backed_up: boolean;
+  /** singleDevice or multiDevice (synced). */
   device_type: string;
 }
 

@@ -61,10 +61,12 @@ export interface LinkCodePair {
 }
 
 export interface LinkRequestView {
+  /** XXXX-XXXX. */
   user_code: string;
   device_name: string;
   platform: string;
   client: string;
+  /** The address the device asked from. */
   ip: string | null;
   created_at: string;
   expires_at: string;

@@ -18,6 +18,7 @@ export function outboxMessage(deps: Pick<Deps, 'config'>, id: string): string {
 }
 
 export interface MailQueueView {
+  /** outbox: messages are written to a folder instead of being sent. */
   transport: 'smtp' | 'outbox';
   counts: Partial<Record<MailState, number>>;
   messages: {

@@ -48,6 +48,7 @@ export interface ItemView {
   air_date: string | null;
   artist: string | null;
   extra_type: string | null;
+  /** A file (movie, episode, track, video, extra) rather than a group (show, season, artist, album). */
   playable: boolean;
   size: number | null;
   mime: string | null;

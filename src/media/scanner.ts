@@ -77,6 +77,9 @@ export interface ScanResult extends ScanCounts {
 
 type ScanPhase = 'walk' | 'write' | 'probe' | 'artwork' | 'done';
 
+/** A running scan's progress as its job row keeps it (and GET /libraries/:id/scan answers it). */
+export type ScanProgress = ScanCounts & { phase: ScanPhase };
+
 interface ScanCheckpoint {
   phase: ScanPhase;
   counts: ScanCounts;
@@ -787,7 +790,7 @@ export const scanJobType: JobType<ScanPayload, ScanCheckpoint> = {
     const result = await scanLibrary(deps, library, ctx.payload, {
       signal: ctx.signal,
       report: async (phase, counts, checkpoint) => {
-        const progress = { phase, ...counts };
+        const progress = { phase, ...counts } satisfies ScanProgress;
         if (checkpoint) await ctx.checkpointed({ phase, counts }, progress);
         else await ctx.progress(progress);
       },

@@ -1,72 +1,32 @@
 // The one door from the browser to the server. The session rides in the HttpOnly cookie, so no token
 // is ever kept in script-readable storage; tokens a response carries are deliberately dropped.
+// Wire types come from the server's own declarations (type-only imports), so client and server cannot drift.
+import type { CreatedInvite as CreatedInviteAnswer, InviteView } from '../../src/accounts/invites.ts';
+import type { SecurityEventView } from '../../src/accounts/security-log.ts';
+import type { SessionView } from '../../src/accounts/sessions.ts';
+import type { UserView } from '../../src/accounts/users.ts';
+import type { MfaChallenge } from '../../src/http/routes/auth.routes.ts';
+import type { Role } from '../../src/store/schema.ts';
 
-export type Role = 'owner' | 'admin' | 'member';
+export type { InviteView, MfaChallenge, Role };
 /** There is one owner; admins hand out the other roles. */
 export type AssignableRole = Exclude<Role, 'owner'>;
 
-export interface User {
-  id: string;
-  username: string;
-  email: string;
-  display_name: string | null;
-  role: Role;
-  disabled: boolean;
-  email_verified: boolean;
-  password_reset_required: boolean;
-  anti_phishing_phrase: string | null;
-  password_changed_at: string | null;
-  created_at: string;
-}
+export type User = UserView;
 
 /** The caller's own account, as GET /me answers. */
 export type Me = User;
 
-export interface DeviceSession {
-  id: string;
-  /** web (a browser), device (a linked TV or app), app (an app password). */
-  kind: string;
-  device_name: string | null;
-  platform: string | null;
-  client: string | null;
-  ip: string | null;
-  created_at: string;
-  last_seen_at: string;
-  current: boolean;
-}
+/** kind: web (a browser), device (a linked TV or app), app (an app password). */
+export type DeviceSession = SessionView;
 
-export interface SecurityEvent {
-  id: string;
-  user_id: string | null;
-  username: string | null;
-  type: string;
-  ip: string | null;
-  device: string | null;
-  detail: Record<string, unknown> | null;
-  created_at: string;
-}
+export type SecurityEvent = SecurityEventView;
 
-export interface InviteView {
-  id: string;
-  email: string | null;
-  role: Role;
-  created_at: string;
-  expires_at: string;
-  used: boolean;
-  revoked: boolean;
-}
-
-export interface CreatedInvite {
-  invite: InviteView;
-  /** The link to hand to the invited person, built by the server from its public URL. */
-  url: string;
-}
-
-export interface MfaChallenge {
-  mfa_required: true;
-  mfa_token: string;
-  methods: string[];
-}
+/**
+ * `url` is the link to hand to the invited person, built by the server from its public URL. The answer's
+ * `token` (the same secret the link carries) is left out: the page has no use for it.
+ */
+export type CreatedInvite = Omit<CreatedInviteAnswer, 'token'>;
 
 export type LoginResult = { kind: 'signed-in'; user: User } | { kind: 'mfa'; challenge: MfaChallenge };
 

@@ -27,6 +27,13 @@ export const MfaAnswer = Type.Object({
   methods: Type.Array(Type.String()),
 });
 
+/** A password sign-in that needs a second step answers this instead of a session (MfaAnswer). */
+export interface MfaChallenge {
+  mfa_required: true;
+  mfa_token: string;
+  methods: string[];
+}
+
 export function signInContext(request: FastifyRequest, deps: Deps): SignInContext {
   const names = cookieNames(deps.config.secure);
   const header = request.headers['x-hearth-device'];
@@ -61,7 +68,7 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const kind = sessionKindFor(request, deps);
       const result = await signIn(deps, request.body, kind, signInContext(request, deps), request.now);
-      if (result.kind === 'mfa') return { mfa_required: true as const, mfa_token: result.mfaToken, methods: result.methods };
+      if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken, methods: result.methods } satisfies MfaChallenge;
       if (kind === 'web') setSessionCookie(reply, deps, result.token);
       setDeviceCookie(reply, deps, result.deviceMarker);
       // Still only what SessionAnswer lists goes out; its own serializer spares the union's runtime check of

@@ -20,6 +20,7 @@ import {
   methodsFor,
   secondFactorPasskeyOptions,
   type SecondFactorAnswer,
+  type SecondFactorMethod,
 } from '../../factors/second-factor.ts';
 import { confirmTotpSetup, disableTotp, startTotpSetup } from '../../factors/totp-factor.ts';
 import type { SignInResult } from '../../accounts/sign-in.ts';
@@ -115,6 +116,21 @@ const RecoveryCodes = Type.Object({
   recovery_codes: Type.Array(Type.String(), { description: 'Shown this once: only their hashes are kept.' }),
 });
 
+/** What GET /me/2fa answers (FactorStatusSchema). */
+export interface FactorStatusView {
+  totp_enabled: boolean;
+  /** Setup started, not yet confirmed with a code. */
+  totp_pending: boolean;
+  recovery_codes_remaining: number;
+  passkeys: number;
+  /** What a sign-in with the password asks for. */
+  methods: SecondFactorMethod[];
+  /** The server's policy covers this account. */
+  required: boolean;
+  /** Covered and nothing set up yet: every other request is refused until a factor exists. */
+  enrollment_required: boolean;
+}
+
 const FactorStatusSchema = Type.Object({
   totp_enabled: Type.Boolean(),
   totp_pending: Type.Boolean({ description: 'Setup started, not yet confirmed with a code.' }),
@@ -124,6 +140,24 @@ const FactorStatusSchema = Type.Object({
   required: Type.Boolean({ description: "The server's policy requires this account to have a second factor." }),
   enrollment_required: Type.Boolean({ description: 'Required and none set up yet: nothing else works until one is.' }),
 });
+
+/** What POST /me/2fa/totp/setup answers: the new seed, to type in or scan. */
+export interface TotpSetupView {
+  /** base32, for typing into an app by hand. */
+  secret: string;
+  otpauth_uri: string;
+  /** An SVG document drawn by the server: show it as an image, never insert it as markup. */
+  qr_svg: string;
+}
+
+/**
+ * A flagged account proved itself with a passkey: instead of a session it gets this token, with which it may
+ * only set a new password (PasswordChangeRequiredAnswer).
+ */
+export interface PasswordChangeRequired {
+  password_change_required: true;
+  change_token: string;
+}
 
 const PasswordChangeRequiredAnswer = Type.Object(
   {
@@ -162,7 +196,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { scope: 'account:read' },
       schema: { tags: ['two-factor'], response: { 200: FactorStatusSchema, ...errors(401, 403) } },
     },
-    async (request) => {
+    async (request): Promise<FactorStatusView> => {
       const auth = requireAuth(request);
       const status = await factorStatus(deps, auth.userId);
       return {
@@ -193,7 +227,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const setup = await startTotpSetup(deps, requireAuth(request), request.now);
       noStore(reply);
-      return { secret: setup.secret, otpauth_uri: setup.otpauthUri, qr_svg: setup.qrSvg };
+      return { secret: setup.secret, otpauth_uri: setup.otpauthUri, qr_svg: setup.qrSvg } satisfies TotpSetupView;
     },
   );
 
@@ -410,7 +444,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       );
       if (result.kind === 'password_change') {
         noStore(reply);
-        return { password_change_required: true as const, change_token: result.changeToken };
+        return { password_change_required: true, change_token: result.changeToken } satisfies PasswordChangeRequired;
       }
       return sendSession(reply, kind, result);
     },

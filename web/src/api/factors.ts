@@ -1,56 +1,28 @@
 // Two-step sign-in, recovery codes and passkeys: the calls behind the account page and the sign-in page.
+// Wire types come from the server's own declarations (type-only imports), so client and server cannot drift.
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
+import type { PasskeyView } from '../../../src/factors/passkeys.ts';
+import type { Require2fa } from '../../../src/factors/policy.ts';
+import type { SecondFactorMethod } from '../../../src/factors/second-factor.ts';
+import type { FactorStatusView, PasswordChangeRequired, TotpSetupView } from '../../../src/http/routes/factors.routes.ts';
 import { request, type User } from '../api.ts';
 
-export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
+export type { PasswordChangeRequired, Require2fa, SecondFactorMethod };
 
-export interface FactorStatus {
-  totp_enabled: boolean;
-  /** Setup started, not yet confirmed with a code. */
-  totp_pending: boolean;
-  recovery_codes_remaining: number;
-  passkeys: number;
-  /** What a sign-in with the password asks for. */
-  methods: string[];
-  /** The server's policy covers this account. */
-  required: boolean;
-  /** Covered and nothing set up yet: every other page is refused until a factor exists. */
-  enrollment_required: boolean;
-}
+export type FactorStatus = FactorStatusView;
 
-export interface TotpSetup {
-  /** base32, for typing into an app by hand. */
-  secret: string;
-  otpauth_uri: string;
-  /** An SVG document drawn by the server; shown only as an image, never inserted as markup. */
-  qr_svg: string;
-}
+export type TotpSetup = TotpSetupView;
 
-export interface Passkey {
-  id: string;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-  backed_up: boolean;
-  /** singleDevice or multiDevice (synced). */
-  device_type: string;
-}
-
-export type Require2fa = 'off' | 'admins' | 'everyone';
-
-/** A flagged account proved itself with a passkey; it may only set a new password, with this token. */
-export interface PasswordChangeRequired {
-  password_change_required: true;
-  change_token: string;
-}
+export type Passkey = PasskeyView;
 
 export type PasskeySignIn = { kind: 'signed-in'; user: User } | { kind: 'password-change'; changeToken: string };
 
+/** The part of a session answer the browser reads: its token and device marker ride in cookies instead. */
 interface SessionAnswer {
   user: User;
 }

@@ -1,31 +1,20 @@
 // Linking a TV or app: approving a device code, and app passwords for clients that cannot show a code.
+// Wire types come from the server's own declarations (type-only imports), so client and server cannot drift.
+import type { AppScope } from '../../../src/accounts/scopes.ts';
+import type { AppPasswordView } from '../../../src/linking/app-passwords.ts';
+import type { LinkRequestView } from '../../../src/linking/device-codes.ts';
 import { request } from '../api.ts';
 
 /** The device that shows a code, as the approval page presents it. */
-export interface LinkRequest {
-  /** XXXX-XXXX. */
-  user_code: string;
-  device_name: string;
-  platform: string;
-  client: string;
-  /** The address the device asked from. */
-  ip: string | null;
-  created_at: string;
-  expires_at: string;
-}
+export type LinkRequest = LinkRequestView;
 
-export const APP_SCOPES = ['account:read', 'media:read', 'media:stream'] as const;
-export type AppScope = (typeof APP_SCOPES)[number];
+export type { AppScope };
+/** The scopes an app password may have, in the order the page lists them: the server's list, checked below. */
+export const APP_SCOPES = ['account:read', 'media:read', 'media:stream'] as const satisfies readonly AppScope[];
+/** Compiles only while APP_SCOPES names every scope the server has (an error names the missing ones). */
+type AllScopesListed<Missing extends never = Exclude<AppScope, (typeof APP_SCOPES)[number]>> = Missing;
 
-export interface AppPassword {
-  id: string;
-  name: string;
-  scopes: AppScope[];
-  created_at: string;
-  last_used_at: string | null;
-  last_used_ip: string | null;
-  expires_at: string;
-}
+export type AppPassword = AppPasswordView;
 
 export const linkingApi = {
   /** Which device asks for this code. Every try counts against the guess limit. */

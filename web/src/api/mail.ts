@@ -1,33 +1,13 @@
 // The operator's view of outgoing mail: the queue, and the outbox folder used when no SMTP server is set.
+// Wire types come from the server's own declarations (type-only imports), so client and server cannot drift.
+import type { MailQueueView } from '../../../src/mail/outbox.ts';
+import type { OutboxEntry } from '../../../src/mail/transports.ts';
+import type { MailState } from '../../../src/store/schema.ts';
 import { ApiError, request } from '../api.ts';
 
-export type MailState = 'queued' | 'sending' | 'sent' | 'failed';
+export type { MailState, OutboxEntry };
 
-export interface MailQueue {
-  /** outbox: messages are written to a folder instead of being sent. */
-  transport: 'smtp' | 'outbox';
-  counts: Partial<Record<MailState, number>>;
-  messages: {
-    id: string;
-    recipient: string;
-    template: string;
-    subject: string;
-    state: MailState;
-    attempts: number;
-    error: string | null;
-    created_at: string;
-    sent_at: string | null;
-  }[];
-}
-
-export interface OutboxEntry {
-  id: string;
-  file: string;
-  to: string;
-  subject: string;
-  date: string;
-  size: number;
-}
+export type MailQueue = MailQueueView;
 
 export const mailApi = {
   queue: () => request<MailQueue>('GET', '/admin/mail/queue?limit=100'),

@@ -1,70 +1,29 @@
 // The media half of the API client: libraries, browsing, progress and stream URLs, on the same `request`
-// as the rest of the app (cookie session, JSON, ApiError). Shapes follow src/http/routes/media.routes.ts.
+// as the rest of the app (cookie session, JSON, ApiError).
+// Wire types come from the server's own declarations (type-only imports), so client and server cannot drift.
+import type { JobView } from '../../../src/jobs/runner.ts';
+import type { ItemDetail, ItemPage, ItemView, ProgressView } from '../../../src/media/browse.ts';
+import type { LibraryView } from '../../../src/media/libraries.ts';
+import type { LibraryKind } from '../../../src/media/naming.ts';
+import type { ScanProgress, ScanResult, SkippedFile } from '../../../src/media/scanner.ts';
+import type { JobState, MediaItemType } from '../../../src/store/schema.ts';
 import { request } from '../api.ts';
 
-export type LibraryKind = 'movies' | 'shows' | 'music' | 'videos';
-export const libraryKinds: LibraryKind[] = ['movies', 'shows', 'music', 'videos'];
+export type { ItemPage, LibraryKind };
+/** The kinds in the order the page offers them: the server's kinds, checked below. */
+export const libraryKinds = ['movies', 'shows', 'music', 'videos'] as const satisfies readonly LibraryKind[];
+/** Compiles only while libraryKinds names every kind the server has (an error names the missing ones). */
+type AllKindsListed<Missing extends never = Exclude<LibraryKind, (typeof libraryKinds)[number]>> = Missing;
 
-export type ItemType = 'movie' | 'show' | 'season' | 'episode' | 'artist' | 'album' | 'track' | 'video' | 'extra';
+export type ItemType = MediaItemType;
 
-export interface Library {
-  id: string;
-  name: string;
-  kind: LibraryKind;
-  /** Folders on the server's disks: only admins get them. */
-  paths?: string[];
-  created_at: string;
-}
+export type Library = LibraryView;
 
-export interface Progress {
-  position_seconds: number;
-  watched: boolean;
-  updated_at: string;
-}
+export type Progress = ProgressView;
 
-export interface MediaItem {
-  id: string;
-  library_id: string;
-  parent_id: string | null;
-  type: ItemType;
-  title: string;
-  year: number | null;
-  index: number | null;
-  index_end: number | null;
-  disc: number | null;
-  part: number | null;
-  edition: string | null;
-  air_date: string | null;
-  artist: string | null;
-  extra_type: string | null;
-  /** A file (movie, episode, track, video, extra) rather than a group (show, season, artist, album). */
-  playable: boolean;
-  size: number | null;
-  mime: string | null;
-  container: string | null;
-  video_codec: string | null;
-  audio_codec: string | null;
-  width: number | null;
-  height: number | null;
-  duration_seconds: number | null;
-  /** Whether current browsers play the file as it is, as the server judged it from the probe. */
-  browser_playable: boolean;
-  has_artwork: boolean;
-  child_count: number;
-  added_at: string;
-  progress: Progress | null;
-}
+export type MediaItem = ItemView;
 
-export interface MediaItemDetail extends MediaItem {
-  children: MediaItem[];
-}
-
-export interface ItemPage {
-  items: MediaItem[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type MediaItemDetail = ItemDetail;
 
 export type ItemSort = 'title' | 'added' | 'year';
 
@@ -79,38 +38,15 @@ export interface ItemQuery {
   offset?: number;
 }
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type { JobState, SkippedFile };
 
-/** How far a scan got, as the scanner reports it while it runs and in its result. */
-export interface ScanCounts {
-  phase?: 'walk' | 'write' | 'probe' | 'artwork' | 'done';
-  walked?: number;
-  added?: number;
-  updated?: number;
-  moved?: number;
-  removed?: number;
-  unchanged?: number;
-  to_probe?: number;
-  probed?: number;
-  failed?: number;
-}
+/** How far a scan got, as the scanner reports it while it runs and in its result (read as if any may be missing). */
+export type ScanCounts = Partial<ScanProgress>;
 
-export interface SkippedFile {
-  path: string;
-  reason: string;
-}
-
-export interface ScanJob {
-  id: string;
-  type: string;
-  state: JobState | string;
+/** A scan job: the server's job view, which types progress and result only as records, read as the scanner writes them. */
+export interface ScanJob extends Omit<JobView, 'progress' | 'result'> {
   progress: ScanCounts | null;
-  result: (ScanCounts & { skipped?: SkippedFile[]; library_gone?: boolean }) | null;
-  error: string | null;
-  attempts: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
+  result: (ScanCounts & Partial<Pick<ScanResult, 'skipped' | 'library_gone'>>) | null;
 }
 
 const id = encodeURIComponent;
