@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { registerWithInvite } from '../../accounts/invites.ts';
 import { reauthenticate, signIn, type SignInContext } from '../../accounts/sign-in.ts';
 import { signOut } from '../../accounts/sign-out.ts';
@@ -27,12 +27,8 @@ export const MfaAnswer = Type.Object({
   methods: Type.Array(Type.String()),
 });
 
-/** A password sign-in that needs a second step answers this instead of a session (MfaAnswer). */
-export interface MfaChallenge {
-  mfa_required: true;
-  mfa_token: string;
-  methods: string[];
-}
+/** A password sign-in that needs a second step answers this instead of a session. */
+export type MfaChallenge = Static<typeof MfaAnswer>;
 
 export function signInContext(request: FastifyRequest, deps: Deps): SignInContext {
   const names = cookieNames(deps.config.secure);

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { Deps } from '../../deps.ts';
 import { completeRequiredPasswordChange, signInWithPasskey } from '../../factors/passkey-sign-in.ts';
 import {
@@ -20,7 +20,6 @@ import {
   methodsFor,
   secondFactorPasskeyOptions,
   type SecondFactorAnswer,
-  type SecondFactorMethod,
 } from '../../factors/second-factor.ts';
 import { confirmTotpSetup, disableTotp, startTotpSetup } from '../../factors/totp-factor.ts';
 import type { SignInResult } from '../../accounts/sign-in.ts';
@@ -116,21 +115,6 @@ const RecoveryCodes = Type.Object({
   recovery_codes: Type.Array(Type.String(), { description: 'Shown this once: only their hashes are kept.' }),
 });
 
-/** What GET /me/2fa answers (FactorStatusSchema). */
-export interface FactorStatusView {
-  totp_enabled: boolean;
-  /** Setup started, not yet confirmed with a code. */
-  totp_pending: boolean;
-  recovery_codes_remaining: number;
-  passkeys: number;
-  /** What a sign-in with the password asks for. */
-  methods: SecondFactorMethod[];
-  /** The server's policy covers this account. */
-  required: boolean;
-  /** Covered and nothing set up yet: every other request is refused until a factor exists. */
-  enrollment_required: boolean;
-}
-
 const FactorStatusSchema = Type.Object({
   totp_enabled: Type.Boolean(),
   totp_pending: Type.Boolean({ description: 'Setup started, not yet confirmed with a code.' }),
@@ -140,24 +124,15 @@ const FactorStatusSchema = Type.Object({
   required: Type.Boolean({ description: "The server's policy requires this account to have a second factor." }),
   enrollment_required: Type.Boolean({ description: 'Required and none set up yet: nothing else works until one is.' }),
 });
+export type FactorStatusView = Static<typeof FactorStatusSchema>;
 
 /** What POST /me/2fa/totp/setup answers: the new seed, to type in or scan. */
-export interface TotpSetupView {
-  /** base32, for typing into an app by hand. */
-  secret: string;
-  otpauth_uri: string;
-  /** An SVG document drawn by the server: show it as an image, never insert it as markup. */
-  qr_svg: string;
-}
-
-/**
- * A flagged account proved itself with a passkey: instead of a session it gets this token, with which it may
- * only set a new password (PasswordChangeRequiredAnswer).
- */
-export interface PasswordChangeRequired {
-  password_change_required: true;
-  change_token: string;
-}
+const TotpSetupAnswer = Type.Object({
+  secret: Type.String({ description: 'base32, for typing into an app by hand.' }),
+  otpauth_uri: Type.String(),
+  qr_svg: Type.String({ description: 'An SVG document drawn by the server: show it as an image, never insert it as markup.' }),
+});
+export type TotpSetupView = Static<typeof TotpSetupAnswer>;
 
 const PasswordChangeRequiredAnswer = Type.Object(
   {
@@ -172,6 +147,8 @@ const PasswordChangeRequiredAnswer = Type.Object(
       'and signs in.',
   },
 );
+/** A flagged account proved itself with a passkey: it may only set a new password with this token. */
+export type PasswordChangeRequired = Static<typeof PasswordChangeRequiredAnswer>;
 
 const Require2fa = Type.Union([Type.Literal('off'), Type.Literal('admins'), Type.Literal('everyone')]);
 const Require2faSchema = Type.Object({ require_2fa: Require2fa });
@@ -219,7 +196,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['two-factor'],
         description: 'Makes a new 160-bit seed. Two-step sign-in stays off until /totp/confirm gets a code made from it.',
         response: {
-          200: Type.Object({ secret: Type.String({ description: 'base32' }), otpauth_uri: Type.String(), qr_svg: Type.String() }),
+          200: TotpSetupAnswer,
           ...errors(401, 403, 409),
         },
       },
