@@ -99,10 +99,13 @@ export async function confirmPasswordReset(deps: Deps, input: ResetInput, ctx: R
   if (!user || user.disabled || user.email.toLowerCase() !== row.email?.toLowerCase()) throw new AppError('invalid_token');
   const verdict = checkPassword(input.newPassword, { username: user.username, email: user.email });
   if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
+  // The second factor comes before any comparison with the current password: without it, whoever reads the
+  // mailbox could test guesses of the current password through "unchanged", unthrottled, since a refused try
+  // keeps the link (S11, S31). So a valid code is spent even when the new password then turns out unchanged.
+  await checkSecondFactor(deps, user.id, input.code, ctx, now);
   if (user.password_hash && (await deps.passwords.verify(user.password_hash, input.newPassword)).ok) {
     throw new AppError('password_unchanged');
   }
-  await checkSecondFactor(deps, user.id, input.code, ctx, now);
   const hash = await deps.passwords.hash(input.newPassword);
   await deps.db.transaction().execute(async (trx) => {
     if (!(await consumeMailToken(trx, row.id, now))) throw new AppError('invalid_token');
@@ -122,7 +125,10 @@ export async function confirmPasswordReset(deps: Deps, input: ResetInput, ctx: R
   for (const listener of deps.hooks.passwordChanged) await listener(deps, { userId: user.id, ctx, via: 'reset' }, now);
 }
 
-/** S31: a reset is no way around two-step sign-in. The code is spent only once everything else passed. */
+/**
+ * S31: a reset is no way around two-step sign-in. The code is spent only once the link and the new password's
+ * policy check passed; the comparison with the current password and the link's use come after it.
+ */
 async function checkSecondFactor(deps: Deps, userId: string, code: string | undefined, ctx: RequestContext, now: Date): Promise<void> {
   const verify = deps.hooks.verifySecondFactor;
   if (!verify) return;

@@ -430,6 +430,31 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     expect((await confirm(plainToken, 'amber glacier quiet lantern')).status).toBe(200);
   });
 
+  it('S31: a reset link tells nothing about the current password of a 2FA account before its second factor', async () => {
+    const u = await newUser();
+    const { seed } = await enrolTotp(u.token);
+    // Whoever reads the mailbox but has no authenticator holds this link.
+    const token = await issueMailToken(s.deps, s.deps.db, { userId: u.id, purpose: 'password_reset', email: u.email }, tc.clock());
+    const confirm = (newPassword: string, code?: string) =>
+      s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: newPassword, ...(code !== undefined ? { code } : {}) } });
+
+    const wrongGuess = await confirm('copper meadow silent harbor');
+    const rightGuess = await confirm(PASSWORD);
+    expect(wrongGuess.status).toBe(401);
+    expect(wrongGuess.body.error.code).toBe('mfa_required');
+    expect({ status: rightGuess.status, body: rightGuess.body }).toEqual({ status: wrongGuess.status, body: wrongGuess.body });
+    expect((await confirm(PASSWORD, '000000')).body.error.code).toBe('invalid_code');
+
+    // Past the second factor the comparison is made; the code that got there is spent.
+    nextStep();
+    const code = totpCode(seed, tc.clock());
+    expect((await confirm(PASSWORD, code)).body.error.code).toBe('password_unchanged');
+    expect((await confirm('amber glacier quiet lantern', code)).body.error.code).toBe('invalid_code');
+    // None of the refused tries used the link up.
+    nextStep();
+    expect((await confirm('amber glacier quiet lantern', totpCode(seed, tc.clock()))).status).toBe(200);
+  });
+
   it('every factor change is in the security log and reaches the factorChanged hook', async () => {
     const u = await newUser();
     const { recoveryCodes } = await enrolTotp(u.token);
