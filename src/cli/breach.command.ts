@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import {
   breachResponseView,
+  DEFAULT_BATCH_SIZE,
   getBreachResponse,
   latestBreachResponse,
   listBreachResponseViews,
@@ -32,7 +33,7 @@ export const breachHelp = `Usage:
       what was and was not exposed; "-" reads standard input). --dry-run shows exactly what would be done
       and changes nothing. --rotate-password-key (with --all only) also makes every stored password hash
       unusable at once. Started again over the same users while it runs, it resumes the same response.
-      --batch-size N sets how many users are done per transaction (default 500).
+      --batch-size N sets how many users are done per transaction (default ${DEFAULT_BATCH_SIZE}).
   hearth breach-response status [ID] [--json]
       Where a response is (the latest without ID), with a progress bar while it runs.
   hearth breach-response list`;

@@ -3,8 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { breachCommand } from '../../src/cli/breach.command.ts';
+import { DEFAULT_BATCH_SIZE } from '../../src/breach/breach-response.ts';
+import { breachCommand, breachHelp } from '../../src/cli/breach.command.ts';
 import { CliError } from '../../src/cli/io.ts';
+import { findLatestBreachResponse } from '../../src/store/breach.repository.ts';
 import { AppError } from '../../src/errors.ts';
 import { storeSnapshot } from '../helpers/accounts.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -85,5 +87,12 @@ describe('hearth breach-response', () => {
     await expect(run(['start', '--all', '--reason', 'x', '--message-file', '/nonexistent/notice.txt'])).rejects.toThrow(/cannot read/);
     await expect(run(['status', 'no-such-response'])).rejects.toThrow(AppError);
     await expect(run(['frobnicate'])).rejects.toThrow(CliError);
+  });
+
+  it('the help states the default batch size that a start without --batch-size really uses', async () => {
+    expect(breachHelp).toContain(`(default ${DEFAULT_BATCH_SIZE})`);
+    const { code, err } = await run(['start', '--users', 'cleo', '--reason', 'batch size']);
+    expect(code, err).toBe(0);
+    expect((await findLatestBreachResponse(s.deps.db))!.batch_size).toBe(DEFAULT_BATCH_SIZE);
   });
 });
