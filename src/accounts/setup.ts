@@ -3,7 +3,7 @@
 import { newToken, safeEqual, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { deleteMeta, getMeta, setMeta } from '../store/meta.repository.ts';
+import { deleteMeta, deleteMetaIfValue, getMeta, setMeta } from '../store/meta.repository.ts';
 import { countUsers } from '../store/users.repository.ts';
 import { recordSecurityEvent, type RequestContext } from './security-log.ts';
 import { insertNewUser, prepareNewUser, toUserView, type UserView } from './users.ts';
@@ -37,10 +37,9 @@ export async function claimSetup(
   if (!expected || !safeEqual(sha256(input.setupToken), expected)) throw new AppError('invalid_setup_token');
   const prepared = await prepareNewUser(deps, { ...input, role: 'owner' });
   const id = await deps.db.transaction().execute(async (trx) => {
-    // Two claims at once: only the first finds the token still there.
-    const stillThere = await getMeta(trx, SETUP_META);
-    if (stillThere !== expected || (await countUsers(trx)) > 0) throw new AppError('setup_done');
-    await deleteMeta(trx, SETUP_META);
+    // Two claims at once: only one removes the token (a read of it would let both through under READ COMMITTED,
+    // while a second DELETE waits for the first's row lock and then finds nothing).
+    if (!(await deleteMetaIfValue(trx, SETUP_META, expected)) || (await countUsers(trx)) > 0) throw new AppError('setup_done');
     const userId = await insertNewUser(deps, trx, prepared, 'owner', false, now);
     await recordSecurityEvent(deps, { userId, type: 'setup' }, ctx, now, trx);
     return userId;

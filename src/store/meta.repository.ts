@@ -27,3 +27,12 @@ export async function setMeta(db: Db, key: string, value: string): Promise<void>
 export async function deleteMeta(db: Db, key: string): Promise<void> {
   await metaWrites.write(() => db.deleteFrom('meta').where('key', '=', key).execute());
 }
+
+/**
+ * Deletes `key` only while it still holds `value`; true when this call removed it. Under concurrent callers
+ * exactly one gets true: on PostgreSQL a second DELETE waits for the first's row lock and then finds nothing.
+ */
+export async function deleteMetaIfValue(db: Db, key: string, value: string): Promise<boolean> {
+  const result = await metaWrites.write(() => db.deleteFrom('meta').where('key', '=', key).where('value', '=', value).executeTakeFirst());
+  return Number(result.numDeletedRows) === 1;
+}
