@@ -132,13 +132,26 @@ function scopeUserIds(db: Db, scope: StoredScope) {
   return q;
 }
 
+/**
+ * Logins per lookup. Each is matched against three columns, so a chunk binds three times as many
+ * parameters: 3,000, well below SQLite's 32,766 and PostgreSQL's 65,535 (a scope may name 10,000 users,
+ * each typed one way and lower-cased: 20,000 logins).
+ */
+const LOGIN_CHUNK = 1000;
+
+/** The users whose id, lower-cased username or lower-cased email is one of these logins, each once. */
 export async function findUserIdsByLogins(db: Db, logins: string[]): Promise<{ id: string; username_lower: string; email_lower: string }[]> {
-  if (logins.length === 0) return [];
-  return db
-    .selectFrom('users')
-    .select(['id', 'username_lower', 'email_lower'])
-    .where((eb) => eb.or([eb('id', 'in', logins), eb('username_lower', 'in', logins), eb('email_lower', 'in', logins)]))
-    .execute();
+  const found = new Map<string, { id: string; username_lower: string; email_lower: string }>();
+  for (let i = 0; i < logins.length; i += LOGIN_CHUNK) {
+    const chunk = logins.slice(i, i + LOGIN_CHUNK);
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'username_lower', 'email_lower'])
+      .where((eb) => eb.or([eb('id', 'in', chunk), eb('username_lower', 'in', chunk), eb('email_lower', 'in', chunk)]))
+      .execute();
+    for (const row of rows) found.set(row.id, row);
+  }
+  return [...found.values()];
 }
 
 export async function countScopeUsers(db: Db, scope: StoredScope): Promise<number> {

@@ -13,6 +13,8 @@ export interface SeedOptions {
   now: Date;
   /** Rows per INSERT. */
   chunk?: number;
+  /** The i-th user's username (lower case); `user0000000` on. */
+  username?: (i: number) => string;
 }
 
 export async function seedUsers(db: Db, options: SeedOptions): Promise<string[]> {
@@ -24,7 +26,7 @@ export async function seedUsers(db: Db, options: SeedOptions): Promise<string[]>
   for (let i = 0; i < options.users; i++) {
     const id = randomBytes(16).toString('base64url');
     ids.push(id);
-    const username = `user${String(i).padStart(7, '0')}`;
+    const username = options.username?.(i) ?? `user${String(i).padStart(7, '0')}`;
     users.push({
       id,
       username,

@@ -1,0 +1,72 @@
+// Starting a breach response over the API and the CLI, on SQLite and PostgreSQL: a scope naming the most
+// users allowed.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_SCOPE_USERS } from '../../src/breach/scope.ts';
+import { breachCommand } from '../../src/cli/breach.command.ts';
+import { setupOwner } from '../helpers/accounts.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { storeKinds } from '../helpers/services.ts';
+import { seedUsers } from './seed.ts';
+
+const PASSWORD = 'velvet thunder orchard mosaic';
+
+/** Three characters (a letter, two base-36 digits), so that 10,000 of them fit in a 64 KiB request body. */
+const shortName = (i: number) => `${'abcdefghij'[Math.floor(i / 1296)]}${(i % 1296).toString(36).padStart(2, '0')}`;
+/** As an operator may type it: with a capital, so that it is looked up as typed and lower-cased. */
+const typed = (name: string) => name[0]!.toUpperCase() + name.slice(1);
+
+async function captured(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    return { code: await run(), out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe.each(await storeKinds())('starting a breach response on %s', (store) => {
+  let servers: TestServer[] = [];
+  afterEach(async () => {
+    for (const s of servers) await s.close();
+    servers = [];
+  });
+
+  async function server(): Promise<TestServer> {
+    const s = await startTestServer({ store, background: false });
+    servers.push(s);
+    return s;
+  }
+
+  it('S80: a dry run naming the most users allowed, in mixed case, answers 200 with their count (API and CLI --users)', async () => {
+    const s = await server();
+    const { token } = await setupOwner(s);
+    const hash = await s.deps.passwords.hash(PASSWORD);
+    await seedUsers(s.deps.db, { users: MAX_SCOPE_USERS, sessionsPerUser: 1, passwordHash: hash, now: s.deps.clock(), username: shortName });
+    // 20,000 logins (each as typed and lower-cased) matched against three columns: 60,000 parameters in one query.
+    const users = Array.from({ length: MAX_SCOPE_USERS }, (_, i) => typed(shortName(i)));
+    const dryRun = (names: string[]) =>
+      s.request('POST', '/api/v1/admin/breach-responses', {
+        token,
+        body: { scope: { users: names }, reason: 'r', message: 'A notice.', dry_run: true },
+      });
+
+    const res = await dryRun(users);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
+    expect(res.body).toMatchObject({ users: MAX_SCOPE_USERS, users_already_flagged: 0, sessions: MAX_SCOPE_USERS, mails: MAX_SCOPE_USERS });
+    expect(res.body.users_sample.slice(0, 2)).toEqual(['a00', 'a01']);
+
+    // The same many names with a few unknown among them: the answer names those, it does not fail.
+    const unknown = await dryRun([...users.slice(0, -2), 'Zz1', 'Zz2']);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatchObject({ code: 'invalid_body', details: { field: 'scope.users' } });
+    expect(unknown.body.error.message).toBe('No such user: Zz1, Zz2.');
+
+    const cli = await captured(() => breachCommand(s.deps, ['start', '--users', users.join(','), '--reason', 'r', '--dry-run']));
+    expect(cli.code, cli.err).toBe(0);
+    expect(cli.out).toContain(`flag ${MAX_SCOPE_USERS} users for a new password`);
+  }, 60_000);
+});
