@@ -1,10 +1,10 @@
 // Signing in with a password (S10-S14): throttle, verify off the event loop, then either a session
 // or the second-factor step.
-import { keyedDigest } from '../crypto.ts';
+import { keyedDigest, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { knownDeviceSeenAt, rememberDevice } from '../store/known-devices.repository.ts';
-import { findUserWithHashById, findUserWithHashByLogin, setPasswordHash, type UserWithHash } from '../store/users.repository.ts';
+import { findUserWithHashById, findUserWithHashByLogin, lockUserForSignIn, replacePasswordHash, type UserWithHash } from '../store/users.repository.ts';
 import { newDeviceMarker, readDeviceMarker } from './device-marker.ts';
 import { normalizeLogin } from './identity.ts';
 import { recordSecurityEvent, type RequestContext } from './security-log.ts';
@@ -42,6 +42,16 @@ export interface PendingSignIn {
   sessionKind: 'web' | 'device';
   device: DeclaredDevice | undefined;
   ctx: SignInContext;
+  /**
+   * Which password let this sign-in through (passwordStamp of the hash it was checked against), or null when no
+   * password was part of it (a passkey). Its last step refuses it once the password changed or was reset.
+   */
+  passwordStamp: string | null;
+}
+
+/** Names the stored password without revealing anything the hash would not: a digest of the hash. */
+export function passwordStamp(hash: string | null): string | null {
+  return hash === null ? null : sha256(hash);
 }
 
 export function throttleKeysFor(
@@ -139,10 +149,14 @@ export async function verifyPasswordSignIn(
     if (user) await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: outcome.throttled } }, ctx, now);
     throw new ThrottledError(outcome.throttled);
   }
-  if (outcome.value.needsRehash) {
-    await setPasswordHash(deps.db, outcome.value.user.id, await deps.passwords.hash(password), now, { clearResetRequired: false, changed: false });
+  const { user: checked, needsRehash } = outcome.value;
+  if (needsRehash && checked.password_hash) {
+    const hash = await deps.passwords.hash(password);
+    // Only over the hash just checked: a reset that committed meanwhile must not get the old password back.
+    if (!(await replacePasswordHash(deps.db, checked.id, checked.password_hash, hash, now))) throw new AppError('invalid_credentials');
+    return { ...checked, password_hash: hash };
   }
-  return outcome.value.user;
+  return checked;
 }
 
 export async function signIn(
@@ -153,7 +167,7 @@ export async function signIn(
   now: Date,
 ): Promise<SignInResult> {
   const user = await verifyPasswordSignIn(deps, input.login, input.password, ctx, now);
-  const pending: PendingSignIn = { userId: user.id, sessionKind, device: input.device, ctx };
+  const pending: PendingSignIn = { userId: user.id, sessionKind, device: input.device, ctx, passwordStamp: passwordStamp(user.password_hash) };
   if (deps.hooks.secondFactor) {
     const step = await deps.hooks.secondFactor(deps, user, pending, now);
     if (step) return { kind: 'mfa', ...step };
@@ -168,17 +182,22 @@ export async function completeSignIn(
   method: string,
   now: Date,
 ): Promise<Extract<SignInResult, { kind: 'session' }>> {
-  const user = await findUserWithHashById(deps.db, pending.userId);
-  if (!user || user.disabled) throw new AppError('invalid_credentials');
-  // Flagged between the password check and here (a breach response committing mid-sign-in): no session (S14).
-  if (user.reset_required) throw new AppError('password_reset_required');
   const device = deviceInfoFrom(pending.device, pending.ctx.userAgent);
   const check = markerCheck(deps, pending.ctx);
   const knownId = check.deviceId;
   // A genuine marker is exactly the one this device would get again: hand it back.
   const marker = knownId ? { deviceId: knownId, marker: pending.ctx.deviceMarker! } : newDeviceMarker(deps.config.secretKey, deps.random);
-  // The session, the device and the log line are one write: all of them or none.
-  const { token, sessionId, newDevice } = await deps.db.transaction().execute(async (trx) => {
+  // The session, the device and the log line are one write: all of them or none. The account is read in it, with
+  // its row locked, so that a change to it either came before (and is seen here) or waits for this session.
+  const { user, token, sessionId, newDevice } = await deps.db.transaction().execute(async (trx) => {
+    const user = await lockUserForSignIn(trx, pending.userId);
+    if (!user || user.disabled) throw new AppError('invalid_credentials');
+    // Flagged between the password check and here (a breach response committing mid-sign-in): no session (S14).
+    if (user.reset_required) throw new AppError('password_reset_required');
+    // The password that let this sign-in through was changed or reset since: it opens nothing now (S26, S31).
+    if (pending.passwordStamp !== null && passwordStamp(user.password_hash) !== pending.passwordStamp) {
+      throw new AppError('invalid_credentials');
+    }
     const session = await createSession(deps, trx, { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip }, now);
     const seenLately = check.seen?.userId === user.id && now.getTime() - check.seen.at < DEVICE_SEEN_RESOLUTION_MS;
     const isNew = seenLately ? false : await rememberDevice(trx, user.id, marker.deviceId, now);
@@ -189,7 +208,7 @@ export async function completeSignIn(
       now,
       trx,
     );
-    return { ...session, newDevice: isNew };
+    return { ...session, user, newDevice: isNew };
   });
   for (const listener of deps.hooks.signIn) await listener(deps, { userId: user.id, sessionId, newDevice, device: device.name, ctx: pending.ctx }, now);
   return { kind: 'session', token, sessionId, user: toUserView(user), deviceMarker: marker.marker, newDevice };

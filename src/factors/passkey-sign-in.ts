@@ -42,8 +42,10 @@ export async function signInWithPasskey(
     logAuthFailure(deps, user.username, ctx.ip, 'disabled');
     throw new AppError('account_disabled');
   }
-  if (keys.length > 0) await deps.throttle.clear(keys.map((k) => k.key));
-  const pending = { userId: user.id, sessionKind, device: input.device, ctx };
+  // The address's count keeps the failures beside this success (the address policy gives back only this attempt).
+  if (keys.length > 0) await deps.throttle.succeeded(keys, now);
+  // No password is part of a passkey sign-in: a password changed meanwhile does not concern it.
+  const pending = { userId: user.id, sessionKind, device: input.device, ctx, passwordStamp: null };
   if (user.reset_required) {
     const { token } = await holdPendingSignIn(deps, 'password_change', pending, now);
     await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_password_change_required', detail: { method: 'passkey' } }, ctx, now);

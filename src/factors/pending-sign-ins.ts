@@ -36,6 +36,7 @@ export async function holdPendingSignIn(
       created_at: now.getTime(),
       expires_at: now.getTime() + TTL[purpose] * 1000,
       used_at: null,
+      password_stamp: pending.passwordStamp,
     },
     now,
   );
@@ -65,5 +66,6 @@ export function resumeSignIn(row: PendingSignInsTable, ctx: SignInContext): Pend
     sessionKind: row.session_kind,
     device: row.device ? (JSON.parse(row.device) as DeclaredDevice) : undefined,
     ctx,
+    passwordStamp: row.password_stamp,
   };
 }

@@ -189,6 +189,8 @@ export interface PendingSignInsTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /** Which password approved the step (passwordStamp of the hash checked); null when none was (a passkey). */
+  password_stamp: string | null;
 }
 
 export interface WebauthnChallengesTable {

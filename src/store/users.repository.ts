@@ -112,6 +112,31 @@ export async function updateUser(db: Db, id: string, patch: UserPatch, now: Date
     .execute();
 }
 
+/**
+ * Reads the user for a sign-in's last step and locks the row until the transaction ends: a password reset,
+ * a breach flag or a disable (each an UPDATE of the row) then either committed before this read, and is seen,
+ * or waits for the session this step creates, and revokes it. SQLite's write transactions are serial anyway.
+ */
+export async function lockUserForSignIn(db: Db, id: string): Promise<UserWithHash | undefined> {
+  return db
+    .updateTable('users')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('id', '=', id)
+    .returning([...publicColumns, 'password_hash'])
+    .executeTakeFirst();
+}
+
+/** The rehash at sign-in: replaces the hash only while it is still the one that was checked. */
+export async function replacePasswordHash(db: Db, id: string, checked: string, hash: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ password_hash: hash, updated_at: now.getTime() })
+    .where('id', '=', id)
+    .where('password_hash', '=', checked)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function setPasswordHash(
   db: Db,
   id: string,
