@@ -2,8 +2,8 @@
 // else from music-metadata; music tags and embedded covers from music-metadata. A file that neither
 // can read is corrupt: the probe throws ProbeError and the scanner lists it.
 import { execFile } from 'node:child_process';
-import { open } from 'node:fs/promises';
-import { parseFile } from 'music-metadata';
+import { open, type FileHandle } from 'node:fs/promises';
+import { parseFile, parseStream, type IPicture } from 'music-metadata';
 import { sha256 } from '../crypto.ts';
 import { browserPlayable, type MediaKind } from './media-types.ts';
 
@@ -195,16 +195,47 @@ export function createProber(options: { ffprobe: boolean }): Prober {
   };
 }
 
-/** The embedded cover of an audio file, or null. */
-export async function readEmbeddedCover(path: string): Promise<{ mime: string; data: Uint8Array } | null> {
+export interface EmbeddedCover {
+  mime: string;
+  data: Uint8Array;
+}
+
+// Picture types are ID3/FLAC's; MP4 covers have none and are the front cover in practice.
+const isFrontCover = (picture: IPicture) => picture.type === undefined || picture.type.toLowerCase().includes('front');
+
+/**
+ * The embedded cover of an audio file already opened by the caller (who checked where it lies, S71), or
+ * null. `path` only hints at the format. The handle is read forward only, so the read stops at the first
+ * front cover rather than go on through hours of an audiobook's audio after it.
+ */
+export async function readEmbeddedCover(handle: FileHandle, path: string): Promise<EmbeddedCover | null> {
+  const source = handle.createReadStream({ autoClose: false, start: 0 });
+  // The destroy below ends the parse at its next read; unheard, its error would be an uncaught one.
+  source.on('error', () => {});
+  let front: IPicture | null = null;
   try {
-    const meta = await parseFile(path, { duration: false, skipCovers: false });
-    const picture = meta.common.picture?.find((p) => p.type?.toLowerCase().includes('front')) ?? meta.common.picture?.[0];
+    const { size } = await handle.stat();
+    const meta = await parseStream(source, { path, size }, {
+      duration: false,
+      skipCovers: false,
+      skipPostHeaders: true,
+      observer: ({ tag }) => {
+        if (front !== null || tag.type !== 'common' || tag.id !== 'picture') return;
+        const picture = tag.value as IPicture;
+        if (!isFrontCover(picture)) return;
+        front = picture;
+        source.destroy(new Error('front cover found'));
+      },
+    }).catch(() => null);
+    const pictures = meta?.common.picture ?? [];
+    const picture = front ?? pictures.find(isFrontCover) ?? pictures[0];
     if (!picture) return null;
     const mime = /^image\/(jpeg|png|webp|gif)$/.test(picture.format) ? picture.format : 'image/jpeg';
     return { mime, data: picture.data };
   } catch {
     return null;
+  } finally {
+    source.destroy();
   }
 }
 

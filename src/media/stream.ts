@@ -1,8 +1,8 @@
 // Serving a library file: containment checked again at the moment of the request (S71), then the
 // status, headers and body for HEAD, GET, one range or several (RFC 9110 §14, §13.1.5). The body is
 // read from the open file descriptor in chunks; no file is ever read whole.
-import { constants, createReadStream } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Random } from '../crypto.ts';
 import {
@@ -19,7 +19,8 @@ import {
   unsatisfiedContentRange,
   type ByteRange,
 } from './range.ts';
-import { isInside } from './walk.ts';
+import { readEmbeddedCover, type EmbeddedCover } from './probe.ts';
+import { openInside } from './walk.ts';
 
 export interface FileResponse {
   status: 200 | 206 | 304 | 416;
@@ -45,22 +46,6 @@ export interface FileRequest {
 
 // Big reads keep a fast client fed with few system calls; 64 KiB (the default) costs throughput.
 const CHUNK = 512 * 1024;
-
-/**
- * Opens the file only if, with every link resolved now, it lies inside one of the library's folders as
- * they were when the library was made (their real paths are stored): a folder or file swapped for a
- * link to elsewhere since then is not followed. Null when it is not inside, or gone.
- */
-async function openInside(path: string, roots: string[]): Promise<FileHandle | null> {
-  const real = await realpath(path).catch(() => null);
-  if (real === null || !roots.some((root) => isInside(root, real))) return null;
-  try {
-    // The real path has no links left; O_NOFOLLOW refuses one swapped in since realpath looked.
-    return await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return null;
-  }
-}
 
 function etagMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
@@ -137,5 +122,16 @@ export async function fileResponse(req: FileRequest): Promise<FileResponse | nul
     return { status: 206, headers, body: multipartBody(handle, boundary, req.contentType, ranges, size) };
   } finally {
     if (!handedOver) await handle.close();
+  }
+}
+
+/** The cover embedded in a library's audio file, read only while the file is inside the library (S71). */
+export async function embeddedCoverInside(path: string, roots: string[]): Promise<EmbeddedCover | null> {
+  const handle = await openInside(path, roots);
+  if (handle === null) return null;
+  try {
+    return await readEmbeddedCover(handle, path);
+  } finally {
+    await handle.close();
   }
 }

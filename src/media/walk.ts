@@ -1,6 +1,6 @@
 // The scanner's view of the disk: every file under a library's folders, with what `stat` says about it.
-import type { Dirent, Stats } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { constants, type Dirent, type Stats } from 'node:fs';
+import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 
 export interface WalkedFile {
@@ -50,24 +50,20 @@ export function isInside(root: string, candidate: string): boolean {
 }
 
 /**
- * The real path of `absPath` when it lies under one of `roots` once every link is resolved, else null.
- * For the stream route: a link can change between a scan and a request (S71).
+ * Opens a stored path only if, with every link resolved now, it lies inside one of the library's folders
+ * as they were when the library was made (their real paths are stored): a file or folder swapped for a
+ * link to elsewhere since the scan is not followed (S71). Null when it is not inside, or gone. Every read
+ * of a library file on behalf of a request (a stream, a poster, an embedded cover) goes through here.
  */
-export async function realPathInside(roots: string[], absPath: string): Promise<string | null> {
-  let real: string;
+export async function openInside(path: string, roots: string[]): Promise<FileHandle | null> {
+  const real = await realpath(path).catch(() => null);
+  if (real === null || !roots.some((root) => isInside(root, real))) return null;
   try {
-    real = await realpath(absPath);
+    // The real path has no links left; O_NOFOLLOW refuses one swapped in since realpath looked.
+    return await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return null;
   }
-  for (const root of roots) {
-    try {
-      if (isInside(await realpath(root), real)) return real;
-    } catch {
-      // A root that is gone holds nothing.
-    }
-  }
-  return null;
 }
 
 /**

@@ -2,7 +2,7 @@
 // with ffmpeg, incremental rescans (probes counted), moves that keep progress, corrupt files, a scan
 // stopped half-way, one scan at a time, folder watching, and the CLI.
 import { execFile } from 'node:child_process';
-import { appendFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -231,6 +231,45 @@ describe('the scanner', () => {
     ]);
     // The placeholder groups from the folder name ("incoming", no artist) are gone.
     expect((await allItems(s, admin, lib.id, 'album')).map((a) => a.title).sort()).toEqual(['Jazz Hits', 'Pastel Blues']);
+  });
+
+  it.skipIf(!ffmpeg)('S71: an embedded cover is read only from a track still inside the library, not through a link swapped in', async () => {
+    const lib = await library('music-swapped', 'music');
+    const track = makeTrack(join(lib.dir, 'Artist', 'Album', '01 - Song.mp3'), { title: 'Song', artist: 'Artist', album: 'Album', track: '1' }, true);
+    const sibling = makeTrack(join(lib.dir, 'Artist', 'Album', '02 - Other.mp3'), { title: 'Other', artist: 'Artist', album: 'Album', track: '2' }, true);
+    // A track outside every library with a cover of its own (a blue PNG; the library's are red JPEGs).
+    const outside = join(base, 'private-music');
+    const secretCover = join(outside, 'secret.png');
+    const secretTrack = join(outside, 'secret.mp3');
+    put(secretCover);
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=blue:size=48x48', '-frames:v', '1', secretCover]);
+    await run('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=1', '-i', secretCover,
+      '-map', '0:a', '-map', '1:v', '-c:a', 'libmp3lame', '-c:v', 'copy', '-id3v2_version', '3',
+      '-metadata:s:v', 'comment=Cover (front)', '-disposition:v', 'attached_pic', secretTrack,
+    ]);
+    await scan(s, admin, lib.id);
+    const song = (await allItems(s, admin, lib.id, 'track')).find((i) => i.title === 'Song')!;
+    const artwork = () => s.app.inject({ method: 'GET', url: `/api/v1/items/${song.id}/artwork`, headers: { authorization: `Bearer ${admin}` } });
+    expect((await artwork()).headers['content-type']).toBe('image/jpeg');
+
+    const aside = join(base, 'aside.mp3');
+    renameSync(track, aside);
+    try {
+      symlinkSync(secretTrack, track);
+      const swapped = await artwork();
+      expect(swapped.statusCode).toBe(404);
+      expect(swapped.rawPayload.includes(readFileSync(secretCover))).toBe(false);
+      unlinkSync(track);
+      // A link to another track inside the library is fine.
+      symlinkSync(sibling, track);
+      expect((await artwork()).statusCode).toBe(200);
+      unlinkSync(track);
+    } finally {
+      renameSync(aside, track);
+    }
+    const restored = await artwork();
+    expect([restored.statusCode, restored.rawPayload.subarray(0, 2).toString('hex')]).toEqual([200, 'ffd8']);
   });
 
   it('a scan stopped half-way loses nothing: the next run probes only what was left', async () => {

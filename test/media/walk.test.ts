@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isIgnoredName,
   isInside,
-  realPathInside,
+  openInside,
   walkLibrary,
   type WalkedFile,
   type WalkOptions,
@@ -285,15 +285,37 @@ describe('walkLibrary', () => {
   });
 });
 
-describe('realPathInside and isInside', () => {
-  it('S71: resolves a path only when it stays inside a root', async () => {
-    expect(await realPathInside([root], join(root, 'top.mp3'))).toBe(join(root, 'top.mp3'));
-    expect(await realPathInside([root], join(root, 'film-link.mkv'))).toBe(join(root, 'Movie (2020)', 'Movie (2020).mkv'));
-    expect(await realPathInside([root], join(root, 'secret-link.mkv'))).toBeNull();
-    expect(await realPathInside([root], join(root, 'link-out', 'secret.mkv'))).toBeNull();
-    expect(await realPathInside([root], join(root, '..', 'private', 'secret.mkv'))).toBeNull();
-    expect(await realPathInside([root], join(root, 'broken.mkv'))).toBeNull();
-    expect(await realPathInside([join(base, 'gone'), outside], join(root, 'secret-link.mkv'))).toBe(join(outside, 'secret.mkv'));
+describe('openInside and isInside', () => {
+  /** What the handle reads, or null when nothing was opened. */
+  async function readInside(roots: string[], path: string): Promise<string | null> {
+    const handle = await openInside(path, roots);
+    if (handle === null) return null;
+    try {
+      return (await handle.readFile()).toString();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it('S71: opens a path only when it stays inside a root', async () => {
+    expect(await readInside([root], join(root, 'Movie (2020)', 'Movie (2020).mkv'))).toBe('twelve bytes');
+    expect(await readInside([root], join(root, 'film-link.mkv'))).toBe('twelve bytes');
+    expect(await readInside([root], join(root, 'secret-link.mkv'))).toBeNull();
+    expect(await readInside([root], join(root, 'link-out', 'secret.mkv'))).toBeNull();
+    expect(await readInside([root], join(root, '..', 'private', 'secret.mkv'))).toBeNull();
+    expect(await readInside([root], join(root, 'broken.mkv'))).toBeNull();
+    expect(await readInside([join(base, 'gone'), outside], join(root, 'secret-link.mkv'))).toBe('not for the library');
+  });
+
+  it('S71: a root is taken as stored: a library folder that is now a link to elsewhere holds nothing', async () => {
+    const swapped = join(base, 'swapped-root');
+    symlinkSync(outside, swapped);
+    try {
+      expect(await readInside([swapped], join(swapped, 'secret.mkv'))).toBeNull();
+      expect(await readInside([outside], join(swapped, 'secret.mkv'))).toBe('not for the library');
+    } finally {
+      rmSync(swapped);
+    }
   });
 
   it('does not take a sibling with a common prefix for a child', () => {

@@ -33,9 +33,8 @@ import {
   type Viewer,
 } from '../../media/libraries.ts';
 import { mediaTypeOf } from '../../media/media-types.ts';
-import { readEmbeddedCover } from '../../media/probe.ts';
 import { latestScanJob, requestScan } from '../../media/scanner.ts';
-import { fileResponse, type FileResponse } from '../../media/stream.ts';
+import { embeddedCoverInside, fileResponse, type FileResponse } from '../../media/stream.ts';
 import { requireAuth } from '../auth.ts';
 import { Body, Id, IdParams, IsoDate, Nullable, NullableIsoDate, Ok, errors } from '../schemas.ts';
 
@@ -394,7 +393,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       const source = await artworkSource(deps, viewer(request), request.params.id, request.query.kind ?? 'poster');
       const caching = { 'cache-control': 'private, max-age=3600' };
       if (source.embeddedIn !== null) {
-        const cover = await readEmbeddedCover(source.embeddedIn);
+        const cover = await embeddedCoverInside(source.embeddedIn, libraryPaths(source.library));
         if (!cover) throw new AppError('not_found');
         return sendBytes(reply, { ...caching, 'content-type': cover.mime }, Buffer.from(cover.data));
       }
