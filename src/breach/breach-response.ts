@@ -175,8 +175,9 @@ export async function planBreachResponse(deps: Deps, scope: StoredScope, rotate:
 export type StartResult = { dryRun: true; plan: BreachPlan } | { dryRun: false; response: BreachResponseRow; created: boolean };
 
 /**
- * Starts a response, or finds the one already running over the same scope (a second start resumes it,
- * never runs the same users twice at once). With dryRun, only reports.
+ * Starts a response, or finds the one already running over the same scope (a second start that asks for
+ * what it does resumes it, never runs the same users twice at once; one that asks for more or other is
+ * refused). With dryRun, only reports.
  */
 export async function startBreachResponse(
   deps: Deps,
@@ -202,7 +203,10 @@ export async function startBreachResponse(
   for (let attempt = 0; attempt < 2; attempt++) {
     const running = await findActiveBreachResponse(deps.db, key);
     if (running) {
-      if (await stillRunning(deps.db, running)) return { dryRun: false, response: running, created: false };
+      if (await stillRunning(deps.db, running)) {
+        refuseUnlessSameRequest(running, { reason, message, rotate });
+        return { dryRun: false, response: running, created: false };
+      }
       // Its job ended without releasing the scope (it failed or was cancelled): a new start may go ahead.
       await releaseBreachScope(deps.db, running.id, now);
     }
@@ -272,6 +276,43 @@ export async function startBreachResponse(
     }
   }
   throw new AppError('conflict', 'Another response over the same users is starting right now. Look at the list of responses.');
+}
+
+/**
+ * A start over users a response is still running for resumes that response, which does what it was
+ * started with; so only a start that asks for the same may resume it, or the operator takes for done what
+ * will not be. A rotation asked for now would not happen. Another notice would not be mailed (the running
+ * response mails its own). Another reason is another incident: it is recorded with every flag and in every
+ * user's security log, and the users who chose a new password under the running response must be flagged
+ * again for it, which only a response started after this one can do. A rotation that the running response
+ * made and this start does not ask for is no refusal: it was done at that response's start and cannot be
+ * undone or redone; the response says so (rotate_password_key, password_key_version). The batch size is
+ * how, not what: the running response keeps its own.
+ */
+function refuseUnlessSameRequest(running: BreachResponseRow, asked: { reason: string; message: string; rotate: boolean }): void {
+  const differs: string[] = [];
+  const explained: string[] = [];
+  if (asked.rotate && running.rotate_password_key !== 1) {
+    differs.push('rotate_password_key');
+    explained.push('this start asks to rotate the password key, and the running response does not rotate it');
+  }
+  if (asked.reason !== running.reason) {
+    differs.push('reason');
+    explained.push(`its reason is "${running.reason}"`);
+  }
+  if (asked.message !== running.message) {
+    differs.push('message');
+    explained.push('it mails another notice text');
+  }
+  if (differs.length === 0) return;
+  throw new AppError(
+    'conflict',
+    `Breach response ${running.id} (started ${new Date(running.created_at).toISOString()} by ${running.created_by_name}) is still ` +
+      `running over the same users, and this start asks for something else: ${explained.join('; ')}. Nothing was changed. ` +
+      `A start with its reason and notice text${asked.rotate && running.rotate_password_key !== 1 ? ', without rotating the key,' : ''} resumes it; ` +
+      'anything else can start once it has ended.',
+    { response_id: running.id, differs },
+  );
 }
 
 async function stillRunning(db: Db, row: BreachResponseRow): Promise<boolean> {

@@ -1,7 +1,7 @@
 // `hearth breach-response`: the operator's one command when the database may have leaked. `start` records
 // the response and runs its jobs here with a progress bar, unless a running server has taken them (then it
-// shows their progress); started again over the same users, it resumes the response instead of starting
-// another. `status` shows where a response is.
+// shows their progress); started again over the same users with the same request, it resumes the response
+// instead of starting another (a different request is refused). `status` shows where a response is.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,7 +32,9 @@ export const breachHelp = `Usage:
       with a session in use during that window. --message-file holds your notice text (what happened,
       what was and was not exposed; "-" reads standard input). --dry-run shows exactly what would be done
       and changes nothing. --rotate-password-key (with --all only) also makes every stored password hash
-      unusable at once. Started again over the same users while it runs, it resumes the same response.
+      unusable at once. Started again over the same users while it runs, with the same reason and notice,
+      it resumes the same response; with another reason or notice, or a key rotation the running response
+      does not make, it is refused until that response has ended.
       --batch-size N sets how many users are done per transaction (default ${DEFAULT_BATCH_SIZE}).
   hearth breach-response status [ID] [--json]
       Where a response is (the latest without ID), with a progress bar while it runs.
@@ -232,6 +234,8 @@ export async function breachCommand(deps: Deps, args: string[]): Promise<number>
     );
     if (result.created && row.password_key_version !== null) {
       process.stdout.write(`The password key is now version ${row.password_key_version}: no stored password works any more.\n`);
+    } else if (row.password_key_version !== null) {
+      process.stdout.write(`It rotated the password key to version ${row.password_key_version} when it started.\n`);
     }
     return followResponse(deps, row.id, true);
   }

@@ -1,9 +1,11 @@
 // `hearth breach-response` in process: the dry run prints the plan and changes nothing, start runs the
 // response to its end with a progress bar, status and list report it, bad arguments are explained.
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_BATCH_SIZE } from '../../src/breach/breach-response.ts';
+import { DEFAULT_BATCH_SIZE, startBreachResponse } from '../../src/breach/breach-response.ts';
+import { currentPasswordKeyVersion } from '../../src/breach/password-key.ts';
 import { breachCommand, breachHelp } from '../../src/cli/breach.command.ts';
 import { CliError } from '../../src/cli/io.ts';
 import { findLatestBreachResponse } from '../../src/store/breach.repository.ts';
@@ -12,6 +14,7 @@ import { storeSnapshot } from '../helpers/accounts.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const PASSWORD = 'velvet thunder orchard mosaic';
+const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('hearth breach-response', () => {
   let s: TestServer;
@@ -95,4 +98,45 @@ describe('hearth breach-response', () => {
     expect(code, err).toBe(0);
     expect((await findLatestBreachResponse(s.deps.db))!.batch_size).toBe(DEFAULT_BATCH_SIZE);
   });
+
+  /** The real command line against this server's data folder, in a process of its own. */
+  function hearth(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    return new Promise((done) => {
+      execFile(
+        process.execPath,
+        [join(ROOT, 'bin/hearth.mjs'), ...args],
+        { cwd: ROOT, env: { ...process.env, HEARTH_DATA_DIR: s.dataDir, HEARTH_LOG_LEVEL: 'silent' } },
+        (error, out, err) => done({ code: error ? Number(error.code ?? 1) : 0, out, err }),
+      );
+    });
+  }
+
+  it('a start asking for more or other than the response running over the same users is refused with what differs (exit 1); the same start resumes it', async () => {
+    const notice = join(s.dataDir, 'stolen-disk.txt');
+    writeFileSync(notice, 'Our backup disk was stolen.\n');
+    const running = await startBreachResponse(
+      s.deps,
+      { userId: null, name: 'test' },
+      { scope: { all: true }, reason: 'stolen disk', message: 'Our backup disk was stolen.' },
+      { ip: null },
+      s.deps.clock(),
+    );
+    if (running.dryRun) throw new Error('expected a real start');
+    const id = running.response.id;
+
+    const rotate = await hearth(['breach-response', 'start', '--all', '--reason', 'stolen disk', '--message-file', notice, '--rotate-password-key']);
+    expect(rotate.code, rotate.err).toBe(1);
+    expect(rotate.err).toContain(`Breach response ${id}`);
+    expect(rotate.err).toContain('asks to rotate the password key, and the running response does not rotate it');
+    expect(rotate.out).not.toContain('resuming');
+    expect(await currentPasswordKeyVersion(s.deps.db)).toBe(1);
+    await expect(run(['start', '--all', '--reason', 'another incident', '--message-file', notice])).rejects.toThrow(/its reason is "stolen disk"/);
+    await expect(run(['start', '--all', '--reason', 'stolen disk'])).rejects.toThrow(/another notice text/);
+
+    const same = await run(['start', '--all', '--reason', 'stolen disk', '--message-file', notice]);
+    expect(same.code, same.err).toBe(0);
+    expect(same.out).toContain(`Breach response ${id} (started`);
+    expect(same.out).toContain('resuming it');
+    expect(same.out).toMatch(/Users flagged:\s+3 of 3/);
+  }, 30_000);
 });

@@ -1,9 +1,13 @@
 // Starting a breach response over the API and the CLI, on SQLite and PostgreSQL: a scope naming the most
-// users allowed.
+// users allowed, and a second start over the users of a response still running, which resumes it only when
+// it asks for what that response does.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startBreachResponse } from '../../src/breach/breach-response.ts';
+import { currentPasswordKeyVersion } from '../../src/breach/password-key.ts';
 import { MAX_SCOPE_USERS } from '../../src/breach/scope.ts';
 import { breachCommand } from '../../src/cli/breach.command.ts';
-import { setupOwner } from '../helpers/accounts.ts';
+import { findBreachResponse } from '../../src/store/breach.repository.ts';
+import { setupOwner, storeSnapshot } from '../helpers/accounts.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
 import { seedUsers } from './seed.ts';
@@ -69,4 +73,61 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     expect(cli.code, cli.err).toBe(0);
     expect(cli.out).toContain(`flag ${MAX_SCOPE_USERS} users for a new password`);
   }, 60_000);
+
+  it('a second start over the users of a running response resumes it only when it asks the same: a key rotation, another reason or notice is refused (409)', async () => {
+    const s = await server();
+    const { token } = await setupOwner(s);
+    await s.createUser({ username: 'solo', password: PASSWORD });
+    const request = { scope: { all: true }, reason: 'backup disk stolen', message: 'Our backup disk was stolen.' };
+    const start = (change: Record<string, unknown> = {}) =>
+      s.request('POST', '/api/v1/admin/breach-responses', { token, body: { ...request, ...change } });
+
+    const first = await start();
+    expect(first.status, JSON.stringify(first.body)).toBe(202);
+    expect(first.body.created).toBe(true);
+    const id = first.body.response.id;
+    const before = await storeSnapshot(s, ['sessions']);
+
+    const refused: [Record<string, unknown>, string[]][] = [
+      [{ rotate_password_key: true }, ['rotate_password_key']],
+      [{ reason: 'database dump published' }, ['reason']],
+      [{ message: 'A copy of the database was published.' }, ['message']],
+      [{ rotate_password_key: true, reason: 'database dump published', message: 'Another text.' }, ['rotate_password_key', 'reason', 'message']],
+    ];
+    for (const [change, differs] of refused) {
+      const res = await start(change);
+      expect(res.status, JSON.stringify(change)).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'conflict', details: { response_id: id, differs } });
+      expect(res.body.error.message).toContain(`Breach response ${id}`);
+    }
+    const rotation = (await start({ rotate_password_key: true })).body.error.message;
+    expect(rotation).toContain('asks to rotate the password key, and the running response does not rotate it');
+    expect((await start({ reason: 'database dump published' })).body.error.message).toContain('its reason is "backup disk stolen"');
+    // Refused means refused: no key rotated, no response, no event.
+    expect(await currentPasswordKeyVersion(s.deps.db)).toBe(1);
+    expect(await storeSnapshot(s, ['sessions'])).toBe(before);
+
+    // The same request (spaces around the reason and another batch size do not change what it does) resumes it.
+    const again = await start({ reason: '  backup disk stolen ', batch_size: 10 });
+    expect(again.status, JSON.stringify(again.body)).toBe(202);
+    expect(again.body).toMatchObject({ created: false, response: { id, rotate_password_key: false } });
+  });
+
+  it('a start without the key rotation resumes a running response that rotated it: that was done at its start, and the response shows it', async () => {
+    const s = await server();
+    await s.createUser({ username: 'solo', password: PASSWORD });
+    const actor = { userId: null, name: 'test' };
+    const input = { scope: { all: true as const }, reason: 'r', message: 'A notice.' };
+    const first = await startBreachResponse(s.deps, actor, { ...input, rotatePasswordKey: true }, { ip: null }, s.deps.clock());
+    if (first.dryRun) throw new Error('expected a real start');
+    expect(await currentPasswordKeyVersion(s.deps.db)).toBe(2);
+    const second = await startBreachResponse(s.deps, actor, input, { ip: null }, s.deps.clock());
+    if (second.dryRun) throw new Error('expected a real start');
+    expect(second).toMatchObject({ created: false, response: { id: first.response.id, rotate_password_key: 1, password_key_version: 2 } });
+    // Asked for again, the rotation is the running response's own: it resumes without rotating twice.
+    const third = await startBreachResponse(s.deps, actor, { ...input, rotatePasswordKey: true }, { ip: null }, s.deps.clock());
+    expect(third).toMatchObject({ created: false, response: { id: first.response.id } });
+    expect(await currentPasswordKeyVersion(s.deps.db)).toBe(2);
+    expect((await findBreachResponse(s.deps.db, first.response.id))!.password_key_version).toBe(2);
+  });
 });
