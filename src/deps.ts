@@ -33,11 +33,17 @@ export interface Deps {
   onClose: (() => Promise<void>)[];
 }
 
+/**
+ * What a request guard learns of the caller: only what a session and a stream URL token (S72) both tell,
+ * so that no guard can come to hold for one and not the other.
+ */
+export type GuardedCaller = Pick<AuthContext, 'userId' | 'role' | 'sessionId'>;
+
 export interface Hooks {
   secondFactor: SecondFactorGate | null;
   signIn: SignInListener[];
-  /** Extra checks on every authenticated request (the 2FA enrolment policy). */
-  requestGuards: ((deps: Deps, auth: AuthContext, route: { method: string; url: string }) => Promise<void>)[];
+  /** Extra checks on every authenticated request, stream URL tokens included (the 2FA enrolment policy). */
+  requestGuards: ((deps: Deps, caller: GuardedCaller, route: { method: string; url: string }) => Promise<void>)[];
   /** After an admin made an invite: the invitation mail when it names an address. */
   inviteCreated: ((deps: Deps, event: { invite: { id: string; email: string | null; role: string; expires_at: string }; url: string; inviterId: string }, now: Date) => Promise<void>)[];
   /** After a password change or reset: the notice mail. */

@@ -1,6 +1,6 @@
 // The server's two-factor policy (S42): off, required for admins (and the owner), or for everyone. A user
 // it covers who has no factor yet may, once signed in, only enrol one (or sign out).
-import type { Deps } from '../deps.ts';
+import type { Deps, GuardedCaller } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
 import type { AuthContext } from '../accounts/sessions.ts';
@@ -45,7 +45,7 @@ export function allowedBeforeEnrolment(method: string, url: string): boolean {
 }
 
 /** deps.hooks.requestGuards entry: 403 mfa_enrollment_required everywhere else. */
-export async function enrolmentGuard(deps: Deps, auth: AuthContext, route: { method: string; url: string }): Promise<void> {
+export async function enrolmentGuard(deps: Deps, caller: GuardedCaller, route: { method: string; url: string }): Promise<void> {
   if (allowedBeforeEnrolment(route.method, route.url)) return;
-  if (await enrolmentRequired(deps, auth.userId, auth.role)) throw new AppError('mfa_enrollment_required');
+  if (await enrolmentRequired(deps, caller.userId, caller.role)) throw new AppError('mfa_enrollment_required');
 }

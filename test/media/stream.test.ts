@@ -7,6 +7,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setMeta } from '../../src/store/meta.repository.ts';
 import { testClock, type TestServer } from '../helpers/server.ts';
 import { PASSWORD, allItems, copy, createLibrary, haveFfmpeg, makeClip, mediaServer, put, scan, tempDir } from './media-helpers.ts';
 
@@ -250,6 +251,23 @@ describe('streaming', () => {
       // Re-pointing a token at another item breaks its signature.
       const forged = link.token.replace(movieId, otherId);
       expect((await raw('GET', `/api/v1/items/${otherId}/stream?st=${encodeURIComponent(forged)}`)).status).toBe(401);
+    });
+
+    it('S42, S72: a stream URL is held to the request guards as its session is (none while 2FA policy confines its user to enrolment)', async () => {
+      const link = await streamUrl(movieId, member.token);
+      expect((await raw('GET', link.path)).status).toBe(200);
+      const policy = await s.request('PUT', '/api/v1/admin/settings/2fa', { token: admin, body: { require_2fa: 'everyone' } });
+      try {
+        expect(policy.status).toBe(200);
+        expect((await stream(movieId, {}, member.token)).status).toBe(403);
+        const byToken = await raw('GET', link.path);
+        expect([byToken.status, JSON.parse(byToken.body.toString()).error.code]).toEqual([403, 'mfa_enrollment_required']);
+        expect((await raw('HEAD', link.path)).status).toBe(403);
+      } finally {
+        // The owner has no factor either, so the policy goes back off through the store.
+        await setMeta(s.deps.db, 'require_2fa', 'off');
+      }
+      expect((await raw('GET', link.path)).status).toBe(200);
     });
 
     it('S72: a stream URL dies with its session', async () => {

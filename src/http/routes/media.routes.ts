@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
 import { STREAM_TOKEN_DEFAULT_SECONDS, STREAM_TOKEN_MAX_SECONDS, authenticateStreamToken, issueStreamToken } from '../../accounts/stream-tokens.ts';
-import type { Deps } from '../../deps.ts';
+import type { Deps, GuardedCaller } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { getJob, toJobView } from '../../jobs/runner.ts';
 import {
@@ -115,7 +115,7 @@ const ItemsQuery = Type.Object(
 );
 
 /** The caller of the stream route: a stream URL token for this very item, or a signed-in session. */
-async function streamViewer(deps: Deps, request: FastifyRequest, itemId: string, token: string | undefined): Promise<Viewer> {
+async function streamCaller(deps: Deps, request: FastifyRequest, itemId: string, token: string | undefined): Promise<GuardedCaller> {
   if (token !== undefined) {
     const holder = await authenticateStreamToken(deps, token, itemId, request.now);
     if (!holder) throw new AppError('unauthorized', 'This stream link is not valid for this item, or has expired.');
@@ -126,8 +126,14 @@ async function streamViewer(deps: Deps, request: FastifyRequest, itemId: string,
   const auth = request.auth;
   if (!auth) throw new AppError('unauthorized');
   if (auth.scopes !== null && !auth.scopes.includes('media:stream')) throw new AppError('insufficient_scope');
-  for (const check of deps.hooks.requestGuards) await check(deps, auth, { method: request.method, url: request.routeOptions.url ?? '' });
-  return viewerOf(auth);
+  return auth;
+}
+
+/** Who streams, once the request guards passed for them: a token holder is held to them as its session is. */
+async function streamViewer(deps: Deps, request: FastifyRequest, itemId: string, token: string | undefined): Promise<Viewer> {
+  const caller = await streamCaller(deps, request, itemId, token);
+  for (const check of deps.hooks.requestGuards) await check(deps, caller, { method: request.method, url: request.routeOptions.url ?? '' });
+  return { userId: caller.userId, role: caller.role };
 }
 
 function headerOf(request: FastifyRequest, name: string): string | undefined {
