@@ -323,11 +323,13 @@ export async function listItemRows(db: Executor, q: ItemQuery): Promise<{ rows: 
     'media_progress.position_seconds',
     'media_progress.watched',
     'media_progress.updated_at as progress_updated_at',
+    // Counted as the listing lists them: a child that failed its probe is not one.
     (eb) =>
       eb
         .selectFrom('media_items as c')
         .select((e) => e.fn.countAll<number>().as('n'))
         .whereRef('c.parent_id', '=', 'media_items.id')
+        .where('c.probe_state', '!=', 'failed')
         .as('child_count'),
     // An album shows the cover embedded in its tracks.
     (eb) =>
@@ -336,6 +338,7 @@ export async function listItemRows(db: Executor, q: ItemQuery): Promise<{ rows: 
         .select((e) => e.fn.countAll<number>().as('n'))
         .whereRef('c.parent_id', '=', 'media_items.id')
         .where('c.embedded_cover', '=', 1)
+        .where('c.probe_state', '!=', 'failed')
         .as('child_covers'),
   ]);
   if (q.sort === 'added') page = page.orderBy('media_items.added_at', direction);
@@ -367,13 +370,14 @@ export async function findItemRow(db: Executor, id: string): Promise<MediaItemsT
   return db.selectFrom('media_items').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The first track below an item (itself, an album or an artist) that carries an embedded cover. */
+/** The first listed track below an item (itself, an album or an artist) that carries an embedded cover. */
 export async function findEmbeddedCoverSource(db: Executor, itemId: string): Promise<{ path: string; library_id: string } | undefined> {
   const row = await db
     .selectFrom('media_items as t')
     .select(['t.path', 't.library_id'])
     .where('t.embedded_cover', '=', 1)
     .where('t.path', 'is not', null)
+    .where('t.probe_state', '!=', 'failed')
     .where((eb) =>
       eb.or([
         eb('t.id', '=', itemId),

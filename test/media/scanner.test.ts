@@ -206,6 +206,32 @@ describe('the scanner', () => {
     expect((await allItems(s, admin, lib.id)).map((m) => m.title)).toEqual(['Fine', 'Garbage']);
   });
 
+  it.skipIf(!ffmpeg)('a group counts only the children it lists: a corrupt episode is in neither its child_count nor its children', async () => {
+    const lib = await library('corrupt-child', 'shows');
+    copy(clip, join(lib.dir, 'Show', 'Season 01', 'Show - S01E01.mp4'));
+    put(join(lib.dir, 'Show', 'Season 01', 'Show - S01E02.mp4'), 'not a video at all');
+    const job = await scan(s, admin, lib.id);
+    expect(job.result).toMatchObject({ probed: 2, failed: 1 });
+    const [season] = await allItems(s, admin, lib.id, 'season');
+    const detail = await item(season.id);
+    expect(detail.children.map((c: any) => c.index)).toEqual([1]);
+    expect([season.child_count, detail.child_count]).toEqual([1, 1]);
+  });
+
+  it.skipIf(!ffmpeg)('an album shows a cover only from tracks it lists: not from one whose probe failed', async () => {
+    const lib = await library('corrupt-cover', 'music');
+    makeTrack(join(lib.dir, 'Artist', 'Album', '01 - Plain.mp3'), { title: 'Plain', artist: 'Artist', album: 'Album', track: '1' });
+    makeTrack(join(lib.dir, 'Artist', 'Album', '02 - Covered.mp3'), { title: 'Covered', artist: 'Artist', album: 'Album', track: '2' }, true);
+    await scan(s, admin, lib.id);
+    const [album] = await allItems(s, admin, lib.id, 'album');
+    expect([album.has_artwork, album.child_count]).toEqual([true, 2]);
+    // As the store holds a track that failed its probe after having had a cover.
+    await s.deps.db.updateTable('media_items').set({ probe_state: 'failed' }).where('library_id', '=', lib.id).where('title', '=', 'Covered').execute();
+    const after = await item(album.id);
+    expect([after.has_artwork, after.child_count, after.children.length]).toEqual([false, 1, 1]);
+    expect((await s.request('GET', `/api/v1/items/${album.id}/artwork`, { token: admin })).status).toBe(404);
+  });
+
   it.skipIf(!ffmpeg)('music: tags win over folder names; album artists group compilations; embedded covers are served', async () => {
     const lib = await library('music-tags', 'music');
     makeTrack(join(lib.dir, 'incoming', 'track1.mp3'), { title: 'Be My Husband', artist: 'Nina Simone', album: 'Pastel Blues', track: '2/9', disc: '1/1', date: '1965' }, true);
