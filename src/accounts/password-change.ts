@@ -1,13 +1,13 @@
-// Changing a password while signed in (S26, S27): the current password is the fresh proof; the other
-// devices are signed out unless the user keeps them.
+// Changing a password while signed in (S26, S27): the current password is the fresh proof, and like
+// re-authentication it gives the caller's session a new token (S20); the other devices are signed out unless
+// the user keeps them.
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { markSessionAuthenticated } from '../store/sessions.repository.ts';
 import { findUserWithHashById, setPasswordHash } from '../store/users.repository.ts';
 import { checkPassword } from './password-policy.ts';
 import { revokeSessions } from './revocation.ts';
 import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import type { AuthContext } from './sessions.ts';
+import { renewSession, type AuthContext } from './sessions.ts';
 import { logAuthFailure } from './sign-in.ts';
 import { policies } from './throttle.ts';
 
@@ -17,7 +17,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string; signOutOthers: boolean },
   ctx: RequestContext,
   now: Date,
-): Promise<{ signedOut: number }> {
+): Promise<{ signedOut: number; token: string; sessionId: string }> {
   const user = await findUserWithHashById(deps.db, auth.userId);
   if (!user?.password_hash) throw new AppError('not_found');
   const keys = [{ key: `reauth:${auth.userId}`, policy: policies.account }];
@@ -36,10 +36,14 @@ export async function changePassword(
   if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
   if ((await deps.passwords.verify(user.password_hash, input.newPassword)).ok) throw new AppError('password_unchanged');
   const hash = await deps.passwords.hash(input.newPassword);
+  // The proof freshens a new token, not the one presented: a copy of that one (whoever else holds it) is revoked
+  // here rather than gaining ten minutes of fresh rights (S20, S27). Renewed before the change, so a session
+  // revoked meanwhile changes nothing.
+  const renewed = await renewSession(deps, deps.db, auth, now);
+  if (!renewed) throw new AppError('unauthorized');
   await setPasswordHash(deps.db, auth.userId, hash, now, { clearResetRequired: true, changed: true });
-  await markSessionAuthenticated(deps.db, auth.sessionId, now);
   const revoked = input.signOutOthers
-    ? await revokeSessions(deps, deps.db, { userId: auth.userId, exceptSessionId: auth.sessionId }, 'password_changed', now)
+    ? await revokeSessions(deps, deps.db, { userId: auth.userId, exceptSessionId: renewed.sessionId }, 'password_changed', now)
     : [];
   await recordSecurityEvent(
     deps,
@@ -48,5 +52,5 @@ export async function changePassword(
     now,
   );
   for (const listener of deps.hooks.passwordChanged) await listener(deps, { userId: auth.userId, ctx, via: 'change' }, now);
-  return { signedOut: revoked.length };
+  return { signedOut: revoked.length, token: renewed.token, sessionId: renewed.sessionId };
 }

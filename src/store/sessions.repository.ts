@@ -79,10 +79,6 @@ export async function touchSession(db: Db, id: string, now: Date, ip: string | n
   await db.updateTable('sessions').set({ last_seen_at: now.getTime(), ip }).where('id', '=', id).execute();
 }
 
-export async function markSessionAuthenticated(db: Db, id: string, now: Date): Promise<void> {
-  await db.updateTable('sessions').set({ auth_at: now.getTime() }).where('id', '=', id).execute();
-}
-
 export async function listLiveSessions(
   db: Db,
   userId: string,

@@ -355,10 +355,12 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const [here, there, elsewhere] = [await s.login('changer', password), await s.login('changer', password), await s.login('changer', password)];
       const next = 'violet summit barrel quay';
       const res = await s.request('POST', '/api/v1/me/password', { token: here, body: { current_password: password, new_password: next } });
-      expect(res.body).toEqual({ ok: true, signed_out: 2 });
-      expect((await s.request('GET', '/api/v1/me', { token: here })).status).toBe(200);
-      for (const token of [there, elsewhere]) expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
-      const events = await s.request('GET', '/api/v1/me/security-events?type=password_changed', { token: here });
+      expect(res.body).toEqual({ ok: true, signed_out: 2, token: expect.stringMatching(TOKEN_FORMAT) });
+      // The device that made the change continues under the new token (S20).
+      const renewed = res.body.token as string;
+      expect((await s.request('GET', '/api/v1/me', { token: renewed })).status).toBe(200);
+      for (const token of [here, there, elsewhere]) expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
+      const events = await s.request('GET', '/api/v1/me/security-events?type=password_changed', { token: renewed });
       expect(events.body[0].detail).toMatchObject({ signed_out_others: true, count: 2 });
     });
 
@@ -370,8 +372,50 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
         token: here,
         body: { current_password: password, new_password: 'saffron meteor quilt bay', sign_out_others: false },
       });
-      expect(res.body).toEqual({ ok: true, signed_out: 0 });
+      expect(res.body).toEqual({ ok: true, signed_out: 0, token: expect.stringMatching(TOKEN_FORMAT) });
       expect((await s.request('GET', '/api/v1/me', { token: there })).status).toBe(200);
+    });
+
+    it("S20/S26: with sign_out_others: false only the caller's token is replaced, on the same device", async () => {
+      const password = 'saffron meteor quilt bay';
+      const here = await s.login('changer', password, { device: { name: 'Kitchen tablet' } });
+      const there = await s.login('changer', password);
+      const before = (await s.request('GET', '/api/v1/me/sessions', { token: there })).body as { id: string; device_name: string | null }[];
+      const res = await s.request('POST', '/api/v1/me/password', {
+        token: here,
+        body: { current_password: password, new_password: 'juniper comet ladle brook', sign_out_others: false },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const renewed = res.body.token as string;
+      expect(renewed).not.toBe(here);
+      expectError(await s.request('GET', '/api/v1/me', { token: here }), 401, 'unauthorized');
+      expect((await s.request('GET', '/api/v1/me', { token: there })).status).toBe(200);
+      const after = (await s.request('GET', '/api/v1/me/sessions', { token: renewed })).body as { id: string; device_name: string | null; current: boolean }[];
+      // The same devices, one of them under a new id: the caller's.
+      expect(after).toHaveLength(before.length);
+      const current = after.find((x) => x.current)!;
+      expect(current.device_name).toBe('Kitchen tablet');
+      expect(before.map((x) => x.id)).not.toContain(current.id);
+      expect(after.filter((x) => !x.current).map((x) => x.id).sort()).toEqual(
+        before.filter((x) => x.device_name !== 'Kitchen tablet').map((x) => x.id).sort(),
+      );
+    });
+
+    it('S20: a password change over the cookie sets the new token as the cookie', async () => {
+      const password = 'juniper comet ladle brook';
+      const web = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: 'changer', password } });
+      const cookie = `hearth_session=${web.body.token}`;
+      const res = await s.request('POST', '/api/v1/me/password', {
+        browser: true,
+        cookie,
+        body: { current_password: password, new_password: 'walnut prism harbor tide', sign_out_others: false },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const set = res.cookies.find((c) => c.name === 'hearth_session');
+      expect(set?.value).toBe(res.body.token);
+      expect(set?.value).not.toBe(web.body.token);
+      expectError(await s.request('GET', '/api/v1/me', { cookie }), 401, 'unauthorized');
+      expect((await s.request('GET', '/api/v1/me', { cookie: `hearth_session=${set!.value}` })).status).toBe(200);
     });
   });
 
@@ -437,6 +481,24 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       expectError(await s.request('PATCH', '/api/v1/me', { token, body: { email: OWNER.email.toUpperCase() } }), 409, 'email_taken');
       expectError(await s.request('PATCH', '/api/v1/me', { token, body: { email: 'not an address' } }), 400, 'invalid_body');
       expect(await email(token)).toBe('mover.third@example.org');
+    });
+
+    it('S20/S27: a password change is a fresh proof for a new token only: the token it was made with is refused', async () => {
+      const user = await s.createUser({ username: 'worried', email: 'worried@example.org', password });
+      const old = await s.login(user.username, password);
+      clock.advance(11 * 60_000);
+      expectError(await s.request('PATCH', '/api/v1/me', { token: old, body: { email: 'worried.stale@example.org' } }), 401, 'reauthentication_required');
+      const change = await s.request('POST', '/api/v1/me/password', { token: old, body: { current_password: password, new_password: 'cobalt willow ferry anthem' } });
+      expect(change.status, JSON.stringify(change.body)).toBe(200);
+      const renewed = change.body.token as string;
+      expect(renewed).toMatch(TOKEN_FORMAT);
+      expect(renewed).not.toBe(old);
+      // A copy of the old token (whoever else holds it) gains nothing from the owner's proof.
+      expectError(await s.request('PATCH', '/api/v1/me', { token: old, body: { email: 'worried.attacker@example.org' } }), 401, 'unauthorized');
+      expectError(await s.request('GET', '/api/v1/me', { token: old }), 401, 'unauthorized');
+      const patch = await s.request('PATCH', '/api/v1/me', { token: renewed, body: { email: 'worried.new@example.org' } });
+      expect(patch.status, JSON.stringify(patch.body)).toBe(200);
+      expect(await email(renewed)).toBe('worried.new@example.org');
     });
   });
 });

@@ -62,6 +62,8 @@ describe.each(await storeKinds())('a copy of the %s store holds no usable secret
       body: { current_password: memberPassword, new_password: newPassword, sign_out_others: false },
     });
     expect(change.status).toBe(200);
+    // The change gives the session a new token.
+    tokens.push(change.body.token);
 
     // Failed sign-ins with passwords that are someone's, or nobody's.
     const guessed = 'orchid tempest ladder fig';

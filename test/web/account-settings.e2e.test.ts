@@ -96,6 +96,9 @@ describe('web app: account security page', { timeout: 90_000 }, () => {
     await waitForText(section.getByRole('status'), 'One other device was signed out.');
 
     expect((await server.request('GET', '/api/v1/me', { token: otherDevice })).status).toBe(401);
+    // The change gave this browser's session a new token in the cookie (S20): the page stays signed in.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Account security' }).waitFor();
     await page.getByRole('link', { name: 'Home', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
     await server.login(user.username, NEW_PASSWORD);

@@ -8,7 +8,7 @@ import { listSessions } from '../../accounts/sessions.ts';
 import { signOutAll, signOutDevice } from '../../accounts/sign-out.ts';
 import { toUserView, updateProfile } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
-import { requestContext, requireAuth } from '../auth.ts';
+import { requestContext, requireAuth, setSessionCookie } from '../auth.ts';
 import { Body, IdParams, IsoDate, Nullable, Ok, Password, UserSchema, errors } from '../schemas.ts';
 
 export const SessionSchema = Type.Object({
@@ -77,15 +77,17 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
     {
       schema: {
         tags: ['account'],
+        description:
+          'Changes the password. The session gets a new token (also set as the cookie when the request rode on one); the old token stops working. Other devices are signed out unless sign_out_others is false.',
         body: Body({
           current_password: Password,
           new_password: Password,
           sign_out_others: Type.Optional(Type.Boolean()),
         }),
-        response: { 200: Type.Object({ ok: Type.Literal(true), signed_out: Type.Integer() }), ...errors(400, 401, 403, 429) },
+        response: { 200: Type.Object({ ok: Type.Literal(true), signed_out: Type.Integer(), token: Type.String() }), ...errors(400, 401, 403, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
       const result = await changePassword(
         deps,
@@ -94,7 +96,8 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
         requestContext(request),
         request.now,
       );
-      return { ok: true as const, signed_out: result.signedOut };
+      if (request.authVia === 'cookie') setSessionCookie(reply, deps, result.token);
+      return { ok: true as const, signed_out: result.signedOut, token: result.token };
     },
   );
 
