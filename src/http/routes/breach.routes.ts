@@ -115,7 +115,9 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
           'Mandatory password reset: flags every user in scope, signs out every session, device and app password, voids ' +
           'outstanding links and queues the notice (the operator\'s message, then the steps). With dry_run, reports exactly what ' +
           'would be done and changes nothing (200). Otherwise 202; a response over the same scope that is still running is ' +
-          'returned instead of starting another (created: false). A scope that includes the caller signs the caller out too.',
+          'returned instead of starting another (created: false) when the start asks the same; one asking for a key rotation, ' +
+          'another reason or another notice than the running response is refused (409 conflict, details.differs). A scope ' +
+          'that includes the caller signs the caller out too.',
         body: Body({
           scope: ScopeInput,
           reason: Type.String({ minLength: 1, maxLength: 500, description: 'Kept with the response and the flags; not mailed.' }),
