@@ -532,6 +532,12 @@ class LibraryScan {
         for (const item of batch) await this.applyProbe(trx, item.row, item.result, item.fingerprint, item.error);
         if (this.pendingInserts.length > 0) await insertItems(trx, this.pendingInserts.splice(0));
       });
+      // Counted once written, so the checkpoint below holds no probe still in flight: a resumed scan
+      // probes those again, and would count them twice.
+      for (const item of batch) {
+        this.counts.probed++;
+        if (item.error !== null) this.skip(item.row.rel_path ?? (item.row.path as string), item.error);
+      }
       lastFlush = Date.now();
       await this.report('probe', true);
     };
@@ -545,7 +551,6 @@ class LibraryScan {
         let result: ProbeResult | null = null;
         let fingerprint: string | null = null;
         let error: string | null = null;
-        this.counts.probed++;
         try {
           if (row.size === 0) throw new ProbeError('the file is empty');
           result = await prober(path, kind);
@@ -554,7 +559,6 @@ class LibraryScan {
           // Stopping is not the file's fault: it stays pending for the next run.
           this.checkAbort();
           error = err instanceof ProbeError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message ?? 'unreadable');
-          this.skip(row.rel_path ?? path, error);
         }
         done.push({ row, result, fingerprint, error });
         if (done.length >= (this.options.probeFlushEvery ?? PROBE_FLUSH) || Date.now() - lastFlush >= PROBE_FLUSH_MS) {

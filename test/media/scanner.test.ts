@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLibrary } from '../../src/store/media.repository.ts';
-import { requestScan, scanLibrary } from '../../src/media/scanner.ts';
-import type { ProbeResult } from '../../src/media/probe.ts';
+import { requestScan, scanLibrary, type ScanCounts } from '../../src/media/scanner.ts';
+import { ProbeError, type ProbeResult } from '../../src/media/probe.ts';
 import { watchLibraries } from '../../src/media/watch.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { allItems, copy, createLibrary, haveFfmpeg, makeClip, makeTrack, mediaServer, put, scan, tempDir } from './media-helpers.ts';
@@ -336,6 +336,44 @@ describe('the scanner', () => {
     expect(new Set([...firstRun, ...probed]).size).toBe(6);
     const items = await allItems(s, admin, lib.id);
     expect(items.map((i) => i.width)).toEqual([640, 640, 640, 640, 640, 640]);
+  });
+
+  it('a scan resumed from its checkpoint counts each file probed once: the checkpoint holds no probe still in flight', async () => {
+    const lib = await library('resume-counts', 'movies', { 'A (2001).mkv': 'a', 'B (2002).mkv': 'b' });
+    const row = (await findLibrary(s.deps.db, lib.id))!;
+    const fake: ProbeResult = {
+      container: 'matroska,webm', videoCodec: 'h264', audioCodec: 'aac', width: 640, height: 360, pixFmt: 'yuv420p',
+      durationSeconds: 60, browserPlayable: false, embeddedCover: false, tags: null,
+    };
+    // Two probes at once: A answers, B is still running when the process dies at the checkpoint after A.
+    let saved: ScanCounts | null = null;
+    let releaseB!: () => void;
+    const bWaits = new Promise<void>((resolve) => (releaseB = resolve));
+    const crashing = scanLibrary(s.deps, row, { probe: true }, {
+      probeConcurrency: 2,
+      probeFlushEvery: 1,
+      prober: async (path) => {
+        if (path.includes('B (2002)')) await bWaits;
+        return fake;
+      },
+      report: async (phase, counts, checkpoint) => {
+        if (checkpoint && phase === 'probe' && saved === null) {
+          saved = { ...counts };
+          throw new Error('the process died');
+        }
+      },
+    });
+    await expect(crashing).rejects.toThrow('the process died');
+    releaseB();
+    expect(saved).toMatchObject({ probed: 1, failed: 0 });
+    // Resumed as scanJobType resumes it, from the checkpoint's counts; B turns out to be corrupt.
+    const resumed = await scanLibrary(s.deps, (await findLibrary(s.deps.db, lib.id))!, { probe: true }, {
+      prober: async (path) => {
+        if (path.includes('B (2002)')) throw new ProbeError('not a video');
+        return fake;
+      },
+    }, saved);
+    expect(resumed).toMatchObject({ added: 2, probed: 2, failed: 1, skipped: [{ path: 'B (2002).mkv', reason: 'not a video' }] });
   });
 
   it('one scan per library at a time: a second request while one is queued gets the same job', async () => {
