@@ -1,5 +1,6 @@
 // Growing delays for failed attempts (S11). An attempt is counted before it is checked, so a burst
-// of parallel guesses cannot slip past the counter; a success clears the keys it was counted on.
+// of parallel guesses cannot slip past the counter; a success then clears each key it was counted on, or
+// gives back just its own attempt, as the key's policy says.
 import type { Db } from '../store/db.ts';
 import type { ThrottleTable } from '../store/schema.ts';
 import { deleteThrottleRow, findThrottleRow, lockThrottleRow, upsertThrottleRow } from '../store/throttle.repository.ts';
@@ -11,6 +12,14 @@ export interface ThrottlePolicy {
   baseSeconds: number;
   maxSeconds: number;
   windowSeconds: number;
+  /**
+   * What a success does to the key. 'clear': forgets every failure (a key of one account or device, whose owner
+   * has just proved the password and must not stay locked out). 'give back': takes back only the attempt that
+   * succeeded (a key many people share, such as an address: one of them signing in must not wipe an attacker's
+   * failures beside them, and people who only succeed still never build up a count). 'keep': a success stays
+   * counted like any other try (requests that cost work whatever their outcome, guesses at short-lived codes).
+   */
+  onSuccess: 'clear' | 'give back' | 'keep';
 }
 
 export interface ThrottleKey {
@@ -20,24 +29,27 @@ export interface ThrottleKey {
 
 export const policies = {
   // 5 free, then 1 s, 2 s, 4 s … 15 min: about 18 guesses an hour, far below the ceiling of 100.
-  account: { free: 5, baseSeconds: 1, maxSeconds: 900, windowSeconds: 3600 },
-  address: { free: 20, baseSeconds: 1, maxSeconds: 900, windowSeconds: 3600 },
-  knownDevice: { free: 10, baseSeconds: 1, maxSeconds: 300, windowSeconds: 3600 },
-  secondFactor: { free: 5, baseSeconds: 2, maxSeconds: 900, windowSeconds: 3600 },
+  account: { free: 5, baseSeconds: 1, maxSeconds: 900, windowSeconds: 3600, onSuccess: 'clear' },
+  address: { free: 20, baseSeconds: 1, maxSeconds: 900, windowSeconds: 3600, onSuccess: 'give back' },
+  knownDevice: { free: 10, baseSeconds: 1, maxSeconds: 300, windowSeconds: 3600, onSuccess: 'clear' },
+  secondFactor: { free: 5, baseSeconds: 2, maxSeconds: 900, windowSeconds: 3600, onSuccess: 'clear' },
   // Requests that send mail or create work: a few per window, then wait.
-  mailRequest: { free: 3, baseSeconds: 60, maxSeconds: 3600, windowSeconds: 3600 },
-  codeGuess: { free: 10, baseSeconds: 2, maxSeconds: 600, windowSeconds: 3600 },
+  mailRequest: { free: 3, baseSeconds: 60, maxSeconds: 3600, windowSeconds: 3600, onSuccess: 'keep' },
+  codeGuess: { free: 10, baseSeconds: 2, maxSeconds: 600, windowSeconds: 3600, onSuccess: 'keep' },
 } satisfies Record<string, ThrottlePolicy>;
 
 export interface Throttle {
   /** Counts one attempt on every key; returns 0 when allowed, else the seconds to wait (nothing counted). */
   attempt(keys: ThrottleKey[], now: Date): Promise<number>;
-  /** Clears the keys after a success. */
+  /** The attempt just counted on the keys (at `now`) succeeded: each key clears, gives it back or keeps it, as its policy says. */
+  succeeded(keys: ThrottleKey[], now: Date): Promise<void>;
+  /** Forgets every attempt counted on the keys, whatever their policy (a password reset frees its account). */
   clear(keys: string[]): Promise<void>;
   /**
    * One attempt whose outcome `check` decides (a password check): counted before `check` runs, so attempts in
-   * parallel see each other; when `check` resolves the keys are cleared, when it throws the attempt stays counted
-   * (before the error goes on) and the error is thrown again. When throttled, `check` does not run.
+   * parallel see each other; when `check` resolves, the keys are settled as by `succeeded`; when it throws the
+   * attempt stays counted (before the error goes on) and the error is thrown again. When throttled, `check` does
+   * not run.
    */
   guard<T>(keys: ThrottleKey[], now: Date, check: () => Promise<T>): Promise<Guarded<T>>;
 }
@@ -65,13 +77,22 @@ function counted(count: Count | undefined, policy: ThrottlePolicy, t: number): C
   return { failures, window_start: expired ? t : count.window_start, blocked_until: delay > 0 ? t + delay * 1000 : 0 };
 }
 
+/**
+ * The count once one attempt counted in it is given back. A block stands only while the count is past the free
+ * attempts: below them it was the given-back attempt's own (or one of an attempt given back before), and goes.
+ */
+export function givenBack(count: Count, policy: ThrottlePolicy): Count {
+  const failures = Math.max(0, count.failures - 1);
+  return { failures, window_start: count.window_start, blocked_until: failures > policy.free ? count.blocked_until : 0 };
+}
+
 /** `guard` for a throttle that counts every attempt where it keeps its counts at once. */
 export async function guardByAttempt<T>(throttle: Throttle, keys: ThrottleKey[], now: Date, check: () => Promise<T>): Promise<Guarded<T>> {
   const wait = await throttle.attempt(keys, now);
   if (wait > 0) return { throttled: wait };
   // A throw leaves the attempt counted.
   const value = await check();
-  await throttle.clear(keys.map((k) => k.key));
+  await throttle.succeeded(keys, now);
   return { value };
 }
 
@@ -91,6 +112,22 @@ export function createStoreThrottle(db: Db): Throttle {
         if (wait > 0) return wait;
         for (const [i, { key, policy }] of keys.entries()) await upsertThrottleRow(trx, { key, ...counted(rows[i], policy, t) });
         return 0;
+      });
+    },
+    async succeeded(keys, now) {
+      const t = now.getTime();
+      // Rows in the order of the keys, as in `attempt`.
+      await db.transaction().execute(async (trx) => {
+        for (const { key, policy } of keys) {
+          if (policy.onSuccess === 'keep') continue;
+          if (policy.onSuccess === 'clear') {
+            await deleteThrottleRow(trx, { key });
+            continue;
+          }
+          const count = givenBack((await lockThrottleRow(trx, { key, now: t }))[0]!, policy);
+          if (count.failures === 0) await deleteThrottleRow(trx, { key });
+          else await upsertThrottleRow(trx, { key, ...count });
+        }
       });
     },
     async clear(keys) {
@@ -172,6 +209,41 @@ export function createLocalThrottle(db: Db): Throttle {
     }
   };
 
+  const writeCount = async (key: string, count: Count): Promise<void> => {
+    if (count.failures === 0) await deleteThrottleRow(db, { key });
+    else await upsertThrottleRow(db, { key, ...count });
+  };
+
+  /**
+   * Takes one attempt back off a key. `entry` is what a guarded attempt held while it ran (still pending); without
+   * it the attempt was a plain one, already in the store (and in the count held for the key, if one is).
+   */
+  const giveBack = async ({ key, policy }: ThrottleKey, entry: Held | null): Promise<void> => {
+    const h = held.get(key);
+    // Cleared since the attempt was counted: nothing of it is left to give back.
+    if (entry && h !== entry) return;
+    if (h) {
+      h.count = givenBack(h.count, policy);
+      if (entry) h.pending -= 1;
+      if (h.pending === 0) held.delete(key);
+      // Without a row in the store the attempts counted here never reached it: nothing to take back there.
+      if (h.stored) await writeCount(key, h.count);
+      return;
+    }
+    const row = (await findThrottleRow(db, { key }))[0];
+    if (row) await writeCount(key, givenBack(row, policy));
+  };
+
+  /** The attempt succeeded: each key is cleared, given back or kept, as its policy says. */
+  const settle = async (keys: ThrottleKey[], entries: Held[] | null): Promise<void> => {
+    for (const [i, k] of keys.entries()) {
+      if (k.policy.onSuccess === 'clear') await clearKeys([k.key], entries === null);
+      else if (k.policy.onSuccess === 'give back') await giveBack(k, entries ? entries[i]! : null);
+      // 'keep' leaves a guarded attempt's count as if it had failed: it reaches the store, as a failure would.
+      else if (entries) await store([k], [entries[i]!]);
+    }
+  };
+
   return {
     attempt: (keys, now) =>
       serially(async () => {
@@ -179,6 +251,7 @@ export function createLocalThrottle(db: Db): Throttle {
         if (wait === 0) await store(keys, entries);
         return wait;
       }),
+    succeeded: (keys) => serially(() => settle(keys, null)),
     clear: (keys) => serially(() => clearKeys(keys, true)),
     async guard(keys, now, check) {
       const { wait, entries } = await serially(() => reserve(keys, now.getTime()));
@@ -190,7 +263,7 @@ export function createLocalThrottle(db: Db): Throttle {
         await serially(() => store(keys, entries));
         throw err;
       }
-      await serially(() => clearKeys(keys.map((k) => k.key), false));
+      await serially(() => settle(keys, entries));
       return { value };
     },
   };

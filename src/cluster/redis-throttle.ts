@@ -8,6 +8,8 @@
 // same count, exactly one creates it and goes through; the other sees it, is refused and uncounted.
 // Redis's clock runs the windows, so `now` is not used here. When Redis is unreachable the store's
 // throttle takes over (its counters are shared through the database too), so nothing goes unthrottled.
+// A success gives back its attempt where Redis's health says it was counted: one that straddles the start
+// or end of an outage may give back in the other place (one attempt, once).
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import { delayFor, guardByAttempt, type Throttle, type ThrottleKey } from '../accounts/throttle.ts';
@@ -67,6 +69,15 @@ export function createRedisThrottle(link: RedisLink, fallback: Throttle, log: Lo
     return wait;
   }
 
+  /** Takes one attempt back off a key's counter; a block goes with it once the count is within the free attempts. */
+  async function giveBackInRedis(k: ThrottleKey): Promise<void> {
+    const options = { customDuration: k.policy.windowSeconds };
+    const res = await counters.reward(k.key, 1, options);
+    // A counter whose window ran out meanwhile comes back as -1: raise it to nothing, keeping attempts made since.
+    if (res.consumedPoints < 0) await counters.penalty(k.key, -res.consumedPoints, options);
+    if (res.consumedPoints <= k.policy.free) await blocks.delete(k.key);
+  }
+
   const throttle: Throttle = {
     async attempt(keys, now) {
       if (keys.length === 0) return 0;
@@ -88,6 +99,19 @@ export function createRedisThrottle(link: RedisLink, fallback: Throttle, log: Lo
         await Promise.all(keys.flatMap((key) => [counters.delete(key), blocks.delete(key)]));
       } catch (err) {
         log.warn({ err }, 'could not clear throttle counters in Redis');
+      }
+    },
+    async succeeded(keys, now) {
+      const cleared = keys.filter((k) => k.policy.onSuccess === 'clear');
+      const givingBack = keys.filter((k) => k.policy.onSuccess === 'give back');
+      if (cleared.length > 0) await throttle.clear(cleared.map((k) => k.key));
+      if (givingBack.length === 0) return;
+      if (!link.isHealthy()) return fallback.succeeded(givingBack, now);
+      try {
+        await Promise.all(givingBack.map(giveBackInRedis));
+      } catch (err) {
+        // Left counted: errs on the side of the throttle.
+        log.warn({ err }, 'could not give back an attempt on the throttle counters in Redis');
       }
     },
     guard: (keys, now, check) => guardByAttempt(throttle, keys, now, check),

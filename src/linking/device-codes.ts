@@ -41,7 +41,7 @@ export const SLOW_DOWN_STEP_SECONDS = 5;
 /** A TV is used now and then for years; the idle limit still ends one left unused. */
 export const DEVICE_SESSION_SECONDS = 365 * 24 * 3600;
 /** Asking for codes needs no account: enough for a household of TVs retrying, not for filling the store. */
-export const linkRequestPolicy: ThrottlePolicy = { free: 60, baseSeconds: 2, maxSeconds: 600, windowSeconds: 3600 };
+export const linkRequestPolicy: ThrottlePolicy = { free: 60, baseSeconds: 2, maxSeconds: 600, windowSeconds: 3600, onSuccess: 'keep' };
 /** Finished links are kept a day for the record, then forgotten. */
 const KEEP_ENDED_MS = 24 * 3600_000;
 

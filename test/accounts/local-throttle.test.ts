@@ -1,17 +1,22 @@
 // S11 on the throttle of one process alone on SQLite: a guarded attempt (a password check) is counted in memory
 // while it runs and reaches the store only when it fails, before the failure is answered. Every case here is one
 // the store throttle answers too; the answers must be the same, and what the store holds must be what it would
-// hold with the store throttle once the outcomes are known.
+// hold with the store throttle once the outcomes are known. At the end, what a success does to each kind of key,
+// for the local throttle and the store throttle on each store.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalThrottle, createStoreThrottle, type Throttle, type ThrottleKey, type ThrottlePolicy } from '../../src/accounts/throttle.ts';
 import { migrateToLatest, openStore, type Store } from '../../src/store/db.ts';
+import { POSTGRES_URL, storeKinds } from '../helpers/services.ts';
 
-const policy: ThrottlePolicy = { free: 3, baseSeconds: 1, maxSeconds: 60, windowSeconds: 3600 };
+const policy: ThrottlePolicy = { free: 3, baseSeconds: 1, maxSeconds: 60, windowSeconds: 3600, onSuccess: 'clear' };
+const addressPolicy: ThrottlePolicy = { ...policy, free: 5, onSuccess: 'give back' };
 const key: ThrottleKey = { key: 'signin:account:u1', policy };
-const other: ThrottleKey = { key: 'signin:address:10.0.0.1', policy: { ...policy, free: 5 } };
+const other: ThrottleKey = { key: 'signin:address:10.0.0.1', policy: addressPolicy };
 const t0 = new Date('2026-11-27T12:00:00Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 
@@ -136,5 +141,79 @@ describe('the throttle of one process on SQLite (S11)', () => {
     const fromStore = await answers(storeThrottle, 'store');
     expect(await answers(local, 'local')).toEqual(fromStore);
     expect(fromStore.filter((a) => typeof a === 'object' && a !== null && 'throttled' in a).length).toBeGreaterThan(5);
+  });
+});
+
+const implementations = [
+  ...(await storeKinds()).map((store) => ({ name: `the store throttle on ${store}`, store, make: createStoreThrottle })),
+  { name: 'the local throttle', store: 'sqlite' as const, make: createLocalThrottle },
+];
+
+describe.each(implementations)('what a success does to each key: $name (S11)', ({ store: kind, make }) => {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  let dir: string;
+  let store: Store;
+  let throttle: Throttle;
+  const address: ThrottleKey = { key: 'signin:address:10.0.0.9', policy: addressPolicy };
+  const account = (name: string): ThrottleKey => ({ key: `signin:account:${name}`, policy });
+  const row = async (k: ThrottleKey) =>
+    (await store.db.selectFrom('throttle').select(['failures', 'window_start', 'blocked_until']).where('key', '=', k.key).execute())[0];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hearth-throttle-'));
+    const postgres = kind === 'postgres';
+    store = openStore({ databaseUrl: postgres ? POSTGRES_URL : null, databaseSchema: postgres ? schema : null, dataDir: dir });
+    await migrateToLatest(store, postgres ? schema : null);
+    throttle = make(store.db);
+  });
+  afterEach(async () => {
+    if (kind === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('S11: a success clears its account key and gives back only its own attempt on the address key', async () => {
+    // The owner mistyped twice; an attacker sprays three other accounts from the same address.
+    for (let i = 0; i < 2; i += 1) await expect(throttle.guard([account('owner'), address], at(0), wrongPassword)).rejects.toThrow(WrongPassword);
+    for (let i = 0; i < 3; i += 1) await expect(throttle.guard([account(`sprayed${i}`), address], at(0), wrongPassword)).rejects.toThrow(WrongPassword);
+    expect(await row(address)).toEqual({ failures: 5, window_start: t0.getTime(), blocked_until: 0 });
+    // The owner signs in: the sixth attempt on the address, past its 5 free ones (a block of 1 s while it runs).
+    expect(await throttle.guard([account('owner'), address], at(0), async () => 'ok')).toEqual({ value: 'ok' });
+    expect(await row(account('owner'))).toBeUndefined();
+    expect(await row(address)).toEqual({ failures: 5, window_start: t0.getTime(), blocked_until: 0 });
+    // The block went with the attempt: the next one is let through, counted as the sixth, and blocks.
+    expect(await throttle.attempt([address], at(0))).toBe(0);
+    expect(await row(address)).toEqual({ failures: 6, window_start: t0.getTime(), blocked_until: at(1).getTime() });
+  });
+
+  it('S11: a success gives back its own attempt and none of the failures that overlap it', async () => {
+    const failing = gate();
+    const succeeding = gate();
+    const first = throttle.guard([account('a'), address], at(0), failing.check(false));
+    const success = throttle.guard([account('owner'), address], at(0), succeeding.check(true));
+    const second = throttle.guard([account('b'), address], at(0), failing.check(false));
+    succeeding.open();
+    expect(await success).toEqual({ value: 'signed in' });
+    failing.open();
+    await expect(first).rejects.toThrow(WrongPassword);
+    await expect(second).rejects.toThrow(WrongPassword);
+    expect(await row(address)).toEqual({ failures: 2, window_start: t0.getTime(), blocked_until: 0 });
+    expect(await row(account('owner'))).toBeUndefined();
+  });
+
+  it('S11: a plain attempt reported as a success settles the same way (passkey sign-in)', async () => {
+    for (let i = 0; i < 2; i += 1) expect(await throttle.attempt([account('owner'), address], at(0))).toBe(0);
+    expect(await throttle.attempt([account('owner'), address], at(0))).toBe(0);
+    await throttle.succeeded([account('owner'), address], at(0));
+    expect(await row(account('owner'))).toBeUndefined();
+    expect(await row(address)).toEqual({ failures: 2, window_start: t0.getTime(), blocked_until: 0 });
+  });
+
+  it('S11: a key whose policy keeps successes stays counted (link-code guesses, mail requests)', async () => {
+    const kept: ThrottleKey = { key: 'link:guess:user:u1', policy: { ...policy, onSuccess: 'keep' } };
+    expect(await throttle.guard([kept], at(0), async () => 'ok')).toEqual({ value: 'ok' });
+    await throttle.succeeded([kept], at(0));
+    expect(await throttle.attempt([kept], at(0))).toBe(0);
+    expect(await row(kept)).toEqual({ failures: 2, window_start: t0.getTime(), blocked_until: 0 });
   });
 });

@@ -58,6 +58,26 @@ describe.each(await storeKinds())('sign-in throttling on %s (S11)', (store) => {
       expect(statuses.slice(0, 20).every((st) => st === 401)).toBe(true);
       expect(statuses).toContain(429);
     });
+
+    it("S11: per address: the attacker's own successful sign-ins from that address do not wipe its failures", async () => {
+      clock.advance(2 * 3600_000);
+      const own = await s.createUser({ username: 'sprayer', password: 'gravel sonnet iris plume' });
+      const statuses: number[] = [];
+      let marker = '';
+      for (let round = 0; round < 3; round += 1) {
+        const res = await login(s, own.username, own.password);
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        marker = res.body.device_marker;
+        for (let i = 0; i < 8; i += 1) statuses.push((await login(s, `sprayed-again${round}-${i}`, 'spring password guess')).status);
+      }
+      // 24 failures from one address within the hour, a success between every 8: 20 go through, then delays.
+      expect(statuses.slice(0, 21).every((st) => st === 401)).toBe(true);
+      expect(statuses.slice(21)).toEqual([429, 429, 429]);
+      // The address waits for every account without a known device; the attacker's known device only frees its own.
+      retryAfter(await login(s, own.username, own.password));
+      expect((await login(s, own.username, own.password, { 'x-hearth-device': marker })).status).toBe(200);
+      retryAfter(await login(s, 'sprayed-again-after', 'spring password guess'));
+    });
   });
 
   describe('bursts', () => {

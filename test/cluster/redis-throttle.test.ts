@@ -1,5 +1,6 @@
 // The Redis throttle keeps the store throttle's policy: free attempts, then doubling blocks up to a
-// maximum; counted before checked; a refused attempt is not counted; `clear` deletes.
+// maximum; counted before checked; a refused attempt is not counted; `clear` deletes; a success clears or
+// gives back its attempt as the key's policy says.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -23,6 +24,9 @@ function recordingFallback(): Throttle & { calls: string[] } {
     },
     async clear(keys) {
       calls.push(`clear ${keys.join(',')}`);
+    },
+    async succeeded(keys) {
+      calls.push(`succeeded ${keys.map((k) => k.key).join(',')}`);
     },
     async guard() {
       throw new Error('the Redis throttle guards with its own attempt and clear');
@@ -55,7 +59,7 @@ describe.skipIf(!ready)('throttle counters in Redis', () => {
   });
 
   it('S11: free attempts, then blocks that double up to the maximum; a refused attempt is not counted', async () => {
-    const k = key({ free: 1, baseSeconds: 1, maxSeconds: 2, windowSeconds: 60 });
+    const k = key({ free: 1, baseSeconds: 1, maxSeconds: 2, windowSeconds: 60, onSuccess: 'clear' });
     expect(await throttle.attempt([k], now)).toBe(0);
     expect(await throttle.attempt([k], now)).toBe(0); // second failure: counted, blocks 1 s
     expect(await throttle.attempt([k], now)).toBe(1);
@@ -71,7 +75,7 @@ describe.skipIf(!ready)('throttle counters in Redis', () => {
   });
 
   it('S11: a parallel burst cannot slip past the counter', async () => {
-    const k = key({ free: 3, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600 });
+    const k = key({ free: 3, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600, onSuccess: 'clear' });
     const waits = await Promise.all(Array.from({ length: 30 }, () => throttle.attempt([k], now)));
     const allowed = waits.filter((w) => w === 0).length;
     expect(allowed).toBeGreaterThanOrEqual(1);
@@ -83,8 +87,8 @@ describe.skipIf(!ready)('throttle counters in Redis', () => {
   });
 
   it('a block on one key refuses the attempt without counting it on the others', async () => {
-    const account = key({ free: 0, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600 });
-    const address = key({ free: 20, baseSeconds: 1, maxSeconds: 900, windowSeconds: 3600 });
+    const account = key({ free: 0, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600, onSuccess: 'clear' });
+    const address = key({ free: 20, baseSeconds: 1, maxSeconds: 900, windowSeconds: 3600, onSuccess: 'give back' });
     expect(await throttle.attempt([account, address], now)).toBe(0);
     expect(await throttle.attempt([account, address], now)).toBe(60);
     expect(await count(account)).toBe(1);
@@ -92,7 +96,7 @@ describe.skipIf(!ready)('throttle counters in Redis', () => {
   });
 
   it('clear deletes the counters and the block', async () => {
-    const k = key({ free: 0, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600 });
+    const k = key({ free: 0, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600, onSuccess: 'clear' });
     expect(await throttle.attempt([k], now)).toBe(0);
     expect(await throttle.attempt([k], now)).toBe(60);
     await throttle.clear([k.key]);
@@ -101,6 +105,56 @@ describe.skipIf(!ready)('throttle counters in Redis', () => {
     expect(await count(k)).toBe(1);
     // A success also clears what a Redis outage left in the store.
     expect(fallback.calls).toEqual([`clear ${k.key}`]);
+  });
+
+  it('S11: a success clears its account key and gives back only its own attempt on the address key', async () => {
+    const address = key({ free: 5, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600, onSuccess: 'give back' });
+    const owner = key({ free: 3, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600, onSuccess: 'clear' });
+    const calls = fallback.calls.length;
+    // The owner mistyped twice; an attacker sprays three other accounts from the same address.
+    for (let i = 0; i < 2; i += 1) expect(await throttle.attempt([owner, address], now)).toBe(0);
+    for (let i = 0; i < 3; i += 1) expect(await throttle.attempt([key(owner.policy), address], now)).toBe(0);
+    // The owner signs in: the sixth attempt on the address, past its 5 free ones, takes a block while it runs.
+    const guarded = throttle.guard([owner, address], now, async () => {
+      expect(await redis.exists(`${namespace}:throttle:block:${address.key}`)).toBe(1);
+      return 'ok';
+    });
+    expect(await guarded).toEqual({ value: 'ok' });
+    expect(await redis.exists(`${namespace}:throttle:count:${owner.key}`, `${namespace}:throttle:block:${owner.key}`)).toBe(0);
+    expect(await count(address)).toBe(5);
+    // The block went with the attempt: the next one is let through, counted as the sixth, and blocks.
+    expect(await redis.exists(`${namespace}:throttle:block:${address.key}`)).toBe(0);
+    expect(await throttle.attempt([address], now)).toBe(0);
+    expect(await throttle.attempt([address], now)).toBe(60);
+    expect(await count(address)).toBe(6);
+    // The store's leftovers from an outage are cleared for the account key only.
+    expect(fallback.calls.slice(calls)).toEqual([`clear ${owner.key}`]);
+  });
+
+  it('S11: a success gives back its own attempt and none of the failures that overlap it', async () => {
+    const address = key({ free: 20, baseSeconds: 1, maxSeconds: 900, windowSeconds: 600, onSuccess: 'give back' });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const success = throttle.guard([key({ ...address.policy, onSuccess: 'clear' }), address], now, async () => {
+      await released;
+      return 'ok';
+    });
+    for (let i = 0; i < 3; i += 1) expect(await throttle.attempt([key(address.policy), address], now)).toBe(0);
+    release();
+    expect(await success).toEqual({ value: 'ok' });
+    expect(await count(address)).toBe(3);
+  });
+
+  it('S11: a give-back on a counter whose window ran out leaves no credit behind', async () => {
+    const address = key({ free: 1, baseSeconds: 60, maxSeconds: 60, windowSeconds: 1, onSuccess: 'give back' });
+    expect(await throttle.attempt([address], now)).toBe(0);
+    await sleep(1100);
+    await throttle.succeeded([address], now);
+    expect(await count(address)).toBe(0);
+    // One free attempt, a second that is counted and blocks, a third that waits.
+    expect(await throttle.attempt([address], now)).toBe(0);
+    expect(await throttle.attempt([address], now)).toBe(0);
+    expect(await throttle.attempt([address], now)).toBe(60);
   });
 
   it('falls back to the store throttle when Redis does not answer', async () => {
@@ -115,7 +169,7 @@ describe.skipIf(!ready)('throttle counters in Redis', () => {
     try {
       const own = recordingFallback();
       const degraded = createRedisThrottle(dead, own, pino({ level: 'silent' }));
-      const k = key({ free: 0, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600 });
+      const k = key({ free: 0, baseSeconds: 60, maxSeconds: 60, windowSeconds: 600, onSuccess: 'clear' });
       expect(await degraded.attempt([k], now)).toBe(7);
       expect(own.calls).toEqual([`attempt ${k.key}`]);
     } finally {
