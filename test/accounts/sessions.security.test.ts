@@ -2,11 +2,21 @@
 // password change (S26) and fresh proofs for sensitive changes (S27).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER, expectError, setupOwner } from '../helpers/accounts.ts';
-import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
+import { startTestServer, testClock, type ApiResponse, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
 
 const TOKEN_FORMAT = /^hs_([A-Za-z0-9_-]+)$/;
 const FIREFOX_ON_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';
+
+/** The answer set a new session cookie carrying its token; the old cookie opens nothing, the new one does. */
+async function expectCookieMoved(s: TestServer, res: ApiResponse, cookie: string): Promise<void> {
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const set = res.cookies.find((c) => c.name === 'hearth_session');
+  expect(set?.value).toBe(res.body.token);
+  expect(`hearth_session=${set?.value}`).not.toBe(cookie);
+  expectError(await s.request('GET', '/api/v1/me', { cookie }), 401, 'unauthorized');
+  expect((await s.request('GET', '/api/v1/me', { cookie: `hearth_session=${set!.value}` })).status).toBe(200);
+}
 
 describe.each(await storeKinds())('sessions on %s', (store) => {
   describe('tokens (S20)', () => {
@@ -57,12 +67,7 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const web = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: OWNER.username, password: OWNER.password } });
       const cookie = `hearth_session=${web.body.token}`;
       const res = await s.request('POST', '/api/v1/auth/reauth', { browser: true, cookie, body: { password: OWNER.password } });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      const set = res.cookies.find((c) => c.name === 'hearth_session');
-      expect(set?.value).toBe(res.body.token);
-      expect(set?.value).not.toBe(web.body.token);
-      expectError(await s.request('GET', '/api/v1/me', { cookie }), 401, 'unauthorized');
-      expect((await s.request('GET', '/api/v1/me', { cookie: `hearth_session=${set!.value}` })).status).toBe(200);
+      await expectCookieMoved(s, res, cookie);
     });
 
     it('S20: a token is never taken from the URL', async () => {
@@ -410,12 +415,7 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
         cookie,
         body: { current_password: password, new_password: 'walnut prism harbor tide', sign_out_others: false },
       });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      const set = res.cookies.find((c) => c.name === 'hearth_session');
-      expect(set?.value).toBe(res.body.token);
-      expect(set?.value).not.toBe(web.body.token);
-      expectError(await s.request('GET', '/api/v1/me', { cookie }), 401, 'unauthorized');
-      expect((await s.request('GET', '/api/v1/me', { cookie: `hearth_session=${set!.value}` })).status).toBe(200);
+      await expectCookieMoved(s, res, cookie);
     });
   });
 
