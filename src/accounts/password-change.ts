@@ -21,17 +21,18 @@ export async function changePassword(
   const user = await findUserWithHashById(deps.db, auth.userId);
   if (!user?.password_hash) throw new AppError('not_found');
   const keys = [{ key: `reauth:${auth.userId}`, policy: policies.account }];
-  const wait = await deps.throttle.attempt(keys, now);
-  if (wait > 0) {
+  const storedHash = user.password_hash;
+  const outcome = await deps.throttle.guard(keys, now, async () => {
+    if (!(await deps.passwords.verify(storedHash, input.currentPassword)).ok) {
+      logAuthFailure(deps, auth.username, ctx.ip, 'password_change_wrong_password');
+      await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauth_failed' }, ctx, now);
+      throw new AppError('invalid_credentials', 'The current password is not correct.');
+    }
+  });
+  if ('throttled' in outcome) {
     logAuthFailure(deps, auth.username, ctx.ip, 'password_change_throttled');
-    throw new ThrottledError(wait);
+    throw new ThrottledError(outcome.throttled);
   }
-  if (!(await deps.passwords.verify(user.password_hash, input.currentPassword)).ok) {
-    logAuthFailure(deps, auth.username, ctx.ip, 'password_change_wrong_password');
-    await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauth_failed' }, ctx, now);
-    throw new AppError('invalid_credentials', 'The current password is not correct.');
-  }
-  await deps.throttle.clear(keys.map((k) => k.key));
   const verdict = checkPassword(input.newPassword, { username: user.username, email: user.email });
   if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
   if ((await deps.passwords.verify(user.password_hash, input.newPassword)).ok) throw new AppError('password_unchanged');

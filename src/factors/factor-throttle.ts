@@ -14,6 +14,7 @@ export async function countCodeAttempt(deps: Deps, userId: string, now: Date): P
   if (wait > 0) throw new ThrottledError(wait);
 }
 
-export async function clearCodeAttempts(deps: Deps, userId: string): Promise<void> {
-  await deps.throttle.clear(keysFor(userId).map((k) => k.key));
+/** The code counted at `now` was right: the account's count is settled as its policy says (cleared). */
+export async function codeAttemptSucceeded(deps: Deps, userId: string, now: Date): Promise<void> {
+  await deps.throttle.succeeded(keysFor(userId), now);
 }

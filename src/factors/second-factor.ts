@@ -22,7 +22,7 @@ import {
   recordPendingFailure,
 } from '../store/factors.repository.ts';
 import { findUserById } from '../store/users.repository.ts';
-import { clearCodeAttempts, countCodeAttempt } from './factor-throttle.ts';
+import { codeAttemptSucceeded, countCodeAttempt } from './factor-throttle.ts';
 import { checkPasskeyAssertion, passkeyStepOptions } from './passkeys.ts';
 import { findPendingSignIn, holdPendingSignIn, resumeSignIn } from './pending-sign-ins.ts';
 import { spendRecoveryCode } from './recovery.ts';
@@ -113,7 +113,7 @@ export async function completeSecondFactorSignIn(
     throw new AppError(answer.kind === 'passkey' ? 'passkey_invalid' : 'invalid_code');
   }
   if (!(await consumePendingSignIn(deps.db, step.id, now))) throw new AppError('invalid_token');
-  if (answer.kind !== 'passkey') await clearCodeAttempts(deps, userId);
+  if (answer.kind !== 'passkey') await codeAttemptSucceeded(deps, userId, now);
   return completeSignIn(deps, pending, method, now);
 }
 
@@ -147,7 +147,7 @@ export async function verifySecondFactorCode(
   const ok = /^[0-9]{6}$/.test(digits)
     ? await spendTotpCode(deps, userId, digits, now)
     : (await spendRecoveryCode(deps, userId, code, ctx, now)) !== null;
-  if (ok) await clearCodeAttempts(deps, userId);
+  if (ok) await codeAttemptSucceeded(deps, userId, now);
   else await recordSecurityEvent(deps, { userId, type: 'second_factor_failed' }, ctx, now);
   return ok;
 }

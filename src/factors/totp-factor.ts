@@ -17,7 +17,7 @@ import {
 } from '../store/factors.repository.ts';
 import { base32Encode } from './base32.ts';
 import { recordFactorChange } from './factor-events.ts';
-import { clearCodeAttempts, countCodeAttempt } from './factor-throttle.ts';
+import { codeAttemptSucceeded, countCodeAttempt } from './factor-throttle.ts';
 import { qrSvg } from './qr.ts';
 import { issueRecoveryCodes } from './recovery.ts';
 import { newTotpSecret, totpUri, verifyTotp } from './totp.ts';
@@ -76,7 +76,7 @@ export async function confirmTotpSetup(
   const step = seed ? verifyTotp(seed, code, now, null) : null;
   if (step === null) throw new AppError('invalid_code');
   if (!(await enableTotp(deps.db, auth.userId, factor.secret_enc, step, now))) throw new AppError('totp_setup_required');
-  await clearCodeAttempts(deps, auth.userId);
+  await codeAttemptSucceeded(deps, auth.userId, now);
   const recoveryCodes = await issueRecoveryCodes(deps, auth.userId, now);
   await recordFactorChange(deps, auth.userId, 'totp_enabled', ctx, now);
   return { recoveryCodes };
