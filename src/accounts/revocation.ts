@@ -3,6 +3,7 @@
 import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
 import type { SessionKind } from '../store/schema.ts';
+import { voidPendingSignIns } from '../store/factors.repository.ts';
 import { revokeSessionRows, revokeSessionRowsOfUsers, type RevokeFilter, type UserSet } from '../store/sessions.repository.ts';
 
 export type RevocationReason =
@@ -26,6 +27,10 @@ export async function revokeSessions(
   now: Date,
 ): Promise<string[]> {
   const ids = await revokeSessionRows(db, filter, now, reason);
+  // Signing a user out of every device (sign out everywhere, a password change or reset, disable) also ends the
+  // sign-ins still waiting for their second step: they would be sessions a moment later.
+  const sweep = filter.sessionIds === undefined && (filter.kinds === undefined || filter.kinds.some((k) => k !== 'app'));
+  if (sweep) await voidPendingSignIns(db, filter.userId, now);
   await announceRevocations(deps, [{ userId: filter.userId, sessionIds: ids }], reason);
   return ids;
 }

@@ -185,6 +185,19 @@ export async function recordPasskeyUse(db: Db, id: string, expectedCounter: numb
 
 // Pending sign-ins (the mfa step, the forced password change)
 
+/** Ends every sign-in of the user still waiting for its last step; returns how many there were. */
+export async function voidPendingSignIns(db: Db, userId: string, now: Date): Promise<number> {
+  const t = now.getTime();
+  const result = await db
+    .updateTable('pending_sign_ins')
+    .set({ used_at: t })
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', t)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function insertPendingSignIn(db: Db, row: PendingSignInsTable, now: Date): Promise<void> {
   await db.deleteFrom('pending_sign_ins').where('expires_at', '<', now.getTime()).execute();
   await db.insertInto('pending_sign_ins').values(row).execute();

@@ -1,7 +1,8 @@
 // A sign-in is approved by one password. If that password is reset or changed while the sign-in is still under
 // way (its hash being checked, or its second step pending), the sign-in must end with nothing: a reset "ends every
 // session", and a session made just after the revocation ran would otherwise outlive it. Someone who keeps signing
-// in with a stolen password in a loop would always have one under way when the owner resets it.
+// in with a stolen password in a loop would always have one under way when the owner resets it. Signing out of
+// every device ends a sign-in waiting for its second step as well.
 import * as argon2 from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pepperPassword } from '../../src/accounts/passwords.ts';
@@ -87,23 +88,59 @@ describe.each(await storeKinds())('a password reset or change while a sign-in wi
     expectError(res, 401, 'invalid_credentials');
   });
 
-  it('S31: the second-factor step of a sign-in whose password was reset since cannot be finished', async () => {
+  /** A user with an authenticator app, signed in once; returns the seed and that session's token. */
+  const newUserWithTotp = async () => {
     const user = await newUser();
     const token = await s.login(user.username, OLD);
     const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token });
     const seed = base32Decode(setup.body.secret)!;
     expect((await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token, body: { code: totpCode(seed, clock.clock()) } })).status).toBe(200);
     clock.advance(60_000);
+    return { user, seed, token };
+  };
+  const startSignIn = async (user: { username: string }) => {
     const login = await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: OLD } });
     expect(login.body.mfa_required).toBe(true);
+    return login.body.mfa_token as string;
+  };
+  const finishSignIn = (mfaToken: string, seed: Buffer) => {
+    clock.advance(30_000);
+    return s.request('POST', '/api/v1/auth/login/mfa', { body: { mfa_token: mfaToken, code: totpCode(seed, clock.clock()) } });
+  };
+
+  it('S31: the second-factor step of a sign-in whose password was reset since cannot be finished', async () => {
+    const { user, seed } = await newUserWithTotp();
+    const mfaToken = await startSignIn(user);
     const resetToken = await issueMailToken(s.deps, s.deps.db, { userId: user.id, purpose: 'password_reset', email: user.email }, clock.clock());
     const confirmed = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
       body: { token: resetToken, new_password: NEW, code: totpCode(seed, clock.clock()) },
     });
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
-    clock.advance(30_000);
-    const mfa = await s.request('POST', '/api/v1/auth/login/mfa', { body: { mfa_token: login.body.mfa_token, code: totpCode(seed, clock.clock()) } });
+    const mfa = await finishSignIn(mfaToken, seed);
+    expectError(mfa, 400, 'invalid_token');
+    expect(mfa.body.token).toBeUndefined();
+  });
+
+  it('S26: the second-factor step of a sign-in with the old password cannot be finished after a change that kept the other devices', async () => {
+    const { user, seed, token } = await newUserWithTotp();
+    const mfaToken = await startSignIn(user);
+    const change = await s.request('POST', '/api/v1/me/password', {
+      token,
+      body: { current_password: OLD, new_password: NEW, sign_out_others: false },
+    });
+    expect(change.status, JSON.stringify(change.body)).toBe(200);
+    const mfa = await finishSignIn(mfaToken, seed);
     expectError(mfa, 401, 'invalid_credentials');
+    expect(mfa.body.token).toBeUndefined();
+  });
+
+  it('S23: signing out of all devices also ends a sign-in that waits for its second step', async () => {
+    const { user, seed, token } = await newUserWithTotp();
+    const mfaToken = await startSignIn(user);
+    const out = await s.request('POST', '/api/v1/me/sessions/revoke-all', { token });
+    expect(out.status, JSON.stringify(out.body)).toBe(200);
+    const mfa = await finishSignIn(mfaToken, seed);
+    expectError(mfa, 400, 'invalid_token');
     expect(mfa.body.token).toBeUndefined();
   });
 
