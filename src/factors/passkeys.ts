@@ -13,7 +13,8 @@ import {
 } from '@simplewebauthn/server';
 import { newId, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ThrottledError } from '../errors.ts';
+import type { ThrottlePolicy } from '../accounts/throttle.ts';
 import type { RequestContext } from '../accounts/security-log.ts';
 import type { AuthContext } from '../accounts/sessions.ts';
 import {
@@ -230,7 +231,17 @@ export async function removeUserPasskey(deps: Deps, auth: AuthContext, id: strin
 // Authentication
 
 /** Options for a sign-in without a username: any discoverable passkey of this server may answer. */
-export async function passkeySignInOptions(deps: Deps, now: Date): Promise<PublicKeyCredentialRequestOptionsJSON> {
+/**
+ * Asking for sign-in options needs no account and stores a challenge: plenty for a household or an office behind
+ * one address, not enough to fill the store with challenges.
+ */
+export const challengeRequestPolicy: ThrottlePolicy = { free: 60, baseSeconds: 2, maxSeconds: 300, windowSeconds: 600, onSuccess: 'keep' };
+
+export async function passkeySignInOptions(deps: Deps, ip: string | null, now: Date): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  if (ip) {
+    const wait = await deps.throttle.attempt([{ key: `passkey:options:${ip}`, policy: challengeRequestPolicy }], now);
+    if (wait > 0) throw new ThrottledError(wait);
+  }
   const challenge = await newChallenge(deps, 'sign_in', { userId: null, pendingId: null }, now);
   return generateAuthenticationOptions({
     rpID: relyingParty(deps).id,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateUser } from '../../src/store/users.repository.ts';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
+import { callFrom } from '../linking/link-helpers.ts';
 import { createCredential, getAssertion, type Bend, type SoftCredential } from './soft-authenticator.ts';
 
 const ORIGIN = 'https://media.example.org';
@@ -54,6 +55,22 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
   async function passkeySignIn(credential: SoftCredential, bend: Bend = {}) {
     return verifySignIn(getAssertion(credential, await signInOptions(), ORIGIN, bend));
   }
+
+  it('S41: sign-in options store a challenge each, so an address that asked past 60 times in ten minutes waits (429)', async () => {
+    const ask = () => callFrom(s, '198.51.100.41', 'POST', '/api/v1/auth/passkey/options');
+    const before = await s.deps.db.selectFrom('webauthn_challenges').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    // The 61st is answered and starts the wait, as a sixth wrong password does at sign-in.
+    for (let i = 0; i < 61; i += 1) expect((await ask()).status).toBe(200);
+    const refused = await ask();
+    expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    const after = await s.deps.db.selectFrom('webauthn_challenges').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n) - Number(before.n)).toBe(61);
+    // Another address is not held up by this one.
+    expect((await callFrom(s, '198.51.100.42', 'POST', '/api/v1/auth/passkey/options')).status).toBe(200);
+    tc.advance(601_000);
+    expect((await ask()).status).toBe(200);
+  });
 
   it('S41: options come from the public URL, never the Host header, with a new challenge of at least 16 bytes', async () => {
     const u = await newUser();

@@ -390,11 +390,13 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { access: 'public' },
       schema: {
         tags: ['auth'],
-        description: 'Options for a sign-in without a username: navigator.credentials.get() offers the passkeys of this server.',
-        response: { 200: RequestOptions, ...errors(403) },
+        description:
+          'Options for a sign-in without a username: navigator.credentials.get() offers the passkeys of this server. ' +
+          'Each stores a challenge for five minutes, so an address may ask 60 times in ten minutes before it waits (429).',
+        response: { 200: RequestOptions, ...errors(403, 429) },
       },
     },
-    async (request) => passkeySignInOptions(deps, request.now),
+    async (request) => passkeySignInOptions(deps, request.ip ?? null, request.now),
   );
 
   app.post(
