@@ -27,6 +27,9 @@ export function ResetPage() {
         });
       } catch (error) {
         if (error instanceof ApiError && secondFactorCodes.has(error.code)) setNeedsCode(true);
+        // The server checks the code before it compares the new password with the old one: a code that got that
+        // far is spent, and the next try needs a new one.
+        if (error instanceof ApiError && error.code === 'password_unchanged') setCode('');
         throw error;
       }
       // A reset ends every session, this browser's included.
