@@ -89,6 +89,10 @@ export async function renewSession(
 ): Promise<{ token: string; sessionId: string } | null> {
   const old = await findLiveSessionById(db, auth.sessionId);
   if (!old) return null;
+  // The old one goes first, and only the renewal that revoked it goes on: two renewals of one token at once
+  // (two tabs re-authenticating) make one session, not two.
+  const revoked = await revokeSessions(deps, db, { userId: auth.userId, sessionIds: [auth.sessionId] }, 'renewed', now);
+  if (revoked.length === 0) return null;
   const token = newToken(deps.random, SESSION_TOKEN_PREFIX);
   const sessionId = newId(deps.random);
   const t = now.getTime();
@@ -101,7 +105,6 @@ export async function renewSession(
     revoked_at: null,
     revoke_reason: null,
   });
-  await revokeSessions(deps, db, { userId: auth.userId, sessionIds: [auth.sessionId] }, 'renewed', now);
   return { token, sessionId };
 }
 

@@ -63,6 +63,33 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       expect(current.device_name).toBe('Study laptop');
     });
 
+    it('S20: two re-authentications of one token at once leave one new session, not two', async () => {
+      const token = await s.login(OWNER.username, OWNER.password);
+      const me = await s.request('GET', '/api/v1/me', { token });
+      const live = async () =>
+        (await s.deps.db.selectFrom('sessions').select('id').where('user_id', '=', me.body.id).where('revoked_at', 'is', null).execute()).length;
+      const before = await live();
+      // Both password checks end together, as two requests sent at once would.
+      const verify = s.deps.passwords.verify.bind(s.deps.passwords);
+      let arrived = 0;
+      let go!: () => void;
+      const together = new Promise<void>((resolve) => (go = resolve));
+      s.deps.passwords.verify = async (stored, candidate) => {
+        const verdict = await verify(stored, candidate);
+        if (++arrived === 2) go();
+        await together;
+        return verdict;
+      };
+      const answers = await Promise.all([1, 2].map(() => s.request('POST', '/api/v1/auth/reauth', { token, body: { password: OWNER.password } }))).finally(
+        () => (s.deps.passwords.verify = verify),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
+      expect(await live()).toBe(before);
+      const renewed = answers.find((a) => a.status === 200)!.body.token as string;
+      expect((await s.request('GET', '/api/v1/me', { token: renewed })).status).toBe(200);
+      expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
+    });
+
     it('S20: re-authentication over the cookie sets the new token as the cookie', async () => {
       const web = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: OWNER.username, password: OWNER.password } });
       const cookie = `hearth_session=${web.body.token}`;
