@@ -14,7 +14,18 @@ describe('web paths', () => {
     expect(safeNext('/account')).toBe('/account');
     expect(safeNext('/libraries/1?sort=title')).toBe('/libraries/1?sort=title');
     expect(safeNext(null)).toBe('/');
-    for (const outside of ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)', '']) {
+    for (const outside of [
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '',
+      // The browser drops tabs and line breaks from a URL: each of these is //evil.example to it.
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/\r/evil.example',
+      '\t//evil.example',
+    ]) {
       expect(safeNext(outside), outside).toBe('/');
     }
   });

@@ -19,8 +19,21 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   return params;
 }
 
-/** Where to go after signing in: only a path on this site, never another origin. */
+/** Stands for this site's origin when a path is resolved the way the browser will resolve it. */
+const SAME_SITE = 'http://hearth.invalid';
+
+/**
+ * Where to go after signing in: only a path on this site, never another origin. The path is resolved as the
+ * browser would (which drops tabs and line breaks and reads a backslash as a slash, so `/<tab>/evil.example`
+ * is `//evil.example`), and kept only if it stays on this site.
+ */
 export function safeNext(next: string | null): string {
-  if (next === null || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
-  return next;
+  if (next === null || !next.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, SAME_SITE);
+  } catch {
+    return '/';
+  }
+  return url.origin === SAME_SITE ? `${url.pathname}${url.search}${url.hash}` : '/';
 }

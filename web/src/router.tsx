@@ -14,9 +14,12 @@ let clientNavigations = 0;
 let lastPath = `${location.pathname}${location.search}`;
 
 export function navigate(to: string, options: NavigateOptions = {}): void {
+  // The History API throws on another origin, and a throw here would blank the app: such a target goes home.
+  const target = new URL(to, location.href);
+  const path = target.origin === location.origin ? `${target.pathname}${target.search}${target.hash}` : '/';
   clientNavigations += 1;
-  if (options.replace) history.replaceState(options.state ?? null, '', to);
-  else history.pushState(options.state ?? null, '', to);
+  if (options.replace) history.replaceState(options.state ?? null, '', path);
+  else history.pushState(options.state ?? null, '', path);
   lastPath = `${location.pathname}${location.search}`;
   window.dispatchEvent(new Event(changeEvent));
 }
