@@ -2,7 +2,7 @@
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,27 @@ import { validatorCompiler } from './validation.ts';
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The API's paths; everything else is the web app and its files. */
+function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
+/**
+ * Whether a request is for the API: from the route the router matched, or else from the path decoded as the
+ * router decodes it, never from the raw URL (`/%61pi/v1/me` runs `/api/v1/me`). A path that does not decode
+ * is not a page of the web app either.
+ */
+function isApiRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return isApiPath(route);
+  const rawPath = request.url.split('?', 1)[0] ?? '';
+  try {
+    return isApiPath(decodeURIComponent(rawPath));
+  } catch {
+    return true;
+  }
+}
 
 export type RouteModule = (app: FastifyInstance, deps: Deps) => void;
 
@@ -42,7 +63,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // A URL the router cannot decode gets the same error shape and headers as every other answer (S80, S82).
     frameworkErrors: (_error, _request, frameworkReply) => {
       const reply = frameworkReply as FastifyReply;
-      setSecurityHeaders(reply, deps.config.secure, true);
+      setSecurityHeaders(reply, deps.config.secure);
       void reply.status(400).send({ error: { code: 'bad_request', message: 'The request URL is malformed.' } });
     },
   });
@@ -58,7 +79,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       route.schema = { ...route.schema, body: Body({}) };
     }
     // Pages and their assets hold no data and must load before anyone has signed in.
-    if (!route.url.startsWith('/api/') && route.config?.access === undefined) {
+    if (!isApiPath(route.url) && route.config?.access === undefined) {
       route.config = { ...route.config, access: 'public' };
     }
   });
@@ -105,7 +126,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     } });
   }
   app.setNotFoundHandler((request, reply) => {
-    if (serveWeb && (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/')) {
+    if (serveWeb && (request.method === 'GET' || request.method === 'HEAD') && !isApiRequest(request)) {
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
     }
     return reply.status(404).send({ error: { code: 'not_found', message: 'Not found.' } });

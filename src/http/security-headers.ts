@@ -16,13 +16,13 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export function addSecurityHeaders(app: FastifyInstance, secure: boolean): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    setSecurityHeaders(reply, secure, request.url.startsWith('/api/'));
+  app.addHook('onSend', async (_request, reply, payload) => {
+    setSecurityHeaders(reply, secure);
     return payload;
   });
 }
 
-export function setSecurityHeaders(reply: FastifyReply, secure: boolean, api: boolean): void {
+export function setSecurityHeaders(reply: FastifyReply, secure: boolean): void {
   reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   reply.header('X-Content-Type-Options', 'nosniff');
   // Reset and invite links carry their token in the fragment; no page leaks its URL onward (S30).
@@ -32,5 +32,7 @@ export function setSecurityHeaders(reply: FastifyReply, secure: boolean, api: bo
   reply.header('Cross-Origin-Resource-Policy', 'same-origin');
   reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
   if (secure) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-  if (api && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+  // Nothing is stored unless what answered says it may be (static files and the web app page set their own).
+  // Failing closed beats asking "is this the API?": the raw URL said no to /%61pi/v1/me, which the router runs as /api/v1/me.
+  if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
 }

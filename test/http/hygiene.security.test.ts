@@ -347,6 +347,40 @@ describe('security headers (S82)', () => {
     }
   });
 
+  it('S82: an API answer reached through a percent-encoded path is not cached either', async () => {
+    // The router decodes %61 to "a" and runs GET /api/v1/me: the raw URL does not start with /api/.
+    for (const path of ['/%61pi/v1/me', '/%61%70%69/v1/me', '/%61pi/v1/me?x=1']) {
+      const res = await s.request('GET', path, { token });
+      expect(res.status, path).toBe(200);
+      expect(res.body.username, path).toBe('owner');
+      expectSecurityHeaders(res, path);
+      expect(res.headers['cache-control'], path).toBe('no-store');
+    }
+  });
+
+  it('S82: answers outside the API that set no caching of their own are not cached', async () => {
+    for (const [method, path] of [['POST', '/somewhere'], ['DELETE', '/settings/devices'], ['GET', '/api/v1/%zz']]) {
+      const res = await s.request(method!, path!);
+      expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+      expect(res.headers['cache-control'], `${method} ${path}`).toBe('no-store');
+    }
+  });
+
+  it('S80: an unknown API path spelled with percent-escapes gets the JSON 404, not the web app', async () => {
+    for (const path of ['/%61pi/v1/nothing-here', '/%61pi', '/api%2Fv1%2Fnothing', '/%61pi/v1/nothing?next=/']) {
+      const res = await s.request('GET', path, { token });
+      expect(res.status, path).toBe(404);
+      expect(res.headers['content-type'], path).toMatch(/^application\/json/);
+      expect(res.body.error.code, path).toBe('not_found');
+      expect(res.headers['cache-control'], path).toBe('no-store');
+    }
+    // A deep link of the web app with an escape in it is still the web app.
+    const page = await s.request('GET', '/settings/%64evices');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Hearth</title>');
+    expect(page.headers['cache-control']).toBe('no-cache');
+  });
+
   it('S82: 404s and undecodable URLs carry the headers', async () => {
     for (const path of ['/api/v1/nothing', '/api/nothing', '/api/v1/%zz']) expectSecurityHeaders(await s.request('GET', path), path);
     expectSecurityHeaders(await s.request('POST', '/somewhere'), 'POST /somewhere');
