@@ -222,4 +222,17 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     await waitForText(page.getByRole('alert'), 'link is missing');
     expect(problems).toEqual([]);
   });
+  it('a sign-in link whose next address leads to another site lands on the home page, signed in', async (ctx) => {
+    if (browser === null) return ctx.skip();
+    const page = await open(desktop);
+    // "/<tab>/evil.example": the browser reads it as //evil.example.
+    await page.goto('/login?next=%2F%09%2Fevil.example');
+    await page.getByLabel('Username or email').fill(OWNER.username);
+    await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
+    expect(new URL(page.url()).origin).toBe(new URL(server.url).origin);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(problems).toEqual([]);
+  });
 });
