@@ -49,6 +49,8 @@ export const BREACH_RESPONSE_JOB = 'breach.response';
 export const BREACH_NOTICES_JOB = 'breach.notices';
 export const DEFAULT_BATCH_SIZE = 1000;
 export const MAX_BATCH_SIZE = 5000;
+export const MAX_REASON_LENGTH = 500;
+export const MAX_MESSAGE_LENGTH = 10_000;
 const NOTICE_BATCH_SIZE = 100;
 
 export interface BreachActor {
@@ -134,11 +136,15 @@ function checkText(input: StartInput): { reason: string; message: string } {
   const reason = input.reason.trim();
   const message = input.message.replace(/\r\n?/g, '\n').trim();
   if (!reason) throw new AppError('invalid_body', 'Give a reason: it is kept with the response and the flag.', { field: 'reason' });
-  if (reason.length > 500) throw new AppError('invalid_body', 'The reason has at most 500 characters.', { field: 'reason' });
+  if (reason.length > MAX_REASON_LENGTH) {
+    throw new AppError('invalid_body', `The reason has at most ${MAX_REASON_LENGTH} characters.`, { field: 'reason' });
+  }
   if (!message) {
     throw new AppError('invalid_body', 'Write the notice: what happened, and what was and was not exposed.', { field: 'message' });
   }
-  if (message.length > 10_000) throw new AppError('invalid_body', 'The notice has at most 10,000 characters.', { field: 'message' });
+  if (message.length > MAX_MESSAGE_LENGTH) {
+    throw new AppError('invalid_body', `The notice has at most ${MAX_MESSAGE_LENGTH.toLocaleString('en')} characters.`, { field: 'message' });
+  }
   return { reason, message };
 }
 

@@ -12,6 +12,8 @@ export type ScopeInput =
   | { active_since: string | Date; active_until?: string | Date | null };
 
 export const MAX_SCOPE_USERS = 10_000;
+/** A user id, username or email address: an email address, the longest, has at most 254 characters. */
+export const MAX_LOGIN_LENGTH = 254;
 
 function toTime(value: string | Date, field: string): number {
   const t = value instanceof Date ? value.getTime() : Date.parse(value);

@@ -16,7 +16,7 @@ import {
   type BreachPlan,
   type BreachResponseView,
 } from '../breach/breach-response.ts';
-import type { ScopeInput } from '../breach/scope.ts';
+import { MAX_SCOPE_USERS, type ScopeInput } from '../breach/scope.ts';
 import type { Deps } from '../deps.ts';
 import { expireLeaseOf, findBreachResponse } from '../store/breach.repository.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
@@ -24,17 +24,20 @@ import { CliError, progressBar, readStdin } from './io.ts';
 import type { CliCommand } from './main.ts';
 
 export const breachHelp = `Usage:
-  hearth breach-response start (--all | --users A,B,... | --active-since DATE [--active-until DATE])
+  hearth breach-response start (--all | --users A,B,... | --users-file FILE
+                                | --active-since DATE [--active-until DATE])
                                --reason "..." [--message-file FILE] [--dry-run] [--rotate-password-key]
       Makes every user in scope choose a new password: flags the accounts, signs out every session,
       device and app password, voids reset, invite, link and sign-in-alert tokens, and queues a notice
-      mail per user. --users takes usernames, email addresses or ids; --active-since picks the users
-      with a session in use during that window. --message-file holds your notice text (what happened,
-      what was and was not exposed; "-" reads standard input). --dry-run shows exactly what would be done
-      and changes nothing. --rotate-password-key (with --all only) also makes every stored password hash
-      unusable at once. Started again over the same users while it runs, with the same reason and notice,
-      it resumes the same response; with another reason or notice, or a key rotation the running response
-      does not make, it is refused until that response has ended.
+      mail per user. --users takes usernames, email addresses or ids (at most ${MAX_SCOPE_USERS.toLocaleString('en')}); --users-file
+      takes them one a line, for lists too long for one argument (blank lines and lines starting with #
+      are skipped; "-" reads standard input). --active-since picks the users with a session in use
+      during that window. --message-file holds your notice text (what happened, what was and was not
+      exposed; "-" reads standard input). --dry-run shows exactly what would be done and changes nothing.
+      --rotate-password-key (with --all only) also makes every stored password hash unusable at once.
+      Started again over the same users while it runs, with the same reason and notice, it resumes the
+      same response; with another reason or notice, or a key rotation the running response does not
+      make, it is refused until that response has ended.
       --batch-size N sets how many users are done per transaction (default ${DEFAULT_BATCH_SIZE}).
   hearth breach-response status [ID] [--json]
       Where a response is (the latest without ID), with a progress bar while it runs.
@@ -48,13 +51,48 @@ const cliActor = { userId: null, name: 'hearth CLI' };
 const cliContext = { ip: null, device: 'hearth CLI' };
 const POLL_MS = 200;
 
-function scopeFrom(values: { all?: boolean; users?: string; 'active-since'?: string; 'active-until'?: string }): ScopeInput {
-  const chosen = [values.all, values.users !== undefined, values['active-since'] !== undefined].filter(Boolean).length;
-  if (chosen !== 1) throw new CliError('choose the users with exactly one of --all, --users or --active-since\n\n' + breachHelp);
+interface ScopeOptions {
+  all?: boolean;
+  users?: string;
+  'users-file'?: string;
+  'active-since'?: string;
+  'active-until'?: string;
+}
+
+/** The scope the options ask for; a users file is only named here, and read by readScope. */
+function scopeFrom(values: ScopeOptions): ScopeInput | { usersFile: string } {
+  const chosen = [values.all, values.users !== undefined, values['users-file'] !== undefined, values['active-since'] !== undefined];
+  if (chosen.filter(Boolean).length !== 1) {
+    throw new CliError('choose the users with exactly one of --all, --users, --users-file or --active-since\n\n' + breachHelp);
+  }
   if (values.all) return { all: true };
   if (values.users !== undefined) return { users: values.users.split(',').map((u) => u.trim()).filter(Boolean) };
+  if (values['users-file'] !== undefined) return { usersFile: values['users-file'] };
   if (values['active-until'] !== undefined && values['active-since'] === undefined) throw new CliError('--active-until goes with --active-since');
   return { active_since: values['active-since']!, active_until: values['active-until'] ?? null };
+}
+
+/**
+ * The users a file names, one a line. An empty or too long list is left to the scope's own checks, so that
+ * it is refused with the same words as the same list given to --users.
+ */
+function parseUsersFile(text: string): string[] {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith('#'));
+}
+
+async function readScope(chosen: ScopeInput | { usersFile: string }): Promise<ScopeInput> {
+  if (!('usersFile' in chosen)) return chosen;
+  const file = chosen.usersFile;
+  if (file === '-') return { users: parseUsersFile(await readStdin()) };
+  try {
+    return { users: parseUsersFile(readFileSync(file, 'utf8')) };
+  } catch (err) {
+    throw new CliError(`cannot read the users file ${file}: ${(err as Error).message}`);
+  }
 }
 
 async function readMessage(file: string | undefined): Promise<string | null> {
@@ -191,6 +229,7 @@ export async function breachCommand(deps: Deps, args: string[]): Promise<number>
       options: {
         all: { type: 'boolean' },
         users: { type: 'string' },
+        'users-file': { type: 'string' },
         'active-since': { type: 'string' },
         'active-until': { type: 'string' },
         reason: { type: 'string' },
@@ -201,8 +240,12 @@ export async function breachCommand(deps: Deps, args: string[]): Promise<number>
       },
       strict: true,
     });
-    const scope = scopeFrom(values);
+    const chosen = scopeFrom(values);
     if (!values.reason?.trim()) throw new CliError('--reason is required: why the response is made (kept with it, not mailed)');
+    if (values['users-file'] === '-' && values['message-file'] === '-') {
+      throw new CliError('--users-file and --message-file cannot both read standard input ("-"): give one of them a file');
+    }
+    const scope = await readScope(chosen);
     const fromFile = await readMessage(values['message-file']);
     if (fromFile === null && !values['dry-run']) {
       process.stderr.write('No --message-file: the notice starts with a general text. Write your own to say what happened.\n');

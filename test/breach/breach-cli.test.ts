@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_BATCH_SIZE, startBreachResponse } from '../../src/breach/breach-response.ts';
 import { currentPasswordKeyVersion } from '../../src/breach/password-key.ts';
+import { MAX_SCOPE_USERS } from '../../src/breach/scope.ts';
 import { breachCommand, breachHelp } from '../../src/cli/breach.command.ts';
 import { CliError } from '../../src/cli/io.ts';
 import { findLatestBreachResponse } from '../../src/store/breach.repository.ts';
@@ -92,6 +93,52 @@ describe('hearth breach-response', () => {
     await expect(run(['frobnicate'])).rejects.toThrow(CliError);
   });
 
+  it('--users-file reads the users one a line (comments and blank lines skipped), and refuses what --users refuses with the same words', async () => {
+    const before = await storeSnapshot(s);
+    const file = join(s.dataDir, 'users-ana-ben.txt');
+    writeFileSync(file, '\uFEFF# from the leaked export\n\n  ana  \r\n#cleo\nBen@Example.org\n\n');
+    const { code, out } = await run(['start', '--users-file', file, '--reason', 'check', '--dry-run']);
+    expect(code).toBe(0);
+    expect(out).toContain('for 2 named users would:');
+    expect(out).toContain('flag 2 users for a new password');
+    expect(out).toContain('(ana, ben)');
+    expect(await storeSnapshot(s)).toBe(before);
+
+    await expect(run(['start', '--users-file', join(s.dataDir, 'no-such-list.txt'), '--reason', 'x'])).rejects.toThrow(
+      /^cannot read the users file .*no-such-list\.txt: ENOENT/,
+    );
+    await expect(run(['start', '--users-file', s.dataDir, '--reason', 'x'])).rejects.toThrow(/cannot read the users file/);
+    for (const other of [['--users', 'ana'], ['--all'], ['--active-since', '2024-01-01T00:00:00Z']]) {
+      await expect(run(['start', '--users-file', file, ...other, '--reason', 'x'])).rejects.toThrow(/exactly one of --all, --users, --users-file or --active-since/);
+    }
+    await expect(run(['start', '--users-file', '-', '--message-file', '-', '--reason', 'x'])).rejects.toThrow(/cannot both read standard input/);
+
+    /** The message of what a start refuses, or a failure when it does not refuse. */
+    const refusal = (args: string[]) => run(['start', ...args, '--reason', 'x', '--dry-run']).then(
+      () => expect.fail(`not refused: ${args.join(' ').slice(0, 100)}`),
+      (err: Error) => err,
+    );
+    const empty = join(s.dataDir, 'users-empty.txt');
+    writeFileSync(empty, '# nobody yet\n\n   \n');
+    const emptyError = await refusal(['--users-file', empty]);
+    expect(emptyError).toBeInstanceOf(AppError);
+    expect(emptyError.message).toBe('Name at least one user.');
+    expect((await refusal(['--users', ' , '])).message).toBe(emptyError.message);
+
+    const many = Array.from({ length: MAX_SCOPE_USERS + 1 }, (_, i) => `someone${i}@example.org`);
+    const tooMany = join(s.dataDir, 'users-too-many.txt');
+    writeFileSync(tooMany, many.join('\n'));
+    const tooManyError = await refusal(['--users-file', tooMany]);
+    expect(tooManyError).toBeInstanceOf(AppError);
+    expect(tooManyError.message).toBe(`At most ${MAX_SCOPE_USERS} users by name; use all users or a time window.`);
+    expect((await refusal(['--users', many.join(',')])).message).toBe(tooManyError.message);
+
+    const unknown = join(s.dataDir, 'users-unknown.txt');
+    writeFileSync(unknown, 'ana\nnobody\n');
+    expect((await refusal(['--users-file', unknown])).message).toBe('No such user: nobody.');
+    expect(await storeSnapshot(s)).toBe(before);
+  });
+
   it('the help states the default batch size that a start without --batch-size really uses', async () => {
     expect(breachHelp).toContain(`(default ${DEFAULT_BATCH_SIZE})`);
     const { code, err } = await run(['start', '--users', 'cleo', '--reason', 'batch size']);
@@ -100,16 +147,31 @@ describe('hearth breach-response', () => {
   });
 
   /** The real command line against this server's data folder, in a process of its own. */
-  function hearth(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  function hearth(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
     return new Promise((done) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         [join(ROOT, 'bin/hearth.mjs'), ...args],
         { cwd: ROOT, env: { ...process.env, HEARTH_DATA_DIR: s.dataDir, HEARTH_LOG_LEVEL: 'silent' } },
         (error, out, err) => done({ code: error ? Number(error.code ?? 1) : 0, out, err }),
       );
+      child.stdin!.end(stdin);
     });
   }
+
+  it('--users-file - reads the users from standard input; the help describes it', async () => {
+    const before = await storeSnapshot(s);
+    const { code, out, err } = await hearth(
+      ['breach-response', 'start', '--users-file', '-', '--reason', 'check', '--dry-run'],
+      '# piped in\nana\n\ncleo\n',
+    );
+    expect(code, err).toBe(0);
+    expect(out).toContain('flag 2 users for a new password');
+    expect(out).toContain('(ana, cleo)');
+    expect(await storeSnapshot(s)).toBe(before);
+    expect(breachHelp).toContain('--users-file FILE');
+    expect(breachHelp).toMatch(/lines starting with #\s+are skipped; "-" reads standard input/);
+  }, 30_000);
 
   it('a start asking for more or other than the response running over the same users is refused with what differs (exit 1); the same start resumes it', async () => {
     const notice = join(s.dataDir, 'stolen-disk.txt');

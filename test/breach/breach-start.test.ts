@@ -1,21 +1,26 @@
 // Starting a breach response over the API and the CLI, on SQLite and PostgreSQL: a scope naming the most
-// users allowed, and a second start over the users of a response still running, which resumes it only when
-// it asks for what that response does.
+// users allowed (by real-length email addresses, and the body limit that lets the longest names through),
+// and a second start over the users of a response still running, which resumes it only when it asks for what
+// that response does.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startBreachResponse } from '../../src/breach/breach-response.ts';
 import { currentPasswordKeyVersion } from '../../src/breach/password-key.ts';
-import { MAX_SCOPE_USERS } from '../../src/breach/scope.ts';
+import { MAX_LOGIN_LENGTH, MAX_SCOPE_USERS } from '../../src/breach/scope.ts';
 import { breachCommand } from '../../src/cli/breach.command.ts';
+import { BREACH_START_BODY_LIMIT } from '../../src/http/routes/breach.routes.ts';
 import { findBreachResponse } from '../../src/store/breach.repository.ts';
-import { setupOwner, storeSnapshot } from '../helpers/accounts.ts';
+import { expectError, setupOwner, storeSnapshot } from '../helpers/accounts.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
 import { seedUsers } from './seed.ts';
 
 const PASSWORD = 'velvet thunder orchard mosaic';
 
-/** Three characters (a letter, two base-36 digits), so that 10,000 of them fit in a 64 KiB request body. */
-const shortName = (i: number) => `${'abcdefghij'[Math.floor(i / 1296)]}${(i % 1296).toString(36).padStart(2, '0')}`;
+/** A username of 31 characters; its email address (`…@example.org`, as seeded) has 43, as real ones may. */
+const longName = (i: number) => `streaming.household.member${String(i).padStart(5, '0')}`;
+const emailOf = (i: number) => `${longName(i)}@example.org`;
 /** As an operator may type it: with a capital, so that it is looked up as typed and lower-cased. */
 const typed = (name: string) => name[0]!.toUpperCase() + name.slice(1);
 
@@ -45,23 +50,24 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     return s;
   }
 
-  it('S80: a dry run naming the most users allowed, in mixed case, answers 200 with their count (API and CLI --users)', async () => {
+  it('S80: a dry run naming the most users allowed by their email addresses, in mixed case, answers 200 with their count (API, CLI --users and --users-file)', async () => {
     const s = await server();
     const { token } = await setupOwner(s);
     const hash = await s.deps.passwords.hash(PASSWORD);
-    await seedUsers(s.deps.db, { users: MAX_SCOPE_USERS, sessionsPerUser: 1, passwordHash: hash, now: s.deps.clock(), username: shortName });
+    await seedUsers(s.deps.db, { users: MAX_SCOPE_USERS, sessionsPerUser: 1, passwordHash: hash, now: s.deps.clock(), username: longName });
     // 20,000 logins (each as typed and lower-cased) matched against three columns: 60,000 parameters in one query.
-    const users = Array.from({ length: MAX_SCOPE_USERS }, (_, i) => typed(shortName(i)));
+    const users = Array.from({ length: MAX_SCOPE_USERS }, (_, i) => typed(emailOf(i)));
     const dryRun = (names: string[]) =>
       s.request('POST', '/api/v1/admin/breach-responses', {
         token,
         body: { scope: { users: names }, reason: 'r', message: 'A notice.', dry_run: true },
       });
 
+    // About 460 KB: over the server's general limit of 64 KiB, which let through only about 1,400 of these.
     const res = await dryRun(users);
     expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
     expect(res.body).toMatchObject({ users: MAX_SCOPE_USERS, users_already_flagged: 0, sessions: MAX_SCOPE_USERS, mails: MAX_SCOPE_USERS });
-    expect(res.body.users_sample.slice(0, 2)).toEqual(['a00', 'a01']);
+    expect(res.body.users_sample.slice(0, 2)).toEqual([longName(0), longName(1)]);
 
     // The same many names with a few unknown among them: the answer names those, it does not fail.
     const unknown = await dryRun([...users.slice(0, -2), 'Zz1', 'Zz2']);
@@ -72,6 +78,16 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     const cli = await captured(() => breachCommand(s.deps, ['start', '--users', users.join(','), '--reason', 'r', '--dry-run']));
     expect(cli.code, cli.err).toBe(0);
     expect(cli.out).toContain(`flag ${MAX_SCOPE_USERS} users for a new password`);
+
+    // Too long for one argument of a real command line (Linux takes 128 KiB): the same names from a file,
+    // one a line, with a comment, blank lines and Windows line ends among them.
+    const file = join(s.dataDir, 'users.txt');
+    writeFileSync(file, `# customers in the leaked export\r\n\r\n${users.join('\r\n')}\r\n\n`);
+    const fromFile = await captured(() => breachCommand(s.deps, ['start', '--users-file', file, '--reason', 'r', '--dry-run']));
+    expect(fromFile.code, fromFile.err).toBe(0);
+    expect(fromFile.out).toContain(`for ${MAX_SCOPE_USERS} named users would:`);
+    expect(fromFile.out).toContain(`flag ${MAX_SCOPE_USERS} users for a new password (${longName(0)}, ${longName(1)},`);
+    expect(fromFile.out).toContain(`queue ${MAX_SCOPE_USERS} notice mails`);
   }, 60_000);
 
   it('a second start over the users of a running response resumes it only when it asks the same: a key rotation, another reason or notice is refused (409)', async () => {
@@ -129,5 +145,48 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     expect(third).toMatchObject({ created: false, response: { id: first.response.id } });
     expect(await currentPasswordKeyVersion(s.deps.db)).toBe(2);
     expect((await findBreachResponse(s.deps.db, first.response.id))!.password_key_version).toBe(2);
+  });
+});
+
+describe('the body limit of a breach response start', () => {
+  let s: TestServer;
+  afterEach(async () => s?.close());
+
+  const START = '/api/v1/admin/breach-responses';
+  const json = { 'content-type': 'application/json' };
+
+  it('S80: takes the most users a scope may name by the longest names, pretty-printed; a byte more is 413 payload_too_large', async () => {
+    s = await startTestServer({ background: false });
+    const { token } = await setupOwner(s);
+    // The longest names in bytes: four bytes a character in UTF-8, a code point each for the schema's maxLength.
+    const names = Array.from({ length: MAX_SCOPE_USERS }, (_, i) => String(i).padStart(5, '0') + '\u{1F512}'.repeat(MAX_LOGIN_LENGTH - 5));
+    const body = JSON.stringify({ scope: { users: names }, reason: 'r'.repeat(500), message: 'A notice.', dry_run: true }, null, 2);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(10_000_000);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(BREACH_START_BODY_LIMIT);
+
+    // Read, checked and looked up: nobody has such a name.
+    const res = await s.request('POST', START, { token, body, headers: json });
+    expectError(res, 400, 'invalid_body');
+    expect(res.body.error.message).toMatch(/^No such user: 00000.+ and 9995 more\.$/u);
+
+    const over = JSON.stringify({ scope: { all: true }, reason: 'r', message: '' });
+    const padded = over.replace('"message":""', `"message":"${'x'.repeat(BREACH_START_BODY_LIMIT + 1 - Buffer.byteLength(over))}"`);
+    expect(Buffer.byteLength(padded)).toBe(BREACH_START_BODY_LIMIT + 1);
+    expectError(await s.request('POST', START, { token, body: padded, headers: json }), 413, 'payload_too_large', { tableMessage: true });
+  }, 60_000);
+
+  it('only this route takes more than 64 KiB, and only from an owner or admin: others are refused before the body is read', async () => {
+    s = await startTestServer({ background: false });
+    const { token } = await setupOwner(s);
+    await s.createUser({ username: 'member', password: PASSWORD });
+    const member = await s.login('member', PASSWORD);
+    const big = JSON.stringify({ scope: { users: Array.from({ length: MAX_SCOPE_USERS }, (_, i) => emailOf(i)) }, reason: 'r', message: 'A notice.', dry_run: true });
+    expect(Buffer.byteLength(big)).toBeGreaterThan(64 * 1024);
+
+    expectError(await s.request('POST', START, { body: big, headers: json }), 401, 'unauthorized');
+    expectError(await s.request('POST', START, { token: member, body: big, headers: json }), 403, 'forbidden');
+    // Another admin route keeps the general limit.
+    const invite = JSON.stringify({ email: 'new@example.org', note: 'x'.repeat(64 * 1024) });
+    expectError(await s.request('POST', '/api/v1/admin/invites', { token, body: invite, headers: json }), 413, 'payload_too_large');
   });
 });

@@ -7,18 +7,30 @@ import {
   getBreachResponse,
   listBreachResponseViews,
   MAX_BATCH_SIZE,
+  MAX_MESSAGE_LENGTH,
+  MAX_REASON_LENGTH,
   startBreachResponse,
 } from '../../breach/breach-response.ts';
-import { MAX_SCOPE_USERS } from '../../breach/scope.ts';
+import { MAX_LOGIN_LENGTH, MAX_SCOPE_USERS } from '../../breach/scope.ts';
 import { listSecurityAlertViews } from '../../breach/stuffing.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth } from '../auth.ts';
 import { Body, IdParams, IsoDate, Nullable, NullableIsoDate, errors } from '../schemas.ts';
 
+/**
+ * The start's body limit, above the server's 64 KiB (about 2,500 email addresses), so that the most users a
+ * scope may name can be named with the longest names. A name counts four bytes a character (the most UTF-8
+ * takes for one, as JSON.stringify writes it) plus its quotes, comma, and the line break and indent of
+ * pretty-printed JSON; then the longest reason and notice, and 64 KiB for the rest. About 10 MB, read only
+ * for owners and admins: the access check runs when the request arrives, before the body is read.
+ */
+export const BREACH_START_BODY_LIMIT =
+  MAX_SCOPE_USERS * (MAX_LOGIN_LENGTH * 4 + 16) + (MAX_REASON_LENGTH + MAX_MESSAGE_LENGTH) * 4 + 64 * 1024;
+
 const ScopeInput = Type.Union(
   [
     Body({ all: Type.Literal(true) }),
-    Body({ users: Type.Array(Type.String({ minLength: 1, maxLength: 254 }), { minItems: 1, maxItems: MAX_SCOPE_USERS }) }),
+    Body({ users: Type.Array(Type.String({ minLength: 1, maxLength: MAX_LOGIN_LENGTH }), { minItems: 1, maxItems: MAX_SCOPE_USERS }) }),
     Body({ active_since: Type.String({ format: 'date-time' }), active_until: Type.Optional(Type.String({ format: 'date-time' })) }),
   ],
   { description: 'Every user, users by id, username or email, or the users with a session active in a time window.' },
@@ -109,6 +121,7 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/admin/breach-responses',
     {
       config: { access: 'admin', fresh: true },
+      bodyLimit: BREACH_START_BODY_LIMIT,
       schema: {
         tags: ['admin'],
         description:
@@ -117,11 +130,12 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
           'would be done and changes nothing (200). Otherwise 202; a response over the same scope that is still running is ' +
           'returned instead of starting another (created: false) when the start asks the same; one asking for a key rotation, ' +
           'another reason or another notice than the running response is refused (409 conflict, details.differs). A scope ' +
-          'that includes the caller signs the caller out too.',
+          `that includes the caller signs the caller out too. The body may have up to ${BREACH_START_BODY_LIMIT.toLocaleString('en')} bytes (enough for ` +
+          'the most users a scope may name, by names of the longest kind); every other route takes 64 KiB.',
         body: Body({
           scope: ScopeInput,
-          reason: Type.String({ minLength: 1, maxLength: 500, description: 'Kept with the response and the flags; not mailed.' }),
-          message: Type.String({ minLength: 1, maxLength: 10_000, description: 'The notice text: what happened, what was and was not exposed.' }),
+          reason: Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH, description: 'Kept with the response and the flags; not mailed.' }),
+          message: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH, description: 'The notice text: what happened, what was and was not exposed.' }),
           dry_run: Type.Optional(Type.Boolean()),
           rotate_password_key: Type.Optional(Type.Boolean({ description: 'Only with scope {all: true}: old password hashes stop verifying at once.' })),
           batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BATCH_SIZE })),
@@ -129,7 +143,7 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
         response: {
           200: PlanSchema,
           202: Type.Object({ created: Type.Boolean(), response: BreachResponseSchema }),
-          ...errors(400, 401, 403, 409),
+          ...errors(400, 401, 403, 409, 413),
         },
       },
     },
