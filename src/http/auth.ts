@@ -104,7 +104,8 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (token) {
       request.auth = await authenticate(deps, token, request.now, request.ip);
       request.authVia = request.auth ? (bearer ? 'bearer' : 'cookie') : null;
-      // A bearer token that does not open anything is an error even on public routes: the client must know.
+      // A bearer token that opens nothing says so (not the plain 401 of a missing one), so the client knows to sign in
+      // again; a public route answers as it would to anyone.
       if (!request.auth && bearer && access !== 'public') throw new AppError('unauthorized', 'This token is not valid: sign in again.');
     }
     if (access === 'public') return;
