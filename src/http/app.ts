@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Deps } from '../deps.ts';
 import { errorCodes } from '../errors.ts';
@@ -122,7 +122,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const serveWeb = webDist !== null && existsSync(join(webDist, 'index.html'));
   if (serveWeb) {
     await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: false, cacheControl: false, setHeaders: (res, path) => {
-      res.header('Cache-Control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      // Only the build's assets/ folder has content-hashed names. Asked of the path inside the web folder, since
+      // the install path may itself hold a folder named assets (/srv/assets/hearth/web/dist).
+      const hashed = relative(webDist, path).startsWith(`assets${sep}`);
+      res.header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
     } });
   }
   app.setNotFoundHandler((request, reply) => {
