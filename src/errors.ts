@@ -37,8 +37,9 @@ export const errorCodes = {
   mfa_enrollment_required: [403, 'Two-factor sign-in is required on this server. Set it up first.'],
   // 404
   not_found: [404, 'Not found.'],
-  // 405/406/409/413/415/416
+  // 405/408/409/413/415/416/431
   method_not_allowed: [405, 'This method is not allowed here.'],
+  request_timeout: [408, 'The request took too long to arrive.'],
   conflict: [409, 'This conflicts with the current state.'],
   username_taken: [409, 'This username is taken.'],
   email_taken: [409, 'This email address is already in use.'],
@@ -51,6 +52,7 @@ export const errorCodes = {
   payload_too_large: [413, 'The request body is too large.'],
   unsupported_media_type: [415, 'Send JSON with Content-Type: application/json.'],
   range_not_satisfiable: [416, 'The requested range is not satisfiable.'],
+  headers_too_large: [431, 'The request headers are too large.'],
   // 429
   too_many_requests: [429, 'Too many attempts. Wait and try again.'],
   // 5xx

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Deps } from '../deps.ts';
 import { errorCodes } from '../errors.ts';
 import { registerAuth } from './auth.ts';
-import { errorHandler } from './errors.ts';
+import { answerClientError, errorHandler } from './errors.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { meRoutes } from './routes/me.routes.ts';
@@ -66,6 +66,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       setSecurityHeaders(reply, deps.config.secure);
       void reply.status(400).send({ error: { code: 'bad_request', message: 'The request URL is malformed.' } });
     },
+    // Requests that fail before routing (431, a malformed header line) too, instead of Fastify's bare default.
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, deps.config.secure),
   });
   // JSON only: a text/plain body is what a cross-site form can send without asking (S22, S80).
   app.removeContentTypeParser('text/plain');

@@ -1,7 +1,10 @@
 // One error handler: AppError codes map to statuses; bad input is always a 4xx with a stable code;
 // anything else is a 500 whose details stay in the log.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ThrottledError, type ErrorCode } from '../errors.ts';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { AppError, ThrottledError, errorCodes, type ErrorCode } from '../errors.ts';
+import { securityHeaders } from './security-headers.ts';
 
 interface ErrorResponse {
   status: number;
@@ -78,4 +81,45 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   };
   if (response.details) body.details = response.details;
   void reply.status(response.status).send({ error: body });
+}
+
+function clientErrorCode(error: Error & { code?: string }): ErrorCode {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 'headers_too_large';
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return 'payload_too_large';
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 'request_timeout';
+    default:
+      return 'bad_request';
+  }
+}
+
+/**
+ * A request that fails before Fastify routes it (headers over the limit, a malformed request or header line,
+ * too slow to arrive) is answered on the socket itself, in the same shape and with the same headers as every
+ * other answer (S80, S82), and the connection is closed: the parser cannot tell where the next request starts.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket, secure: boolean): void {
+  // A reset connection is gone already.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // As Node does: never write into the middle of an answer already going out on this connection.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const code = clientErrorCode(error);
+  const [status, message] = errorCodes[code];
+  const body = JSON.stringify({ error: { code, message } });
+  const headers = {
+    ...securityHeaders(secure),
+    'Cache-Control': 'no-store',
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  };
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }
