@@ -61,6 +61,8 @@ export function toErrorResponse(error: FastifyError | Error): ErrorResponse | nu
   if (fe.statusCode === 405) return { status: 405, code: 'method_not_allowed', message: 'This method is not allowed here.' };
   if (fe.statusCode === 413) return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
   if (fe.statusCode === 415) return { status: 415, code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
+  // A static file's range outside the file (the media route throws its own AppError for the same).
+  if (fe.statusCode === 416) return { status: 416, code: 'range_not_satisfiable', message: 'The requested range is not satisfiable.' };
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, code: 'bad_request', message: 'The request is malformed.' };
   }

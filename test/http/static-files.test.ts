@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes } from '../../src/errors.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -42,5 +43,15 @@ describe.each([
     const asset = await s.request('GET', '/assets/x.js');
     expect(asset.status).toBe(200);
     expect(asset.headers['cache-control']).toBe(IMMUTABLE);
+  });
+
+  it('S80: a range outside a file gets 416 range_not_satisfiable in the error shape; one inside gets the part', async () => {
+    const outside = await s.request('GET', '/assets/x.js', { headers: { range: 'bytes=1000-2000' } });
+    expect(outside.status).toBe(416);
+    expect(outside.headers['content-type']).toMatch(/^application\/json/);
+    expect(outside.body).toEqual({ error: { code: 'range_not_satisfiable', message: errorCodes.range_not_satisfiable[1] } });
+    const inside = await s.request('GET', '/assets/x.js', { headers: { range: 'bytes=0-6' } });
+    expect(inside.status).toBe(206);
+    expect(inside.body).toBe('console');
   });
 });
