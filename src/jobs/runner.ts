@@ -282,6 +282,10 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Runs one claimed job and records how it ended. Never rejects: whatever the job or the store throws
+   * ends here, because one escaping rejection would end the whole process (Node's default).
+   */
   private async execute(deps: Deps, type: JobType, job: JobRow, abort: AbortController): Promise<void> {
     const owner = this.owner;
     const leaseMs = this.leaseMs;
@@ -295,60 +299,82 @@ export class JobRunner {
     }, Math.max(100, Math.floor(leaseMs / 3)));
     heartbeat.unref();
     this.heartbeats.set(job.id, heartbeat);
-    const ctx: JobContext = {
-      job,
-      payload: JSON.parse(job.payload),
-      checkpoint: job.checkpoint ? JSON.parse(job.checkpoint) : null,
-      signal: abort.signal,
-      progress: async (progress) => {
-        await updateJobProgress(deps.db, job.id, owner, { progress: JSON.stringify(progress) }, deps.clock().getTime());
-      },
-      holdsLease: async () => {
-        const { held, cancelRequested } = await renewLease(deps.db, job.id, owner, deps.clock().getTime(), leaseMs);
-        if (!held) abort.abort(new Error('the lease on this job was lost'));
-        else if (cancelRequested) abort.abort(new JobCancelledError());
-        return held && !cancelRequested;
-      },
-      checkpointed: async (checkpoint, progress) => {
-        const held = await updateJobProgress(
-          deps.db,
-          job.id,
-          owner,
-          { checkpoint: JSON.stringify(checkpoint), ...(progress ? { progress: JSON.stringify(progress) } : {}) },
-          deps.clock().getTime(),
-        );
-        if (!held) abort.abort(new Error('the lease on this job was lost'));
-        return held;
-      },
-    };
     try {
-      const result = await type.run(deps, ctx);
-      await finishJob(
-        deps.db,
-        job.id,
-        owner,
-        { state: 'done', result: result ? JSON.stringify(result) : null, error: null, finished_at: deps.clock().getTime() },
-        deps.clock().getTime(),
-      );
+      const outcome = await this.runToOutcome(deps, type, job, abort);
+      if (outcome) await finishJob(deps.db, job.id, owner, outcome, deps.clock().getTime());
     } catch (err) {
-      const now = deps.clock().getTime();
-      const message = (err as Error)?.message ?? String(err);
-      if (err instanceof JobCancelledError || abort.signal.reason instanceof JobCancelledError) {
-        await finishJob(deps.db, job.id, owner, { state: 'cancelled', error: null, finished_at: now }, now);
-      } else if (abort.signal.aborted) {
-        // Stopping or lease lost: leave the job to whoever holds it next; it resumes from its checkpoint.
-        deps.log.info({ job: job.id, reason: message }, 'job interrupted');
-      } else if (err instanceof PermanentJobError || job.attempts >= job.max_attempts) {
-        deps.log.error({ err, job: job.id, type: job.type }, 'job failed');
-        await finishJob(deps.db, job.id, owner, { state: 'failed', error: message, finished_at: now }, now);
-      } else {
-        const delay = type.backoffMs?.(job.attempts) ?? Math.min(3600_000, 1000 * 2 ** job.attempts);
-        deps.log.warn({ job: job.id, type: job.type, attempt: job.attempts, err: message }, 'job will be retried');
-        await finishJob(deps.db, job.id, owner, { state: 'queued', error: message, run_at: now + delay }, now);
-      }
+      // The store refused to record the end (busy past its timeout, connection gone). The job keeps its
+      // lease, which lapses now that the heartbeat stops: the job is then taken again and resumed from its
+      // last checkpoint, as after a crash.
+      deps.log.error({ err, job: job.id, type: job.type }, 'could not record the end of a job; it is resumed once its lease lapses');
     } finally {
       clearInterval(heartbeat);
       if (this.heartbeats.get(job.id) === heartbeat) this.heartbeats.delete(job.id);
     }
+  }
+
+  /** Runs the job; returns what to record, or null to leave the job to whoever holds its lease next. */
+  private async runToOutcome(deps: Deps, type: JobType, job: JobRow, abort: AbortController): Promise<JobOutcome | null> {
+    const owner = this.owner;
+    const leaseMs = this.leaseMs;
+    try {
+      const ctx: JobContext = {
+        job,
+        payload: parseStored(job.payload, 'payload'),
+        checkpoint: job.checkpoint ? parseStored(job.checkpoint, 'checkpoint') : null,
+        signal: abort.signal,
+        progress: async (progress) => {
+          await updateJobProgress(deps.db, job.id, owner, { progress: JSON.stringify(progress) }, deps.clock().getTime());
+        },
+        holdsLease: async () => {
+          const { held, cancelRequested } = await renewLease(deps.db, job.id, owner, deps.clock().getTime(), leaseMs);
+          if (!held) abort.abort(new Error('the lease on this job was lost'));
+          else if (cancelRequested) abort.abort(new JobCancelledError());
+          return held && !cancelRequested;
+        },
+        checkpointed: async (checkpoint, progress) => {
+          const held = await updateJobProgress(
+            deps.db,
+            job.id,
+            owner,
+            { checkpoint: JSON.stringify(checkpoint), ...(progress ? { progress: JSON.stringify(progress) } : {}) },
+            deps.clock().getTime(),
+          );
+          if (!held) abort.abort(new Error('the lease on this job was lost'));
+          return held;
+        },
+      };
+      const result = await type.run(deps, ctx);
+      return { state: 'done', result: result ? JSON.stringify(result) : null, error: null, finished_at: deps.clock().getTime() };
+    } catch (err) {
+      const now = deps.clock().getTime();
+      const message = (err as Error)?.message ?? String(err);
+      if (err instanceof JobCancelledError || abort.signal.reason instanceof JobCancelledError) {
+        return { state: 'cancelled', error: null, finished_at: now };
+      }
+      if (abort.signal.aborted) {
+        // Stopping or lease lost: leave the job to whoever holds it next; it resumes from its checkpoint.
+        deps.log.info({ job: job.id, reason: message }, 'job interrupted');
+        return null;
+      }
+      if (err instanceof PermanentJobError || job.attempts >= job.max_attempts) {
+        deps.log.error({ err, job: job.id, type: job.type }, 'job failed');
+        return { state: 'failed', error: message, finished_at: now };
+      }
+      const delay = type.backoffMs?.(job.attempts) ?? Math.min(3600_000, 1000 * 2 ** job.attempts);
+      deps.log.warn({ job: job.id, type: job.type, attempt: job.attempts, err: message }, 'job will be retried');
+      return { state: 'queued', error: message, run_at: now + delay };
+    }
+  }
+}
+
+type JobOutcome = Parameters<typeof finishJob>[3];
+
+/** A stored payload or checkpoint that is not JSON never will be: the job fails rather than retries. */
+function parseStored(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new PermanentJobError(`the job's ${what} is not valid JSON: ${(err as Error).message}`);
   }
 }

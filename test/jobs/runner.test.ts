@@ -1,3 +1,7 @@
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import SQLite from 'better-sqlite3';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enqueueJob, JobRunner, toJobView, type JobType } from '../../src/jobs/runner.ts';
 import { findJob } from '../../src/store/jobs.repository.ts';
@@ -12,6 +16,19 @@ async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeo
     if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Collects unhandled rejections until stop() (Vitest reports them too, as errors of the file). */
+function watchUnhandledRejections(): { stop(): string[] } {
+  const seen: string[] = [];
+  const listener = (reason: unknown) => seen.push(String((reason as Error)?.message ?? reason));
+  process.on('unhandledRejection', listener);
+  return {
+    stop() {
+      process.off('unhandledRejection', listener);
+      return seen;
+    },
+  };
 }
 
 /** Rejects with the abort reason once the signal is aborted, at once if it already is. */
@@ -78,6 +95,29 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     });
     expect(calls).toBe(2);
     expect(row.error).toBe('boom 2');
+  });
+
+  it('a job whose stored payload is not JSON fails once, instead of throwing out of the runner and holding its lease for ever', async () => {
+    const s = await server();
+    const unhandled = watchUnhandledRejections();
+    let calls = 0;
+    s.deps.jobs.register({
+      type: 'garbled',
+      async run() {
+        calls += 1;
+      },
+    });
+    const { id } = await enqueueJob(s.deps, s.deps.db, { type: 'garbled', payload: {} }, s.deps.clock());
+    await s.deps.db.updateTable('jobs').set({ payload: '{not json' }).where('id', '=', id).execute();
+    s.deps.jobs.start(s.deps);
+    const row = await waitFor(async () => {
+      const r = await findJob(s.deps.db, id);
+      return r?.state === 'failed' ? r : null;
+    });
+    expect(calls).toBe(0);
+    expect(row).toMatchObject({ attempts: 1, lease_owner: null });
+    expect(row.error).toMatch(/payload is not valid JSON/);
+    expect(unhandled.stop()).toEqual([]);
   });
 
   it('a dedupe key makes enqueueing idempotent', async () => {
@@ -165,4 +205,63 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     await new Promise((r) => setTimeout(r, 50));
     expect((await findJob(s.deps.db, id))?.state).toBe('done');
   });
+});
+
+describe('job runner when the store cannot record the end of a job', () => {
+  let s: TestServer | null = null;
+  let locker: SQLite.Database | null = null;
+  afterEach(async () => {
+    if (locker?.inTransaction) locker.exec('rollback');
+    locker?.close();
+    locker = null;
+    await s?.close();
+    s = null;
+  });
+
+  it('the error is logged, nothing escapes the runner, and the job is resumed once its lease lapses', async () => {
+    const logged: { msg: string }[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line.trim()) logged.push(JSON.parse(line));
+        done();
+      },
+    });
+    s = await startTestServer({ background: false, log: pino({ level: 'info' }, stream) });
+    const server = s;
+    const unhandled = watchUnhandledRejections();
+    let runs = 0;
+    // Another process (the CLI, sqlite3, a long breach batch) holds the write lock for longer than the
+    // busy timeout (5 s) just as the first run ends, so recording its end fails.
+    const quick: JobType = {
+      type: 'quick',
+      async run() {
+        runs += 1;
+        if (runs === 1) {
+          locker = new SQLite(join(server.dataDir, 'hearth.db'));
+          locker.exec('begin immediate');
+        }
+        return { runs };
+      },
+    };
+    const a = new JobRunner('worker-a', { pollMs: 20, leaseMs: 1000, stopGraceMs: 100 });
+    const b = new JobRunner('worker-b', { pollMs: 20, leaseMs: 1000 });
+    a.register(quick);
+    b.register(quick);
+    const { id } = await enqueueJob({ ...s.deps, jobs: a }, s.deps.db, { type: 'quick', payload: {} }, s.deps.clock());
+    a.start({ ...s.deps, jobs: a });
+    await waitFor(async () => logged.some((l) => /could not record the end of a job/.test(l.msg)), 20_000);
+    await a.stop();
+    locker!.exec('rollback');
+    expect(unhandled.stop()).toEqual([]);
+    // Left to its lease: still running, as if its worker had died.
+    expect(await findJob(s.deps.db, id)).toMatchObject({ state: 'running', lease_owner: 'worker-a' });
+    b.start({ ...s.deps, jobs: b });
+    const row = await waitFor(async () => {
+      const r = await findJob(s!.deps.db, id);
+      return r?.state === 'done' ? r : null;
+    });
+    await b.stop();
+    expect(runs).toBe(2);
+    expect(toJobView(row)).toMatchObject({ state: 'done', result: { runs: 2 }, attempts: 2 });
+  }, 40_000);
 });
