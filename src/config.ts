@@ -66,6 +66,31 @@ function urlVar(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+/**
+ * smtp:// always requires STARTTLS and smtps:// is TLS from the start; `insecure=true` (smtp:// only) is the
+ * one way to send without TLS. Nodemailer's own TLS switches would quietly override that, so they are refused.
+ */
+function smtpUrlVar(env: Env): string | null {
+  const raw = urlVar(env, 'HEARTH_SMTP_URL', ['smtp:', 'smtps:']);
+  if (raw === null) return null;
+  const url = new URL(raw);
+  const insecure = url.searchParams.get('insecure');
+  if (insecure !== null && insecure !== 'true' && insecure !== 'false') {
+    throw new ConfigError(`HEARTH_SMTP_URL: insecure must be true or false, got "${insecure}"`);
+  }
+  if (insecure === 'true' && url.protocol === 'smtps:') {
+    throw new ConfigError('HEARTH_SMTP_URL: insecure=true has no meaning with smtps://, which is always TLS');
+  }
+  for (const name of ['secure', 'ignoreTLS', 'opportunisticTLS', 'requireTLS']) {
+    const value = url.searchParams.get(name);
+    if (value === null || (name === 'requireTLS' && value === 'true')) continue;
+    throw new ConfigError(
+      `HEARTH_SMTP_URL: remove ${name}=${value}; smtp:// always requires STARTTLS and smtps:// is TLS from the start (insecure=true allows a relay without TLS)`,
+    );
+  }
+  return raw;
+}
+
 /** Reads (or creates, mode 0600) the secret key. It never enters the database. */
 function loadSecretKey(env: Env, dataDir: string, random: Random): Buffer {
   const parse = (text: string, where: string): Buffer => {
@@ -157,7 +182,7 @@ export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Confi
     databaseSchema: schema,
     redisUrl: urlVar(env, 'HEARTH_REDIS_URL', ['redis:', 'rediss:']),
     secretKey: loadSecretKey(env, dataDir, random),
-    smtpUrl: urlVar(env, 'HEARTH_SMTP_URL', ['smtp:', 'smtps:']),
+    smtpUrl: smtpUrlVar(env),
     mailFrom: env.HEARTH_MAIL_FROM || `Hearth <hearth@${publicUrl.hostname}>`,
     mailRatePerMinute: intVar(env, 'HEARTH_MAIL_RATE_PER_MINUTE', 600, 1, 1_000_000),
     dkim: loadDkim(env),

@@ -40,6 +40,9 @@ export function mailerFor(deps: Deps): Mailer {
   let mailer = mailers.get(deps);
   if (!mailer) {
     mailer = new Mailer(createTransport(deps.config));
+    if (mailer.transport.insecure) {
+      deps.log.warn('HEARTH_SMTP_URL has insecure=true: the SMTP password and every mail may cross the network in clear text');
+    }
     mailers.set(deps, mailer);
     const made = mailer;
     deps.onClose.push(async () => {

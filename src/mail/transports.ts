@@ -1,5 +1,6 @@
-// Where a finished message goes: an SMTP server (TLS or STARTTLS as the URL says, pooled connections,
-// DKIM-signed when a key is configured), or, with no SMTP configured, an .eml file in the outbox folder.
+// Where a finished message goes: an SMTP server (TLS from the start with smtps://, STARTTLS required with
+// smtp://, pooled connections, DKIM-signed when a key is configured), or, with no SMTP configured, an .eml
+// file in the outbox folder.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -25,6 +26,8 @@ export interface Delivery {
 
 export interface MailTransport {
   kind: 'smtp' | 'outbox';
+  /** SMTP without TLS (HEARTH_SMTP_URL with insecure=true). */
+  insecure?: boolean;
   send(mail: OutgoingMail): Promise<Delivery>;
   close(): Promise<void>;
 }
@@ -45,10 +48,42 @@ function messageOptions(mail: OutgoingMail) {
   };
 }
 
+/**
+ * What HEARTH_SMTP_URL asks of TLS. smtp:// must upgrade with STARTTLS before it sends the password or a
+ * message: a server that does not offer it (or a man in the middle who strips it from EHLO) gets nothing.
+ * `insecure=true` is the one way out, for a relay on the same machine or a private network without TLS.
+ * Nodemailer's own TLS switches in the URL would override ours, so config.ts refuses them and they are
+ * dropped here too.
+ */
+export function smtpConnection(smtpUrl: string): { url: string; insecure: boolean } {
+  const url = new URL(smtpUrl);
+  const insecure = url.protocol === 'smtp:' && url.searchParams.get('insecure') === 'true';
+  for (const name of SMTP_TLS_PARAMS) url.searchParams.delete(name);
+  return { url: url.toString(), insecure };
+}
+
+export const SMTP_TLS_PARAMS = ['insecure', 'secure', 'requireTLS', 'ignoreTLS', 'opportunisticTLS'];
+
+/** The send failed because the server would not start TLS: nothing went out, the password included. */
+function tlsRefusal(err: unknown): Error | null {
+  const e = err as { code?: string; command?: string; message?: string } | null;
+  if (e?.code !== 'ETLS' || e.command !== 'STARTTLS') return null;
+  return Object.assign(
+    new Error(
+      `the SMTP server did not start TLS (STARTTLS), so nothing was sent: HEARTH_SMTP_URL requires it; ` +
+        `add ?insecure=true only for a relay without TLS on this machine or a trusted network (${e.message ?? 'no answer'})`,
+    ),
+    err,
+  );
+}
+
 export function smtpTransport(config: Pick<Config, 'smtpUrl' | 'dkim'>, options: { maxConnections?: number } = {}): MailTransport {
   if (!config.smtpUrl) throw new Error('no SMTP URL is configured');
+  const { url, insecure } = smtpConnection(config.smtpUrl);
   const transporter = nodemailer.createTransport({
-    url: config.smtpUrl,
+    url,
+    // smtps:// is TLS from the start (nodemailer reads that from the URL); smtp:// needs STARTTLS.
+    requireTLS: !insecure,
     pool: true,
     maxConnections: options.maxConnections ?? 4,
     // A message whose connection dropped goes back to the queue, where its attempts are counted and shown.
@@ -60,8 +95,14 @@ export function smtpTransport(config: Pick<Config, 'smtpUrl' | 'dkim'>, options:
   });
   return {
     kind: 'smtp',
+    insecure,
     async send(mail) {
-      const info = await transporter.sendMail(messageOptions(mail));
+      let info;
+      try {
+        info = await transporter.sendMail(messageOptions(mail));
+      } catch (err) {
+        throw tlsRefusal(err) ?? err;
+      }
       return { transport: 'smtp', outboxFile: null, response: String(info.response ?? '') };
     },
     async close() {

@@ -21,6 +21,8 @@ export interface TestSmtp {
   port: number;
   url: string;
   received: Received[];
+  /** Every AUTH the server saw: who, and whether it came over TLS. */
+  logins: { user: string; secure: boolean; accepted: boolean }[];
   /** Resolves with the first message (new or already in) that matches, or fails after timeoutMs. */
   waitFor(match: (m: Received) => boolean, timeoutMs?: number): Promise<Received>;
   waitForCount(count: number, timeoutMs?: number): Promise<Received[]>;
@@ -46,8 +48,10 @@ export interface SmtpOptions {
   port?: number;
   /** Required credentials (without: anyone may send). */
   auth?: { user: string; pass: string };
-  /** Offer STARTTLS (with smtp-server's built-in test certificate). */
+  /** Offer STARTTLS (with smtp-server's built-in test certificate); default true, as Hearth requires it. */
   starttls?: boolean;
+  /** Refuse every login with 535 while this returns true (a wrong password the operator then fixes). */
+  refuseAuth?: () => boolean;
   /** Wait this long before accepting each message (to catch a sender in the middle). */
   delayMs?: number;
   /** Start stopped (an SMTP server that is down). */
@@ -58,7 +62,9 @@ export interface SmtpOptions {
 
 export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
   const port = options.port ?? (await freePort());
+  const starttls = options.starttls ?? true;
   const received: Received[] = [];
+  const logins: TestSmtp['logins'] = [];
   const waiters = new Set<() => void>();
   const notify = () => {
     for (const w of waiters) w();
@@ -68,14 +74,19 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
     const serverOptions: SMTPServerOptions = {
       logger: false,
       secure: false,
-      disabledCommands: options.starttls ? [] : ['STARTTLS'],
+      disabledCommands: starttls ? [] : ['STARTTLS'],
       authOptional: !options.auth,
       allowInsecureAuth: true,
-      onAuth(auth, _session, callback) {
-        if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) {
+      onAuth(auth, session, callback) {
+        const accepted =
+          !options.refuseAuth?.() && !!options.auth && auth.username === options.auth.user && auth.password === options.auth.pass;
+        logins.push({ user: auth.username ?? '', secure: session.secure, accepted });
+        if (accepted) {
           callback(null, { user: auth.username });
         } else {
-          callback(new Error('Invalid username or password'));
+          const err = new Error('Authentication credentials invalid') as Error & { responseCode: number };
+          err.responseCode = 535;
+          callback(err);
         }
       },
       onRcptTo(address, _session, callback) {
@@ -166,16 +177,49 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
     });
 
   const auth = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
-  const query = options.starttls ? '?requireTLS=true&tls.rejectUnauthorized=false' : '';
+  // The test certificate is self-signed; without STARTTLS the URL is the README's bare form.
+  const query = starttls ? '?tls.rejectUnauthorized=false' : '';
   return {
     port,
     url: `smtp://${auth}127.0.0.1:${port}${query}`,
     received,
+    logins,
     waitFor,
     waitForCount,
     listen,
     stop,
     close: stop,
+  };
+}
+
+/**
+ * A TCP relay in front of a server that keeps every byte the client sends: what a listener on the
+ * network would read (after STARTTLS only ciphertext).
+ */
+export async function wiretap(targetPort: number): Promise<{ port: number; clientBytes(): Buffer; close(): Promise<void> }> {
+  const chunks: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
+    sockets.add(client).add(upstream);
+    client.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    clientBytes: () => Buffer.concat(chunks),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
