@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { ROLES, type Role } from '../store/schema.ts';
 import { findUserWithHashByLogin, listUserIdsByRole } from '../store/users.repository.ts';
 import { normalizeLogin } from '../accounts/identity.ts';
-import { CliError, readStdin } from './io.ts';
+import { CliError, readPassword } from './io.ts';
 
 export const userHelp = `Usage:
   hearth user create --username U --email E --role owner|admin|member   (password from standard input)
@@ -30,9 +30,8 @@ export async function userCommand(deps: Deps, args: string[]): Promise<number> {
     if (role === 'owner' && (await listUserIdsByRole(deps.db, ['owner'])).length > 0) {
       throw new CliError('this server already has an owner: create an admin instead (--role admin)');
     }
-    if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ');
-    const password = await readStdin();
-    if (!password) throw new CliError('the password is read from standard input, which was empty');
+    const password = await readPassword();
+    if (!password) throw new CliError('no password was given (type it at the prompt, or pipe it to standard input)');
     const user = await createUser(deps, { username: values.username, email: values.email, password, role }, cliContext, now);
     process.stdout.write(`Created ${user.role} ${user.username} <${user.email}> (id ${user.id})\n`);
     return 0;

@@ -3,11 +3,35 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { spawn } from 'node:child_process';
+import { REPO_ROOT, cliEnv, runCli } from '../helpers/cli.ts';
+import { haveProgram } from '../helpers/services.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const SECRET_KEY = '7a'.repeat(32);
 const SLOW = 120_000;
+
+/**
+ * Runs `hearth user create …` on a pseudo-terminal (script(1)), as a person at a terminal would, answering each
+ * prompt with the next line. Returns everything the terminal showed.
+ */
+async function createAtTerminal(args: string[], env: Record<string, string>, answers: string[]): Promise<{ code: number | null; screen: string }> {
+  const command = ['node', 'bin/hearth.mjs', 'user', 'create', ...args].join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env: cliEnv(env) });
+  let screen = '';
+  let prompts = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString();
+    // Each prompt ends with ': ' and is answered once.
+    const seen = (screen.match(/password[^:\n]*: /gi) ?? []).length;
+    while (prompts < seen && prompts < answers.length) child.stdin.write(`${answers[prompts++]}\r`);
+  });
+  child.stderr.on('data', (d: Buffer) => (screen += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  return { code, screen };
+}
 
 describe('hearth user', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-cli-user-'));
@@ -102,4 +126,19 @@ describe('hearth user', () => {
     },
     SLOW,
   );
+  it.runIf(haveProgram('script'))('user create at a terminal: the password is typed without echo and asked twice', async () => {
+    const secret = 'zircon tapestry walrus dune';
+    const made = await createAtTerminal(['--username', 'typist', '--email', 'typist@example.org'], env, [secret, secret]);
+    expect(made.screen).toMatch(/Created member typist/);
+    expect(made.code).toBe(0);
+    expect(made.screen).not.toContain(secret);
+    const srv = await server();
+    expect((await srv.request('POST', '/api/v1/auth/login', { body: { login: 'typist', password: secret } })).status).toBe(200);
+
+    const differ = await createAtTerminal(['--username', 'fumbler', '--email', 'fumbler@example.org'], env, [secret, `${secret}x`]);
+    expect(differ.code).not.toBe(0);
+    expect(differ.screen).toMatch(/the two passwords differ/);
+    expect(differ.screen).not.toContain(secret);
+    expect((await srv.request('POST', '/api/v1/auth/login', { body: { login: 'fumbler', password: secret } })).status).toBe(401);
+  }, SLOW);
 });
