@@ -16,6 +16,8 @@ export interface RedisLinkOptions {
   maxUnanswered?: number;
   /** How long start waits for a first connection before going on without Redis. */
   connectTimeoutMs?: number;
+  /** How long a command (publish, throttle counter) may wait for Redis's answer before it fails. */
+  commandTimeoutMs?: number;
 }
 
 export interface Envelope {
@@ -63,8 +65,14 @@ export class RedisLink {
       // Keep trying forever, at most every two seconds: Redis coming back heals the cluster on its own.
       retryStrategy: (times) => Math.min(200 * times, 2000),
     };
-    // Commands fail at once while disconnected instead of queueing behind a request that waits for them.
-    this.commands = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    // Commands fail at once while disconnected instead of queueing behind a request that waits for them,
+    // and within a second when Redis is hung (socket open, no answers), which no connection event reveals.
+    this.commands = new Redis(options.url, {
+      ...common,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+    });
     this.subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
     for (const [name, client] of [['commands', this.commands], ['subscriber', this.subscriber]] as const) {
       client.on('error', (err: Error) => this.lost(`${name} connection error: ${err.message}`));

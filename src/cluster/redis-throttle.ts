@@ -6,8 +6,9 @@
 // Two keys per throttle key: a counter living `windowSeconds` from its first attempt, and a block
 // living `delay` seconds. Taking the block is an atomic increment: of two attempts racing past the
 // same count, exactly one creates it and goes through; the other sees it, is refused and uncounted.
-// Redis's clock runs the windows, so `now` is not used here. When Redis is unreachable the store's
-// throttle takes over (its counters are shared through the database too), so nothing goes unthrottled.
+// Redis's clock runs the windows, so `now` is not used here. When Redis is unreachable, or hung (a
+// command unanswered for a second fails, see redis-link.ts), the store's throttle takes over (its
+// counters are shared through the database too), so nothing goes unthrottled and nothing waits on Redis.
 // A success gives back its attempt where Redis's health says it was counted: one that straddles the start
 // or end of an outage may give back in the other place (one attempt, once).
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
