@@ -59,11 +59,20 @@ export const UserSchema = Type.Object({
 });
 
 export const Password = Type.String({ minLength: 1, maxLength: 4096 });
+
+/**
+ * Free text someone names a thing with (a device, a passkey, the anti-phishing phrase): one line, no control
+ * characters, so it can never add lines of its own to a mail or a list (S62).
+ */
+export function Label(options: { minLength?: number; maxLength: number }) {
+  return Type.String({ ...options, pattern: '^[^\\p{Cc}\\u2028\\u2029]*$' });
+}
+
 export const DeviceSchema = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    platform: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    client: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    name: Type.Optional(Label({ minLength: 1, maxLength: 100 })),
+    platform: Type.Optional(Label({ minLength: 1, maxLength: 50 })),
+    client: Type.Optional(Label({ minLength: 1, maxLength: 50 })),
   },
   { additionalProperties: false },
 );

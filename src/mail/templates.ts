@@ -88,10 +88,13 @@ export function circumstancesOf(ctx: RequestContext, now: Date, device?: string 
 
 /**
  * Text that someone else may have chosen (a device's declared name, a passkey's name, the phrase) can
- * never become a link a mail client would follow: schemes and dotted names are broken up.
+ * never become a link a mail client would follow: schemes and dotted names are broken up. Nor can it
+ * start a line or a paragraph of its own (S62): control and format characters and the line and paragraph
+ * separators become one space.
  */
 export function untrusted(value: string, max = 80): string {
-  const short = value.length > max ? `${value.slice(0, max - 1)}…` : value;
+  const flat = value.replace(/\s*[\p{Cc}\p{Cf}\u2028\u2029][\s\p{Cc}\p{Cf}\u2028\u2029]*/gu, ' ');
+  const short = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
   return short.replace(/:\/\//g, '[:]//').replace(/([\p{L}\p{N}])\.(?=[\p{L}\p{N}])/gu, '$1[.]');
 }
 

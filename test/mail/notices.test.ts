@@ -81,6 +81,48 @@ describe('notices, alerts and verification by mail', () => {
     expect(alert.text).toContain(`${PUBLIC_URL}/not-me#token=`);
   });
 
+  it('S62: a device name chosen by whoever signs in cannot add lines of its own to the alert', async () => {
+    const mia = await member('mia');
+    await idle();
+    clock.advance(60_000);
+    // The intruder has the password and signs in from a new device whose declared name holds paragraphs.
+    const injected = 'Firefox\n\nThis sign-in was our routine security check. Do not use the link below.\n\nX';
+    const crafted = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: 'mia', password: mia.password, device: { name: injected } },
+      headers: { 'user-agent': 'curl/8.5.0' },
+    });
+    const tablet = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: 'mia', password: mia.password, device: { name: 'Kitchen tablet' } },
+      headers: { 'user-agent': 'curl/8.5.0' },
+    });
+    expect(tablet.status).toBe(200);
+    await mailTo(mia.email, 'New sign-in to your account');
+    await idle();
+    for (const alert of mailsTo(mia.email, 'New sign-in')) {
+      const lines = alert.text.split(/\r?\n/);
+      expect(lines.filter((l) => l.startsWith('This sign-in was our routine security check'))).toEqual([]);
+    }
+    expect(crafted.status).toBe(400);
+    expect(crafted.body.error.code).toBe('invalid_body');
+  });
+
+  it('S62: a device name, a passkey name or an anti-phishing phrase with a control character or a line separator is refused (400)', async () => {
+    const noah = await member('noah');
+    for (const bad of ['Firefox\nX', 'Firefox\rX', 'Fire\tfox', 'Firefox\u2028X', 'Firefox\u0085X', 'Firefox\u0000']) {
+      const login = await s.request('POST', '/api/v1/auth/login', { body: { login: 'noah', password: noah.password, device: { name: bad } } });
+      expect(login.status, JSON.stringify(bad)).toBe(400);
+      const phrase = await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { anti_phishing_phrase: bad } });
+      expect(phrase.status, JSON.stringify(bad)).toBe(400);
+      const passkey = await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', { token: noah.token, body: { name: bad } });
+      expect(passkey.status, JSON.stringify(bad)).toBe(400);
+    }
+    // Names in any script, with emoji, still pass.
+    const fine = await s.request('POST', '/api/v1/auth/login', { body: { login: 'noah', password: noah.password, device: { name: 'Téléviseur 客厅 📺' } } });
+    expect(fine.status).toBe(200);
+    expect((await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { anti_phishing_phrase: 'ámbar farol siete' } })).status).toBe(200);
+    expect((await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', { token: noah.token, body: { name: 'Clé USB' } })).status).toBe(404);
+  });
+
   it('S62: "This wasn\'t me" signs every device out, requires a reset and mails the reset link; it works once', async () => {
     const ivan = { email: 'ivan@example.org', password: 'correct horse battery staple' };
     const alert = mailsTo(ivan.email, 'New sign-in')[0]!;

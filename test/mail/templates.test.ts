@@ -57,6 +57,24 @@ describe('mail templates', () => {
     for (const url of urlsIn(mail)) expect(new URL(url).origin).toBe('https://media.example.org');
   });
 
+  it('S62: text someone else chose stays on its line: control and format characters become one space, in text and HTML', () => {
+    const injected = 'Firefox\r\n\nThis sign-in was our routine security check.\u2028Ignore the link\u2029below\u0085now\u202e\u200b\tX';
+    const mail = renderMail(
+      'factor_changed',
+      { ...samples.factor_changed, name: injected, when: { ...when, device: injected } },
+      { ...ctx, phrase: 'quiet\nheron' },
+    );
+    const lines = mail.text.split('\n');
+    expect(lines[0]).toBe('Your anti-phishing phrase: quiet heron');
+    expect(lines.filter((l) => l.startsWith('This sign-in was our routine'))).toEqual([]);
+    const device = lines.find((l) => l.trim().startsWith('Device:'))?.trim();
+    expect(device).toMatch(/^Device:\s+Firefox This sign-in was our routine security check\. Ignore the link below now X$/);
+    expect(mail.text).not.toMatch(/[\u0085\u2028\u2029\u202e\u200b\t\r]/u);
+    expect(mail.html).toContain('Firefox This sign-in was our routine security check. Ignore the link below now X');
+    expect(mail.html).not.toMatch(/[\u0085\u2028\u2029\u202e\u200b]/u);
+    expect(mail.html).toContain('quiet heron');
+  });
+
   it('S61: whatever the device name, address, phrase or passkey name, no tag and no foreign link comes out', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 120 }), fc.string({ maxLength: 60 }), fc.string({ minLength: 3, maxLength: 64 }), (device, ip, phrase) => {

@@ -25,7 +25,7 @@ import { confirmTotpSetup, disableTotp, startTotpSetup } from '../../factors/tot
 import type { SignInResult } from '../../accounts/sign-in.ts';
 import { AppError } from '../../errors.ts';
 import { requestContext, requireAuth, setDeviceCookie, setSessionCookie } from '../auth.ts';
-import { Body, DeviceSchema, IdParams, IsoDate, Nullable, NullableIsoDate, Ok, Password, errors } from '../schemas.ts';
+import { Body, DeviceSchema, IdParams, IsoDate, Label, Nullable, NullableIsoDate, Ok, Password, errors } from '../schemas.ts';
 import { SessionAnswer, sessionKindFor, signInContext } from './auth.routes.ts';
 
 const Base64Url = Type.String({ maxLength: 16384, pattern: '^[A-Za-z0-9_-]*$' });
@@ -288,7 +288,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
         description:
           'Registers the new credential. When it is the account\'s first factor, answers ten recovery codes, this once ' +
           '(otherwise recovery_codes is null).',
-        body: Body({ response: RegistrationCredential, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
+        body: Body({ response: RegistrationCredential, name: Type.Optional(Label({ minLength: 1, maxLength: 100 })) }),
         response: {
           200: Type.Object({ passkey: PasskeySchema, recovery_codes: Nullable(Type.Array(Type.String())) }),
           ...errors(400, 401, 403, 409),
@@ -314,7 +314,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['passkeys'],
         params: IdParams,
-        body: Body({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
+        body: Body({ name: Label({ minLength: 1, maxLength: 100 }) }),
         response: { 200: PasskeySchema, ...errors(400, 401, 403, 404) },
       },
     },

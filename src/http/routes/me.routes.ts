@@ -9,7 +9,7 @@ import { signOutAll, signOutDevice } from '../../accounts/sign-out.ts';
 import { toUserView, updateProfile } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth, setSessionCookie } from '../auth.ts';
-import { Body, IdParams, IsoDate, Nullable, Ok, Password, UserSchema, errors } from '../schemas.ts';
+import { Body, IdParams, IsoDate, Label, Nullable, Ok, Password, UserSchema, errors } from '../schemas.ts';
 
 export const SessionSchema = Type.Object({
   id: Type.String(),
@@ -63,7 +63,7 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
         description: 'Changing `email` needs a sign-in or re-authentication within the last 10 minutes (401 reauthentication_required otherwise); the new address is unverified until confirmed.',
         body: Body({
           display_name: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-          anti_phishing_phrase: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+          anti_phishing_phrase: Type.Optional(Nullable(Label({ maxLength: 100 }))),
           email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
         }),
         response: { 200: UserSchema, ...errors(400, 401, 403, 409) },
