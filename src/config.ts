@@ -91,13 +91,36 @@ function smtpUrlVar(env: Env): string | null {
   return raw;
 }
 
+/**
+ * The key, or what is wrong with it. Only an exact form is taken: a hex key with one typo must stop the
+ * start, not become another key under which no password verifies. Hex digits are a subset of base64, so
+ * text that is nearly all hex is read as a mistyped hex key, never as base64 (random base64 is about a
+ * third hex digits).
+ */
+function parseSecretKey(text: string): Buffer | string {
+  const value = text.replace(/\s+/g, '');
+  const hexDigits = value.replace(/[^0-9a-fA-F]/g, '').length;
+  if (value.length > 0 && hexDigits >= value.length * 0.9) {
+    if (hexDigits !== value.length) {
+      const at = value.search(/[^0-9a-fA-F]/);
+      return `is not valid hex: "${value[at]}" at position ${at + 1} is not a hex digit`;
+    }
+    if (value.length % 2 !== 0) return `is not valid hex: it has an odd number of digits (${value.length})`;
+    if (value.length < 64) return `is too short: it needs at least 32 bytes (64 hex characters), got ${value.length / 2}`;
+    return Buffer.from(value, 'hex');
+  }
+  const key = Buffer.from(value, 'base64');
+  if (key.toString('base64') !== value) return 'is neither hex nor valid base64';
+  if (key.length < 32) return `is too short: it needs at least 32 bytes (64 hex characters), got ${key.length}`;
+  return key;
+}
+
 /** Reads (or creates, mode 0600) the secret key. It never enters the database. */
 function loadSecretKey(env: Env, dataDir: string, random: Random): Buffer {
   const parse = (text: string, where: string): Buffer => {
-    const trimmed = text.trim();
-    const key = /^[0-9a-f]{64,}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-    if (key.length < 32) throw new ConfigError(`the secret key in ${where} is too short: it needs at least 32 bytes (64 hex characters)`);
-    return key;
+    const key = parseSecretKey(text);
+    if (typeof key !== 'string') return key;
+    throw new ConfigError(`the secret key in ${where} ${key}; expected 64 or more hex characters, or base64 of 32 or more bytes`);
   };
   if (env.HEARTH_SECRET_KEY) return parse(env.HEARTH_SECRET_KEY, 'HEARTH_SECRET_KEY');
   const file = env.HEARTH_SECRET_KEY_FILE ? resolve(env.HEARTH_SECRET_KEY_FILE) : join(dataDir, 'secret.key');
