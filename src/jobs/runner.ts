@@ -6,6 +6,7 @@ import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
 import {
   claimNextJob,
+  failAbandonedJobs,
   findJob,
   finishJob,
   insertJob,
@@ -166,6 +167,7 @@ export class JobRunner {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private deps: Deps | null = null;
+  private abandonedCheckedAt = 0;
 
   constructor(owner: string, options: RunnerOptions = {}) {
     this.owner = owner;
@@ -222,6 +224,7 @@ export class JobRunner {
     if (!row) return false;
     const type = this.types.get(row.type);
     if (!type) return false;
+    await this.failAbandoned(deps, [row.type], id);
     const claimed = await claimNextJob(deps.db, [row.type], this.owner, deps.clock().getTime(), this.leaseMs, id);
     if (!claimed) return false;
     await this.execute(deps, type, claimed, new AbortController());
@@ -235,10 +238,27 @@ export class JobRunner {
     return times.length < type.ratePerMinute;
   }
 
+  /**
+   * Fails the jobs whose worker died on their last allowed attempt. A lapsed lease counts as an attempt
+   * (the claim that resumes it counts one), so a job that crashed once or twice is resumed, and one that
+   * keeps killing its worker (out of memory, a native crash) is not taken again for ever by every instance.
+   */
+  private async failAbandoned(deps: Deps, types: string[], onlyId?: string): Promise<void> {
+    const failed = await failAbandonedJobs(deps.db, types, deps.clock().getTime(), onlyId, [...this.running.keys()]);
+    for (const job of failed) {
+      deps.log.error({ job: job.id, type: job.type, attempts: job.attempts }, 'job failed: its worker stopped without finishing it on its last allowed attempt');
+    }
+  }
+
   private async run(typeNames: string[]): Promise<void> {
     const deps = this.deps!;
     while (!this.stopped) {
       let claimedAny = false;
+      // A lease takes its whole length to lapse: looking once per lease length is soon enough.
+      if (Date.now() - this.abandonedCheckedAt >= this.leaseMs) {
+        this.abandonedCheckedAt = Date.now();
+        await this.failAbandoned(deps, typeNames).catch((err) => deps.log.warn({ err }, 'could not fail abandoned jobs'));
+      }
       for (const name of typeNames) {
         const type = this.types.get(name);
         if (!type || this.stopped) continue;

@@ -25,8 +25,40 @@ export async function listJobs(db: Db, type: string, limit: number): Promise<Job
 }
 
 /**
+ * Fails the running jobs of these types whose lease lapsed on their last allowed attempt: every start
+ * counts as an attempt, so a job that kills its worker each time (out of memory, a native crash) ends
+ * instead of being taken again for ever by every instance. Returns the jobs it failed.
+ */
+export async function failAbandonedJobs(
+  db: Db,
+  types: string[],
+  now: number,
+  onlyId?: string,
+  excludeIds: string[] = [],
+): Promise<{ id: string; type: string; attempts: number }[]> {
+  let query = db
+    .updateTable('jobs')
+    .set({
+      state: 'failed',
+      error: 'its worker stopped without finishing it (the lease lapsed) on its last allowed attempt',
+      lease_owner: null,
+      lease_expires_at: null,
+      finished_at: now,
+      updated_at: now,
+    })
+    .where('type', 'in', types)
+    .where('state', '=', 'running')
+    .where('lease_expires_at', '<', now)
+    .where((eb) => eb('attempts', '>=', eb.ref('max_attempts')));
+  if (onlyId) query = query.where('id', '=', onlyId);
+  if (excludeIds.length > 0) query = query.where('id', 'not in', excludeIds);
+  return query.returning(['id', 'type', 'attempts']).execute();
+}
+
+/**
  * Takes the next ready job of these types with a lease: queued and due, or running with a lease that
- * lapsed (its worker died). The state is checked again in the UPDATE, so two workers never both win.
+ * lapsed (its worker died) and attempts left. The state is checked again in the UPDATE, so two workers
+ * never both win.
  */
 export async function claimNextJob(
   db: Db,
@@ -40,7 +72,7 @@ export async function claimNextJob(
   const ready = (eb: any) =>
     eb.or([
       eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]),
-      eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now)]),
+      eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now), eb('attempts', '<', eb.ref('max_attempts'))]),
     ]);
   let candidate = db.selectFrom('jobs').select('id').where('type', 'in', types).where(ready);
   if (onlyId) candidate = candidate.where('id', '=', onlyId);

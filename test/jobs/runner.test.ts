@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enqueueJob, JobRunner, toJobView, type JobType } from '../../src/jobs/runner.ts';
-import { findJob } from '../../src/store/jobs.repository.ts';
+import { claimNextJob, findJob } from '../../src/store/jobs.repository.ts';
 import { storeKinds } from '../helpers/services.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -118,6 +118,43 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     expect(row).toMatchObject({ attempts: 1, lease_owner: null });
     expect(row.error).toMatch(/payload is not valid JSON/);
     expect(unhandled.stop()).toEqual([]);
+  });
+
+  it('a lapsed lease counts as an attempt: a job that crashed its worker twice is resumed, one that crashed it on every allowed attempt fails', async () => {
+    const s = await server();
+    const ran: string[] = [];
+    s.deps.jobs.register({
+      type: 'crashy',
+      maxAttempts: 3,
+      async run(_deps, ctx) {
+        ran.push(ctx.payload.name);
+        return { resumedAfter: ctx.job.attempts - 1 };
+      },
+    });
+    const twice = await enqueueJob(s.deps, s.deps.db, { type: 'crashy', payload: { name: 'twice' } }, s.deps.clock());
+    const always = await enqueueJob(s.deps, s.deps.db, { type: 'crashy', payload: { name: 'always' } }, s.deps.clock());
+    // Workers that take the job and die (out of memory, a native crash): their 1 ms leases lapse.
+    const crash = async (id: string, times: number) => {
+      for (let i = 0; i < times; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        expect(await claimNextJob(s.deps.db, ['crashy'], `dead-${i}`, Date.now(), 1, id)).toBeDefined();
+      }
+    };
+    await crash(twice.id, 2);
+    await crash(always.id, 3);
+    await new Promise((r) => setTimeout(r, 5));
+    // No worker takes a job whose last allowed attempt ended with its worker.
+    expect(await claimNextJob(s.deps.db, ['crashy'], 'another', Date.now(), 1, always.id)).toBeUndefined();
+    s.deps.jobs.start(s.deps);
+    const [resumed, failed] = await waitFor(async () => {
+      const rows = [await findJob(s.deps.db, twice.id), await findJob(s.deps.db, always.id)];
+      return rows.every((r) => r?.state === 'done' || r?.state === 'failed') ? (rows as NonNullable<(typeof rows)[0]>[]) : null;
+    });
+    expect(toJobView(resumed!)).toMatchObject({ state: 'done', attempts: 3, result: { resumedAfter: 2 } });
+    expect(toJobView(failed!)).toMatchObject({ state: 'failed', attempts: 3 });
+    expect(failed!.error).toMatch(/lease lapsed/);
+    expect(failed!.lease_owner).toBeNull();
+    expect(ran).toEqual(['twice']);
   });
 
   it('a dedupe key makes enqueueing idempotent', async () => {
