@@ -23,9 +23,11 @@ export interface StartOptions extends DepsOverrides {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const deps = await createDeps(config, options);
+  let built: FastifyInstance | null = null;
   try {
     await setupModules(deps);
     const app = await buildApp(deps, { routes: moduleRoutes(), webDist: options.webDist });
+    built = app;
     const setupToken = await prepareSetupToken(deps);
     // Loaded before the first request rather than during the first registration or password change.
     wordLists();
@@ -52,6 +54,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       },
     };
   } catch (err) {
+    // Whatever was started goes, the listening socket too: otherwise `serve` says it cannot start and
+    // does not exit, still holding its port.
+    await built?.close().catch((closeErr: unknown) => deps.log.warn({ err: closeErr }, 'could not close the HTTP server of a failed start'));
     await closeDeps(deps);
     throw err;
   }
