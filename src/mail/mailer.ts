@@ -2,13 +2,24 @@
 // lets the sends already under way finish (an SMTP server may have accepted a message whose answer we
 // have not read yet, so a cut-off send is no proof it was not delivered): sends are never cancelled.
 import type { Deps } from '../deps.ts';
-import { createTransport, type Delivery, type MailTransport, type OutgoingMail } from './transports.ts';
+import { createTransport, isRefusalOfThisMessage, type Delivery, type MailTransport, type OutgoingMail } from './transports.ts';
+
+/** Where the mailer reports a problem with the mail setup (the process's pino logger). */
+export interface MailerLog {
+  error(obj: object, msg: string): void;
+  info(msg: string): void;
+}
 
 export class Mailer {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
+  /** The setup problem last logged (a wrong password, no TLS, the server down), until a mail goes out. */
+  private problem: string | null = null;
 
-  constructor(readonly transport: MailTransport) {}
+  constructor(
+    readonly transport: MailTransport,
+    private readonly log: MailerLog | null = null,
+  ) {}
 
   get kind(): 'smtp' | 'outbox' {
     return this.transport.kind;
@@ -19,10 +30,40 @@ export class Mailer {
     const sending = this.transport.send(mail);
     this.inFlight.add(sending);
     try {
-      return await sending;
+      const delivery = await sending;
+      if (this.problem !== null) {
+        this.problem = null;
+        this.log?.info('mail is going out again');
+      }
+      return delivery;
+    } catch (err) {
+      this.reportSetupProblem(err);
+      throw err;
     } finally {
       this.inFlight.delete(sending);
     }
+  }
+
+  /**
+   * A problem with the setup fails every queued mail alike, attempt after attempt: it is logged once, with
+   * what to do, and again only when it changes. The mails wait in the queue and are retried.
+   */
+  private reportSetupProblem(err: unknown): void {
+    if (isRefusalOfThisMessage(err)) return;
+    const e = err as { code?: string; responseCode?: number; message?: string };
+    const problem = `${e?.code ?? ''}:${e?.responseCode ?? ''}`;
+    if (problem === this.problem) return;
+    this.problem = problem;
+    const hint =
+      e?.code === 'EAUTH'
+        ? 'the SMTP server refused the user name or password in HEARTH_SMTP_URL'
+        : e?.code === 'ETLS'
+          ? 'TLS with the SMTP server failed'
+          : 'the SMTP server cannot be used';
+    this.log?.error(
+      { code: e?.code, responseCode: e?.responseCode, reason: e?.message ?? String(err) },
+      `mail cannot be sent: ${hint}; queued mail is kept and retried, and goes out once this is fixed`,
+    );
   }
 
   async close(): Promise<void> {
@@ -39,7 +80,7 @@ const mailers = new WeakMap<Deps, Mailer>();
 export function mailerFor(deps: Deps): Mailer {
   let mailer = mailers.get(deps);
   if (!mailer) {
-    mailer = new Mailer(createTransport(deps.config));
+    mailer = new Mailer(createTransport(deps.config), deps.log);
     if (mailer.transport.insecure) {
       deps.log.warn('HEARTH_SMTP_URL has insecure=true: the SMTP password and every mail may cross the network in clear text');
     }

@@ -16,6 +16,7 @@ import {
 import { findUserById } from '../store/users.repository.ts';
 import { mailerFor } from './mailer.ts';
 import { renderMail, type TemplateData, type TemplateName } from './templates.ts';
+import { isRefusalOfThisMessage } from './transports.ts';
 
 export const MAIL_JOB = 'mail.send';
 const MAX_ATTEMPTS = 16;
@@ -81,10 +82,6 @@ export function mailBackoffMs(attempt: number): number {
   return Math.min(3600_000, 15_000 * 2 ** Math.max(0, attempt - 1));
 }
 
-function isPermanent(err: unknown): boolean {
-  return (err as { permanent?: boolean })?.permanent === true;
-}
-
 async function sendMessage(deps: Deps, ctx: JobContext<{ messageId: string }>): Promise<Record<string, unknown>> {
   const mailer = mailerFor(deps);
   const id = ctx.payload?.messageId;
@@ -117,7 +114,7 @@ async function sendMessage(deps: Deps, ctx: JobContext<{ messageId: string }>): 
     });
   } catch (err) {
     const message = (err as Error)?.message ?? String(err);
-    const final = isPermanent(err) || ctx.job.attempts >= ctx.job.max_attempts;
+    const final = isRefusalOfThisMessage(err) || ctx.job.attempts >= ctx.job.max_attempts;
     await recordMailError(deps.db, id, message, final ? 'failed' : 'queued', deps.clock());
     throw final ? new PermanentJobError(message) : err;
   }

@@ -77,6 +77,23 @@ function tlsRefusal(err: unknown): Error | null {
   );
 }
 
+/**
+ * Whether a failed send was refused for this message or its recipient, so that no retry can help: a 5xx
+ * answer to RCPT TO or DATA (550 no such mailbox, 552 too big, 553, 554), the size limit the server
+ * announced, or an address nodemailer cannot use. Everything else (authentication, TLS, the connection,
+ * the sender address the operator configured, a server that is down) is about the setup, is the same for
+ * every queued mail, and is retried so that the mails wait for the fix instead of being lost.
+ */
+export function isRefusalOfThisMessage(err: unknown): boolean {
+  const e = err as { code?: string; command?: string; responseCode?: number } | null;
+  if (e?.code !== 'EENVELOPE' && e?.code !== 'EMESSAGE') return false;
+  if (e.command === 'API') return true;
+  if (e.code === 'EMESSAGE' && e.command === 'MAIL FROM' && e.responseCode === undefined) return true;
+  const code = e.responseCode ?? 0;
+  if (code < 500 || code >= 600 || code === 503) return false;
+  return e.command === 'RCPT TO' || e.command === 'DATA' || (e.command === 'MAIL FROM' && code === 552);
+}
+
 export function smtpTransport(config: Pick<Config, 'smtpUrl' | 'dkim'>, options: { maxConnections?: number } = {}): MailTransport {
   if (!config.smtpUrl) throw new Error('no SMTP URL is configured');
   const { url, insecure } = smtpConnection(config.smtpUrl);

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queueMail } from '../../src/mail/queue.ts';
 import { mailTime } from '../../src/mail/templates.ts';
@@ -76,6 +77,43 @@ describe('mail queue', () => {
     expect(row.error).toMatch(/550|No such mailbox/);
     const job = await s.deps.db.selectFrom('jobs').select(['state', 'attempts']).where('dedupe_key', '=', `mail:${id}`).executeTakeFirstOrThrow();
     expect(job).toEqual({ state: 'failed', attempts: 1 });
+  });
+
+  it('a wrong SMTP password (535) keeps every mail queued, logged once, and they all go out once the password is fixed', async () => {
+    let wrongPassword = true;
+    const smtp = await startSmtp({ auth: { user: 'hearth', pass: 'right' }, refuseAuth: () => wrongPassword });
+    const clock = testClock(new Date());
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const s = await startTestServer({
+      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      clock: clock.clock,
+      log,
+      jobs: { pollMs: 20, leaseMs: 2000 },
+    });
+    cleanups.push(() => s.close(), () => smtp.close());
+    const ids = await queueTestMails(s, 3, 'auth');
+    const waiting = await until(async () => {
+      const rows = await messageStates(s, ids);
+      return rows.every((r) => r.attempts >= 1 && r.state === 'queued' && r.error) ? rows : null;
+    }, 10_000, 'a refused first attempt');
+    expect(waiting[0]!.error).toMatch(/535/);
+    await idle(s);
+    const jobs = await s.deps.db.selectFrom('jobs').select('state').where('dedupe_key', 'in', ids.map((id) => `mail:${id}`)).execute();
+    expect(jobs.map((j) => j.state)).toEqual(['queued', 'queued', 'queued']);
+    const told = lines.filter((l) => l.includes('mail cannot be sent'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/refused the user name or password in HEARTH_SMTP_URL/);
+    expect(smtp.received).toHaveLength(0);
+
+    // The operator fixes the password (here: the server starts accepting it); the backoff brings the mails back.
+    wrongPassword = false;
+    clock.advance(20_000);
+    s.deps.jobs.kick();
+    await smtp.waitForCount(3);
+    await idle(s);
+    expect((await messageStates(s, ids)).map((r) => r.state)).toEqual(['sent', 'sent', 'sent']);
+    expect(lines.some((l) => l.includes('mail is going out again'))).toBe(true);
   });
 
   it('STARTTLS and SMTP auth from the URL, and a DKIM signature when a key is configured', async () => {
