@@ -9,6 +9,7 @@ import {
   failAbandonedJobs,
   findJob,
   finishJob,
+  handBackJob,
   insertJob,
   findJobByDedupeKey,
   renewLease,
@@ -50,6 +51,14 @@ export class JobCancelledError extends Error {
   constructor() {
     super('the job was cancelled');
     this.name = 'JobCancelledError';
+  }
+}
+
+/** The reason a job's signal gives when its runner stops (a restart, an upgrade). */
+export class RunnerStoppingError extends Error {
+  constructor() {
+    super('the runner is stopping');
+    this.name = 'RunnerStoppingError';
   }
 }
 
@@ -193,14 +202,15 @@ export class JobRunner {
   }
 
   /**
-   * Stops taking jobs and aborts running ones (their leases lapse; another worker resumes them). A job
-   * that ignores its signal is waited for at most the grace period, then left to its lapsing lease.
+   * Stops taking jobs and aborts running ones, which are handed back queued with their attempt (the next worker
+   * resumes each from its checkpoint at once). A job that ignores its signal is waited for at most the grace
+   * period, then left to its lapsing lease.
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.wake?.();
-    for (const r of this.running.values()) r.abort.abort(new Error('the runner is stopping'));
+    for (const r of this.running.values()) r.abort.abort(new RunnerStoppingError());
     await this.loop;
     const running = [...this.running.entries()];
     if (running.length === 0) return;
@@ -321,7 +331,8 @@ export class JobRunner {
     this.heartbeats.set(job.id, heartbeat);
     try {
       const outcome = await this.runToOutcome(deps, type, job, abort);
-      if (outcome) await finishJob(deps.db, job.id, owner, outcome, deps.clock().getTime());
+      if (outcome === 'hand back') await handBackJob(deps.db, job.id, owner, deps.clock().getTime());
+      else if (outcome) await finishJob(deps.db, job.id, owner, outcome, deps.clock().getTime());
     } catch (err) {
       // The store refused to record the end (busy past its timeout, connection gone). The job keeps its
       // lease, which lapses now that the heartbeat stops: the job is then taken again and resumed from its
@@ -333,8 +344,11 @@ export class JobRunner {
     }
   }
 
-  /** Runs the job; returns what to record, or null to leave the job to whoever holds its lease next. */
-  private async runToOutcome(deps: Deps, type: JobType, job: JobRow, abort: AbortController): Promise<JobOutcome | null> {
+  /**
+   * Runs the job; returns what to record, 'hand back' when this runner stopped it, or null to leave the job to
+   * whoever holds its lease next.
+   */
+  private async runToOutcome(deps: Deps, type: JobType, job: JobRow, abort: AbortController): Promise<JobOutcome | 'hand back' | null> {
     const owner = this.owner;
     const leaseMs = this.leaseMs;
     try {
@@ -373,9 +387,11 @@ export class JobRunner {
         return { state: 'cancelled', error: null, finished_at: now };
       }
       if (abort.signal.aborted) {
-        // Stopping or lease lost: leave the job to whoever holds it next; it resumes from its checkpoint.
         deps.log.info({ job: job.id, reason: message }, 'job interrupted');
-        return null;
+        // Stopped here (a restart, an upgrade): handed back at once with its attempt, so the next worker resumes it
+        // from its checkpoint without waiting for the lease, and restarts never use up its attempts. Lease lost:
+        // it is someone else's now.
+        return this.stopped && abort.signal.reason instanceof RunnerStoppingError ? 'hand back' : null;
       }
       if (err instanceof PermanentJobError || job.attempts >= job.max_attempts) {
         deps.log.error({ err, job: job.id, type: job.type }, 'job failed');

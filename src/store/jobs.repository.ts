@@ -146,6 +146,28 @@ export async function finishJob(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * A job its worker stopped before its end (the process is stopping): queued again at once, without its lease, and
+ * with the attempt it was given back, so the next worker resumes it from its checkpoint and a restart costs no try.
+ */
+export async function handBackJob(db: Db, id: string, owner: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set((eb) => ({
+      state: 'queued',
+      run_at: now,
+      attempts: eb('attempts', '-', 1),
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('state', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function requestJobCancel(db: Db, id: string, now: number): Promise<'cancelled' | 'requested' | null> {
   const queued = await db
     .updateTable('jobs')

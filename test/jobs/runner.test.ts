@@ -202,7 +202,49 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     });
     await b.stop();
     expect(processed).toEqual(Array.from({ length: 10 }, (_, i) => `item${i}`));
-    expect(row.attempts).toBe(2);
+    // A's stop handed the job back with its attempt: B's run is its first.
+    expect(row.attempts).toBe(1);
+  });
+
+  it('a job its runner stops is handed back at once with its attempt: restarts never use up a job\'s attempts', async () => {
+    const s = await server();
+    let runs = 0;
+    const type: JobType<null, { next: number }> = {
+      type: 'restarted',
+      maxAttempts: 3,
+      async run(_deps, ctx) {
+        runs += 1;
+        const from = ctx.checkpoint?.next ?? 0;
+        // Five runs are stopped part-way; the sixth finishes.
+        if (runs <= 5) {
+          await ctx.checkpointed({ next: from + 1 });
+          await untilAborted(ctx.signal);
+          throw ctx.signal.reason;
+        }
+        return { resumedFrom: from };
+      },
+    };
+    const { id } = await enqueueJob(s.deps, s.deps.db, { type: 'restarted', payload: null }, s.deps.clock());
+    for (let restart = 0; restart < 5; restart += 1) {
+      const runner = new JobRunner(`worker-${restart}`, { pollMs: 20, leaseMs: 60_000 });
+      runner.register(type);
+      runner.start({ ...s.deps, jobs: runner });
+      await waitFor(async () => ((await findJob(s.deps.db, id))?.checkpoint === JSON.stringify({ next: restart + 1 }) ? true : null));
+      await runner.stop();
+      // Queued again at once, lease and attempt given back: no waiting for a minute-long lease to lapse.
+      const row = await findJob(s.deps.db, id);
+      expect({ state: row?.state, attempts: row?.attempts, lease: row?.lease_owner }).toEqual({ state: 'queued', attempts: 0, lease: null });
+    }
+    const last = new JobRunner('worker-last', { pollMs: 20, leaseMs: 60_000 });
+    last.register(type);
+    last.start({ ...s.deps, jobs: last });
+    const done = await waitFor(async () => {
+      const r = await findJob(s.deps.db, id);
+      return r?.state === 'done' ? r : null;
+    });
+    await last.stop();
+    expect(JSON.parse(done.result!)).toEqual({ resumedFrom: 5 });
+    expect(done.attempts).toBe(1);
   });
   it('stop() waits at most its grace period for a job that ignores its signal, and leaves it to its lease', async () => {
     const s = await server();
