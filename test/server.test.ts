@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer } from './helpers/server.ts';
+import { freePort } from './helpers/net.ts';
 
 const failModules = { start: false };
 vi.mock('../src/modules.ts', async (importOriginal) => {
@@ -18,16 +19,6 @@ vi.mock('../src/modules.ts', async (importOriginal) => {
   };
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function listenable(port: number): Promise<boolean> {
   return new Promise((resolve) => {

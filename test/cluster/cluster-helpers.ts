@@ -1,7 +1,9 @@
 // Two instances on one PostgreSQL schema and one Redis, as a cluster runs them: same store, same
 // secret key, same Redis. Each test gets a schema (and so a Redis namespace) of its own.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import pg from 'pg';
@@ -75,4 +77,40 @@ export function cluster(env: Record<string, string> = {}): Cluster {
       await client.end();
     },
   };
+}
+
+/** A Redis of the test's own on `port`, for tests that stop, freeze or kill it. */
+export async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  // Even if this test process dies mid-test, a frozen redis-server is not left behind.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return child;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not start on port ${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Thaws (a stopped process ignores nothing but SIGKILL, yet gets it only once running) and kills it. */
+export async function killRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGCONT');
+  child.kill('SIGKILL');
+  await exited;
 }

@@ -1,60 +1,16 @@
 // Redis that stops answering without closing (a partition, a stalled server): no connection event tells
 // it, only the heartbeat (about three seconds) and a command's timeout (one second). Revocations and
 // sign-ins must not wait on it. The instance here runs on a Redis of its own, frozen with SIGSTOP.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { haveProgram } from '../helpers/services.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { captureLog, type CapturedLog } from './cluster-helpers.ts';
+import { captureLog, killRedis, startRedis, type CapturedLog } from './cluster-helpers.ts';
+import { freePort } from '../helpers/net.ts';
 
 const PASSWORD = 'velvet thunder orchard mosaic';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  // Even if this test process dies mid-test, a frozen redis-server is not left behind.
-  const reap = () => child.kill('SIGKILL');
-  process.once('exit', reap);
-  child.once('exit', () => process.off('exit', reap));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return child;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not start on port ${port}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Thaws (a stopped process ignores nothing but SIGKILL, yet gets it only once running) and kills it. */
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGCONT');
-  child.kill('SIGKILL');
-  await exited;
-}
 
 /** How long the request took, or 'hung' past `limitMs` (so a hang fails the test, not its timeout). */
 async function timed<T>(request: Promise<T>, limitMs: number): Promise<{ value: T; ms: number } | 'hung'> {
@@ -79,7 +35,7 @@ describe.skipIf(!haveProgram('redis-server'))('Redis hung (sockets open, no answ
   let server: TestServer | null = null;
   afterEach(async () => {
     // Redis first, so closing the server does not wait on a frozen one.
-    if (redis) await kill(redis);
+    if (redis) await killRedis(redis);
     redis = null;
     await server?.close();
     server = null;

@@ -1,51 +1,16 @@
 // Redis gone mid-run: revocations still hold on every instance, throttling goes on in the store, and
 // the log says so once; when Redis is back, the log says that too. The cluster here runs on a Redis
 // of its own (started and killed by the test), not on the shared one.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { haveProgram } from '../helpers/services.ts';
-import { captureLog, cluster, haveClusterServices, type CapturedLog, type Cluster } from './cluster-helpers.ts';
+import { captureLog, cluster, haveClusterServices, killRedis, startRedis, type CapturedLog, type Cluster } from './cluster-helpers.ts';
+import { freePort } from '../helpers/net.ts';
 
 const ready = (await haveClusterServices()) && haveProgram('redis-server');
 const PASSWORD = 'velvet thunder orchard mosaic';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return child;
-    if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 async function waitForLog(log: CapturedLog, level: 'info' | 'warn', pattern: RegExp, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
@@ -61,7 +26,7 @@ describe.skipIf(!ready)('Redis stopped mid-run', { timeout: 60_000 }, () => {
   let redis: ChildProcess | null = null;
   afterEach(async () => {
     await c?.close();
-    if (redis) await kill(redis);
+    if (redis) await killRedis(redis);
   });
 
   it('S23: revocations still hold on every instance, throttling falls back to the store, and the log says so', async () => {
@@ -81,7 +46,7 @@ describe.skipIf(!ready)('Redis stopped mid-run', { timeout: 60_000 }, () => {
     expect((await b.request('GET', '/api/v1/me', { token: first })).status).toBe(200);
     expect((await a.request('GET', '/api/v1/me', { token: second })).status).toBe(200);
 
-    await kill(redis);
+    await killRedis(redis);
     redis = null;
     await waitForLog(logA, 'warn', /Redis is unreachable/);
     await waitForLog(logB, 'warn', /Redis is unreachable/);

@@ -15,7 +15,7 @@ import {
   type WebStack,
 } from '../helpers/browser.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { freePort } from '../mail/smtp.ts';
+import { freePort } from '../helpers/net.ts';
 
 const PASSWORD = 'juniper lighthouse folds maps';
 const NEW_PASSWORD = 'granite otter paints the sky';
