@@ -102,7 +102,7 @@ async function queued(port: number, sink: { count: () => number; waitFor(n: numb
     HEARTH_DATA_DIR: dataDir,
     HEARTH_PORT: '0',
     HEARTH_PUBLIC_URL: PUBLIC_URL,
-    HEARTH_SMTP_URL: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
+    HEARTH_SMTP_URL: `smtp://127.0.0.1:${port}?insecure=true`,
     HEARTH_MAIL_FROM: 'Hearth <hearth@hearth.example.test>',
     // The rate limit is a policy, not a cost: lifted so the queue's own speed shows.
     HEARTH_MAIL_RATE_PER_MINUTE: '1000000',
