@@ -61,11 +61,13 @@ export const UserSchema = Type.Object({
 export const Password = Type.String({ minLength: 1, maxLength: 4096 });
 
 /**
- * Free text someone names a thing with (a device, a passkey, the anti-phishing phrase): one line, no control
- * characters, so it can never add lines of its own to a mail or a list (S62).
+ * Free text someone names a thing with (a device, a passkey, an app password, a library, a display name, the
+ * anti-phishing phrase): one line, no control characters, so it can never add lines of its own to a mail or a
+ * list (S62), and no bidirectional overrides or isolates, which would show it in another order than it was typed
+ * ("Firefox" drawn over text that reads otherwise). Emoji sequences and every script stay allowed.
  */
 export function Label(options: { minLength?: number; maxLength: number }) {
-  return Type.String({ ...options, pattern: '^[^\\p{Cc}\\u2028\\u2029]*$' });
+  return Type.String({ ...options, pattern: '^[^\\p{Cc}\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$' });
 }
 
 export const DeviceSchema = Type.Object(

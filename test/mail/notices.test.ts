@@ -106,19 +106,25 @@ describe('notices, alerts and verification by mail', () => {
     expect(crafted.body.error.code).toBe('invalid_body');
   });
 
-  it('S62: a device name, a passkey name or an anti-phishing phrase with a control character or a line separator is refused (400)', async () => {
+  it('S62: a device name, a passkey name, a display name, a TV\'s name or an anti-phishing phrase with a control character, a line separator or a bidirectional override is refused (400)', async () => {
     const noah = await member('noah');
-    for (const bad of ['Firefox\nX', 'Firefox\rX', 'Fire\tfox', 'Firefox\u2028X', 'Firefox\u0085X', 'Firefox\u0000']) {
+    // The last two would draw the name in another order than it was typed.
+    for (const bad of ['Firefox\nX', 'Firefox\rX', 'Fire\tfox', 'Firefox\u2028X', 'Firefox\u0085X', 'Firefox\u0000', 'Firefox\u202eX', '\u2067xoferiF\u2069']) {
       const login = await s.request('POST', '/api/v1/auth/login', { body: { login: 'noah', password: noah.password, device: { name: bad } } });
       expect(login.status, JSON.stringify(bad)).toBe(400);
       const phrase = await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { anti_phishing_phrase: bad } });
       expect(phrase.status, JSON.stringify(bad)).toBe(400);
+      const shown = await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { display_name: bad } });
+      expect(shown.status, JSON.stringify(bad)).toBe(400);
+      const tv = await s.request('POST', '/api/v1/link/codes', { body: { client: 'Hearth TV', platform: 'Tizen', device_name: bad } });
+      expect(tv.status, JSON.stringify(bad)).toBe(400);
       const passkey = await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', { token: noah.token, body: { name: bad } });
       expect(passkey.status, JSON.stringify(bad)).toBe(400);
     }
     // Names in any script, with emoji, still pass.
-    const fine = await s.request('POST', '/api/v1/auth/login', { body: { login: 'noah', password: noah.password, device: { name: 'Téléviseur 客厅 📺' } } });
+    const fine = await s.request('POST', '/api/v1/auth/login', { body: { login: 'noah', password: noah.password, device: { name: 'Téléviseur 客厅 📺 👨‍👩‍👧' } } });
     expect(fine.status).toBe(200);
+    expect((await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { display_name: 'Noah ben-Dov · נח' } })).status).toBe(200);
     expect((await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { anti_phishing_phrase: 'ámbar farol siete' } })).status).toBe(200);
     expect((await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', { token: noah.token, body: { name: 'Clé USB' } })).status).toBe(404);
   });

@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.ts';
 import { createAppPassword, listAppPasswords, revokeAppPassword } from '../../linking/app-passwords.ts';
 import { decideLink, lookupLinkCode, pollLinkCode, requestLinkCode } from '../../linking/device-codes.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, IdParams, IsoDate, Nullable, NullableIsoDate, Ok, UserSchema, errors } from '../schemas.ts';
+import { Body, IdParams, IsoDate, Label, Nullable, NullableIsoDate, Ok, UserSchema, errors } from '../schemas.ts';
 
 const UserCode = Type.String({ minLength: 1, maxLength: 32, description: 'XXXX-XXXX; case, dashes and spaces are ignored' });
 
@@ -43,9 +43,9 @@ export function linkingRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['linking'],
         description: 'A TV asks for a code pair (RFC 8628 3.1-3.2).',
         body: Body({
-          client: Type.String({ minLength: 1, maxLength: 50 }),
-          platform: Type.String({ minLength: 1, maxLength: 50 }),
-          device_name: Type.String({ minLength: 1, maxLength: 100 }),
+          client: Label({ minLength: 1, maxLength: 50 }),
+          platform: Label({ minLength: 1, maxLength: 50 }),
+          device_name: Label({ minLength: 1, maxLength: 100 }),
         }),
         response: {
           200: Type.Object({
@@ -137,7 +137,7 @@ export function linkingRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['account'],
         description: 'Makes an app password; the password is in this answer only.',
         body: Body({
-          name: Type.String({ minLength: 1, maxLength: 100 }),
+          name: Label({ minLength: 1, maxLength: 100 }),
           scopes: Type.Array(AppScopeSchema, { minItems: 1, maxItems: APP_SCOPES.length, uniqueItems: true }),
         }),
         response: {

@@ -62,7 +62,7 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['account'],
         description: 'Changing `email` needs a sign-in or re-authentication within the last 10 minutes (401 reauthentication_required otherwise); the new address is unverified until confirmed.',
         body: Body({
-          display_name: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+          display_name: Type.Optional(Nullable(Label({ maxLength: 100 }))),
           anti_phishing_phrase: Type.Optional(Nullable(Label({ maxLength: 100 }))),
           email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
         }),

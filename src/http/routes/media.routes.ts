@@ -36,7 +36,7 @@ import { mediaTypeOf } from '../../media/media-types.ts';
 import { latestScanJob, requestScan } from '../../media/scanner.ts';
 import { embeddedCoverInside, fileResponse, type FileResponse } from '../../media/stream.ts';
 import { requireAuth } from '../auth.ts';
-import { Body, Id, IdParams, IsoDate, Nullable, NullableIsoDate, Ok, errors } from '../schemas.ts';
+import { Body, Id, IdParams, IsoDate, Label, Nullable, NullableIsoDate, Ok, errors } from '../schemas.ts';
 
 const LibraryKindSchema = Type.Enum(LIBRARY_KINDS);
 const LibrarySchema = Type.Object({
@@ -182,7 +182,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['media'],
         body: Body({
-          name: Type.String({ minLength: 1, maxLength: 100 }),
+          name: Label({ minLength: 1, maxLength: 100 }),
           kind: LibraryKindSchema,
           paths: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: MAX_LIBRARY_PATHS }),
         }),
@@ -205,7 +205,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['media'],
         params: IdParams,
-        body: Body({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }),
+        body: Body({ name: Type.Optional(Label({ minLength: 1, maxLength: 100 })) }),
         response: { 200: LibrarySchema, ...errors(400, 401, 403, 404, 409) },
       },
     },
