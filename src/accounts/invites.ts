@@ -2,7 +2,7 @@
 import { newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { findUsableInvite, insertInvite, listInvites, markInviteUsed, revokeInvite } from '../store/invites.repository.ts';
+import { findInviteRole, findUsableInvite, insertInvite, listInvites, markInviteUsed, revokeInvite } from '../store/invites.repository.ts';
 import type { Role } from '../store/schema.ts';
 import { findUserByEmail } from '../store/users.repository.ts';
 import { checkEmail } from './identity.ts';
@@ -97,6 +97,10 @@ export async function cancelInvite(
   ctx: RequestContext,
   now: Date,
 ): Promise<void> {
+  // As only the owner may invite an admin, only the owner may take such an invite back.
+  if (actor.role !== 'owner' && (await findInviteRole(deps.db, id)) === 'admin') {
+    throw new AppError('forbidden', 'Only the owner can cancel an invitation to become an admin.');
+  }
   if (!(await revokeInvite(deps.db, id, now))) throw new AppError('not_found');
   await recordSecurityEvent(deps, { userId: actor.userId, type: 'invite_revoked', detail: { invite_id: id } }, ctx, now);
 }

@@ -3,6 +3,7 @@ import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
+import { revokeInvitesMadeBy } from '../store/invites.repository.ts';
 import type { Role } from '../store/schema.ts';
 import {
   findUserByEmail,
@@ -254,6 +255,8 @@ export async function adminUpdateUser(
     }
     if (patch.disabled !== undefined && patch.disabled !== (target.disabled === 1)) {
       await updateUser(trx, userId, { disabled: patch.disabled ? 1 : 0 }, now);
+      // What the user handed out goes with them: invitations they made can no longer open accounts.
+      if (patch.disabled) await revokeInvitesMadeBy(trx, userId, now);
       await recordSecurityEvent(
         deps,
         { userId, type: patch.disabled ? 'user_disabled' : 'user_enabled', detail: { by: actor.username } },

@@ -12,11 +12,13 @@ import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '..
 import { revokeSessionsOfUsers } from '../accounts/revocation.ts';
 import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
 import type { Db } from '../store/db.ts';
+import type { Role } from '../store/schema.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
 import {
   countScope,
   countScopeUsers,
   findActiveBreachResponse,
+  findPrivilegedAmong,
   findBreachResponse,
   findLatestBreachResponse,
   flagUsers,
@@ -56,6 +58,8 @@ const NOTICE_BATCH_SIZE = 100;
 export interface BreachActor {
   userId: string | null;
   name: string;
+  /** The caller's role through the API; none for the operator's CLI, which may name anyone. */
+  role?: Role;
 }
 
 export interface StartInput {
@@ -185,6 +189,22 @@ export type StartResult = { dryRun: true; plan: BreachPlan } | { dryRun: false; 
  * what it does resumes it, never runs the same users twice at once; one that asks for more or other is
  * refused). With dryRun, only reports.
  */
+/**
+ * An admin may not name the owner or another admin in a scope of named users: that would sign them out and lock
+ * their password, which no other admin action may do to them. A response for everyone (or a time window) covers
+ * them as it covers all; the owner and the CLI may name anyone.
+ */
+async function refuseNamedAbove(db: Db, actor: BreachActor, scope: StoredScope): Promise<void> {
+  if (scope.kind !== 'users' || actor.role === undefined || actor.role === 'owner') return;
+  const above = await findPrivilegedAmong(db, scope.user_ids, actor.userId);
+  if (above.length === 0) return;
+  const names = above.map((u) => u.username).sort();
+  throw new AppError(
+    'forbidden',
+    `Only the owner can name the owner or an admin in a breach response: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}.`,
+  );
+}
+
 export async function startBreachResponse(
   deps: Deps,
   actor: BreachActor,
@@ -195,6 +215,7 @@ export async function startBreachResponse(
   const { reason, message } = checkText(input);
   const batchSize = batchSizeOf(input);
   const { scope, key } = await resolveScope(deps.db, input.scope, now);
+  await refuseNamedAbove(deps.db, actor, scope);
   const rotate = input.rotatePasswordKey === true;
   if (rotate && scope.kind !== 'all') {
     throw new AppError(

@@ -154,6 +154,21 @@ export async function findUserIdsByLogins(db: Db, logins: string[]): Promise<{ i
   return [...found.values()];
 }
 
+/** Those of `ids` who are the owner or an admin, other than `exceptId` (a named scope's check of rank). */
+export async function findPrivilegedAmong(db: Db, ids: string[], exceptId: string | null): Promise<{ id: string; username: string }[]> {
+  const found: { id: string; username: string }[] = [];
+  for (let i = 0; i < ids.length; i += LOGIN_CHUNK) {
+    let q = db
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where('id', 'in', ids.slice(i, i + LOGIN_CHUNK))
+      .where('role', 'in', ['owner', 'admin']);
+    if (exceptId !== null) q = q.where('id', '!=', exceptId);
+    found.push(...(await q.execute()));
+  }
+  return found;
+}
+
 export async function countScopeUsers(db: Db, scope: StoredScope): Promise<number> {
   let q = db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'));
   if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);

@@ -1,5 +1,5 @@
 import type { Db } from './db.ts';
-import type { InvitesTable } from './schema.ts';
+import type { InvitesTable, Role } from './schema.ts';
 
 export type InviteRow = Omit<InvitesTable, 'token_hash'>;
 
@@ -18,13 +18,18 @@ export async function findUsableInvite(db: Db, tokenHash: string, now: Date): Pr
     .executeTakeFirst();
 }
 
-/** Claims an invite; false when someone else used it first (single use under concurrency). */
+/**
+ * Claims an invite; false when it is no longer usable: someone else used it first (single use under
+ * concurrency), or it was cancelled, voided (a breach response) or ran out while the password was hashed.
+ */
 export async function markInviteUsed(db: Db, id: string, userId: string, now: Date): Promise<boolean> {
   const result = await db
     .updateTable('invites')
     .set({ used_at: now.getTime(), used_by: userId })
     .where('id', '=', id)
     .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now.getTime())
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -48,6 +53,23 @@ export async function revokeInvite(db: Db, id: string, now: Date): Promise<boole
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** The role an invite offers, or undefined when there is no such invite. */
+export async function findInviteRole(db: Db, id: string): Promise<Role | undefined> {
+  return (await db.selectFrom('invites').select('role').where('id', '=', id).executeTakeFirst())?.role;
+}
+
+/** Voids the outstanding invites one user made (that user was disabled); returns how many. */
+export async function revokeInvitesMadeBy(db: Db, userId: string, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('invites')
+    .set({ revoked_at: now.getTime() })
+    .where('created_by', '=', userId)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Voids every outstanding invite (breach response). */
