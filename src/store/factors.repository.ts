@@ -41,16 +41,20 @@ export async function upsertPendingTotp(db: Db, row: TotpFactorsTable): Promise<
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('totp_factors').select(['enabled_at']).where('user_id', '=', row.user_id).executeTakeFirst();
     if (existing?.enabled_at != null) return false;
-    if (existing) {
-      await trx
-        .updateTable('totp_factors')
-        .set({ secret_enc: row.secret_enc, enabled_at: null, last_used_step: null, created_at: row.created_at })
-        .where('user_id', '=', row.user_id)
-        .execute();
-    } else {
-      await trx.insertInto('totp_factors').values(row).execute();
+    // Both writes carry their own condition: an enable (or a first setup) that commits after the read above is
+    // never overwritten (PostgreSQL's READ COMMITTED lets it land in between).
+    if (!existing) {
+      const inserted = await trx.insertInto('totp_factors').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return true;
+      // Another setup made the row meanwhile: restart it as below.
     }
-    return true;
+    const result = await trx
+      .updateTable('totp_factors')
+      .set({ secret_enc: row.secret_enc, enabled_at: null, last_used_step: null, created_at: row.created_at })
+      .where('user_id', '=', row.user_id)
+      .where('enabled_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   });
 }
 
