@@ -2,7 +2,7 @@
 import { newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { findInviteRole, findUsableInvite, insertInvite, listInvites, markInviteUsed, revokeInvite } from '../store/invites.repository.ts';
+import { findInviteRole, findUsableInvite, insertInvite, listInvites, markInviteUsed, revokeOpenInvites } from '../store/invites.repository.ts';
 import type { Role } from '../store/schema.ts';
 import { findUserByEmail } from '../store/users.repository.ts';
 import { checkEmail } from './identity.ts';
@@ -101,7 +101,7 @@ export async function cancelInvite(
   if (actor.role !== 'owner' && (await findInviteRole(deps.db, id)) === 'admin') {
     throw new AppError('forbidden', 'Only the owner can cancel an invitation to become an admin.');
   }
-  if (!(await revokeInvite(deps.db, id, now))) throw new AppError('not_found');
+  if ((await revokeOpenInvites(deps.db, { id }, now)) === 0) throw new AppError('not_found');
   await recordSecurityEvent(deps, { userId: actor.userId, type: 'invite_revoked', detail: { invite_id: id } }, ctx, now);
 }
 

@@ -44,15 +44,14 @@ export async function listInvites(db: Db, now: Date): Promise<InviteRow[]> {
     .execute();
 }
 
-export async function revokeInvite(db: Db, id: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('invites')
-    .set({ revoked_at: now.getTime() })
-    .where('id', '=', id)
+/** Voids open invites: one by id, or every one a user made (that user was disabled). Returns how many. */
+export async function revokeOpenInvites(db: Db, which: { id: string } | { createdBy: string }, now: Date): Promise<number> {
+  const open = db.updateTable('invites').set({ revoked_at: now.getTime() });
+  const result = await ('id' in which ? open.where('id', '=', which.id) : open.where('created_by', '=', which.createdBy))
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return Number(result.numUpdatedRows);
 }
 
 /** The role an invite offers, or undefined when there is no such invite. */
@@ -60,25 +59,3 @@ export async function findInviteRole(db: Db, id: string): Promise<Role | undefin
   return (await db.selectFrom('invites').select('role').where('id', '=', id).executeTakeFirst())?.role;
 }
 
-/** Voids the outstanding invites one user made (that user was disabled); returns how many. */
-export async function revokeInvitesMadeBy(db: Db, userId: string, now: Date): Promise<number> {
-  const result = await db
-    .updateTable('invites')
-    .set({ revoked_at: now.getTime() })
-    .where('created_by', '=', userId)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-/** Voids every outstanding invite (breach response). */
-export async function revokeAllOpenInvites(db: Db, now: Date): Promise<number> {
-  const result = await db
-    .updateTable('invites')
-    .set({ revoked_at: now.getTime() })
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}

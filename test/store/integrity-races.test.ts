@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerWithInvite } from '../../src/accounts/invites.ts';
 import { sha256 } from '../../src/crypto.ts';
-import { insertInvite, revokeAllOpenInvites, revokeInvite } from '../../src/store/invites.repository.ts';
+import { insertInvite, revokeOpenInvites } from '../../src/store/invites.repository.ts';
+import { voidInvitesOfScope } from '../../src/store/breach.repository.ts';
 import { upsertPendingTotp } from '../../src/store/factors.repository.ts';
 import { POSTGRES_URL, storeKinds } from '../helpers/services.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -46,8 +47,8 @@ describe.each(await storeKinds())('writes that race an earlier check, on %s', (s
       const passwords = Object.create(real) as typeof real;
       // The revocation lands while the password is being hashed (hundreds of ms of argon2 in real life).
       passwords.hash = async (password: string) => {
-        if (how === 'cancelled by an admin') expect(await revokeInvite(server.deps.db, inviteId, new Date())).toBe(true);
-        else expect(await revokeAllOpenInvites(server.deps.db, new Date())).toBe(1);
+        if (how === 'cancelled by an admin') expect(await revokeOpenInvites(server.deps.db, { id: inviteId }, new Date())).toBe(1);
+        else expect(await voidInvitesOfScope(server.deps.db, { kind: 'all' }, new Date())).toBe(1);
         return real.hash(password);
       };
       const attempt = registerWithInvite(
