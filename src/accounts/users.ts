@@ -3,8 +3,8 @@ import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
-import { revokeInvitesMadeBy } from '../store/invites.repository.ts';
-import type { Role } from '../store/schema.ts';
+import { revokeOpenInvites } from '../store/invites.repository.ts';
+import { ROLE_RANK, type Role } from '../store/schema.ts';
 import {
   findUserByEmail,
   findUserById,
@@ -215,7 +215,6 @@ async function changeEmail(deps: Deps, auth: AuthContext, email: string, ctx: Re
   for (const listener of deps.hooks.emailChanged) await listener(deps, { userId: auth.userId, from: current.email, to: email, ctx }, now);
 }
 
-const roleRank: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 
 export interface AdminUserPatch {
   role?: Role;
@@ -235,11 +234,11 @@ export async function adminUpdateUser(
   if (!target) throw new AppError('not_found');
   if (target.id === actor.userId) throw new AppError('forbidden', 'You cannot change your own role or disable yourself.');
   if (target.role === 'owner') throw new AppError('forbidden', 'The owner cannot be changed.');
-  if (actor.role !== 'owner' && roleRank[target.role] >= roleRank[actor.role]) {
+  if (actor.role !== 'owner' && ROLE_RANK[target.role] >= ROLE_RANK[actor.role]) {
     throw new AppError('forbidden', 'Only the owner can change another admin.');
   }
   if (patch.role === 'owner') throw new AppError('forbidden', 'There is one owner.');
-  if (patch.role && actor.role !== 'owner' && roleRank[patch.role] >= roleRank[actor.role]) {
+  if (patch.role && actor.role !== 'owner' && ROLE_RANK[patch.role] >= ROLE_RANK[actor.role]) {
     throw new AppError('forbidden', 'Only the owner can make admins.');
   }
   await deps.db.transaction().execute(async (trx) => {
@@ -256,7 +255,7 @@ export async function adminUpdateUser(
     if (patch.disabled !== undefined && patch.disabled !== (target.disabled === 1)) {
       await updateUser(trx, userId, { disabled: patch.disabled ? 1 : 0 }, now);
       // What the user handed out goes with them: invitations they made can no longer open accounts.
-      if (patch.disabled) await revokeInvitesMadeBy(trx, userId, now);
+      if (patch.disabled) await revokeOpenInvites(trx, { createdBy: userId }, now);
       await recordSecurityEvent(
         deps,
         { userId, type: patch.disabled ? 'user_disabled' : 'user_enabled', detail: { by: actor.username } },
@@ -281,7 +280,7 @@ export async function adminRevokeSessions(
   const target = await findUserById(deps.db, userId);
   if (!target) throw new AppError('not_found');
   // The same rule as for roles: an admin cannot sign the owner or another admin out (the CLI, with no role, can).
-  if (actor.role && actor.userId !== target.id && actor.role !== 'owner' && roleRank[target.role] >= roleRank[actor.role]) {
+  if (actor.role && actor.userId !== target.id && actor.role !== 'owner' && ROLE_RANK[target.role] >= ROLE_RANK[actor.role]) {
     throw new AppError('forbidden', 'Only the owner can sign out another admin.');
   }
   const ids = await revokeSessions(deps, deps.db, { userId }, 'admin', now);

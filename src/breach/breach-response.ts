@@ -12,13 +12,13 @@ import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '..
 import { revokeSessionsOfUsers } from '../accounts/revocation.ts';
 import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
 import type { Db } from '../store/db.ts';
-import type { Role } from '../store/schema.ts';
+import { ROLE_RANK, ROLES, type Role } from '../store/schema.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
 import {
   countScope,
   countScopeUsers,
   findActiveBreachResponse,
-  findPrivilegedAmong,
+  findUsersWithRoleAmong,
   findBreachResponse,
   findLatestBreachResponse,
   flagUsers,
@@ -191,12 +191,15 @@ export type StartResult = { dryRun: true; plan: BreachPlan } | { dryRun: false; 
  */
 /**
  * An admin may not name the owner or another admin in a scope of named users: that would sign them out and lock
- * their password, which no other admin action may do to them. A response for everyone (or a time window) covers
- * them as it covers all; the owner and the CLI may name anyone.
+ * their password, which no other admin action may do to them (the rule of adminUpdateUser: no one but the owner acts
+ * on a rank at or above their own). A response for everyone (or a time window) covers them as it covers all; the
+ * owner and the CLI may name anyone.
  */
 async function refuseNamedAbove(db: Db, actor: BreachActor, scope: StoredScope): Promise<void> {
   if (scope.kind !== 'users' || actor.role === undefined || actor.role === 'owner') return;
-  const above = await findPrivilegedAmong(db, scope.user_ids, actor.userId);
+  const own = ROLE_RANK[actor.role];
+  const atOrAbove = ROLES.filter((role) => ROLE_RANK[role] >= own);
+  const above = await findUsersWithRoleAmong(db, scope.user_ids, atOrAbove, actor.userId);
   if (above.length === 0) return;
   const names = above.map((u) => u.username).sort();
   throw new AppError(

@@ -5,7 +5,7 @@ import { authenticate, hasFreshAuth, type AuthContext } from '../accounts/sessio
 import type { AppScope } from '../accounts/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { Role } from '../store/schema.ts';
+import { ROLE_RANK, type Role } from '../store/schema.ts';
 
 export type RouteAccess = 'public' | 'user' | 'admin' | 'owner';
 
@@ -26,7 +26,6 @@ declare module 'fastify' {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const roleRank: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 
 export function cookieNames(secure: boolean) {
   return {
@@ -114,7 +113,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (auth.scopes !== null && (!config.scope || !auth.scopes.includes(config.scope))) {
       throw new AppError('insufficient_scope');
     }
-    if (access !== 'user' && roleRank[auth.role] < roleRank[access]) throw new AppError('forbidden');
+    if (access !== 'user' && ROLE_RANK[auth.role] < ROLE_RANK[access]) throw new AppError('forbidden');
     if (config.fresh && !hasFreshAuth(auth, request.now, deps.config.reauthWindowSeconds)) {
       throw new AppError('reauthentication_required');
     }

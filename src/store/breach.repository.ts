@@ -9,6 +9,7 @@ import type {
   MailState,
   SecurityAlertsTable,
   SecurityEventsTable,
+  Role,
 } from './schema.ts';
 
 export type BreachResponseRow = BreachResponsesTable;
@@ -154,15 +155,20 @@ export async function findUserIdsByLogins(db: Db, logins: string[]): Promise<{ i
   return [...found.values()];
 }
 
-/** Those of `ids` who are the owner or an admin, other than `exceptId` (a named scope's check of rank). */
-export async function findPrivilegedAmong(db: Db, ids: string[], exceptId: string | null): Promise<{ id: string; username: string }[]> {
+/** Those of `ids` whose role is one of `roles`, other than `exceptId` (a named scope's check of rank). */
+export async function findUsersWithRoleAmong(
+  db: Db,
+  ids: string[],
+  roles: Role[],
+  exceptId: string | null,
+): Promise<{ id: string; username: string }[]> {
   const found: { id: string; username: string }[] = [];
   for (let i = 0; i < ids.length; i += LOGIN_CHUNK) {
     let q = db
       .selectFrom('users')
       .select(['id', 'username'])
       .where('id', 'in', ids.slice(i, i + LOGIN_CHUNK))
-      .where('role', 'in', ['owner', 'admin']);
+      .where('role', 'in', roles);
     if (exceptId !== null) q = q.where('id', '!=', exceptId);
     found.push(...(await q.execute()));
   }

@@ -2,6 +2,8 @@
 // parsed to numbers); flags are 0/1 integers so SQLite and PostgreSQL share every query.
 export const ROLES = ['owner', 'admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
+/** Each role's rank: the owner is above every admin, an admin above every member. */
+export const ROLE_RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
 export type SessionKind = 'web' | 'device' | 'app';
 
 export interface UsersTable {
