@@ -2,6 +2,7 @@
 // else from music-metadata; music tags and embedded covers from music-metadata. A file that neither
 // can read is corrupt: the probe throws ProbeError and the scanner lists it.
 import { execFile } from 'node:child_process';
+import { runFfprobe } from './ffmpeg.ts';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parseFile, parseStream, type IPicture } from 'music-metadata';
 import { sha256 } from '../crypto.ts';
@@ -65,26 +66,18 @@ interface FfprobeOutput {
   }[];
 }
 
-function runFfprobe(path: string): Promise<FfprobeOutput> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'ffprobe',
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', path],
-      { timeout: FFPROBE_TIMEOUT_MS, maxBuffer: 8 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const reason = String(stderr).trim().split('\n').pop() || error.message;
-          reject(new ProbeError(reason.replace(path, '<file>').slice(0, 300)));
-          return;
-        }
-        try {
-          resolve(JSON.parse(stdout) as FfprobeOutput);
-        } catch {
-          reject(new ProbeError('ffprobe gave no readable answer'));
-        }
-      },
-    );
-  });
+async function probeJson(path: string): Promise<FfprobeOutput> {
+  let stdout: string;
+  try {
+    stdout = await runFfprobe(path, ['-print_format', 'json', '-show_format', '-show_streams'], FFPROBE_TIMEOUT_MS);
+  } catch (error) {
+    throw new ProbeError(error instanceof Error ? error.message : String(error));
+  }
+  try {
+    return JSON.parse(stdout) as FfprobeOutput;
+  } catch {
+    throw new ProbeError('ffprobe gave no readable answer');
+  }
 }
 
 function positiveNumber(value: unknown): number | null {
@@ -187,10 +180,10 @@ export function createProber(options: { ffprobe: boolean }): Prober {
         return await fromMusicMetadata(path, kind);
       } catch (err) {
         if (!options.ffprobe) throw err;
-        return fromFfprobe(await runFfprobe(path));
+        return fromFfprobe(await probeJson(path));
       }
     }
-    if (options.ffprobe) return fromFfprobe(await runFfprobe(path));
+    if (options.ffprobe) return fromFfprobe(await probeJson(path));
     return fromMusicMetadata(path, kind);
   };
 }
