@@ -35,6 +35,7 @@ export const errorCodes = {
   account_disabled: [403, 'This account is disabled.'],
   insufficient_scope: [403, 'This app password does not allow this action.'],
   mfa_enrollment_required: [403, 'Two-factor sign-in is required on this server. Set it up first.'],
+  policy_set_by_owner: [403, 'The owner set this two-step sign-in policy; only the owner may lower it.'],
   // 404
   not_found: [404, 'Not found.'],
   // 405/408/409/413/415/416/431
