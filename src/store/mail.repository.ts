@@ -100,14 +100,23 @@ export async function findLiveMailToken(
   tokenHash: string,
   now: Date,
 ): Promise<Pick<MailTokensTable, 'id' | 'user_id' | 'email' | 'expires_at'> | undefined> {
-  return db
-    .selectFrom('mail_tokens')
-    .select(['id', 'user_id', 'email', 'expires_at'])
-    .where('token_hash', '=', tokenHash)
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now.getTime())
-    .executeTakeFirst();
+  return (
+    db
+      .selectFrom('mail_tokens')
+      .innerJoin('users', 'users.id', 'mail_tokens.user_id')
+      .select(['mail_tokens.id', 'mail_tokens.user_id', 'mail_tokens.email', 'mail_tokens.expires_at'])
+      .where('mail_tokens.token_hash', '=', tokenHash)
+      .where('mail_tokens.purpose', '=', purpose)
+      .where('mail_tokens.used_at', 'is', null)
+      .where('mail_tokens.expires_at', '>', now.getTime())
+      // A reset link older than the password it would replace is dead, even if a path forgot to void it.
+      .$if(purpose === 'password_reset', (qb) =>
+        qb.where((eb) =>
+          eb.or([eb('users.password_changed_at', 'is', null), eb('mail_tokens.created_at', '>=', eb.ref('users.password_changed_at'))]),
+        ),
+      )
+      .executeTakeFirst()
+  );
 }
 
 /** Spends a token; the condition in the UPDATE makes two concurrent uses impossible. */
