@@ -59,6 +59,11 @@ export const errorCodes = {
   // 5xx
   internal_error: [500, 'Something went wrong on the server.'],
   service_unavailable: [503, 'The service is not available right now.'],
+  store_unavailable: [503, 'The database cannot be reached right now (it may be restarting). Nothing was changed; try again shortly.'],
+  storage_full: [
+    507,
+    "The server's disk is full, so nothing was saved. The server's operator must free space on the disk that holds the data folder or the database.",
+  ],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -72,7 +72,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // JSON only: a text/plain body is what a cross-site form can send without asking (S22, S80).
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandler(deps));
   addSecurityHeaders(app, deps.config.secure);
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();

@@ -3,7 +3,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError, errorCodes, type ErrorCode } from '../errors.ts';
+import { noteStoreFault, storeFaultOf } from '../store/faults.ts';
 import { securityHeaders } from './security-headers.ts';
 
 interface ErrorResponse {
@@ -35,10 +37,15 @@ function describeValidation(error: FastifyError): ErrorResponse {
   };
 }
 
+/** How long a client should wait before trying again after store_unavailable. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 export function toErrorResponse(error: FastifyError | Error): ErrorResponse | null {
   if (error instanceof AppError) {
     return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   }
+  const fault = storeFaultOf(error);
+  if (fault) return { status: errorCodes[fault.code][0], code: fault.code, message: errorCodes[fault.code][1] };
   const fe = error as FastifyError;
   if (fe.validation) return describeValidation(fe);
   switch (fe.code) {
@@ -69,20 +76,29 @@ export function toErrorResponse(error: FastifyError | Error): ErrorResponse | nu
   return null;
 }
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const response = toErrorResponse(error);
-  if (!response) {
-    request.log.error({ err: error }, 'request failed');
-    void reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on the server.' } });
-    return;
-  }
-  if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
-  const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
-    code: response.code,
-    message: response.message,
+/** The one error handler; store faults are also noted for the health check. */
+export function errorHandler(deps: Pick<Deps, 'db' | 'clock'>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const response = toErrorResponse(error);
+    if (!response) {
+      request.log.error({ err: error }, 'request failed');
+      void reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on the server.' } });
+      return;
+    }
+    if (response.code === 'storage_full' || response.code === 'store_unavailable') {
+      // The original error (SQLite's or PostgreSQL's own words) stays in the log for the operator.
+      request.log.error({ err: error }, response.code === 'storage_full' ? 'the disk is full: nothing was saved' : 'the database cannot be reached');
+      noteStoreFault(deps.db, storeFaultOf(error)!, deps.clock());
+      if (response.code === 'store_unavailable') void reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    }
+    if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
+    const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
+      code: response.code,
+      message: response.message,
+    };
+    if (response.details) body.details = response.details;
+    void reply.status(response.status).send({ error: body });
   };
-  if (response.details) body.details = response.details;
-  void reply.status(response.status).send({ error: body });
 }
 
 function clientErrorCode(error: Error & { code?: string }): ErrorCode {
