@@ -18,6 +18,7 @@ import {
   type TableMetadata,
 } from 'kysely';
 import pg from 'pg';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -57,6 +58,7 @@ export function openStore(options: StoreOptions): Store {
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const file = join(options.dataDir, 'hearth.db');
+  ownerOnly(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -84,6 +86,21 @@ export function openStore(options: StoreOptions): Store {
       await db.destroy();
     },
   };
+}
+
+/**
+ * The database file is made (or set) 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+ * database file's own mode, and would make a new one 0644, readable by everyone if the folder lets them in.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(path, 0o600);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 /**
