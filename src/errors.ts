@@ -5,6 +5,7 @@ export const errorCodes = {
   bad_request: [400, 'The request is malformed.'],
   invalid_body: [400, 'The request body does not match what this route expects.'],
   invalid_json: [400, 'The request body is not valid JSON.'],
+  content_length_mismatch: [400, 'The request body is not as long as its Content-Length header says.'],
   password_too_short: [400, 'The password must be at least 8 characters long.'],
   password_too_long: [400, 'The password must be at most 256 characters long.'],
   password_too_common: [400, 'This password is among the most common or breached passwords. Choose another.'],
@@ -52,6 +53,7 @@ export const errorCodes = {
   second_factor_required: [409, 'Turn on two-step sign-in (an authenticator app or a passkey) first.'],
   payload_too_large: [413, 'The request body is too large.'],
   unsupported_media_type: [415, 'Send JSON with Content-Type: application/json.'],
+  unsupported_charset: [415, 'Send the body in UTF-8 (Content-Type: application/json; charset=utf-8, or no charset).'],
   range_not_satisfiable: [416, 'The requested range is not satisfiable.'],
   headers_too_large: [431, 'The request headers are too large.'],
   // 429

@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import { errorCodes } from '../errors.ts';
 import { registerAuth } from './auth.ts';
 import { answerClientError, errorHandler } from './errors.ts';
+import { canonicalApiUrl, refuseForeignCharset } from './request-forms.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { meRoutes } from './routes/me.routes.ts';
@@ -60,6 +61,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     trustProxy: deps.config.trustProxy as boolean,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // `//api/…` and `/API/…` are the API, not a page of the web app.
+    rewriteUrl: (req) => canonicalApiUrl(req.url ?? '/'),
     // A URL the router cannot decode gets the same error shape and headers as every other answer (S80, S82).
     frameworkErrors: (_error, _request, frameworkReply) => {
       const reply = frameworkReply as FastifyReply;
@@ -73,6 +76,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler(deps));
+  app.addHook('onRequest', refuseForeignCharset);
   addSecurityHeaders(app, deps.config.secure);
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();

@@ -52,8 +52,9 @@ export function toErrorResponse(error: FastifyError | Error): ErrorResponse | nu
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 415, code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'content_length_mismatch', message: errorCodes.content_length_mismatch[1] };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'invalid_json', message: 'The request body is empty; send a JSON object.' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -61,9 +62,7 @@ export function toErrorResponse(error: FastifyError | Error): ErrorResponse | nu
     default:
       break;
   }
-  if (error instanceof SyntaxError || fe.statusCode === 400) {
-    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
-  }
+  if (error instanceof SyntaxError) return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
   if (fe.statusCode === 404) return { status: 404, code: 'not_found', message: 'Not found.' };
   if (fe.statusCode === 405) return { status: 405, code: 'method_not_allowed', message: 'This method is not allowed here.' };
   if (fe.statusCode === 413) return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
@@ -92,6 +91,9 @@ export function errorHandler(deps: Pick<Deps, 'db' | 'clock'>) {
       if (response.code === 'store_unavailable') void reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     }
     if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
+    // A static file's 416 says how long the file is, as RFC 9110 asks (the error carries send's header).
+    const range = (error as { headers?: Record<string, unknown> }).headers?.['Content-Range'];
+    if (response.status === 416 && typeof range === 'string') void reply.header('Content-Range', range);
     const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
       code: response.code,
       message: response.message,
