@@ -1,9 +1,9 @@
 // The password reset by mail, end to end against a real SMTP server: request, receive, follow the link,
 // confirm (S10, S30, S31, S60, S61).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueMailToken } from '../../src/mail/tokens.ts';
+import { issueMailToken } from '../../src/accounts/mail-tokens.ts';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
-import { startSmtp, tokenFrom, until, urlsIn, type Received, type TestSmtp } from './smtp.ts';
+import { startSmtp, tokenFrom, until, urlsIn, type Received, type TestSmtp } from '../mail/smtp.ts';
 
 const PUBLIC_URL = 'https://hearth.example.test';
 const NEW_PASSWORD = 'velvet thunder orchard mosaic';
