@@ -254,6 +254,34 @@ function isoOrEmpty(value: string | undefined): string {
   return Number.isNaN(time) ? '' : new Date(time).toISOString();
 }
 
+/**
+ * Deletes outbox files (and temporary ones a crash left) written more than `keepMs` ago: each holds the live
+ * links it carried. Returns how many went.
+ */
+export function pruneOutbox(dataDir: string, keepMs: number, now: Date): number {
+  const dir = outboxDir(dataDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!OUTBOX_FILE.test(name) && !/^\..*\.eml\.tmp$/.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      if (now.getTime() - statSync(path).mtimeMs > keepMs) {
+        rmSync(path, { force: true });
+        removed += 1;
+      }
+    } catch {
+      // Gone meanwhile (another instance pruned it).
+    }
+  }
+  return removed;
+}
+
 /** The outbox, newest first. */
 export function listOutbox(dataDir: string): OutboxEntry[] {
   const dir = outboxDir(dataDir);
