@@ -20,6 +20,8 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   mailRatePerMinute: number;
+  // issue-20b: outbox files hold live links; they are deleted this many hours after they were written.
+  outboxKeepHours: number;
   /** DKIM signing of outgoing mail: all three HEARTH_DKIM_* variables, or none. */
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   setupToken: string | null;
@@ -208,6 +210,7 @@ export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Confi
     smtpUrl: smtpUrlVar(env),
     mailFrom: env.HEARTH_MAIL_FROM || `Hearth <hearth@${publicUrl.hostname}>`,
     mailRatePerMinute: intVar(env, 'HEARTH_MAIL_RATE_PER_MINUTE', 600, 1, 1_000_000),
+    outboxKeepHours: intVar(env, 'HEARTH_OUTBOX_KEEP_HOURS', 72, 1, 24 * 365),
     dkim: loadDkim(env),
     setupToken,
     sessionIdleSeconds: intVar(env, 'HEARTH_SESSION_IDLE_SECONDS', 30 * 24 * 3600, 60, 10 * 365 * 24 * 3600),

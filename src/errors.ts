@@ -5,6 +5,7 @@ export const errorCodes = {
   bad_request: [400, 'The request is malformed.'],
   invalid_body: [400, 'The request body does not match what this route expects.'],
   invalid_json: [400, 'The request body is not valid JSON.'],
+  content_length_mismatch: [400, 'The request body is not as long as its Content-Length header says.'],
   password_too_short: [400, 'The password must be at least 8 characters long.'],
   password_too_long: [400, 'The password must be at most 256 characters long.'],
   password_too_common: [400, 'This password is among the most common or breached passwords. Choose another.'],
@@ -35,6 +36,7 @@ export const errorCodes = {
   account_disabled: [403, 'This account is disabled.'],
   insufficient_scope: [403, 'This app password does not allow this action.'],
   mfa_enrollment_required: [403, 'Two-factor sign-in is required on this server. Set it up first.'],
+  policy_set_by_owner: [403, 'The owner set this two-step sign-in policy; only the owner may lower it.'],
   // 404
   not_found: [404, 'Not found.'],
   // 405/408/409/413/415/416/431
@@ -51,6 +53,7 @@ export const errorCodes = {
   second_factor_required: [409, 'Turn on two-step sign-in (an authenticator app or a passkey) first.'],
   payload_too_large: [413, 'The request body is too large.'],
   unsupported_media_type: [415, 'Send JSON with Content-Type: application/json.'],
+  unsupported_charset: [415, 'Send the body in UTF-8 (Content-Type: application/json; charset=utf-8, or no charset).'],
   range_not_satisfiable: [416, 'The requested range is not satisfiable.'],
   headers_too_large: [431, 'The request headers are too large.'],
   // 429
@@ -58,6 +61,11 @@ export const errorCodes = {
   // 5xx
   internal_error: [500, 'Something went wrong on the server.'],
   service_unavailable: [503, 'The service is not available right now.'],
+  store_unavailable: [503, 'The database cannot be reached right now (it may be restarting). Nothing was changed; try again shortly.'],
+  storage_full: [
+    507,
+    "The server's disk is full, so nothing was saved. The server's operator must free space on the disk that holds the data folder or the database.",
+  ],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof errorCodes;

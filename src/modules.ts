@@ -8,6 +8,7 @@ import { enrolmentGuard } from './factors/policy.ts';
 import { secondFactorGate, verifySecondFactorForReset } from './factors/second-factor.ts';
 import { registerNotices } from './mail/notices.ts';
 import { mailJobType } from './mail/queue.ts';
+import { pruneOutbox } from './mail/transports.ts';
 import { resetRequestJobType } from './accounts/password-reset.ts';
 import { scanJobType } from './media/scanner.ts';
 import { watchLibraries } from './media/watch.ts';
@@ -49,8 +50,17 @@ export const modules: HearthModule[] = [
       registerNotices(deps);
     },
     async start(deps) {
-      // Spent and expired mail tokens are kept a day (for the log's sake), then dropped.
-      const prune = () => deleteExpiredMailTokens(deps.db, deps.clock()).catch((err) => deps.log.warn({ err }, 'could not prune mail tokens'));
+      // Spent and expired mail tokens are kept a day (for the log's sake), then dropped; outbox files, which
+      // hold live links in clear, after HEARTH_OUTBOX_KEEP_HOURS.
+      const prune = async () => {
+        await deleteExpiredMailTokens(deps.db, deps.clock()).catch((err) => deps.log.warn({ err }, 'could not prune mail tokens'));
+        try {
+          const removed = pruneOutbox(deps.config.dataDir, deps.config.outboxKeepHours * 3600_000, deps.clock());
+          if (removed > 0) deps.log.info({ removed }, 'old outbox files deleted');
+        } catch (err) {
+          deps.log.warn({ err }, 'could not prune the outbox folder');
+        }
+      };
       const timer = setInterval(prune, 3600_000);
       timer.unref();
       await prune();

@@ -146,35 +146,36 @@ async function checkSecondFactor(deps: Deps, userId: string, code: string | unde
 }
 
 /**
- * POST /auth/not-me: the owner says a sign-in or change was not them. Every device is signed out, the
- * account is locked until a new password is set, the address the link was mailed to comes back if the
- * account's address changed since, and a reset link goes to it.
+ * POST /auth/not-me: the owner says a sign-in or change was not them. Every device is signed out and the
+ * account is locked until a new password is set. The address the link was mailed to comes back if the
+ * account's address changed since and gets the reset link; if another account took that address meanwhile,
+ * the account stays locked and no link goes anywhere (certainly not to the address that replaced it): an
+ * admin restores access. Returns where the reset link went.
  */
-export async function reportNotMe(deps: Deps, token: string, ctx: RequestContext, now: Date): Promise<void> {
+export async function reportNotMe(deps: Deps, token: string, ctx: RequestContext, now: Date): Promise<{ resetLinkSent: boolean }> {
   const row = await findMailToken(deps.db, 'not_me', token, now);
   if (!row) throw new AppError('invalid_token');
   const user = await findUserById(deps.db, row.user_id);
   if (!user) throw new AppError('invalid_token');
-  await deps.db.transaction().execute(async (trx) => {
+  const resetLinkSent = await deps.db.transaction().execute(async (trx) => {
     if (!(await consumeMailToken(trx, row.id, now))) throw new AppError('invalid_token');
-    let email = user.email;
+    let email: string | null = user.email;
     if (row.email && row.email.toLowerCase() !== user.email.toLowerCase()) {
       const holder = await findUserByEmail(trx, row.email.toLowerCase());
       if (!holder) {
         email = row.email;
         // The old address just proved it reads our mail.
         await updateUser(trx, user.id, { email, email_lower: email.toLowerCase(), email_verified: 1 }, now);
+      } else {
+        // The account's current address is the one that replaced the reporter's: no link goes to it.
+        email = null;
       }
     }
     await updateUser(trx, user.id, { reset_required: 1, reset_required_reason: 'not_me' }, now);
     await voidMailTokens(trx, user.id, ['password_reset', 'verify_email'], now);
-    await recordSecurityEvent(
-      deps,
-      { userId: user.id, type: 'not_me_reported', detail: email !== user.email ? { restored_email: email } : undefined },
-      ctx,
-      now,
-      trx,
-    );
+    const detail = email === null ? { address_taken: row.email } : email !== user.email ? { restored_email: email } : undefined;
+    await recordSecurityEvent(deps, { userId: user.id, type: 'not_me_reported', detail }, ctx, now, trx);
+    if (email === null) return false;
     const resetToken = await issueMailToken(deps, trx, { userId: user.id, purpose: 'password_reset', email }, now);
     await queueMail(
       deps,
@@ -187,8 +188,10 @@ export async function reportNotMe(deps: Deps, token: string, ctx: RequestContext
       },
       now,
     );
+    return true;
   });
   await revokeSessions(deps, deps.db, { userId: user.id }, 'not_me', now);
   // The intruder's browser must not count as a known device any more.
   await forgetDevices(deps.db, user.id);
+  return { resetLinkSent };
 }

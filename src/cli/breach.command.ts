@@ -286,7 +286,7 @@ export async function breachCommand(deps: Deps, args: string[]): Promise<number>
     const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
     const row = positionals[0] ? await getBreachResponse(deps, positionals[0]) : await latestBreachResponse(deps);
     if (!row) {
-      process.stdout.write('No breach response has been made on this server.\n');
+      process.stdout.write(values.json ? 'null\n' : 'No breach response has been made on this server.\n');
       return 0;
     }
     const view = await breachResponseView(deps, row);

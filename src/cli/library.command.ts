@@ -84,8 +84,10 @@ async function followScan(deps: Deps, name: string, jobId: string): Promise<JobV
       bar.done();
       return view;
     }
-    // A retry waits for its time; nobody else may be running jobs, so take it here when it is due.
-    if (finished && view.state === 'queued') {
+    // A retry waits for its time; nobody else may be running jobs, so take it here when it is due. A scan left
+    // running by a process that crashed is taken over as soon as its lease lapses (at once when that process
+    // ran on this host and is gone), as the breach command does.
+    if (finished && (view.state === 'queued' || view.state === 'running')) {
       finished = false;
       running = runHere();
     }

@@ -15,7 +15,7 @@ import type { CliCommand } from './command.ts';
 export const mailHelp = `Usage:
   hearth mail outbox              lists the messages written to <data>/outbox (no SMTP configured)
   hearth mail show <id>           prints one outbox message (RFC 822 text)
-  hearth mail queue [--state S]   the queue: counts and recent messages (S: queued, sending, sent, failed)
+  hearth mail queue [--state S]   the queue: counts and recent messages (S: queued, sending, sent, failed, unconfirmed)
   hearth mail test <address>      sends a test message now, through the configured transport`;
 
 function table(header: string[], rows: string[][]): string {
@@ -43,7 +43,9 @@ export async function mailCommand(deps: Deps, args: string[]): Promise<number> {
   if (sub === 'queue') {
     const { values } = parseArgs({ args: rest, options: { state: { type: 'string' }, limit: { type: 'string', default: '20' } }, strict: true });
     const state = values.state as MailState | undefined;
-    if (state && !['queued', 'sending', 'sent', 'failed'].includes(state)) throw new CliError('--state is queued, sending, sent or failed');
+    if (state && !['queued', 'sending', 'sent', 'failed', 'unconfirmed'].includes(state)) {
+      throw new CliError('--state is queued, sending, sent, failed or unconfirmed');
+    }
     const view = await mailQueueView(deps, { limit: Math.max(1, Number(values.limit) || 20), ...(state ? { state } : {}) });
     const counts = Object.entries(view.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'no messages';
     process.stdout.write(`Transport: ${view.transport}. ${counts}.\n`);

@@ -45,16 +45,17 @@ export async function main(argv: string[]): Promise<number> {
       await closeDeps(deps);
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`hearth: configuration error: ${err.message}\n`);
-      return 1;
-    }
-    const message = describeCliError(err);
-    if (message) {
-      process.stderr.write(`hearth: ${message}\n`);
-      return err instanceof CliError ? 2 : 1;
-    }
-    process.stderr.write(`hearth: ${(err as Error).message ?? String(err)}\n`);
-    return 1;
+    const [code, message, status] =
+      err instanceof ConfigError
+        ? ['configuration_error', `configuration error: ${err.message}`, 1]
+        : [
+            err instanceof CliError ? 'usage' : 'failed',
+            describeCliError(err) ?? (err as Error)?.message ?? String(err),
+            err instanceof CliError ? 2 : 1,
+          ];
+    // A caller that asked for JSON parses standard output: the error is JSON there too.
+    if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+    process.stderr.write(`hearth: ${message}\n`);
+    return status;
   }
 }

@@ -12,6 +12,9 @@ import { userHasSecondFactor } from './second-factor.ts';
 export const REQUIRE_2FA_VALUES = ['off', 'admins', 'everyone'] as const;
 export type Require2fa = (typeof REQUIRE_2FA_VALUES)[number];
 const META_KEY = 'require_2fa';
+// The level the owner last chose: an admin may raise the policy above it but never lower it below.
+const OWNER_FLOOR_KEY = 'require_2fa_owner_floor';
+const strength: Record<Require2fa, number> = { off: 0, admins: 1, everyone: 2 };
 
 export async function readRequire2fa(deps: Pick<Deps, 'db'>): Promise<Require2fa> {
   const value = await getMeta(deps.db, META_KEY);
@@ -20,6 +23,16 @@ export async function readRequire2fa(deps: Pick<Deps, 'db'>): Promise<Require2fa
 
 export async function setRequire2fa(deps: Deps, auth: Caller, value: Require2fa, ctx: RequestContext, now: Date): Promise<Require2fa> {
   const before = await readRequire2fa(deps);
+  if (auth.role === 'owner') {
+    await setMeta(deps.db, OWNER_FLOOR_KEY, value);
+  } else {
+    const floor = await getMeta(deps.db, OWNER_FLOOR_KEY);
+    if (REQUIRE_2FA_VALUES.includes(floor as Require2fa) && strength[value] < strength[floor as Require2fa]) {
+      throw new AppError('policy_set_by_owner', `The owner set two-step sign-in to '${floor}'; only the owner may lower it.`, {
+        owner_floor: floor,
+      });
+    }
+  }
   await setMeta(deps.db, META_KEY, value);
   if (before !== value) {
     await recordSecurityEvent(deps, { userId: auth.userId, type: 'require_2fa_changed', detail: { from: before, to: value } }, ctx, now);

@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import { errorCodes } from '../errors.ts';
 import { registerAuth } from './auth.ts';
 import { answerClientError, errorHandler } from './errors.ts';
+import { canonicalApiUrl, refuseForeignCharset } from './request-forms.ts';
 import { registerRoutes } from './routes/index.ts';
 import { Body } from './schemas.ts';
 import { addSecurityHeaders, setSecurityHeaders } from './security-headers.ts';
@@ -53,6 +54,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     trustProxy: deps.config.trustProxy as boolean,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // `//api/…` and `/API/…` are the API, not a page of the web app.
+    rewriteUrl: (req) => canonicalApiUrl(req.url ?? '/'),
     // A URL the router cannot decode gets the same error shape and headers as every other answer (S80, S82).
     frameworkErrors: (_error, _request, frameworkReply) => {
       const reply = frameworkReply as FastifyReply;
@@ -65,7 +68,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // JSON only: a text/plain body is what a cross-site form can send without asking (S22, S80).
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandler(deps));
+  app.addHook('onRequest', refuseForeignCharset);
   addSecurityHeaders(app, deps.config.secure);
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();

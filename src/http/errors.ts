@@ -3,7 +3,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError, errorCodes, type ErrorCode } from '../errors.ts';
+import { noteStoreFault, storeFaultOf } from '../store/faults.ts';
 import { securityHeaders } from './security-headers.ts';
 
 interface ErrorResponse {
@@ -35,18 +37,24 @@ function describeValidation(error: FastifyError): ErrorResponse {
   };
 }
 
+/** How long a client should wait before trying again after store_unavailable. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
 export function toErrorResponse(error: FastifyError | Error): ErrorResponse | null {
   if (error instanceof AppError) {
     return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   }
+  const fault = storeFaultOf(error);
+  if (fault) return { status: errorCodes[fault.code][0], code: fault.code, message: errorCodes[fault.code][1] };
   const fe = error as FastifyError;
   if (fe.validation) return describeValidation(fe);
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 415, code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'content_length_mismatch', message: errorCodes.content_length_mismatch[1] };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'invalid_json', message: 'The request body is empty; send a JSON object.' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -54,9 +62,7 @@ export function toErrorResponse(error: FastifyError | Error): ErrorResponse | nu
     default:
       break;
   }
-  if (error instanceof SyntaxError || fe.statusCode === 400) {
-    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
-  }
+  if (error instanceof SyntaxError) return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
   if (fe.statusCode === 404) return { status: 404, code: 'not_found', message: 'Not found.' };
   if (fe.statusCode === 405) return { status: 405, code: 'method_not_allowed', message: 'This method is not allowed here.' };
   if (fe.statusCode === 413) return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
@@ -69,20 +75,32 @@ export function toErrorResponse(error: FastifyError | Error): ErrorResponse | nu
   return null;
 }
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const response = toErrorResponse(error);
-  if (!response) {
-    request.log.error({ err: error }, 'request failed');
-    void reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on the server.' } });
-    return;
-  }
-  if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
-  const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
-    code: response.code,
-    message: response.message,
+/** The one error handler; store faults are also noted for the health check. */
+export function errorHandler(deps: Pick<Deps, 'db' | 'clock'>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const response = toErrorResponse(error);
+    if (!response) {
+      request.log.error({ err: error }, 'request failed');
+      void reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on the server.' } });
+      return;
+    }
+    if (response.code === 'storage_full' || response.code === 'store_unavailable') {
+      // The original error (SQLite's or PostgreSQL's own words) stays in the log for the operator.
+      request.log.error({ err: error }, response.code === 'storage_full' ? 'the disk is full: nothing was saved' : 'the database cannot be reached');
+      noteStoreFault(deps.db, storeFaultOf(error)!, deps.clock());
+      if (response.code === 'store_unavailable') void reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    }
+    if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
+    // A static file's 416 says how long the file is, as RFC 9110 asks (the error carries send's header).
+    const range = (error as { headers?: Record<string, unknown> }).headers?.['Content-Range'];
+    if (response.status === 416 && typeof range === 'string') void reply.header('Content-Range', range);
+    const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
+      code: response.code,
+      message: response.message,
+    };
+    if (response.details) body.details = response.details;
+    void reply.status(response.status).send({ error: body });
   };
-  if (response.details) body.details = response.details;
-  void reply.status(response.status).send({ error: body });
 }
 
 function clientErrorCode(error: Error & { code?: string }): ErrorCode {

@@ -9,6 +9,8 @@ import {
   claimNextJob,
   failAbandonedJobs,
   findJob,
+  lapseLeasesOf,
+  listLeaseOwners,
   finishJob,
   handBackJob,
   insertJob,
@@ -185,6 +187,7 @@ export class JobRunner<D extends RunnerDeps = any> {
   private loop: Promise<void> | null = null;
   private deps: D | null = null;
   private abandonedCheckedAt = 0;
+  private deadOwnersCheckedAt = 0;
 
   constructor(owner: string, options: RunnerOptions = {}) {
     this.owner = owner;
@@ -242,6 +245,7 @@ export class JobRunner<D extends RunnerDeps = any> {
     if (!row) return false;
     const type = this.types.get(row.type);
     if (!type) return false;
+    await this.lapseDeadLocalLeases(deps, [row.type]);
     await this.failAbandoned(deps, [row.type], id);
     const claimed = await claimNextJob(deps.db, [row.type], this.owner, deps.clock().getTime(), this.leaseMs, id);
     if (!claimed) return false;
@@ -268,10 +272,35 @@ export class JobRunner<D extends RunnerDeps = any> {
     }
   }
 
+  /**
+   * Lets the leases of dead processes on this host lapse now: a server restarted after a crash (or a CLI run
+   * after one) takes over its own jobs at once instead of waiting out the lease. Owners are
+   * `host:pid:random`; a pid that no longer runs here is dead. A pid reused by another process only means
+   * waiting for the lease as before.
+   */
+  private async lapseDeadLocalLeases(deps: D, types: string[]): Promise<void> {
+    const parts = this.owner.split(':');
+    if (parts.length < 3) return;
+    const host = parts.slice(0, -2).join(':');
+    const ownPid = Number(parts[parts.length - 2]);
+    const owners = await listLeaseOwners(deps.db, types, `${host}:`);
+    const dead = owners.filter((owner) => {
+      const pid = Number(owner.split(':').at(-2));
+      return owner.split(':').slice(0, -2).join(':') === host && Number.isInteger(pid) && pid > 0 && pid !== ownPid && !processRuns(pid);
+    });
+    if (dead.length === 0) return;
+    const lapsed = await lapseLeasesOf(deps.db, dead, deps.clock().getTime());
+    if (lapsed > 0) deps.log.info({ owners: dead, jobs: lapsed }, 'took over the jobs of a stopped process on this host without waiting for their leases');
+  }
+
   private async run(typeNames: string[]): Promise<void> {
     const deps = this.deps!;
     while (!this.stopped) {
       let claimedAny = false;
+      if (Date.now() - this.deadOwnersCheckedAt >= Math.min(this.leaseMs, 1000)) {
+        this.deadOwnersCheckedAt = Date.now();
+        await this.lapseDeadLocalLeases(deps, typeNames).catch((err) => deps.log.warn({ err }, 'could not look for jobs of stopped processes'));
+      }
       // A lease takes its whole length to lapse: looking once per lease length is soon enough.
       if (Date.now() - this.abandonedCheckedAt >= this.leaseMs) {
         this.abandonedCheckedAt = Date.now();
@@ -420,5 +449,15 @@ function parseStored(text: string, what: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     throw new PermanentJobError(`the job's ${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Whether a process with this pid runs on this machine (EPERM: it runs, as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
   }
 }

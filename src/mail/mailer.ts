@@ -54,6 +54,13 @@ export class Mailer {
     const problem = `${e?.code ?? ''}:${e?.responseCode ?? ''}`;
     if (problem === this.problem) return;
     this.problem = problem;
+    if (this.transport.kind === 'outbox') {
+      this.log?.error(
+        { code: e?.code, reason: e?.message ?? String(err) },
+        `mail cannot be written to the outbox: ${e?.message ?? String(err)}; queued mail is kept and retried, and goes out once this is fixed`,
+      );
+      return;
+    }
     const hint =
       e?.code === 'EAUTH'
         ? 'the SMTP server refused the user name or password in HEARTH_SMTP_URL'

@@ -10,7 +10,9 @@ import {
   findMailMessage,
   insertMailMessage,
   markMailSent,
+  markMailUnconfirmed,
   recordMailError,
+  recordMailHandOver,
   startMailAttempt,
 } from '../store/mail.repository.ts';
 import { findUserById } from '../store/users.repository.ts';
@@ -20,6 +22,8 @@ import { isRefusalOfThisMessage } from './transports.ts';
 
 export const MAIL_JOB = 'mail.send';
 const MAX_ATTEMPTS = 16;
+export const UNCONFIRMED_NOTE =
+  'the worker stopped while handing this mail to the SMTP server, which may have it: not sent again, to never send it twice';
 
 export interface QueueMailInput<T extends TemplateName> {
   /** The account the mail is about: its anti-phishing phrase heads the message. */
@@ -89,7 +93,15 @@ async function sendMessage(deps: Deps, ctx: JobContext<{ messageId: string }>): 
   const row = await findMailMessage(deps.db, id);
   if (!row) throw new PermanentJobError(`message ${id} is gone`);
   if (row.state === 'sent') return { message: id, skipped: 'already sent' };
-  if (!(await startMailAttempt(deps.db, id, deps.clock()))) return { message: id, skipped: row.state };
+  const was = await startMailAttempt(deps.db, id, deps.clock());
+  if (was === null) return { message: id, skipped: row.state };
+  // An earlier worker died while handing this message over: the SMTP server may have accepted it, and a second
+  // hand-over could deliver it twice. The outbox is safe to write again (the same file, whole or not at all).
+  if (was === 'sending' && mailer.kind === 'smtp') {
+    await markMailUnconfirmed(deps.db, id, UNCONFIRMED_NOTE, deps.clock());
+    deps.log.warn({ message: id, messageId: row.message_id }, 'a mail was being handed to the SMTP server when its worker stopped; not sent again');
+    return { message: id, skipped: 'unconfirmed' };
+  }
   const key = bodyKey(deps);
   const text = decrypt(key, row.text, `mail:${id}:text`);
   const html = decrypt(key, row.html, `mail:${id}:html`);
@@ -100,6 +112,8 @@ async function sendMessage(deps: Deps, ctx: JobContext<{ messageId: string }>): 
   }
   // Another worker may have taken this job if our lease lapsed under load: never send twice.
   if (!(await ctx.holdsLease())) return { message: id, skipped: 'lease lost' };
+  // The hand-over is recorded before it happens; every attempt carries the same Message-ID.
+  if (!(await recordMailHandOver(deps.db, id, was, deps.clock()))) return { message: id, skipped: 'changed meanwhile' };
   let delivery;
   try {
     delivery = await mailer.send({

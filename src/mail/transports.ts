@@ -1,7 +1,7 @@
 // Where a finished message goes: an SMTP server (TLS from the start with smtps://, STARTTLS required with
 // smtp://, pooled connections, DKIM-signed when a key is configured), or, with no SMTP configured, an .eml
 // file in the outbox folder.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
@@ -151,18 +151,49 @@ export function outboxTransport(config: Pick<Config, 'dataDir' | 'dkim'>): MailT
     kind: 'outbox',
     async send(mail) {
       const info = await transporter.sendMail(messageOptions(mail));
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
       // Named by the message's own time and id: a second attempt rewrites the same file, never adds one.
       const name = `${fileStamp(mail.date)}-${mail.id}.eml`;
-      const temp = join(dir, `.${name}.tmp`);
-      writeFileSync(temp, info.message as Buffer, { mode: 0o600 });
-      renameSync(temp, join(dir, name));
+      writeOutboxFile(dir, name, info.message as Buffer);
       return { transport: 'outbox', outboxFile: name, response: 'written to the outbox' };
     },
     async close() {
       transporter.close();
     },
   };
+}
+
+/** An outbox error says so, with the folder: it is a disk on this server, not "the SMTP server". */
+export class OutboxWriteError extends Error {
+  readonly code: string | undefined;
+  constructor(dir: string, cause: unknown) {
+    const e = cause as { code?: string; message?: string };
+    const why = e?.code === 'ENOSPC' || e?.code === 'EDQUOT' ? 'the disk is full' : (e?.message ?? String(cause));
+    super(`the outbox folder ${dir} cannot be written: ${why}`, { cause });
+    this.name = 'OutboxWriteError';
+    this.code = e?.code;
+  }
+}
+
+/**
+ * Whole or not at all: written to a temporary name, flushed, then renamed over the final name, so a crash or
+ * a full disk never leaves half a message under its name (nor a stray partial file).
+ */
+function writeOutboxFile(dir: string, name: string, bytes: Buffer): void {
+  const temp = join(dir, `.${name}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, join(dir, name));
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw new OutboxWriteError(dir, err);
+  }
 }
 
 export function createTransport(config: Pick<Config, 'smtpUrl' | 'dkim' | 'dataDir'>): MailTransport {
@@ -221,6 +252,34 @@ function readHead(path: string, bytes: number): string {
 function isoOrEmpty(value: string | undefined): string {
   const time = value ? Date.parse(value) : NaN;
   return Number.isNaN(time) ? '' : new Date(time).toISOString();
+}
+
+/**
+ * Deletes outbox files (and temporary ones a crash left) written more than `keepMs` ago: each holds the live
+ * links it carried. Returns how many went.
+ */
+export function pruneOutbox(dataDir: string, keepMs: number, now: Date): number {
+  const dir = outboxDir(dataDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!OUTBOX_FILE.test(name) && !/^\..*\.eml\.tmp$/.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      if (now.getTime() - statSync(path).mtimeMs > keepMs) {
+        rmSync(path, { force: true });
+        removed += 1;
+      }
+    } catch {
+      // Gone meanwhile (another instance pruned it).
+    }
+  }
+  return removed;
 }
 
 /** The outbox, newest first. */

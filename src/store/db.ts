@@ -18,6 +18,7 @@ import {
   type TableMetadata,
 } from 'kysely';
 import pg from 'pg';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -50,17 +51,21 @@ export function openStore(options: StoreOptions): Store {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    // Nor may one lost while checked out (between a transaction's statements): its next query fails instead,
+    // which the error handler answers with 503 store_unavailable, and the pool drops it on release.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const file = join(options.dataDir, 'hearth.db');
+  ownerOnly(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   // Another process (the CLI) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction) });
   // A second, read-only connection sees every commit as another connection's: this process's too.
   const watcher = new SQLite(file, { readonly: true });
   watcher.pragma('busy_timeout = 5000');
@@ -84,20 +89,46 @@ export function openStore(options: StoreOptions): Store {
 }
 
 /**
+ * The database file is made (or set) 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+ * database file's own mode, and would make a new one 0644, readable by everyone if the folder lets them in.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(path, 0o600);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+/**
  * Transactions take SQLite's write lock when they begin. Begun deferred, a transaction that reads and then
  * writes fails at once with "database is locked" when another process committed after its read (the busy
  * timeout does not apply to that case): two CLI commands migrating a new data folder together did. Taken at
  * the start, the lock is waited for like any other.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
     super(settings);
   }
 
   override createDriver(): Driver {
+    const inTransaction = this.inTransaction;
     return new (class extends SqliteDriver {
       override async beginTransaction(connection: DatabaseConnection): Promise<void> {
         await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      }
+
+      // SQLite rolls a transaction back itself on some errors (a full disk, an I/O error): a ROLLBACK then
+      // fails with "no transaction is active", and that error would replace the one that says what happened.
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (!inTransaction()) return;
+        await super.rollbackTransaction(connection);
       }
     })(this.settings);
   }
@@ -316,6 +347,23 @@ export function compiledInsert<T extends keyof Database & string>(table: T, colu
  * our search path, by oid, and nothing else.
  */
 class SchemaScopedPostgresDialect extends PostgresDialect {
+  /**
+   * A ROLLBACK on a connection that was just lost (the server restarting, a terminated backend) fails too; its
+   * error must not replace the one that says what happened. The pool drops a client that can no longer query.
+   */
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      try {
+        await rollback(connection);
+      } catch {
+        // The transaction is gone with its connection.
+      }
+    };
+    return driver;
+  }
+
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     const getTables = async (): Promise<TableMetadata[]> => {
       const { rows } = await sql<{ name: string; schema: string; kind: string }>`

@@ -60,6 +60,32 @@ export async function failAbandonedJobs(
  * lapsed (its worker died) and attempts left. The state is checked again in the UPDATE, so two workers
  * never both win.
  */
+/** The workers holding leases on running jobs of these types whose owner names start with `prefix` (a host). */
+export async function listLeaseOwners(db: Db, types: string[], prefix: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select('lease_owner')
+    .distinct()
+    .where('type', 'in', types)
+    .where('state', '=', 'running')
+    .execute();
+  // Running jobs are few; a prefix test here spares LIKE's escaping rules, which differ by dialect.
+  return rows.map((r) => r.lease_owner).filter((owner): owner is string => owner !== null && owner.startsWith(prefix));
+}
+
+/** Lets the leases of these (dead) workers lapse now, so the next claim takes their jobs. */
+export async function lapseLeasesOf(db: Db, owners: string[], now: number): Promise<number> {
+  if (owners.length === 0) return 0;
+  const result = await db
+    .updateTable('jobs')
+    .set({ lease_expires_at: now - 1, updated_at: now })
+    .where('state', '=', 'running')
+    .where('lease_owner', 'in', owners)
+    .where('lease_expires_at', '>=', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function claimNextJob(
   db: Db,
   types: string[],

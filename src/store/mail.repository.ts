@@ -49,13 +49,42 @@ export async function countMailByState(db: Db): Promise<Partial<Record<MailState
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
-/** Starts an attempt; false when the message is already sent or given up on (nothing to do). */
-export async function startMailAttempt(db: Db, id: string, now: Date): Promise<boolean> {
-  const result = await db
+/**
+ * Starts an attempt: counts it and says what the message was in. 'sending' means an earlier attempt handed it
+ * to the transport and never recorded how that ended (its worker died); null when there is nothing to do.
+ */
+export async function startMailAttempt(db: Db, id: string, now: Date): Promise<'queued' | 'sending' | null> {
+  const row = await db
     .updateTable('mail_messages')
-    .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: now.getTime() }))
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now.getTime() }))
     .where('id', '=', id)
     .where('state', 'in', ['queued', 'sending'])
+    .returning('state')
+    .executeTakeFirst();
+  return (row?.state as 'queued' | 'sending' | undefined) ?? null;
+}
+
+/**
+ * Records the hand-over to the transport before it happens, so a worker that dies during it leaves a trace
+ * the next attempt reads (never twice). False when another attempt changed the message meanwhile.
+ */
+export async function recordMailHandOver(db: Db, id: string, from: 'queued' | 'sending', now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('mail_messages')
+    .set({ state: 'sending', updated_at: now.getTime() })
+    .where('id', '=', id)
+    .where('state', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A hand-over whose worker died: kept for the operator, not sent again (the server may have it already). */
+export async function markMailUnconfirmed(db: Db, id: string, note: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('mail_messages')
+    .set({ state: 'unconfirmed', error: note, updated_at: now.getTime() })
+    .where('id', '=', id)
+    .where('state', '=', 'sending')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -101,14 +130,23 @@ export async function findLiveMailToken(
   tokenHash: string,
   now: Date,
 ): Promise<Pick<MailTokensTable, 'id' | 'user_id' | 'email' | 'expires_at'> | undefined> {
-  return db
-    .selectFrom('mail_tokens')
-    .select(['id', 'user_id', 'email', 'expires_at'])
-    .where('token_hash', '=', tokenHash)
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now.getTime())
-    .executeTakeFirst();
+  return (
+    db
+      .selectFrom('mail_tokens')
+      .innerJoin('users', 'users.id', 'mail_tokens.user_id')
+      .select(['mail_tokens.id', 'mail_tokens.user_id', 'mail_tokens.email', 'mail_tokens.expires_at'])
+      .where('mail_tokens.token_hash', '=', tokenHash)
+      .where('mail_tokens.purpose', '=', purpose)
+      .where('mail_tokens.used_at', 'is', null)
+      .where('mail_tokens.expires_at', '>', now.getTime())
+      // A reset link older than the password it would replace is dead, even if a path forgot to void it.
+      .$if(purpose === 'password_reset', (qb) =>
+        qb.where((eb) =>
+          eb.or([eb('users.password_changed_at', 'is', null), eb('mail_tokens.created_at', '>=', eb.ref('users.password_changed_at'))]),
+        ),
+      )
+      .executeTakeFirst()
+  );
 }
 
 /** Spends a token; the condition in the UPDATE makes two concurrent uses impossible. */

@@ -203,7 +203,11 @@ export interface WebauthnChallengesTable {
   expires_at: number;
 }
 
-export type MailState = 'queued' | 'sending' | 'sent' | 'failed';
+/**
+ * sending: handed to the transport and not yet confirmed. unconfirmed: a worker died during that hand-over
+ * (the server may have the message): it is not sent again on its own (issue-20b).
+ */
+export type MailState = 'queued' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
 
 export interface MailMessagesTable {
   id: string;

@@ -137,6 +137,10 @@ export async function replacePasswordHash(db: Db, id: string, checked: string, h
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Sets a password hash. A change (not a rehash) voids every outstanding reset link in the same step, whatever
+ * path changed it: a link mailed before the change must not set the password again.
+ */
 export async function setPasswordHash(
   db: Db,
   id: string,
@@ -144,14 +148,27 @@ export async function setPasswordHash(
   now: Date,
   options: { clearResetRequired: boolean; changed: boolean },
 ): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({
-      password_hash: hash,
-      updated_at: now.getTime(),
-      ...(options.changed ? { password_changed_at: now.getTime() } : {}),
-      ...(options.clearResetRequired ? { reset_required: 0, reset_required_reason: null } : {}),
-    })
-    .where('id', '=', id)
-    .execute();
+  const write = async (trx: Db) => {
+    await trx
+      .updateTable('users')
+      .set({
+        password_hash: hash,
+        updated_at: now.getTime(),
+        ...(options.changed ? { password_changed_at: now.getTime() } : {}),
+        ...(options.clearResetRequired ? { reset_required: 0, reset_required_reason: null } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+    if (options.changed) {
+      await trx
+        .updateTable('mail_tokens')
+        .set({ used_at: now.getTime() })
+        .where('user_id', '=', id)
+        .where('purpose', '=', 'password_reset')
+        .where('used_at', 'is', null)
+        .execute();
+    }
+  };
+  if (db.isTransaction) await write(db);
+  else await db.transaction().execute(write);
 }

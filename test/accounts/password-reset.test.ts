@@ -1,6 +1,7 @@
 // The password reset by mail, end to end against a real SMTP server: request, receive, follow the link,
 // confirm (S10, S30, S31, S60, S61).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueMailToken } from '../../src/accounts/mail-tokens.ts';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
 import { startSmtp, tokenFrom, until, urlsIn, type Received, type TestSmtp } from '../mail/smtp.ts';
 
@@ -116,6 +117,34 @@ describe('password reset by mail', () => {
     expect((await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: second, new_password: NEW_PASSWORD } })).status).toBe(200);
     const old = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: first, new_password: 'amber falcon quietly drifts' } });
     expect(old.body.error?.code).toBe('invalid_token');
+  });
+
+  it('S30: changing the password while signed in kills every reset link mailed before', async () => {
+    const user = await s.createUser({ username: 'ingrid', email: 'ingrid@example.org' });
+    const stale = tokenFrom(await resetMailFor('ingrid@example.org'), '/reset');
+    const token = await s.login('ingrid', user.password);
+    const change = await s.request('POST', '/api/v1/me/password', {
+      token,
+      body: { current_password: user.password, new_password: NEW_PASSWORD, sign_out_others: true },
+    });
+    expect(change.status, JSON.stringify(change.body)).toBe(200);
+    // Whoever holds that mail can no longer set the password.
+    const late = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: stale, new_password: 'amber falcon quietly drifts' } });
+    expect(late.status).toBe(400);
+    expect(late.body.error.code).toBe('invalid_token');
+    await s.login('ingrid', NEW_PASSWORD);
+  });
+
+  it('S30: a reset link older than the current password is dead even where nothing voided it', async () => {
+    const user = await s.createUser({ username: 'jonas', email: 'jonas@example.org' });
+    const issuedAt = new Date(clock.clock().getTime() - 60_000);
+    const link = await issueMailToken(s.deps, s.deps.db, { userId: user.id, purpose: 'password_reset', email: 'jonas@example.org' }, issuedAt);
+    // A password change written without voiding links (a path added later that forgets to).
+    await s.deps.db.updateTable('users').set({ password_changed_at: clock.clock().getTime() - 1000 }).where('id', '=', user.id).execute();
+    const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: link, new_password: NEW_PASSWORD } });
+    expect(res.body.error?.code).toBe('invalid_token');
+    const fresh = await issueMailToken(s.deps, s.deps.db, { userId: user.id, purpose: 'password_reset', email: 'jonas@example.org' }, clock.clock());
+    expect((await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: fresh, new_password: NEW_PASSWORD } })).status).toBe(200);
   });
 
   it('S10: an unknown address gets the same status and body, and no mail', async () => {

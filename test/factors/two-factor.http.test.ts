@@ -365,6 +365,28 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     );
   });
 
+  it('S42: only the owner may lower a two-step policy the owner set; an admin may raise it', async () => {
+    const owner = await newUser('owner');
+    const admin = await newUser('admin');
+    await enrolTotp(owner.token);
+    await enrolTotp(admin.token);
+    const put = (token: string, value: string) => s.request('PUT', '/api/v1/admin/settings/2fa', { token, body: { require_2fa: value } });
+
+    expect((await put(owner.token, 'admins')).status).toBe(200);
+    expect((await put(admin.token, 'everyone')).status).toBe(200);
+    // Back down to the owner's level is still at or above it.
+    expect((await put(admin.token, 'admins')).status).toBe(200);
+    const lowered = await put(admin.token, 'off');
+    expect(lowered.status).toBe(403);
+    expect(lowered.body.error.code).toBe('policy_set_by_owner');
+    expect((await s.request('GET', '/api/v1/admin/settings/2fa', { token: owner.token })).body).toEqual({ require_2fa: 'admins' });
+
+    // The owner may lower it, and then the floor is the owner's new choice.
+    expect((await put(owner.token, 'off')).status).toBe(200);
+    expect((await put(admin.token, 'everyone')).status).toBe(200);
+    expect((await put(admin.token, 'off')).status).toBe(200);
+  });
+
   it('S05: the seed in the database is not the secret, and opens only with this key and this user', async () => {
     const u = await newUser();
     const other = await newUser();

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import SQLite from 'better-sqlite3';
@@ -155,6 +157,39 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     expect(failed!.error).toMatch(/lease lapsed/);
     expect(failed!.lease_owner).toBeNull();
     expect(ran).toEqual(['twice']);
+  });
+
+  it('a server restarted on the same host takes over its dead process\'s jobs at once; a live one\'s and another host\'s wait for the lease', async () => {
+    const s = await server();
+    const ran: string[] = [];
+    s.deps.jobs.register({
+      type: 'local',
+      async run(_deps, ctx) {
+        ran.push(ctx.payload.name);
+        return {};
+      },
+    });
+    // A process that ran here and is gone.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    const host = hostname();
+    const leases: [string, string][] = [
+      ['dead', `${host}:${deadPid}:abc`],
+      ['alive', `${host}:${process.ppid}:abc`],
+      ['elsewhere', `another-host.example:${deadPid}:abc`],
+    ];
+    const ids: Record<string, string> = {};
+    for (const [name, owner] of leases) {
+      const { id } = await enqueueJob(s.deps, s.deps.db, { type: 'local', payload: { name } }, s.deps.clock());
+      // Taken with a lease that would hold for an hour.
+      expect(await claimNextJob(s.deps.db, ['local'], owner, Date.now(), 3600_000, id)).toBeDefined();
+      ids[name] = id;
+    }
+    s.deps.jobs.start(s.deps);
+    await waitFor(async () => (await findJob(s.deps.db, ids.dead!))?.state === 'done');
+    expect(ran).toEqual(['dead']);
+    expect((await findJob(s.deps.db, ids.alive!))?.state).toBe('running');
+    expect((await findJob(s.deps.db, ids.elsewhere!))?.state).toBe('running');
   });
 
   it('a dedupe key makes enqueueing idempotent', async () => {

@@ -236,6 +236,34 @@ describe('notices, alerts and verification by mail', () => {
     expect(mailsTo('karl.new@example.org', 'Your account is locked')).toHaveLength(0);
   });
 
+  it("S62: \"this wasn't me\" still locks the account when the old address was taken by someone else meanwhile", async () => {
+    const olga = await member('olga');
+    const reauth = await s.request('POST', '/api/v1/auth/reauth', { token: olga.token, body: { password: olga.password } });
+    olga.token = reauth.body.token;
+    const changed = await s.request('PATCH', '/api/v1/me', { token: olga.token, body: { email: 'intruder@example.org' } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const notice = await mailTo(olga.email, 'The email address of your account was changed');
+    // Meanwhile another account takes the freed address.
+    await s.createUser({ username: 'olgas-neighbour', email: olga.email });
+
+    const notMe = await s.request('POST', '/api/v1/auth/not-me', { body: { token: tokenFrom(notice, '/not-me') } });
+    expect(notMe.status, JSON.stringify(notMe.body)).toBe(200);
+    expect(notMe.body.message).toContain('admin');
+    expect((await s.request('GET', '/api/v1/me', { token: olga.token })).status).toBe(401);
+    const users = await s.request('GET', '/api/v1/admin/users', { token: ownerToken });
+    const row = users.body.find((u: { username: string }) => u.username === 'olga');
+    expect(row.password_reset_required).toBe(true);
+    expect(row.email).toBe('intruder@example.org');
+    // The intruder's password opens nothing, and no reset link went to the intruder's address.
+    const login = await s.request('POST', '/api/v1/auth/login', { body: { login: 'olga', password: olga.password } });
+    expect(login.body.error?.code).toBe('password_reset_required');
+    await idle();
+    expect(mailsTo('intruder@example.org', 'Your account is locked')).toHaveLength(0);
+    expect(mailsTo('intruder@example.org', 'Reset your password')).toHaveLength(0);
+    const neighbour = users.body.find((u: { username: string }) => u.username === 'olgas-neighbour');
+    expect(neighbour.password_reset_required).toBe(false);
+  });
+
   it('S34: sessions ended by an admin: the user is told who did it and what to do', async () => {
     const lena = await member('lena');
     const res = await s.request('POST', `/api/v1/admin/users/${lena.id}/revoke-sessions`, { token: ownerToken });

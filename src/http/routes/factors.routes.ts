@@ -475,7 +475,8 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['admin'],
         description:
           "Who must use two-step sign-in: 'off', 'admins' (admins and the owner) or 'everyone'. A covered user without a " +
-          'factor can, after signing in, only set one up (403 mfa_enrollment_required elsewhere).',
+          'factor can, after signing in, only set one up (403 mfa_enrollment_required elsewhere). An admin may raise the policy ' +
+          "but not lower it below the owner's last choice (403 policy_set_by_owner).",
         body: Body({ require_2fa: Require2fa }),
         response: { 200: Require2faSchema, ...errors(400, 401, 403) },
       },

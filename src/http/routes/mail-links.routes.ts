@@ -85,10 +85,13 @@ export function mailLinkRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request) => {
-      await reportNotMe(deps, request.body.token, requestContext(request), request.now);
+      const { resetLinkSent } = await reportNotMe(deps, request.body.token, requestContext(request), request.now);
       return {
         ok: true as const,
-        message: 'Every device was signed out of your account. A link to choose a new password is on its way to your email address.',
+        message: resetLinkSent
+          ? 'Every device was signed out of your account. A link to choose a new password is on its way to your email address.'
+          : 'Every device was signed out of your account and it is locked. Your former address now belongs to another ' +
+            "account, so no reset link was sent: ask this server's admin to give you access again.",
       };
     },
   );

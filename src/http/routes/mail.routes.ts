@@ -6,7 +6,7 @@ import type { Deps } from '../../deps.ts';
 import { mailQueueView, outboxEntries, outboxMessage } from '../../mail/outbox.ts';
 import { Id, IsoDate, Nullable, NullableIsoDate, errors } from '../schemas.ts';
 
-const MailState = Type.Union([Type.Literal('queued'), Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed')]);
+const MailState = Type.Union([Type.Literal('queued'), Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed'), Type.Literal('unconfirmed')]);
 
 const OutboxEntrySchema = Type.Object({
   id: Type.String(),

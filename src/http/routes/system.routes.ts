@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { claimSetup, isSetupDone } from '../../accounts/setup.ts';
 import type { Deps } from '../../deps.ts';
+import { serverHealth } from '../../health.ts';
 import { requestContext } from '../auth.ts';
 import { Body, Password, UserSchema, errors } from '../schemas.ts';
 
@@ -12,9 +13,25 @@ export function systemRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/health',
     {
       config: { access: 'public' },
-      schema: { tags: ['system'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        tags: ['system'],
+        description: "503 when the database cannot be reached or the disk is full: `code` says which, `message` what to do.",
+        response: {
+          200: Type.Object({ status: Type.Literal('ok') }),
+          503: Type.Object({
+            status: Type.Literal('unavailable'),
+            code: Type.Union([Type.Literal('storage_full'), Type.Literal('store_unavailable')]),
+            message: Type.String(),
+            since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+        },
+      },
     },
-    async () => ({ status: 'ok' as const }),
+    async (_request, reply) => {
+      const health = await serverHealth(deps);
+      if (health.status !== 'ok') void reply.status(503);
+      return health;
+    },
   );
 
   app.get(

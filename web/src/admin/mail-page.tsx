@@ -10,12 +10,19 @@ import { Table } from '../components/table.tsx';
 import { useUser } from '../session.tsx';
 import { readMail, type ReadableMail } from './mime.ts';
 
-const stateLabels: Record<MailState, string> = { queued: 'Queued', sending: 'Sending', sent: 'Sent', failed: 'Failed' };
+const stateLabels: Record<MailState, string> = {
+  queued: 'Queued',
+  sending: 'Sending',
+  sent: 'Sent',
+  failed: 'Failed',
+  unconfirmed: 'Unconfirmed',
+};
 const stateBadges: Record<MailState, string> = {
   queued: 'badge',
   sending: 'badge badge-warning',
   sent: 'badge badge-ok',
   failed: 'badge badge-danger',
+  unconfirmed: 'badge badge-warning',
 };
 
 export function MailPage() {
@@ -47,7 +54,7 @@ export function MailPage() {
                 <dt>Delivery</dt>
                 <dd>{queue.data.transport === 'smtp' ? 'SMTP server' : 'Outbox folder (no SMTP server set)'}</dd>
               </div>
-              {(['queued', 'sending', 'sent', 'failed'] as const).map((state) => (
+              {(['queued', 'sending', 'sent', 'failed', 'unconfirmed'] as const).map((state) => (
                 <div key={state}>
                   <dt>{stateLabels[state]}</dt>
                   <dd>{queue.data?.counts[state] ?? 0}</dd>
