@@ -28,6 +28,8 @@ import {
   listBreachResponses,
   nextNoticeRecipients,
   nextScopeBatch,
+  newestUser,
+  snapshotActiveScope,
   releaseBreachScope,
   respondedUserIds,
   responseCounts,
@@ -244,10 +246,17 @@ export async function startBreachResponse(
     }
     const started = await deps.db.transaction().execute(async (trx) => {
       const id = newId(deps.random);
-      const usersTotal = await countScopeUsers(trx, scope);
+      // Who is in scope is decided here, once: see StoredScope.
+      const frozen: StoredScope =
+        scope.kind === 'all'
+          ? { kind: 'all', up_to: (await newestUser(trx)) ?? { createdAt: Number.MIN_SAFE_INTEGER, id: '' } }
+          : scope.kind === 'active'
+            ? { ...scope, snapshot: true }
+            : scope;
+      let usersTotal = await countScopeUsers(trx, frozen);
       const row: BreachResponseRow = {
         id,
-        scope: JSON.stringify(scope),
+        scope: JSON.stringify(frozen),
         scope_key: key,
         active_key: key,
         reason,
@@ -268,6 +277,11 @@ export async function startBreachResponse(
         finished_at: null,
       };
       if (!(await insertBreachResponse(trx, row))) return null;
+      if (frozen.kind === 'active') {
+        usersTotal = await snapshotActiveScope(trx, id, frozen);
+        if (usersTotal !== row.users_total) await updateBreachResponse(trx, id, { users_total: usersTotal });
+        row.users_total = usersTotal;
+      }
       if (rotate) row.password_key_version = await rotatePasswordKey(trx);
       const job = await enqueueJob(
         deps,
@@ -398,7 +412,7 @@ async function respondToBatch(
   now: Date,
 ): Promise<{ last: UserCursor | null; users: number; tokens: number }> {
   return deps.db.transaction().execute(async (trx) => {
-    const batch = await nextScopeBatch(trx, scope, after, row.batch_size);
+    const batch = await nextScopeBatch(trx, row.id, scope, after, row.batch_size);
     const last = batch[batch.length - 1] ?? null;
     const done = await respondedUserIds(trx, row.id, batch);
     const fresh = batch.filter((u) => !done.has(u.id));
@@ -465,7 +479,7 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, R
   if (row.invites_voided === null) {
     // Invites are not anyone's account: they are voided once, at the start, with the record that it was done.
     await deps.db.transaction().execute(async (trx) => {
-      const count = await voidInvitesOfScope(trx, scope, deps.clock());
+      const count = await voidInvitesOfScope(trx, scope, deps.clock(), row.id);
       if (!(await setInvitesVoided(trx, row.id, count))) throw new Error('the invites of this response were voided concurrently');
     });
     row = (await findBreachResponse(deps.db, row.id))!;

@@ -16,10 +16,17 @@ import type {
 
 export type BreachResponseRow = BreachResponsesTable;
 
+/**
+ * What a response walks. Fixed when it starts: all users up to the newest one then (`up_to`; an account made
+ * later is not the breach's; the bound is the newest user's creation time and id, so an account made in the very
+ * millisecond of the start with a lower id, or by an instance whose clock lags, still falls inside it), a list, or
+ * those active in the window then (`snapshot`: their ids were written to breach_response_scope in the start's
+ * transaction). Responses started before the snapshot existed have neither and are walked as they were.
+ */
 export type StoredScope =
-  | { kind: 'all' }
+  | { kind: 'all'; up_to?: UserCursor }
   | { kind: 'users'; user_ids: string[] }
-  | { kind: 'active'; since: number; until: number };
+  | { kind: 'active'; since: number; until: number; snapshot?: true };
 
 /** Rows per multi-row INSERT: well below SQLite's and PostgreSQL's limits on bound parameters. */
 const INSERT_CHUNK = 500;
@@ -53,7 +60,9 @@ export async function listBreachResponses(db: Db, limit: number): Promise<Breach
 export async function updateBreachResponse(
   db: Db,
   id: string,
-  patch: Partial<Pick<BreachResponsesTable, 'active_key' | 'job_id' | 'notices_job_id' | 'flagged_at' | 'finished_at' | 'password_key_version'>>,
+  patch: Partial<
+    Pick<BreachResponsesTable, 'users_total' | 'active_key' | 'job_id' | 'notices_job_id' | 'flagged_at' | 'finished_at' | 'password_key_version'>
+  >,
 ): Promise<void> {
   await db.updateTable('breach_responses').set(patch).where('id', '=', id).execute();
 }
@@ -103,9 +112,56 @@ export interface UserCursor {
   id: string;
 }
 
+/** The newest user (the last in walk order), or none: where a response for all users stops. */
+export async function newestUser(db: Db): Promise<UserCursor | undefined> {
+  const row = await db.selectFrom('users').select(['id', 'created_at']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? { createdAt: Number(row.created_at), id: row.id } : undefined;
+}
+
+/** Writes down who is active in the window now, for the response to walk; returns how many. */
+export async function snapshotActiveScope(db: Db, responseId: string, scope: Extract<StoredScope, { kind: 'active' }>): Promise<number> {
+  const result = await db
+    .insertInto('breach_response_scope')
+    .columns(['response_id', 'user_created_at', 'user_id'])
+    .expression(
+      db
+        .selectFrom('users')
+        .select((eb) => [eb.val(responseId).as('response_id'), 'users.created_at', 'users.id'])
+        .where((eb) => eb.exists(activeSessions(eb, scope))),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
 /** The next users in the scope after `after`, in the order they were made (which is the order their rows lie in). */
-export async function nextScopeBatch(db: Db, scope: StoredScope, after: UserCursor | null, limit: number): Promise<UserCursor[]> {
+export async function nextScopeBatch(
+  db: Db,
+  responseId: string,
+  scope: StoredScope,
+  after: UserCursor | null,
+  limit: number,
+): Promise<UserCursor[]> {
+  if (scope.kind === 'active' && scope.snapshot) {
+    let q = db
+      .selectFrom('breach_response_scope')
+      .innerJoin('users', 'users.id', 'breach_response_scope.user_id')
+      .select(['users.id', 'users.created_at'])
+      .where('breach_response_scope.response_id', '=', responseId);
+    if (after) {
+      q = q.where((eb) =>
+        eb(eb.refTuple('breach_response_scope.user_created_at', 'breach_response_scope.user_id'), '>', eb.tuple(after.createdAt, after.id)),
+      );
+    }
+    const rows = await q.orderBy('breach_response_scope.user_created_at').orderBy('breach_response_scope.user_id').limit(limit).execute();
+    return rows.map((r) => ({ createdAt: Number(r.created_at), id: r.id }));
+  }
   let q = db.selectFrom('users').select(['users.id', 'users.created_at']);
+  if (scope.kind === 'all' && scope.up_to) {
+    const last = scope.up_to;
+    q = q
+      .where('users.created_at', '<=', last.createdAt)
+      .where((eb) => eb.or([eb('users.created_at', '<', last.createdAt), eb('users.id', '<=', last.id)]));
+  }
   if (after) {
     q = q
       .where('users.created_at', '>=', after.createdAt)
@@ -128,8 +184,17 @@ function activeSessions(eb: any, scope: Extract<StoredScope, { kind: 'active' }>
 }
 
 /** The ids in the scope as a subquery, for counting without fetching. */
-function scopeUserIds(db: Db, scope: StoredScope) {
+function scopeUserIds(db: Db, scope: StoredScope, responseId?: string) {
+  if (scope.kind === 'active' && scope.snapshot && responseId) {
+    return db.selectFrom('breach_response_scope').select('breach_response_scope.user_id as id').where('breach_response_scope.response_id', '=', responseId);
+  }
   let q = db.selectFrom('users').select('users.id');
+  if (scope.kind === 'all' && scope.up_to) {
+    const last = scope.up_to;
+    q = q
+      .where('users.created_at', '<=', last.createdAt)
+      .where((eb) => eb.or([eb('users.created_at', '<', last.createdAt), eb('users.id', '<=', last.id)]));
+  }
   if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
   if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
   return q;
@@ -178,10 +243,11 @@ export async function findUsersWithRoleAmong(
 }
 
 export async function countScopeUsers(db: Db, scope: StoredScope): Promise<number> {
-  let q = db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'));
-  if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
-  if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
-  return Number((await q.executeTakeFirstOrThrow()).n);
+  const row = await db
+    .selectFrom(scopeUserIds(db, scope).as('s'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Exactly what a response over this scope would touch now: the dry run's answer. */
@@ -314,10 +380,13 @@ function openInvites(db: Db, scope: StoredScope) {
   return q;
 }
 
-/** Voids the open invites: all of them, or those made by users in a narrower scope (made with their stolen session, perhaps). */
-export async function voidInvitesOfScope(db: Db, scope: StoredScope, now: Date): Promise<number> {
+/**
+ * Voids the open invites: all of them, or those made by users in a narrower scope (made with their stolen session,
+ * perhaps). `responseId` names the response whose snapshot of an active window holds the users.
+ */
+export async function voidInvitesOfScope(db: Db, scope: StoredScope, now: Date, responseId?: string): Promise<number> {
   let q = db.updateTable('invites').set({ revoked_at: now.getTime() }).where('used_at', 'is', null).where('revoked_at', 'is', null);
-  if (scope.kind !== 'all') q = q.where('created_by', 'in', scopeUserIds(db, scope));
+  if (scope.kind !== 'all') q = q.where('created_by', 'in', scopeUserIds(db, scope, responseId));
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
