@@ -25,7 +25,7 @@ import { findBreachResponse } from '../src/store/breach.repository.ts';
 import { findJob } from '../src/store/jobs.repository.ts';
 import { startTestServer, type TestServer } from '../test/helpers/server.ts';
 import { havePostgres } from '../test/helpers/services.ts';
-import { seedUsers } from '../test/breach/seed.ts';
+import { seedUsersInStore } from '../test/breach/seed.ts';
 import { writeBenchSection } from './docs-section.ts';
 
 const args = new Map(
@@ -111,7 +111,7 @@ async function measure(store: 'sqlite' | 'postgres'): Promise<Result> {
   try {
     const hash = await s.deps.passwords.hash('velvet thunder orchard mosaic');
     process.stderr.write(`${store}: seeding ${users} users with ${users * sessionsPerUser} sessions…\n`);
-    await seedUsers(s.deps.db, { users, sessionsPerUser, passwordHash: hash, now: new Date(), chunk: 1000 });
+    await seedUsersInStore(s.deps.db, store, { users, sessionsPerUser, passwordHash: hash, now: new Date() });
     await undo(s, false);
     const result: Result = { store, bare: [], response: [], noticesMs: 0, notices: 0, noticeRates: [0, 0], bareInsertMs: 0, bareInserted: 0, rss: {} };
     rss.phase('flagging');
