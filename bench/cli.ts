@@ -58,7 +58,10 @@ function run(argv: string[], environment: NodeJS.ProcessEnv, until?: string): Pr
     child.stderr.on('data', (d: Buffer) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (until) return elapsed ? resolve(elapsed) : reject(new Error(`${argv.join(' ')} never said "${until}"\n${out}\n${err}`));
+      if (until)
+        return elapsed
+          ? resolve(elapsed)
+          : reject(new Error(`${argv.join(' ')} never said "${until}"\n${out}\n${err}`));
       if (code !== 0) return reject(new Error(`${argv.join(' ')} exited ${code}\n${out}\n${err}`));
       resolve(performance.now() - start);
     });
@@ -83,7 +86,9 @@ try {
   const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const c of cases) times.get(c.name)!.push(await c.run());
-    process.stderr.write(`round ${round}: ${cases.map((c) => `${c.name} ${times.get(c.name)!.at(-1)!.toFixed(0)} ms`).join(', ')}\n`);
+    process.stderr.write(
+      `round ${round}: ${cases.map((c) => `${c.name} ${times.get(c.name)!.at(-1)!.toFixed(0)} ms`).join(', ')}\n`,
+    );
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   const node = median(times.get('node -e 0')!);

@@ -21,7 +21,10 @@ if (!existsSync(tsc)) {
   console.log('build: typescript is not installed; Hearth will run from src/ through tsx');
   process.exit(0);
 }
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck'], { stdio: 'inherit', cwd: root });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--noCheck'], {
+  stdio: 'inherit',
+  cwd: root,
+});
 // What tsc does not emit: plain JavaScript modules loaded by URL (the password hashing worker).
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.mjs')) continue;
@@ -30,5 +33,8 @@ for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) 
   mkdirSync(dirname(to), { recursive: true });
   copyFileSync(from, to);
 }
-writeFileSync(join(dist, '.build'), `${JSON.stringify({ source: sourceDigest(src), built_at: new Date().toISOString() })}\n`);
+writeFileSync(
+  join(dist, '.build'),
+  `${JSON.stringify({ source: sourceDigest(src), built_at: new Date().toISOString() })}\n`,
+);
 console.log(`build: src/ compiled to dist/`);

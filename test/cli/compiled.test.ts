@@ -17,7 +17,9 @@ describe('the compiled server', () => {
     const built = existsSync(stamp) ? (JSON.parse(readFileSync(stamp, 'utf8')) as { source: string }).source : null;
     const current = sourceDigest(join(REPO_ROOT, 'src'));
     if (built !== current && !inCI) {
-      console.warn(`[skip] dist/ is ${built ? 'older than src/' : 'not built'}: run \`npm run build:server\` (CI fails here)`);
+      console.warn(
+        `[skip] dist/ is ${built ? 'older than src/' : 'not built'}: run \`npm run build:server\` (CI fails here)`,
+      );
       return;
     }
     expect(built).toBe(current);
@@ -35,7 +37,9 @@ describe('the compiled server', () => {
     const data = mkdtempSync(join(tmpdir(), 'hearth-compiled-'));
     try {
       // A store made and migrated by the compiled code, then read.
-      const list = await runCli(['user', 'list'], { env: { HEARTH_DATA_DIR: data, HEARTH_SECRET_KEY: 'cd'.repeat(32) } });
+      const list = await runCli(['user', 'list'], {
+        env: { HEARTH_DATA_DIR: data, HEARTH_SECRET_KEY: 'cd'.repeat(32) },
+      });
       expect(list.stderr).toBe('');
       expect(list.code).toBe(0);
       expect(list.stdout.trim()).toMatch(/^USERNAME\s+EMAIL\s+ROLE\s+STATE\s+CREATED$/);
