@@ -29,12 +29,15 @@ import {
   listBreachResponses,
   nextNoticeRecipients,
   nextScopeBatch,
+  newestUser,
+  snapshotActiveScope,
   releaseBreachScope,
   respondedUserIds,
   responseCounts,
   sampleScopeUsernames,
   setInvitesVoided,
-  setNoticeMail,
+  setNoticeMails,
+  insertNoticeMails,
   updateBreachResponse,
   voidInvitesOfScope,
   voidTokensOfUsers,
@@ -44,7 +47,7 @@ import {
   type StoredScope,
   type UserCursor,
 } from '../store/breach.repository.ts';
-import { checkNoticeMessage, queueBreachNotice } from './notice.ts';
+import { breachNoticeRows, checkNoticeMessage } from './notice.ts';
 import { currentPasswordKeyVersion, rotatePasswordKey } from './password-key.ts';
 import { describeScope, resolveScope, scopeView, type ScopeInput, type ScopeView } from './scope.ts';
 
@@ -54,7 +57,8 @@ export const DEFAULT_BATCH_SIZE = 1000;
 export const MAX_BATCH_SIZE = 5000;
 export const MAX_REASON_LENGTH = 500;
 export const MAX_MESSAGE_LENGTH = 10_000;
-const NOTICE_BATCH_SIZE = 100;
+/** Notices per transaction: rendered outside it, written with one multi-row statement per table. */
+const NOTICE_BATCH_SIZE = 500;
 
 export interface StartInput {
   scope: ScopeInput;
@@ -236,10 +240,17 @@ export async function startBreachResponse(
     }
     const started = await deps.db.transaction().execute(async (trx) => {
       const id = newId(deps.random);
-      const usersTotal = await countScopeUsers(trx, scope);
+      // Who is in scope is decided here, once: see StoredScope.
+      const frozen: StoredScope =
+        scope.kind === 'all'
+          ? { kind: 'all', up_to: (await newestUser(trx)) ?? { createdAt: Number.MIN_SAFE_INTEGER, id: '' } }
+          : scope.kind === 'active'
+            ? { ...scope, snapshot: true }
+            : scope;
+      let usersTotal = await countScopeUsers(trx, frozen);
       const row: BreachResponseRow = {
         id,
-        scope: JSON.stringify(scope),
+        scope: JSON.stringify(frozen),
         scope_key: key,
         active_key: key,
         reason,
@@ -260,6 +271,11 @@ export async function startBreachResponse(
         finished_at: null,
       };
       if (!(await insertBreachResponse(trx, row))) return null;
+      if (frozen.kind === 'active') {
+        usersTotal = await snapshotActiveScope(trx, id, frozen);
+        if (usersTotal !== row.users_total) await updateBreachResponse(trx, id, { users_total: usersTotal });
+        row.users_total = usersTotal;
+      }
       if (rotate) row.password_key_version = await rotatePasswordKey(trx);
       const job = await enqueueJob(
         deps,
@@ -390,7 +406,7 @@ async function respondToBatch(
   now: Date,
 ): Promise<{ last: UserCursor | null; users: number; tokens: number }> {
   return deps.db.transaction().execute(async (trx) => {
-    const batch = await nextScopeBatch(trx, scope, after, row.batch_size);
+    const batch = await nextScopeBatch(trx, row.id, scope, after, row.batch_size);
     const last = batch[batch.length - 1] ?? null;
     const done = await respondedUserIds(trx, row.id, batch);
     const fresh = batch.filter((u) => !done.has(u.id));
@@ -457,7 +473,7 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, R
   if (row.invites_voided === null) {
     // Invites are not anyone's account: they are voided once, at the start, with the record that it was done.
     await deps.db.transaction().execute(async (trx) => {
-      const count = await voidInvitesOfScope(trx, scope, deps.clock());
+      const count = await voidInvitesOfScope(trx, scope, deps.clock(), row.id);
       if (!(await setInvitesVoided(trx, row.id, count))) throw new Error('the invites of this response were voided concurrently');
     });
     row = (await findBreachResponse(deps.db, row.id))!;
@@ -505,24 +521,33 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, R
  * was done to the account and why (dated when it was flagged): both in one transaction with the record
  * that it was done. They are kept out of the flagging batches on purpose: that work is what stops the
  * stolen credentials, and it stays small and quick.
+ *
+ * A batch is read and rendered outside the transaction (rendering and sealing are most of a notice's cost), then
+ * written with one multi-row statement per table; the next batch is read and rendered while the store commits
+ * this one. The record ties each mail to its user only where none is tied yet, and the batch commits only if
+ * every one of its users was tied by it: a notice is queued once per user, crash or concurrent worker or not.
  */
 async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { after: UserCursor }>): Promise<Record<string, unknown>> {
   const row = await loadResponse(deps, ctx);
   const progress = await progressFromStore(deps, row, 'notifying');
   await ctx.progress(progress);
-  let after: UserCursor | null = ctx.checkpoint?.after ?? null;
-  for (;;) {
-    await betweenBatches(ctx.signal);
+  const prepare = async (after: UserCursor | null) => {
     const now = deps.clock();
-    const queued = await deps.db.transaction().execute(async (trx) => {
-      const recipients = await nextNoticeRecipients(trx, row.id, after, NOTICE_BATCH_SIZE);
-      for (const recipient of recipients) {
-        const mail = await queueBreachNotice(deps, trx, row, recipient, now);
-        // The mail and its record commit together: a notice is queued once per user, crash or not.
-        if (!(await setNoticeMail(trx, row.id, { createdAt: recipient.user_created_at, id: recipient.user_id }, mail.id))) {
-          throw new Error(`the notice for ${recipient.user_id} was queued concurrently`);
-        }
-      }
+    const { recipients, last } = await nextNoticeRecipients(deps.db, row.id, after, NOTICE_BATCH_SIZE);
+    return { recipients, last, rows: breachNoticeRows(deps, row, recipients, now) };
+  };
+  const write = async (batch: Awaited<ReturnType<typeof prepare>>) => {
+    const { recipients, rows } = batch;
+    if (recipients.length === 0) return;
+    await deps.db.transaction().execute(async (trx) => {
+      await insertNoticeMails(trx, rows.jobs, rows.messages);
+      // The mails and their records commit together.
+      const tied = await setNoticeMails(
+        trx,
+        row.id,
+        recipients.map((r, i) => ({ user: { createdAt: r.user_created_at, id: r.user_id }, mailId: rows.mailIds[i]! })),
+      );
+      if (tied !== recipients.length) throw new Error(`${recipients.length - tied} of these notices were queued concurrently`);
       await insertSecurityEvents(
         trx,
         recipients.map((r) => ({
@@ -535,13 +560,21 @@ async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { 
           created_at: r.flagged_at,
         })),
       );
-      return recipients;
     });
-    if (queued.length === 0) break;
-    const last = queued[queued.length - 1]!;
-    after = { createdAt: last.user_created_at, id: last.user_id };
-    progress.notices_queued += queued.length;
-    if (!(await ctx.checkpointed({ after }, progress))) throw new Error('the lease on this job was lost');
+    deps.jobs.kick();
+  };
+  let next = prepare(ctx.checkpoint?.after ?? null);
+  for (;;) {
+    const batch = await next;
+    if (!batch.last) break;
+    await betweenBatches(ctx.signal);
+    const written = write(batch);
+    // Read and render the next batch while this one is written (on PostgreSQL the store works meanwhile).
+    next = prepare(batch.last);
+    next.catch(() => {});
+    await written;
+    progress.notices_queued += batch.recipients.length;
+    if (!(await ctx.checkpointed({ after: batch.last }, progress))) throw new Error('the lease on this job was lost');
   }
   await releaseBreachScope(deps.db, row.id, deps.clock());
   deps.log.info({ event: 'breach_response_notices_queued', response: row.id, notices: progress.notices_queued }, `Breach response ${row.id}: notices queued`);

@@ -96,10 +96,24 @@ export async function enqueueJob(
   input: EnqueueInput,
   now: Date,
 ): Promise<{ id: string; created: boolean }> {
-  const id = newId(deps.random);
+  const row = newJobRow(deps, input, now);
+  const created = await insertJob(db, row);
+  if (created) {
+    deps.jobs.kick();
+    return { id: row.id, created };
+  }
+  const existing = await findJobByDedupeKey(db, input.dedupeKey!);
+  return { id: existing!.id, created: false };
+}
+
+/**
+ * The row enqueueJob writes, for a caller that writes many at once (the breach notices: one multi-row INSERT per
+ * batch); it then kicks the runner itself.
+ */
+export function newJobRow(deps: { random: Random; jobs: JobRunner<any> }, input: EnqueueInput, now: Date): JobRow {
   const type = deps.jobs.types.get(input.type);
-  const created = await insertJob(db, {
-    id,
+  return {
+    id: newId(deps.random),
     type: input.type,
     payload: JSON.stringify(input.payload ?? null),
     state: 'queued',
@@ -119,13 +133,7 @@ export async function enqueueJob(
     updated_at: now.getTime(),
     started_at: null,
     finished_at: null,
-  });
-  if (created) {
-    deps.jobs.kick();
-    return { id, created };
-  }
-  const existing = await findJobByDedupeKey(db, input.dedupeKey!);
-  return { id: existing!.id, created: false };
+  };
 }
 
 export interface JobView {

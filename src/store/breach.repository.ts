@@ -6,6 +6,8 @@ import type { Db } from './db.ts';
 import type {
   BreachResponsesTable,
   BreachResponseUsersTable,
+  JobsTable,
+  MailMessagesTable,
   MailState,
   SecurityAlertsTable,
   SecurityEventsTable,
@@ -14,10 +16,17 @@ import type {
 
 export type BreachResponseRow = BreachResponsesTable;
 
+/**
+ * What a response walks. Fixed when it starts: all users up to the newest one then (`up_to`; an account made
+ * later is not the breach's; the bound is the newest user's creation time and id, so an account made in the very
+ * millisecond of the start with a lower id, or by an instance whose clock lags, still falls inside it), a list, or
+ * those active in the window then (`snapshot`: their ids were written to breach_response_scope in the start's
+ * transaction). Responses started before the snapshot existed have neither and are walked as they were.
+ */
 export type StoredScope =
-  | { kind: 'all' }
+  | { kind: 'all'; up_to?: UserCursor }
   | { kind: 'users'; user_ids: string[] }
-  | { kind: 'active'; since: number; until: number };
+  | { kind: 'active'; since: number; until: number; snapshot?: true };
 
 /** Rows per multi-row INSERT: well below SQLite's and PostgreSQL's limits on bound parameters. */
 const INSERT_CHUNK = 500;
@@ -51,7 +60,9 @@ export async function listBreachResponses(db: Db, limit: number): Promise<Breach
 export async function updateBreachResponse(
   db: Db,
   id: string,
-  patch: Partial<Pick<BreachResponsesTable, 'active_key' | 'job_id' | 'notices_job_id' | 'flagged_at' | 'finished_at' | 'password_key_version'>>,
+  patch: Partial<
+    Pick<BreachResponsesTable, 'users_total' | 'active_key' | 'job_id' | 'notices_job_id' | 'flagged_at' | 'finished_at' | 'password_key_version'>
+  >,
 ): Promise<void> {
   await db.updateTable('breach_responses').set(patch).where('id', '=', id).execute();
 }
@@ -101,9 +112,56 @@ export interface UserCursor {
   id: string;
 }
 
+/** The newest user (the last in walk order), or none: where a response for all users stops. */
+export async function newestUser(db: Db): Promise<UserCursor | undefined> {
+  const row = await db.selectFrom('users').select(['id', 'created_at']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? { createdAt: Number(row.created_at), id: row.id } : undefined;
+}
+
+/** Writes down who is active in the window now, for the response to walk; returns how many. */
+export async function snapshotActiveScope(db: Db, responseId: string, scope: Extract<StoredScope, { kind: 'active' }>): Promise<number> {
+  const result = await db
+    .insertInto('breach_response_scope')
+    .columns(['response_id', 'user_created_at', 'user_id'])
+    .expression(
+      db
+        .selectFrom('users')
+        .select((eb) => [eb.val(responseId).as('response_id'), 'users.created_at', 'users.id'])
+        .where((eb) => eb.exists(activeSessions(eb, scope))),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
 /** The next users in the scope after `after`, in the order they were made (which is the order their rows lie in). */
-export async function nextScopeBatch(db: Db, scope: StoredScope, after: UserCursor | null, limit: number): Promise<UserCursor[]> {
+export async function nextScopeBatch(
+  db: Db,
+  responseId: string,
+  scope: StoredScope,
+  after: UserCursor | null,
+  limit: number,
+): Promise<UserCursor[]> {
+  if (scope.kind === 'active' && scope.snapshot) {
+    let q = db
+      .selectFrom('breach_response_scope')
+      .innerJoin('users', 'users.id', 'breach_response_scope.user_id')
+      .select(['users.id', 'users.created_at'])
+      .where('breach_response_scope.response_id', '=', responseId);
+    if (after) {
+      q = q.where((eb) =>
+        eb(eb.refTuple('breach_response_scope.user_created_at', 'breach_response_scope.user_id'), '>', eb.tuple(after.createdAt, after.id)),
+      );
+    }
+    const rows = await q.orderBy('breach_response_scope.user_created_at').orderBy('breach_response_scope.user_id').limit(limit).execute();
+    return rows.map((r) => ({ createdAt: Number(r.created_at), id: r.id }));
+  }
   let q = db.selectFrom('users').select(['users.id', 'users.created_at']);
+  if (scope.kind === 'all' && scope.up_to) {
+    const last = scope.up_to;
+    q = q
+      .where('users.created_at', '<=', last.createdAt)
+      .where((eb) => eb.or([eb('users.created_at', '<', last.createdAt), eb('users.id', '<=', last.id)]));
+  }
   if (after) {
     q = q
       .where('users.created_at', '>=', after.createdAt)
@@ -126,8 +184,17 @@ function activeSessions(eb: any, scope: Extract<StoredScope, { kind: 'active' }>
 }
 
 /** The ids in the scope as a subquery, for counting without fetching. */
-function scopeUserIds(db: Db, scope: StoredScope) {
+function scopeUserIds(db: Db, scope: StoredScope, responseId?: string) {
+  if (scope.kind === 'active' && scope.snapshot && responseId) {
+    return db.selectFrom('breach_response_scope').select('breach_response_scope.user_id as id').where('breach_response_scope.response_id', '=', responseId);
+  }
   let q = db.selectFrom('users').select('users.id');
+  if (scope.kind === 'all' && scope.up_to) {
+    const last = scope.up_to;
+    q = q
+      .where('users.created_at', '<=', last.createdAt)
+      .where((eb) => eb.or([eb('users.created_at', '<', last.createdAt), eb('users.id', '<=', last.id)]));
+  }
   if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
   if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
   return q;
@@ -176,10 +243,11 @@ export async function findUsersWithRoleAmong(
 }
 
 export async function countScopeUsers(db: Db, scope: StoredScope): Promise<number> {
-  let q = db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n'));
-  if (scope.kind === 'users') q = q.where('users.id', 'in', scope.user_ids.length ? scope.user_ids : ['']);
-  if (scope.kind === 'active') q = q.where((eb) => eb.exists(activeSessions(eb, scope)));
-  return Number((await q.executeTakeFirstOrThrow()).n);
+  const row = await db
+    .selectFrom(scopeUserIds(db, scope).as('s'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Exactly what a response over this scope would touch now: the dry run's answer. */
@@ -312,10 +380,13 @@ function openInvites(db: Db, scope: StoredScope) {
   return q;
 }
 
-/** Voids the open invites: all of them, or those made by users in a narrower scope (made with their stolen session, perhaps). */
-export async function voidInvitesOfScope(db: Db, scope: StoredScope, now: Date): Promise<number> {
+/**
+ * Voids the open invites: all of them, or those made by users in a narrower scope (made with their stolen session,
+ * perhaps). `responseId` names the response whose snapshot of an active window holds the users.
+ */
+export async function voidInvitesOfScope(db: Db, scope: StoredScope, now: Date, responseId?: string): Promise<number> {
   let q = db.updateTable('invites').set({ revoked_at: now.getTime() }).where('used_at', 'is', null).where('revoked_at', 'is', null);
-  if (scope.kind !== 'all') q = q.where('created_by', 'in', scopeUserIds(db, scope));
+  if (scope.kind !== 'all') q = q.where('created_by', 'in', scopeUserIds(db, scope, responseId));
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -341,43 +412,90 @@ export interface NoticeRecipient {
   tokens_voided: number;
   username: string;
   email: string;
+  anti_phishing_phrase: string | null;
 }
 
-/** The next users of the response whose notice is not queued yet, in walk order. */
-export async function nextNoticeRecipients(db: Db, responseId: string, after: UserCursor | null, limit: number): Promise<NoticeRecipient[]> {
+/**
+ * The next users of the response whose notice is not queued yet, in walk order. Two reads, each a range or a
+ * lookup by key: the response's rows after the cursor (a row-value range on the primary key, so each batch
+ * starts where the last ended), then those users by id. As one join, PostgreSQL's planner, which counts every
+ * row of the response still without a mail as a candidate, chose to hash the whole users table for each batch
+ * of 100: every notice cost more the more users there were (853 a second at 10,000 users, 21 at 1,000,000).
+ */
+export async function nextNoticeRecipients(
+  db: Db,
+  responseId: string,
+  after: UserCursor | null,
+  limit: number,
+): Promise<{ recipients: NoticeRecipient[]; last: UserCursor | null }> {
   let q = db
     .selectFrom('breach_response_users')
-    .innerJoin('users', 'users.id', 'breach_response_users.user_id')
-    .select([
-      'breach_response_users.user_id',
-      'breach_response_users.user_created_at',
-      'breach_response_users.flagged_at',
-      'breach_response_users.tokens_voided',
-      'users.username',
-      'users.email',
-    ])
-    .where('breach_response_users.response_id', '=', responseId)
-    .where('breach_response_users.mail_id', 'is', null);
-  if (after) {
-    q = q
-      .where('breach_response_users.user_created_at', '>=', after.createdAt)
-      .where((eb) => eb.or([eb('breach_response_users.user_created_at', '>', after.createdAt), eb('breach_response_users.user_id', '>', after.id)]));
+    .select(['user_id', 'user_created_at', 'flagged_at', 'tokens_voided'])
+    .where('response_id', '=', responseId)
+    .where('mail_id', 'is', null);
+  if (after) q = q.where((eb) => eb(eb.refTuple('user_created_at', 'user_id'), '>', eb.tuple(after.createdAt, after.id)));
+  const rows = await q.orderBy('user_created_at').orderBy('user_id').limit(limit).execute();
+  if (rows.length === 0) return { recipients: [], last: null };
+  const users = await db
+    .selectFrom('users')
+    .select(['id', 'username', 'email', 'anti_phishing_phrase'])
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.user_id),
+    )
+    .execute();
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const recipients: NoticeRecipient[] = [];
+  for (const r of rows) {
+    const user = byId.get(r.user_id);
+    // A user deleted since the walk has no one to mail; the row stays without a mail and the walk goes on past it.
+    if (!user) continue;
+    recipients.push({
+      user_id: r.user_id,
+      user_created_at: Number(r.user_created_at),
+      flagged_at: Number(r.flagged_at),
+      tokens_voided: r.tokens_voided,
+      username: user.username,
+      email: user.email,
+      anti_phishing_phrase: user.anti_phishing_phrase,
+    });
   }
-  const rows = await q.orderBy('breach_response_users.user_created_at').orderBy('breach_response_users.user_id').limit(limit).execute();
-  return rows.map((r) => ({ ...r, user_created_at: Number(r.user_created_at), flagged_at: Number(r.flagged_at) }));
+  const last = rows[rows.length - 1]!;
+  return { recipients, last: { createdAt: Number(last.user_created_at), id: last.user_id } };
 }
 
-/** Ties the queued notice to the user; false when one was tied already (the caller rolls back). */
-export async function setNoticeMail(db: Db, responseId: string, user: UserCursor, mailId: string): Promise<boolean> {
-  const result = await db
-    .updateTable('breach_response_users')
-    .set({ mail_id: mailId })
-    .where('response_id', '=', responseId)
-    .where('user_created_at', '=', user.createdAt)
-    .where('user_id', '=', user.id)
-    .where('mail_id', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** Rows per multi-row INSERT of jobs and mails: 20 columns × 500 = 10,000 parameters at most. */
+const NOTICE_INSERT_CHUNK = 500;
+
+/** Queues a batch of notices: their send jobs first (no worker sees a message without its job), then the messages. */
+export async function insertNoticeMails(db: Db, jobs: JobsTable[], messages: MailMessagesTable[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += NOTICE_INSERT_CHUNK) await db.insertInto('jobs').values(jobs.slice(i, i + NOTICE_INSERT_CHUNK)).execute();
+  for (let i = 0; i < messages.length; i += NOTICE_INSERT_CHUNK) {
+    await db.insertInto('mail_messages').values(messages.slice(i, i + NOTICE_INSERT_CHUNK)).execute();
+  }
+}
+
+/**
+ * Ties each queued notice to its user, in one statement per chunk (an UPDATE … FROM a VALUES list, which SQLite
+ * and PostgreSQL both read the same way); returns how many rows were tied. A row already tied is left alone, so a
+ * count below the batch's says the notices were queued concurrently (the caller rolls back).
+ */
+export async function setNoticeMails(db: Db, responseId: string, notices: { user: UserCursor; mailId: string }[]): Promise<number> {
+  let tied = 0;
+  for (let i = 0; i < notices.length; i += NOTICE_INSERT_CHUNK) {
+    const chunk = notices.slice(i, i + NOTICE_INSERT_CHUNK);
+    const values = sql.join(chunk.map((n) => sql`(cast(${n.user.createdAt} as bigint), cast(${n.user.id} as text), cast(${n.mailId} as text))`));
+    const result = await sql`
+      update breach_response_users set mail_id = v.column3
+      from (values ${values}) as v
+      where breach_response_users.response_id = ${responseId}
+        and breach_response_users.user_created_at = v.column1
+        and breach_response_users.user_id = v.column2
+        and breach_response_users.mail_id is null`.execute(db);
+    tied += Number(result.numAffectedRows ?? 0);
+  }
+  return tied;
 }
 
 // The report

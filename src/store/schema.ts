@@ -373,6 +373,13 @@ export interface BreachResponseUsersTable {
   mail_id: string | null;
 }
 
+// issue-20a: the users of an active-window breach response, taken when it starts (migration 0015).
+export interface BreachResponseScopeTable {
+  response_id: string;
+  user_created_at: number;
+  user_id: string;
+}
+
 export interface SecurityAlertsTable {
   id: string;
   kind: string;
@@ -405,5 +412,6 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   breach_responses: BreachResponsesTable;
   breach_response_users: BreachResponseUsersTable;
+  breach_response_scope: BreachResponseScopeTable;
   security_alerts: SecurityAlertsTable;
 }

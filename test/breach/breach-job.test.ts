@@ -188,4 +188,53 @@ describe.each(await storeKinds())('breach response jobs on %s', (store) => {
     const flagged = await s.deps.db.selectFrom('users').select('username').where('reset_required', '=', 1).execute();
     expect(flagged.map((r) => r.username)).toEqual(['active']);
   });
+  it('the scope is taken at the start: an active-since response does not flag a user who becomes active during the walk', async () => {
+    const clock = testClock();
+    const s = await server({ background: false, clock: clock.clock });
+    const day = 24 * 3600_000;
+    const now = clock.clock().getTime();
+    await s.createUser({ username: 'active', password: PASSWORD });
+    await s.createUser({ username: 'idle', password: PASSWORD });
+    await s.login('active', PASSWORD);
+    const idle = await s.login('idle', PASSWORD);
+    await s.deps.db.updateTable('sessions').set({ created_at: now - 20 * day, auth_at: now - 20 * day, last_seen_at: now - 12 * day }).execute();
+    const activeId = (await s.deps.db.selectFrom('users').select('id').where('username', '=', 'active').executeTakeFirstOrThrow()).id;
+    await s.deps.db.updateTable('sessions').set({ last_seen_at: now - 2 * day }).where('user_id', '=', activeId).execute();
+
+    // Open-ended: the window runs up to the start.
+    const { response } = await start(s, { scope: { active_since: new Date(now - 10 * day).toISOString() } });
+    expect(response.users_total).toBe(1);
+    // The idle user comes back after the start and before the walk: their session is in the window now.
+    clock.advance(60_000);
+    expect((await s.request('GET', '/api/v1/me', { token: idle })).status).toBe(200);
+    const idleId = (await s.deps.db.selectFrom('users').select('id').where('username', '=', 'idle').executeTakeFirstOrThrow()).id;
+    const seen = await s.deps.db.selectFrom('sessions').select('last_seen_at').where('user_id', '=', idleId).executeTakeFirstOrThrow();
+    expect(Number(seen.last_seen_at)).toBeGreaterThan(now - 10 * day);
+    // And an account made after the start signs in: it was not active when the response was decided on.
+    await s.createUser({ username: 'newcomer', password: PASSWORD });
+    await s.login('newcomer', PASSWORD);
+    await s.deps.jobs.runOne(s.deps, response.job_id!);
+    const flagged = await s.deps.db.selectFrom('users').select('username').where('reset_required', '=', 1).execute();
+    expect(flagged.map((r) => r.username)).toEqual(['active']);
+    expect((await viewOf(s, response.id)).report.users_flagged).toBe(1);
+    expect((await s.request('GET', '/api/v1/me', { token: idle })).status).toBe(200);
+  });
+
+  it('the scope is taken at the start: a response for all users does not flag an account made after it started', async () => {
+    const clock = testClock();
+    const s = await server({ background: false, clock: clock.clock });
+    await s.createUser({ username: 'first', password: PASSWORD });
+    await s.createUser({ username: 'second', password: PASSWORD });
+    const { response } = await start(s, {});
+    expect(response.users_total).toBe(2);
+    // Made after the start, and so after the breach.
+    clock.advance(1000);
+    await s.createUser({ username: 'later', password: PASSWORD });
+    await s.deps.jobs.runOne(s.deps, response.job_id!);
+    const flagged = await s.deps.db.selectFrom('users').select('username').where('reset_required', '=', 1).orderBy('username').execute();
+    expect(flagged.map((r) => r.username)).toEqual(['first', 'second']);
+    const view = await viewOf(s, response.id);
+    expect(view.report.users_in_scope).toBe(2);
+    expect(view.report.users_flagged).toBe(2);
+  });
 });

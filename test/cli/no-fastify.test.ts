@@ -24,7 +24,8 @@ function loaded(args: string[]): { status: number | null; stdout: string; module
 }
 
 const fastify = (modules: string[]) => modules.filter((m) => /node_modules[\\/](fastify|@fastify)[\\/]/.test(m));
-const httpLayer = (modules: string[]) => modules.filter((m) => /[\\/]src[\\/](http[\\/]|server\.ts)/.test(m));
+// src/ through tsx, or dist/ as compiled at install time (what bin/hearth.mjs runs while it is current).
+const httpLayer = (modules: string[]) => modules.filter((m) => /[\\/](src|dist)[\\/](http[\\/]|server\.[jt]s)/.test(m));
 
 describe('the CLI stays out of the HTTP layer', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
