@@ -32,6 +32,7 @@ import {
   viewerOf,
   type Viewer,
 } from '../../media/libraries.ts';
+import { IMAGE_FITS, IMAGE_FORMATS, MAX_IMAGE_SIDE, resizedImage, type ResizedImage } from '../../media/images.ts';
 import { mediaTypeOf } from '../../media/media-types.ts';
 import { latestScanJob, requestScan } from '../../media/scanner.ts';
 import { embeddedCoverInside, fileResponse, type FileResponse } from '../../media/stream.ts';
@@ -114,6 +115,18 @@ const ItemsQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const ArtworkQuery = Type.Object(
+  {
+    kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart')])),
+    width: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_IMAGE_SIDE })),
+    height: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_IMAGE_SIDE })),
+    format: Type.Optional(Type.Enum(IMAGE_FORMATS)),
+    quality: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    fit: Type.Optional(Type.Enum(IMAGE_FITS)),
+  },
+  { additionalProperties: false },
+);
+
 /** The caller of the stream route: a stream URL token for this very item, or a signed-in session. */
 async function streamCaller(deps: Deps, request: FastifyRequest, itemId: string, token: string | undefined): Promise<GuardedCaller> {
   if (token !== undefined) {
@@ -143,6 +156,10 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
 
 function sendBytes(reply: FastifyReply, headers: Record<string, string>, bytes: Buffer) {
   return reply.headers(headers).send(bytes);
+}
+
+function sendEmpty(reply: FastifyReply, status: number, headers: Record<string, string>) {
+  return reply.status(status).headers(headers).send();
 }
 
 function sendFile(reply: FastifyReply, response: FileResponse, streaming?: Set<ServerResponse>) {
@@ -392,20 +409,40 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     schema: {
       tags: ['media'],
       params: IdParams,
-      querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart')])) }, { additionalProperties: false }),
+      description: 'The original image; with width, height, format or quality, a copy made to measure (cached).',
+      querystring: ArtworkQuery,
       response: errors(400, 401, 403, 404),
     },
     handler: async (request, reply) => {
-      const source = await artworkSource(deps, viewer(request), request.params.id, request.query.kind ?? 'poster');
+      const q = request.query;
+      const source = await artworkSource(deps, viewer(request), request.params.id, q.kind ?? 'poster');
       const caching = { 'cache-control': 'private, max-age=3600' };
+      const roots = libraryPaths(source.library);
+      if (q.width !== undefined || q.height !== undefined || q.format !== undefined || q.quality !== undefined) {
+        const options = { width: q.width, height: q.height, format: q.format, quality: q.quality, fit: q.fit };
+        let image: ResizedImage | null;
+        if (source.embeddedIn !== null) {
+          const cover = await embeddedCoverInside(source.embeddedIn, roots);
+          image = cover ? await resizedImage(deps, { bytes: Buffer.from(cover.data), identity: source.embeddedIn }, options) : null;
+        } else {
+          image = await resizedImage(deps, { path: source.file!, roots }, options);
+        }
+        if (!image) throw new AppError('not_found');
+        const headers = { ...caching, 'content-type': image.mime, etag: image.etag };
+        if (headerOf(request, 'if-none-match')?.split(',').some((t) => t.trim().replace(/^W\//, '') === image.etag)) {
+          return sendEmpty(reply, 304, headers);
+        }
+        if (request.method === 'HEAD') return sendEmpty(reply, 200, { ...headers, 'content-length': String(image.data.length) });
+        return sendBytes(reply, headers, image.data);
+      }
       if (source.embeddedIn !== null) {
-        const cover = await embeddedCoverInside(source.embeddedIn, libraryPaths(source.library));
+        const cover = await embeddedCoverInside(source.embeddedIn, roots);
         if (!cover) throw new AppError('not_found');
         return sendBytes(reply, { ...caching, 'content-type': cover.mime }, Buffer.from(cover.data));
       }
       const response = await fileResponse({
         path: source.file!,
-        roots: libraryPaths(source.library),
+        roots,
         method: request.method,
         contentType: mediaTypeOf(source.file!)?.mime ?? 'application/octet-stream',
         ifNoneMatch: headerOf(request, 'if-none-match'),
