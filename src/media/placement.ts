@@ -118,7 +118,7 @@ function leaf(type: LeafPlan['type'], title: string, fields: Partial<LeafPlan> =
 
 function showChain(relPath: string, show: string, showYear: number | null, season: number, seasonTitle: string): GroupPlan[] {
   const dirs = dirsOf(relPath);
-  const inSeasonFolder = dirs.length > 0 && seasonOfFolder(dirs[dirs.length - 1]) !== null;
+  const inSeasonFolder = dirs.length > 0 && seasonOfFolder(dirs[dirs.length - 1], dirs.length > 1) !== null;
   const showDirs = inSeasonFolder ? dirs.slice(0, -1) : dirs;
   const key = showKey(show, showYear);
   return [

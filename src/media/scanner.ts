@@ -116,9 +116,11 @@ const zeroCounts = (): ScanCounts => ({
 
 function wantedKind(kind: LibraryKind): (name: string) => boolean {
   const media: MediaKind = kind === 'music' ? 'audio' : 'video';
+  // Movies and shows keep audio too: theme songs (`theme.mp3`, `theme-music/`).
+  const themes = kind === 'movies' || kind === 'shows';
   return (name) => {
     const type = mediaTypeOf(name);
-    return type !== null && (type.kind === media || type.kind === 'image');
+    return type !== null && (type.kind === media || type.kind === 'image' || (themes && type.kind === 'audio'));
   };
 }
 
