@@ -64,10 +64,50 @@ export interface ItemView {
   child_count: number;
   added_at: string;
   progress: ProgressView | null;
+  // ---- issue 17: metadata from NFO files and the container, versions, thumbnails ----
+  version_label: string | null;
+  original_title: string | null;
+  plot: string | null;
+  tagline: string | null;
+  rating: number | null;
+  certification: string | null;
+  premiered: string | null;
+  runtime_minutes: number | null;
+  genres: string[];
+  studios: string[];
+  tags: string[];
+  people: PersonView[];
+  collection: string | null;
+  external_ids: Record<string, string>;
+  chapters: ChapterView[];
+  /** A frame made by the thumbnail job (GET /items/:id/artwork?kind=thumb). */
+  has_thumbnail: boolean;
+}
+
+export interface PersonView {
+  name: string;
+  role: string | null;
+  kind: 'actor' | 'director' | 'writer';
+  thumb: string | null;
+}
+
+export interface ChapterView {
+  start_seconds: number;
+  end_seconds: number | null;
+  title: string | null;
 }
 
 export interface ItemDetail extends ItemView {
   children: ItemView[];
+}
+
+function jsonOf<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
 }
 
 export function toItemView(row: ItemViewRow): ItemView {
@@ -107,6 +147,22 @@ export function toItemView(row: ItemViewRow): ItemView {
             watched: row.watched === 1,
             updated_at: new Date(row.progress_updated_at ?? 0).toISOString(),
           },
+    version_label: row.version_label,
+    original_title: row.original_title,
+    plot: row.plot,
+    tagline: row.tagline,
+    rating: row.rating === null ? null : Number(row.rating),
+    certification: row.certification,
+    premiered: row.premiered,
+    runtime_minutes: row.runtime_minutes,
+    genres: jsonOf(row.genres, []),
+    studios: jsonOf(row.studios, []),
+    tags: jsonOf(row.tags, []),
+    people: jsonOf(row.people, []),
+    collection: row.collection,
+    external_ids: jsonOf(row.external_ids, {}),
+    chapters: jsonOf(row.chapters, []),
+    has_thumbnail: row.thumb_path !== null,
   };
 }
 

@@ -120,6 +120,8 @@ export const scanColumns = [
   'probe_state',
   'poster_path',
   'fanart_path',
+  'search_text',
+  'nfo_stamp',
 ] as const;
 
 export type ScanItemRow = Pick<MediaItemsTable, (typeof scanColumns)[number]>;
@@ -259,6 +261,24 @@ export const viewColumns = [
   'media_items.fanart_path',
   'media_items.probe_state',
   'media_items.added_at',
+  // issue 17
+  'media_items.version_label',
+  'media_items.primary_id',
+  'media_items.original_title',
+  'media_items.plot',
+  'media_items.tagline',
+  'media_items.rating',
+  'media_items.certification',
+  'media_items.premiered',
+  'media_items.runtime_minutes',
+  'media_items.genres',
+  'media_items.studios',
+  'media_items.tags',
+  'media_items.people',
+  'media_items.collection',
+  'media_items.external_ids',
+  'media_items.chapters',
+  'media_items.thumb_path',
 ] as const;
 
 export type ItemViewRow = Pick<MediaItemsTable, (typeof viewColumns)[number] extends `media_items.${infer C}` ? C & keyof MediaItemsTable : never> & {

@@ -84,6 +84,25 @@ const ItemFields = {
   child_count: Type.Integer(),
   added_at: IsoDate,
   progress: Nullable(ProgressSchema),
+  // issue 17: NFO and container metadata, versions, thumbnails
+  version_label: Nullable(Type.String()),
+  original_title: Nullable(Type.String()),
+  plot: Nullable(Type.String()),
+  tagline: Nullable(Type.String()),
+  rating: Nullable(Type.Number()),
+  certification: Nullable(Type.String()),
+  premiered: Nullable(Type.String()),
+  runtime_minutes: Nullable(Type.Integer()),
+  genres: Type.Array(Type.String()),
+  studios: Type.Array(Type.String()),
+  tags: Type.Array(Type.String()),
+  people: Type.Array(
+    Type.Object({ name: Type.String(), role: Nullable(Type.String()), kind: Type.Union([Type.Literal('actor'), Type.Literal('director'), Type.Literal('writer')]), thumb: Nullable(Type.String()) }),
+  ),
+  collection: Nullable(Type.String()),
+  external_ids: Type.Record(Type.String(), Type.String()),
+  chapters: Type.Array(Type.Object({ start_seconds: Type.Number(), end_seconds: Nullable(Type.Number()), title: Nullable(Type.String()) })),
+  has_thumbnail: Type.Boolean(),
 };
 const ItemSchema = Type.Object(ItemFields);
 const ItemDetailSchema = Type.Object({ ...ItemFields, children: Type.Array(ItemSchema) });
