@@ -99,6 +99,19 @@ export interface ChapterView {
 
 export interface ItemDetail extends ItemView {
   children: ItemView[];
+  /** A movie in several files played as one timeline: each part and where it starts. */
+  parts: PartView[];
+  /** A movie with several versions (this one included); the user picks one. */
+  versions: ItemView[];
+  /** The whole timeline of a stack (the sum of its parts), else the file's duration. */
+  total_duration_seconds: number | null;
+}
+
+export interface PartView {
+  id: string;
+  part: number;
+  offset_seconds: number;
+  duration_seconds: number | null;
 }
 
 function jsonOf<T>(text: string | null, fallback: T): T {
@@ -283,7 +296,50 @@ export async function getItem(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: st
     });
     children = rows.map(toItemView);
   }
-  return { ...view, children };
+  const { parts, versions, total } = await stackOf(deps, viewer, item);
+  return { ...view, children, parts, versions, total_duration_seconds: total ?? view.duration_seconds };
+}
+
+/** The files shown as one item with `item` (its parts or versions), in order; empty for a single file. */
+async function membersOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow): Promise<ItemView[]> {
+  const primaryId = item.primary_id ?? item.id;
+  const { rows } = await listItemRows(deps.db, {
+    libraryIds: null,
+    libraryId: item.library_id,
+    members: primaryId,
+    userId: viewer.userId,
+    sort: 'title',
+    descending: false,
+    limit: 100,
+    offset: 0,
+  });
+  return rows.length < 2 ? [] : rows.map(toItemView);
+}
+
+async function stackOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow) {
+  const members = await membersOf(deps, viewer, item);
+  if (members.length === 0) return { parts: [] as PartView[], versions: [] as ItemView[], total: null, members };
+  if (members.every((m) => m.part !== null)) {
+    const sorted = [...members].sort((a, b) => a.part! - b.part!);
+    let offset = 0;
+    let known = true;
+    const parts = sorted.map((m) => {
+      const part = { id: m.id, part: m.part!, offset_seconds: offset, duration_seconds: m.duration_seconds };
+      if (m.duration_seconds === null) known = false;
+      offset += m.duration_seconds ?? 0;
+      return part;
+    });
+    return { parts, versions: [] as ItemView[], total: known ? offset : null, members };
+  }
+  const versions = [...members].sort((a, b) => (a.version_label ?? '').localeCompare(b.version_label ?? ''));
+  return { parts: [] as PartView[], versions, total: null, members };
+}
+
+/** The version a client plays without converting, the sharpest first; then the sharpest at all. */
+export function bestVersion<T extends { browser_playable: boolean; height: number | null; size: number | null }>(versions: T[], playsDirectly: (v: T) => boolean = (v) => v.browser_playable): T {
+  return [...versions].sort(
+    (a, b) => Number(playsDirectly(b)) - Number(playsDirectly(a)) || (b.height ?? 0) - (a.height ?? 0) || (b.size ?? 0) - (a.size ?? 0),
+  )[0]!;
 }
 
 export async function searchItems(deps: Pick<Deps, 'db'>, viewer: Viewer, q: string, limit = 50): Promise<ItemView[]> {
@@ -311,7 +367,13 @@ export interface ProgressInput {
  * watched. On a show, season, artist or album only `watched` makes sense: it applies to every file below.
  */
 export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string, input: ProgressInput, now: Date): Promise<ItemView> {
-  const { item } = await requireVisibleItem(deps, viewer, itemId);
+  let { item } = await requireVisibleItem(deps, viewer, itemId);
+  // Progress is per item: a part or version records it on the item shown for them, and a stack's
+  // position runs across its parts' one timeline.
+  if (item.primary_id !== null) item = (await findItemRow(deps.db, item.primary_id)) ?? item;
+  const stack = item.path !== null ? await stackOf(deps, viewer, item) : null;
+  if (stack !== null && stack.parts.length > 0) item = { ...item, duration_seconds: stack.total };
+  else if (stack !== null && stack.versions.length > 0) item = { ...item, duration_seconds: Math.max(...stack.versions.map((v) => v.duration_seconds ?? 0)) || null };
   if (input.position_seconds === undefined && input.watched === undefined) {
     throw new AppError('invalid_body', 'Give position_seconds, watched, or both.');
   }
@@ -347,10 +409,40 @@ export async function continueWatching(deps: Pick<Deps, 'db'>, viewer: Viewer, l
 }
 
 /** Where an item's bytes are, for the stream route: only files, only the viewer's. */
-export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string) {
+export interface StreamChoice {
+  /** A stack's part, 1-based. */
+  part?: number;
+  /** One of the item's versions, by its id. */
+  version?: string;
+}
+
+/**
+ * Where an item's bytes are, for the stream route: only files, only the viewer's. An item shown for
+ * several files plays its first part (or `part`), or the chosen version, else the best version this
+ * client plays directly.
+ */
+export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string, choice: StreamChoice = {}) {
   const { item, library } = await requireVisibleItem(deps, viewer, itemId);
   if (item.path === null) throw new AppError('not_found');
-  return { item, library, path: item.path };
+  if (choice.part === undefined && choice.version === undefined && item.primary_id !== null) return { item, library, path: item.path };
+  const { parts, versions } = await stackOf(deps, viewer, item);
+  let chosen: string = item.id;
+  if (choice.part !== undefined) {
+    const part = parts.find((p) => p.part === choice.part) ?? (parts.length === 0 && choice.part === 1 ? { id: item.id } : undefined);
+    if (part === undefined) throw new AppError('not_found');
+    chosen = part.id;
+  } else if (choice.version !== undefined) {
+    if (choice.version !== item.id && !versions.some((v) => v.id === choice.version)) throw new AppError('not_found');
+    chosen = choice.version;
+  } else if (parts.length > 0) {
+    chosen = parts[0]!.id;
+  } else if (versions.length > 0) {
+    chosen = bestVersion(versions).id;
+  }
+  if (chosen === item.id) return { item, library, path: item.path };
+  const row = await findItemRow(deps.db, chosen);
+  if (!row || row.path === null || row.library_id !== library.id) throw new AppError('not_found');
+  return { item: row, library, path: row.path };
 }
 
 export type ArtworkKindName = 'poster' | 'fanart';

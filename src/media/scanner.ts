@@ -276,6 +276,7 @@ class LibraryScan {
       if (this.probe) await this.probeAll([...pending, ...probeIds]);
       await this.applyArtwork(art);
       await this.removeEmptyGroups();
+      await this.applyStacks();
       await this.applyNfo(nfos);
       await setScanSignature(this.deps.db, this.library.id, scanSignature);
     }
@@ -800,6 +801,52 @@ class LibraryScan {
     }
   }
 
+  /**
+   * Movies in several files become one item: parts of a stack (`cd1`, `part2`, `(Disc 01)`) follow the
+   * first part; versions in one folder (`- 1080p`, `- Director's Cut`, `[3D]`) follow the first
+   * version by label. The others point at it with primary_id and are listed through it.
+   */
+  private async applyStacks(): Promise<void> {
+    if (this.kind !== 'movies') return;
+    const groups = new Map<string, { row: ScanItemRow; part: number | null; version: string | null }[]>();
+    for (const row of this.items.values()) {
+      if (row.type !== 'movie' || row.rel_path === null) continue;
+      const parsed = parseMediaPath('movies', row.rel_path);
+      if (parsed === null || parsed.type !== 'movie') continue;
+      const dir = dirOf(row.rel_path);
+      // A disc folder (`CD2/`) belongs to the movie folder above it.
+      const owner = /^(?:cd|dvd|disc|disk|part|pt)[\s._-]*\d{1,2}$/i.test(dir.split('/').pop() ?? '') ? dirOf(dir) : dir;
+      append(groups, `${owner}\0${parsed.title.toLowerCase()}\0${parsed.year ?? ''}`, { row, part: parsed.part, version: parsed.version });
+    }
+    const wanted = new Map<string, string | null>();
+    for (const [key, members] of groups) {
+      for (const m of members) wanted.set(m.row.id, null);
+      if (members.length < 2) continue;
+      const inFolder = !key.startsWith('\0');
+      const parts = members.filter((m) => m.part !== null);
+      let primary: ScanItemRow | null = null;
+      if (parts.length === members.length && new Set(parts.map((m) => m.part)).size === parts.length) {
+        primary = [...parts].sort((a, b) => a.part! - b.part!)[0].row;
+      } else if (inFolder && parts.length === 0 && new Set(members.map((m) => m.version ?? '')).size === members.length) {
+        primary = [...members].sort((a, b) => (a.version ?? '').localeCompare(b.version ?? '') || (a.row.rel_path! < b.row.rel_path! ? -1 : 1))[0].row;
+      }
+      if (primary === null) continue;
+      for (const m of members) if (m.row.id !== primary.id) wanted.set(m.row.id, primary.id);
+    }
+    const updates: [string, string | null][] = [];
+    for (const [id, primaryId] of wanted) {
+      const row = this.items.get(id)!;
+      if (row.primary_id === primaryId) continue;
+      row.primary_id = primaryId;
+      updates.push([id, primaryId]);
+    }
+    for (let i = 0; i < updates.length; i += WRITE_BATCH) {
+      await this.deps.db.transaction().execute(async (trx) => {
+        for (const [id, primaryId] of updates.slice(i, i + WRITE_BATCH)) await updateItem(trx, id, { primary_id: primaryId });
+      });
+    }
+  }
+
   /** A file's title, year and search words as its name gives them (an NFO was removed or is broken). */
   private nameFields(row: ScanItemRow): ItemPatch {
     if (row.rel_path === null || this.kind === 'music') return {};
@@ -875,6 +922,7 @@ function scanRow(
     fanart_path: null,
     search_text: '',
     nfo_stamp: null,
+    primary_id: null,
   };
 }
 

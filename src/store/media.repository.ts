@@ -122,6 +122,7 @@ export const scanColumns = [
   'fanart_path',
   'search_text',
   'nfo_stamp',
+  'primary_id',
 ] as const;
 
 export type ScanItemRow = Pick<MediaItemsTable, (typeof scanColumns)[number]>;
@@ -296,6 +297,8 @@ export interface ItemQuery {
   libraryId?: string;
   /** One item by id (its view with progress and child count). */
   only?: string;
+  /** An item shown for several files, and its parts or versions. */
+  members?: string;
   /** undefined = any level; null = the top level only. */
   parentId?: string | null;
   types?: MediaItemType[];
@@ -324,6 +327,9 @@ function itemsQuery(db: Executor, q: ItemQuery) {
   if (q.libraryIds !== null) query = query.where('media_items.library_id', 'in', q.libraryIds.length > 0 ? q.libraryIds : ['']);
   if (q.libraryId !== undefined) query = query.where('media_items.library_id', '=', q.libraryId);
   if (q.only !== undefined) query = query.where('media_items.id', '=', q.only);
+  // Later parts and other versions of a movie are reached through the item shown for them.
+  else if (q.members === undefined) query = query.where('media_items.primary_id', 'is', null);
+  if (q.members !== undefined) query = query.where((eb) => eb.or([eb('media_items.primary_id', '=', q.members!), eb('media_items.id', '=', q.members!)]));
   if (q.parentId === null) query = query.where('media_items.parent_id', 'is', null);
   else if (q.parentId !== undefined) query = query.where('media_items.parent_id', '=', q.parentId);
   if (q.types !== undefined) query = query.where('media_items.type', 'in', q.types);
@@ -474,7 +480,8 @@ export async function continueWatchingRows(db: Executor, userId: string, library
     .where('media_progress.user_id', '=', userId)
     .where('media_progress.watched', '=', 0)
     .where('media_progress.position_seconds', '>', 0)
-    .where('media_items.probe_state', '!=', 'failed');
+    .where('media_items.probe_state', '!=', 'failed')
+    .where('media_items.primary_id', 'is', null);
   if (libraryIds !== null) query = query.where('media_items.library_id', 'in', libraryIds.length > 0 ? libraryIds : ['']);
   const rows = await query.orderBy('media_progress.updated_at', 'desc').limit(limit).execute();
   return rows.map(numberFields) as ItemViewRow[];

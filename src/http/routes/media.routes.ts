@@ -105,7 +105,13 @@ const ItemFields = {
   has_thumbnail: Type.Boolean(),
 };
 const ItemSchema = Type.Object(ItemFields);
-const ItemDetailSchema = Type.Object({ ...ItemFields, children: Type.Array(ItemSchema) });
+const ItemDetailSchema = Type.Object({
+  ...ItemFields,
+  children: Type.Array(ItemSchema),
+  parts: Type.Array(Type.Object({ id: Type.String(), part: Type.Integer(), offset_seconds: Type.Number(), duration_seconds: Nullable(Type.Number()) })),
+  versions: Type.Array(ItemSchema),
+  total_duration_seconds: Nullable(Type.Number()),
+});
 
 const JobSchema = Type.Object({
   id: Type.String(),
@@ -507,12 +513,16 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       tags: ['media'],
       description: 'The file, with HTTP ranges. Signed in (scope media:stream), or `?st=` from POST /items/:id/stream-url.',
       params: IdParams,
-      querystring: Type.Object({ st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })) }),
+      querystring: Type.Object({
+        st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })),
+        part: Type.Optional(Type.Integer({ minimum: 1, maximum: 99, description: 'A part of a movie in several files' })),
+        version: Type.Optional(Id),
+      }),
       response: errors(400, 401, 403, 404, 416),
     },
     handler: async (request, reply) => {
       const who = await streamViewer(deps, request, request.params.id, request.query.st);
-      const { item, library, path } = await streamTarget(deps, who, request.params.id);
+      const { item, library, path } = await streamTarget(deps, who, request.params.id, { part: request.query.part, version: request.query.version });
       const response = await fileResponse({
         path,
         roots: libraryPaths(library),
