@@ -149,7 +149,7 @@ export function toItemView(row: ItemViewRow): ItemView {
     height: row.height,
     duration_seconds: row.duration_seconds,
     browser_playable: row.browser_playable === 1,
-    has_artwork: row.poster_path !== null || row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0),
+    has_artwork: row.poster_path !== null || row.thumb_path !== null || row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0),
     child_count: row.child_count,
     added_at: new Date(row.added_at).toISOString(),
     progress:
@@ -445,21 +445,31 @@ export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Viewer, itemI
   return { item: row, library, path: row.path };
 }
 
-export type ArtworkKindName = 'poster' | 'fanart';
+export type ArtworkKindName = 'poster' | 'fanart' | 'thumb';
 
-/** Where an item's artwork comes from: a local image file, or a cover embedded in a track. */
+/**
+ * Where an item's artwork comes from: a local image file, a cover embedded in a track, or the
+ * thumbnail the job made (under the data folder: `inThumbnails`). A poster asked of a film or episode
+ * without one is its thumbnail; a track without a cover shows its album's (carried down).
+ */
 export async function artworkSource(
   deps: Pick<Deps, 'db'>,
   viewer: Viewer,
   itemId: string,
   kind: ArtworkKindName,
-): Promise<{ library: LibraryRow; file: string | null; embeddedIn: string | null }> {
+): Promise<{ library: LibraryRow; file: string | null; embeddedIn: string | null; inThumbnails: boolean }> {
   const { item, library } = await requireVisibleItem(deps, viewer, itemId);
-  const file = kind === 'fanart' ? item.fanart_path : item.poster_path;
-  if (file !== null) return { library, file, embeddedIn: null };
+  const file = kind === 'fanart' ? item.fanart_path : kind === 'poster' ? item.poster_path : null;
+  if (file !== null) return { library, file, embeddedIn: null, inThumbnails: false };
+  if (kind !== 'fanart' && item.thumb_path !== null) return { library, file: item.thumb_path, embeddedIn: null, inThumbnails: true };
   if (kind === 'poster' && (item.type === 'track' || item.type === 'album' || item.type === 'artist')) {
     const source = await findEmbeddedCoverSource(deps.db, item.id);
-    if (source !== undefined && source.library_id === library.id) return { library, file: null, embeddedIn: source.path };
+    if (source !== undefined && source.library_id === library.id) return { library, file: null, embeddedIn: source.path, inThumbnails: false };
+    // A track without a cover of its own: its album's folder art.
+    if (item.type === 'track' && item.parent_id !== null) {
+      const album = await findItemRow(deps.db, item.parent_id);
+      if (album?.poster_path != null && album.library_id === library.id) return { library, file: album.poster_path, embeddedIn: null, inThumbnails: false };
+    }
   }
   throw new AppError('not_found');
 }

@@ -43,6 +43,7 @@ import {
 } from './placement.ts';
 import { MAX_NFO_BYTES, NfoError, parseNfo, type NfoKind, type NfoMetadata } from './nfo.ts';
 import { createProber, fingerprintFile, haveFfprobe, ProbeError, type Prober, type ProbeResult } from './probe.ts';
+import { queueThumbnails } from './thumbnails.ts';
 import { isInside, walkLibrary, type WalkedFile } from './walk.ts';
 
 export const SCAN_JOB = 'library.scan';
@@ -678,6 +679,7 @@ class LibraryScan {
       duration_seconds: result.durationSeconds,
       browser_playable: result.browserPlayable ? 1 : 0,
       embedded_cover: result.embeddedCover ? 1 : 0,
+      chapters: result.chapters !== undefined && result.chapters.length > 0 ? JSON.stringify(result.chapters) : null,
       fingerprint,
       probe_state: 'done',
       probe_error: null,
@@ -1021,6 +1023,8 @@ export const scanJobType: JobType<ScanPayload, ScanCheckpoint> = {
         else await ctx.progress(progress);
       },
     }, ctx.checkpoint?.counts ?? null);
+    // Thumbnails for what has no artwork are a later job of their own: the scan's figures stay the scan's.
+    if (ctx.payload.probe !== false) await queueThumbnails(deps, library.id, ctx.job.id);
     return result as unknown as Record<string, unknown>;
   },
 };

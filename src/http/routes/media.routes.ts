@@ -34,6 +34,7 @@ import {
 } from '../../media/libraries.ts';
 import { IMAGE_FITS, IMAGE_FORMATS, MAX_IMAGE_SIDE, resizedImage, type ResizedImage } from '../../media/images.ts';
 import { mediaTypeOf } from '../../media/media-types.ts';
+import { thumbnailRoot } from '../../media/thumbnails.ts';
 import { latestScanJob, requestScan } from '../../media/scanner.ts';
 import { embeddedCoverInside, fileResponse, type FileResponse } from '../../media/stream.ts';
 import { requireAuth } from '../auth.ts';
@@ -142,7 +143,7 @@ const ItemsQuery = Type.Object(
 
 const ArtworkQuery = Type.Object(
   {
-    kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart')])),
+    kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart'), Type.Literal('thumb')])),
     width: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_IMAGE_SIDE })),
     height: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_IMAGE_SIDE })),
     format: Type.Optional(Type.Enum(IMAGE_FORMATS)),
@@ -442,7 +443,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       const q = request.query;
       const source = await artworkSource(deps, viewer(request), request.params.id, q.kind ?? 'poster');
       const caching = { 'cache-control': 'private, max-age=3600' };
-      const roots = libraryPaths(source.library);
+      const roots = source.inThumbnails ? [await thumbnailRoot(deps)] : libraryPaths(source.library);
       if (q.width !== undefined || q.height !== undefined || q.format !== undefined || q.quality !== undefined) {
         const options = { width: q.width, height: q.height, format: q.format, quality: q.quality, fit: q.fit };
         let image: ResizedImage | null;
