@@ -5,7 +5,7 @@ import { prepareSetupToken } from './accounts/setup.ts';
 import type { Config } from './config.ts';
 import { closeDeps, createDeps, type Deps, type DepsOverrides } from './deps.ts';
 import { buildApp } from './http/app.ts';
-import { moduleRoutes, setupModules, startModules } from './modules.ts';
+import { setupModules, startModules } from './modules.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -26,7 +26,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let built: FastifyInstance | null = null;
   try {
     await setupModules(deps);
-    const app = await buildApp(deps, { routes: moduleRoutes(), webDist: options.webDist });
+    const app = await buildApp(deps, { webDist: options.webDist });
     built = app;
     const setupToken = await prepareSetupToken(deps);
     // Loaded before the first request rather than during the first registration or password change.

@@ -19,7 +19,8 @@ import {
   type MediaItemRow,
 } from '../store/media.repository.ts';
 import type { MediaItemType } from '../store/schema.ts';
-import { canSeeLibrary, requireVisibleLibrary, visibleLibraryIds, type Viewer } from './libraries.ts';
+import type { Caller } from '../accounts/caller.ts';
+import { canSeeLibrary, requireVisibleLibrary, visibleLibraryIds } from './libraries.ts';
 
 export const ITEM_TYPES = ['movie', 'show', 'season', 'episode', 'artist', 'album', 'track', 'video', 'extra'] as const satisfies readonly MediaItemType[];
 const TOP_LEVEL_TYPES: MediaItemType[] = ['movie', 'show', 'artist', 'video'];
@@ -201,7 +202,7 @@ export const MAX_PAGE = 500;
 
 export async function listLibraryItems(
   deps: Pick<Deps, 'db'>,
-  viewer: Viewer,
+  viewer: Pick<Caller, 'userId' | 'role'>,
   libraryId: string,
   input: ListItemsInput,
 ): Promise<ItemPage> {
@@ -254,7 +255,7 @@ function foldQuery(q: string): string {
 /** An item with its library, or the same 404 whether it is missing or not the viewer's to see. */
 export async function requireVisibleItem(
   deps: Pick<Deps, 'db'>,
-  viewer: Viewer,
+  viewer: Pick<Caller, 'userId' | 'role'>,
   itemId: string,
 ): Promise<{ item: MediaItemRow; library: LibraryRow }> {
   const item = await findItemRow(deps.db, itemId);
@@ -264,7 +265,7 @@ export async function requireVisibleItem(
   return { item, library };
 }
 
-async function viewOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow): Promise<ItemView> {
+async function viewOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow): Promise<ItemView> {
   const { rows } = await listItemRows(deps.db, {
     libraryIds: null,
     libraryId: item.library_id,
@@ -279,7 +280,7 @@ async function viewOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow
   return toItemView(rows[0]!);
 }
 
-export async function getItem(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string): Promise<ItemDetail> {
+export async function getItem(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string): Promise<ItemDetail> {
   const { item } = await requireVisibleItem(deps, viewer, itemId);
   const view = await viewOf(deps, viewer, item);
   let children: ItemView[] = [];
@@ -301,7 +302,7 @@ export async function getItem(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: st
 }
 
 /** The files shown as one item with `item` (its parts or versions), in order; empty for a single file. */
-async function membersOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow): Promise<ItemView[]> {
+async function membersOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow): Promise<ItemView[]> {
   const primaryId = item.primary_id ?? item.id;
   const { rows } = await listItemRows(deps.db, {
     libraryIds: null,
@@ -316,7 +317,7 @@ async function membersOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItem
   return rows.length < 2 ? [] : rows.map(toItemView);
 }
 
-async function stackOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow) {
+async function stackOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow) {
   const members = await membersOf(deps, viewer, item);
   if (members.length === 0) return { parts: [] as PartView[], versions: [] as ItemView[], total: null, members };
   if (members.every((m) => m.part !== null)) {
@@ -342,7 +343,7 @@ export function bestVersion<T extends { browser_playable: boolean; height: numbe
   )[0]!;
 }
 
-export async function searchItems(deps: Pick<Deps, 'db'>, viewer: Viewer, q: string, limit = 50): Promise<ItemView[]> {
+export async function searchItems(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, q: string, limit = 50): Promise<ItemView[]> {
   const folded = foldQuery(q);
   if (folded === '') return [];
   const { rows } = await listItemRows(deps.db, {
@@ -366,7 +367,7 @@ export interface ProgressInput {
  * Records where the viewer is in an item. Without an explicit `watched`, reaching 90% marks it
  * watched. On a show, season, artist or album only `watched` makes sense: it applies to every file below.
  */
-export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string, input: ProgressInput, now: Date): Promise<ItemView> {
+export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string, input: ProgressInput, now: Date): Promise<ItemView> {
   let { item } = await requireVisibleItem(deps, viewer, itemId);
   // Progress is per item: a part or version records it on the item shown for them, and a stack's
   // position runs across its parts' one timeline.
@@ -403,7 +404,7 @@ export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId
   return viewOf(deps, viewer, item);
 }
 
-export async function continueWatching(deps: Pick<Deps, 'db'>, viewer: Viewer, limit = 20): Promise<ItemView[]> {
+export async function continueWatching(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, limit = 20): Promise<ItemView[]> {
   const rows = await continueWatchingRows(deps.db, viewer.userId, await visibleLibraryIds(deps, viewer), Math.min(100, Math.max(1, limit)));
   return rows.map(toItemView);
 }
@@ -421,7 +422,7 @@ export interface StreamChoice {
  * several files plays its first part (or `part`), or the chosen version, else the best version this
  * client plays directly.
  */
-export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string, choice: StreamChoice = {}) {
+export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string, choice: StreamChoice = {}) {
   const { item, library } = await requireVisibleItem(deps, viewer, itemId);
   if (item.path === null) throw new AppError('not_found');
   if (choice.part === undefined && choice.version === undefined && item.primary_id !== null) return { item, library, path: item.path };
@@ -454,7 +455,7 @@ export type ArtworkKindName = 'poster' | 'fanart' | 'thumb';
  */
 export async function artworkSource(
   deps: Pick<Deps, 'db'>,
-  viewer: Viewer,
+  viewer: Pick<Caller, 'userId' | 'role'>,
   itemId: string,
   kind: ArtworkKindName,
 ): Promise<{ library: LibraryRow; file: string | null; embeddedIn: string | null; inThumbnails: boolean }> {

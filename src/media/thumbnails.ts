@@ -67,7 +67,7 @@ export async function makeThumbnail(deps: Pick<Deps, 'config'>, item: { id: stri
   }
 }
 
-export const thumbnailJobType: JobType<ThumbnailPayload> = {
+export const thumbnailJobType: JobType<ThumbnailPayload, unknown, Deps> = {
   type: THUMBNAIL_JOB,
   maxAttempts: 2,
   async run(deps, ctx: JobContext<ThumbnailPayload>) {
