@@ -5,6 +5,12 @@
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import {
+  collectionRows,
+  listLibraryRows,
+  episodesInOrder,
+  recentShowIds,
+  showsOfEpisodes,
+  type ItemFilters,
   continueWatchingRows,
   findEmbeddedCoverSource,
   findItemRow,
@@ -180,12 +186,12 @@ export function toItemView(row: ItemViewRow): ItemView {
   };
 }
 
-export interface ListItemsInput {
+export interface ListItemsInput extends ItemFilters {
   parentId?: string;
   type?: MediaItemType;
   q?: string;
   watched?: boolean;
-  sort?: 'title' | 'added' | 'year';
+  sort?: 'title' | 'added' | 'year' | 'rating';
   order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
@@ -218,10 +224,12 @@ export async function listLibraryItems(
     types = input.type ? [input.type] : undefined;
   } else if (input.type !== undefined) {
     types = [input.type];
-  } else if (input.q === undefined) {
+  } else if (input.q === undefined && !hasFilters(input)) {
     // The top of a library: movies, shows, artists and loose videos; the rest is reached through them.
     parentId = null;
     types = TOP_LEVEL_TYPES;
+  } else if (input.q === undefined) {
+    types = FILTERED_TYPES;
   }
   const q = input.q === undefined ? undefined : foldQuery(input.q);
   // Nothing searchable in the words (only punctuation): nothing matches, rather than everything.
@@ -234,6 +242,7 @@ export async function listLibraryItems(
     types,
     q,
     watched: input.watched,
+    filters: filtersOf(input),
     userId: viewer.userId,
     sort,
     descending: input.order === 'desc',
@@ -241,6 +250,88 @@ export async function listLibraryItems(
     offset,
   });
   return { items: rows.map(toItemView), total, limit, offset };
+}
+
+function filtersOf(input: ItemFilters): ItemFilters {
+  const { genre, year, minRating, person, director, collection } = input;
+  return { genre, year, minRating, person, director, collection };
+}
+
+function hasFilters(input: ItemFilters): boolean {
+  return Object.values(filtersOf(input)).some((v) => v !== undefined);
+}
+
+/** With filters and no type, a library lists what its top holds and what is filtered: films, shows, videos, episodes. */
+export const FILTERED_TYPES: MediaItemType[] = ['movie', 'show', 'video', 'episode', 'album', 'artist'];
+
+/** A library's collections (Kodi sets) and their sizes. */
+export async function listCollections(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string) {
+  await requireVisibleLibrary(deps, viewer, libraryId);
+  return collectionRows(deps.db, libraryId);
+}
+
+/** An item as the home rows show it: an episode carries its show's name and its season. */
+export interface HomeItemView extends ItemView {
+  show_id: string | null;
+  show_title: string | null;
+  season: number | null;
+}
+
+export async function withShows(deps: Pick<Deps, 'db'>, items: ItemView[]): Promise<HomeItemView[]> {
+  const seasonIds = [...new Set(items.filter((i) => i.type === 'episode' && i.parent_id !== null).map((i) => i.parent_id!))];
+  const shows = seasonIds.length > 0 ? await showsOfEpisodes(deps.db, seasonIds) : new Map();
+  return items.map((i) => {
+    const show = i.type === 'episode' && i.parent_id !== null ? shows.get(i.parent_id) : undefined;
+    return { ...i, show_id: show?.showId ?? null, show_title: show?.showTitle ?? null, season: show?.season ?? null };
+  });
+}
+
+export interface HomeRows {
+  continue_watching: HomeItemView[];
+  next_up: HomeItemView[];
+  recently_added: { library_id: string; library_name: string; kind: string; items: HomeItemView[] }[];
+}
+
+/**
+ * The home page's rows: what the viewer is in the middle of; the next episode of each show they are
+ * watching (after the last one they finished, not already in "continue watching"); and the newest
+ * films, episodes and albums of each library they may see.
+ */
+export async function homeRows(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, limit = 20): Promise<HomeRows> {
+  const libraryIds = await visibleLibraryIds(deps, viewer);
+  const continuing = await continueWatching(deps, viewer, limit);
+  const inProgress = new Set(continuing.map((i) => i.id));
+  const nextIds: string[] = [];
+  for (const showId of await recentShowIds(deps.db, viewer.userId, libraryIds, limit)) {
+    const episodes = await episodesInOrder(deps.db, showId, viewer.userId);
+    let last = -1;
+    episodes.forEach((e, i) => {
+      if (e.watched === 1) last = i;
+    });
+    const next = episodes.slice(last + 1).find((e) => e.watched !== 1);
+    if (next !== undefined && !inProgress.has(next.id)) nextIds.push(next.id);
+  }
+  const nextUp: ItemView[] = [];
+  for (const id of nextIds) {
+    const row = await findItemRow(deps.db, id);
+    if (row) nextUp.push(await viewOf(deps, viewer, row));
+  }
+  const recently: HomeRows['recently_added'] = [];
+  const libraries = await listLibraryRows(deps.db, libraryIds);
+  for (const library of libraries) {
+    const { rows } = await listItemRows(deps.db, {
+      libraryIds: null,
+      libraryId: library.id,
+      types: ['movie', 'episode', 'video', 'album'],
+      userId: viewer.userId,
+      sort: 'added',
+      descending: true,
+      limit,
+      offset: 0,
+    });
+    recently.push({ library_id: library.id, library_name: library.name, kind: library.kind, items: await withShows(deps, rows.map(toItemView)) });
+  }
+  return { continue_watching: await withShows(deps, continuing), next_up: await withShows(deps, nextUp), recently_added: recently };
 }
 
 function foldQuery(q: string): string {

@@ -11,6 +11,9 @@ import {
   MAX_PAGE,
   artworkSource,
   continueWatching,
+  homeRows,
+  listCollections,
+  withShows,
   getItem,
   listLibraryItems,
   searchItems,
@@ -104,6 +107,7 @@ const ItemFields = {
   has_thumbnail: Type.Boolean(),
 };
 const ItemSchema = Type.Object(ItemFields);
+const HomeItemSchema = Type.Object({ ...ItemFields, show_id: Nullable(Type.String()), show_title: Nullable(Type.String()), season: Nullable(Type.Integer()) });
 const ItemDetailSchema = Type.Object({
   ...ItemFields,
   children: Type.Array(ItemSchema),
@@ -131,7 +135,13 @@ const ItemsQuery = Type.Object(
     type: Type.Optional(ItemTypeSchema),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     watched: Type.Optional(Type.Boolean()),
-    sort: Type.Optional(Type.Union([Type.Literal('title'), Type.Literal('added'), Type.Literal('year')])),
+    sort: Type.Optional(Type.Union([Type.Literal('title'), Type.Literal('added'), Type.Literal('year'), Type.Literal('rating')])),
+    genre: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    year: Type.Optional(Type.Integer({ minimum: 1800, maximum: 2200 })),
+    min_rating: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+    person: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Anyone credited: cast, director, writer' })),
+    director: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    collection: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
@@ -346,6 +356,12 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         watched: q.watched,
         sort: q.sort,
         order: q.order,
+        genre: q.genre,
+        year: q.year,
+        minRating: q.min_rating,
+        person: q.person,
+        director: q.director,
+        collection: q.collection,
         limit: q.limit,
         offset: q.offset,
       });
@@ -398,10 +414,45 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['media'],
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(HomeItemSchema) }), ...errors(400, 401, 403) },
       },
     },
-    async (request) => ({ items: await continueWatching(deps, viewer(request), request.query.limit) }),
+    async (request) => ({ items: await withShows(deps, await continueWatching(deps, viewer(request), request.query.limit)) }),
+  );
+
+  app.get(
+    '/api/v1/me/home',
+    {
+      config: { scope: 'media:read' },
+      schema: {
+        tags: ['media'],
+        description: 'The home rows: continue watching, next up (the next episode of each show in progress), recently added per library.',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            continue_watching: Type.Array(HomeItemSchema),
+            next_up: Type.Array(HomeItemSchema),
+            recently_added: Type.Array(Type.Object({ library_id: Type.String(), library_name: Type.String(), kind: Type.String(), items: Type.Array(HomeItemSchema) })),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => homeRows(deps, viewer(request), request.query.limit),
+  );
+
+  app.get(
+    '/api/v1/libraries/:id/collections',
+    {
+      config: { scope: 'media:read' },
+      schema: {
+        tags: ['media'],
+        description: 'Collections (Kodi sets from NFO files); list one with GET /libraries/:id/items?collection=',
+        params: IdParams,
+        response: { 200: Type.Object({ collections: Type.Array(Type.Object({ name: Type.String(), count: Type.Integer() })) }), ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => ({ collections: await listCollections(deps, viewer(request), request.params.id) }),
   );
 
   app.route({
