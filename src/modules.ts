@@ -8,7 +8,7 @@ import { enrolmentGuard } from './factors/policy.ts';
 import { secondFactorGate, verifySecondFactorForReset } from './factors/second-factor.ts';
 import { registerNotices } from './mail/notices.ts';
 import { mailJobType } from './mail/queue.ts';
-import { resetRequestJobType } from './mail/recovery.ts';
+import { resetRequestJobType } from './accounts/password-reset.ts';
 import { scanJobType } from './media/scanner.ts';
 import { thumbnailJobType } from './media/thumbnails.ts';
 import { watchLibraries } from './media/watch.ts';
@@ -17,7 +17,7 @@ import { deleteExpiredMailTokens } from './store/mail.repository.ts';
 export interface HearthModule {
   name: string;
   /** Registers job types and hooks on deps (runs for the server, the CLI and tests alike). */
-  setup?(deps: Deps): Promise<void> | void;
+  register?(deps: Deps): Promise<void> | void;
   /** Background work of a running server (watchers, timers); returns how to stop it. */
   start?(deps: Deps): Promise<() => Promise<void>>;
 }
@@ -27,7 +27,7 @@ const nothingToStop = async () => {};
 export const modules: HearthModule[] = [
   {
     name: 'factors',
-    setup(deps) {
+    register(deps) {
       deps.hooks.secondFactor = secondFactorGate;
       deps.hooks.requestGuards.push(enrolmentGuard);
       deps.hooks.verifySecondFactor = verifySecondFactorForReset;
@@ -35,7 +35,7 @@ export const modules: HearthModule[] = [
   },
   {
     name: 'media',
-    setup(deps) {
+    register(deps) {
       deps.jobs.register(scanJobType);
       deps.jobs.register(thumbnailJobType);
     },
@@ -45,7 +45,7 @@ export const modules: HearthModule[] = [
   },
   {
     name: 'mail',
-    setup(deps) {
+    register(deps) {
       deps.jobs.register(mailJobType(deps));
       deps.jobs.register(resetRequestJobType());
       registerNotices(deps);
@@ -61,7 +61,7 @@ export const modules: HearthModule[] = [
   },
   {
     name: 'breach',
-    async setup(deps) {
+    async register(deps) {
       deps.jobs.register(breachResponseJobType());
       deps.jobs.register(breachNoticesJobType());
       // A rotation by another process (the CLI, another instance) must take effect here at once.
@@ -73,8 +73,8 @@ export const modules: HearthModule[] = [
   },
 ];
 
-export async function setupModules(deps: Deps): Promise<void> {
-  for (const module of modules) await module.setup?.(deps);
+export async function registerModules(deps: Deps): Promise<void> {
+  for (const module of modules) await module.register?.(deps);
 }
 
 export async function startModules(deps: Deps): Promise<void> {

@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from '../config.ts';
 import { systemRandom } from '../crypto.ts';
 import { closeDeps, createDeps } from '../deps.ts';
-import { setupModules } from '../modules.ts';
+import { registerModules } from '../modules.ts';
 import type { CliCommand } from './command.ts';
 import { commands } from './commands.ts';
 import { CliError } from './io.ts';
@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig(process.env, systemRandom);
     const deps = await createDeps(config, { log: pino({ level: process.env.HEARTH_LOG_LEVEL ?? 'warn' }, process.stderr) });
     try {
-      await setupModules(deps);
+      await registerModules(deps);
       return await command.run(args, deps);
     } finally {
       await closeDeps(deps);

@@ -9,7 +9,7 @@ import { linkingRoutes } from './linking.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { meRoutes } from './me.routes.ts';
 import { mediaRoutes } from './media.routes.ts';
-import { recoveryRoutes } from './recovery.routes.ts';
+import { mailLinkRoutes } from './mail-links.routes.ts';
 import { systemRoutes } from './system.routes.ts';
 
 export type RouteFile = (app: FastifyInstance, deps: Deps) => void;
@@ -22,7 +22,7 @@ export const routeFiles: RouteFile[] = [
   factorsRoutes,
   linkingRoutes,
   mediaRoutes,
-  recoveryRoutes,
+  mailLinkRoutes,
   mailRoutes,
   breachRoutes,
 ];
