@@ -9,7 +9,7 @@ import { isAdmin, useUser } from '../session.tsx';
 import { kindLabels } from './format.ts';
 import { MediaIcon, type MediaIconName } from './media-icons.tsx';
 import { HomeRows } from './home-rows.tsx';
-import { PosterCard, PosterGrid } from './poster.tsx';
+import { PosterGrid } from './poster.tsx';
 import './media.css';
 
 const SEARCH_LIMIT = 48;
