@@ -4,6 +4,7 @@ import type { Deps } from './deps.ts';
 import type { RouteModule } from './http/app.ts';
 import { setupFactors } from './factors/setup.ts';
 import { factorsRoutes } from './http/routes/factors.routes.ts';
+import { jellyfinRoutes } from './http/routes/jellyfin.routes.ts';
 import { linkingRoutes } from './http/routes/linking.routes.ts';
 import { mediaRoutes } from './http/routes/media.routes.ts';
 import { setupMedia, startMedia } from './media/module.ts';
@@ -25,6 +26,7 @@ export const modules: HearthModule[] = [
   { name: 'media', setup: setupMedia, routes: mediaRoutes, start: startMedia },
   mailModule,
   breachModule,
+  { name: 'jellyfin', routes: jellyfinRoutes },
 ];
 
 export async function setupModules(deps: Deps): Promise<void> {

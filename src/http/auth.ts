@@ -6,6 +6,7 @@ import type { AppScope } from '../accounts/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { ROLE_RANK, type Role } from '../store/schema.ts';
+import { JELLYFIN_URL_TOKEN_PARAMS, jellyfinHeaderToken } from '../jellyfin/authorization.ts';
 
 export type RouteAccess = 'public' | 'user' | 'admin' | 'owner';
 
@@ -22,6 +23,10 @@ declare module 'fastify' {
     scope?: AppScope;
     /** Needs a password or factor proven within the last 10 minutes (S27). */
     fresh?: boolean;
+    /** A Jellyfin route: the token may also come in the apps' own headers (MediaBrowser, X-Emby-Token). */
+    jellyfin?: boolean;
+    /** The token may come in the URL (`api_key`, `ApiKey`): only stream, image and subtitle routes of app doors (S93). */
+    urlToken?: boolean;
   }
 }
 
@@ -61,6 +66,23 @@ export function clearSessionCookie(reply: FastifyReply, deps: Deps): void {
   void reply.clearCookie(names.session, { path: '/', secure: deps.config.secure, httpOnly: true, sameSite: 'lax' });
 }
 
+/** A token in the URL, on routes that allow one (players that cannot send headers). */
+function urlToken(request: FastifyRequest): string | null {
+  const query = request.query as Record<string, unknown> | undefined;
+  if (!query) return null;
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value === 'string' && JELLYFIN_URL_TOKEN_PARAMS.some((p) => p.toLowerCase() === name.toLowerCase())) return value;
+  }
+  return null;
+}
+
+/** The token a request carries outside cookies: Bearer, or on app-door routes the app's own header or URL form. */
+function headerOrUrlToken(request: FastifyRequest, config: { jellyfin?: boolean; urlToken?: boolean }): string | null {
+  const bearer = bearerToken(request);
+  if (bearer || !config.jellyfin) return bearer;
+  return jellyfinHeaderToken(request.headers) ?? (config.urlToken ? urlToken(request) : null);
+}
+
 export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
@@ -85,7 +107,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (request.routeOptions.url === undefined) return;
     const config = request.routeOptions.config ?? {};
     const access = config.access ?? 'user';
-    const bearer = bearerToken(request);
+    const bearer = headerOrUrlToken(request, config);
     const cookie = bearer ? undefined : request.cookies[names.session];
     const token = bearer ?? cookie ?? null;
     const unsafe = !SAFE_METHODS.has(request.method);

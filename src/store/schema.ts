@@ -321,6 +321,13 @@ export interface MediaItemsTable {
   updated_at: number;
 }
 
+// ---- issue 15: Jellyfin door ----
+export interface MediaFavoritesTable {
+  user_id: string;
+  item_id: string;
+  created_at: number;
+}
+
 export interface MediaProgressTable {
   user_id: string;
   item_id: string;
@@ -393,6 +400,7 @@ export interface Database {
   library_grants: LibraryGrantsTable;
   media_items: MediaItemsTable;
   media_progress: MediaProgressTable;
+  media_favorites: MediaFavoritesTable;
   link_codes: LinkCodesTable;
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
