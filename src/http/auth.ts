@@ -108,7 +108,8 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     const config = request.routeOptions.config ?? {};
     const access = config.access ?? 'user';
     const bearer = headerOrUrlToken(request, config);
-    const cookie = bearer ? undefined : request.cookies[names.session];
+    // Apps at a door send their token themselves; the web session cookie opens nothing there.
+    const cookie = bearer || config.jellyfin ? undefined : request.cookies[names.session];
     const token = bearer ?? cookie ?? null;
     const unsafe = !SAFE_METHODS.has(request.method);
 

@@ -56,18 +56,21 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
 }
 
 export function jellyfinRoutes(fastify: FastifyInstance, deps: Deps): void {
-  // A scope of its own, so that an empty JSON body (some apps send the header with nothing) is an empty object here only.
+  // A scope of its own for bodies: apps post nothing with any content type (axios says form-urlencoded), which is
+  // an empty object here; anything else must be JSON.
   void fastify.register(async (app) => {
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      const text = (body as string).trim();
+    const parse = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      const text = body.toString().trim();
       if (text === '') return done(null, {});
       try {
         done(null, JSON.parse(text));
       } catch {
         done(new AppError('invalid_json'), undefined);
       }
-    });
+    };
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, parse);
+    app.addContentTypeParser('*', { parseAs: 'string' }, parse);
     register(app, deps);
   });
 }
