@@ -1,5 +1,6 @@
 // Jellyfin's query parameters are case-insensitive (`StartIndex`, `startIndex`) and lists come either
-// comma-separated or repeated (`Fields=A,B` or `fields=A&fields=B`): one reader for all of them.
+// comma-separated or repeated (`Fields=A,B` or `fields=A&fields=B`): one reader for all of them, and for
+// their JSON bodies too.
 import { AppError } from '../errors.ts';
 import { fromJellyfinId } from './ids.ts';
 
@@ -11,7 +12,11 @@ export class JellyfinQuery {
       for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
         const key = name.toLowerCase();
         const list = this.values.get(key) ?? [];
-        for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') list.push(v);
+        for (const v of Array.isArray(value) ? value : [value]) {
+          // Bodies are JSON: numbers and booleans are read like their text in a query string.
+          if (typeof v === 'string') list.push(v);
+          else if (typeof v === 'number' || typeof v === 'boolean') list.push(String(v));
+        }
         this.values.set(key, list);
       }
     }
