@@ -1,19 +1,21 @@
-// The auth hook: finds the caller's token (Bearer header or session cookie), asks the one door in
-// accounts/, and enforces each route's declared needs: role, app-password scope, fresh proof, CSRF.
+// The auth hook: finds the caller's credential (Bearer header, session cookie, or a URL token on a route that
+// allows one), asks the one door in accounts/, and enforces each route's needs: role, scope, fresh proof, CSRF.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate, hasFreshAuth, type AuthContext } from '../accounts/sessions.ts';
+import type { Caller } from '../accounts/caller.ts';
+import { authenticate, hasFreshAuth } from '../accounts/sessions.ts';
+import { URL_TOKEN_PARAMETER } from '../accounts/stream-tokens.ts';
 import type { AppScope } from '../accounts/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { ROLE_RANK, type Role } from '../store/schema.ts';
+import { ROLE_RANK } from '../store/schema.ts';
 import { JELLYFIN_URL_TOKEN_PARAMS, jellyfinHeaderToken } from '../jellyfin/authorization.ts';
 
 export type RouteAccess = 'public' | 'user' | 'admin' | 'owner';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    auth: AuthContext | null;
-    authVia: 'cookie' | 'bearer' | null;
+    auth: Caller | null;
+    authVia: 'cookie' | 'bearer' | 'url' | null;
     now: Date;
   }
   interface FastifyContextConfig {
@@ -23,10 +25,15 @@ declare module 'fastify' {
     scope?: AppScope;
     /** Needs a password or factor proven within the last 10 minutes (S27). */
     fresh?: boolean;
-    /** A Jellyfin route: the token may also come in the apps' own headers (MediaBrowser, X-Emby-Token). */
-    jellyfin?: boolean;
-    /** The token may come in the URL (`api_key`, `ApiKey`): only stream, image and subtitle routes of app doors (S93). */
+    /**
+     * Also takes a stream URL token in the query (`?st=`), bound to the item in the route's `:id` parameter (S72):
+     * for players that cannot send headers. Every other check of the route applies to its holder as to a session.
+     */
     urlToken?: boolean;
+    /** A Jellyfin route: the token comes in the apps' own headers (MediaBrowser, X-Emby-Token), never a cookie. */
+    jellyfin?: boolean;
+    /** A Jellyfin stream, image or subtitle route: the token may also come as `api_key`/`ApiKey` (S93). */
+    appUrlToken?: boolean;
   }
 }
 
@@ -66,28 +73,28 @@ export function clearSessionCookie(reply: FastifyReply, deps: Deps): void {
   void reply.clearCookie(names.session, { path: '/', secure: deps.config.secure, httpOnly: true, sameSite: 'lax' });
 }
 
-/** A token in the URL, on routes that allow one (players that cannot send headers). */
-function urlToken(request: FastifyRequest): string | null {
-  const query = request.query as Record<string, unknown> | undefined;
-  if (!query) return null;
-  for (const [name, value] of Object.entries(query)) {
-    if (typeof value === 'string' && JELLYFIN_URL_TOKEN_PARAMS.some((p) => p.toLowerCase() === name.toLowerCase())) return value;
-  }
-  return null;
-}
-
-/** The token a request carries outside cookies: Bearer, or on app-door routes the app's own header or URL form. */
-function headerOrUrlToken(request: FastifyRequest, config: { jellyfin?: boolean; urlToken?: boolean }): string | null {
-  const bearer = bearerToken(request);
-  if (bearer || !config.jellyfin) return bearer;
-  return jellyfinHeaderToken(request.headers) ?? (config.urlToken ? urlToken(request) : null);
-}
-
 export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1]! : null;
+}
+
+/** The URL token of a request (`?st=`), if it carries one. */
+function queryToken(request: FastifyRequest): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.[URL_TOKEN_PARAMETER];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The token an app door's route carries: the app's own header, or on stream and image routes its URL (S93). */
+function appDoorToken(request: FastifyRequest, allowUrl: boolean): string | null {
+  const header = bearerToken(request) ?? jellyfinHeaderToken(request.headers);
+  if (header || !allowUrl) return header;
+  const query = request.query as Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (typeof value === 'string' && value !== '' && JELLYFIN_URL_TOKEN_PARAMS.includes(name.toLowerCase())) return value;
+  }
+  return null;
 }
 
 /** True when the request comes from our own pages (the Origin the browser sent is the public URL's). */
@@ -107,7 +114,9 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (request.routeOptions.url === undefined) return;
     const config = request.routeOptions.config ?? {};
     const access = config.access ?? 'user';
-    const bearer = headerOrUrlToken(request, config);
+    const urlToken = config.urlToken ? queryToken(request) : undefined;
+    const appToken = config.jellyfin ? appDoorToken(request, config.appUrlToken === true) : null;
+    const bearer = config.jellyfin ? appToken : bearerToken(request);
     // Apps at a door send their token themselves; the web session cookie opens nothing there.
     const cookie = bearer || config.jellyfin ? undefined : request.cookies[names.session];
     const token = bearer ?? cookie ?? null;
@@ -123,8 +132,13 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       if (origin !== undefined && origin !== deps.config.publicUrl.origin) throw new AppError('origin_mismatch');
     }
 
-    if (token) {
-      request.auth = await authenticate(deps, token, request.now, request.ip);
+    if (urlToken !== undefined) {
+      const itemId = (request.params as { id?: string } | undefined)?.id;
+      request.auth = await authenticate(deps, urlToken, request.now, request.ip, { via: 'url', itemId });
+      if (!request.auth) throw new AppError('unauthorized', 'This stream link is not valid for this item, or has expired.');
+      request.authVia = 'url';
+    } else if (token) {
+      request.auth = await authenticate(deps, token, request.now, request.ip, { via: appToken ? 'app' : bearer ? 'header' : 'cookie' });
       request.authVia = request.auth ? (bearer ? 'bearer' : 'cookie') : null;
       // A bearer token that opens nothing says so (not the plain 401 of a missing one), so the client knows to sign in
       // again; a public route answers as it would to anyone.
@@ -145,7 +159,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
 }
 
 /** The caller on a route whose access is not 'public'. */
-export function requireAuth(request: FastifyRequest): AuthContext {
+export function requireAuth(request: FastifyRequest): Caller {
   if (!request.auth) throw new AppError('unauthorized');
   return request.auth;
 }

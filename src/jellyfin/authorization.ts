@@ -53,5 +53,5 @@ export function jellyfinHeaderToken(headers: Headers): string | null {
   return jellyfinClientInfo(headers).token ?? one(headers, 'x-emby-token') ?? one(headers, 'x-mediabrowser-token') ?? null;
 }
 
-/** URL parameters Jellyfin's apps put their token in (accepted only on routes that allow it, S93). */
-export const JELLYFIN_URL_TOKEN_PARAMS = ['api_key', 'ApiKey', 'apikey', 'apiKey', 'API_KEY'];
+/** URL parameters Jellyfin's apps put their token in, lower-cased (ApiKey, api_key); only on routes that allow it (S93). */
+export const JELLYFIN_URL_TOKEN_PARAMS = ['api_key', 'apikey'];

@@ -4,7 +4,8 @@
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { ITEM_TYPES, requireVisibleItem, setProgress } from '../media/browse.ts';
-import { canSeeLibrary, visibleLibraryIds, type Viewer } from '../media/libraries.ts';
+import type { Caller } from '../accounts/caller.ts';
+import { canSeeLibrary, visibleLibraryIds } from '../media/libraries.ts';
 import { favoriteItemIds, findAncestorRows, recentlyWatchedShowIds, setFavorite, type AncestorRow } from '../store/jellyfin.repository.ts';
 import { findLibrary, listItemRows, listLibraryRows, type ItemQuery, type ItemSort, type ItemViewRow, type LibraryRow } from '../store/media.repository.ts';
 import type { MediaItemType } from '../store/schema.ts';
@@ -20,6 +21,7 @@ const PLAYABLE: MediaItemType[] = ['movie', 'episode', 'video', 'extra', 'track'
 const LATEST_BY_KIND: Record<string, MediaItemType[]> = { movies: ['movie'], shows: ['show'], music: ['album'], videos: ['video'] };
 
 type Rows = ItemViewRow[];
+export type Viewer = Pick<Caller, 'userId' | 'role'>;
 
 /** The DTOs of a page of rows: their parents' names and the viewer's favourites in two or three queries. */
 export async function toDtos(deps: Deps, viewer: Viewer, rows: Rows, options: { mediaSources?: boolean } = {}): Promise<Json[]> {

@@ -1,9 +1,8 @@
 // PlaybackInfo: whether the app can play Hearth's file as it is, read from the device profile it sends.
 // Played as it is, the file is served by Videos/{id}/stream?static=true or Audio/{id}/universal with ranges.
 import type { Deps } from '../deps.ts';
-import type { Viewer } from '../media/libraries.ts';
 import type { ItemViewRow } from '../store/media.repository.ts';
-import { playableRow } from './browse.ts';
+import { playableRow, type Viewer } from './browse.ts';
 import { containerName, mediaSource, type Json, type SourceDecision } from './dto.ts';
 
 interface DirectPlayProfile {

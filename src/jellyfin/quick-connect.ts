@@ -4,8 +4,7 @@
 import { sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
+import type { Caller, RequestContext } from '../accounts/caller.ts';
 import { decideLink, pollLinkCode, requestLinkCode } from '../linking/device-codes.ts';
 import { findLinkByDeviceCode } from '../store/linking.repository.ts';
 import type { JellyfinClientInfo } from './authorization.ts';
@@ -62,7 +61,7 @@ export async function signInWithQuickConnect(deps: Deps, secret: string, ctx: Re
 }
 
 /** QuickConnect/Authorize from an app that is signed in: the same approval as Hearth's /link page. */
-export async function authorizeQuickConnect(deps: Deps, auth: AuthContext, code: string, ctx: RequestContext, now: Date): Promise<boolean> {
+export async function authorizeQuickConnect(deps: Deps, auth: Caller, code: string, ctx: RequestContext, now: Date): Promise<boolean> {
   // An app password browses and plays; it never lets another device in.
   if (auth.scopes !== null) throw new AppError('insufficient_scope');
   const result = await decideLink(deps, auth, { userCode: code, approve: true }, ctx, now);

@@ -1,11 +1,12 @@
 // Signing a Jellyfin app in, through Hearth's own sign-in: the same throttle, dummy hash, security log and
 // new-device alert (S92); a password alone never passes two-factor sign-in (S91): such a user links the app
 // with Quick Connect (Hearth's device linking) or types an app password with the media scopes as `Pw`.
-import type { Deps } from '../deps.ts';
+import type { DeclaredDevice, Deps, SignInContext } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { normalizeLogin } from '../accounts/identity.ts';
 import { recordSecurityEvent } from '../accounts/security-log.ts';
-import { authenticate, type AuthContext } from '../accounts/sessions.ts';
+import type { Caller } from '../accounts/caller.ts';
+import { APP_PASSWORD_PREFIX, authenticate } from '../accounts/sessions.ts';
 import {
   completeSignIn,
   logAuthFailure,
@@ -13,12 +14,9 @@ import {
   throttleKeysFor,
   unknownLoginRef,
   verifyPasswordSignIn,
-  type DeclaredDevice,
-  type SignInContext,
 } from '../accounts/sign-in.ts';
 import { signOut } from '../accounts/sign-out.ts';
 import { userHasSecondFactor } from '../factors/second-factor.ts';
-import { APP_PASSWORD_PREFIX } from '../linking/app-passwords.ts';
 import { findUserById, findUserWithHashByLogin } from '../store/users.repository.ts';
 import type { JellyfinClientInfo } from './authorization.ts';
 import { serverId, userDto, type Json } from './dto.ts';
@@ -100,12 +98,12 @@ async function signInWithAppPassword(
   return { token: input.pw, sessionId: auth.sessionId, userId: auth.userId };
 }
 
-function isMediaAppPassword(auth: AuthContext): boolean {
+function isMediaAppPassword(auth: Caller): boolean {
   return auth.kind === 'app' && JELLYFIN_SCOPES.every((scope) => auth.scopes?.includes(scope));
 }
 
 /** Sessions/Logout: ends the app's session. An app password stays: it is ended where it was made. */
-export async function signOutApp(deps: Deps, auth: AuthContext, ctx: SignInContext, now: Date): Promise<void> {
+export async function signOutApp(deps: Deps, auth: Caller, ctx: SignInContext, now: Date): Promise<void> {
   if (auth.kind === 'app') return;
   await signOut(deps, auth, ctx, now);
 }

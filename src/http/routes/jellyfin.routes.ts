@@ -31,7 +31,7 @@ import { JellyfinQuery } from '../../jellyfin/query.ts';
 import { authorizeQuickConnect, initiateQuickConnect, quickConnectState, signInWithQuickConnect } from '../../jellyfin/quick-connect.ts';
 import { authenticationResult, sessionInfo, signInByName, signOutApp } from '../../jellyfin/sign-in.ts';
 import { artworkSource, streamTarget } from '../../media/browse.ts';
-import { libraryPaths, viewerOf } from '../../media/libraries.ts';
+import { libraryPaths } from '../../media/libraries.ts';
 import { mediaTypeOf } from '../../media/media-types.ts';
 import { embeddedCoverInside, fileResponse, type FileResponse } from '../../media/stream.ts';
 import { requestContext, requireAuth } from '../auth.ts';
@@ -92,14 +92,14 @@ function register(app: FastifyInstance, deps: Deps): void {
           method: group,
           url: PREFIX + path.toLowerCase(),
           bodyLimit: options.bodyLimit,
-          config: { access: options.access ?? 'user', scope: options.scope, jellyfin: true, urlToken: options.urlToken },
+          config: { access: options.access ?? 'user', scope: options.scope, jellyfin: true, appUrlToken: options.urlToken },
           schema: { hide: true, ...(i === 1 ? { body: LooseBody } : {}) },
           handler,
         });
       }
     }
   };
-  const viewer = (request: FastifyRequest) => viewerOf(requireAuth(request));
+  const viewer = requireAuth;
   const query = (request: FastifyRequest) => new JellyfinQuery(request.query);
   const body = (request: FastifyRequest) => new JellyfinQuery(request.body);
   const param = (request: FastifyRequest, name: string) => (request.params as Record<string, string>)[name] ?? '';
