@@ -9,6 +9,8 @@ import { mediaRoutes } from './http/routes/media.routes.ts';
 import { setupMedia, startMedia } from './media/module.ts';
 import { mailModule } from './mail/module.ts';
 import { breachModule } from './breach/module.ts';
+import { playbackRoutes } from './http/routes/playback.routes.ts';
+import { startPlayback } from './playback/hls.ts';
 
 export interface HearthModule {
   name: string;
@@ -25,6 +27,7 @@ export const modules: HearthModule[] = [
   { name: 'media', setup: setupMedia, routes: mediaRoutes, start: startMedia },
   mailModule,
   breachModule,
+  { name: 'playback', routes: playbackRoutes, start: startPlayback },
 ];
 
 export async function setupModules(deps: Deps): Promise<void> {
