@@ -214,7 +214,7 @@ export class PlaybackService {
     await mkdir(this.cacheDir, { recursive: true, mode: 0o700 });
     this.unsubscribe = this.deps.events.subscribe('revoked', (event) => {
       for (const session of [...this.sessions.values()]) {
-        if (session.info.userId === event.userId && event.sessionIds.includes(session.info.sessionId)) {
+        if (session.info.userId === event.userId && (event.allOfUser === true || event.sessionIds.includes(session.info.sessionId))) {
           this.deps.log.info({ play: session.id, user: session.info.userId }, 'playback stopped: its session was revoked');
           void this.end(session);
         }
@@ -271,6 +271,8 @@ export class PlaybackService {
   }
 
   private startEncoder(session: PlaySession, startSegment: number): void {
+    // A request still waiting when its playback ended (revoked, stopped) starts nothing.
+    if (session.ended) throw new AppError('not_found');
     this.stopEncoder(session, true);
     if (session.slot === null) {
       session.slot = this.pool.tryAcquire(`${session.info.username}: ${session.info.title}`);

@@ -3,10 +3,11 @@
 // Every door calls these: the web API's routes, the Jellyfin door's PlaybackInfo.
 import { realpath } from 'node:fs/promises';
 import { issueStreamToken } from '../accounts/stream-tokens.ts';
-import type { Deps, GuardedCaller } from '../deps.ts';
+import type { Caller } from '../accounts/caller.ts';
+import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { streamTarget } from '../media/browse.ts';
-import { libraryPaths, type Viewer } from '../media/libraries.ts';
+import { libraryPaths } from '../media/libraries.ts';
 import { isInside } from '../media/walk.ts';
 import { findUserById } from '../store/users.repository.ts';
 import { decide, type AudioChoice, type ClientCapabilities, type SubtitleChoice } from './decision.ts';
@@ -27,7 +28,10 @@ export interface PlaybackAnswer {
   play_id: string | null;
 }
 
-function viewerOf(caller: GuardedCaller): Viewer {
+/** Who plays: the parts of a caller that playback reads (a session's or a stream URL token's holder). */
+export type PlaybackCaller = Pick<Caller, 'userId' | 'role' | 'sessionId'> & Partial<Pick<Caller, 'username'>>;
+
+function viewerOf(caller: PlaybackCaller): Pick<Caller, 'userId' | 'role'> {
   return { userId: caller.userId, role: caller.role };
 }
 
@@ -58,7 +62,7 @@ async function pathInside(path: string, roots: string[]): Promise<string> {
  * Decides how `caller` plays `itemId` on a client with `caps`, and starts the encoder when it is a remux
  * or transcode (`503 transcode_busy` when the pool is full). Ungranted items are 404 like missing ones.
  */
-export async function decidePlayback(deps: Deps, caller: GuardedCaller, itemId: string, caps: ClientCapabilities): Promise<PlaybackAnswer> {
+export async function decidePlayback(deps: Deps, caller: PlaybackCaller, itemId: string, caps: ClientCapabilities): Promise<PlaybackAnswer> {
   const { item, library, path: stored } = await streamTarget(deps, viewerOf(caller), itemId);
   const path = await pathInside(stored, libraryPaths(library));
   const streams = await probeStreams(path).catch((err: unknown) => {
@@ -78,13 +82,13 @@ export async function decidePlayback(deps: Deps, caller: GuardedCaller, itemId: 
     direct.searchParams.set('st', token);
     url = direct.toString();
   } else {
-    const user = await findUserById(deps.db, caller.userId);
+    const username = caller.username ?? (await findUserById(deps.db, caller.userId))?.username ?? caller.userId;
     const session = await playbackOf(deps).open(
       {
         itemId: item.id,
         title: item.title,
         userId: caller.userId,
-        username: user?.username ?? caller.userId,
+        username,
         sessionId: caller.sessionId,
         path,
         durationSeconds: duration,
@@ -116,7 +120,7 @@ export async function decidePlayback(deps: Deps, caller: GuardedCaller, itemId: 
 }
 
 /** A playback of this caller on this item, or 404 (another user's, another session's, or gone). */
-export async function callerPlayback(deps: Deps, caller: GuardedCaller, itemId: string, playId: string): Promise<PlaySession> {
+export async function callerPlayback(deps: Deps, caller: PlaybackCaller, itemId: string, playId: string): Promise<PlaySession> {
   const session = playbackOf(deps).get(playId);
   if (!session || session.info.itemId !== itemId || session.info.userId !== caller.userId || session.info.sessionId !== caller.sessionId) {
     throw new AppError('not_found');
@@ -132,7 +136,7 @@ export function playlistFor(deps: Deps, session: PlaySession): string {
 }
 
 /** A subtitle of the item as WebVTT: embedded (`e<n>`) or sidecar (`x<n>`). */
-export async function subtitleVtt(deps: Deps, caller: GuardedCaller, itemId: string, subtitleId: string): Promise<string> {
+export async function subtitleVtt(deps: Deps, caller: PlaybackCaller, itemId: string, subtitleId: string): Promise<string> {
   const { library, path: stored } = await streamTarget(deps, viewerOf(caller), itemId);
   const roots = libraryPaths(library);
   const path = await pathInside(stored, roots);

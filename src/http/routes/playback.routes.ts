@@ -1,12 +1,12 @@
 // Playback routes: the decision, the HLS playlist and segments, subtitles as WebVTT, and the admin's
-// "Now playing". Playlists, segments and subtitles take the item-bound URL token (`?st=`) so players
-// need no headers; each request checks it against the store, so a revoked session is refused (S73).
+// "Now playing". Playlists, segments and subtitles take the item-bound URL token (`?st=`, `urlToken` in the
+// auth hook) so players need no headers; the one door checks it against the store on every request, so a
+// revoked session is refused (S73).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { Type } from 'typebox';
-import { authenticateStreamToken } from '../../accounts/stream-tokens.ts';
-import type { Deps, GuardedCaller } from '../../deps.ts';
+import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { playbackOf } from '../../playback/hls.ts';
 import { callerPlayback, decidePlayback, playlistFor, subtitleVtt } from '../../playback/playback.ts';
@@ -64,26 +64,6 @@ const NowPlayingSchema = Type.Object({
   last_request_at: Type.String(),
 });
 
-/**
- * The caller of a URL-token route: a token for this very item, or a signed-in session with the stream
- * scope, held to the request guards as every session is.
- */
-async function playbackCaller(deps: Deps, request: FastifyRequest, itemId: string, token: string | undefined): Promise<GuardedCaller> {
-  let caller: GuardedCaller;
-  if (token !== undefined) {
-    const holder = await authenticateStreamToken(deps, token, itemId, request.now);
-    if (!holder) throw new AppError('unauthorized', 'This playback link is not valid for this item, or its session has ended.');
-    caller = holder;
-  } else {
-    const auth = request.auth;
-    if (!auth) throw new AppError('unauthorized');
-    if (auth.scopes !== null && !auth.scopes.includes('media:stream')) throw new AppError('insufficient_scope');
-    caller = auth;
-  }
-  for (const check of deps.hooks.requestGuards) await check(deps, caller, { method: request.method, url: request.routeOptions.url ?? '' });
-  return caller;
-}
-
 /** A body that is not JSON (playlist, segment, WebVTT): the route declares only its errors. */
 function sendRaw(reply: FastifyReply, type: string, body: string | Buffer) {
   return reply.type(type).send(body);
@@ -121,8 +101,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
   app.get(
     '/api/v1/items/:id/hls/:playId/:file',
     {
-      // Public to the auth hook so that `?st=` URLs reach the handler, which checks every caller itself.
-      config: { access: 'public' },
+      config: { scope: 'media:stream', urlToken: true },
       schema: {
         tags: ['media'],
         description: 'The HLS playlist (index.m3u8) and its segments (<n>.ts) of a playback.',
@@ -132,7 +111,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const caller = await playbackCaller(deps, request, request.params.id, request.query.st);
+      const caller = requireAuth(request);
       const session = await callerPlayback(deps, caller, request.params.id, request.params.playId);
       void reply.header('cache-control', 'private, no-cache');
       if (request.params.file === 'index.m3u8') {
@@ -149,7 +128,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
   app.delete(
     '/api/v1/items/:id/hls/:playId',
     {
-      config: { access: 'public' },
+      config: { scope: 'media:stream', urlToken: true },
       schema: {
         tags: ['media'],
         description: 'Ends a playback and its encoder (the player left).',
@@ -159,7 +138,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request) => {
-      const caller = await playbackCaller(deps, request, request.params.id, request.query.st);
+      const caller = requireAuth(request);
       const session = await callerPlayback(deps, caller, request.params.id, request.params.playId);
       await playbackOf(deps).end(session);
       return { ok: true as const };
@@ -169,7 +148,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
   app.get(
     '/api/v1/items/:id/subtitles/:file',
     {
-      config: { access: 'public' },
+      config: { scope: 'media:stream', urlToken: true },
       schema: {
         tags: ['media'],
         description: 'A subtitle as UTF-8 WebVTT: e<n> embedded, x<n> a file beside the video.',
@@ -179,7 +158,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const caller = await playbackCaller(deps, request, request.params.id, request.query.st);
+      const caller = requireAuth(request);
       const vtt = await subtitleVtt(deps, caller, request.params.id, request.params.file.slice(0, -4));
       void reply.header('cache-control', 'private, max-age=300');
       return sendRaw(reply, 'text/vtt; charset=utf-8', vtt);
