@@ -155,6 +155,8 @@ export class PlaySession {
   encoder: Encoder | null = null;
   slot: EncoderSlot | null = null;
   lastRequestedSegment = 0;
+  /** Counts segment requests: the newest one decides where the encoder goes. */
+  requestSeq = 0;
   lastAccess: number;
   readonly startedAt: number;
   ended = false;
@@ -335,10 +337,11 @@ export class PlaybackService {
   }
 
   /** The path of segment `n` once it is written: started or restarted here when it is far from the encoder. */
-  async segment(session: PlaySession, n: number): Promise<string> {
+  async segment(session: PlaySession, n: number, signal?: AbortSignal): Promise<string> {
     if (!Number.isInteger(n) || n < 0 || n >= session.segmentCount) throw new AppError('not_found');
     session.lastAccess = this.deps.clock().getTime();
     session.lastRequestedSegment = n;
+    const turn = ++session.requestSeq;
     const file = join(session.dir, `${n}.ts`);
     const waitedSince = Date.now();
     let restarted = false;
@@ -358,6 +361,9 @@ export class PlaybackService {
         if (restarted) throw new AppError('not_found');
       }
       if (!covers || e?.exit) {
+        // A player asks for one segment at a time: a request overtaken by a newer one (the viewer seeked,
+        // the player gave up on it) does not move the encoder back, or two requests would restart it in turn.
+        if (signal?.aborted || session.requestSeq !== turn) throw new AppError('conflict', 'A newer segment request of this playback took the encoder.');
         this.startEncoder(session, n);
         restarted = true;
       }

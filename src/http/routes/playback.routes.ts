@@ -107,7 +107,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
         description: 'The HLS playlist (index.m3u8) and its segments (<n>.ts) of a playback.',
         params: Type.Object({ id: Id, playId: PlayId, file: Type.String({ pattern: '^(index\\.m3u8|[0-9]{1,7}\\.ts)$' }) }),
         querystring: TokenQuery,
-        response: errors(400, 401, 403, 404, 502, 503),
+        response: errors(400, 401, 403, 404, 409, 502, 503),
       },
     },
     async (request, reply) => {
@@ -118,7 +118,10 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
         return sendRaw(reply, 'application/vnd.apple.mpegurl', playlistFor(deps, session));
       }
       const n = Number(request.params.file.slice(0, -3));
-      const file = await playbackOf(deps).segment(session, n);
+      // The player gave up on this request (it seeked elsewhere): stop waiting for it.
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      const file = await playbackOf(deps).segment(session, n, gone.signal);
       const bytes = await readFile(file).catch(() => null);
       if (bytes === null) throw new AppError('not_found');
       return sendRaw(reply, 'video/mp2t', bytes);
