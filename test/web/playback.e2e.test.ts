@@ -115,4 +115,19 @@ describe('web player: every file plays', { timeout: 120_000 }, () => {
     expect(await currentTime()).toBeLessThan(30);
     expect(problems).toEqual([]);
   });
+
+  it('the admin console shows who plays what, how and why, and stops it', async (ctx) => {
+    if (stack === null) return ctx.skip();
+    const console = await openPage(stack.browser, stack.server.url, viewports.desktop, problems);
+    await signInThroughPage(console, ADMIN.username, ADMIN.password);
+    await console.goto('/admin/now-playing');
+    const row = console.getByRole('row', { name: /Hevc Film/ });
+    await waitForText(row, 'Transcode');
+    await waitForText(row, 'HEVC');
+    await screenshot(console, 'admin-now-playing');
+    await console.getByRole('button', { name: `Stop Hevc Film for ${ADMIN.username}` }).click();
+    await waitForText(console.getByRole('status').filter({ hasText: 'Stopped' }), 'Stopped Hevc Film');
+    expect(playbackOf(stack.server.deps).list()).toEqual([]);
+    expect(problems).toEqual([]);
+  });
 });
