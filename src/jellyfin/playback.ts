@@ -1,9 +1,11 @@
 // PlaybackInfo: whether the app can play Hearth's file as it is, read from the device profile it sends.
 // Played as it is, the file is served by Videos/{id}/stream?static=true or Audio/{id}/universal with ranges.
+import type { Caller } from '../accounts/caller.ts';
 import type { Deps } from '../deps.ts';
+import { decidePlayback } from '../playback/playback.ts';
 import type { ItemViewRow } from '../store/media.repository.ts';
-import { playableRow, type Viewer } from './browse.ts';
-import { containerName, mediaSource, type Json, type SourceDecision } from './dto.ts';
+import { playableRow } from './browse.ts';
+import { TICKS_PER_SECOND, containerName, mediaSource, type Json, type SourceDecision } from './dto.ts';
 
 interface DirectPlayProfile {
   Container?: string;
@@ -51,19 +53,62 @@ export interface PlaybackRequest {
   profile?: unknown;
   enableDirectPlay?: boolean;
   enableDirectStream?: boolean;
+  enableTranscoding?: boolean;
+  maxStreamingBitrate?: number;
+  startTimeTicks?: number;
   playSessionId: string;
 }
 
-/** PlaybackInfoResponse: one media source and what the app may do with it. */
-export async function playbackInfo(deps: Deps, viewer: Viewer, jellyfinId: string, request: PlaybackRequest): Promise<Json> {
-  const row = await playableRow(deps, viewer, jellyfinId);
+/** What the profile says the device plays, in the playback capability's terms. */
+function capabilitiesOf(profile: unknown, request: PlaybackRequest) {
+  const entries = [
+    ...(((profile as { DirectPlayProfiles?: unknown } | undefined)?.DirectPlayProfiles as DirectPlayProfile[] | undefined) ?? []),
+    ...(((profile as { TranscodingProfiles?: unknown } | undefined)?.TranscodingProfiles as DirectPlayProfile[] | undefined) ?? []),
+  ].filter((e) => e && typeof e === 'object');
+  const video = new Set(entries.flatMap((e) => listOf(e.VideoCodec)));
+  const audio = new Set(entries.flatMap((e) => listOf(e.AudioCodec)));
+  const containers = new Set(entries.flatMap((e) => listOf(e.Container)));
+  return {
+    video: video.size > 0 ? [...video] : ['h264'],
+    audio: audio.size > 0 ? [...audio] : ['aac'],
+    containers: [...containers],
+    ...(request.maxStreamingBitrate ? { maxBitrate: request.maxStreamingBitrate } : {}),
+    ...(request.startTimeTicks ? { startSeconds: request.startTimeTicks / TICKS_PER_SECOND } : {}),
+  };
+}
+
+/**
+ * The playback capability's HLS URL as apps use a TranscodingUrl: a path they append to the server address
+ * they were given (…/jellyfin), climbing out of it to Hearth's own playback routes.
+ */
+function transcodingPath(deps: Pick<Deps, 'config'>, url: string): string {
+  const target = new URL(url);
+  const base = new URL(deps.config.publicUrl);
+  return target.origin === base.origin ? `/..${target.pathname}${target.search}` : url;
+}
+
+/**
+ * PlaybackInfoResponse: one media source and what the app may do with it. A file the device cannot play as it
+ * is goes to the playback capability (remux or transcode to HLS), whose playlist becomes the TranscodingUrl.
+ */
+export async function playbackInfo(deps: Deps, caller: Caller, jellyfinId: string, request: PlaybackRequest): Promise<Json> {
+  const row = await playableRow(deps, caller, jellyfinId);
   const allowed = request.enableDirectPlay !== false || request.enableDirectStream !== false;
   const decision: SourceDecision = { directPlay: allowed && directPlayable(row, request.profile) };
+  if (!decision.directPlay && request.enableTranscoding !== false && row.type !== 'track') {
+    const answer = await decidePlayback(deps, caller, row.id, capabilitiesOf(request.profile, request));
+    if (answer.method === 'direct') decision.directPlay = true;
+    else {
+      decision.transcodingUrl = transcodingPath(deps, answer.url);
+      decision.transcodingContainer = 'ts';
+      decision.transcodingSubProtocol = 'hls';
+    }
+  }
   const source = mediaSource(row, decision);
+  const playable = decision.directPlay || decision.transcodingUrl !== undefined;
   return {
     MediaSources: [source],
     PlaySessionId: request.playSessionId,
-    // Hearth cannot yet convert a file through this door: an app that can play neither is told so.
-    ...(decision.directPlay ? {} : { ErrorCode: 'NoCompatibleStream' }),
+    ...(playable ? {} : { ErrorCode: 'NoCompatibleStream' }),
   };
 }

@@ -135,15 +135,21 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     expect(first.data.Items![0]).toMatchObject({ Type: 'Episode', SeriesName: 'Test Show', SeriesId: series.Id, SeasonId: seasons.data.Items![0]!.Id });
   });
 
-  it('PlaybackInfo decides from the device profile: direct play when it takes the file, else says so', async () => {
+  it('PlaybackInfo decides from the device profile: direct play when it takes the file, else the HLS of the playback capability', async () => {
     const item = await movie();
     const yes = await sdk(getMediaInfoApi).getPostedPlaybackInfo({ itemId: item.Id!, playbackInfoDto: { DeviceProfile: H264_MP4_PROFILE as never } });
     expect(yes.data.MediaSources![0]).toMatchObject({ SupportsDirectPlay: true, SupportsDirectStream: true });
     expect(yes.data.PlaySessionId).toBeTruthy();
     expect(yes.data.ErrorCode ?? null).toBeNull();
+    // A device that cannot play the file gets the playback capability's HLS as its TranscodingUrl.
     const no = await sdk(getMediaInfoApi).getPostedPlaybackInfo({ itemId: item.Id!, playbackInfoDto: { DeviceProfile: HEVC_MKV_PROFILE as never } });
-    expect(no.data.MediaSources![0]).toMatchObject({ SupportsDirectPlay: false });
-    expect(no.data.ErrorCode).toBe('NoCompatibleStream');
+    const source = no.data.MediaSources![0];
+    expect(source).toMatchObject({ SupportsDirectPlay: false, SupportsTranscoding: true, TranscodingSubProtocol: 'hls' });
+    expect(no.data.ErrorCode ?? null).toBeNull();
+    // Apps append it to the server address they were given.
+    const playlist = await fetch(`${api().basePath}${source.TranscodingUrl}`);
+    expect(playlist.status).toBe(200);
+    expect(await playlist.text()).toMatch(/^#EXTM3U/);
   });
 
   it('S93: the stream URL the app builds plays with ranges and through ffprobe; its api_key is refused elsewhere and never logged', async () => {

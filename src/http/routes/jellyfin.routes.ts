@@ -247,6 +247,9 @@ function register(app: FastifyInstance, deps: Deps): void {
       profile,
       enableDirectPlay: input.bool('EnableDirectPlay') ?? q.bool('EnableDirectPlay'),
       enableDirectStream: input.bool('EnableDirectStream') ?? q.bool('EnableDirectStream'),
+      enableTranscoding: input.bool('EnableTranscoding') ?? q.bool('EnableTranscoding'),
+      maxStreamingBitrate: input.number('MaxStreamingBitrate', 1, 1e12) ?? q.number('MaxStreamingBitrate', 1, 1e12),
+      startTimeTicks: input.number('StartTimeTicks', 0, 1e15) ?? q.number('StartTimeTicks', 0, 1e15),
       playSessionId: deps.random(16).toString('hex'),
     });
   });
