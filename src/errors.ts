@@ -66,6 +66,9 @@ export const errorCodes = {
     507,
     "The server's disk is full, so nothing was saved. The server's operator must free space on the disk that holds the data folder or the database.",
   ],
+  // ---- playback (issue 14) ----
+  transcode_failed: [502, 'This file could not be converted for playback. The server log says why.'],
+  transcode_busy: [503, 'Every encoder is busy converting other films. Try again in a moment.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof errorCodes;

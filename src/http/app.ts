@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Deps } from '../deps.ts';
 import { errorCodes } from '../errors.ts';
 import { registerAuth } from './auth.ts';
+import { redactUrl } from './redact.ts';
 import { answerClientError, errorHandler } from './errors.ts';
 import { canonicalApiUrl, refuseForeignCharset } from './request-forms.ts';
 import { registerRoutes } from './routes/index.ts';
@@ -22,7 +23,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The API's paths; everything else is the web app and its files. */
 function isApiPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/');
+  return path === '/api' || path.startsWith('/api/') || isJellyfinPath(path);
+}
+
+function isJellyfinPath(path: string): boolean {
+  const lower = path.slice(0, 10).toLowerCase();
+  return lower === '/jellyfin' || lower.startsWith('/jellyfin/');
+}
+
+/** Jellyfin's paths are case-insensitive (apps send /Users/Me and /users/me): its routes are registered in lower case. */
+function lowerJellyfinPath(url: string): string {
+  if (!isJellyfinPath(url)) return url;
+  const at = url.indexOf('?');
+  return at === -1 ? url.toLowerCase() : url.slice(0, at).toLowerCase() + url.slice(at);
 }
 
 /**
@@ -55,7 +68,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // `//api/…` and `/API/…` are the API, not a page of the web app.
-    rewriteUrl: (req) => canonicalApiUrl(req.url ?? '/'),
+    rewriteUrl: (req) => lowerJellyfinPath(canonicalApiUrl(req.url ?? '/')),
     // A URL the router cannot decode gets the same error shape and headers as every other answer (S80, S82).
     frameworkErrors: (_error, _request, frameworkReply) => {
       const reply = frameworkReply as FastifyReply;
@@ -81,6 +94,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     if (!isApiPath(route.url) && route.config?.access === undefined) {
       route.config = { ...route.config, access: 'public' };
     }
+  });
+  // One line per answered request at debug level; URL credentials never reach it (S93).
+  app.addHook('onResponse', async (request, reply) => {
+    if (!deps.log.isLevelEnabled('debug')) return;
+    request.log.debug(
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
   });
   // No body at all is an empty object, so `{}` and nothing mean the same to a route whose fields are optional.
   app.addHook('preValidation', async (request) => {

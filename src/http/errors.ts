@@ -91,6 +91,9 @@ export function errorHandler(deps: Pick<Deps, 'db' | 'clock'>) {
       if (response.code === 'store_unavailable') void reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     }
     if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
+    else if (error instanceof AppError && typeof error.details?.retry_after === 'number') {
+      void reply.header('Retry-After', String(error.details.retry_after));
+    }
     // A static file's 416 says how long the file is, as RFC 9110 asks (the error carries send's header).
     const range = (error as { headers?: Record<string, unknown> }).headers?.['Content-Range'];
     if (response.status === 416 && typeof range === 'string') void reply.header('Content-Range', range);

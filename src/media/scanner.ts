@@ -975,7 +975,7 @@ function emptyItem(id: string, libraryId: string, now: number): MediaItemsTable 
 }
 
 /** Issue 17's columns of a new row: nothing known yet. */
-const EMPTY_METADATA = {
+export const EMPTY_METADATA = {
   version_label: null,
   primary_id: null,
   original_title: null,

@@ -357,6 +357,13 @@ export interface MediaItemsTable {
   thumb_stamp: string | null;
 }
 
+// ---- issue 15: Jellyfin door ----
+export interface MediaFavoritesTable {
+  user_id: string;
+  item_id: string;
+  created_at: number;
+}
+
 export interface MediaProgressTable {
   user_id: string;
   item_id: string;
@@ -436,6 +443,7 @@ export interface Database {
   library_grants: LibraryGrantsTable;
   media_items: MediaItemsTable;
   media_progress: MediaProgressTable;
+  media_favorites: MediaFavoritesTable;
   link_codes: LinkCodesTable;
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
