@@ -6,6 +6,7 @@ import { setupFactors } from './factors/setup.ts';
 import { factorsRoutes } from './http/routes/factors.routes.ts';
 import { linkingRoutes } from './http/routes/linking.routes.ts';
 import { mediaRoutes } from './http/routes/media.routes.ts';
+import { subsonicRoutes } from './http/routes/subsonic.routes.ts';
 import { setupMedia, startMedia } from './media/module.ts';
 import { mailModule } from './mail/module.ts';
 import { breachModule } from './breach/module.ts';
@@ -23,6 +24,7 @@ export const modules: HearthModule[] = [
   { name: 'factors', setup: setupFactors, routes: factorsRoutes },
   { name: 'linking', routes: linkingRoutes },
   { name: 'media', setup: setupMedia, routes: mediaRoutes, start: startMedia },
+  { name: 'subsonic', routes: subsonicRoutes },
   mailModule,
   breachModule,
 ];

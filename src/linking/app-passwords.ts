@@ -7,6 +7,7 @@ import { revokeSessions } from '../accounts/revocation.ts';
 import { APP_SCOPES, isAppScope, type AppScope } from '../accounts/scopes.ts';
 import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
 import { createSession, type AuthContext } from '../accounts/sessions.ts';
+import { sealSubsonicPassword } from '../subsonic/secrets.ts';
 import { countAppPasswords, listAppPasswordRows, type AppPasswordRow } from '../store/linking.repository.ts';
 
 export const APP_PASSWORD_PREFIX = 'hap_';
@@ -69,6 +70,7 @@ export async function createAppPassword(
     now,
     APP_PASSWORD_PREFIX,
   );
+  if (scopes.includes('subsonic')) await sealSubsonicPassword(deps, auth.userId, sessionId, token, now);
   await recordSecurityEvent(deps, { userId: auth.userId, type: 'app_password_created', detail: { id: sessionId, name, scopes } }, ctx, now);
   const t = now.getTime();
   return {

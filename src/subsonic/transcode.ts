@@ -1,0 +1,49 @@
+// stream with maxBitRate/format: MP3 or Opus made by ffmpeg (through the one place that starts it, S74/S75),
+// a bounded number at once so music apps cannot fill the machine with encoders.
+import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { inputArgs, spawnFfmpeg } from '../media/ffmpeg.ts';
+
+export type TargetFormat = 'mp3' | 'opus';
+
+export const MAX_ENCODERS = 2;
+let running = 0;
+
+export function encodersInUse(): number {
+  return running;
+}
+
+export interface Transcode {
+  contentType: string;
+  body: Readable;
+  stop(): void;
+}
+
+/** Starts an encoder, or null when every slot is taken. `path` must be the real path, checked inside the library. */
+export function startTranscode(path: string, format: TargetFormat, kbps: number, offsetSeconds: number): Transcode | null {
+  if (running >= MAX_ENCODERS) return null;
+  const rate = Math.max(32, Math.min(320, Math.round(kbps)));
+  const seek = offsetSeconds > 0 ? ['-ss', String(Math.floor(offsetSeconds))] : [];
+  const codec =
+    format === 'opus'
+      ? ['-c:a', 'libopus', '-b:a', `${Math.min(rate, 256)}k`, '-f', 'ogg']
+      : ['-c:a', 'libmp3lame', '-b:a', `${rate}k`, '-f', 'mp3'];
+  const child: ChildProcess = spawnFfmpeg(['-v', 'error', ...seek, ...inputArgs(path), '-map', '0:a:0', '-vn', '-map_metadata', '-1', ...codec, 'pipe:1']);
+  running++;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    running--;
+  };
+  child.once('exit', end);
+  child.once('error', end);
+  child.stderr?.resume();
+  return {
+    contentType: format === 'opus' ? 'audio/ogg' : 'audio/mpeg',
+    body: child.stdout!,
+    stop: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
