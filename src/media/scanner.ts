@@ -43,6 +43,7 @@ import {
 } from './placement.ts';
 import { createProber, fingerprintFile, haveFfprobe, ProbeError, type Prober, type ProbeResult } from './probe.ts';
 import { isInside, walkLibrary, type WalkedFile } from './walk.ts';
+import { saveMusicExtras } from './music-store.ts';
 
 export const SCAN_JOB = 'library.scan';
 
@@ -612,6 +613,7 @@ class LibraryScan {
       probe_error: null,
       updated_at: this.now,
     });
+    if (this.kind === 'music' && result.music) await saveMusicExtras(db, row.id, result.music);
   }
 
   // ---- artwork and tidying ------------------------------------------------------------------------
