@@ -86,7 +86,7 @@ async function response(s: TestServer): Promise<[number, string]> {
   return time(async () => {
     const started = await startBreachResponse(
       s.deps,
-      { userId: null, name: 'bench' },
+      { userId: null, username: 'bench' },
       { scope: { all: true }, reason: 'bench', message: 'A copy of the account database may have leaked.', batchSize },
       { ip: null },
       s.deps.clock(),

@@ -4,8 +4,8 @@
 import { decrypt, deriveKey, encrypt } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import type { Caller } from '../accounts/caller.ts';
 import {
   advanceTotpStep,
   countPasskeys,
@@ -45,7 +45,7 @@ export interface TotpSetup {
 }
 
 /** A new seed to scan; 2FA stays off until `confirmTotpSetup` sees a code made from it. */
-export async function startTotpSetup(deps: Deps, auth: AuthContext, now: Date): Promise<TotpSetup> {
+export async function startTotpSetup(deps: Deps, auth: Caller, now: Date): Promise<TotpSetup> {
   const seed = newTotpSecret(deps.random);
   const stored = await upsertPendingTotp(deps.db, {
     user_id: auth.userId,
@@ -63,7 +63,7 @@ export async function startTotpSetup(deps: Deps, auth: AuthContext, now: Date): 
 /** Turns the authenticator app on after a correct code; returns the recovery codes, shown this once. */
 export async function confirmTotpSetup(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   code: string,
   ctx: RequestContext,
   now: Date,
@@ -83,7 +83,7 @@ export async function confirmTotpSetup(
 }
 
 /** Removes the app (or an unfinished setup); takes effect on the next code typed (S42). */
-export async function disableTotp(deps: Deps, auth: AuthContext, ctx: RequestContext, now: Date): Promise<void> {
+export async function disableTotp(deps: Deps, auth: Caller, ctx: RequestContext, now: Date): Promise<void> {
   const factor = await findTotpFactor(deps.db, auth.userId);
   if (!factor) throw new AppError('not_found');
   await deleteTotpFactor(deps.db, auth.userId);

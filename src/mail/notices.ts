@@ -1,7 +1,6 @@
 // Notices (S34) and sign-in alerts (S62): each says what happened, when, from which device and
 // address, and what to do if it was not the user. They plug into the account flows through deps.hooks.
-import type { Deps } from '../deps.ts';
-import type { SignInListener } from '../accounts/sign-in.ts';
+import type { Deps, SignInListener } from '../deps.ts';
 import { countKnownDevices, countSignIns } from '../store/mail.repository.ts';
 import { findUserById } from '../store/users.repository.ts';
 import { queueMail } from './queue.ts';

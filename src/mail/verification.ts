@@ -3,8 +3,9 @@
 // back (S34).
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import type { Caller } from '../accounts/caller.ts';
 import { policies } from '../accounts/throttle.ts';
 import type { Db } from '../store/db.ts';
 import { consumeMailToken, voidMailTokens } from '../store/mail.repository.ts';
@@ -58,7 +59,7 @@ export async function verifyEmail(deps: Deps, token: string, ctx: RequestContext
 }
 
 /** POST /me/email/verification: another link for an address not yet verified (throttled: it sends mail). */
-export async function resendVerification(deps: Deps, auth: AuthContext, now: Date): Promise<void> {
+export async function resendVerification(deps: Deps, auth: Caller, now: Date): Promise<void> {
   const user = await findUserById(deps.db, auth.userId);
   if (!user) throw new AppError('not_found');
   if (user.email_verified === 1) throw new AppError('conflict', 'This address is already verified.');

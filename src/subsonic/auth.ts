@@ -6,10 +6,10 @@
 import { throttleKeysFor, logAuthFailure, unknownLoginRef } from '../accounts/sign-in.ts';
 import { normalizeLogin } from '../accounts/identity.ts';
 import { policies, type ThrottleKey } from '../accounts/throttle.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import { authenticate, type AuthContext } from '../accounts/sessions.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { Caller, RequestContext } from '../accounts/caller.ts';
+import { APP_PASSWORD_PREFIX, authenticate } from '../accounts/sessions.ts';
 import type { Deps } from '../deps.ts';
-import { APP_PASSWORD_PREFIX } from '../linking/app-passwords.ts';
 import { findSubsonicSecrets } from '../store/subsonic.repository.ts';
 import { ERROR, SubsonicError } from './render.ts';
 import { dummyTokenCheck, matchToken } from './secrets.ts';
@@ -32,8 +32,8 @@ export function decodePassword(p: string): string | null {
   return Buffer.from(hex, 'hex').toString('utf8');
 }
 
-function isSubsonicPassword(auth: AuthContext | null): auth is AuthContext {
-  return auth !== null && auth.kind === 'app' && auth.scopes !== null && auth.scopes.includes(SUBSONIC_SCOPE);
+function isSubsonicPassword(auth: Caller | null): auth is Caller {
+  return auth !== null && auth.credential === 'app_password' && auth.scopes !== null && auth.scopes.includes(SUBSONIC_SCOPE);
 }
 
 async function refuse(deps: Deps, login: string, userId: string | null, ctx: RequestContext, reason: string, now: Date): Promise<never> {
@@ -49,7 +49,7 @@ async function refuse(deps: Deps, login: string, userId: string | null, ctx: Req
 }
 
 /** The caller of a Subsonic request, or a SubsonicError with the code the protocol names. */
-export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx: RequestContext, now: Date): Promise<AuthContext> {
+export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx: RequestContext, now: Date): Promise<Caller> {
   const { u, p, t, s, apiKey } = creds;
   if (apiKey !== undefined) {
     if (u !== undefined || p !== undefined || t !== undefined) {
@@ -57,10 +57,10 @@ export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx
     }
     const keys: ThrottleKey[] = ctx.ip ? [{ key: `signin:address:${ctx.ip}`, policy: policies.address }] : [];
     const outcome = await deps.throttle.guard(keys, now, async () => {
-      const auth = apiKey.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, apiKey, now, ctx.ip) : null;
+      const auth = apiKey.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, apiKey, now, ctx.ip, { via: 'app' }) : null;
       if (!isSubsonicPassword(auth)) {
         logAuthFailure(deps, 'apiKey', ctx.ip, 'subsonic_invalid_api_key');
-        await recordSecurityEvent(deps, { userId: (auth as AuthContext | null)?.userId ?? null, type: 'sign_in_failed', detail: { reason: 'invalid_api_key', door: 'subsonic' } }, ctx, now);
+        await recordSecurityEvent(deps, { userId: (auth as Caller | null)?.userId ?? null, type: 'sign_in_failed', detail: { reason: 'invalid_api_key', door: 'subsonic' } }, ctx, now);
         throw new SubsonicError(ERROR.invalidApiKey, 'This API key is not valid (revoked, expired, or not an app password for Subsonic apps).');
       }
       return auth;
@@ -88,8 +88,8 @@ export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx
       if (secrets.length === 0) dummyTokenCheck(deps, s!, t!);
     }
     // The one token check, asked whatever the name was, so an unknown name takes the same path.
-    const auth = token !== null && token.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, token, now, ctx.ip) : null;
-    if (!isSubsonicPassword(auth) || auth.userId !== userId) {
+    const auth = token !== null && token.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, token, now, ctx.ip, { via: 'app', username: u }) : null;
+    if (!isSubsonicPassword(auth) || userId === null || auth.userId !== userId) {
       const reason = userId === null ? 'unknown_user' : token?.startsWith(APP_PASSWORD_PREFIX) || p === undefined ? 'wrong_app_password' : 'not_an_app_password';
       return refuse(deps, u, userId, ctx, reason, now);
     }

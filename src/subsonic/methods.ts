@@ -3,10 +3,10 @@
 // the caller may see are in view (S70); an id outside them answers 70, exactly like a missing one.
 import type { Readable } from 'node:stream';
 import { realpath } from 'node:fs/promises';
-import type { AuthContext } from '../accounts/sessions.ts';
+import type { Caller } from '../accounts/caller.ts';
 import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
-import { libraryPaths, visibleLibraryIds, viewerOf } from '../media/libraries.ts';
+import { libraryPaths, visibleLibraryIds } from '../media/libraries.ts';
 import { mediaTypeOf } from '../media/media-types.ts';
 import { fileResponse, type FileResponse } from '../media/stream.ts';
 import { isInside } from '../media/walk.ts';
@@ -68,7 +68,7 @@ export interface HttpFacts {
 
 export interface Call {
   deps: Deps;
-  auth: AuthContext;
+  auth: Caller;
   params: Params;
   now: Date;
   http: HttpFacts;
@@ -130,7 +130,7 @@ const views = new WeakMap<Call, Promise<View>>();
 
 /** The caller's music libraries, numbered as Subsonic's integer folder ids (in order of creation). */
 async function musicLibraries(call: Call): Promise<LibraryRow[]> {
-  const visible = await visibleLibraryIds(call.deps, viewerOf(call.auth));
+  const visible = await visibleLibraryIds(call.deps, call.auth);
   const rows = await listLibraryRows(call.deps.db, visible);
   return rows.filter((r) => r.kind === 'music').sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
 }

@@ -75,7 +75,7 @@ describe.skipIf(!ready)('breach response and mail queue on two instances', { tim
     a.deps.jobs.start(a.deps);
     const started = await startBreachResponse(
       a.deps,
-      { userId: null, name: 'operator' },
+      { userId: null, username: 'operator' },
       { scope: { all: true }, reason: 'test', message: 'Our user database was copied. Choose a new password.', batchSize: 5 },
       { ip: null },
       new Date(),
