@@ -7,6 +7,7 @@ import { factorsRoutes } from './http/routes/factors.routes.ts';
 import { linkingRoutes } from './http/routes/linking.routes.ts';
 import { mediaRoutes } from './http/routes/media.routes.ts';
 import { subsonicRoutes } from './http/routes/subsonic.routes.ts';
+import { playlistsRoutes } from './http/routes/playlists.routes.ts';
 import { setupMedia, startMedia } from './media/module.ts';
 import { mailModule } from './mail/module.ts';
 import { breachModule } from './breach/module.ts';
@@ -25,6 +26,7 @@ export const modules: HearthModule[] = [
   { name: 'linking', routes: linkingRoutes },
   { name: 'media', setup: setupMedia, routes: mediaRoutes, start: startMedia },
   { name: 'subsonic', routes: subsonicRoutes },
+  { name: 'playlists', routes: playlistsRoutes },
   mailModule,
   breachModule,
 ];

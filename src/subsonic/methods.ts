@@ -11,40 +11,34 @@ import { mediaTypeOf } from '../media/media-types.ts';
 import { fileResponse, type FileResponse } from '../media/stream.ts';
 import { isInside } from '../media/walk.ts';
 import { foldText } from '../media/placement.ts';
+import { createPlaylist, deletePlaylist, getPlaylist, starItems, updatePlaylist, type PlaylistWithSongs } from '../media/playlists.ts';
 import { listLibraryRows, type LibraryRow } from '../store/media.repository.ts';
 import {
   albumList,
   albumsOfArtist,
-  deletePlaylistRow,
   findAlbum,
   findArtist,
   findLyrics,
   findMusicItem,
   findPlayQueue,
-  findPlaylist,
   findSong,
   genreCounts,
   insertPlay,
-  insertPlaylist,
   listArtists,
   listPlaylists,
   playCounts,
-  playlistItemIds,
   randomSongs,
-  replacePlaylistEntries,
   savePlayQueueRow,
   searchAlbums,
   searchArtists,
   searchSongs,
   setRating,
-  setStars,
   songsByGenre,
   songsByIds,
   songsOfAlbum,
   starredAlbums,
   starredArtists,
   starredSongs,
-  updatePlaylistRow,
   type AlbumListType,
   type MusicScope,
   type PlaylistRow,
@@ -437,54 +431,40 @@ const methods: Record<string, Method> = {
     return body({ playlists: { playlist: rows.map((r) => playlistNode(r)) } });
   },
 
-  getPlaylist: async (call) => playlistAnswer(call, await playlistInView(call, required(call, 'id'))),
+  getPlaylist: async (call) => playlistAnswer(call, await getPlaylist(call.deps, call.auth, required(call, 'id'))),
 
   createPlaylist: async (call) => {
     const existing = one(call, 'playlistId');
-    const songIds = await visibleSongIds(call, all(call, 'songId'));
+    const songIds = all(call, 'songId');
     if (existing !== undefined && existing !== '') {
-      const playlist = await ownPlaylist(call, existing);
-      await call.deps.db.transaction().execute(async (trx) => {
-        await replacePlaylistEntries(trx, playlist.id, songIds);
-        const name = one(call, 'name');
-        await updatePlaylistRow(trx, playlist.id, { ...(name ? { name: cleanName(name) } : {}), updated_at: call.now.getTime() });
-      });
-      return playlistAnswer(call, (await findPlaylist(call.deps.db, playlist.id))!);
+      const name = one(call, 'name');
+      return playlistAnswer(call, await updatePlaylist(call.deps, call.auth, existing, { itemIds: songIds, ...(name ? { name } : {}) }, call.now));
     }
-    const id = newId(call.deps.random);
-    const t = call.now.getTime();
-    await call.deps.db.transaction().execute(async (trx) => {
-      await insertPlaylist(trx, { id, user_id: call.auth.userId, name: cleanName(required(call, 'name')), comment: null, public: 0, created_at: t, updated_at: t });
-      await replacePlaylistEntries(trx, id, songIds);
-    });
-    return playlistAnswer(call, (await findPlaylist(call.deps.db, id))!);
+    return playlistAnswer(call, await createPlaylist(call.deps, call.auth, { name: required(call, 'name'), itemIds: songIds }, call.now));
   },
 
   updatePlaylist: async (call) => {
-    const playlist = await ownPlaylist(call, required(call, 'playlistId'));
-    const add = await visibleSongIds(call, all(call, 'songIdToAdd'));
-    const remove = new Set(all(call, 'songIndexToRemove').map(Number));
     const name = one(call, 'name');
     const comment = one(call, 'comment');
     const pub = one(call, 'public');
-    await call.deps.db.transaction().execute(async (trx) => {
-      if (add.length > 0 || remove.size > 0) {
-        const current = await playlistItemIds(trx, playlist.id);
-        await replacePlaylistEntries(trx, playlist.id, [...current.filter((_, i) => !remove.has(i)), ...add]);
-      }
-      await updatePlaylistRow(trx, playlist.id, {
-        ...(name !== undefined && name !== '' ? { name: cleanName(name) } : {}),
-        ...(comment !== undefined ? { comment: comment.slice(0, 1000) } : {}),
-        ...(pub !== undefined ? { public: pub === 'true' ? 1 : 0 } : {}),
-        updated_at: call.now.getTime(),
-      });
-    });
+    await updatePlaylist(
+      call.deps,
+      call.auth,
+      required(call, 'playlistId'),
+      {
+        add: all(call, 'songIdToAdd'),
+        removeIndexes: all(call, 'songIndexToRemove').map(Number).filter(Number.isInteger),
+        ...(name !== undefined && name !== '' ? { name } : {}),
+        ...(comment !== undefined ? { comment } : {}),
+        ...(pub !== undefined ? { public: pub === 'true' } : {}),
+      },
+      call.now,
+    );
     return body({});
   },
 
   deletePlaylist: async (call) => {
-    const playlist = await ownPlaylist(call, required(call, 'id'));
-    await deletePlaylistRow(call.deps.db, playlist.id);
+    await deletePlaylist(call.deps, call.auth, required(call, 'id'));
     return body({});
   },
 
@@ -508,7 +488,8 @@ const methods: Record<string, Method> = {
   },
 
   savePlayQueue: async (call) => {
-    const ids = (await visibleSongIds(call, all(call, 'id'))).slice(0, 5000);
+    const { scope } = await view(call);
+    const ids = (await songsByIds(call.deps.db, scope, all(call, 'id').slice(0, 5000))).map((r) => r.id);
     const current = one(call, 'current');
     await savePlayQueueRow(call.deps.db, {
       user_id: call.auth.userId,
@@ -586,14 +567,7 @@ async function starredOf(call: Call, element: string): Promise<MethodResult> {
 }
 
 async function marks(call: Call, starred: boolean): Promise<MethodResult> {
-  const { scope } = await view(call);
-  const wanted = [...all(call, 'id'), ...all(call, 'albumId'), ...all(call, 'artistId')];
-  const ids: string[] = [];
-  for (const id of wanted) {
-    if (!(await findMusicItem(call.deps.db, scope, id))) throw notFound('Item');
-    ids.push(id);
-  }
-  await setStars(call.deps.db, call.auth.userId, ids, starred, call.now.getTime());
+  await starItems(call.deps, call.auth, [...all(call, 'id'), ...all(call, 'albumId'), ...all(call, 'artistId')], starred, call.now);
   return body({});
 }
 
@@ -622,20 +596,7 @@ async function fileOf(call: Call, song: { row: SongRow; path: string; roots: str
   return { kind: 'file', response };
 }
 
-async function visibleSongIds(call: Call, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const { scope } = await view(call);
-  const found = new Set((await songsByIds(call.deps.db, scope, [...new Set(ids)])).map((r) => r.id));
-  const missing = ids.find((id) => !found.has(id));
-  if (missing !== undefined) throw notFound(`Song ${missing}`);
-  return ids;
-}
 
-function cleanName(name: string): string {
-  const clean = name.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '').replace(/\s+/g, ' ').trim().slice(0, 200);
-  if (clean === '') throw new SubsonicError(ERROR.missingParameter, 'Required parameter is missing: name');
-  return clean;
-}
 
 function playlistNode(r: PlaylistRow): Node {
   return {
@@ -651,23 +612,11 @@ function playlistNode(r: PlaylistRow): Node {
   };
 }
 
-async function playlistInView(call: Call, id: string): Promise<PlaylistRow> {
-  const playlist = await findPlaylist(call.deps.db, id);
-  if (!playlist || (playlist.user_id !== call.auth.userId && playlist.public !== 1)) throw notFound('Playlist');
-  return playlist;
-}
 
-async function ownPlaylist(call: Call, id: string): Promise<PlaylistRow> {
-  const playlist = await playlistInView(call, id);
-  if (playlist.user_id !== call.auth.userId) throw new SubsonicError(ERROR.notAuthorized, 'Only the owner may change a playlist.');
-  return playlist;
-}
 
-async function playlistAnswer(call: Call, playlist: PlaylistRow): Promise<MethodResult> {
-  const { scope } = await view(call);
-  // Songs the caller may not see (someone else's public playlist) are left out.
-  const songs = await songsByIds(call.deps.db, scope, await playlistItemIds(call.deps.db, playlist.id));
-  return body({ playlist: { ...playlistNode(playlist), songCount: songs.length, entry: await songsWithPlays(call, songs) } });
+
+async function playlistAnswer(call: Call, found: PlaylistWithSongs): Promise<MethodResult> {
+  return body({ playlist: { ...playlistNode(found.playlist), songCount: found.songs.length, entry: await songsWithPlays(call, found.songs) } });
 }
 
 // ---- small in-process state -----------------------------------------------------------------------------------

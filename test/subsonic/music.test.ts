@@ -26,9 +26,12 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
   let ownerKey: string;
   let memberKey: string;
   let songOne: string;
+  let memberToken: string;
+  let m: Awaited<ReturnType<typeof mediaServer>>;
 
   beforeAll(async () => {
-    const m = await mediaServer();
+    m = await mediaServer();
+    memberToken = m.member.token;
     s = m.s;
     root = tempDir('hearth-music-');
     const lib = join(root, 'music');
@@ -213,6 +216,28 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     expect((await owner.deletePlaylist({ id })).error.code).toBe(70);
     expect((await member.deletePlaylist({ id })).status).toBe('ok');
     expect((await member.getPlaylist({ id })).error.code).toBe(70);
+  });
+
+  it('the web app\'s playlists and stars are the ones music apps see', async () => {
+    const [a, b] = await Promise.all(['Lantern', 'Sun'].map(songByTitle));
+    const made = await s.request('POST', '/api/v1/playlists', { token: memberToken, body: { name: 'Made on the web', item_ids: [a.id] } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body).toMatchObject({ name: 'Made on the web', own: true, song_count: 1 });
+    const inApp = await member.getPlaylist({ id: made.body.id });
+    expect(inApp.playlist.entry.map((x: any) => x.title)).toEqual(['Lantern']);
+    expect((await member.updatePlaylist({ playlistId: made.body.id, songIdToAdd: [b.id] })).status).toBe('ok');
+    const onWeb = await s.request('GET', `/api/v1/playlists/${made.body.id}`, { token: memberToken });
+    expect(onWeb.body.tracks.map((t: any) => t.title)).toEqual(['Lantern', 'Sun']);
+    const renamed = await s.request('PATCH', `/api/v1/playlists/${made.body.id}`, { token: memberToken, body: { name: 'Renamed', remove_indexes: [0] } });
+    expect(renamed.body).toMatchObject({ name: 'Renamed', song_count: 1 });
+    expect((await s.request('GET', `/api/v1/playlists/${made.body.id}`, { token: m.admin })).status).toBe(404);
+    const whisper = await songByTitle('Whisper');
+    expect((await s.request('PATCH', `/api/v1/playlists/${made.body.id}`, { token: memberToken, body: { add: [whisper.id] } })).status).toBe(404);
+    expect((await s.request('PUT', `/api/v1/items/${b.id}/star`, { token: memberToken, body: {} })).status).toBe(200);
+    expect((await member.getSong({ id: b.id })).song.starred).toBeDefined();
+    expect((await s.request('DELETE', `/api/v1/playlists/${made.body.id}`, { token: memberToken })).status).toBe(200);
+    expect((await member.getPlaylist({ id: made.body.id })).error.code).toBe(70);
+    await member.unstar({ id: b.id });
   });
 
   it('savePlayQueue and getPlayQueue carry a queue from one app to another', async () => {
