@@ -5,7 +5,7 @@
 // the same answer for an unknown name as for a wrong password (S92).
 import { throttleKeysFor, logAuthFailure, unknownLoginRef } from '../accounts/sign-in.ts';
 import { normalizeLogin } from '../accounts/identity.ts';
-import { policies, type ThrottleKey } from '../accounts/throttle.ts';
+import { delayFor, policies, type ThrottleKey } from '../accounts/throttle.ts';
 import { recordSecurityEvent } from '../accounts/security-log.ts';
 import type { Caller, RequestContext } from '../accounts/caller.ts';
 import { APP_PASSWORD_PREFIX, authenticate } from '../accounts/sessions.ts';
@@ -48,6 +48,62 @@ async function refuse(deps: Deps, login: string, userId: string | null, ctx: Req
   throw new SubsonicError(ERROR.wrongCredentials, 'Wrong username or password. Subsonic apps sign in with an app password made for them in Hearth (Account → App passwords), never the account password.');
 }
 
+/**
+ * Subsonic apps send their credentials with every request, dozens at once (covers, a queue's songs), so a
+ * request is not a sign-in attempt: only failures are counted, on the sign-in keys (per account, per address).
+ * While those keys are blocked, this process refuses the right password too, as sign-in does; the wait it
+ * learnt from the last counted failure is kept here for that (another instance learns it at its next failure).
+ */
+interface Counts {
+  blockedUntil: Map<string, number>;
+  /** Failures this process counted per key in the policy's window, to know when the store's count blocks. */
+  failures: Map<string, { count: number; since: number }>;
+}
+const countsOf = new WeakMap<Deps, Counts>();
+const MAX_BLOCKED = 10_000;
+
+function counts(deps: Deps): Counts {
+  let c = countsOf.get(deps);
+  if (!c) countsOf.set(deps, (c = { blockedUntil: new Map(), failures: new Map() }));
+  return c;
+}
+
+function waitingFor(deps: Deps, keys: ThrottleKey[], now: Date): number {
+  const { blockedUntil } = counts(deps);
+  const t = now.getTime();
+  let wait = 0;
+  for (const { key } of keys) {
+    const until = blockedUntil.get(key);
+    if (until === undefined) continue;
+    if (until <= t) blockedUntil.delete(key);
+    else wait = Math.max(wait, Math.ceil((until - t) / 1000));
+  }
+  return wait;
+}
+
+async function countFailure(deps: Deps, keys: ThrottleKey[], now: Date): Promise<number> {
+  const { blockedUntil, failures } = counts(deps);
+  const t = now.getTime();
+  const wait = await deps.throttle.attempt(keys, now);
+  if (blockedUntil.size >= MAX_BLOCKED) blockedUntil.clear();
+  if (failures.size >= MAX_BLOCKED) failures.clear();
+  for (const { key, policy } of keys) {
+    const seen = failures.get(key);
+    const fresh = !seen || t - seen.since > policy.windowSeconds * 1000;
+    const entry = fresh ? { count: 1, since: t } : { count: seen.count + 1, since: seen.since };
+    failures.set(key, entry);
+    const delay = Math.max(wait, delayFor(policy, entry.count));
+    if (delay > 0) blockedUntil.set(key, Math.max(blockedUntil.get(key) ?? 0, t + delay * 1000));
+  }
+  return wait;
+}
+
+/** A right password clears its account's count, as sign-in does. */
+function succeeded(deps: Deps, keys: ThrottleKey[]): void {
+  const { failures } = counts(deps);
+  for (const { key, policy } of keys) if (policy.onSuccess === 'clear') failures.delete(key);
+}
+
 /** The caller of a Subsonic request, or a SubsonicError with the code the protocol names. */
 export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx: RequestContext, now: Date): Promise<Caller> {
   const { u, p, t, s, apiKey } = creds;
@@ -56,17 +112,15 @@ export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx
       throw new SubsonicError(ERROR.conflictingAuth, 'Give either apiKey or u with p or t and s, not both.');
     }
     const keys: ThrottleKey[] = ctx.ip ? [{ key: `signin:address:${ctx.ip}`, policy: policies.address }] : [];
-    const outcome = await deps.throttle.guard(keys, now, async () => {
-      const auth = apiKey.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, apiKey, now, ctx.ip, { via: 'app' }) : null;
-      if (!isSubsonicPassword(auth)) {
-        logAuthFailure(deps, 'apiKey', ctx.ip, 'subsonic_invalid_api_key');
-        await recordSecurityEvent(deps, { userId: (auth as Caller | null)?.userId ?? null, type: 'sign_in_failed', detail: { reason: 'invalid_api_key', door: 'subsonic' } }, ctx, now);
-        throw new SubsonicError(ERROR.invalidApiKey, 'This API key is not valid (revoked, expired, or not an app password for Subsonic apps).');
-      }
-      return auth;
-    });
-    if ('throttled' in outcome) throw throttled(outcome.throttled);
-    return outcome.value;
+    const waiting = waitingFor(deps, keys, now);
+    if (waiting > 0) throw throttled(waiting);
+    const auth = apiKey.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, apiKey, now, ctx.ip, { via: 'app' }) : null;
+    if (isSubsonicPassword(auth)) return auth;
+    logAuthFailure(deps, 'apiKey', ctx.ip, 'subsonic_invalid_api_key');
+    await recordSecurityEvent(deps, { userId: (auth as Caller | null)?.userId ?? null, type: 'sign_in_failed', detail: { reason: 'invalid_api_key', door: 'subsonic' } }, ctx, now);
+    const wait = await countFailure(deps, keys, now);
+    if (wait > 0) throw throttled(wait);
+    throw new SubsonicError(ERROR.invalidApiKey, 'This API key is not valid (revoked, expired, or not an app password for Subsonic apps).');
   }
   if (u === undefined || u === '') throw new SubsonicError(ERROR.missingParameter, 'Required parameter is missing: u');
   if (p !== undefined && (t !== undefined || s !== undefined)) {
@@ -79,27 +133,31 @@ export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx
   // One query answers both "who is this" and "which sealed app passwords could match": unknown names cost the same.
   const { userId, secrets } = await findSubsonicSecrets(deps.db, loginLower, now);
   const keys = throttleKeysFor(userId, loginLower, ctx.ip, null);
-  const outcome = await deps.throttle.guard(keys, now, async () => {
-    let token: string | null;
-    if (p !== undefined) {
-      token = decodePassword(p);
-    } else {
-      token = matchToken(deps, secrets, t!, s!);
-      if (secrets.length === 0) dummyTokenCheck(deps, s!, t!);
-    }
-    // The one token check, asked whatever the name was, so an unknown name takes the same path.
-    const auth = token !== null && token.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, token, now, ctx.ip, { via: 'app', username: u }) : null;
-    if (!isSubsonicPassword(auth) || userId === null || auth.userId !== userId) {
-      const reason = userId === null ? 'unknown_user' : token?.startsWith(APP_PASSWORD_PREFIX) || p === undefined ? 'wrong_app_password' : 'not_an_app_password';
-      return refuse(deps, u, userId, ctx, reason, now);
-    }
-    return auth;
-  });
-  if ('throttled' in outcome) {
+  const waiting = waitingFor(deps, keys, now);
+  if (waiting > 0) {
     logAuthFailure(deps, userId === null ? unknownLoginRef(deps, u) : u, ctx.ip, 'throttled');
-    throw throttled(outcome.throttled);
+    throw throttled(waiting);
   }
-  return outcome.value;
+  let token: string | null;
+  if (p !== undefined) {
+    token = decodePassword(p);
+  } else {
+    token = matchToken(deps, secrets, t!, s!);
+    if (secrets.length === 0) dummyTokenCheck(deps, s!, t!);
+  }
+  // The one token check, asked whatever the name was, so an unknown name takes the same path.
+  const auth = token !== null && token.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, token, now, ctx.ip, { via: 'app', username: u }) : null;
+  if (isSubsonicPassword(auth) && userId !== null && auth.userId === userId) {
+    succeeded(deps, keys);
+    return auth;
+  }
+  const wait = await countFailure(deps, keys, now);
+  if (wait > 0) {
+    logAuthFailure(deps, userId === null ? unknownLoginRef(deps, u) : u, ctx.ip, 'throttled');
+    throw throttled(wait);
+  }
+  const reason = userId === null ? 'unknown_user' : token?.startsWith(APP_PASSWORD_PREFIX) || p === undefined ? 'wrong_app_password' : 'not_an_app_password';
+  return refuse(deps, u, userId, ctx, reason, now);
 }
 
 function throttled(seconds: number): SubsonicError {

@@ -160,6 +160,14 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
     expect(JSON.stringify(events.body)).toContain('sign_in_failed');
   });
 
+  it('S92: only failures count: an app sending 40 requests at once is not taken for a guesser', async () => {
+    const u = await listener();
+    const ts = client(s, { username: u.username, password: u.app.password });
+    const key = client(s, { apiKey: u.app.password });
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? ts : key).ping()));
+    expect(answers.map((a: any) => a.status)).toEqual(Array(40).fill('ok'));
+  });
+
   it('S93: credentials in the URL never reach a log line', async () => {
     const u = await listener();
     const salt = 'a1b2c3';
