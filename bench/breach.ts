@@ -16,7 +16,6 @@
 // --stores=sqlite,postgres, --no-write (print
 // only; otherwise docs/benchmarks.md gets the figures between its bench:breach markers).
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { startBreachResponse, DEFAULT_BATCH_SIZE } from '../src/breach/breach-response.ts';
 import { cancelJob } from '../src/jobs/runner.ts';

@@ -8,12 +8,12 @@ import { findUserWithHashById, findUserWithHashByLogin, lockUserForSignIn, repla
 import { newDeviceMarker, readDeviceMarker } from './device-marker.ts';
 import { normalizeLogin } from './identity.ts';
 import { recordSecurityEvent } from './security-log.ts';
-import type { RequestContext } from './caller.ts';
 import { createSession, renewSession } from './sessions.ts';
 import type { Caller } from './caller.ts';
 import { policies, type ThrottleKey } from './throttle.ts';
 import { deviceInfoFrom } from './user-agent.ts';
-import { toUserView, type UserView } from './users.ts';
+import type { UserView } from '../wire/common.ts';
+import { toUserView } from './users.ts';
 
 export type SignInResult =
   | { kind: 'session'; token: string; sessionId: string; user: UserView; deviceMarker: string; newDevice: boolean }
@@ -89,7 +89,7 @@ export async function verifyPasswordSignIn(
   const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, seenAt !== undefined ? marker.deviceId : null);
   // Every refusal below throws inside the guard, so the attempt stays counted; only a sign-in that may go on clears.
   const outcome = await deps.throttle.guard(keys, now, async () => {
-    if (!user || !user.password_hash) {
+    if (!user?.password_hash) {
       await deps.passwords.verifyDummy(password);
       const ref = unknownLoginRef(deps, login);
       logAuthFailure(deps, ref, ctx.ip, 'unknown_user');

@@ -13,7 +13,7 @@ import { revokeSessionsOfUsers } from '../accounts/revocation.ts';
 import { recordSecurityEvent } from '../accounts/security-log.ts';
 import type { Actor, RequestContext } from '../accounts/caller.ts';
 import type { Db } from '../store/db.ts';
-import { ROLE_RANK, ROLES, type Role } from '../store/schema.ts';
+import { ROLE_RANK, ROLES } from '../store/schema.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
 import {
   countScope,

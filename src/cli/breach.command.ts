@@ -22,7 +22,7 @@ import type { Deps } from '../deps.ts';
 import { expireLeaseOf, findBreachResponse } from '../store/breach.repository.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
 import { CliError, progressBar, readStdin } from './io.ts';
-import type { CliCommand } from './main.ts';
+import type { CliCommand } from './command.ts';
 
 export const breachHelp = `Usage:
   hearth breach-response start (--all | --users A,B,... | --users-file FILE

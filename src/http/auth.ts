@@ -7,7 +7,7 @@ import { URL_TOKEN_PARAMETER } from '../accounts/stream-tokens.ts';
 import type { AppScope } from '../accounts/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { ROLE_RANK, type Role } from '../store/schema.ts';
+import { ROLE_RANK } from '../store/schema.ts';
 
 export type RouteAccess = 'public' | 'user' | 'admin' | 'owner';
 

@@ -170,7 +170,7 @@ export interface RunnerOptions {
   stopGraceMs?: number;
 }
 
-/** The registry and worker of one process. Modules register types in setup(); the server starts it. */
+/** The registry and worker of one process. Modules register types (src/modules.ts); the server starts it. */
 export class JobRunner<D extends RunnerDeps = any> {
   readonly types = new Map<string, JobType<any, any, D>>();
   readonly owner: string;

@@ -19,7 +19,6 @@ import {
   replaceGrants,
   type LibraryRow,
 } from '../store/media.repository.ts';
-import type { Role } from '../store/schema.ts';
 import { findUserById } from '../store/users.repository.ts';
 import type { LibraryKind } from './naming.ts';
 import { isInside } from './walk.ts';

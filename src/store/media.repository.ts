@@ -8,7 +8,6 @@ import type {
   MediaItemsTable,
   MediaItemType,
   MediaProgressTable,
-  Role,
 } from './schema.ts';
 
 export type Executor = Db | Transaction<Database>;

@@ -6,6 +6,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 export interface Edge {
   from: string;
   to: string;
+  /** `import('…')`: loaded only when that code runs. */
+  dynamic: boolean;
 }
 
 const SOURCE = /\.(ts|tsx|mts|mjs)$/;
@@ -22,15 +24,12 @@ function walk(dir: string): string[] {
 }
 
 /** The specifiers a file imports: `import … from`, `import type`, `export … from`, `import '…'` and `import('…')`. */
-export function importSpecifiers(source: string): string[] {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-  const found: string[] = [];
-  const patterns = [
-    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  for (const pattern of patterns) for (const match of code.matchAll(pattern)) found.push(match[1]!);
+export function importSpecifiers(source: string): { spec: string; dynamic: boolean }[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+  const found: { spec: string; dynamic: boolean }[] = [];
+  const statics = [/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g];
+  for (const pattern of statics) for (const match of code.matchAll(pattern)) found.push({ spec: match[1]!, dynamic: false });
+  for (const match of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ spec: match[1]!, dynamic: true });
   return found;
 }
 
@@ -47,9 +46,9 @@ export function importGraph(root: string, dirs: string[]): Edge[] {
       continue;
     }
     for (const file of files) {
-      for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
+      for (const { spec, dynamic } of importSpecifiers(readFileSync(file, 'utf8'))) {
         if (!spec.startsWith('.')) continue;
-        edges.push({ from: rel(file), to: rel(resolve(dirname(file), spec)) });
+        edges.push({ from: rel(file), to: rel(resolve(dirname(file), spec)), dynamic });
       }
     }
   }
@@ -118,4 +117,20 @@ export function ruleBreaks(edges: Edge[], rules: Rule[]): string[] {
     }
   }
   return out;
+}
+
+/** Every file `start` loads before any of its code runs: its static imports, and theirs. */
+export function staticClosure(edges: Edge[], start: string): Set<string> {
+  const seen = new Set([start]);
+  const queue = [start];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    for (const edge of edges) {
+      if (edge.from === file && !edge.dynamic && !seen.has(edge.to)) {
+        seen.add(edge.to);
+        queue.push(edge.to);
+      }
+    }
+  }
+  return seen;
 }

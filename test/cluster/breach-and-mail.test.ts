@@ -2,7 +2,6 @@
 // other (every user flagged once, one notice each), and the mail queue sends each message once however
 // many instances take from it.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BREACH_RESPONSE_JOB, startBreachResponse } from '../../src/breach/breach-response.ts';
 import { queueMail } from '../../src/mail/queue.ts';

@@ -245,7 +245,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const job = await getJob(deps, request.params.jobId);
-      if (!job || job.type !== 'library.scan' || (JSON.parse(job.payload) as { libraryId?: string }).libraryId !== request.params.id) {
+      if (job?.type !== 'library.scan' || (JSON.parse(job.payload) as { libraryId?: string }).libraryId !== request.params.id) {
         throw new AppError('not_found');
       }
       return { job: toJobView(job) };

@@ -9,28 +9,27 @@ import type {
 import type { PasskeyView } from '../../../src/factors/passkeys.ts';
 import type { Require2fa } from '../../../src/factors/policy.ts';
 import type { SecondFactorMethod } from '../../../src/factors/second-factor.ts';
-import type { FactorStatusView, PasswordChangeRequired, TotpSetupView } from '../../../src/http/routes/factors.routes.ts';
+import type { FactorStatusView, PasswordChangeRequired, TotpEnrolmentView } from '../../../src/http/routes/factors.routes.ts';
 import { request, type User } from '../api.ts';
+import type { SessionAnswerView } from '../../../src/wire/accounts.ts';
 
 export type { PasswordChangeRequired, Require2fa, SecondFactorMethod };
 
 export type FactorStatus = FactorStatusView;
 
-export type TotpSetup = TotpSetupView;
+export type TotpEnrolment = TotpEnrolmentView;
 
 export type Passkey = PasskeyView;
 
 export type PasskeySignIn = { kind: 'signed-in'; user: User } | { kind: 'password-change'; changeToken: string };
 
 /** The part of a session answer the browser reads: its token and device marker ride in cookies instead. */
-interface SessionAnswer {
-  user: User;
-}
+type SessionAnswer = Pick<SessionAnswerView, 'user'>;
 
 export const factorsApi = {
   status: () => request<FactorStatus>('GET', '/me/2fa'),
 
-  startTotp: () => request<TotpSetup>('POST', '/me/2fa/totp/setup'),
+  startTotp: () => request<TotpEnrolment>('POST', '/me/2fa/totp/setup'),
 
   /** Turns the app on; answers ten recovery codes, this once. */
   confirmTotp: (code: string) => request<{ recovery_codes: string[] }>('POST', '/me/2fa/totp/confirm', { code }),

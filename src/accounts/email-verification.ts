@@ -3,16 +3,16 @@
 // back (S34).
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { recordSecurityEvent } from '../accounts/security-log.ts';
-import type { RequestContext } from '../accounts/caller.ts';
-import type { Caller } from '../accounts/caller.ts';
-import { policies } from '../accounts/throttle.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
+import type { Caller } from './caller.ts';
+import { policies } from './throttle.ts';
 import type { Db } from '../store/db.ts';
 import { consumeMailToken, voidMailTokens } from '../store/mail.repository.ts';
 import { findUserByEmail, findUserById, updateUser, type UserRow } from '../store/users.repository.ts';
-import { queueMail } from './queue.ts';
-import { circumstancesOf, mailTime } from './templates.ts';
-import { findMailToken, issueMailToken } from './tokens.ts';
+import { queueMail } from '../mail/queue.ts';
+import { circumstancesOf, mailTime } from '../mail/templates.ts';
+import { findMailToken, issueMailToken } from './mail-tokens.ts';
 
 /** Queues a verification link for the user's current address. */
 export async function queueVerification(
