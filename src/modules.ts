@@ -12,6 +12,7 @@ import { resetRequestJobType } from './accounts/password-reset.ts';
 import { scanJobType } from './media/scanner.ts';
 import { watchLibraries } from './media/watch.ts';
 import { deleteExpiredMailTokens } from './store/mail.repository.ts';
+import { startPlayback } from './playback/hls.ts';
 
 export interface HearthModule {
   name: string;
@@ -68,6 +69,11 @@ export const modules: HearthModule[] = [
     async start(deps) {
       return startStuffingWatch(deps);
     },
+  },
+  {
+    // The segment cache emptied at start, revocations followed, idle encoders stopped (issue 14).
+    name: 'playback',
+    start: startPlayback,
   },
 ];
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Deps } from '../deps.ts';
 import { errorCodes } from '../errors.ts';
 import { registerAuth } from './auth.ts';
+import { redactUrl } from './redact.ts';
 import { answerClientError, errorHandler } from './errors.ts';
 import { registerRoutes } from './routes/index.ts';
 import { Body } from './schemas.ts';
@@ -21,7 +22,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The API's paths; everything else is the web app and its files. */
 function isApiPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/');
+  return path === '/api' || path.startsWith('/api/') || isJellyfinPath(path);
+}
+
+function isJellyfinPath(path: string): boolean {
+  const lower = path.slice(0, 10).toLowerCase();
+  return lower === '/jellyfin' || lower.startsWith('/jellyfin/');
+}
+
+/** Jellyfin's paths are case-insensitive (apps send /Users/Me and /users/me): its routes are registered in lower case. */
+function lowerJellyfinPath(url: string): string {
+  if (!isJellyfinPath(url)) return url;
+  const at = url.indexOf('?');
+  return at === -1 ? url.toLowerCase() : url.slice(0, at).toLowerCase() + url.slice(at);
 }
 
 /**
@@ -52,6 +65,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     // One overload per kind of value: the union is narrowed to one of them for the type checker.
     trustProxy: deps.config.trustProxy as boolean,
     return503OnClosing: true,
+    rewriteUrl: (req) => lowerJellyfinPath(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router cannot decode gets the same error shape and headers as every other answer (S80, S82).
     frameworkErrors: (_error, _request, frameworkReply) => {
@@ -77,6 +91,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     if (!isApiPath(route.url) && route.config?.access === undefined) {
       route.config = { ...route.config, access: 'public' };
     }
+  });
+  // One line per answered request at debug level; URL credentials never reach it (S93).
+  app.addHook('onResponse', async (request, reply) => {
+    if (!deps.log.isLevelEnabled('debug')) return;
+    request.log.debug(
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
   });
   // No body at all is an empty object, so `{}` and nothing mean the same to a route whose fields are optional.
   app.addHook('preValidation', async (request) => {

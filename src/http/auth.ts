@@ -8,6 +8,7 @@ import type { AppScope } from '../accounts/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { ROLE_RANK } from '../store/schema.ts';
+import { JELLYFIN_URL_TOKEN_PARAMS, jellyfinHeaderToken } from '../jellyfin/authorization.ts';
 
 export type RouteAccess = 'public' | 'user' | 'admin' | 'owner';
 
@@ -29,6 +30,10 @@ declare module 'fastify' {
      * for players that cannot send headers. Every other check of the route applies to its holder as to a session.
      */
     urlToken?: boolean;
+    /** A Jellyfin route: the token comes in the apps' own headers (MediaBrowser, X-Emby-Token), never a cookie. */
+    jellyfin?: boolean;
+    /** A Jellyfin stream, image or subtitle route: the token may also come as `api_key`/`ApiKey` (S93). */
+    appUrlToken?: boolean;
   }
 }
 
@@ -81,6 +86,17 @@ function queryToken(request: FastifyRequest): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** The token an app door's route carries: the app's own header, or on stream and image routes its URL (S93). */
+function appDoorToken(request: FastifyRequest, allowUrl: boolean): string | null {
+  const header = bearerToken(request) ?? jellyfinHeaderToken(request.headers);
+  if (header || !allowUrl) return header;
+  const query = request.query as Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (typeof value === 'string' && value !== '' && JELLYFIN_URL_TOKEN_PARAMS.includes(name.toLowerCase())) return value;
+  }
+  return null;
+}
+
 /** True when the request comes from our own pages (the Origin the browser sent is the public URL's). */
 export function isSameOrigin(request: FastifyRequest, deps: Deps): boolean {
   return request.headers.origin === deps.config.publicUrl.origin;
@@ -99,8 +115,10 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     const config = request.routeOptions.config ?? {};
     const access = config.access ?? 'user';
     const urlToken = config.urlToken ? queryToken(request) : undefined;
-    const bearer = bearerToken(request);
-    const cookie = bearer ? undefined : request.cookies[names.session];
+    const appToken = config.jellyfin ? appDoorToken(request, config.appUrlToken === true) : null;
+    const bearer = config.jellyfin ? appToken : bearerToken(request);
+    // Apps at a door send their token themselves; the web session cookie opens nothing there.
+    const cookie = bearer || config.jellyfin ? undefined : request.cookies[names.session];
     const token = bearer ?? cookie ?? null;
     const unsafe = !SAFE_METHODS.has(request.method);
 
@@ -120,7 +138,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       if (!request.auth) throw new AppError('unauthorized', 'This stream link is not valid for this item, or has expired.');
       request.authVia = 'url';
     } else if (token) {
-      request.auth = await authenticate(deps, token, request.now, request.ip, { via: bearer ? 'header' : 'cookie' });
+      request.auth = await authenticate(deps, token, request.now, request.ip, { via: appToken ? 'app' : bearer ? 'header' : 'cookie' });
       request.authVia = request.auth ? (bearer ? 'bearer' : 'cookie') : null;
       // A bearer token that opens nothing says so (not the plain 401 of a missing one), so the client knows to sign in
       // again; a public route answers as it would to anyone.

@@ -268,7 +268,7 @@ export type ItemViewRow = Pick<MediaItemsTable, (typeof viewColumns)[number] ext
   progress_updated_at: number | null;
 };
 
-export type ItemSort = 'title' | 'added' | 'year' | 'index';
+export type ItemSort = 'title' | 'added' | 'year' | 'index' | 'played';
 
 export interface ItemQuery {
   libraryIds: string[] | null;
@@ -281,6 +281,15 @@ export interface ItemQuery {
   /** Words that must all appear in the title (or artist). */
   q?: string;
   watched?: boolean;
+  /** Only these items (the Jellyfin door's `Ids`). */
+  ids?: string[];
+  /** Children and grandchildren of this item (a show's episodes, an artist's tracks). */
+  ancestorId?: string;
+  years?: number[];
+  /** Started and not finished by the user. */
+  resumable?: boolean;
+  /** Marked as a favourite by the user. */
+  favorite?: boolean;
   userId: string;
   sort: ItemSort;
   descending: boolean;
@@ -308,6 +317,21 @@ function itemsQuery(db: Executor, q: ItemQuery) {
   if (q.types !== undefined) query = query.where('media_items.type', 'in', q.types);
   for (const word of (q.q ?? '').split(/\s+/).filter((w) => w !== '').slice(0, 8)) {
     query = query.where(sql<boolean>`media_items.search_text like ${`%${escapeLike(word)}%`} escape '\\'`);
+  }
+  if (q.ids !== undefined) query = query.where('media_items.id', 'in', q.ids.length > 0 ? q.ids : ['']);
+  if (q.ancestorId !== undefined) {
+    const ancestor = q.ancestorId;
+    query = query.where((eb) =>
+      eb.or([
+        eb('media_items.parent_id', '=', ancestor),
+        eb('media_items.parent_id', 'in', eb.selectFrom('media_items as a').select('a.id').where('a.parent_id', '=', ancestor)),
+      ]),
+    );
+  }
+  if (q.years !== undefined) query = query.where('media_items.year', 'in', q.years.length > 0 ? q.years : [-1]);
+  if (q.resumable) query = query.where('media_progress.watched', '=', 0).where('media_progress.position_seconds', '>', 0);
+  if (q.favorite) {
+    query = query.where('media_items.id', 'in', (eb) => eb.selectFrom('media_favorites').select('media_favorites.item_id').where('media_favorites.user_id', '=', q.userId));
   }
   if (q.watched === true) query = query.where('media_progress.watched', '=', 1);
   if (q.watched === false) query = query.where((eb) => eb.or([eb('media_progress.watched', 'is', null), eb('media_progress.watched', '=', 0)]));
@@ -341,6 +365,7 @@ export async function listItemRows(db: Executor, q: ItemQuery): Promise<{ rows: 
         .as('child_covers'),
   ]);
   if (q.sort === 'added') page = page.orderBy('media_items.added_at', direction);
+  else if (q.sort === 'played') page = page.orderBy(sql`coalesce(media_progress.updated_at, 0)`, direction);
   else if (q.sort === 'year') page = page.orderBy(sql`coalesce(media_items.year, 0)`, direction);
   else if (q.sort === 'index') {
     page = page

@@ -24,7 +24,7 @@ function songsBase(db: Executor, scope: MusicScope) {
     .leftJoin('media_items as al', 'al.id', 't.parent_id')
     .leftJoin('media_items as ar', 'ar.id', 'al.parent_id')
     .leftJoin('music_tags as mt', 'mt.item_id', 't.id')
-    .leftJoin('music_stars as st', (j) => j.onRef('st.item_id', '=', 't.id').on('st.user_id', '=', scope.userId))
+    .leftJoin('media_favorites as st', (j) => j.onRef('st.item_id', '=', 't.id').on('st.user_id', '=', scope.userId))
     .leftJoin('music_ratings as rt', (j) => j.onRef('rt.item_id', '=', 't.id').on('rt.user_id', '=', scope.userId))
     .select([
       't.id',
@@ -144,7 +144,7 @@ function albumsBase(db: Executor, scope: MusicScope) {
   return db
     .selectFrom('media_items as al')
     .leftJoin('media_items as ar', 'ar.id', 'al.parent_id')
-    .leftJoin('music_stars as st', (j) => j.onRef('st.item_id', '=', 'al.id').on('st.user_id', '=', scope.userId))
+    .leftJoin('media_favorites as st', (j) => j.onRef('st.item_id', '=', 'al.id').on('st.user_id', '=', scope.userId))
     .leftJoin('music_ratings as rt', (j) => j.onRef('rt.item_id', '=', 'al.id').on('rt.user_id', '=', scope.userId))
     .select((eb) => [
       'al.id',
@@ -282,7 +282,7 @@ export async function starredAlbums(db: Executor, scope: MusicScope): Promise<Al
 function artistsBase(db: Executor, scope: MusicScope) {
   return db
     .selectFrom('media_items as ar')
-    .leftJoin('music_stars as st', (j) => j.onRef('st.item_id', '=', 'ar.id').on('st.user_id', '=', scope.userId))
+    .leftJoin('media_favorites as st', (j) => j.onRef('st.item_id', '=', 'ar.id').on('st.user_id', '=', scope.userId))
     .select((eb) => [
       'ar.id',
       'ar.title',
@@ -344,11 +344,11 @@ export async function genreCounts(db: Executor, scope: MusicScope): Promise<{ ge
 export async function setStars(db: Executor, userId: string, itemIds: string[], starred: boolean, now: number): Promise<void> {
   if (itemIds.length === 0) return;
   if (!starred) {
-    await db.deleteFrom('music_stars').where('user_id', '=', userId).where('item_id', 'in', itemIds).execute();
+    await db.deleteFrom('media_favorites').where('user_id', '=', userId).where('item_id', 'in', itemIds).execute();
     return;
   }
   await db
-    .insertInto('music_stars')
+    .insertInto('media_favorites')
     .values(itemIds.map((item_id) => ({ user_id: userId, item_id, created_at: now })))
     .onConflict((oc) => oc.columns(['user_id', 'item_id']).doNothing())
     .execute();

@@ -321,6 +321,13 @@ export interface MediaItemsTable {
   updated_at: number;
 }
 
+// ---- issue 15: Jellyfin door ----
+export interface MediaFavoritesTable {
+  user_id: string;
+  item_id: string;
+  created_at: number;
+}
+
 export interface MediaProgressTable {
   user_id: string;
   item_id: string;
@@ -419,12 +426,6 @@ export interface MusicGenresTable {
   genre: string;
 }
 
-export interface MusicStarsTable {
-  user_id: string;
-  item_id: string;
-  created_at: number;
-}
-
 export interface MusicRatingsTable {
   user_id: string;
   item_id: string;
@@ -469,7 +470,6 @@ export interface MusicDatabase {
   subsonic_secrets: SubsonicSecretsTable;
   music_tags: MusicTagsTable;
   music_genres: MusicGenresTable;
-  music_stars: MusicStarsTable;
   music_ratings: MusicRatingsTable;
   music_plays: MusicPlaysTable;
   playlists: PlaylistsTable;
@@ -493,6 +493,7 @@ export interface Database extends MusicDatabase {
   library_grants: LibraryGrantsTable;
   media_items: MediaItemsTable;
   media_progress: MediaProgressTable;
+  media_favorites: MediaFavoritesTable;
   link_codes: LinkCodesTable;
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;

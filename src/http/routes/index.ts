@@ -5,10 +5,12 @@ import { adminRoutes } from './admin.routes.ts';
 import { authRoutes } from './auth.routes.ts';
 import { breachRoutes } from './breach.routes.ts';
 import { factorsRoutes } from './factors.routes.ts';
+import { jellyfinRoutes } from './jellyfin.routes.ts';
 import { linkingRoutes } from './linking.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { meRoutes } from './me.routes.ts';
 import { mediaRoutes } from './media.routes.ts';
+import { playbackRoutes } from './playback.routes.ts';
 import { mailLinkRoutes } from './mail-links.routes.ts';
 import { playlistsRoutes } from './playlists.routes.ts';
 import { subsonicRoutes } from './subsonic.routes.ts';
@@ -24,11 +26,13 @@ export const routeFiles: RouteFile[] = [
   factorsRoutes,
   linkingRoutes,
   mediaRoutes,
+  playbackRoutes,
   mailLinkRoutes,
   mailRoutes,
   breachRoutes,
   playlistsRoutes,
   subsonicRoutes,
+  jellyfinRoutes,
 ];
 
 export function registerRoutes(app: FastifyInstance, deps: Deps): void {

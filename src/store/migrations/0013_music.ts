@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 // Music done properly and the Subsonic door: the tags the scanner reads beyond names (genres, MusicBrainz ids,
-// ReplayGain, compilations), each user's stars, ratings, plays, playlists and play queue, and the sealed copies
+// ReplayGain, compilations), each user's ratings, plays (stars are the Jellyfin door's favourites, media_favorites), playlists and play queue, and the sealed copies
 // of Subsonic app passwords that token sign-in (t/s) must be able to check.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -44,14 +44,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('music_genres_pk', ['item_id', 'genre'])
     .execute();
   await db.schema.createIndex('music_genres_genre').on('music_genres').column('genre').execute();
-
-  await db.schema
-    .createTable('music_stars')
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('item_id', 'text', (c) => c.notNull().references('media_items.id').onDelete('cascade'))
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('music_stars_pk', ['user_id', 'item_id'])
-    .execute();
 
   await db.schema
     .createTable('music_ratings')

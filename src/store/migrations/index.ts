@@ -9,6 +9,7 @@ import * as m0006 from './0006_media.ts';
 import * as m0007 from './0007_breach.ts';
 import * as m0008 from './0008_sign_in_addresses.ts';
 import * as m0009 from './0009_pending_sign_in_password_stamp.ts';
+import * as m0012 from './0012_media_favorites.ts';
 import * as m0013 from './0013_music.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '0007_breach': m0007,
   '0008_sign_in_addresses': m0008,
   '0009_pending_sign_in_password_stamp': m0009,
+  '0012_media_favorites': m0012,
   '0013_music': m0013,
 };

@@ -9,6 +9,9 @@ import { codecLabel, displayTitle, formatClock, nearTheEnd, resumePosition, spok
 import { Breadcrumbs, itemPath, nextInParent, playPath, useTrail, verdictFor } from './item-page.tsx';
 import { MediaIcon } from './media-icons.tsx';
 import { Poster } from './poster.tsx';
+import { PlayerMenus } from './player-menus.tsx';
+import { usePlayback } from './playback.ts';
+import { useUser } from '../session.tsx';
 import { isNotFound, useLoad } from './use-load.ts';
 import './media.css';
 
@@ -84,7 +87,8 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
   const verdict = verdictFor(item);
   const isAudio = item.video_codec === null && (item.type === 'track' || (item.mime ?? '').startsWith('audio/'));
   const [tryAnyway, setTryAnyway] = useState(false);
-  const blocked = verdict.kind === 'no' && !tryAnyway;
+  // Video always plays: the server remuxes or transcodes what this browser cannot play (see playback.ts).
+  const blocked = isAudio && verdict.kind === 'no' && !tryAnyway;
 
   const media = useRef<HTMLVideoElement & HTMLAudioElement>(null);
   const stage = useRef<HTMLDivElement>(null);
@@ -104,6 +108,12 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
   // Mutable facts the media events need without re-subscribing: whether the saved position was applied,
   // whether anything played (only then is a position worth saving), and what was last sent.
   const session = useRef({ resumeApplied: false, started: false, lastSent: -1, everLoaded: false, retried: false, seekTo: null as number | null });
+  const user = useUser();
+  const playback = usePlayback(item, media, {
+    enabled: !isAudio,
+    userId: user.id,
+    startSeconds: fromStart ? 0 : (resumePosition(item.progress, item.duration_seconds) ?? 0),
+  });
 
   const fetchSource = useCallback(async () => {
     const { url } = await mediaApi.streamUrl(item.id);
@@ -111,7 +121,7 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
   }, [item.id]);
 
   useEffect(() => {
-    if (blocked) return;
+    if (blocked || !isAudio) return;
     let current = true;
     fetchSource()
       .then((url) => {
@@ -123,7 +133,7 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
     return () => {
       current = false;
     };
-  }, [blocked, fetchSource]);
+  }, [blocked, fetchSource, isAudio]);
 
   const report = useCallback(
     (options: { keepalive?: boolean; force?: boolean } = {}) => {
@@ -284,7 +294,7 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
     if (element === null) return;
     const state = session.current;
     // A stream URL lives for hours, but a long pause can outlast it: one new URL, at the same place.
-    if (state.everLoaded && !state.retried) {
+    if (isAudio && state.everLoaded && !state.retried) {
       state.retried = true;
       state.seekTo = element.currentTime;
       fetchSource()
@@ -335,6 +345,9 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
 
   const duration = Number.isFinite(clock.duration) ? clock.duration : 0;
   const MediaTag = isAudio ? 'audio' : 'video';
+  // A video is attached by usePlayback (hls.js or the file); audio keeps its stream URL.
+  const ready = isAudio ? src !== null : playback.answer !== null;
+  const shownFailure = failure ?? (isAudio ? null : playback.error);
 
   return (
     <div className={`player${isAudio ? ' player-audio' : ''}`}>
@@ -344,11 +357,11 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
             <Poster item={item} shape="square" eager />
           </div>
         )}
-        {src !== null && (
+        {ready && (
           <MediaTag
             ref={media}
             className="player-media"
-            src={src}
+            src={isAudio ? (src ?? undefined) : undefined}
             preload="metadata"
             playsInline
             aria-label={displayTitle(item)}
@@ -379,12 +392,12 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
             onVolumeChange={(event) => setVolume({ level: event.currentTarget.volume, muted: event.currentTarget.muted })}
           />
         )}
-        {(src === null || (waiting && playing)) && failure === null && (
+        {(!ready || (waiting && playing)) && shownFailure === null && (
           <div className="player-overlay" aria-hidden="true">
             <span className="spinner spinner-large" />
           </div>
         )}
-        {src !== null && !playing && !waiting && failure === null && (
+        {ready && !playing && !waiting && shownFailure === null && (
           // A large target for mouse and touch; keyboard and screen-reader users have the Play button below.
           <button type="button" className="player-big-play" tabIndex={-1} aria-hidden="true" onClick={toggle}>
             <MediaIcon name="play" />
@@ -392,12 +405,12 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
         )}
       </div>
 
-      {failure !== null && (
+      {shownFailure !== null && (
         <div className="player-blocked" role="alert">
           <MediaIcon name="alert" className="player-blocked-icon" />
           <div>
             <h2>Playback stopped</h2>
-            <p>{failure}</p>
+            <p>{shownFailure}</p>
             <Link to={itemPath(item.id)} className="button-secondary">
               Back to {displayTitle(item)}
             </Link>
@@ -416,13 +429,13 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
       )}
 
       <div className="player-controls" role="group" aria-label="Player controls">
-        <button type="button" className="player-button player-button-main" onClick={toggle} aria-label={playing ? 'Pause' : 'Play'} disabled={src === null}>
+        <button type="button" className="player-button player-button-main" onClick={toggle} aria-label={playing ? 'Pause' : 'Play'} disabled={!ready}>
           <MediaIcon name={playing ? 'pause' : 'play'} />
         </button>
-        <button type="button" className="player-button" onClick={() => seekBy(-SKIP_BACK)} aria-label={`Back ${SKIP_BACK} seconds`} disabled={src === null}>
+        <button type="button" className="player-button" onClick={() => seekBy(-SKIP_BACK)} aria-label={`Back ${SKIP_BACK} seconds`} disabled={!ready}>
           <MediaIcon name="rewind" />
         </button>
-        <button type="button" className="player-button" onClick={() => seekBy(SKIP_FORWARD)} aria-label={`Forward ${SKIP_FORWARD} seconds`} disabled={src === null}>
+        <button type="button" className="player-button" onClick={() => seekBy(SKIP_FORWARD)} aria-label={`Forward ${SKIP_FORWARD} seconds`} disabled={!ready}>
           <MediaIcon name="forward" />
         </button>
         <span className="player-time" aria-hidden="true">
@@ -437,14 +450,14 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
           step={1}
           value={Math.min(clock.current, duration > 0 ? duration : 1)}
           aria-valuetext={`${spokenClock(clock.current)} of ${spokenClock(duration)}`}
-          disabled={src === null || duration <= 0}
+          disabled={!ready || duration <= 0}
           onKeyDown={onSliderKey}
           onChange={(event) => {
             const element = media.current;
             if (element !== null) element.currentTime = Number(event.target.value);
           }}
         />
-        <button type="button" className="player-button" onClick={toggleMute} aria-label={volume.muted ? 'Unmute' : 'Mute'} disabled={src === null}>
+        <button type="button" className="player-button" onClick={toggleMute} aria-label={volume.muted ? 'Unmute' : 'Mute'} disabled={!ready}>
           <MediaIcon name={volume.muted || volume.level === 0 ? 'mute' : 'volume'} />
         </button>
         <input
@@ -456,16 +469,18 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
           step={0.05}
           value={volume.muted ? 0 : volume.level}
           aria-valuetext={`${Math.round((volume.muted ? 0 : volume.level) * 100)}%`}
-          disabled={src === null}
+          disabled={!ready}
           onKeyDown={onSliderKey}
           onChange={(event) => setLevel(Number(event.target.value))}
         />
         {!isAudio && (
-          <button type="button" className="player-button" onClick={toggleFullscreen} aria-label="Full screen" disabled={src === null}>
+          <button type="button" className="player-button" onClick={toggleFullscreen} aria-label="Full screen" disabled={!ready}>
             <MediaIcon name="fullscreen" />
           </button>
         )}
       </div>
+
+      {!isAudio && <PlayerMenus playback={playback} />}
 
       <div className="player-notes">
         {resumedFrom !== null && (
@@ -489,7 +504,7 @@ function Player({ item, next, fromStart }: { item: MediaItem; next: MediaItem | 
             Up next: <Link to={playPath(next.id)}>{displayTitle(next)}</Link>
           </p>
         )}
-        {verdict.kind === 'no' && <p className="player-hint">{verdict.text}</p>}
+        {isAudio && verdict.kind === 'no' && <p className="player-hint">{verdict.text}</p>}
         {saveProblem !== null && <Alert kind="error">{saveProblem}</Alert>}
         <p className="player-help muted" id={helpId}>
           Keys: Space plays or pauses, Left and Right skip {ARROW_SEEK} seconds, Up and Down change the volume, M mutes
