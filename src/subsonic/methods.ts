@@ -48,6 +48,7 @@ import { findCover, resizeCover, type CoverBytes } from './cover.ts';
 import { readSidecarLyrics, structuredLyrics } from './lyrics.ts';
 import { ERROR, SubsonicError, type Node } from './render.ts';
 import { startTranscode, type TargetFormat } from './transcode.ts';
+import { acquireEncoderSlot } from '../playback/hls.ts';
 import { IGNORED_ARTICLES, albumNode, artistNode, indexOf, songNode } from './views.ts';
 
 /** The request's parameters, every value of each name (Subsonic repeats names: id=1&id=2). */
@@ -325,8 +326,13 @@ const methods: Record<string, Method> = {
     const real = await realpath(song.path).catch(() => null);
     if (real === null || !song.roots.some((root) => isInside(root, real))) throw notFound('Song');
     const kbps = maxBitRate > 0 ? maxBitRate : target === 'opus' ? 128 : 192;
-    const transcode = startTranscode(real, target, kbps, int(call, 'timeOffset', 0, 0, 24 * 3600));
-    if (transcode === null) throw new SubsonicError(ERROR.generic, 'Every encoder is busy: try again shortly, or play the original format.');
+    let slot;
+    try {
+      slot = acquireEncoderSlot(call.deps, `subsonic:${call.auth.username}`);
+    } catch {
+      throw new SubsonicError(ERROR.generic, 'Every encoder is busy: try again shortly, or play the original format.');
+    }
+    const transcode = startTranscode(slot, real, target, kbps, int(call, 'timeOffset', 0, 0, 24 * 3600));
     return { kind: 'stream', contentType: transcode.contentType, body: transcode.body, stop: transcode.stop };
   },
 

@@ -1,17 +1,11 @@
 // stream with maxBitRate/format: MP3 or Opus made by ffmpeg (through the one place that starts it, S74/S75),
-// a bounded number at once so music apps cannot fill the machine with encoders.
+// each holding a slot of the playback encoder pool (src/playback/pool.ts) that every door shares.
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { inputArgs, spawnFfmpeg } from '../media/ffmpeg.ts';
+import type { EncoderSlot } from '../playback/pool.ts';
 
 export type TargetFormat = 'mp3' | 'opus';
-
-export const MAX_ENCODERS = 2;
-let running = 0;
-
-export function encodersInUse(): number {
-  return running;
-}
 
 export interface Transcode {
   contentType: string;
@@ -19,9 +13,8 @@ export interface Transcode {
   stop(): void;
 }
 
-/** Starts an encoder, or null when every slot is taken. `path` must be the real path, checked inside the library. */
-export function startTranscode(path: string, format: TargetFormat, kbps: number, offsetSeconds: number): Transcode | null {
-  if (running >= MAX_ENCODERS) return null;
+/** Starts an encoder in the slot given; the slot is released when it ends. `path`: the real path, checked inside the library. */
+export function startTranscode(slot: EncoderSlot, path: string, format: TargetFormat, kbps: number, offsetSeconds: number): Transcode {
   const rate = Math.max(32, Math.min(320, Math.round(kbps)));
   const seek = offsetSeconds > 0 ? ['-ss', String(Math.floor(offsetSeconds))] : [];
   const codec =
@@ -29,13 +22,7 @@ export function startTranscode(path: string, format: TargetFormat, kbps: number,
       ? ['-c:a', 'libopus', '-b:a', `${Math.min(rate, 256)}k`, '-f', 'ogg']
       : ['-c:a', 'libmp3lame', '-b:a', `${rate}k`, '-f', 'mp3'];
   const child: ChildProcess = spawnFfmpeg(['-v', 'error', ...seek, ...inputArgs(path), '-map', '0:a:0', '-vn', '-map_metadata', '-1', ...codec, 'pipe:1']);
-  running++;
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    running--;
-  };
+  const end = () => slot.release();
   child.once('exit', end);
   child.once('error', end);
   child.stderr?.resume();
