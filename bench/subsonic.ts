@@ -228,6 +228,8 @@ async function main(): Promise<void> {
   const { apiKey } = await seed(dataDir);
   const child = fork(fileURLToPath(import.meta.url), ['--server'], { cwd: root, env: { ...process.env, BENCH_DATA: dataDir }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
+  // A failed run must not leave the server behind.
+  process.once('exit', () => child.kill());
   const auth = `v=1.16.1&c=bench&f=json&apiKey=${encodeURIComponent(apiKey)}`;
   const types = ['random', 'newest', 'alphabeticalByName', 'alphabeticalByArtist', 'byYear&fromYear=1980&toYear=1990', 'byGenre&genre=Jazz', 'frequent', 'recent', 'starred'];
   const next = rng(3);
