@@ -1,5 +1,5 @@
 // Shared TypeBox pieces for route schemas: every route declares its input and each response.
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { errorCodes } from '../errors.ts';
 import { IsoDate, Nullable, NullableIsoDate, RoleSchema, UserSchema } from '../wire/common.ts';
 

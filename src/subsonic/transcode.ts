@@ -23,8 +23,11 @@ export function startTranscode(slot: EncoderSlot, path: string, format: TargetFo
       : ['-c:a', 'libmp3lame', '-b:a', `${rate}k`, '-f', 'mp3'];
   const child: ChildProcess = spawnFfmpeg(['-v', 'error', ...seek, ...inputArgs(path), '-map', '0:a:0', '-vn', '-map_metadata', '-1', ...codec, 'pipe:1']);
   const end = () => slot.release();
+  // The slot is free once the output has ended (the process may report its exit a moment later).
   child.once('exit', end);
   child.once('error', end);
+  child.stdout?.once('end', end);
+  child.stdout?.once('close', end);
   child.stderr?.resume();
   return {
     contentType: format === 'opus' ? 'audio/ogg' : 'audio/mpeg',

@@ -6,7 +6,7 @@ import { readSecurityEvents } from '../../accounts/security-log.ts';
 import { adminRevokeSessions, adminUpdateUser, listUserViews } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, IdParams, IsoDate, Nullable, Ok, RoleSchema, UserSchema, errors } from '../schemas.ts';
+import { Body, IdParams, Nullable, Ok, UserSchema, errors } from '../schemas.ts';
 import { CreatedInviteSchema, InviteSchema, SecurityEventSchema } from '../../wire/accounts.ts';
 import { EventsQuery } from './me.routes.ts';
 

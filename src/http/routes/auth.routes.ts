@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { registerWithInvite } from '../../accounts/invites.ts';
 import { reauthenticate, signIn } from '../../accounts/sign-in.ts';
 import type { Deps, SignInContext } from '../../deps.ts';
@@ -15,7 +15,7 @@ import {
   setSessionCookie,
 } from '../auth.ts';
 import { MfaAnswer, SessionAnswer, type MfaChallenge } from '../../wire/accounts.ts';
-import { Body, DeviceSchema, Ok, Password, UserSchema, errors } from '../schemas.ts';
+import { Body, DeviceSchema, Ok, Password, errors } from '../schemas.ts';
 
 
 export function signInContext(request: FastifyRequest, deps: Deps): SignInContext {
