@@ -42,7 +42,8 @@ export async function signOutAll(
     deps.db,
     {
       userId: auth.userId,
-      kinds: ['web', 'device'],
+      // App passwords too (S90): "everywhere" includes the music app that holds one.
+      kinds: ['web', 'device', 'app'],
       ...(options.includeCurrent ? {} : { exceptSessionId: auth.sessionId }),
     },
     'sign_out_all',

@@ -9,6 +9,7 @@ import { recordSecurityEvent } from '../accounts/security-log.ts';
 import type { RequestContext } from '../accounts/caller.ts';
 import { APP_PASSWORD_PREFIX, createSession } from '../accounts/sessions.ts';
 import type { Caller } from '../accounts/caller.ts';
+import { sealSubsonicPassword } from '../subsonic/secrets.ts';
 import { countAppPasswords, listAppPasswordRows, type AppPasswordRow } from '../store/linking.repository.ts';
 
 /** Not idle-limited (see authenticate): the long absolute end is a backstop, revocation the real end. */
@@ -70,6 +71,7 @@ export async function createAppPassword(
     now,
     APP_PASSWORD_PREFIX,
   );
+  if (scopes.includes('subsonic')) await sealSubsonicPassword(deps, auth.userId, sessionId, token, now);
   await recordSecurityEvent(deps, { userId: auth.userId, type: 'app_password_created', detail: { id: sessionId, name, scopes } }, ctx, now);
   const t = now.getTime();
   return {

@@ -7,6 +7,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { parseFile, parseStream, type IPicture } from 'music-metadata';
 import { sha256 } from '../crypto.ts';
 import { browserPlayable, type MediaKind } from './media-types.ts';
+import { readMusicExtras, type MusicExtras } from './music-tags.ts';
 
 export interface MusicTags {
   title: string | null;
@@ -31,6 +32,8 @@ export interface ProbeResult {
   tags: MusicTags | null;
   /** The container's chapters (issue 17), in order; absent when the prober reads none. */
   chapters?: ProbeChapter[];
+  /** Genres, MusicBrainz ids, ReplayGain… of an audio file (music-tags.ts). */
+  music?: MusicExtras | null;
 }
 
 export interface ProbeChapter {
@@ -169,6 +172,7 @@ async function fromMusicMetadata(path: string, kind: MediaKind): Promise<ProbeRe
   // music-metadata does not report pixel formats, so a video is never promised as browser-playable here.
   const facts = { container: format.container ?? null, videoCodec, audioCodec, pixFmt: null };
   const common = meta.common;
+  const music = kind === 'audio' ? readMusicExtras(meta) : null;
   return {
     ...facts,
     width: videoTrack?.video?.pixelWidth ?? null,
@@ -181,13 +185,14 @@ async function fromMusicMetadata(path: string, kind: MediaKind): Promise<ProbeRe
         ? {
             title: clean(common.title),
             artist: clean(common.artist),
-            albumArtist: clean(common.albumartist),
+            albumArtist: music?.albumArtist ?? null,
             album: clean(common.album),
             track: common.track?.no ?? null,
             disc: common.disk?.no ?? null,
             year: common.year ?? null,
           }
         : null,
+    music,
   };
 }
 

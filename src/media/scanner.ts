@@ -45,6 +45,7 @@ import { MAX_NFO_BYTES, NfoError, parseNfo, type NfoKind, type NfoMetadata } fro
 import { createProber, fingerprintFile, haveFfprobe, ProbeError, type Prober, type ProbeResult } from './probe.ts';
 import { queueThumbnails } from './thumbnails.ts';
 import { isInside, walkLibrary, type WalkedFile } from './walk.ts';
+import { saveMusicExtras } from './music-store.ts';
 
 export const SCAN_JOB = 'library.scan';
 
@@ -685,6 +686,7 @@ class LibraryScan {
       probe_error: null,
       updated_at: this.now,
     });
+    if (this.kind === 'music' && result.music) await saveMusicExtras(db, row.id, result.music);
   }
 
   // ---- artwork and tidying ------------------------------------------------------------------------

@@ -428,7 +428,100 @@ export interface SecurityAlertsTable {
   created_at: number;
 }
 
-export interface Database {
+// ---- issue 16: music and the Subsonic door ----------------------------------------------------------------
+
+/** A Subsonic app password sealed with a key derived from the secret key (S95): token sign-in (t/s) needs it. */
+export interface SubsonicSecretsTable {
+  session_id: string;
+  user_id: string;
+  secret_enc: string;
+  created_at: number;
+}
+
+/** Tags of a track beyond what its place in the tree says. */
+export interface MusicTagsTable {
+  item_id: string;
+  album_artist: string | null;
+  compilation: number;
+  original_year: number | null;
+  disc_total: number | null;
+  track_total: number | null;
+  /** JSON array of genre names, in tag order. */
+  genres: string | null;
+  mb_track_id: string | null;
+  mb_recording_id: string | null;
+  mb_album_id: string | null;
+  mb_artist_id: string | null;
+  mb_album_artist_id: string | null;
+  rg_track_gain: number | null;
+  rg_track_peak: number | null;
+  rg_album_gain: number | null;
+  rg_album_peak: number | null;
+  bitrate: number | null;
+  sample_rate: number | null;
+  channels: number | null;
+  /** Embedded lyrics: LRC text when timed. */
+  lyrics: string | null;
+}
+
+export interface MusicGenresTable {
+  item_id: string;
+  genre: string;
+}
+
+export interface MusicRatingsTable {
+  user_id: string;
+  item_id: string;
+  rating: number;
+}
+
+export interface MusicPlaysTable {
+  id: string;
+  user_id: string;
+  item_id: string;
+  album_id: string | null;
+  played_at: number;
+}
+
+export interface PlaylistsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  comment: string | null;
+  public: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlaylistEntriesTable {
+  playlist_id: string;
+  position: number;
+  item_id: string;
+}
+
+export interface PlayQueuesTable {
+  user_id: string;
+  /** JSON array of item ids. */
+  item_ids: string;
+  current_id: string | null;
+  position_ms: number;
+  changed_by: string | null;
+  changed_at: number;
+}
+
+export interface MusicDatabase {
+  subsonic_secrets: SubsonicSecretsTable;
+  music_tags: MusicTagsTable;
+  music_genres: MusicGenresTable;
+  music_ratings: MusicRatingsTable;
+  music_plays: MusicPlaysTable;
+  playlists: PlaylistsTable;
+  playlist_entries: PlaylistEntriesTable;
+  play_queues: PlayQueuesTable;
+}
+// ---- end issue 16 -------------------------------------------------------------------------------------------
+
+export interface Database extends MusicDatabase {
   mail_messages: MailMessagesTable;
   mail_tokens: MailTokensTable;
   jobs: JobsTable;

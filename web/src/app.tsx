@@ -102,6 +102,11 @@ function TopBar() {
                 </Link>
               </li>
               <li>
+                <Link to="/playlists" aria-current={current('/playlists')}>
+                  Playlists
+                </Link>
+              </li>
+              <li>
                 <Link to="/account" aria-current={current('/account')}>
                   Account
                 </Link>

@@ -12,6 +12,8 @@ import { meRoutes } from './me.routes.ts';
 import { mediaRoutes } from './media.routes.ts';
 import { playbackRoutes } from './playback.routes.ts';
 import { mailLinkRoutes } from './mail-links.routes.ts';
+import { playlistsRoutes } from './playlists.routes.ts';
+import { subsonicRoutes } from './subsonic.routes.ts';
 import { systemRoutes } from './system.routes.ts';
 
 export type RouteFile = (app: FastifyInstance, deps: Deps) => void;
@@ -28,6 +30,8 @@ export const routeFiles: RouteFile[] = [
   mailLinkRoutes,
   mailRoutes,
   breachRoutes,
+  playlistsRoutes,
+  subsonicRoutes,
   jellyfinRoutes,
 ];
 

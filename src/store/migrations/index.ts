@@ -12,6 +12,7 @@ import * as m0009 from './0009_pending_sign_in_password_stamp.ts';
 import * as m0015 from './0015_breach_scope_snapshot.ts';
 import * as m0014 from './0014_library_metadata.ts';
 import * as m0012 from './0012_media_favorites.ts';
+import * as m0013 from './0013_music.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0015_breach_scope_snapshot': m0015,
   '0014_library_metadata': m0014,
   '0012_media_favorites': m0012,
+  '0013_music': m0013,
 };

@@ -15,9 +15,10 @@ export const scopeLabels: Record<AppScope, { label: string; hint: string }> = {
   'media:read': { label: 'Browse libraries', hint: 'See your libraries, titles, artwork and progress.' },
   'media:stream': { label: 'Play media', hint: 'Stream and download what you may watch or hear.' },
   'account:read': { label: 'Read account details', hint: 'Your name and email address. Nothing can be changed.' },
+  subsonic: { label: 'Music apps (Subsonic)', hint: 'For Subsonic apps (Symfonium, DSub, Feishin…): browse and play music, stars, playlists. Use this password, never your account password, in the app.' },
 };
 
-const scopeOrder: AppScope[] = ['media:read', 'media:stream', 'account:read'];
+const scopeOrder: AppScope[] = ['media:read', 'media:stream', 'subsonic', 'account:read'];
 
 export function AppPasswordsSection() {
   const withReauth = useReauth();

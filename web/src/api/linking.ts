@@ -10,7 +10,7 @@ export type LinkRequest = LinkRequestView;
 
 export type { AppScope };
 /** The scopes an app password may have, in the order the page lists them: the server's list, checked below. */
-export const APP_SCOPES = ['account:read', 'media:read', 'media:stream'] as const satisfies readonly AppScope[];
+export const APP_SCOPES = ['account:read', 'media:read', 'media:stream', 'subsonic'] as const satisfies readonly AppScope[];
 /** Compiles only while APP_SCOPES names every scope the server has (an error names the missing ones). */
 type AllScopesListed<Missing extends never = Exclude<AppScope, (typeof APP_SCOPES)[number]>> = Missing;
 
