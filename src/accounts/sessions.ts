@@ -13,6 +13,7 @@ import {
   listLiveSessions,
   touchSession,
 } from '../store/sessions.repository.ts';
+import type { SessionView } from '../wire/accounts.ts';
 import type { Caller, CredentialKind } from './caller.ts';
 import { normalizeLogin } from './identity.ts';
 import { revokeSessions } from './revocation.ts';
@@ -208,17 +209,6 @@ function toCaller(row: SessionWithUserRow, credential: CredentialKind, itemId: s
   };
 }
 
-export interface SessionView {
-  id: string;
-  kind: SessionKind;
-  device_name: string | null;
-  platform: string | null;
-  client: string | null;
-  ip: string | null;
-  created_at: string;
-  last_seen_at: string;
-  current: boolean;
-}
 
 export async function listSessions(
   deps: Pick<Deps, 'db' | 'config'>,
