@@ -160,4 +160,8 @@ async function main() {
   if (write) writeBenchSection('transcode', 'Playback: HLS transcoding (bench/transcode)', report);
 }
 
-await main();
+await main().catch((err: unknown) => {
+  // A starved machine (a nice'd encoder on a shared, loaded machine) can outlast a segment's wait: say so.
+  console.error(`bench:transcode did not finish: ${err instanceof Error ? err.message : String(err)}; load average ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+  process.exitCode = 1;
+});
