@@ -3,12 +3,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { ROLES, type Role } from '../store/schema.ts';
 
-/**
- * `schema` or null, written as OpenAPI 3.0 writes it (`nullable: true`), which the validator and the response
- * serializer both read. A union with Type.Null() means the same, but the serializer then tries each of its
- * branches with the validator for every value it writes: a few microseconds per field on every response.
- * `schema` must have a `type` (Ajv refuses `nullable` without one), and no `enum` that leaves out null.
- */
+/** `schema` or null as OpenAPI 3.0 writes it (`nullable`): a union would cost a validation per field written. */
 export function Nullable<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
 }
