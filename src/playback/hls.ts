@@ -352,7 +352,10 @@ export class PlaybackService {
         return file;
       }
       const e = session.encoder;
-      const reach = e ? e.startSegment + Math.floor(e.encodedSeconds / SEGMENT_SECONDS) + FAR_SEGMENTS : -1;
+      // Where the encoder is: by its progress report (once a second) or by the segments it has written since,
+      // whichever is further, so a fast encoder is not restarted for a report that lags behind it.
+      const written = e ? await highestWritten(session.dir, e.startSegment) : -1;
+      const reach = e ? Math.max(e.startSegment + Math.floor(e.encodedSeconds / SEGMENT_SECONDS), written + 1) + FAR_SEGMENTS : -1;
       const covers = e !== null && n >= e.startSegment && n <= reach;
       if (e?.exit && covers && !e.stopping) {
         // An encoder that failed on this stretch is not restarted in a loop: the player gets a clear error.
@@ -369,7 +372,7 @@ export class PlaybackService {
       }
       this.resumeIfNeeded(session);
       if (Date.now() - waitedSince > SEGMENT_WAIT_MS) throw new AppError('transcode_failed', 'The encoder is too slow for this file on this server.');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
@@ -453,6 +456,21 @@ export class PlaybackService {
       last_request_at: new Date(session.lastAccess).toISOString(),
     };
   }
+}
+
+/**
+ * The last of the segments written in `dir` without a gap from `from` (segments a previous run left further on
+ * do not count), or from - 1.
+ */
+async function highestWritten(dir: string, from: number): Promise<number> {
+  const numbers = new Set<number>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const match = /^(\d+)\.ts$/.exec(name);
+    if (match) numbers.add(Number(match[1]));
+  }
+  let highest = from - 1;
+  while (numbers.has(highest + 1)) highest++;
+  return highest;
 }
 
 async function exists(path: string): Promise<boolean> {
