@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { AccountPage } from './account/account-page.tsx';
 import { AdminLayout } from './admin/admin-layout.tsx';
+import { overviewPage } from './admin/admin-overview.tsx';
 import { adminPages } from './admin/admin-pages.ts';
 import { mediaRoutes } from './media/media-routes.tsx';
 import { ForgotPage } from './pages/forgot.tsx';
@@ -42,6 +43,7 @@ export const routes: Route[] = [
   { pattern: '/account', access: 'user', render: () => <AccountPage /> },
   ...mediaRoutes,
   { pattern: '/link', access: 'user', render: () => <LinkPage /> },
+  { pattern: overviewPage.path, access: 'admin', render: () => <AdminLayout page={overviewPage} /> },
   ...adminPages.map(
     (page): Route => ({ pattern: page.path, access: 'admin', render: () => <AdminLayout page={page} /> }),
   ),
