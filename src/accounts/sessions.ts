@@ -64,6 +64,7 @@ export async function createSession(
     device_name: input.device.name?.slice(0, 100) ?? null,
     platform: input.device.platform?.slice(0, 50) ?? null,
     client: input.device.client?.slice(0, 50) ?? null,
+    client_version: input.device.version?.slice(0, 20) ?? null,
     ip: input.ip,
     scopes: input.scopes ? JSON.stringify(input.scopes) : null,
     created_at: t,
@@ -169,6 +170,7 @@ export interface SessionView {
   device_name: string | null;
   platform: string | null;
   client: string | null;
+  client_version: string | null;
   ip: string | null;
   created_at: string;
   last_seen_at: string;
@@ -189,6 +191,7 @@ export async function listSessions(
     device_name: r.device_name,
     platform: r.platform,
     client: r.client,
+    client_version: r.client_version ?? null,
     ip: r.ip,
     created_at: new Date(r.created_at).toISOString(),
     last_seen_at: new Date(r.last_seen_at).toISOString(),

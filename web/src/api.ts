@@ -196,6 +196,9 @@ export const api = {
 
   sessions: () => request<DeviceSession[]>('GET', '/me/sessions'),
 
+  /** Names one of the person's devices ("Living-room laptop"). */
+  renameSession: (id: string, name: string) => request<{ ok: true }>('PATCH', `/me/sessions/${encodeURIComponent(id)}`, { name }),
+
   revokeSession: (id: string) => request<{ ok: true }>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
 
   revokeAllSessions: (input: { include_current: boolean }) =>

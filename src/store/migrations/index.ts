@@ -9,6 +9,7 @@ import * as m0006 from './0006_media.ts';
 import * as m0007 from './0007_breach.ts';
 import * as m0008 from './0008_sign_in_addresses.ts';
 import * as m0009 from './0009_pending_sign_in_password_stamp.ts';
+import * as m0017 from './0017_device_details.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_breach': m0007,
   '0008_sign_in_addresses': m0008,
   '0009_pending_sign_in_password_stamp': m0009,
+  '0017_device_details': m0017,
 };

@@ -6,7 +6,7 @@ import { Page, Spinner } from '../components/page.tsx';
 import { NotFoundPage } from '../pages/not-found.tsx';
 import { hasNavigated, Link, navigate, useLocation } from '../router.tsx';
 import { codecLabel, displayTitle, episodeCode, formatClock, nearTheEnd, resumePosition, spokenClock } from './format.ts';
-import { Breadcrumbs, itemPath, nextInParent, playPath, useTrail, verdictFor, type Trail } from './item-page.tsx';
+import { Breadcrumbs, coverFor, itemPath, nextInParent, playPath, useTrail, verdictFor, type Trail } from './item-page.tsx';
 import { MediaIcon } from './media-icons.tsx';
 import { PlayerIcon } from './player-icons.tsx';
 import { Poster } from './poster.tsx';
@@ -701,7 +701,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
       <div className="player-stage">
         {isAudio && (
           <div className="player-cover">
-            <Poster item={item} shape="square" eager />
+            <Poster item={coverFor(item, trail)} shape="square" eager />
           </div>
         )}
         {src !== null && !blocked && (
