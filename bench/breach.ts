@@ -16,7 +16,6 @@
 // --stores=sqlite,postgres, --no-write (print
 // only; otherwise docs/benchmarks.md gets the figures between its bench:breach markers).
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { startBreachResponse, DEFAULT_BATCH_SIZE } from '../src/breach/breach-response.ts';
 import { cancelJob } from '../src/jobs/runner.ts';
@@ -86,7 +85,7 @@ async function response(s: TestServer): Promise<[number, string]> {
   return time(async () => {
     const started = await startBreachResponse(
       s.deps,
-      { userId: null, name: 'bench' },
+      { userId: null, username: 'bench' },
       { scope: { all: true }, reason: 'bench', message: 'A copy of the account database may have leaked.', batchSize },
       { ip: null },
       s.deps.clock(),

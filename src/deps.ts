@@ -3,15 +3,15 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { hostname } from 'node:os';
-import { JobRunner, type RunnerOptions } from './jobs/runner.ts';
+import { JobRunner, type JobType as RunnerJobType, type RunnerOptions } from './jobs/runner.ts';
 import { newId, systemClock, systemRandom, type Clock, type Random } from './crypto.ts';
 import { createLocalBus, type EventBus } from './events.ts';
 import { clusterNamespace, startCluster } from './cluster/cluster.ts';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import { passwordKeys } from './accounts/password-keys.ts';
-import type { AuthContext } from './accounts/sessions.ts';
-import type { RequestContext } from './accounts/security-log.ts';
-import type { SecondFactorGate, SignInListener } from './accounts/sign-in.ts';
+import type { Caller } from './accounts/caller.ts';
+import type { RequestContext } from './accounts/caller.ts';
+import type { UserWithHash } from './store/users.repository.ts';
 import { createLocalThrottle, createStoreThrottle, type Throttle } from './accounts/throttle.ts';
 import { migrateToLatest, openStore, type Db, type Store } from './store/db.ts';
 
@@ -26,24 +26,18 @@ export interface Deps {
   throttle: Throttle;
   events: EventBus;
   /** The job registry and this process's worker. */
-  jobs: JobRunner;
+  jobs: JobRunner<Deps>;
   /** Where other modules plug into account flows (the second factor, the new-device alert). */
   hooks: Hooks;
   /** Called in reverse order on close: whatever a module started that must stop. */
   onClose: (() => Promise<void>)[];
 }
 
-/**
- * What a request guard learns of the caller: only what a session and a stream URL token (S72) both tell,
- * so that no guard can come to hold for one and not the other.
- */
-export type GuardedCaller = Pick<AuthContext, 'userId' | 'role' | 'sessionId'>;
-
 export interface Hooks {
   secondFactor: SecondFactorGate | null;
   signIn: SignInListener[];
   /** Extra checks on every authenticated request, stream URL tokens included (the 2FA enrolment policy). */
-  requestGuards: ((deps: Deps, caller: GuardedCaller, route: { method: string; url: string }) => Promise<void>)[];
+  requestGuards: ((deps: Deps, caller: Caller, route: { method: string; url: string }) => Promise<void>)[];
   /** After an admin made an invite: the invitation mail when it names an address. */
   inviteCreated: ((deps: Deps, event: { invite: { id: string; email: string | null; role: string; expires_at: string }; url: string; inviterId: string }, now: Date) => Promise<void>)[];
   /** After a password change or reset: the notice mail. */
@@ -62,6 +56,45 @@ export interface Hooks {
    */
   factorChanged: ((deps: Deps, event: { userId: string; change: string; ctx: RequestContext; remaining?: number; name?: string }, now: Date) => Promise<void>)[];
 }
+
+// The contracts of the sign-in hooks: declared here, beside Hooks, so that deps.ts imports no flow.
+export interface SignInContext extends RequestContext {
+  userAgent?: string;
+  /** The marker a browser or device got at an earlier sign-in (cookie or X-Hearth-Device). */
+  deviceMarker?: string;
+}
+
+export interface DeclaredDevice {
+  name?: string;
+  platform?: string;
+  client?: string;
+}
+
+/** Decides what happens after a correct password: the two-factor module plugs in here. */
+export type SecondFactorGate = (
+  deps: Deps,
+  user: UserWithHash,
+  pending: PendingSignIn,
+  now: Date,
+) => Promise<{ mfaToken: string; methods: string[] } | null>;
+
+export interface PendingSignIn {
+  userId: string;
+  sessionKind: 'web' | 'device';
+  device: DeclaredDevice | undefined;
+  ctx: SignInContext;
+  /** The password this sign-in was let through with (passwordStamp of its hash), or null for a passkey. */
+  passwordStamp: string | null;
+}
+
+export type SignInListener = (
+  deps: Deps,
+  event: { userId: string; sessionId: string; newDevice: boolean; device: string | null; ctx: SignInContext },
+  now: Date,
+) => Promise<void>;
+
+/** A job type of Hearth's: its run() gets the whole deps. */
+export type JobType<P = any, C = any> = RunnerJobType<P, C, Deps>;
 
 export interface DepsOverrides {
   clock?: Clock;
@@ -107,7 +140,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     // One process alone on SQLite counts guarded attempts in memory until they fail (see createLocalThrottle).
     throttle: overrides.throttle ?? cluster?.throttle ?? (store.dialect === 'sqlite' ? createLocalThrottle : createStoreThrottle)(store.db),
     events: overrides.events ?? cluster?.events ?? createLocalBus(),
-    jobs: new JobRunner(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
+    jobs: new JobRunner<Deps>(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
     hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [], registered: [], emailChanged: [], sessionsRevokedByAdmin: [], verifySecondFactor: null },
     onClose: [],
   };

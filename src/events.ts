@@ -2,10 +2,16 @@
 // carries events between instances (see src/cluster).
 import { EventEmitter } from 'node:events';
 
+/**
+ * Sessions that just ended, on every instance: whatever serves them (a cache, an encoder of a stream bound to one
+ * of them) stops. Stream URL tokens name their session, so `sessionIds` covers them too.
+ */
 export interface RevocationEvent {
   userId: string;
   sessionIds: string[];
   reason: string;
+  /** Present when every session of the user went (sign out everywhere, disable, password change, breach response). */
+  allOfUser?: true;
 }
 
 export interface EventMap {

@@ -1,38 +1,78 @@
-// The capabilities beyond the account core, each plugged in the same way: hooks into account flows,
-// routes, and background work started with the server.
+// The one wiring place: every capability's job types, hooks into the account flows, and background work of a
+// running server. Routes are registered in src/http/routes/index.ts; nothing here imports http/.
+import { breachNoticesJobType, breachResponseJobType } from './breach/breach-response.ts';
+import { currentPasswordKeyVersion, versionFollowingHasher } from './breach/password-key.ts';
+import { startStuffingWatch } from './breach/stuffing.ts';
 import type { Deps } from './deps.ts';
-import type { RouteModule } from './http/app.ts';
-import { setupFactors } from './factors/setup.ts';
-import { factorsRoutes } from './http/routes/factors.routes.ts';
-import { linkingRoutes } from './http/routes/linking.routes.ts';
-import { mediaRoutes } from './http/routes/media.routes.ts';
-import { setupMedia, startMedia } from './media/module.ts';
-import { mailModule } from './mail/module.ts';
-import { breachModule } from './breach/module.ts';
+import { enrolmentGuard } from './factors/policy.ts';
+import { secondFactorGate, verifySecondFactorForReset } from './factors/second-factor.ts';
+import { registerNotices } from './mail/notices.ts';
+import { mailJobType } from './mail/queue.ts';
+import { resetRequestJobType } from './accounts/password-reset.ts';
+import { scanJobType } from './media/scanner.ts';
+import { watchLibraries } from './media/watch.ts';
+import { deleteExpiredMailTokens } from './store/mail.repository.ts';
 
 export interface HearthModule {
   name: string;
-  /** Registers hooks on deps (runs for the server, the CLI and tests alike). */
-  setup?(deps: Deps): Promise<void> | void;
-  routes?: RouteModule;
-  /** Background work of a running server (job workers, mail sender); returns how to stop it. */
+  /** Registers job types and hooks on deps (runs for the server, the CLI and tests alike). */
+  register?(deps: Deps): Promise<void> | void;
+  /** Background work of a running server (watchers, timers); returns how to stop it. */
   start?(deps: Deps): Promise<() => Promise<void>>;
 }
 
+const nothingToStop = async () => {};
+
 export const modules: HearthModule[] = [
-  { name: 'factors', setup: setupFactors, routes: factorsRoutes },
-  { name: 'linking', routes: linkingRoutes },
-  { name: 'media', setup: setupMedia, routes: mediaRoutes, start: startMedia },
-  mailModule,
-  breachModule,
+  {
+    name: 'factors',
+    register(deps) {
+      deps.hooks.secondFactor = secondFactorGate;
+      deps.hooks.requestGuards.push(enrolmentGuard);
+      deps.hooks.verifySecondFactor = verifySecondFactorForReset;
+    },
+  },
+  {
+    name: 'media',
+    register(deps) {
+      deps.jobs.register(scanJobType);
+    },
+    async start(deps) {
+      return deps.config.watchLibraries ? watchLibraries(deps) : nothingToStop;
+    },
+  },
+  {
+    name: 'mail',
+    register(deps) {
+      deps.jobs.register(mailJobType(deps));
+      deps.jobs.register(resetRequestJobType());
+      registerNotices(deps);
+    },
+    async start(deps) {
+      // Spent and expired mail tokens are kept a day (for the log's sake), then dropped.
+      const prune = () => deleteExpiredMailTokens(deps.db, deps.clock()).catch((err) => deps.log.warn({ err }, 'could not prune mail tokens'));
+      const timer = setInterval(prune, 3600_000);
+      timer.unref();
+      await prune();
+      return async () => clearInterval(timer);
+    },
+  },
+  {
+    name: 'breach',
+    async register(deps) {
+      deps.jobs.register(breachResponseJobType());
+      deps.jobs.register(breachNoticesJobType());
+      // A rotation by another process (the CLI, another instance) must take effect here at once.
+      deps.passwords = versionFollowingHasher(deps.db, deps.config.secretKey, deps.passwords, await currentPasswordKeyVersion(deps.db));
+    },
+    async start(deps) {
+      return startStuffingWatch(deps);
+    },
+  },
 ];
 
-export async function setupModules(deps: Deps): Promise<void> {
-  for (const module of modules) await module.setup?.(deps);
-}
-
-export function moduleRoutes(): RouteModule[] {
-  return modules.flatMap((m) => (m.routes ? [m.routes] : []));
+export async function registerModules(deps: Deps): Promise<void> {
+  for (const module of modules) await module.register?.(deps);
 }
 
 export async function startModules(deps: Deps): Promise<void> {

@@ -5,7 +5,7 @@ import { prepareSetupToken } from './accounts/setup.ts';
 import type { Config } from './config.ts';
 import { closeDeps, createDeps, type Deps, type DepsOverrides } from './deps.ts';
 import { buildApp } from './http/app.ts';
-import { moduleRoutes, setupModules, startModules } from './modules.ts';
+import { registerModules, startModules } from './modules.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -25,8 +25,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const deps = await createDeps(config, options);
   let built: FastifyInstance | null = null;
   try {
-    await setupModules(deps);
-    const app = await buildApp(deps, { routes: moduleRoutes(), webDist: options.webDist });
+    await registerModules(deps);
+    const app = await buildApp(deps, { webDist: options.webDist });
     built = app;
     const setupToken = await prepareSetupToken(deps);
     // Loaded before the first request rather than during the first registration or password change.

@@ -6,8 +6,9 @@ import { findInviteRole, findUsableInvite, insertInvite, listInvites, markInvite
 import type { Role } from '../store/schema.ts';
 import { findUserByEmail } from '../store/users.repository.ts';
 import { checkEmail } from './identity.ts';
-import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import type { AuthContext } from './sessions.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
+import type { Caller } from './caller.ts';
 import { insertNewUser, prepareNewUser } from './users.ts';
 
 export const INVITE_TOKEN_PREFIX = 'hi_';
@@ -36,7 +37,7 @@ export function inviteUrl(publicUrl: URL, token: string): string {
 
 export async function createInvite(
   deps: Pick<Deps, 'db' | 'random' | 'config'>,
-  actor: AuthContext,
+  actor: Caller,
   input: { email?: string | null; role?: Role; expiresInHours?: number },
   ctx: RequestContext,
   now: Date,
@@ -92,7 +93,7 @@ export async function listInviteViews(deps: Pick<Deps, 'db'>, now: Date): Promis
 
 export async function cancelInvite(
   deps: Pick<Deps, 'db' | 'random'>,
-  actor: AuthContext,
+  actor: Caller,
   id: string,
   ctx: RequestContext,
   now: Date,

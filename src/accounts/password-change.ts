@@ -6,14 +6,16 @@ import { AppError, ThrottledError } from '../errors.ts';
 import { findUserWithHashById, setPasswordHash } from '../store/users.repository.ts';
 import { checkPassword } from './password-policy.ts';
 import { revokeSessions } from './revocation.ts';
-import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import { renewSession, type AuthContext } from './sessions.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
+import { renewSession } from './sessions.ts';
+import type { Caller } from './caller.ts';
 import { logAuthFailure } from './sign-in.ts';
 import { policies } from './throttle.ts';
 
 export async function changePassword(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   input: { currentPassword: string; newPassword: string; signOutOthers: boolean },
   ctx: RequestContext,
   now: Date,

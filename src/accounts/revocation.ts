@@ -31,7 +31,8 @@ export async function revokeSessions(
   // sign-ins still waiting for their second step: they would be sessions a moment later.
   const sweep = filter.sessionIds === undefined && (filter.kinds === undefined || filter.kinds.some((k) => k !== 'app'));
   if (sweep) await voidPendingSignIns(db, filter.userId, now);
-  await announceRevocations(deps, [{ userId: filter.userId, sessionIds: ids }], reason);
+  const allOfUser = filter.sessionIds === undefined && filter.exceptSessionId === undefined && filter.kinds === undefined;
+  await announceRevocations(deps, [{ userId: filter.userId, sessionIds: ids, allOfUser }], reason);
   return ids;
 }
 
@@ -61,7 +62,8 @@ export async function revokeSessionsOfUsers(
     if (ids) ids.push(s.id);
     else byUser.set(s.user_id, [s.id]);
   }
-  const events = [...byUser].map(([userId, sessionIds]) => ({ userId, sessionIds }));
+  const allOfUser = options.createdUpTo === undefined;
+  const events = [...byUser].map(([userId, sessionIds]) => ({ userId, sessionIds, allOfUser }));
   let announced = false;
   const announce = async () => {
     if (announced) return;
@@ -74,7 +76,7 @@ export async function revokeSessionsOfUsers(
 
 async function announceRevocations(
   deps: Pick<Deps, 'events' | 'log'>,
-  events: { userId: string; sessionIds: string[] }[],
+  events: { userId: string; sessionIds: string[]; allOfUser: boolean }[],
   reason: string,
 ): Promise<void> {
   // Sent together, not one after the other: a breach response announces one per user, and a bus over the
@@ -83,7 +85,7 @@ async function announceRevocations(
     events
       .filter((event) => event.sessionIds.length > 0)
       .map((event) =>
-        deps.events.publish('revoked', { userId: event.userId, sessionIds: event.sessionIds, reason }).catch((err: unknown) => {
+        deps.events.publish('revoked', { userId: event.userId, sessionIds: event.sessionIds, reason, ...(event.allOfUser ? { allOfUser: true as const } : {}) }).catch((err: unknown) => {
           // The store is the truth and every request reads it; a lost event only delays cache cleanup.
           deps.log.warn({ err }, 'could not publish a revocation event');
         }),

@@ -1,6 +1,7 @@
 // The security log: every sign-in, failure, sign-out, revocation and change to an account.
 import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
+import type { RequestContext } from './caller.ts';
 import { insertSecurityEvent, listSecurityEvents } from '../store/security-events.repository.ts';
 import type { Db } from '../store/db.ts';
 
@@ -27,12 +28,6 @@ export type SecurityEventType =
   | 'reauth_failed'
   | 'profile_changed'
   | (string & {});
-
-export interface RequestContext {
-  ip: string | null;
-  userAgent?: string;
-  device?: string | null;
-}
 
 export interface SecurityEventInput {
   userId: string | null;

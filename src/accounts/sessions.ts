@@ -1,40 +1,29 @@
-// Sessions and the one door for tokens: every credential a client presents is checked by
-// `authenticate`, which hashes it and asks the store. Nothing else parses tokens.
+// Sessions and the one door for credentials: every token a client presents (session, device, app password,
+// stream URL token; through the API, a URL or an app door) is checked by `authenticate`, against the store.
 import { newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
-import type { Role, SessionKind } from '../store/schema.ts';
-import type { UserRow } from '../store/users.repository.ts';
+import type { SessionKind } from '../store/schema.ts';
 import {
   findLiveSessionById,
   findLiveSessionByTokenHash,
+  findLiveSessionWithUserById,
   type SessionWithUserRow,
   insertSession,
   listLiveSessions,
   touchSession,
 } from '../store/sessions.repository.ts';
+import type { Caller, CredentialKind } from './caller.ts';
+import { normalizeLogin } from './identity.ts';
 import { revokeSessions } from './revocation.ts';
+import { readStreamToken, STREAM_TOKEN_PREFIX } from './stream-tokens.ts';
 import type { DeviceInfo } from './user-agent.ts';
 
 export const SESSION_TOKEN_PREFIX = 'hs_';
+/** App passwords are sessions too (kind 'app'): their tokens only look different, so the door can tell them apart. */
+export const APP_PASSWORD_PREFIX = 'hap_';
 /** Last-seen is written at most this often, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
-
-export interface AuthContext {
-  sessionId: string;
-  kind: SessionKind;
-  userId: string;
-  username: string;
-  email: string;
-  role: Role;
-  /** null = the whole account; otherwise an app password's scopes. */
-  scopes: string[] | null;
-  /** When the holder last proved a password or factor (step-up checks). */
-  authAt: Date;
-  createdAt: Date;
-  /** The account as read with the session, so answers about the caller need no second query. */
-  user: UserRow;
-}
 
 export interface NewSession {
   userId: string;
@@ -85,7 +74,7 @@ export async function createSession(
 export async function renewSession(
   deps: Pick<Deps, 'random' | 'events' | 'log'>,
   db: Db,
-  auth: AuthContext,
+  auth: Caller,
   now: Date,
 ): Promise<{ token: string; sessionId: string } | null> {
   const old = await findLiveSessionById(db, auth.sessionId);
@@ -109,42 +98,98 @@ export async function renewSession(
   return { token, sessionId };
 }
 
-/** The one token check. Returns null for anything not valid right now: unknown, revoked, expired, disabled, flagged. */
+/** The kind of credential a token is, told by its prefix alone (nothing is looked up). */
+export function credentialKind(token: string): CredentialKind {
+  if (token.startsWith(STREAM_TOKEN_PREFIX)) return 'stream_url';
+  if (token.startsWith(APP_PASSWORD_PREFIX)) return 'app_password';
+  return 'session';
+}
+
+/**
+ * Where a credential was presented. 'header' and 'cookie' (the default: a Bearer header, the session cookie)
+ * and 'app' (an app door: Jellyfin's `Authorization: MediaBrowser … Token=`, `X-Emby-Token`, `api_key`; Subsonic's
+ * app password) take session and device tokens and app passwords. 'url' (a query parameter on a route that
+ * declares `urlToken: true`) takes stream URL tokens only, and only for `itemId`.
+ */
+export interface Presentation {
+  via?: 'header' | 'cookie' | 'app' | 'url';
+  /** For 'url': the item the request is for; the token must be bound to it (S72). */
+  itemId?: string;
+  /** For an app door that is also given a user name (Subsonic `u=`): the credential must be that user's. */
+  username?: string;
+}
+
+/**
+ * The one credential check. Returns the caller, or null for anything not valid right now: unknown, revoked,
+ * expired, idle, disabled, flagged, bound to another item, or presented where its kind is not taken.
+ */
 export async function authenticate(
   deps: Pick<Deps, 'db' | 'config'>,
   token: string,
   now: Date,
   ip: string | null,
-): Promise<AuthContext | null> {
-  if (token.length < 16 || token.length > 200) return null;
-  const row = await findLiveSessionByTokenHash(deps.db, sha256(token));
-  if (!row) return null;
-  const t = now.getTime();
-  if (row.expires_at <= t) return null;
-  // App passwords are used rarely by design; idle expiry is for interactive sessions and devices.
-  if (row.kind !== 'app' && row.last_seen_at + deps.config.sessionIdleSeconds * 1000 <= t) return null;
-  if (row.disabled || row.reset_required) return null;
-  if (t - row.last_seen_at >= TOUCH_INTERVAL_MS || row.ip !== ip) await touchSession(deps.db, row.id, now, ip);
-  // The store may hand back the very row it gave before (nothing was committed since): so is its context.
-  let context = contexts.get(row);
-  if (!context) {
-    context = Object.freeze(toAuthContext(row));
-    contexts.set(row, context);
+  presented: Presentation = {},
+): Promise<Caller | null> {
+  const via = presented.via ?? 'header';
+  const kind = credentialKind(token);
+  let caller: Caller | null;
+  if (kind === 'stream_url') {
+    caller = via === 'url' && presented.itemId !== undefined ? await streamCaller(deps, token, presented.itemId, now) : null;
+  } else {
+    // Session tokens never travel in a URL (S20).
+    caller = via === 'url' ? null : await sessionCaller(deps, token, now, ip);
   }
-  return context;
+  if (caller && presented.username !== undefined && normalizeLogin(caller.username) !== normalizeLogin(presented.username)) return null;
+  return caller;
 }
 
-const contexts = new WeakMap<SessionWithUserRow, AuthContext>();
+/** The liveness rule, written once: a session that can still act now. */
+function isLive(deps: Pick<Deps, 'config'>, row: SessionWithUserRow, now: Date): boolean {
+  const t = now.getTime();
+  if (row.expires_at <= t) return false;
+  // App passwords are used rarely by design; idle expiry is for interactive sessions and devices.
+  if (row.kind !== 'app' && row.last_seen_at + deps.config.sessionIdleSeconds * 1000 <= t) return false;
+  return !row.disabled && !row.reset_required;
+}
 
-function toAuthContext(row: SessionWithUserRow): AuthContext {
+async function sessionCaller(deps: Pick<Deps, 'db' | 'config'>, token: string, now: Date, ip: string | null): Promise<Caller | null> {
+  if (token.length < 16 || token.length > 200) return null;
+  const row = await findLiveSessionByTokenHash(deps.db, sha256(token));
+  if (!row || !isLive(deps, row, now)) return null;
+  if (now.getTime() - row.last_seen_at >= TOUCH_INTERVAL_MS || row.ip !== ip) await touchSession(deps.db, row.id, now, ip);
+  // The store may hand back the very row it gave before (nothing was committed since): so is its caller.
+  let caller = callers.get(row);
+  if (!caller) {
+    caller = Object.freeze(toCaller(row, credentialKind(token), null));
+    callers.set(row, caller);
+  }
+  return caller;
+}
+
+/** A stream URL token's holder: its session must still be live, and still hold the stream scope (S72). */
+async function streamCaller(deps: Pick<Deps, 'db' | 'config'>, token: string, itemId: string, now: Date): Promise<Caller | null> {
+  const claim = readStreamToken(deps, token, now);
+  if (!claim || claim.itemId !== itemId) return null;
+  const row = await findLiveSessionWithUserById(deps.db, claim.sessionId);
+  if (!row || row.user_id !== claim.userId || !isLive(deps, row, now)) return null;
+  const caller = toCaller(row, 'stream_url', claim.itemId);
+  if (caller.scopes !== null && !caller.scopes.includes('media:stream')) return null;
+  return Object.freeze(caller);
+}
+
+const callers = new WeakMap<SessionWithUserRow, Caller>();
+
+function toCaller(row: SessionWithUserRow, credential: CredentialKind, itemId: string | null): Caller {
   return {
+    userId: row.user_id,
+    role: row.role,
     sessionId: row.id,
     kind: row.kind,
-    userId: row.user_id,
+    credential,
     username: row.username,
     email: row.email,
-    role: row.role,
     scopes: row.scopes ? (JSON.parse(row.scopes) as string[]) : null,
+    itemId,
     authAt: new Date(row.auth_at),
     createdAt: new Date(row.created_at),
     user: Object.freeze({
@@ -200,6 +245,6 @@ export async function listSessions(
 }
 
 /** A fresh proof within the window: required for changes to email, password, factors (S27). */
-export function hasFreshAuth(auth: AuthContext, now: Date, windowSeconds: number): boolean {
+export function hasFreshAuth(auth: Caller, now: Date, windowSeconds: number): boolean {
   return now.getTime() - auth.authAt.getTime() <= windowSeconds * 1000;
 }

@@ -5,7 +5,8 @@ import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { deleteMeta, deleteMetaIfValue, getMeta, setMeta } from '../store/meta.repository.ts';
 import { countUsers } from '../store/users.repository.ts';
-import { recordSecurityEvent, type RequestContext } from './security-log.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
 import { insertNewUser, prepareNewUser, toUserView, type UserView } from './users.ts';
 import { findUserById } from '../store/users.repository.ts';
 

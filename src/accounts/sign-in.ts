@@ -1,53 +1,22 @@
 // Signing in with a password (S10-S14): throttle, verify off the event loop, then either a session
 // or the second-factor step.
 import { keyedDigest, sha256 } from '../crypto.ts';
-import type { Deps } from '../deps.ts';
+import type { DeclaredDevice, Deps, PendingSignIn, SignInContext } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { knownDeviceSeenAt, rememberDevice } from '../store/known-devices.repository.ts';
 import { findUserWithHashById, findUserWithHashByLogin, lockUserForSignIn, replacePasswordHash, type UserWithHash } from '../store/users.repository.ts';
 import { newDeviceMarker, readDeviceMarker } from './device-marker.ts';
 import { normalizeLogin } from './identity.ts';
-import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import { createSession, renewSession, type AuthContext } from './sessions.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import { createSession, renewSession } from './sessions.ts';
+import type { Caller } from './caller.ts';
 import { policies, type ThrottleKey } from './throttle.ts';
 import { deviceInfoFrom } from './user-agent.ts';
 import { toUserView, type UserView } from './users.ts';
 
-export interface SignInContext extends RequestContext {
-  userAgent?: string;
-  /** The marker a browser or device got at an earlier sign-in (cookie or X-Hearth-Device). */
-  deviceMarker?: string;
-}
-
-export interface DeclaredDevice {
-  name?: string;
-  platform?: string;
-  client?: string;
-}
-
 export type SignInResult =
   | { kind: 'session'; token: string; sessionId: string; user: UserView; deviceMarker: string; newDevice: boolean }
   | { kind: 'mfa'; mfaToken: string; methods: string[] };
-
-/** Decides what happens after a correct password: the two-factor module plugs in here. */
-export type SecondFactorGate = (
-  deps: Deps,
-  user: UserWithHash,
-  pending: PendingSignIn,
-  now: Date,
-) => Promise<{ mfaToken: string; methods: string[] } | null>;
-
-export interface PendingSignIn {
-  userId: string;
-  sessionKind: 'web' | 'device';
-  device: DeclaredDevice | undefined;
-  ctx: SignInContext;
-  /**
-   * Which password let this sign-in through (passwordStamp of the hash it was checked against), or null when no
-   * password was part of it (a passkey). Its last step refuses it once the password changed or was reset.
-   */
-  passwordStamp: string | null;
-}
 
 /** Names the stored password without revealing anything the hash would not: a digest of the hash. */
 export function passwordStamp(hash: string | null): string | null {
@@ -119,7 +88,7 @@ export async function verifyPasswordSignIn(
   const keys = throttleKeysFor(user?.id ?? null, loginLower, ctx.ip, seenAt !== undefined ? marker.deviceId : null);
   // Every refusal below throws inside the guard, so the attempt stays counted; only a sign-in that may go on clears.
   const outcome = await deps.throttle.guard(keys, now, async () => {
-    if (!user || !user.password_hash) {
+    if (!user?.password_hash) {
       await deps.passwords.verifyDummy(password);
       const ref = unknownLoginRef(deps, login);
       logAuthFailure(deps, ref, ctx.ip, 'unknown_user');
@@ -214,16 +183,10 @@ export async function completeSignIn(
   return { kind: 'session', token, sessionId, user: toUserView(user), deviceMarker: marker.marker, newDevice };
 }
 
-export type SignInListener = (
-  deps: Deps,
-  event: { userId: string; sessionId: string; newDevice: boolean; device: string | null; ctx: SignInContext },
-  now: Date,
-) => Promise<void>;
-
 /** Re-authentication for sensitive changes (S27): a correct password renews the session with a new token (S20). */
 export async function reauthenticate(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   password: string,
   ctx: SignInContext,
   now: Date,

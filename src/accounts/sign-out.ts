@@ -2,17 +2,18 @@
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { revokeSessions } from './revocation.ts';
-import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import type { AuthContext } from './sessions.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
+import type { Caller } from './caller.ts';
 
-export async function signOut(deps: Deps, auth: AuthContext, ctx: RequestContext, now: Date): Promise<void> {
+export async function signOut(deps: Deps, auth: Caller, ctx: RequestContext, now: Date): Promise<void> {
   await revokeSessions(deps, deps.db, { userId: auth.userId, sessionIds: [auth.sessionId] }, 'sign_out', now);
   await recordSecurityEvent(deps, { userId: auth.userId, type: 'sign_out', detail: { session_id: auth.sessionId } }, ctx, now);
 }
 
 export async function signOutDevice(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   sessionId: string,
   ctx: RequestContext,
   now: Date,
@@ -31,7 +32,7 @@ export async function signOutDevice(
 
 export async function signOutAll(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   options: { includeCurrent: boolean },
   ctx: RequestContext,
   now: Date,

@@ -17,8 +17,10 @@ import {
 import { checkEmail, checkUsername } from './identity.ts';
 import { checkPassword } from './password-policy.ts';
 import { revokeSessions } from './revocation.ts';
-import { recordSecurityEvent, type RequestContext } from './security-log.ts';
-import { hasFreshAuth, type AuthContext } from './sessions.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
+import { hasFreshAuth } from './sessions.ts';
+import type { Actor, Caller } from './caller.ts';
 
 export interface UserView {
   id: string;
@@ -153,7 +155,7 @@ export interface ProfilePatch {
 
 export async function updateProfile(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   patch: ProfilePatch,
   ctx: RequestContext,
   now: Date,
@@ -185,7 +187,7 @@ export async function updateProfile(
 }
 
 /** The new address, checked; throws when the session's proof is stale (S27) or the address is taken. */
-async function checkNewEmail(deps: Pick<Deps, 'db' | 'config'>, auth: AuthContext, input: string, now: Date): Promise<string> {
+async function checkNewEmail(deps: Pick<Deps, 'db' | 'config'>, auth: Caller, input: string, now: Date): Promise<string> {
   if (!hasFreshAuth(auth, now, deps.config.reauthWindowSeconds)) throw new AppError('reauthentication_required');
   const email = checkEmail(input);
   const holder = await findUserByEmail(deps.db, email.toLowerCase());
@@ -194,7 +196,7 @@ async function checkNewEmail(deps: Pick<Deps, 'db' | 'config'>, auth: AuthContex
 }
 
 /** A new address is unverified until its owner proves it (the mail module sends the link). */
-async function changeEmail(deps: Deps, auth: AuthContext, email: string, ctx: RequestContext, now: Date): Promise<void> {
+async function changeEmail(deps: Deps, auth: Caller, email: string, ctx: RequestContext, now: Date): Promise<void> {
   const current = await findUserById(deps.db, auth.userId);
   if (!current || current.email === email) return;
   const sameAddress = current.email.toLowerCase() === email.toLowerCase();
@@ -224,7 +226,7 @@ export interface AdminUserPatch {
 /** An admin changes another account's role or standing. Nobody may touch someone of equal or higher rank but the owner. */
 export async function adminUpdateUser(
   deps: Pick<Deps, 'db' | 'random' | 'events' | 'log'>,
-  actor: AuthContext,
+  actor: Caller,
   userId: string,
   patch: AdminUserPatch,
   ctx: RequestContext,
@@ -272,7 +274,7 @@ export async function adminUpdateUser(
 /** Signs a user out everywhere (admin action, S25). */
 export async function adminRevokeSessions(
   deps: Deps,
-  actor: { userId: string | null; username: string; role?: Role },
+  actor: Actor,
   userId: string,
   ctx: RequestContext,
   now: Date,

@@ -6,13 +6,14 @@
 // sessions of every flagged user are revoked in one statement, and the notice mails follow in a second
 // job, each tied to that row in the transaction that queues it: no user is mailed twice either.
 import { newId } from '../crypto.ts';
-import type { Deps } from '../deps.ts';
+import type { Deps, JobType } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '../jobs/runner.ts';
+import { enqueueJob, PermanentJobError, type JobContext } from '../jobs/runner.ts';
 import { revokeSessionsOfUsers } from '../accounts/revocation.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { Actor, RequestContext } from '../accounts/caller.ts';
 import type { Db } from '../store/db.ts';
-import { ROLE_RANK, ROLES, type Role } from '../store/schema.ts';
+import { ROLE_RANK, ROLES } from '../store/schema.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
 import {
   countScope,
@@ -54,13 +55,6 @@ export const MAX_BATCH_SIZE = 5000;
 export const MAX_REASON_LENGTH = 500;
 export const MAX_MESSAGE_LENGTH = 10_000;
 const NOTICE_BATCH_SIZE = 100;
-
-export interface BreachActor {
-  userId: string | null;
-  name: string;
-  /** The caller's role through the API; none for the operator's CLI, which may name anyone. */
-  role?: Role;
-}
 
 export interface StartInput {
   scope: ScopeInput;
@@ -195,7 +189,7 @@ export type StartResult = { dryRun: true; plan: BreachPlan } | { dryRun: false; 
  * on a rank at or above their own). A response for everyone (or a time window) covers them as it covers all; the
  * owner and the CLI may name anyone.
  */
-async function refuseNamedAbove(db: Db, actor: BreachActor, scope: StoredScope): Promise<void> {
+async function refuseNamedAbove(db: Db, actor: Actor, scope: StoredScope): Promise<void> {
   if (scope.kind !== 'users' || actor.role === undefined || actor.role === 'owner') return;
   const own = ROLE_RANK[actor.role];
   const atOrAbove = ROLES.filter((role) => ROLE_RANK[role] >= own);
@@ -210,7 +204,7 @@ async function refuseNamedAbove(db: Db, actor: BreachActor, scope: StoredScope):
 
 export async function startBreachResponse(
   deps: Deps,
-  actor: BreachActor,
+  actor: Actor,
   input: StartInput,
   ctx: RequestContext,
   now: Date,
@@ -260,7 +254,7 @@ export async function startBreachResponse(
         job_id: null,
         notices_job_id: null,
         created_by: actor.userId,
-        created_by_name: actor.name.slice(0, 100),
+        created_by_name: actor.username.slice(0, 100),
         created_at: now.getTime(),
         flagged_at: null,
         finished_at: null,
@@ -280,7 +274,7 @@ export async function startBreachResponse(
         {
           userId: actor.userId,
           type: 'breach_response_started',
-          detail: { response_id: id, by: actor.name, scope: describeScope(scope), users: usersTotal, reason, rotate_password_key: rotate },
+          detail: { response_id: id, by: actor.username, scope: describeScope(scope), users: usersTotal, reason, rotate_password_key: rotate },
         },
         ctx,
         now,
@@ -299,8 +293,8 @@ export async function startBreachResponse(
     });
     if (started) {
       deps.log.warn(
-        { event: 'breach_response_started', response: started.id, users: started.users_total, by: actor.name },
-        `Breach response ${started.id} started by ${actor.name} for ${describeScope(scope)} (${started.users_total} users)`,
+        { event: 'breach_response_started', response: started.id, users: started.users_total, by: actor.username },
+        `Breach response ${started.id} started by ${actor.username} for ${describeScope(scope)} (${started.users_total} users)`,
       );
       return { dryRun: false, response: started, created: true };
     }

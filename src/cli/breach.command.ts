@@ -17,11 +17,12 @@ import {
   type BreachResponseView,
 } from '../breach/breach-response.ts';
 import { MAX_SCOPE_USERS, type ScopeInput } from '../breach/scope.ts';
+import { OPERATOR } from '../accounts/caller.ts';
 import type { Deps } from '../deps.ts';
 import { expireLeaseOf, findBreachResponse } from '../store/breach.repository.ts';
 import { findJob, type JobRow } from '../store/jobs.repository.ts';
 import { CliError, progressBar, readStdin } from './io.ts';
-import type { CliCommand } from './main.ts';
+import type { CliCommand } from './command.ts';
 
 export const breachHelp = `Usage:
   hearth breach-response start (--all | --users A,B,... | --users-file FILE
@@ -47,7 +48,6 @@ const DEFAULT_MESSAGE =
   'The administrators of this Hearth server have reason to believe that its account data may have been exposed. ' +
   'As a precaution, every password on the server must be replaced, and every device was signed out.';
 
-const cliActor = { userId: null, name: 'hearth CLI' };
 const cliContext = { ip: null, device: 'hearth CLI' };
 const POLL_MS = 200;
 
@@ -253,7 +253,7 @@ export async function breachCommand(deps: Deps, args: string[]): Promise<number>
     const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
     const result = await startBreachResponse(
       deps,
-      cliActor,
+      OPERATOR,
       {
         scope,
         reason: values.reason,

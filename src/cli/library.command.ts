@@ -8,7 +8,7 @@ import type { LibraryKind } from '../media/naming.ts';
 import { requestScan, type ScanResult } from '../media/scanner.ts';
 import { findJob } from '../store/jobs.repository.ts';
 import { CliError, progressBar } from './io.ts';
-import type { CliCommand } from './main.ts';
+import type { CliCommand } from './command.ts';
 
 export const libraryHelp = `Usage:
   hearth library list

@@ -10,7 +10,7 @@ import { queueMail } from '../mail/queue.ts';
 import { mailTime } from '../mail/templates.ts';
 import type { MailState } from '../store/schema.ts';
 import { CliError } from './io.ts';
-import type { CliCommand } from './main.ts';
+import type { CliCommand } from './command.ts';
 
 export const mailHelp = `Usage:
   hearth mail outbox              lists the messages written to <data>/outbox (no SMTP configured)

@@ -1,32 +1,13 @@
 // `npx hearth <command>`: the operator's tool. Each command opens the same data folder as the server.
 import { ConfigError, loadConfig } from '../config.ts';
 import { systemRandom } from '../crypto.ts';
-import { closeDeps, createDeps, type Deps } from '../deps.ts';
-import { setupModules } from '../modules.ts';
-import { commands as moduleCommands } from './commands.ts';
+import { closeDeps, createDeps } from '../deps.ts';
+import { registerModules } from '../modules.ts';
+import type { CliCommand } from './command.ts';
+import { commands } from './commands.ts';
 import { CliError } from './io.ts';
-import { serveCommand } from './serve.command.ts';
-import { describeCliError, userCommand, userHelp } from './user.command.ts';
+import { describeCliError } from './user.command.ts';
 import { pino } from 'pino';
-
-export interface CliCommand {
-  name: string;
-  summary: string;
-  help: string;
-  /** Commands that run against the store get deps; others (link, whoami) talk HTTP. */
-  needsStore: boolean;
-  run(args: string[], deps: Deps | null): Promise<number>;
-}
-
-const builtIn: CliCommand[] = [
-  {
-    name: 'user',
-    summary: 'create, list and sign out users',
-    help: userHelp,
-    needsStore: true,
-    run: (args, deps) => userCommand(deps!, args),
-  },
-];
 
 function usage(all: CliCommand[]): string {
   const lines = ['Usage: hearth <command> [options]', '', 'Commands:', '  serve               run the server (what npm start runs)'];
@@ -36,14 +17,15 @@ function usage(all: CliCommand[]): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const all = [...builtIn, ...moduleCommands];
+  const all = commands;
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage(all) + '\n');
     return name ? 0 : 1;
   }
   try {
-    if (name === 'serve') return await serveCommand(args);
+    // Loaded only here: the server (and Fastify) stays out of every other command.
+    if (name === 'serve') return await (await import('./serve.command.ts')).serveCommand(args);
     const command = all.find((c) => c.name === name);
     if (!command) {
       process.stderr.write(`hearth: unknown command "${name}"\n\n${usage(all)}\n`);
@@ -57,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig(process.env, systemRandom);
     const deps = await createDeps(config, { log: pino({ level: process.env.HEARTH_LOG_LEVEL ?? 'warn' }, process.stderr) });
     try {
-      await setupModules(deps);
+      await registerModules(deps);
       return await command.run(args, deps);
     } finally {
       await closeDeps(deps);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { OPERATOR } from '../accounts/caller.ts';
 import { adminRevokeSessions, createUser, listUserViews } from '../accounts/users.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -13,7 +14,6 @@ export const userHelp = `Usage:
   hearth user revoke-sessions <username|email>`;
 
 const cliContext = { ip: null, device: 'hearth CLI' };
-const cliActor = { userId: null, username: 'hearth CLI' };
 
 export async function userCommand(deps: Deps, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -49,7 +49,7 @@ export async function userCommand(deps: Deps, args: string[]): Promise<number> {
     if (!login) throw new CliError('name the user: hearth user revoke-sessions <username|email>');
     const user = await findUserWithHashByLogin(deps.db, normalizeLogin(login));
     if (!user) throw new CliError(`no user "${login}"`);
-    const count = await adminRevokeSessions(deps, cliActor, user.id, cliContext, now);
+    const count = await adminRevokeSessions(deps, OPERATOR, user.id, cliContext, now);
     process.stdout.write(`Signed ${user.username} out of ${count} session${count === 1 ? '' : 's'}\n`);
     return 0;
   }

@@ -1,6 +1,7 @@
 // Every change of a factor goes to the security log and to whoever listens (the notice mail, S34).
 import type { Deps } from '../deps.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { RequestContext } from '../accounts/caller.ts';
 
 export type FactorChange =
   | 'totp_enabled'

@@ -1,5 +1,5 @@
 // One counter per account for every guessed code (TOTP or recovery code), wherever it is typed: the
-// mfa step, the setup confirmation and a password reset share it, so no path is a cheaper oracle (S40, S32).
+// mfa step, the enrolment confirmation and a password reset share it, so no path is a cheaper oracle (S40, S32).
 import type { Deps } from '../deps.ts';
 import { ThrottledError } from '../errors.ts';
 import { policies, type ThrottleKey } from '../accounts/throttle.ts';

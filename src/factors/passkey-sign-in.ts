@@ -2,12 +2,12 @@
 // do with it: set a new password. A passkey cannot leak from the server, so a breach response that voids
 // every password still lets its holder in, but only as far as choosing a new password.
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import type { Deps } from '../deps.ts';
+import type { DeclaredDevice, Deps, SignInContext } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { checkPassword } from '../accounts/password-policy.ts';
 import { revokeSessions } from '../accounts/revocation.ts';
 import { recordSecurityEvent } from '../accounts/security-log.ts';
-import { completeSignIn, logAuthFailure, type DeclaredDevice, type SignInContext, type SignInResult } from '../accounts/sign-in.ts';
+import { completeSignIn, logAuthFailure, type SignInResult } from '../accounts/sign-in.ts';
 import { policies, type ThrottleKey } from '../accounts/throttle.ts';
 import { consumePendingSignIn } from '../store/factors.repository.ts';
 import { findUserById, findUserWithHashById, setPasswordHash } from '../store/users.repository.ts';

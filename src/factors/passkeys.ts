@@ -15,8 +15,8 @@ import { newId, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import type { ThrottlePolicy } from '../accounts/throttle.ts';
-import type { RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import type { Caller } from '../accounts/caller.ts';
 import {
   countPasskeys,
   countUnusedRecoveryCodes,
@@ -112,7 +112,7 @@ async function newChallenge(
 
 // Registration
 
-export async function passkeyRegistrationOptions(deps: Deps, auth: AuthContext, now: Date): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function passkeyRegistrationOptions(deps: Deps, auth: Caller, now: Date): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const user = await findUserById(deps.db, auth.userId);
   if (!user) throw new AppError('unauthorized');
   const existing = await listPasskeys(deps.db, auth.userId);
@@ -141,7 +141,7 @@ export interface RegisteredPasskey {
 
 export async function registerPasskey(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   input: { response: RegistrationResponseJSON; name?: string },
   ctx: RequestContext,
   now: Date,
@@ -203,7 +203,7 @@ export async function listPasskeyViews(deps: Deps, userId: string): Promise<Pass
 
 export async function renameUserPasskey(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   id: string,
   name: string,
   ctx: RequestContext,
@@ -219,7 +219,7 @@ export async function renameUserPasskey(
 }
 
 /** Removes a passkey; the next assertion with it is refused (S42). */
-export async function removeUserPasskey(deps: Deps, auth: AuthContext, id: string, ctx: RequestContext, now: Date): Promise<void> {
+export async function removeUserPasskey(deps: Deps, auth: Caller, id: string, ctx: RequestContext, now: Date): Promise<void> {
   const removed = await deletePasskey(deps.db, auth.userId, id);
   if (!removed) throw new AppError('not_found');
   const totp = await findTotpFactor(deps.db, auth.userId);

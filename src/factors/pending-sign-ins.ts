@@ -1,9 +1,8 @@
 // A sign-in that needs one more step (a second factor, or a new password for a flagged account) is held
 // here behind a random one-use token, stored hashed, short-lived and bound to that attempt.
 import { newId, newToken, sha256 } from '../crypto.ts';
-import type { Deps } from '../deps.ts';
+import type { DeclaredDevice, Deps, PendingSignIn, SignInContext } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { DeclaredDevice, PendingSignIn, SignInContext } from '../accounts/sign-in.ts';
 import { findLivePendingSignIn, insertPendingSignIn } from '../store/factors.repository.ts';
 import type { PendingSignInPurpose, PendingSignInsTable } from '../store/schema.ts';
 

@@ -1,9 +1,10 @@
 // The server's two-factor policy (S42): off, required for admins (and the owner), or for everyone. A user
 // it covers who has no factor yet may, once signed in, only enrol one (or sign out).
-import type { Deps, GuardedCaller } from '../deps.ts';
+import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import type { Caller } from '../accounts/caller.ts';
 import { getMeta, setMeta } from '../store/meta.repository.ts';
 import type { Role } from '../store/schema.ts';
 import { userHasSecondFactor } from './second-factor.ts';
@@ -17,7 +18,7 @@ export async function readRequire2fa(deps: Pick<Deps, 'db'>): Promise<Require2fa
   return REQUIRE_2FA_VALUES.includes(value as Require2fa) ? (value as Require2fa) : 'off';
 }
 
-export async function setRequire2fa(deps: Deps, auth: AuthContext, value: Require2fa, ctx: RequestContext, now: Date): Promise<Require2fa> {
+export async function setRequire2fa(deps: Deps, auth: Caller, value: Require2fa, ctx: RequestContext, now: Date): Promise<Require2fa> {
   const before = await readRequire2fa(deps);
   await setMeta(deps.db, META_KEY, value);
   if (before !== value) {
@@ -45,7 +46,7 @@ export function allowedBeforeEnrolment(method: string, url: string): boolean {
 }
 
 /** deps.hooks.requestGuards entry: 403 mfa_enrollment_required everywhere else. */
-export async function enrolmentGuard(deps: Deps, caller: GuardedCaller, route: { method: string; url: string }): Promise<void> {
+export async function enrolmentGuard(deps: Deps, caller: Caller, route: { method: string; url: string }): Promise<void> {
   if (allowedBeforeEnrolment(route.method, route.url)) return;
   if (await enrolmentRequired(deps, caller.userId, caller.role)) throw new AppError('mfa_enrollment_required');
 }

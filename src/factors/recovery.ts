@@ -2,8 +2,8 @@
 import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import type { Caller } from '../accounts/caller.ts';
 import {
   consumeRecoveryCode,
   countPasskeys,
@@ -26,7 +26,7 @@ export async function issueRecoveryCodes(deps: Deps, userId: string, now: Date):
 }
 
 /** POST /me/2fa/recovery-codes: only for an account that has a factor the codes stand in for. */
-export async function regenerateRecoveryCodes(deps: Deps, auth: AuthContext, ctx: RequestContext, now: Date): Promise<string[]> {
+export async function regenerateRecoveryCodes(deps: Deps, auth: Caller, ctx: RequestContext, now: Date): Promise<string[]> {
   const totp = await findTotpFactor(deps.db, auth.userId);
   const hasFactor = totp?.enabled_at != null || (await countPasskeys(deps.db, auth.userId)) > 0;
   if (!hasFactor) throw new AppError('second_factor_required');

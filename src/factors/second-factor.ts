@@ -2,17 +2,11 @@
 // passkey gets a short-lived one-use mfa token instead of a session, and finishes with a TOTP code, a
 // recovery code or a passkey. Also the check a password reset uses (S31).
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import type { Deps } from '../deps.ts';
+import type { Deps, PendingSignIn, SecondFactorGate, SignInContext } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import {
-  completeSignIn,
-  logAuthFailure,
-  type PendingSignIn,
-  type SecondFactorGate,
-  type SignInContext,
-  type SignInResult,
-} from '../accounts/sign-in.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import { completeSignIn, logAuthFailure, type SignInResult } from '../accounts/sign-in.ts';
 import {
   consumePendingSignIn,
   countPasskeys,

@@ -1,11 +1,11 @@
-// The account's authenticator app (S40): setup, confirmation, use and removal. The seed is kept encrypted
+// The account's authenticator app (S40): enrolment, confirmation, use and removal. The seed is kept encrypted
 // with a key derived from the secret key and bound to the user id, so a copy of the database cannot
 // produce codes (S05).
 import { decrypt, deriveKey, encrypt } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import type { RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import type { Caller } from '../accounts/caller.ts';
 import {
   advanceTotpStep,
   countPasskeys,
@@ -38,14 +38,14 @@ export function openTotpSeed(deps: Pick<Deps, 'config'>, userId: string, box: st
   return plain === null ? null : Buffer.from(plain, 'base64url');
 }
 
-export interface TotpSetup {
+export interface TotpEnrolment {
   secret: string;
   otpauthUri: string;
   qrSvg: string;
 }
 
-/** A new seed to scan; 2FA stays off until `confirmTotpSetup` sees a code made from it. */
-export async function startTotpSetup(deps: Deps, auth: AuthContext, now: Date): Promise<TotpSetup> {
+/** A new seed to scan; 2FA stays off until `confirmTotpEnrolment` sees a code made from it. */
+export async function startTotpEnrolment(deps: Deps, auth: Caller, now: Date): Promise<TotpEnrolment> {
   const seed = newTotpSecret(deps.random);
   const stored = await upsertPendingTotp(deps.db, {
     user_id: auth.userId,
@@ -61,9 +61,9 @@ export async function startTotpSetup(deps: Deps, auth: AuthContext, now: Date): 
 }
 
 /** Turns the authenticator app on after a correct code; returns the recovery codes, shown this once. */
-export async function confirmTotpSetup(
+export async function confirmTotpEnrolment(
   deps: Deps,
-  auth: AuthContext,
+  auth: Caller,
   code: string,
   ctx: RequestContext,
   now: Date,
@@ -82,8 +82,8 @@ export async function confirmTotpSetup(
   return { recoveryCodes };
 }
 
-/** Removes the app (or an unfinished setup); takes effect on the next code typed (S42). */
-export async function disableTotp(deps: Deps, auth: AuthContext, ctx: RequestContext, now: Date): Promise<void> {
+/** Removes the app (or an unfinished enrolment); takes effect on the next code typed (S42). */
+export async function disableTotp(deps: Deps, auth: Caller, ctx: RequestContext, now: Date): Promise<void> {
   const factor = await findTotpFactor(deps.db, auth.userId);
   if (!factor) throw new AppError('not_found');
   await deleteTotpFactor(deps.db, auth.userId);

@@ -10,10 +10,7 @@ import type { Deps } from '../deps.ts';
 import { errorCodes } from '../errors.ts';
 import { registerAuth } from './auth.ts';
 import { answerClientError, errorHandler } from './errors.ts';
-import { adminRoutes } from './routes/admin.routes.ts';
-import { authRoutes } from './routes/auth.routes.ts';
-import { meRoutes } from './routes/me.routes.ts';
-import { systemRoutes } from './routes/system.routes.ts';
+import { registerRoutes } from './routes/index.ts';
 import { Body } from './schemas.ts';
 import { addSecurityHeaders, setSecurityHeaders } from './security-headers.ts';
 import { validatorCompiler } from './validation.ts';
@@ -43,11 +40,7 @@ function isApiRequest(request: FastifyRequest): boolean {
   }
 }
 
-export type RouteModule = (app: FastifyInstance, deps: Deps) => void;
-
 export interface BuildAppOptions {
-  /** Route modules of other capabilities (mail, factors, linking, media, breach). */
-  routes?: RouteModule[];
   webDist?: string | null;
 }
 
@@ -112,11 +105,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   registerAuth(app, deps);
 
-  systemRoutes(app, deps);
-  authRoutes(app, deps);
-  meRoutes(app, deps);
-  adminRoutes(app, deps);
-  for (const routes of options.routes ?? []) routes(app, deps);
+  registerRoutes(app, deps);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -1,18 +1,20 @@
-// The auth hook: finds the caller's token (Bearer header or session cookie), asks the one door in
-// accounts/, and enforces each route's declared needs: role, app-password scope, fresh proof, CSRF.
+// The auth hook: finds the caller's credential (Bearer header, session cookie, or a URL token on a route that
+// allows one), asks the one door in accounts/, and enforces each route's needs: role, scope, fresh proof, CSRF.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate, hasFreshAuth, type AuthContext } from '../accounts/sessions.ts';
+import type { Caller } from '../accounts/caller.ts';
+import { authenticate, hasFreshAuth } from '../accounts/sessions.ts';
+import { URL_TOKEN_PARAMETER } from '../accounts/stream-tokens.ts';
 import type { AppScope } from '../accounts/scopes.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { ROLE_RANK, type Role } from '../store/schema.ts';
+import { ROLE_RANK } from '../store/schema.ts';
 
 export type RouteAccess = 'public' | 'user' | 'admin' | 'owner';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    auth: AuthContext | null;
-    authVia: 'cookie' | 'bearer' | null;
+    auth: Caller | null;
+    authVia: 'cookie' | 'bearer' | 'url' | null;
     now: Date;
   }
   interface FastifyContextConfig {
@@ -22,6 +24,11 @@ declare module 'fastify' {
     scope?: AppScope;
     /** Needs a password or factor proven within the last 10 minutes (S27). */
     fresh?: boolean;
+    /**
+     * Also takes a stream URL token in the query (`?st=`), bound to the item in the route's `:id` parameter (S72):
+     * for players that cannot send headers. Every other check of the route applies to its holder as to a session.
+     */
+    urlToken?: boolean;
   }
 }
 
@@ -68,6 +75,12 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
+/** The URL token of a request (`?st=`), if it carries one. */
+function queryToken(request: FastifyRequest): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.[URL_TOKEN_PARAMETER];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** True when the request comes from our own pages (the Origin the browser sent is the public URL's). */
 export function isSameOrigin(request: FastifyRequest, deps: Deps): boolean {
   return request.headers.origin === deps.config.publicUrl.origin;
@@ -85,6 +98,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (request.routeOptions.url === undefined) return;
     const config = request.routeOptions.config ?? {};
     const access = config.access ?? 'user';
+    const urlToken = config.urlToken ? queryToken(request) : undefined;
     const bearer = bearerToken(request);
     const cookie = bearer ? undefined : request.cookies[names.session];
     const token = bearer ?? cookie ?? null;
@@ -100,8 +114,13 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       if (origin !== undefined && origin !== deps.config.publicUrl.origin) throw new AppError('origin_mismatch');
     }
 
-    if (token) {
-      request.auth = await authenticate(deps, token, request.now, request.ip);
+    if (urlToken !== undefined) {
+      const itemId = (request.params as { id?: string } | undefined)?.id;
+      request.auth = await authenticate(deps, urlToken, request.now, request.ip, { via: 'url', itemId });
+      if (!request.auth) throw new AppError('unauthorized', 'This stream link is not valid for this item, or has expired.');
+      request.authVia = 'url';
+    } else if (token) {
+      request.auth = await authenticate(deps, token, request.now, request.ip, { via: bearer ? 'header' : 'cookie' });
       request.authVia = request.auth ? (bearer ? 'bearer' : 'cookie') : null;
       // A bearer token that opens nothing says so (not the plain 401 of a missing one), so the client knows to sign in
       // again; a public route answers as it would to anyone.
@@ -122,7 +141,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
 }
 
 /** The caller on a route whose access is not 'public'. */
-export function requireAuth(request: FastifyRequest): AuthContext {
+export function requireAuth(request: FastifyRequest): Caller {
   if (!request.auth) throw new AppError('unauthorized');
   return request.auth;
 }

@@ -2,7 +2,8 @@
 // so exactly one worker runs it; a worker that dies lets its lease lapse and another resumes the job
 // from its last checkpoint. Progress is written to the job row, where the API and the CLI read it.
 import { newId } from '../crypto.ts';
-import type { Deps } from '../deps.ts';
+import type { Logger } from 'pino';
+import type { Clock, Random } from '../crypto.ts';
 import type { Db } from '../store/db.ts';
 import {
   claimNextJob,
@@ -35,9 +36,16 @@ export interface JobContext<P = unknown, C = unknown> {
   checkpointed(checkpoint: C, progress?: Record<string, unknown>): Promise<boolean>;
 }
 
-export interface JobType<P = any, C = any> {
+/** What the runner reads of deps itself; a job gets the whole deps the runner was started with (D). */
+export interface RunnerDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface JobType<P = any, C = any, D = RunnerDeps> {
   type: string;
-  run(deps: Deps, ctx: JobContext<P, C>): Promise<Record<string, unknown> | void>;
+  run(deps: D, ctx: JobContext<P, C>): Promise<Record<string, unknown> | void>;
   /** Jobs of this type one process runs at once (default 1). */
   concurrency?: number;
   maxAttempts?: number;
@@ -81,7 +89,7 @@ export interface EnqueueInput {
 
 /** Adds a job; with a dedupe key, an existing job with that key is returned instead (idempotent). */
 export async function enqueueJob(
-  deps: Pick<Deps, 'random' | 'jobs'>,
+  deps: { random: Random; jobs: JobRunner<any> },
   db: Db,
   input: EnqueueInput,
   now: Date,
@@ -147,11 +155,11 @@ export function toJobView(row: JobRow): JobView {
   };
 }
 
-export async function getJob(deps: Pick<Deps, 'db'>, id: string): Promise<JobRow | undefined> {
+export async function getJob(deps: { db: Db }, id: string): Promise<JobRow | undefined> {
   return findJob(deps.db, id);
 }
 
-export async function cancelJob(deps: Pick<Deps, 'db' | 'clock'>, id: string) {
+export async function cancelJob(deps: { db: Db; clock: Clock }, id: string) {
   return requestJobCancel(deps.db, id, deps.clock().getTime());
 }
 
@@ -162,9 +170,9 @@ export interface RunnerOptions {
   stopGraceMs?: number;
 }
 
-/** The registry and worker of one process. Modules register types in setup(); the server starts it. */
-export class JobRunner {
-  readonly types = new Map<string, JobType>();
+/** The registry and worker of one process. Modules register types (src/modules.ts); the server starts it. */
+export class JobRunner<D extends RunnerDeps = any> {
+  readonly types = new Map<string, JobType<any, any, D>>();
   readonly owner: string;
   private readonly pollMs: number;
   private readonly leaseMs: number;
@@ -175,7 +183,7 @@ export class JobRunner {
   private stopped = true;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
-  private deps: Deps | null = null;
+  private deps: D | null = null;
   private abandonedCheckedAt = 0;
 
   constructor(owner: string, options: RunnerOptions = {}) {
@@ -185,7 +193,7 @@ export class JobRunner {
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
   }
 
-  register(type: JobType): void {
+  register(type: JobType<any, any, D>): void {
     this.types.set(type.type, type);
   }
 
@@ -194,7 +202,7 @@ export class JobRunner {
     this.wake?.();
   }
 
-  start(deps: Deps, types?: string[]): void {
+  start(deps: D, types?: string[]): void {
     if (!this.stopped) return;
     this.deps = deps;
     this.stopped = false;
@@ -229,7 +237,7 @@ export class JobRunner {
   }
 
   /** Runs one specific job to its end in this process (the CLI does this to show a progress bar). */
-  async runOne(deps: Deps, id: string): Promise<boolean> {
+  async runOne(deps: D, id: string): Promise<boolean> {
     const row = await findJob(deps.db, id);
     if (!row) return false;
     const type = this.types.get(row.type);
@@ -241,7 +249,7 @@ export class JobRunner {
     return true;
   }
 
-  private rateAllows(type: JobType, now: number): boolean {
+  private rateAllows(type: JobType<any, any, D>, now: number): boolean {
     if (!type.ratePerMinute) return true;
     const times = (this.startTimes.get(type.type) ?? []).filter((t) => now - t < 60_000);
     this.startTimes.set(type.type, times);
@@ -253,7 +261,7 @@ export class JobRunner {
    * (the claim that resumes it counts one), so a job that crashed once or twice is resumed, and one that
    * keeps killing its worker (out of memory, a native crash) is not taken again for ever by every instance.
    */
-  private async failAbandoned(deps: Deps, types: string[], onlyId?: string): Promise<void> {
+  private async failAbandoned(deps: D, types: string[], onlyId?: string): Promise<void> {
     const failed = await failAbandonedJobs(deps.db, types, deps.clock().getTime(), onlyId, [...this.running.keys()]);
     for (const job of failed) {
       deps.log.error({ job: job.id, type: job.type, attempts: job.attempts }, 'job failed: its worker stopped without finishing it on its last allowed attempt');
@@ -316,7 +324,7 @@ export class JobRunner {
    * Runs one claimed job and records how it ended. Never rejects: whatever the job or the store throws
    * ends here, because one escaping rejection would end the whole process (Node's default).
    */
-  private async execute(deps: Deps, type: JobType, job: JobRow, abort: AbortController): Promise<void> {
+  private async execute(deps: D, type: JobType<any, any, D>, job: JobRow, abort: AbortController): Promise<void> {
     const owner = this.owner;
     const leaseMs = this.leaseMs;
     const heartbeat = setInterval(() => {
@@ -348,7 +356,7 @@ export class JobRunner {
    * Runs the job; returns what to record, 'hand back' when this runner stopped it, or null to leave the job to
    * whoever holds its lease next.
    */
-  private async runToOutcome(deps: Deps, type: JobType, job: JobRow, abort: AbortController): Promise<JobOutcome | 'hand back' | null> {
+  private async runToOutcome(deps: D, type: JobType<any, any, D>, job: JobRow, abort: AbortController): Promise<JobOutcome | 'hand back' | null> {
     const owner = this.owner;
     const leaseMs = this.leaseMs;
     try {

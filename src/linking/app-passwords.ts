@@ -5,11 +5,12 @@ import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { revokeSessions } from '../accounts/revocation.ts';
 import { APP_SCOPES, isAppScope, type AppScope } from '../accounts/scopes.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import { createSession, type AuthContext } from '../accounts/sessions.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import { APP_PASSWORD_PREFIX, createSession } from '../accounts/sessions.ts';
+import type { Caller } from '../accounts/caller.ts';
 import { countAppPasswords, listAppPasswordRows, type AppPasswordRow } from '../store/linking.repository.ts';
 
-export const APP_PASSWORD_PREFIX = 'hap_';
 /** Not idle-limited (see authenticate): the long absolute end is a backstop, revocation the real end. */
 export const APP_PASSWORD_SECONDS = 10 * 365 * 24 * 3600;
 export const MAX_APP_PASSWORDS = 100;
@@ -41,7 +42,7 @@ function toView(row: AppPasswordRow): AppPasswordView {
 /** Returns the password itself once; the store keeps only its hash. */
 export async function createAppPassword(
   deps: Pick<Deps, 'db' | 'random' | 'config'>,
-  auth: AuthContext,
+  auth: Caller,
   input: { name: string; scopes: string[] },
   ctx: RequestContext,
   now: Date,
@@ -83,7 +84,7 @@ export async function listAppPasswords(deps: Pick<Deps, 'db'>, userId: string, n
 
 export async function revokeAppPassword(
   deps: Pick<Deps, 'db' | 'random' | 'events' | 'log'>,
-  auth: AuthContext,
+  auth: Caller,
   id: string,
   ctx: RequestContext,
   now: Date,

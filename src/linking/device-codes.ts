@@ -4,8 +4,10 @@
 import { keyedDigest, newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import { createSession, type AuthContext } from '../accounts/sessions.ts';
+import { recordSecurityEvent } from '../accounts/security-log.ts';
+import type { RequestContext } from '../accounts/caller.ts';
+import { createSession } from '../accounts/sessions.ts';
+import type { Caller } from '../accounts/caller.ts';
 import { policies, type ThrottleKey, type ThrottlePolicy } from '../accounts/throttle.ts';
 import { toUserView, type UserView } from '../accounts/users.ts';
 import {
@@ -130,7 +132,7 @@ export async function requestLinkCode(
   };
 }
 
-function guessKeys(auth: AuthContext, ip: string | null): ThrottleKey[] {
+function guessKeys(auth: Caller, ip: string | null): ThrottleKey[] {
   const keys: ThrottleKey[] = [{ key: `link:guess:user:${auth.userId}`, policy: policies.codeGuess }];
   if (ip) keys.push({ key: `link:guess:address:${ip}`, policy: policies.codeGuess });
   return keys;
@@ -142,7 +144,7 @@ function guessKeys(auth: AuthContext, ip: string | null): ThrottleKey[] {
  */
 async function findTypedLink(
   deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log' | 'config'>,
-  auth: AuthContext,
+  auth: Caller,
   typed: string,
   ctx: RequestContext,
   now: Date,
@@ -183,7 +185,7 @@ function toRequestView(link: LinkCodeRow, typed: string): LinkRequestView {
 /** What the approval page shows: which device asks, from where, since when. */
 export async function lookupLinkCode(
   deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log' | 'config'>,
-  auth: AuthContext,
+  auth: Caller,
   typed: string,
   ctx: RequestContext,
   now: Date,
@@ -200,7 +202,7 @@ export async function lookupLinkCode(
 
 export async function decideLink(
   deps: Pick<Deps, 'db' | 'throttle' | 'random' | 'log' | 'config'>,
-  auth: AuthContext,
+  auth: Caller,
   input: { userCode: string; approve: boolean },
   ctx: RequestContext,
   now: Date,

@@ -4,7 +4,7 @@
 import type { Deps } from '../deps.ts';
 import { createTransport, isRefusalOfThisMessage, type Delivery, type MailTransport, type OutgoingMail } from './transports.ts';
 
-/** Where the mailer reports a problem with the mail setup (the process's pino logger). */
+/** Where the mailer reports a problem with the mail configuration (the process's pino logger). */
 export interface MailerLog {
   error(obj: object, msg: string): void;
   info(msg: string): void;
@@ -13,7 +13,7 @@ export interface MailerLog {
 export class Mailer {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
-  /** The setup problem last logged (a wrong password, no TLS, the server down), until a mail goes out. */
+  /** The configuration problem last logged (a wrong password, no TLS, the server down), until a mail goes out. */
   private problem: string | null = null;
 
   constructor(
@@ -37,7 +37,7 @@ export class Mailer {
       }
       return delivery;
     } catch (err) {
-      this.reportSetupProblem(err);
+      this.reportTransportProblem(err);
       throw err;
     } finally {
       this.inFlight.delete(sending);
@@ -45,10 +45,10 @@ export class Mailer {
   }
 
   /**
-   * A problem with the setup fails every queued mail alike, attempt after attempt: it is logged once, with
+   * A problem with the configuration fails every queued mail alike, attempt after attempt: it is logged once, with
    * what to do, and again only when it changes. The mails wait in the queue and are retried.
    */
-  private reportSetupProblem(err: unknown): void {
+  private reportTransportProblem(err: unknown): void {
     if (isRefusalOfThisMessage(err)) return;
     const e = err as { code?: string; responseCode?: number; message?: string };
     const problem = `${e?.code ?? ''}:${e?.responseCode ?? ''}`;

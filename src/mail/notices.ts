@@ -1,13 +1,12 @@
 // Notices (S34) and sign-in alerts (S62): each says what happened, when, from which device and
 // address, and what to do if it was not the user. They plug into the account flows through deps.hooks.
-import type { Deps } from '../deps.ts';
-import type { SignInListener } from '../accounts/sign-in.ts';
+import type { Deps, SignInListener } from '../deps.ts';
 import { countKnownDevices, countSignIns } from '../store/mail.repository.ts';
 import { findUserById } from '../store/users.repository.ts';
 import { queueMail } from './queue.ts';
 import { circumstancesOf, mailTime } from './templates.ts';
-import { issueMailToken } from './tokens.ts';
-import { mailAfterEmailChange, mailAfterRegistration } from './verification.ts';
+import { issueMailToken } from '../accounts/mail-tokens.ts';
+import { mailAfterEmailChange, mailAfterRegistration } from '../accounts/email-verification.ts';
 
 /** A notice is queued after the change it reports is done: failing to queue it must not undo or hide that change. */
 async function safely(deps: Deps, what: string, userId: string | null, notice: () => Promise<void>): Promise<void> {

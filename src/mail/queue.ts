@@ -3,8 +3,8 @@
 // one twice: a job that finds its message already sent ends without sending, and every attempt carries
 // the same Message-ID.
 import { decrypt, deriveKey, encrypt, newId } from '../crypto.ts';
-import type { Deps } from '../deps.ts';
-import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '../jobs/runner.ts';
+import type { Deps, JobType } from '../deps.ts';
+import { enqueueJob, PermanentJobError, type JobContext } from '../jobs/runner.ts';
 import type { Db } from '../store/db.ts';
 import {
   findMailMessage,

@@ -3,7 +3,7 @@
 // says that Hearth never asks for a password by mail and how to reach the server by typing its address
 // (S60, S61). Everything that comes from data is escaped in the HTML.
 import { isIP } from 'node:net';
-import type { RequestContext } from '../accounts/security-log.ts';
+import type { RequestContext } from '../accounts/caller.ts';
 import { deviceInfoFrom } from '../accounts/user-agent.ts';
 
 export interface MailContext {

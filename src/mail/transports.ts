@@ -81,7 +81,7 @@ function tlsRefusal(err: unknown): Error | null {
  * Whether a failed send was refused for this message or its recipient, so that no retry can help: a 5xx
  * answer to RCPT TO or DATA (550 no such mailbox, 552 too big, 553, 554), the size limit the server
  * announced, or an address nodemailer cannot use. Everything else (authentication, TLS, the connection,
- * the sender address the operator configured, a server that is down) is about the setup, is the same for
+ * the sender address the operator configured, a server that is down) is about the configuration, is the same for
  * every queued mail, and is retried so that the mails wait for the fix instead of being lost.
  */
 export function isRefusalOfThisMessage(err: unknown): boolean {

@@ -19,7 +19,8 @@ import {
   type MediaItemRow,
 } from '../store/media.repository.ts';
 import type { MediaItemType } from '../store/schema.ts';
-import { canSeeLibrary, requireVisibleLibrary, visibleLibraryIds, type Viewer } from './libraries.ts';
+import type { Caller } from '../accounts/caller.ts';
+import { canSeeLibrary, requireVisibleLibrary, visibleLibraryIds } from './libraries.ts';
 
 export const ITEM_TYPES = ['movie', 'show', 'season', 'episode', 'artist', 'album', 'track', 'video', 'extra'] as const satisfies readonly MediaItemType[];
 const TOP_LEVEL_TYPES: MediaItemType[] = ['movie', 'show', 'artist', 'video'];
@@ -132,7 +133,7 @@ export const MAX_PAGE = 500;
 
 export async function listLibraryItems(
   deps: Pick<Deps, 'db'>,
-  viewer: Viewer,
+  viewer: Pick<Caller, 'userId' | 'role'>,
   libraryId: string,
   input: ListItemsInput,
 ): Promise<ItemPage> {
@@ -185,7 +186,7 @@ function foldQuery(q: string): string {
 /** An item with its library, or the same 404 whether it is missing or not the viewer's to see. */
 export async function requireVisibleItem(
   deps: Pick<Deps, 'db'>,
-  viewer: Viewer,
+  viewer: Pick<Caller, 'userId' | 'role'>,
   itemId: string,
 ): Promise<{ item: MediaItemRow; library: LibraryRow }> {
   const item = await findItemRow(deps.db, itemId);
@@ -195,7 +196,7 @@ export async function requireVisibleItem(
   return { item, library };
 }
 
-async function viewOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow): Promise<ItemView> {
+async function viewOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow): Promise<ItemView> {
   const { rows } = await listItemRows(deps.db, {
     libraryIds: null,
     libraryId: item.library_id,
@@ -210,7 +211,7 @@ async function viewOf(deps: Pick<Deps, 'db'>, viewer: Viewer, item: MediaItemRow
   return toItemView(rows[0]!);
 }
 
-export async function getItem(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string): Promise<ItemDetail> {
+export async function getItem(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string): Promise<ItemDetail> {
   const { item } = await requireVisibleItem(deps, viewer, itemId);
   const view = await viewOf(deps, viewer, item);
   let children: ItemView[] = [];
@@ -230,7 +231,7 @@ export async function getItem(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: st
   return { ...view, children };
 }
 
-export async function searchItems(deps: Pick<Deps, 'db'>, viewer: Viewer, q: string, limit = 50): Promise<ItemView[]> {
+export async function searchItems(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, q: string, limit = 50): Promise<ItemView[]> {
   const folded = foldQuery(q);
   if (folded === '') return [];
   const { rows } = await listItemRows(deps.db, {
@@ -254,7 +255,7 @@ export interface ProgressInput {
  * Records where the viewer is in an item. Without an explicit `watched`, reaching 90% marks it
  * watched. On a show, season, artist or album only `watched` makes sense: it applies to every file below.
  */
-export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string, input: ProgressInput, now: Date): Promise<ItemView> {
+export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string, input: ProgressInput, now: Date): Promise<ItemView> {
   const { item } = await requireVisibleItem(deps, viewer, itemId);
   if (input.position_seconds === undefined && input.watched === undefined) {
     throw new AppError('invalid_body', 'Give position_seconds, watched, or both.');
@@ -285,13 +286,13 @@ export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId
   return viewOf(deps, viewer, item);
 }
 
-export async function continueWatching(deps: Pick<Deps, 'db'>, viewer: Viewer, limit = 20): Promise<ItemView[]> {
+export async function continueWatching(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, limit = 20): Promise<ItemView[]> {
   const rows = await continueWatchingRows(deps.db, viewer.userId, await visibleLibraryIds(deps, viewer), Math.min(100, Math.max(1, limit)));
   return rows.map(toItemView);
 }
 
 /** Where an item's bytes are, for the stream route: only files, only the viewer's. */
-export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Viewer, itemId: string) {
+export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string) {
   const { item, library } = await requireVisibleItem(deps, viewer, itemId);
   if (item.path === null) throw new AppError('not_found');
   return { item, library, path: item.path };
@@ -302,7 +303,7 @@ export type ArtworkKindName = 'poster' | 'fanart';
 /** Where an item's artwork comes from: a local image file, or a cover embedded in a track. */
 export async function artworkSource(
   deps: Pick<Deps, 'db'>,
-  viewer: Viewer,
+  viewer: Pick<Caller, 'userId' | 'role'>,
   itemId: string,
   kind: ArtworkKindName,
 ): Promise<{ library: LibraryRow; file: string | null; embeddedIn: string | null }> {

@@ -2,7 +2,7 @@
 // and anything else answers exactly like a missing library.
 import { stat, realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import type { AuthContext } from '../accounts/sessions.ts';
+import type { Caller } from '../accounts/caller.ts';
 import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -19,19 +19,12 @@ import {
   replaceGrants,
   type LibraryRow,
 } from '../store/media.repository.ts';
-import type { Role } from '../store/schema.ts';
 import { findUserById } from '../store/users.repository.ts';
 import type { LibraryKind } from './naming.ts';
 import { isInside } from './walk.ts';
 
 export const LIBRARY_KINDS = ['movies', 'shows', 'music', 'videos'] as const satisfies readonly LibraryKind[];
 export const MAX_LIBRARY_PATHS = 32;
-
-/** Who is asking: a signed-in user, or the holder of a stream token. */
-export interface Viewer {
-  userId: string;
-  role: Role;
-}
 
 export interface LibraryView {
   id: string;
@@ -56,36 +49,32 @@ function toView(row: LibraryRow, admin: boolean): LibraryView {
   };
 }
 
-export function isAdmin(viewer: Viewer): boolean {
+export function isAdmin(viewer: Pick<Caller, 'userId' | 'role'>): boolean {
   return viewer.role === 'admin' || viewer.role === 'owner';
 }
 
-export function viewerOf(auth: AuthContext): Viewer {
-  return { userId: auth.userId, role: auth.role };
-}
-
 /** The libraries a viewer may see: null means all of them (admins). */
-export async function visibleLibraryIds(deps: Pick<Deps, 'db'>, viewer: Viewer): Promise<string[] | null> {
+export async function visibleLibraryIds(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>): Promise<string[] | null> {
   return isAdmin(viewer) ? null : grantedLibraryIds(deps.db, viewer.userId);
 }
 
-export async function canSeeLibrary(deps: Pick<Deps, 'db'>, viewer: Viewer, libraryId: string): Promise<boolean> {
+export async function canSeeLibrary(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string): Promise<boolean> {
   return isAdmin(viewer) || isLibraryGranted(deps.db, viewer.userId, libraryId);
 }
 
 /** The library when the viewer may see it; otherwise the same 404 as a library that does not exist. */
-export async function requireVisibleLibrary(deps: Pick<Deps, 'db'>, viewer: Viewer, libraryId: string): Promise<LibraryRow> {
+export async function requireVisibleLibrary(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string): Promise<LibraryRow> {
   const row = await findLibrary(deps.db, libraryId);
   if (!row || !(await canSeeLibrary(deps, viewer, row.id))) throw new AppError('not_found');
   return row;
 }
 
-export async function listLibraries(deps: Pick<Deps, 'db'>, viewer: Viewer): Promise<LibraryView[]> {
+export async function listLibraries(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>): Promise<LibraryView[]> {
   const rows = await listLibraryRows(deps.db, await visibleLibraryIds(deps, viewer));
   return rows.map((row) => toView(row, isAdmin(viewer)));
 }
 
-export async function getLibrary(deps: Pick<Deps, 'db'>, viewer: Viewer, libraryId: string): Promise<LibraryView> {
+export async function getLibrary(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string): Promise<LibraryView> {
   return toView(await requireVisibleLibrary(deps, viewer, libraryId), isAdmin(viewer));
 }
 

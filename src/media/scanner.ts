@@ -6,8 +6,8 @@
 import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { sha256, type Random } from '../crypto.ts';
-import type { Deps } from '../deps.ts';
-import { enqueueJob, PermanentJobError, type JobContext, type JobType } from '../jobs/runner.ts';
+import type { Deps, JobType } from '../deps.ts';
+import { enqueueJob, PermanentJobError, type JobContext } from '../jobs/runner.ts';
 import { findJobByDedupeKey } from '../store/jobs.repository.ts';
 import {
   advanceScanSeq,

@@ -9,6 +9,7 @@ import type {
   TotpFactorsTable,
   WebauthnChallengesTable,
 } from './schema.ts';
+import { consumeOnce } from './consume-once.ts';
 
 // TOTP
 
@@ -36,17 +37,17 @@ export async function findTotpFactor(db: Db, userId: string): Promise<TotpFactor
     .executeTakeFirst();
 }
 
-/** Starts (or restarts) setup with a new seed; refused (false) while an enabled one exists. */
+/** Starts (or restarts) enrolment with a new seed; refused (false) while an enabled one exists. */
 export async function upsertPendingTotp(db: Db, row: TotpFactorsTable): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('totp_factors').select(['enabled_at']).where('user_id', '=', row.user_id).executeTakeFirst();
     if (existing?.enabled_at != null) return false;
-    // Both writes carry their own condition: an enable (or a first setup) that commits after the read above is
+    // Both writes carry their own condition: an enable (or a first enrolment) that commits after the read above is
     // never overwritten (PostgreSQL's READ COMMITTED lets it land in between).
     if (!existing) {
       const inserted = await trx.insertInto('totp_factors').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return true;
-      // Another setup made the row meanwhile: restart it as below.
+      // Another enrolment made the row meanwhile: restart it as below.
     }
     const result = await trx
       .updateTable('totp_factors')
@@ -113,14 +114,7 @@ export async function countUnusedRecoveryCodes(db: Db, userId: string): Promise<
 
 /** Marks the code used if it is the user's and still unused; true for the one caller that did. */
 export async function consumeRecoveryCode(db: Db, userId: string, codeHash: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('recovery_codes')
-    .set({ used_at: now.getTime() })
-    .where('user_id', '=', userId)
-    .where('code_hash', '=', codeHash)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return consumeOnce(db, 'recovery_codes', { user_id: userId, code_hash: codeHash }, now);
 }
 
 // Passkeys
@@ -235,14 +229,7 @@ export async function findLivePendingSignInById(db: Db, id: string, now: Date): 
 
 /** Uses the step up; true for the one caller that did, while it was still live. */
 export async function consumePendingSignIn(db: Db, id: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('pending_sign_ins')
-    .set({ used_at: now.getTime() })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now.getTime())
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return consumeOnce(db, 'pending_sign_ins', { id }, now, { unexpired: true });
 }
 
 /** Counts a wrong answer; at `maxFailures` the step is void. Returns the failures so far. */
@@ -256,7 +243,7 @@ export async function recordPendingFailure(db: Db, id: string, maxFailures: numb
     const row = await trx.selectFrom('pending_sign_ins').select(['failures']).where('id', '=', id).executeTakeFirst();
     const failures = Number(row?.failures ?? maxFailures);
     if (failures >= maxFailures) {
-      await trx.updateTable('pending_sign_ins').set({ used_at: now.getTime() }).where('id', '=', id).where('used_at', 'is', null).execute();
+      await consumeOnce(trx, 'pending_sign_ins', { id }, now);
     }
     return failures;
   });

@@ -1,5 +1,6 @@
 import type { Db } from './db.ts';
 import type { InvitesTable, Role } from './schema.ts';
+import { consumeOnce } from './consume-once.ts';
 
 export type InviteRow = Omit<InvitesTable, 'token_hash'>;
 
@@ -23,15 +24,7 @@ export async function findUsableInvite(db: Db, tokenHash: string, now: Date): Pr
  * concurrency), or it was cancelled, voided (a breach response) or ran out while the password was hashed.
  */
 export async function markInviteUsed(db: Db, id: string, userId: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('invites')
-    .set({ used_at: now.getTime(), used_by: userId })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now.getTime())
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return consumeOnce(db, 'invites', { id }, now, { unrevoked: true, unexpired: true, set: { used_by: userId } });
 }
 
 export async function listInvites(db: Db, now: Date): Promise<InviteRow[]> {

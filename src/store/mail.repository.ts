@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import { compiledOnce, type Db, type Parameter } from './db.ts';
 import type { MailMessagesTable, MailState, MailTokenPurpose, MailTokensTable } from './schema.ts';
+import { consumeOnce } from './consume-once.ts';
 
 export type MailMessageRow = MailMessagesTable;
 
@@ -112,14 +113,7 @@ export async function findLiveMailToken(
 
 /** Spends a token; the condition in the UPDATE makes two concurrent uses impossible. */
 export async function consumeMailToken(db: Db, id: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('mail_tokens')
-    .set({ used_at: now.getTime() })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now.getTime())
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return consumeOnce(db, 'mail_tokens', { id }, now, { unexpired: true });
 }
 
 /** Voids every outstanding token of these purposes for a user. */

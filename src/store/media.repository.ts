@@ -8,7 +8,6 @@ import type {
   MediaItemsTable,
   MediaItemType,
   MediaProgressTable,
-  Role,
 } from './schema.ts';
 
 export type Executor = Db | Transaction<Database>;
@@ -458,36 +457,4 @@ export async function continueWatchingRows(db: Executor, userId: string, library
   if (libraryIds !== null) query = query.where('media_items.library_id', 'in', libraryIds.length > 0 ? libraryIds : ['']);
   const rows = await query.orderBy('media_progress.updated_at', 'desc').limit(limit).execute();
   return rows.map(numberFields) as ItemViewRow[];
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Stream tokens
-
-/**
- * The session a stream token was made from, with its user's standing: the token lives only while that
- * session does. Expiry and idle checks are the caller's.
- */
-export async function findStreamTokenSession(
-  db: Executor,
-  sessionId: string,
-): Promise<
-  | { user_id: string; role: Role; kind: string; scopes: string | null; expires_at: number; last_seen_at: number; disabled: number; reset_required: number }
-  | undefined
-> {
-  return db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.user_id',
-      'users.role',
-      'sessions.kind',
-      'sessions.scopes',
-      'sessions.expires_at',
-      'sessions.last_seen_at',
-      'users.disabled',
-      'users.reset_required',
-    ])
-    .where('sessions.id', '=', sessionId)
-    .where('sessions.revoked_at', 'is', null)
-    .executeTakeFirst();
 }

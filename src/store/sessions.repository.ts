@@ -44,25 +44,27 @@ export function insertSession(db: Db, row: SessionsTable): Promise<void> {
   return insertSessionRow(db, { ...row, client_version: row.client_version ?? null });
 }
 
+const sessionWithUserColumns = [
+  ...sessionColumns,
+  'users.username',
+  'users.email',
+  'users.display_name',
+  'users.role',
+  'users.disabled',
+  'users.reset_required',
+  'users.email_verified',
+  'users.anti_phishing_phrase',
+  'users.password_changed_at',
+  'users.created_at as user_created_at',
+  'users.updated_at as user_updated_at',
+] as const;
+
 // Every authenticated request runs this one: it is compiled once (see compiledOnce).
 const liveSessionByTokenHash = compiledOnce((db, p: Parameter<'tokenHash'>) =>
   db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      ...sessionColumns,
-      'users.username',
-      'users.email',
-      'users.display_name',
-      'users.role',
-      'users.disabled',
-      'users.reset_required',
-      'users.email_verified',
-      'users.anti_phishing_phrase',
-      'users.password_changed_at',
-      'users.created_at as user_created_at',
-      'users.updated_at as user_updated_at',
-    ])
+    .select(sessionWithUserColumns)
     .where('sessions.token_hash', '=', p('tokenHash'))
     .where('sessions.revoked_at', 'is', null),
   // Answered from memory only while nothing at all was committed since: never stale (see compiledOnce).
@@ -75,6 +77,17 @@ export type SessionWithUserRow = Awaited<ReturnType<typeof liveSessionByTokenHas
 export async function findLiveSessionByTokenHash(db: Db, tokenHash: string): Promise<SessionWithUserRow | undefined> {
   const rows = await liveSessionByTokenHash(db, { tokenHash });
   return rows.length > 0 ? rows[0] : undefined;
+}
+
+/** The unrevoked session with this id and its user's row (a stream URL token names its session). Expiry is the caller's check. */
+export async function findLiveSessionWithUserById(db: Db, id: string): Promise<SessionWithUserRow | undefined> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(sessionWithUserColumns)
+    .where('sessions.id', '=', id)
+    .where('sessions.revoked_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function findLiveSessionById(db: Db, id: string): Promise<SessionRow | undefined> {

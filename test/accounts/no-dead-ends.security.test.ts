@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupOwner } from '../helpers/accounts.ts';
 import { SETUP_TOKEN, startTestServer, type ApiResponse, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
-import { issueMailToken } from '../../src/mail/tokens.ts';
+import { issueMailToken } from '../../src/accounts/mail-tokens.ts';
 
 const CHROME_131 = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const CHROME_130 = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';

@@ -9,7 +9,7 @@ import { pepperPassword } from '../../src/accounts/passwords.ts';
 import { deriveKey } from '../../src/crypto.ts';
 import { base32Decode } from '../../src/factors/base32.ts';
 import { totpCode } from '../../src/factors/totp.ts';
-import { issueMailToken } from '../../src/mail/tokens.ts';
+import { issueMailToken } from '../../src/accounts/mail-tokens.ts';
 import { expectError } from '../helpers/accounts.ts';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';

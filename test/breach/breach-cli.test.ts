@@ -178,7 +178,7 @@ describe('hearth breach-response', () => {
     writeFileSync(notice, 'Our backup disk was stolen.\n');
     const running = await startBreachResponse(
       s.deps,
-      { userId: null, name: 'test' },
+      { userId: null, username: 'test' },
       { scope: { all: true }, reason: 'stolen disk', message: 'Our backup disk was stolen.' },
       { ip: null },
       s.deps.clock(),

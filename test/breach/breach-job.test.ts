@@ -14,7 +14,7 @@ import { seedUsers } from './seed.ts';
 
 const PASSWORD = 'velvet thunder orchard mosaic';
 const SECRET_KEY = 'ab'.repeat(32);
-const actor = { userId: null, name: 'test' };
+const actor = { userId: null, username: 'test' };
 const ctx = { ip: null };
 
 describe.each(await storeKinds())('breach response jobs on %s', (store) => {

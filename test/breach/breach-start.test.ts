@@ -132,7 +132,7 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
   it('a start without the key rotation resumes a running response that rotated it: that was done at its start, and the response shows it', async () => {
     const s = await server();
     await s.createUser({ username: 'solo', password: PASSWORD });
-    const actor = { userId: null, name: 'test' };
+    const actor = { userId: null, username: 'test' };
     const input = { scope: { all: true as const }, reason: 'r', message: 'A notice.' };
     const first = await startBreachResponse(s.deps, actor, { ...input, rotatePasswordKey: true }, { ip: null }, s.deps.clock());
     if (first.dryRun) throw new Error('expected a real start');

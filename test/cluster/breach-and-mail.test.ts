@@ -2,7 +2,6 @@
 // other (every user flagged once, one notice each), and the mail queue sends each message once however
 // many instances take from it.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BREACH_RESPONSE_JOB, startBreachResponse } from '../../src/breach/breach-response.ts';
 import { queueMail } from '../../src/mail/queue.ts';
@@ -75,7 +74,7 @@ describe.skipIf(!ready)('breach response and mail queue on two instances', { tim
     a.deps.jobs.start(a.deps);
     const started = await startBreachResponse(
       a.deps,
-      { userId: null, name: 'operator' },
+      { userId: null, username: 'operator' },
       { scope: { all: true }, reason: 'test', message: 'Our user database was copied. Choose a new password.', batchSize: 5 },
       { ip: null },
       new Date(),

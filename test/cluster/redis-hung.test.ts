@@ -2,7 +2,6 @@
 // it, only the heartbeat (about three seconds) and a command's timeout (one second). Revocations and
 // sign-ins must not wait on it. The instance here runs on a Redis of its own, frozen with SIGSTOP.
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { haveProgram } from '../helpers/services.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';

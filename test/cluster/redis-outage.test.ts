@@ -2,7 +2,6 @@
 // the log says so once; when Redis is back, the log says that too. The cluster here runs on a Redis
 // of its own (started and killed by the test), not on the shared one.
 import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { haveProgram } from '../helpers/services.ts';
 import { captureLog, cluster, haveClusterServices, killRedis, startRedis, type CapturedLog, type Cluster } from './cluster-helpers.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decrypt, deriveKey } from '../../src/crypto.ts';
 import { base32Decode } from '../../src/factors/base32.ts';
 import { openTotpSeed } from '../../src/factors/totp-factor.ts';
-import { issueMailToken } from '../../src/mail/tokens.ts';
+import { issueMailToken } from '../../src/accounts/mail-tokens.ts';
 import { verifySecondFactorCode } from '../../src/factors/second-factor.ts';
 import { totpCode } from '../../src/factors/totp.ts';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto.ts';
 import { revokeSessions } from '../../src/accounts/revocation.ts';
-import { APP_PASSWORD_PREFIX } from '../../src/linking/app-passwords.ts';
+import { APP_PASSWORD_PREFIX } from '../../src/accounts/sessions.ts';
 import { DEFAULT_PASSWORD, startTestServer, testClock, type TestClock, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
 import { errorCode, requestCode, tokenBits } from './link-helpers.ts';

@@ -6,7 +6,7 @@ import type { SecurityEventView } from '../../src/accounts/security-log.ts';
 import type { SessionView } from '../../src/accounts/sessions.ts';
 import type { UserView } from '../../src/accounts/users.ts';
 import type { MfaChallenge } from '../../src/http/routes/auth.routes.ts';
-import type { Role } from '../../src/store/schema.ts';
+import type { Role } from '../../src/wire/names.ts';
 
 export type { InviteView, MfaChallenge, Role };
 /** There is one owner; admins hand out the other roles. */

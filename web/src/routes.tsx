@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import { AccountPage } from './account/account-page.tsx';
 import { AdminLayout } from './admin/admin-layout.tsx';
 import { overviewPage } from './admin/admin-overview.tsx';
@@ -15,18 +14,7 @@ import { ResetRequiredPage } from './pages/reset-required.tsx';
 import { ResetPage } from './pages/reset.tsx';
 import { SetupPage } from './pages/setup.tsx';
 import { VerifyEmailPage } from './pages/verify-email.tsx';
-
-/**
- * guest: only while signed out (a signed-in visitor goes home); open: either way;
- * user: needs a session; admin: needs an admin or the owner, and looks like a missing page to anyone else.
- */
-export type Access = 'guest' | 'open' | 'user' | 'admin';
-
-export interface Route {
-  pattern: string;
-  access: Access;
-  render: (params: Record<string, string>) => ReactNode;
-}
+import type { Route } from './route.ts';
 
 // Every page of the app.
 export const routes: Route[] = [

@@ -2,9 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { peekInvite, registerWithInvite } from '../../accounts/invites.ts';
-import { completeSignIn, reauthenticate, signIn, type SignInContext } from '../../accounts/sign-in.ts';
+import { completeSignIn, reauthenticate, signIn } from '../../accounts/sign-in.ts';
+import type { Deps, SignInContext } from '../../deps.ts';
 import { signOut } from '../../accounts/sign-out.ts';
-import type { Deps } from '../../deps.ts';
 import {
   clearSessionCookie,
   cookieNames,

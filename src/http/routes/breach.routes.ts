@@ -152,7 +152,7 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
       const body = request.body;
       const result = await startBreachResponse(
         deps,
-        { userId: auth.userId, name: auth.username, role: auth.role },
+        auth,
         {
           scope: body.scope,
           reason: body.reason,

@@ -21,7 +21,7 @@ import {
   secondFactorPasskeyOptions,
   type SecondFactorAnswer,
 } from '../../factors/second-factor.ts';
-import { confirmTotpSetup, disableTotp, startTotpSetup } from '../../factors/totp-factor.ts';
+import { confirmTotpEnrolment, disableTotp, startTotpEnrolment } from '../../factors/totp-factor.ts';
 import type { SignInResult } from '../../accounts/sign-in.ts';
 import { AppError } from '../../errors.ts';
 import { requestContext, requireAuth, setDeviceCookie, setSessionCookie } from '../auth.ts';
@@ -127,12 +127,12 @@ const FactorStatusSchema = Type.Object({
 export type FactorStatusView = Static<typeof FactorStatusSchema>;
 
 /** What POST /me/2fa/totp/setup answers: the new seed, to type in or scan. */
-const TotpSetupAnswer = Type.Object({
+const TotpEnrolmentAnswer = Type.Object({
   secret: Type.String({ description: 'base32, for typing into an app by hand.' }),
   otpauth_uri: Type.String(),
   qr_svg: Type.String({ description: 'An SVG document drawn by the server: show it as an image, never insert it as markup.' }),
 });
-export type TotpSetupView = Static<typeof TotpSetupAnswer>;
+export type TotpEnrolmentView = Static<typeof TotpEnrolmentAnswer>;
 
 const PasswordChangeRequiredAnswer = Type.Object(
   {
@@ -196,15 +196,15 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['two-factor'],
         description: 'Makes a new 160-bit seed. Two-step sign-in stays off until /totp/confirm gets a code made from it.',
         response: {
-          200: TotpSetupAnswer,
+          200: TotpEnrolmentAnswer,
           ...errors(401, 403, 409),
         },
       },
     },
     async (request, reply) => {
-      const setup = await startTotpSetup(deps, requireAuth(request), request.now);
+      const enrolment = await startTotpEnrolment(deps, requireAuth(request), request.now);
       noStore(reply);
-      return { secret: setup.secret, otpauth_uri: setup.otpauthUri, qr_svg: setup.qrSvg } satisfies TotpSetupView;
+      return { secret: enrolment.secret, otpauth_uri: enrolment.otpauthUri, qr_svg: enrolment.qrSvg } satisfies TotpEnrolmentView;
     },
   );
 
@@ -220,7 +220,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const result = await confirmTotpSetup(deps, requireAuth(request), request.body.code, requestContext(request), request.now);
+      const result = await confirmTotpEnrolment(deps, requireAuth(request), request.body.code, requestContext(request), request.now);
       noStore(reply);
       return { recovery_codes: result.recoveryCodes };
     },

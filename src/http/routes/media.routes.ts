@@ -2,8 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
-import { STREAM_TOKEN_DEFAULT_SECONDS, STREAM_TOKEN_MAX_SECONDS, authenticateStreamToken, issueStreamToken } from '../../accounts/stream-tokens.ts';
-import type { Deps, GuardedCaller } from '../../deps.ts';
+import { STREAM_TOKEN_DEFAULT_SECONDS, STREAM_TOKEN_MAX_SECONDS, issueStreamToken } from '../../accounts/stream-tokens.ts';
+import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { getJob, toJobView } from '../../jobs/runner.ts';
 import {
@@ -29,8 +29,6 @@ import {
   setUserLibraryGrants,
   updateLibrary,
   userLibraryGrants,
-  viewerOf,
-  type Viewer,
 } from '../../media/libraries.ts';
 import { mediaTypeOf } from '../../media/media-types.ts';
 import { latestScanJob, requestScan } from '../../media/scanner.ts';
@@ -114,28 +112,6 @@ const ItemsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** The caller of the stream route: a stream URL token for this very item, or a signed-in session. */
-async function streamCaller(deps: Deps, request: FastifyRequest, itemId: string, token: string | undefined): Promise<GuardedCaller> {
-  if (token !== undefined) {
-    const holder = await authenticateStreamToken(deps, token, itemId, request.now);
-    if (!holder) throw new AppError('unauthorized', 'This stream link is not valid for this item, or has expired.');
-    return holder;
-  }
-  // The route is public so that tokens in the URL can reach it; every other caller is checked as the
-  // auth hook would check a route with access 'user' and scope 'media:stream'.
-  const auth = request.auth;
-  if (!auth) throw new AppError('unauthorized');
-  if (auth.scopes !== null && !auth.scopes.includes('media:stream')) throw new AppError('insufficient_scope');
-  return auth;
-}
-
-/** Who streams, once the request guards passed for them: a token holder is held to them as its session is. */
-async function streamViewer(deps: Deps, request: FastifyRequest, itemId: string, token: string | undefined): Promise<Viewer> {
-  const caller = await streamCaller(deps, request, itemId, token);
-  for (const check of deps.hooks.requestGuards) await check(deps, caller, { method: request.method, url: request.routeOptions.url ?? '' });
-  return { userId: caller.userId, role: caller.role };
-}
-
 function headerOf(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -165,7 +141,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
   fastify.addHook('preClose', async () => {
     for (const res of streaming) res.destroy();
   });
-  const viewer = (request: FastifyRequest) => viewerOf(requireAuth(request));
+  const viewer = requireAuth;
 
   // ---- libraries ----------------------------------------------------------------------------------
 
@@ -269,7 +245,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const job = await getJob(deps, request.params.jobId);
-      if (!job || job.type !== 'library.scan' || (JSON.parse(job.payload) as { libraryId?: string }).libraryId !== request.params.id) {
+      if (job?.type !== 'library.scan' || (JSON.parse(job.payload) as { libraryId?: string }).libraryId !== request.params.id) {
         throw new AppError('not_found');
       }
       return { job: toJobView(job) };
@@ -433,7 +409,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const auth = requireAuth(request);
-      const { item } = await streamTarget(deps, viewerOf(auth), request.params.id);
+      const { item } = await streamTarget(deps, auth, request.params.id);
       const { token, expiresAt } = issueStreamToken(deps, auth, item.id, request.now, request.body.expires_in_seconds ?? STREAM_TOKEN_DEFAULT_SECONDS);
       const url = new URL(`/api/v1/items/${encodeURIComponent(item.id)}/stream`, deps.config.publicUrl);
       url.searchParams.set('st', token);
@@ -445,8 +421,8 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/v1/items/:id/stream',
-    // Public to the auth hook so that `?st=` URLs reach the handler, which checks every caller itself.
-    config: { access: 'public' },
+    // Players that cannot send headers use `?st=` (POST /items/:id/stream-url); the auth hook checks it.
+    config: { scope: 'media:stream', urlToken: true },
     schema: {
       tags: ['media'],
       description: 'The file, with HTTP ranges. Signed in (scope media:stream), or `?st=` from POST /items/:id/stream-url.',
@@ -455,8 +431,7 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       response: errors(400, 401, 403, 404, 416),
     },
     handler: async (request, reply) => {
-      const who = await streamViewer(deps, request, request.params.id, request.query.st);
-      const { item, library, path } = await streamTarget(deps, who, request.params.id);
+      const { item, library, path } = await streamTarget(deps, requireAuth(request), request.params.id);
       const response = await fileResponse({
         path,
         roots: libraryPaths(library),

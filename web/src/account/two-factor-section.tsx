@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import { errorText } from '../api.ts';
-import { factorsApi, type FactorStatus, type TotpSetup } from '../api/factors.ts';
+import { factorsApi, type FactorStatus, type TotpEnrolment } from '../api/factors.ts';
 import { CopyButton } from '../components/copy.tsx';
 import { Alert, Field, onSubmit, SubmitButton, useAction } from '../components/form.tsx';
 import { Spinner } from '../components/page.tsx';
@@ -28,7 +28,7 @@ export function TwoFactorSection() {
   const withReauth = useReauth();
   const status = useResource(factorsApi.status);
   useFactorsChanged(() => void status.reload());
-  const [setup, setSetup] = useState<TotpSetup | null>(null);
+  const [setup, setSetup] = useState<TotpEnrolment | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -201,7 +201,7 @@ function TotpEnrolment({
   onEnabled,
   onCancel,
 }: {
-  setup: TotpSetup;
+  setup: TotpEnrolment;
   onEnabled: (recoveryCodes: string[]) => void;
   onCancel: () => void;
 }) {

@@ -9,14 +9,14 @@ import type {
 import type { PasskeyView } from '../../../src/factors/passkeys.ts';
 import type { Require2fa } from '../../../src/factors/policy.ts';
 import type { SecondFactorMethod } from '../../../src/factors/second-factor.ts';
-import type { FactorStatusView, PasswordChangeRequired, TotpSetupView } from '../../../src/http/routes/factors.routes.ts';
+import type { FactorStatusView, PasswordChangeRequired, TotpEnrolmentView } from '../../../src/http/routes/factors.routes.ts';
 import { request, type User } from '../api.ts';
 
 export type { PasswordChangeRequired, Require2fa, SecondFactorMethod };
 
 export type FactorStatus = FactorStatusView;
 
-export type TotpSetup = TotpSetupView;
+export type TotpEnrolment = TotpEnrolmentView;
 
 export type Passkey = PasskeyView;
 
@@ -30,7 +30,7 @@ interface SessionAnswer {
 export const factorsApi = {
   status: () => request<FactorStatus>('GET', '/me/2fa'),
 
-  startTotp: () => request<TotpSetup>('POST', '/me/2fa/totp/setup'),
+  startTotp: () => request<TotpEnrolment>('POST', '/me/2fa/totp/setup'),
 
   /** Turns the app on; answers ten recovery codes, this once. */
   confirmTotp: (code: string) => request<{ recovery_codes: string[] }>('POST', '/me/2fa/totp/confirm', { code }),

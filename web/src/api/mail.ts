@@ -2,7 +2,7 @@
 // Wire types come from the server's own declarations (type-only imports), so client and server cannot drift.
 import type { MailQueueView } from '../../../src/mail/outbox.ts';
 import type { OutboxEntry } from '../../../src/mail/transports.ts';
-import type { MailState } from '../../../src/store/schema.ts';
+import type { MailState } from '../../../src/wire/names.ts';
 import { ApiError, request } from '../api.ts';
 
 export type { MailState, OutboxEntry };

@@ -6,7 +6,7 @@ import type { ItemDetail, ItemPage, ItemView, ProgressView } from '../../../src/
 import type { LibraryView } from '../../../src/media/libraries.ts';
 import type { LibraryKind } from '../../../src/media/naming.ts';
 import type { ScanProgress, ScanResult, SkippedFile } from '../../../src/media/scanner.ts';
-import type { JobState, MediaItemType } from '../../../src/store/schema.ts';
+import type { JobState, MediaItemType } from '../../../src/wire/names.ts';
 import { request } from '../api.ts';
 
 export type { ItemPage, LibraryKind };

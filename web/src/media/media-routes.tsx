@@ -1,4 +1,4 @@
-import type { Route } from '../routes.tsx';
+import type { Route } from '../route.ts';
 import { ItemPage } from './item-page.tsx';
 import { LibraryPage } from './library-page.tsx';
 import { PlayerPage } from './player-page.tsx';

@@ -1,20 +1,21 @@
 // Getting back into an account by mail: the password reset (S30, S31, S10) and "this wasn't me" (S62).
 // Neither signs anyone in; both end every session.
 import { sha256 } from '../crypto.ts';
-import type { Deps } from '../deps.ts';
+import type { Deps, JobType } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { enqueueJob, type JobType } from '../jobs/runner.ts';
-import { checkEmail, normalizeLogin } from '../accounts/identity.ts';
-import { checkPassword } from '../accounts/password-policy.ts';
-import { revokeSessions } from '../accounts/revocation.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import { policies, type ThrottleKey } from '../accounts/throttle.ts';
+import { enqueueJob } from '../jobs/runner.ts';
+import { checkEmail, normalizeLogin } from './identity.ts';
+import { checkPassword } from './password-policy.ts';
+import { revokeSessions } from './revocation.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
+import { policies, type ThrottleKey } from './throttle.ts';
 import { forgetDevices } from '../store/known-devices.repository.ts';
 import { consumeMailToken, voidMailTokens } from '../store/mail.repository.ts';
 import { findUserByEmail, findUserById, findUserWithHashById, setPasswordHash, updateUser } from '../store/users.repository.ts';
-import { queueMail } from './queue.ts';
-import { circumstancesOf } from './templates.ts';
-import { findMailToken, issueMailToken } from './tokens.ts';
+import { queueMail } from '../mail/queue.ts';
+import { circumstancesOf } from '../mail/templates.ts';
+import { findMailToken, issueMailToken } from './mail-tokens.ts';
 
 export const RESET_REQUEST_JOB = 'mail.password-reset';
 

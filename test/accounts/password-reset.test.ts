@@ -2,7 +2,7 @@
 // confirm (S10, S30, S31, S60, S61).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testClock, type TestServer } from '../helpers/server.ts';
-import { startSmtp, tokenFrom, until, urlsIn, type Received, type TestSmtp } from './smtp.ts';
+import { startSmtp, tokenFrom, until, urlsIn, type Received, type TestSmtp } from '../mail/smtp.ts';
 
 const PUBLIC_URL = 'https://hearth.example.test';
 const NEW_PASSWORD = 'velvet thunder orchard mosaic';

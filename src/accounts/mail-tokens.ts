@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
 import { findLiveMailToken, insertMailToken } from '../store/mail.repository.ts';
 import type { MailTokenPurpose } from '../store/schema.ts';
-import { NOT_ME_DAYS, RESET_MINUTES, VERIFY_EMAIL_HOURS } from './templates.ts';
+import { NOT_ME_DAYS, RESET_MINUTES, VERIFY_EMAIL_HOURS } from '../mail/templates.ts';
 
 const prefixes: Record<MailTokenPurpose, string> = { verify_email: 'hv_', password_reset: 'hr_', not_me: 'hn_' };
 

@@ -3,15 +3,16 @@
 // back (S34).
 import type { Deps } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
-import { recordSecurityEvent, type RequestContext } from '../accounts/security-log.ts';
-import type { AuthContext } from '../accounts/sessions.ts';
-import { policies } from '../accounts/throttle.ts';
+import { recordSecurityEvent } from './security-log.ts';
+import type { RequestContext } from './caller.ts';
+import type { Caller } from './caller.ts';
+import { policies } from './throttle.ts';
 import type { Db } from '../store/db.ts';
 import { consumeMailToken, voidMailTokens } from '../store/mail.repository.ts';
 import { findUserByEmail, findUserById, updateUser, type UserRow } from '../store/users.repository.ts';
-import { queueMail } from './queue.ts';
-import { circumstancesOf, mailTime } from './templates.ts';
-import { findMailToken, issueMailToken } from './tokens.ts';
+import { queueMail } from '../mail/queue.ts';
+import { circumstancesOf, mailTime } from '../mail/templates.ts';
+import { findMailToken, issueMailToken } from './mail-tokens.ts';
 
 /** Queues a verification link for the user's current address. */
 export async function queueVerification(
@@ -58,7 +59,7 @@ export async function verifyEmail(deps: Deps, token: string, ctx: RequestContext
 }
 
 /** POST /me/email/verification: another link for an address not yet verified (throttled: it sends mail). */
-export async function resendVerification(deps: Deps, auth: AuthContext, now: Date): Promise<void> {
+export async function resendVerification(deps: Deps, auth: Caller, now: Date): Promise<void> {
   const user = await findUserById(deps.db, auth.userId);
   if (!user) throw new AppError('not_found');
   if (user.email_verified === 1) throw new AppError('conflict', 'This address is already verified.');

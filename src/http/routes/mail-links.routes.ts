@@ -4,8 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Deps } from '../../deps.ts';
-import { confirmPasswordReset, reportNotMe, requestPasswordReset } from '../../mail/recovery.ts';
-import { resendVerification, verifyEmail } from '../../mail/verification.ts';
+import { confirmPasswordReset, reportNotMe, requestPasswordReset } from '../../accounts/password-reset.ts';
+import { resendVerification, verifyEmail } from '../../accounts/email-verification.ts';
 import { requestContext, requireAuth } from '../auth.ts';
 import { Body, Ok, Password, errors } from '../schemas.ts';
 
@@ -15,7 +15,7 @@ const Email = Type.String({ minLength: 1, maxLength: 254 });
 export const RESET_REQUESTED_MESSAGE =
   'If an account uses this address, a message with a reset link is on its way. The link works once, for 30 minutes.';
 
-export function recoveryRoutes(fastify: FastifyInstance, deps: Deps): void {
+export function mailLinkRoutes(fastify: FastifyInstance, deps: Deps): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
