@@ -1,5 +1,6 @@
 // The one config loader: everything configurable comes from the environment, read here once.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Random } from './crypto.ts';
 
@@ -31,6 +32,11 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** HEARTH_WATCH_LIBRARIES=true: library folders are watched and a change queues a scan. */
   watchLibraries: boolean;
+  // ---- playback (issue 14) ----
+  /** HEARTH_TRANSCODE_MAX: encoders at once (default one per two cores, at least one). */
+  transcodeMax: number;
+  /** HEARTH_TRANSCODE_CACHE_MB: the size cap of the segment cache under the data folder. */
+  transcodeCacheMb: number;
 }
 
 export class ConfigError extends Error {
@@ -216,5 +222,8 @@ export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Confi
     logLevel: env.HEARTH_LOG_LEVEL || 'info',
     trustProxy: trustProxyVar(env.HEARTH_TRUST_PROXY),
     watchLibraries: env.HEARTH_WATCH_LIBRARIES === 'true' || env.HEARTH_WATCH_LIBRARIES === '1',
+    // ---- playback (issue 14) ----
+    transcodeMax: intVar(env, 'HEARTH_TRANSCODE_MAX', Math.max(1, Math.floor(availableParallelism() / 2)), 1, 256),
+    transcodeCacheMb: intVar(env, 'HEARTH_TRANSCODE_CACHE_MB', 2048, 16, 10_000_000),
   };
 }

@@ -58,6 +58,9 @@ export const errorCodes = {
   // 5xx
   internal_error: [500, 'Something went wrong on the server.'],
   service_unavailable: [503, 'The service is not available right now.'],
+  // ---- playback (issue 14) ----
+  transcode_failed: [502, 'This file could not be converted for playback. The server log says why.'],
+  transcode_busy: [503, 'Every encoder is busy converting other films. Try again in a moment.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof errorCodes;

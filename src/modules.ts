@@ -11,6 +11,7 @@ import { mailJobType } from './mail/queue.ts';
 import { resetRequestJobType } from './accounts/password-reset.ts';
 import { scanJobType } from './media/scanner.ts';
 import { watchLibraries } from './media/watch.ts';
+import { startPlayback } from './playback/hls.ts';
 import { deleteExpiredMailTokens } from './store/mail.repository.ts';
 
 export interface HearthModule {
@@ -67,6 +68,12 @@ export const modules: HearthModule[] = [
     },
     async start(deps) {
       return startStuffingWatch(deps);
+    },
+  },
+  {
+    name: 'playback',
+    async start(deps) {
+      return startPlayback(deps);
     },
   },
 ];

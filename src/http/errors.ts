@@ -77,6 +77,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return;
   }
   if (error instanceof ThrottledError) void reply.header('Retry-After', String(error.retryAfterSeconds));
+  else if (error instanceof AppError && typeof error.details?.retry_after === 'number') void reply.header('Retry-After', String(error.details.retry_after));
   const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
     code: response.code,
     message: response.message,

@@ -89,3 +89,20 @@ export function haveFfmpeg(): Promise<boolean> {
   });
   return ffmpegAvailable;
 }
+
+let filterList: Promise<Set<string>> | null = null;
+
+/** The names of the filters this ffmpeg has (zscale and tonemap for HDR are optional builds). */
+export function ffmpegFilters(): Promise<Set<string>> {
+  filterList ??= new Promise((resolve) => {
+    execFile('ffmpeg', ['-hide_banner', '-filters'], { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
+      const names = new Set<string>();
+      if (!error) for (const line of String(stdout).split('\n')) {
+        const match = /^\s*[.A-Z|]{3}\s+(\S+)\s/.exec(line);
+        if (match) names.add(match[1]!);
+      }
+      resolve(names);
+    });
+  });
+  return filterList;
+}

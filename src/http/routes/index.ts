@@ -9,6 +9,7 @@ import { linkingRoutes } from './linking.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { meRoutes } from './me.routes.ts';
 import { mediaRoutes } from './media.routes.ts';
+import { playbackRoutes } from './playback.routes.ts';
 import { mailLinkRoutes } from './mail-links.routes.ts';
 import { systemRoutes } from './system.routes.ts';
 
@@ -22,6 +23,7 @@ export const routeFiles: RouteFile[] = [
   factorsRoutes,
   linkingRoutes,
   mediaRoutes,
+  playbackRoutes,
   mailLinkRoutes,
   mailRoutes,
   breachRoutes,

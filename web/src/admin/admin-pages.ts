@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import { AlertsPage } from './alerts-page.tsx';
 import { BreachPage } from './breach-page.tsx';
 import { MailPage } from './mail-page.tsx';
+import { NowPlayingPage } from './now-playing-page.tsx';
 import { LibrariesPage } from './libraries-page.tsx';
 import { SecurityEventsPage } from './security-events-page.tsx';
 import { TwoFactorPolicyPage } from './two-factor-policy-page.tsx';
@@ -58,5 +59,11 @@ export const adminPages: AdminPage[] = [
     label: 'Mail',
     description: 'The mail queue, and the outbox when no SMTP server is set.',
     Component: MailPage,
+  },
+  {
+    path: '/admin/now-playing',
+    label: 'Now playing',
+    description: 'Who plays what through the encoders, how and why; stop a stream.',
+    Component: NowPlayingPage,
   },
 ];

@@ -9,6 +9,9 @@ import { codecLabel, displayTitle, episodeCode, formatClock, nearTheEnd, resumeP
 import { Breadcrumbs, coverFor, itemPath, nextInParent, playPath, useTrail, verdictFor, type Trail } from './item-page.tsx';
 import { MediaIcon } from './media-icons.tsx';
 import { PlayerIcon } from './player-icons.tsx';
+import { PlayerMenus } from './player-menus.tsx';
+import { usePlayback } from './playback.ts';
+import { useUser } from '../session.tsx';
 import { Poster } from './poster.tsx';
 import { isNotFound, useLoad } from './use-load.ts';
 import './media.css';
@@ -125,7 +128,9 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
   const verdict = verdictFor(item);
   const isAudio = item.video_codec === null && (item.type === 'track' || (item.mime ?? '').startsWith('audio/'));
   const [tryAnyway, setTryAnyway] = useState(false);
-  const blocked = verdict.kind === 'no' && !tryAnyway;
+  // Video always plays: the server remuxes or transcodes what this browser cannot play (playback.ts); a sound
+  // file the browser cannot decode is still refused here.
+  const blocked = isAudio && verdict.kind === 'no' && !tryAnyway;
   const title = displayTitle(item);
   const context = contextLine(item, trail);
 
@@ -159,6 +164,13 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
   // Mutable facts the media events need without re-subscribing: whether the saved position was applied,
   // whether anything played (only then is a position worth saving), and what was last sent.
   const session = useRef({ resumeApplied: false, started: false, lastSent: -1, everLoaded: false, retried: false, seekTo: null as number | null });
+  const user = useUser();
+  const playback = usePlayback(item, media, {
+    enabled: !isAudio,
+    userId: user.id,
+    startSeconds: fromStart ? 0 : (resumePosition(item.progress, item.duration_seconds) ?? 0),
+  });
+  const ready = isAudio ? src !== null : playback.answer !== null;
   const hideTimer = useRef<number | undefined>(undefined);
   const lastTap = useRef<{ at: number; x: number; timer: number | undefined }>({ at: 0, x: 0, timer: undefined });
 
@@ -177,7 +189,8 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
   }, [item.id]);
 
   useEffect(() => {
-    if (blocked) return;
+    // A video is attached by usePlayback (hls.js or the file itself); a sound file keeps its stream URL.
+    if (blocked || !isAudio) return;
     let current = true;
     fetchSource()
       .then((url) => {
@@ -189,7 +202,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
     return () => {
       current = false;
     };
-  }, [blocked, fetchSource]);
+  }, [blocked, fetchSource, isAudio]);
 
   const report = useCallback(
     (options: { keepalive?: boolean; force?: boolean } = {}) => {
@@ -336,7 +349,22 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
 
   /** Subtitles on or off: the last track chosen (by the subtitles menu or before), else the first. */
   const lastSubtitle = useRef<TextTrack | null>(null);
+  const lastChoice = useRef<string | null>(null);
   const toggleSubtitles = useCallback(() => {
+    const offered = playback.answer?.subtitles ?? [];
+    if (offered.length > 0) {
+      // The playback module's menu and this key share one choice.
+      if (playback.subtitle !== null) {
+        lastChoice.current = playback.subtitle;
+        playback.setSubtitle(null);
+        setAnnouncement('Subtitles off');
+      } else {
+        const chosen = offered.find((track) => track.id === lastChoice.current) ?? offered[0];
+        playback.setSubtitle(chosen.id);
+        setAnnouncement(`Subtitles on: ${chosen.label}`);
+      }
+      return;
+    }
     const tracks = subtitleTracks(media.current);
     if (tracks.length === 0) {
       setAnnouncement('This file has no subtitles.');
@@ -354,7 +382,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
       setSubtitlesOn(true);
       setAnnouncement(`Subtitles on${chosen.label ? `: ${chosen.label}` : ''}`);
     }
-  }, []);
+  }, [playback]);
 
   const playNext = useCallback(() => {
     if (next !== null) navigate(playPath(next.id));
@@ -390,7 +418,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
       element.textTracks.removeEventListener('removetrack', update);
       element.textTracks.removeEventListener('change', update);
     };
-  }, [src, isAudio]);
+  }, [ready, isAudio]);
 
   useEffect(() => {
     const element = media.current;
@@ -403,7 +431,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
       element.removeEventListener('enterpictureinpicture', enter);
       element.removeEventListener('leavepictureinpicture', leave);
     };
-  }, [src, isAudio]);
+  }, [ready, isAudio]);
 
   // ---------- Keys ----------
 
@@ -595,7 +623,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
     if (element === null) return;
     const state = session.current;
     // A stream URL lives for hours, but a long pause can outlast it: one new URL, at the same place.
-    if (state.everLoaded && !state.retried) {
+    if (isAudio && state.everLoaded && !state.retried) {
       state.retried = true;
       state.seekTo = element.currentTime;
       fetchSource()
@@ -683,6 +711,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
 
   // ---------- What the viewer sees ----------
 
+  const shownFailure = failure ?? (isAudio ? null : playback.error);
   const duration = Number.isFinite(clock.duration) ? clock.duration : 0;
   const remaining = Math.max(0, duration - clock.current);
   const MediaTag = isAudio ? 'audio' : 'video';
@@ -704,11 +733,11 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
             <Poster item={coverFor(item, trail)} shape="square" eager />
           </div>
         )}
-        {src !== null && !blocked && (
+        {ready && !blocked && (
           <MediaTag
             ref={media}
             className="player-media"
-            src={src}
+            src={isAudio ? (src ?? undefined) : undefined}
             preload="metadata"
             playsInline
             aria-label={title}
@@ -755,12 +784,12 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
             }}
           />
         )}
-        {!blocked && (src === null || (waiting && playing)) && failure === null && (
+        {!blocked && (!ready || (waiting && playing)) && shownFailure === null && (
           <div className="player-overlay" aria-hidden="true">
             <span className="spinner spinner-large" />
           </div>
         )}
-        {src !== null && !playing && !waiting && failure === null && upNext === null && (
+        {ready && !blocked && !playing && !waiting && shownFailure === null && upNext === null && (
           // A large target for mouse and touch; keyboard and screen-reader users have the Play button below.
           <button type="button" className="player-big-play" tabIndex={-1} aria-hidden="true" onClick={toggle}>
             <MediaIcon name="play" />
@@ -804,12 +833,12 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
             </div>
           </div>
         )}
-        {failure !== null && (
+        {shownFailure !== null && (
           <div className="player-blocked" role="alert">
             <MediaIcon name="alert" className="player-blocked-icon" />
             <div>
               <h2>Playback stopped</h2>
-              <p>{failure}</p>
+              <p>{shownFailure}</p>
               <Link to={back} className="button-secondary">
                 Back to {title}
               </Link>
@@ -841,7 +870,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
           </p>
         )}
         {needsGesture && <p className="player-note">Press Play to start.</p>}
-        {verdict.kind === 'no' && !blocked && <p className="player-note">{verdict.text}</p>}
+        {isAudio && verdict.kind === 'no' && !blocked && <p className="player-note">{verdict.text}</p>}
         {saveProblem !== null && <Alert kind="error">{saveProblem}</Alert>}
       </div>
 
@@ -883,7 +912,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
               step={1}
               value={Math.min(clock.current, duration > 0 ? duration : 1)}
               aria-valuetext={`${spokenClock(clock.current)} of ${spokenClock(duration)}`}
-              disabled={src === null || duration <= 0}
+              disabled={!ready || duration <= 0}
               onKeyDown={onSliderKey}
               onChange={(event) => {
                 const element = media.current;
@@ -896,13 +925,13 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
           </div>
           <div className="player-bar">
             <div className="player-bar-group">
-              <button type="button" className="player-button player-button-main" onClick={toggle} aria-label={playing ? 'Pause' : 'Play'} aria-keyshortcuts="Space k" disabled={src === null}>
+              <button type="button" className="player-button player-button-main" onClick={toggle} aria-label={playing ? 'Pause' : 'Play'} aria-keyshortcuts="Space k" disabled={!ready}>
                 <MediaIcon name={playing ? 'pause' : 'play'} />
               </button>
-              <button type="button" className="player-button" onClick={() => seekBy(-SKIP_BACK)} aria-label={`Back ${SKIP_BACK} seconds`} disabled={src === null}>
+              <button type="button" className="player-button" onClick={() => seekBy(-SKIP_BACK)} aria-label={`Back ${SKIP_BACK} seconds`} disabled={!ready}>
                 <MediaIcon name="rewind" />
               </button>
-              <button type="button" className="player-button" onClick={() => seekBy(SKIP_FORWARD)} aria-label={`Forward ${SKIP_FORWARD} seconds`} disabled={src === null}>
+              <button type="button" className="player-button" onClick={() => seekBy(SKIP_FORWARD)} aria-label={`Forward ${SKIP_FORWARD} seconds`} disabled={!ready}>
                 <MediaIcon name="forward" />
               </button>
               {next !== null && (
@@ -910,7 +939,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
                   <PlayerIcon name="next" />
                 </button>
               )}
-              <button type="button" className="player-button" onClick={toggleMute} aria-label={volume.muted ? 'Unmute' : 'Mute'} aria-keyshortcuts="m" disabled={src === null}>
+              <button type="button" className="player-button" onClick={toggleMute} aria-label={volume.muted ? 'Unmute' : 'Mute'} aria-keyshortcuts="m" disabled={!ready}>
                 <MediaIcon name={volume.muted || volume.level === 0 ? 'mute' : 'volume'} />
               </button>
               <input
@@ -922,16 +951,17 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
                 step={0.05}
                 value={volume.muted ? 0 : volume.level}
                 aria-valuetext={`${Math.round((volume.muted ? 0 : volume.level) * 100)}%`}
-                disabled={src === null}
+                disabled={!ready}
                 onKeyDown={onSliderKey}
                 onChange={(event) => setLevel(Number(event.target.value))}
               />
             </div>
             <div className="player-bar-group player-bar-end">
-              {/* The playback module's quality, audio and subtitle menus sit here. */}
+              {/* The playback module's quality, audio and subtitle menus, and its info panel. */}
+              {!isAudio && <PlayerMenus playback={playback} />}
               <label className="player-speed">
                 <span className="visually-hidden">Playback speed</span>
-                <select value={speed} onChange={(event) => changeSpeed(Number(event.target.value))} disabled={src === null}>
+                <select value={speed} onChange={(event) => changeSpeed(Number(event.target.value))} disabled={!ready}>
                   {SPEEDS.map((rate) => (
                     <option key={rate} value={rate}>
                       {rate}×
@@ -945,7 +975,7 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
                 </button>
               )}
               {canPip && (
-                <button type="button" className="player-button" onClick={togglePip} aria-label="Picture in picture" aria-pressed={pip} aria-keyshortcuts="p" disabled={src === null}>
+                <button type="button" className="player-button" onClick={togglePip} aria-label="Picture in picture" aria-pressed={pip} aria-keyshortcuts="p" disabled={!ready}>
                   <PlayerIcon name="pip" />
                 </button>
               )}
