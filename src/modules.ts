@@ -10,6 +10,7 @@ import { registerNotices } from './mail/notices.ts';
 import { mailJobType } from './mail/queue.ts';
 import { resetRequestJobType } from './accounts/password-reset.ts';
 import { scanJobType } from './media/scanner.ts';
+import { thumbnailJobType } from './media/thumbnails.ts';
 import { watchLibraries } from './media/watch.ts';
 import { startPlayback } from './playback/hls.ts';
 import { deleteExpiredMailTokens } from './store/mail.repository.ts';
@@ -37,6 +38,7 @@ export const modules: HearthModule[] = [
     name: 'media',
     register(deps) {
       deps.jobs.register(scanJobType);
+      deps.jobs.register(thumbnailJobType);
     },
     async start(deps) {
       return deps.config.watchLibraries ? watchLibraries(deps) : nothingToStop;

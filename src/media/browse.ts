@@ -5,6 +5,12 @@
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import {
+  collectionRows,
+  listLibraryRows,
+  episodesInOrder,
+  recentShowIds,
+  showsOfEpisodes,
+  type ItemFilters,
   continueWatchingRows,
   findEmbeddedCoverSource,
   findItemRow,
@@ -65,10 +71,63 @@ export interface ItemView {
   child_count: number;
   added_at: string;
   progress: ProgressView | null;
+  // ---- issue 17: metadata from NFO files and the container, versions, thumbnails ----
+  version_label: string | null;
+  original_title: string | null;
+  plot: string | null;
+  tagline: string | null;
+  rating: number | null;
+  certification: string | null;
+  premiered: string | null;
+  runtime_minutes: number | null;
+  genres: string[];
+  studios: string[];
+  tags: string[];
+  people: PersonView[];
+  collection: string | null;
+  external_ids: Record<string, string>;
+  chapters: ChapterView[];
+  /** A frame made by the thumbnail job (GET /items/:id/artwork?kind=thumb). */
+  has_thumbnail: boolean;
+}
+
+export interface PersonView {
+  name: string;
+  role: string | null;
+  kind: 'actor' | 'director' | 'writer';
+  thumb: string | null;
+}
+
+export interface ChapterView {
+  start_seconds: number;
+  end_seconds: number | null;
+  title: string | null;
 }
 
 export interface ItemDetail extends ItemView {
   children: ItemView[];
+  /** A movie in several files played as one timeline: each part and where it starts. */
+  parts: PartView[];
+  /** A movie with several versions (this one included); the user picks one. */
+  versions: ItemView[];
+  /** The whole timeline of a stack (the sum of its parts), else the file's duration. */
+  total_duration_seconds: number | null;
+}
+
+export interface PartView {
+  id: string;
+  part: number;
+  offset_seconds: number;
+  duration_seconds: number | null;
+}
+
+function jsonOf<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
 }
 
 export function toItemView(row: ItemViewRow): ItemView {
@@ -97,7 +156,7 @@ export function toItemView(row: ItemViewRow): ItemView {
     height: row.height,
     duration_seconds: row.duration_seconds,
     browser_playable: row.browser_playable === 1,
-    has_artwork: row.poster_path !== null || row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0),
+    has_artwork: row.poster_path !== null || row.thumb_path !== null || row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0),
     child_count: row.child_count,
     added_at: new Date(row.added_at).toISOString(),
     progress:
@@ -108,15 +167,31 @@ export function toItemView(row: ItemViewRow): ItemView {
             watched: row.watched === 1,
             updated_at: new Date(row.progress_updated_at ?? 0).toISOString(),
           },
+    version_label: row.version_label,
+    original_title: row.original_title,
+    plot: row.plot,
+    tagline: row.tagline,
+    rating: row.rating === null ? null : Number(row.rating),
+    certification: row.certification,
+    premiered: row.premiered,
+    runtime_minutes: row.runtime_minutes,
+    genres: jsonOf(row.genres, []),
+    studios: jsonOf(row.studios, []),
+    tags: jsonOf(row.tags, []),
+    people: jsonOf(row.people, []),
+    collection: row.collection,
+    external_ids: jsonOf(row.external_ids, {}),
+    chapters: jsonOf(row.chapters, []),
+    has_thumbnail: row.thumb_path !== null,
   };
 }
 
-export interface ListItemsInput {
+export interface ListItemsInput extends ItemFilters {
   parentId?: string;
   type?: MediaItemType;
   q?: string;
   watched?: boolean;
-  sort?: 'title' | 'added' | 'year';
+  sort?: 'title' | 'added' | 'year' | 'rating';
   order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
@@ -149,10 +224,12 @@ export async function listLibraryItems(
     types = input.type ? [input.type] : undefined;
   } else if (input.type !== undefined) {
     types = [input.type];
-  } else if (input.q === undefined) {
+  } else if (input.q === undefined && !hasFilters(input)) {
     // The top of a library: movies, shows, artists and loose videos; the rest is reached through them.
     parentId = null;
     types = TOP_LEVEL_TYPES;
+  } else if (input.q === undefined) {
+    types = FILTERED_TYPES;
   }
   const q = input.q === undefined ? undefined : foldQuery(input.q);
   // Nothing searchable in the words (only punctuation): nothing matches, rather than everything.
@@ -165,6 +242,7 @@ export async function listLibraryItems(
     types,
     q,
     watched: input.watched,
+    filters: filtersOf(input),
     userId: viewer.userId,
     sort,
     descending: input.order === 'desc',
@@ -172,6 +250,88 @@ export async function listLibraryItems(
     offset,
   });
   return { items: rows.map(toItemView), total, limit, offset };
+}
+
+function filtersOf(input: ItemFilters): ItemFilters {
+  const { genre, year, minRating, person, director, collection } = input;
+  return { genre, year, minRating, person, director, collection };
+}
+
+function hasFilters(input: ItemFilters): boolean {
+  return Object.values(filtersOf(input)).some((v) => v !== undefined);
+}
+
+/** With filters and no type, a library lists what its top holds and what is filtered: films, shows, videos, episodes. */
+export const FILTERED_TYPES: MediaItemType[] = ['movie', 'show', 'video', 'episode', 'album', 'artist'];
+
+/** A library's collections (Kodi sets) and their sizes. */
+export async function listCollections(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string) {
+  await requireVisibleLibrary(deps, viewer, libraryId);
+  return collectionRows(deps.db, libraryId);
+}
+
+/** An item as the home rows show it: an episode carries its show's name and its season. */
+export interface HomeItemView extends ItemView {
+  show_id: string | null;
+  show_title: string | null;
+  season: number | null;
+}
+
+export async function withShows(deps: Pick<Deps, 'db'>, items: ItemView[]): Promise<HomeItemView[]> {
+  const seasonIds = [...new Set(items.filter((i) => i.type === 'episode' && i.parent_id !== null).map((i) => i.parent_id!))];
+  const shows = seasonIds.length > 0 ? await showsOfEpisodes(deps.db, seasonIds) : new Map();
+  return items.map((i) => {
+    const show = i.type === 'episode' && i.parent_id !== null ? shows.get(i.parent_id) : undefined;
+    return { ...i, show_id: show?.showId ?? null, show_title: show?.showTitle ?? null, season: show?.season ?? null };
+  });
+}
+
+export interface HomeRows {
+  continue_watching: HomeItemView[];
+  next_up: HomeItemView[];
+  recently_added: { library_id: string; library_name: string; kind: string; items: HomeItemView[] }[];
+}
+
+/**
+ * The home page's rows: what the viewer is in the middle of; the next episode of each show they are
+ * watching (after the last one they finished, not already in "continue watching"); and the newest
+ * films, episodes and albums of each library they may see.
+ */
+export async function homeRows(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, limit = 20): Promise<HomeRows> {
+  const libraryIds = await visibleLibraryIds(deps, viewer);
+  const continuing = await continueWatching(deps, viewer, limit);
+  const inProgress = new Set(continuing.map((i) => i.id));
+  const nextIds: string[] = [];
+  for (const showId of await recentShowIds(deps.db, viewer.userId, libraryIds, limit)) {
+    const episodes = await episodesInOrder(deps.db, showId, viewer.userId);
+    let last = -1;
+    episodes.forEach((e, i) => {
+      if (e.watched === 1) last = i;
+    });
+    const next = episodes.slice(last + 1).find((e) => e.watched !== 1);
+    if (next !== undefined && !inProgress.has(next.id)) nextIds.push(next.id);
+  }
+  const nextUp: ItemView[] = [];
+  for (const id of nextIds) {
+    const row = await findItemRow(deps.db, id);
+    if (row) nextUp.push(await viewOf(deps, viewer, row));
+  }
+  const recently: HomeRows['recently_added'] = [];
+  const libraries = await listLibraryRows(deps.db, libraryIds);
+  for (const library of libraries) {
+    const { rows } = await listItemRows(deps.db, {
+      libraryIds: null,
+      libraryId: library.id,
+      types: ['movie', 'episode', 'video', 'album'],
+      userId: viewer.userId,
+      sort: 'added',
+      descending: true,
+      limit,
+      offset: 0,
+    });
+    recently.push({ library_id: library.id, library_name: library.name, kind: library.kind, items: await withShows(deps, rows.map(toItemView)) });
+  }
+  return { continue_watching: await withShows(deps, continuing), next_up: await withShows(deps, nextUp), recently_added: recently };
 }
 
 function foldQuery(q: string): string {
@@ -228,7 +388,50 @@ export async function getItem(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'user
     });
     children = rows.map(toItemView);
   }
-  return { ...view, children };
+  const { parts, versions, total } = await stackOf(deps, viewer, item);
+  return { ...view, children, parts, versions, total_duration_seconds: total ?? view.duration_seconds };
+}
+
+/** The files shown as one item with `item` (its parts or versions), in order; empty for a single file. */
+async function membersOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow): Promise<ItemView[]> {
+  const primaryId = item.primary_id ?? item.id;
+  const { rows } = await listItemRows(deps.db, {
+    libraryIds: null,
+    libraryId: item.library_id,
+    members: primaryId,
+    userId: viewer.userId,
+    sort: 'title',
+    descending: false,
+    limit: 100,
+    offset: 0,
+  });
+  return rows.length < 2 ? [] : rows.map(toItemView);
+}
+
+async function stackOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow) {
+  const members = await membersOf(deps, viewer, item);
+  if (members.length === 0) return { parts: [] as PartView[], versions: [] as ItemView[], total: null, members };
+  if (members.every((m) => m.part !== null)) {
+    const sorted = [...members].sort((a, b) => a.part! - b.part!);
+    let offset = 0;
+    let known = true;
+    const parts = sorted.map((m) => {
+      const part = { id: m.id, part: m.part!, offset_seconds: offset, duration_seconds: m.duration_seconds };
+      if (m.duration_seconds === null) known = false;
+      offset += m.duration_seconds ?? 0;
+      return part;
+    });
+    return { parts, versions: [] as ItemView[], total: known ? offset : null, members };
+  }
+  const versions = [...members].sort((a, b) => (a.version_label ?? '').localeCompare(b.version_label ?? ''));
+  return { parts: [] as PartView[], versions, total: null, members };
+}
+
+/** The version a client plays without converting, the sharpest first; then the sharpest at all. */
+export function bestVersion<T extends { browser_playable: boolean; height: number | null; size: number | null }>(versions: T[], playsDirectly: (v: T) => boolean = (v) => v.browser_playable): T {
+  return [...versions].sort(
+    (a, b) => Number(playsDirectly(b)) - Number(playsDirectly(a)) || (b.height ?? 0) - (a.height ?? 0) || (b.size ?? 0) - (a.size ?? 0),
+  )[0]!;
 }
 
 export async function searchItems(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, q: string, limit = 50): Promise<ItemView[]> {
@@ -256,7 +459,13 @@ export interface ProgressInput {
  * watched. On a show, season, artist or album only `watched` makes sense: it applies to every file below.
  */
 export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string, input: ProgressInput, now: Date): Promise<ItemView> {
-  const { item } = await requireVisibleItem(deps, viewer, itemId);
+  let { item } = await requireVisibleItem(deps, viewer, itemId);
+  // Progress is per item: a part or version records it on the item shown for them, and a stack's
+  // position runs across its parts' one timeline.
+  if (item.primary_id !== null) item = (await findItemRow(deps.db, item.primary_id)) ?? item;
+  const stack = item.path !== null ? await stackOf(deps, viewer, item) : null;
+  if (stack !== null && stack.parts.length > 0) item = { ...item, duration_seconds: stack.total };
+  else if (stack !== null && stack.versions.length > 0) item = { ...item, duration_seconds: Math.max(...stack.versions.map((v) => v.duration_seconds ?? 0)) || null };
   if (input.position_seconds === undefined && input.watched === undefined) {
     throw new AppError('invalid_body', 'Give position_seconds, watched, or both.');
   }
@@ -292,27 +501,67 @@ export async function continueWatching(deps: Pick<Deps, 'db'>, viewer: Pick<Call
 }
 
 /** Where an item's bytes are, for the stream route: only files, only the viewer's. */
-export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string) {
-  const { item, library } = await requireVisibleItem(deps, viewer, itemId);
-  if (item.path === null) throw new AppError('not_found');
-  return { item, library, path: item.path };
+export interface StreamChoice {
+  /** A stack's part, 1-based. */
+  part?: number;
+  /** One of the item's versions, by its id. */
+  version?: string;
 }
 
-export type ArtworkKindName = 'poster' | 'fanart';
+/**
+ * Where an item's bytes are, for the stream route: only files, only the viewer's. An item shown for
+ * several files plays its first part (or `part`), or the chosen version, else the best version this
+ * client plays directly.
+ */
+export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string, choice: StreamChoice = {}) {
+  const { item, library } = await requireVisibleItem(deps, viewer, itemId);
+  if (item.path === null) throw new AppError('not_found');
+  if (choice.part === undefined && choice.version === undefined && item.primary_id !== null) return { item, library, path: item.path };
+  const { parts, versions } = await stackOf(deps, viewer, item);
+  let chosen: string = item.id;
+  if (choice.part !== undefined) {
+    const part = parts.find((p) => p.part === choice.part) ?? (parts.length === 0 && choice.part === 1 ? { id: item.id } : undefined);
+    if (part === undefined) throw new AppError('not_found');
+    chosen = part.id;
+  } else if (choice.version !== undefined) {
+    if (choice.version !== item.id && !versions.some((v) => v.id === choice.version)) throw new AppError('not_found');
+    chosen = choice.version;
+  } else if (parts.length > 0) {
+    chosen = parts[0]!.id;
+  } else if (versions.length > 0) {
+    chosen = bestVersion(versions).id;
+  }
+  if (chosen === item.id) return { item, library, path: item.path };
+  const row = await findItemRow(deps.db, chosen);
+  if (!row || row.path === null || row.library_id !== library.id) throw new AppError('not_found');
+  return { item: row, library, path: row.path };
+}
 
-/** Where an item's artwork comes from: a local image file, or a cover embedded in a track. */
+export type ArtworkKindName = 'poster' | 'fanart' | 'thumb';
+
+/**
+ * Where an item's artwork comes from: a local image file, a cover embedded in a track, or the
+ * thumbnail the job made (under the data folder: `inThumbnails`). A poster asked of a film or episode
+ * without one is its thumbnail; a track without a cover shows its album's (carried down).
+ */
 export async function artworkSource(
   deps: Pick<Deps, 'db'>,
   viewer: Pick<Caller, 'userId' | 'role'>,
   itemId: string,
   kind: ArtworkKindName,
-): Promise<{ library: LibraryRow; file: string | null; embeddedIn: string | null }> {
+): Promise<{ library: LibraryRow; file: string | null; embeddedIn: string | null; inThumbnails: boolean }> {
   const { item, library } = await requireVisibleItem(deps, viewer, itemId);
-  const file = kind === 'fanart' ? item.fanart_path : item.poster_path;
-  if (file !== null) return { library, file, embeddedIn: null };
+  const file = kind === 'fanart' ? item.fanart_path : kind === 'poster' ? item.poster_path : null;
+  if (file !== null) return { library, file, embeddedIn: null, inThumbnails: false };
+  if (kind !== 'fanart' && item.thumb_path !== null) return { library, file: item.thumb_path, embeddedIn: null, inThumbnails: true };
   if (kind === 'poster' && (item.type === 'track' || item.type === 'album' || item.type === 'artist')) {
     const source = await findEmbeddedCoverSource(deps.db, item.id);
-    if (source !== undefined && source.library_id === library.id) return { library, file: null, embeddedIn: source.path };
+    if (source !== undefined && source.library_id === library.id) return { library, file: null, embeddedIn: source.path, inThumbnails: false };
+    // A track without a cover of its own: its album's folder art.
+    if (item.type === 'track' && item.parent_id !== null) {
+      const album = await findItemRow(deps.db, item.parent_id);
+      if (album?.poster_path != null && album.library_id === library.id) return { library, file: album.poster_path, embeddedIn: null, inThumbnails: false };
+    }
   }
   throw new AppError('not_found');
 }

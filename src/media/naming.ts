@@ -14,6 +14,8 @@ export type ExtraType =
   | 'short'
   | 'clip'
   | 'sample'
+  | 'theme-song'
+  | 'theme-video'
   | 'other';
 
 export interface ParsedMovie {
@@ -22,8 +24,13 @@ export interface ParsedMovie {
   year: number | null;
   /** `Director's Cut`, `Extended`, …: from `{edition-…}`, a ` - …` suffix after the year, or release words. */
   edition: string | null;
-  /** One file of a movie split over several (`- part1`, `cd2`, a `CD2` folder). */
+  /** One file of a movie split over several (`- part1`, `cd2`, `partb`, `(Disc 01)`, a `CD2` folder). */
   part: number | null;
+  /**
+   * What sets this file apart from other versions of the same movie in its folder: the words after
+   * `Title (Year) - ` (`1080p`, `Director's Cut`), `{edition-…}`, or a 3D tag (`[3D]`, `[hsbs]`).
+   */
+  version: string | null;
 }
 
 export interface ParsedEpisode {
@@ -90,8 +97,13 @@ export function parseMediaPath(kind: LibraryKind, relPath: string): ParsedMedia 
   const name = segments.pop();
   if (name === undefined || segments.includes('..')) return null;
   const type = mediaTypeOf(name);
-  if (type === null || type.kind !== (kind === 'music' ? 'audio' : 'video')) return null;
+  if (type === null) return null;
   const stem = name.slice(0, name.lastIndexOf('.'));
+  if (kind === 'movies' || kind === 'shows') {
+    const theme = parseTheme(segments, stem, type.kind);
+    if (theme !== undefined) return theme;
+  }
+  if (type.kind !== (kind === 'music' ? 'audio' : 'video')) return null;
   if (kind === 'music') return parseTrack(segments, stem);
   if (segments.some((dir) => DISC_IMAGE_FOLDERS.has(dir.toLowerCase()))) return null;
   if (kind === 'videos') {
@@ -99,7 +111,8 @@ export function parseMediaPath(kind: LibraryKind, relPath: string): ParsedMedia 
     return { type: 'video', title, year };
   }
   // A top-level folder of a shows library is a show, even one called `Extras`.
-  const extra = parseExtra(segments, stem, kind === 'shows' ? 1 : 0);
+  const namesEpisode = kind === 'shows' && (matchSeasonEpisode(stripTags(stem)) ?? matchCrossEpisode(stripTags(stem))) !== null;
+  const extra = parseExtra(segments, stem, kind === 'shows' ? 1 : 0, namesEpisode);
   if (extra !== null) return extra;
   return kind === 'movies' ? parseMovie(segments, stem) : parseEpisode(segments, stem);
 }
@@ -112,12 +125,15 @@ const DISC_IMAGE_FOLDERS = new Set(['bdmv', 'video_ts', 'hvdvd_ts']);
 // Words of release names that never belong to a title; a title ends where the first one starts.
 const RELEASE_WORDS = new Set([
   '480p', '540p', '576p', '720p', '1080p', '1080i', '1440p', '2160p', '4320p', '4k', '8k', 'uhd', 'hdr', 'hdr10',
-  'hdr10+', 'hdr10plus', 'dv', 'dovi', 'sdr', 'bluray', 'blu-ray', 'bdrip', 'brrip', 'bdremux', 'remux', 'web',
+  'hdr10+', 'hdr10plus', 'dv', 'dovi', 'sdr', 'bluray', 'blu-ray', 'bdrip', 'brrip', 'bdremux', 'remux',
   'web-dl', 'webdl', 'webrip', 'hdtv', 'pdtv', 'sdtv', 'hdrip', 'dvdrip', 'dvdscr', 'dvd', 'dvd5', 'dvd9',
   'x264', 'x265', 'h264', 'h265', 'hevc', 'avc', 'xvid', 'divx', 'av1', 'vp9', 'aac', 'aac2', 'ac3', 'eac3',
   'dts', 'dts-hd', 'dd5', 'dd2', 'ddp5', 'ddp2', 'ddp', 'atmos', 'truehd', 'flac', '10bit', '8bit', 'hi10p',
   'proper', 'repack', 'internal', 'limited', 'multi', 'subbed', 'dubbed', 'amzn', 'nf', 'hulu', 'dsnp',
-  'atvp', 'hmax', 'itunes', 'hdcam', 'telesync', 'screener',
+  'atvp', 'hmax', 'itunes', 'hdcam', 'telesync', 'screener', 'ultrahd', 'hdc', 'hdtc', 'telecine', 'dsrip',
+  'dsr', 'svcd', 'hddvd', 'hrhd', 'hrhdtv', 'rerip', 'retail', 'nfofix', 'multisubs', 'ntsc', 'bd5', 'bd25',
+  'bd50', 'xvidvd', 'ddp5.1', 'dd5.1', 'h.264', 'h.265', 'sbs', 'hsbs', 'htab', 'hou', 'mvc', 'vostfr',
+  'web-rip', 'dts-ma', '1920x1080', '1280x720',
 ]);
 // These end a title too, but a year may follow them (`Movie.Extended.2019.1080p`).
 const EDITION_WORDS = new Set(['unrated', 'extended', 'remastered', 'imax', 'uncut', 'theatrical', 'criterion']);
@@ -133,6 +149,17 @@ function isTechnicalWord(token: string): boolean {
 
 function isReleaseWord(token: string): boolean {
   return isTechnicalWord(token) || EDITION_WORDS.has(bareWord(token));
+}
+
+/**
+ * Whether the word at `i` starts the release words. `WEB` alone is one only before another release
+ * word or as `WEB-GRP`, so `Charlottes.Web.2006` and `Charlotte's Web` keep their titles.
+ */
+function releaseAt(words: string[], i: number, test: (word: string) => boolean = isReleaseWord): boolean {
+  if (test(words[i])) return true;
+  const bare = bareWord(words[i]);
+  if (bare === 'web' || bare.startsWith('web-')) return bare.startsWith('web-') || (i + 1 < words.length && isTechnicalWord(words[i + 1]));
+  return false;
 }
 
 const YEAR = /^(?:18|19|20)\d{2}$/;
@@ -177,7 +204,7 @@ function tidy(text: string): string {
 /** A title for people from a raw name: separators to spaces, release words and tags dropped. */
 export function cleanTitle(raw: string): string {
   const { words, dotted } = wordsOf(stripTags(raw));
-  const end = words.findIndex((word, i) => i > 0 && isReleaseWord(word));
+  const end = words.findIndex((_, i) => i > 0 && releaseAt(words, i));
   return joinWords(end < 0 ? words : words.slice(0, end), dotted);
 }
 
@@ -211,14 +238,36 @@ function capitalize(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
 }
 
-// `Movie - part1`, `Movie - CD 2`, `Movie.cd1`, `Movie pt2`: a number glued to the word, or after a dash.
-const PART = /(?:\s*-\s*(?:cd|dvd|part|pt|disc|disk)[\s._-]?(\d{1,2})|[\s._-](?:cd|dvd|part|pt|disc|disk)(\d{1,2}))$/i;
+// `Movie - part1`, `Movie - CD 2`, `Movie.cd1`, `Movie pt2`, `Movie parta`, `Movie (Disc 01)`: a number
+// (or a to d) glued to the word, or after a dash, or in brackets; at the end of the name.
+const PART_WORD = '(?:cd|dvd|part|pt|disc|disk)';
+const PART = new RegExp(
+  String.raw`(?:\s*-\s*${PART_WORD}[\s._-]?(\d{1,2}|[a-d])|[\s._-]${PART_WORD}(\d{1,2}|[a-d])|\s*[([]${PART_WORD}[\s._-]*(\d{1,2})[)\]])$`,
+  'i',
+);
+// The same glued word after a year in the middle of a release name (`Bad Boys (2006).part1.unrated.1080p`).
+const PART_AFTER_YEAR = new RegExp(String.raw`((?:18|19|20)\d{2}[)\]]?)[\s._-]+${PART_WORD}(\d{1,2}|[a-d])(?=[\s._-])`, 'i');
+
+function partNumber(text: string): number {
+  return /^[a-d]$/i.test(text) ? text.toLowerCase().charCodeAt(0) - 96 : Number(text);
+}
+
+// Tags of 3D versions: `[3D]`, `[hsbs]`, `.3D.SBS.`; the label shown for such a version.
+const THREE_D = /(?:^|[\s._[(-])(3d|h?sbs|h?tab|h?ou|mvc)(?=$|[\s._\])-])/gi;
+
+function threeDLabel(raw: string): string | null {
+  const tags = [...raw.matchAll(THREE_D)].map((m) => m[1].toLowerCase());
+  if (tags.length === 0) return null;
+  const mode = tags.find((t) => t !== '3d');
+  return mode === undefined ? '3D' : `3D ${mode.toUpperCase()}`;
+}
 
 interface TitleYear {
   title: string;
   year: number | null;
   edition: string | null;
   part: number | null;
+  version: string | null;
 }
 
 /** Title, year, edition and part of a movie-like name: `Title (Year)`, `Title [Year]`, `Title.Year.1080p…`. */
@@ -228,13 +277,21 @@ export function parseTitleYear(raw: string): TitleYear {
   let part: number | null = null;
   const partMatch = PART.exec(name);
   if (partMatch !== null) {
-    part = Number(partMatch[1] ?? partMatch[2]);
+    part = partNumber(partMatch[1] ?? partMatch[2] ?? partMatch[3]);
     name = name.slice(0, partMatch.index);
+  } else {
+    const inside = PART_AFTER_YEAR.exec(name);
+    if (inside !== null) {
+      part = partNumber(inside[2]);
+      name = name.slice(0, inside.index) + inside[1] + name.slice(inside.index + inside[0].length);
+    }
   }
+  const threeD = threeDLabel(name);
+  if (threeD !== null) name = name.replace(/\s*[[(](?:3d|h?sbs|h?tab|h?ou|mvc)[\])]/gi, '');
   let title: string;
   let year: number | null = null;
   let rest = '';
-  const bracketed = /^(.*\S)\s*[([]((?:18|19|20)\d{2})[)\]](.*)$/.exec(name);
+  const bracketed = /^(.*\S)\s*[([]((?:18|19|20)\d{2})(?:\s*-\s*(?:(?:18|19|20)\d{2})?)?[)\]](.*)$/.exec(name);
   if (bracketed !== null) {
     title = cleanTitle(bracketed[1]);
     year = Number(bracketed[2]);
@@ -242,7 +299,7 @@ export function parseTitleYear(raw: string): TitleYear {
   } else {
     const { words, dotted } = wordsOf(name);
     const firstAfter = (test: (word: string) => boolean) => {
-      const at = words.findIndex((word, i) => i > 0 && test(word));
+      const at = words.findIndex((_, i) => i > 0 && releaseAt(words, i, test));
       return at < 0 ? words.length : at;
     };
     const technical = firstAfter(isTechnicalWord);
@@ -256,7 +313,30 @@ export function parseTitleYear(raw: string): TitleYear {
   }
   if (title === '') title = tidy(name) || raw;
   const edition = plexEdition !== null ? tidy(plexEdition[1]) : editionIn(rest);
-  return { title, year, edition, part };
+  const dashed = /^[\s._]*-\s+(.+)$/.exec(rest);
+  const version = (dashed !== null ? tidy(dashed[1].replace(/_/g, ' ')) || null : null) ?? edition ?? threeD;
+  return { title, year, edition, part, version };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Theme songs and theme videos
+
+/**
+ * `theme.mp3` beside a movie or show, any audio in a `theme-music` folder: a theme song; any video in
+ * a `backdrops` folder: a theme video. Undefined when the file is neither (it is read as usual); null
+ * for audio that is not a theme (a video library keeps no other audio).
+ */
+function parseTheme(dirs: string[], stem: string, kind: string): ParsedExtra | null | undefined {
+  const last = dirs[dirs.length - 1]?.toLowerCase();
+  if (kind === 'audio') {
+    if (last === 'theme-music' || last === 'theme music') return extra('theme-song', cleanTitle(stem), dirs.slice(0, -1), null);
+    if (/^theme\d*$/i.test(stem)) return extra('theme-song', 'Theme', dirs, null);
+    return null;
+  }
+  if (kind === 'video' && (last === 'backdrops' || last === 'theme-video' || last === 'theme-videos')) {
+    return extra('theme-video', cleanTitle(stem), dirs.slice(0, -1), null);
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -298,11 +378,13 @@ const EXTRA_SUFFIXES: Record<string, ExtraType> = {
 };
 
 // `Movie-trailer`, `Movie (2009) - featurette2`; trailer and sample also after `.` or `_` (`Movie.sample`).
+// Words that are also ordinary titles (`- Other`, `- The Interview`) count only glued to the dash, as
+// Jellyfin reads them (`Movie-other`); and a file that names an episode is never an extra by suffix.
 const EXTRA_SUFFIX =
-  /^(.*?)(?:\s*-\s*(trailer|sample|featurette|behindthescenes|deletedscene|deleted|interview|scene|short|clip|other|extra)|[._](trailer|sample))\d*$/i;
+  /^(.*?)(?:\s*-\s*(trailer|sample|featurette|behindthescenes|deletedscene|deleted)|-(interview|scene|short|clip|other|extra)|[._](trailer|sample))\d*$/i;
 const BARE_EXTRA = /^(trailer|sample)\d*$/i;
 
-function parseExtra(dirs: string[], stem: string, fromDepth: number): ParsedExtra | null {
+function parseExtra(dirs: string[], stem: string, fromDepth: number, namesEpisode = false): ParsedExtra | null {
   // `Other` at the library root could be a title; one level down it is Plex's extras folder.
   const isExtraFolder = (dir: string, i: number) => {
     const type = EXTRA_FOLDERS[dir.toLowerCase().replace(/[._]/g, ' ')];
@@ -315,11 +397,12 @@ function parseExtra(dirs: string[], stem: string, fromDepth: number): ParsedExtr
     const ownerDirs = dirs.slice(0, first);
     return extra(EXTRA_FOLDERS[dirs[typeFolder].toLowerCase().replace(/[._]/g, ' ')], cleanTitle(stem), ownerDirs, null);
   }
+  if (namesEpisode) return null;
   const bare = BARE_EXTRA.exec(stem);
   if (bare !== null) return extra(EXTRA_SUFFIXES[bare[1].toLowerCase()], cleanTitle(stem), dirs, null);
   const suffix = EXTRA_SUFFIX.exec(stem);
   if (suffix !== null && suffix[1].trim() !== '') {
-    const type = EXTRA_SUFFIXES[(suffix[2] ?? suffix[3]).toLowerCase()];
+    const type = EXTRA_SUFFIXES[(suffix[2] ?? suffix[3] ?? suffix[4]).toLowerCase()];
     return extra(type, cleanTitle(stem), dirs, suffix[1].trim());
   }
   return null;
@@ -367,26 +450,44 @@ function parseMovie(dirs: string[], stem: string): ParsedMovie {
     year: named.year,
     edition: file.edition ?? folder?.edition ?? null,
     part: file.part ?? folderPart,
+    version: file.version,
   };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Shows
 
-/** The season a folder stands for (`Season 01`, `Series 2`, `S03`, `Specials` is 0), or null. */
-export function seasonOfFolder(dir: string): number | null {
-  const named = /^(?:season|series|saison|staffel|temporada|stagione)[\s._-]*(\d{1,4})(?!\d)/i.exec(dir);
+// "Season" in the languages people name folders in (Jellyfin's list and more).
+const SEASON_WORDS =
+  'season|series|seasong|saison|staffel|temporada|stagione|seizoen|sæson|säsong|sesong|kausi|sezon|sezona|sezóna|sezonul|évad|сезон|серия|시즌|シーズン|시리즈';
+const SEASON_NAMED = new RegExp(`^(?:${SEASON_WORDS})[\\s._-]*(\\d{1,4})(?!\\d)`, 'iu');
+const SEASON_AFTER = new RegExp(`^(\\d{1,4})(?:\\.|ª|º|-?й|-?я)?[\\s._-]*(?:${SEASON_WORDS})$`, 'iu');
+const SEASON_CJK = /^第\s*(\d{1,4})\s*[季期部]$/u;
+const SEASON_IN_NAME = new RegExp(`(?:^|[\\s._\\[(-])(?:${SEASON_WORDS})[\\s._-]*(\\d{1,4})(?!\\d)`, 'iu');
+const SEASON_TAG_IN_NAME = /(?:^|[\s._\[(-])S(\d{1,4})(?=$|[\s._\])-])/i;
+
+/**
+ * The season a folder stands for, or null: `Season 01`, `Staffel 2`, `Сезон 3`, `3.Staffel`, `第2季`,
+ * `S03`, `Specials` (0). With `loose` (a folder inside a show's folder), also a bare number (`2`) and a
+ * release or show name carrying the season (`Show.S04.PDTV.x264-GRP`, `Show Season 1`).
+ */
+export function seasonOfFolder(dir: string, loose = false): number | null {
+  const name = dir.trim();
+  const named = SEASON_NAMED.exec(name) ?? SEASON_AFTER.exec(name) ?? SEASON_CJK.exec(name) ?? /^s(\d{1,4})$/i.exec(name);
   if (named !== null) return Number(named[1]);
-  const short = /^s(\d{1,4})$/i.exec(dir);
-  if (short !== null) return Number(short[1]);
-  if (/^(?:season[\s._-]*)?specials?$/i.test(dir)) return 0;
-  return null;
+  if (/^(?:season[\s._-]*)?specials?$/i.test(name)) return 0;
+  if (!loose) return null;
+  if (/^\d{1,3}$/.test(name)) return Number(name);
+  // `Episode 1 Season 2` and `s06e05` name an episode, not a season.
+  if (/episode|(?:^|[^a-z])s\d{1,4}[\s._-]?e\d/i.test(name)) return null;
+  const inName = SEASON_IN_NAME.exec(name) ?? SEASON_TAG_IN_NAME.exec(name);
+  return inName !== null ? Number(inName[1]) : null;
 }
 
 /** A show's name and year from its folder, also when that folder is a release name (`Show.S01.1080p.WEB`). */
 function showFromFolder(dir: string): { show: string; year: number | null } | null {
   let name = stripTags(dir);
-  const release = /^(.+?)[\s._-]+(?:S\d{1,4}(?:E\d{1,4})?|Season[\s._-]*\d{1,4})(?:[\s._-]|$)/i.exec(name);
+  const release = /^(.+?)[\s._\[-]+(?:S\d{1,4}(?:E\d{1,4})?|Season[\s._-]*\d{1,4})(?:[\s._\]-]|$)/i.exec(name);
   if (release !== null) name = release[1];
   const { title, year } = parseTitleYear(name);
   return title === '' ? null : { show: title, year };
@@ -414,16 +515,17 @@ function addEpisode(episodes: number[], value: number, asRange: boolean): void {
   }
 }
 
-/** `S01E02`, `s1e2`, `S01E01E02`, `S01E01-E03`, `S01E01-02`, `Season 1 Episode 2`. */
+/** `S01E02`, `s1e2`, `S01x02`, `S01xE02`, `S01.E02`, `S3 E9`, `S01E01E02`, `S01E01-E03`, `S01E01-02`, `Season 1 Episode 2`. */
 function matchSeasonEpisode(stem: string): SeasonEpisodeMatch | null {
   const main =
-    /(?<![a-z0-9])S(\d{1,4})[\s._-]?E(\d{1,4})(?!\d)/i.exec(stem) ??
-    /(?<![a-z0-9])Season[\s._-]*(\d{1,4})[\s._-]*Episode[\s._-]*(\d{1,4})(?!\d)/i.exec(stem);
+    /(?<![a-z0-9])S(\d{1,4})[\s._-]?(?:E|xE?)[\s._-]?(\d{1,4})(?!\d)/i.exec(stem) ??
+    /(?<![a-z0-9])Season[\s._-]*(\d{1,4})[\s._-]*(?:Episode|Ep)[\s._-]*(\d{1,4})(?!\d)/i.exec(stem);
   if (main === null) return null;
   const episodes = [Number(main[2])];
   let at = main.index + main[0].length;
   const list = /[\s._]?E(\d{1,4})(?!\d)/iy;
-  const range = /\s*-\s*(?:S\d{1,4})?E(\d{1,4})(?!\d)/iy;
+  const range = /\s*[-~]\s*(?:S\d{1,4})?E(\d{1,4})(?!\d)/iy;
+  // `S01E01-02`, not `S01E05-720p` nor `S05E23 11-59` (a title).
   const bareRange = /-(\d{1,3})(?![\dpi])/iy;
   for (;;) {
     let matched = false;
@@ -442,31 +544,47 @@ function matchSeasonEpisode(stem: string): SeasonEpisodeMatch | null {
   return { season: Number(main[1]), episodes, before: stem.slice(0, main.index), after: stem.slice(at) };
 }
 
-/** `1x02`, `1x01x02`, `1x01-1x02`, `1x01-02`. */
+// A season number in `NxM`: one or two digits, or a year (`2009x02`); never a resolution (`1920x1080`).
+const CROSS_SEASON = String.raw`(\d{1,2}|(?:19|20)\d{2})`;
+
+/** `1x02`, `2009x02`, `1x01x02`, `1x01-1x02`, `1x01 - 1x02`, `1x01 - x02`, `1x01-02-03`, `1x01-E03`. */
 function matchCrossEpisode(stem: string): SeasonEpisodeMatch | null {
-  const main = /(?<![a-z0-9])(\d{1,2})x(\d{1,3})(?![\dp])/i.exec(stem);
+  const main = new RegExp(String.raw`(?<![a-z0-9])${CROSS_SEASON}x(\d{1,4})(?![\dp])`, 'i').exec(stem);
   if (main === null) return null;
   const episodes = [Number(main[2])];
   let at = main.index + main[0].length;
-  // `1x05 - 20 Questions` is an episode and a title: a spaced dash continues only with a season (`- 1x06`).
-  const next = /(x|-(?:\d{1,2}x)?|\s*-\s*\d{1,2}x)(\d{1,3})(?![\dp])/iy;
+  // `1x05 - 20 Questions` is an episode and a title: a spaced dash continues only with `x` or a season
+  // (`- 1x06`, `- x06`); a glued dash also with a bare number (`-06`) or `E06`.
+  const next = new RegExp(String.raw`(x|-(?:${CROSS_SEASON}x|E)?|\s*[-–]\s*(?:${CROSS_SEASON})?x)(\d{1,4})(?![\dp])`, 'iy');
   for (;;) {
     next.lastIndex = at;
     const more = next.exec(stem);
     if (more === null) break;
-    addEpisode(episodes, Number(more[2]), more[1].toLowerCase() !== 'x');
+    // `x04` (with or without a season before it) lists one more episode; `-04` and `-E04` end a range.
+    addEpisode(episodes, Number(more[more.length - 1]), !/x$/i.test(more[1]));
     at = next.lastIndex;
   }
   return { season: Number(main[1]), episodes, before: stem.slice(0, main.index), after: stem.slice(at) };
 }
 
-/** An episode number without a season: `E05`, `Episode 5`, `05 - Title`, `Show - 05` (anime style). */
+/**
+ * An episode number without a season: `E05`, `Episode 5`, `05 - Title`, `02-04` (episodes 2 to 4),
+ * `Show - 05`, `Show 05` (absolute, anime and long-running shows), `Show [05]`, `Foo_ep_02`.
+ */
 function matchBareEpisode(stem: string): EpisodeMatch | null {
+  const leadingRange = /^(\d{1,3})-(\d{1,3})(?=$|\s*-\s|[\s_.]+\D)/.exec(stem);
+  if (leadingRange !== null) {
+    const episodes = [Number(leadingRange[1])];
+    addEpisode(episodes, Number(leadingRange[2]), true);
+    return { episodes, before: '', after: stem.slice(leadingRange[0].length) };
+  }
   const patterns = [
     /^(?:E|Ep|Episode)[\s._-]*(\d{1,4})(?!\d)/i,
-    /^(\d{1,3})(?=$|\s*-\s|\.\s|[\s_.]+\D)/,
+    /^(\d{1,4})(?=$|\s*-\s|\.\s|[\s_.]+\D)/,
     /[\s._-](?:E|Ep|Episode)[\s._-]*(\d{1,4})(?!\d)/i,
-    /\s-\s(\d{1,4})(?:v\d)?(?=$|\s|\[|\()/,
+    /\s[-–]\s(\d{1,4})(?:v\d)?(?=$|\s|\[|\()/,
+    /\s*\[(\d{1,4})(?:v\d)?\](?!.*\[\d{1,4}(?:v\d)?\])/,
+    /[\s_](\d{1,4})(?:v\d)?(?=$|\s*[[(])/,
   ];
   for (const pattern of patterns) {
     const match = pattern.exec(stem);
@@ -481,6 +599,19 @@ function matchBareEpisode(stem: string): EpisodeMatch | null {
   return null;
 }
 
+/**
+ * Fan-sub names made only of bracketed fields, `[Group][Show_Name][04][BDRIP][1920x1080]`: the show is
+ * the first field after the group that is not a number, the episode the first field that is.
+ */
+function matchBracketedFields(rawStem: string): { show: string; episodes: number[] } | null {
+  if (!/^\s*(?:\[[^\]]*\]\s*){3,}$/.test(rawStem)) return null;
+  const fields = [...rawStem.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1].trim());
+  const at = fields.findIndex((f, i) => i >= 2 && /^\d{1,4}(?:v\d)?$/.test(f));
+  if (at < 0) return null;
+  const show = cleanTitle(fields[at - 1].replace(/_/g, ' '));
+  return show === '' ? null : { show, episodes: [Number.parseInt(fields[at], 10)] };
+}
+
 /** An episode title from what follows the episode number: up to the release words, tags dropped. */
 function episodeTitle(after: string): string | null {
   const trimmed = after.replace(/\[[^\]]*\]/g, ' ').replace(/^[\s._-]+/, '');
@@ -490,9 +621,11 @@ function episodeTitle(after: string): string | null {
 
 function parseEpisode(dirs: string[], rawStem: string): ParsedEpisode | ParsedDailyEpisode | ParsedVideo {
   const stem = stripTags(rawStem);
+  // The top folder of a shows library is the show (even `Show Season 1`); below it, season folders
+  // may be bare numbers or release names.
   let seasonAt = -1;
-  for (let i = dirs.length - 1; i >= 0 && seasonAt < 0; i--) if (seasonOfFolder(dirs[i]) !== null) seasonAt = i;
-  const folderSeason = seasonAt >= 0 ? seasonOfFolder(dirs[seasonAt]) : null;
+  for (let i = dirs.length - 1; i >= 0 && seasonAt < 0; i--) if (seasonOfFolder(dirs[i], i > 0) !== null) seasonAt = i;
+  const folderSeason = seasonAt >= 0 ? seasonOfFolder(dirs[seasonAt], seasonAt > 0) : null;
   const showDir = seasonAt > 0 ? dirs[seasonAt - 1] : seasonAt < 0 ? dirs[0] : undefined;
   const fromFolder = showDir === undefined ? null : showFromFolder(showDir);
 
@@ -529,6 +662,12 @@ function parseEpisode(dirs: string[], rawStem: string): ParsedEpisode | ParsedDa
         title: episodeTitle(stem.slice(daily.index + daily[0].length)),
       };
     }
+  }
+
+  const fields = numbered === null ? matchBracketedFields(rawStem) : null;
+  if (fields !== null) {
+    const show = fromFolder ?? { show: fields.show, year: null };
+    return { type: 'episode', show: show.show, showYear: show.year, season: folderSeason ?? 1, episodes: fields.episodes, title: null };
   }
 
   const bare = numbered === null ? matchBareEpisode(stem) : null;

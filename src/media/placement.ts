@@ -31,6 +31,8 @@ export interface LeafPlan {
   folder: string | null;
   /** Extra words to find the item by (the show of an episode, the album of a track). */
   searchAlso: string[];
+  /** Movies: what sets this file apart from other versions of it (naming's `version`). */
+  version: string | null;
 }
 
 export interface ExtraOwner {
@@ -112,13 +114,14 @@ function leaf(type: LeafPlan['type'], title: string, fields: Partial<LeafPlan> =
     extraType: null,
     folder: null,
     searchAlso: [],
+    version: null,
     ...fields,
   };
 }
 
 function showChain(relPath: string, show: string, showYear: number | null, season: number, seasonTitle: string): GroupPlan[] {
   const dirs = dirsOf(relPath);
-  const inSeasonFolder = dirs.length > 0 && seasonOfFolder(dirs[dirs.length - 1]) !== null;
+  const inSeasonFolder = dirs.length > 0 && seasonOfFolder(dirs[dirs.length - 1], dirs.length > 1) !== null;
   const showDirs = inSeasonFolder ? dirs.slice(0, -1) : dirs;
   const key = showKey(show, showYear);
   return [
@@ -152,13 +155,19 @@ export function placeTrack(relPath: string, fromPath: ParsedTrack, tags: MusicTa
   };
 }
 
+/** How people write an episode's number: `s01e02`, `1x02`. */
+export function episodeCodes(season: number, episode: number): string[] {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return [`s${two(season)}e${two(episode)}`, `${season}x${two(episode)}`];
+}
+
 export function placeFile(kind: LibraryKind, relPath: string, parsed: ParsedMedia): Placement {
   const dir = dirOf(relPath);
   switch (parsed.type) {
     case 'movie':
       return {
         chain: [],
-        leaf: leaf('movie', parsed.title, { year: parsed.year, edition: parsed.edition, part: parsed.part, folder: orNull(dir) }),
+        leaf: leaf('movie', parsed.title, { year: parsed.year, edition: parsed.edition, part: parsed.part, version: parsed.version, folder: orNull(dir) }),
         owner: null,
       };
     case 'episode': {
@@ -170,7 +179,8 @@ export function placeFile(kind: LibraryKind, relPath: string, parsed: ParsedMedi
         leaf: leaf('episode', parsed.title ?? (first === null ? stemOf(relPath) : `Episode ${first}`), {
           index: first,
           indexEnd: last !== null && last !== first ? last : null,
-          searchAlso: [parsed.show],
+          // Found by its code too: `S01E02`, `1x02`.
+          searchAlso: [parsed.show, ...(first === null ? [] : episodeCodes(parsed.season, first))],
         }),
         owner: null,
       };

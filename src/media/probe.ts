@@ -29,6 +29,14 @@ export interface ProbeResult {
   browserPlayable: boolean;
   embeddedCover: boolean;
   tags: MusicTags | null;
+  /** The container's chapters (issue 17), in order; absent when the prober reads none. */
+  chapters?: ProbeChapter[];
+}
+
+export interface ProbeChapter {
+  start_seconds: number;
+  end_seconds: number | null;
+  title: string | null;
 }
 
 export class ProbeError extends Error {
@@ -55,6 +63,7 @@ export function haveFfprobe(): Promise<boolean> {
 
 interface FfprobeOutput {
   format?: { format_name?: string; duration?: string; tags?: Record<string, string> };
+  chapters?: { start_time?: string; end_time?: string; tags?: Record<string, string> }[];
   streams?: {
     codec_type?: string;
     codec_name?: string;
@@ -69,7 +78,7 @@ interface FfprobeOutput {
 async function probeJson(path: string): Promise<FfprobeOutput> {
   let stdout: string;
   try {
-    stdout = await runFfprobe(path, ['-print_format', 'json', '-show_format', '-show_streams'], FFPROBE_TIMEOUT_MS);
+    stdout = await runFfprobe(path, ['-print_format', 'json', '-show_format', '-show_streams', '-show_chapters'], FFPROBE_TIMEOUT_MS);
   } catch (error) {
     throw new ProbeError(error instanceof Error ? error.message : String(error));
   }
@@ -113,6 +122,7 @@ function fromFfprobe(out: FfprobeOutput): ProbeResult {
     durationSeconds: positiveNumber(out.format?.duration) ?? positiveNumber(video?.duration ?? audio?.duration),
     browserPlayable: browserPlayable(facts),
     embeddedCover: streams.some((s) => s.disposition?.attached_pic === 1),
+    chapters: chaptersOf(out),
     tags: video
       ? null
       : {
@@ -125,6 +135,18 @@ function fromFfprobe(out: FfprobeOutput): ProbeResult {
           year: leadingInt(tag('date') ?? undefined),
         },
   };
+}
+
+function chaptersOf(out: FfprobeOutput): ProbeChapter[] {
+  const chapters: ProbeChapter[] = [];
+  for (const c of (out.chapters ?? []).slice(0, 500)) {
+    const start = Number.parseFloat(c.start_time ?? '');
+    if (!Number.isFinite(start) || start < 0) continue;
+    const end = Number.parseFloat(c.end_time ?? '');
+    const title = c.tags?.title ?? c.tags?.TITLE;
+    chapters.push({ start_seconds: start, end_seconds: Number.isFinite(end) ? end : null, title: title ? title.trim().slice(0, 200) || null : null });
+  }
+  return chapters;
 }
 
 function clean(text: string | undefined): string | null {

@@ -3,7 +3,7 @@
 // are never read again; the store is the checkpoint, so a scan that dies half-way is continued by the
 // next run (written rows stay, unprobed ones are still pending); unreadable or corrupt files are
 // listed in the result and never end the scan.
-import { realpath } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { sha256, type Random } from '../crypto.ts';
 import type { Deps, JobType } from '../deps.ts';
@@ -41,7 +41,9 @@ import {
   type GroupPlan,
   type Placement,
 } from './placement.ts';
+import { MAX_NFO_BYTES, NfoError, parseNfo, type NfoKind, type NfoMetadata } from './nfo.ts';
 import { createProber, fingerprintFile, haveFfprobe, ProbeError, type Prober, type ProbeResult } from './probe.ts';
+import { queueThumbnails } from './thumbnails.ts';
 import { isInside, walkLibrary, type WalkedFile } from './walk.ts';
 
 export const SCAN_JOB = 'library.scan';
@@ -73,9 +75,11 @@ export interface ScanResult extends ScanCounts {
   library_gone?: boolean;
   /** Files that could not be read or made no sense as media (the first MAX_LISTED of them). */
   skipped: SkippedFile[];
+  /** Files read in part or not at all while the item stays (a broken NFO: the name is used). */
+  warnings?: SkippedFile[];
 }
 
-type ScanPhase = 'walk' | 'write' | 'probe' | 'artwork' | 'done';
+type ScanPhase = 'walk' | 'write' | 'probe' | 'artwork' | 'metadata' | 'done';
 
 /** A running scan's progress as its job row keeps it (and GET /libraries/:id/scan answers it). */
 export type ScanProgress = ScanCounts & { phase: ScanPhase };
@@ -116,9 +120,12 @@ const zeroCounts = (): ScanCounts => ({
 
 function wantedKind(kind: LibraryKind): (name: string) => boolean {
   const media: MediaKind = kind === 'music' ? 'audio' : 'video';
+  // Movies and shows keep audio too: theme songs (`theme.mp3`, `theme-music/`).
+  const themes = kind === 'movies' || kind === 'shows';
   return (name) => {
+    if (name.toLowerCase().endsWith('.nfo')) return true;
     const type = mediaTypeOf(name);
-    return type !== null && (type.kind === media || type.kind === 'image');
+    return type !== null && (type.kind === media || type.kind === 'image' || (themes && type.kind === 'audio'));
   };
 }
 
@@ -133,12 +140,64 @@ interface ArtFile {
   art: Artwork;
 }
 
+interface NfoFile {
+  absPath: string;
+  /** `size:mtime`: an NFO is read again only when this changes. */
+  stamp: string;
+}
+
+const NFO_KIND_OF: Partial<Record<ScanItemRow['type'], { names: (row: ScanItemRow) => string[]; kind: NfoKind }>> = {
+  movie: { kind: 'movie', names: (row) => [`${stemOf(row.rel_path!)}.nfo`, 'movie.nfo'] },
+  episode: { kind: 'episodedetails', names: (row) => [`${stemOf(row.rel_path!)}.nfo`] },
+  video: { kind: 'movie', names: (row) => [`${stemOf(row.rel_path!)}.nfo`] },
+  show: { kind: 'tvshow', names: () => ['tvshow.nfo'] },
+  season: { kind: 'season', names: () => ['season.nfo'] },
+  artist: { kind: 'artist', names: () => ['artist.nfo'] },
+  album: { kind: 'album', names: () => ['album.nfo'] },
+};
+
+/** The store's columns for what an NFO says; `clear` empties them (the NFO went away). */
+function nfoPatch(nfo: NfoMetadata | null): ItemPatch {
+  const json = (value: unknown[]) => (value.length > 0 ? JSON.stringify(value) : null);
+  if (nfo === null) {
+    return {
+      original_title: null, plot: null, tagline: null, rating: null, certification: null, premiered: null, runtime_minutes: null,
+      genres: null, studios: null, tags: null, people: null, collection: null, external_ids: null,
+    };
+  }
+  const people = [
+    ...nfo.cast.map((p) => ({ name: p.name, role: p.role, kind: 'actor', thumb: p.thumb })),
+    ...nfo.directors.map((name) => ({ name, role: null, kind: 'director', thumb: null })),
+    ...nfo.writers.map((name) => ({ name, role: null, kind: 'writer', thumb: null })),
+  ];
+  return {
+    original_title: nfo.originalTitle,
+    plot: nfo.plot,
+    tagline: nfo.tagline,
+    rating: nfo.rating,
+    certification: nfo.certification,
+    premiered: nfo.premiered,
+    runtime_minutes: nfo.runtimeMinutes,
+    genres: json(nfo.genres),
+    studios: json(nfo.studios),
+    tags: json(nfo.tags),
+    people: json(people),
+    collection: nfo.collection,
+    external_ids: Object.keys(nfo.ids).length > 0 ? JSON.stringify(nfo.ids) : null,
+  };
+}
+
+function uniqueWords(text: string): string {
+  return [...new Set(text.split(' ').filter((w) => w !== ''))].join(' ');
+}
+
 /** One library's scan in this process. Every store write goes through here. */
 class LibraryScan {
   private readonly kind: LibraryKind;
   private readonly roots: string[];
   private readonly counts: ScanCounts;
   private readonly skipped: SkippedFile[] = [];
+  private readonly warnings: SkippedFile[] = [];
   private readonly items = new Map<string, ScanItemRow>();
   private readonly byPath = new Map<string, ScanItemRow>();
   private readonly groups = new Map<string, ScanItemRow>();
@@ -188,9 +247,10 @@ class LibraryScan {
     // The diff needs only each file's path and stat; the rest is loaded when something changed.
     const index = new Map<string, FileIndexRow>();
     for (const row of await loadFileIndex(this.deps.db, this.library.id)) index.set(row.path, row);
-    const { fresh, changed, art, seen, pending, unreadable } = await this.walk(index);
+    const { fresh, changed, art, nfos, seen, pending, unreadable } = await this.walk(index);
     const missing = [...index.values()].filter((row) => !seen.has(row.id) && !unreadable.some((dir) => isInside(dir, row.path)));
-    const scanSignature = sha256(art.map((a) => a.relPath).sort().join('\n'));
+    const nfoSignature = [...nfos].map(([rel, f]) => `${rel}\0${f.stamp}`).sort();
+    const scanSignature = sha256([...art.map((a) => a.relPath).sort(), ...nfoSignature].join('\n'));
     const quiet =
       fresh.length === 0 &&
       changed.length === 0 &&
@@ -217,10 +277,12 @@ class LibraryScan {
       if (this.probe) await this.probeAll([...pending, ...probeIds]);
       await this.applyArtwork(art);
       await this.removeEmptyGroups();
+      await this.applyStacks();
+      await this.applyNfo(nfos);
       await setScanSignature(this.deps.db, this.library.id, scanSignature);
     }
     await this.report('done', true);
-    return { ...this.counts, skipped: this.skipped };
+    return { ...this.counts, skipped: this.skipped, warnings: this.warnings };
   }
 
   // ---- walk and diff ------------------------------------------------------------------------------
@@ -229,6 +291,7 @@ class LibraryScan {
     const fresh: FreshFile[] = [];
     const changed: { row: FileIndexRow; file: WalkedFile; parsed: ParsedMedia }[] = [];
     const art: ArtFile[] = [];
+    const nfos = new Map<string, NfoFile>();
     const seen = new Set<string>();
     const pending: string[] = [];
     // Folders (and roots) that could not be read: what the store knows under them is kept, not removed,
@@ -259,6 +322,10 @@ class LibraryScan {
         this.checkAbort();
         await this.report('walk');
       }
+      if (file.relPath.toLowerCase().endsWith('.nfo')) {
+        nfos.set(file.relPath, { absPath: file.absPath, stamp: `${file.size}:${Math.floor(file.mtimeMs)}` });
+        continue;
+      }
       const known = index.get(file.absPath);
       if (known !== undefined) {
         seen.add(known.id);
@@ -278,7 +345,7 @@ class LibraryScan {
       if (known !== undefined) changed.push({ row: known, file, parsed });
       else fresh.push({ file, parsed });
     }
-    return { fresh, changed, art, seen, pending, unreadable };
+    return { fresh, changed, art, nfos, seen, pending, unreadable };
   }
 
   // ---- writing the diff ---------------------------------------------------------------------------
@@ -407,7 +474,7 @@ class LibraryScan {
           folder: plan.folder,
           probe_state: 'done',
         });
-        row = scanRow(id, parent, plan.type, plan.index, plan.key, plan.folder);
+        row = { ...scanRow(id, parent, plan.type, plan.index, plan.key, plan.folder), search_text: searchTextOf([plan.title]) };
         this.groups.set(plan.key, row);
         this.items.set(id, row);
       }
@@ -458,6 +525,7 @@ class LibraryScan {
       air_date: l.airDate,
       artist: l.artist,
       extra_type: l.extraType,
+      version_label: l.version,
       folder: l.folder,
       rel_path: relPath,
     };
@@ -480,6 +548,7 @@ class LibraryScan {
       mtime_ms: Math.floor(file.mtimeMs),
       ino: String(file.ino),
       probe_state: this.probe ? 'pending' : 'skipped',
+      search_text: fields.search_text,
     };
     this.items.set(id, row);
     this.byPath.set(file.absPath, row);
@@ -500,6 +569,8 @@ class LibraryScan {
         ? { probe_state: this.probe ? 'pending' : 'skipped', probe_error: null, fingerprint: null, browser_playable: 0, embedded_cover: 0 }
         : {}),
     };
+    // The name's fields were written again: what an NFO says is laid over them anew.
+    row.nfo_stamp = null;
     Object.assign(row, {
       path: file.absPath,
       rel_path: file.relPath,
@@ -508,6 +579,7 @@ class LibraryScan {
       ino: String(file.ino),
       ...(patch.parent_id !== undefined ? { parent_id: patch.parent_id } : {}),
       ...(patch.folder !== undefined ? { folder: patch.folder } : {}),
+      ...(patch.search_text !== undefined ? { search_text: patch.search_text } : {}),
       ...(contentChanged ? { probe_state: patch.probe_state, fingerprint: null } : {}),
     });
     this.byPath.set(file.absPath, row);
@@ -607,6 +679,7 @@ class LibraryScan {
       duration_seconds: result.durationSeconds,
       browser_playable: result.browserPlayable ? 1 : 0,
       embedded_cover: result.embeddedCover ? 1 : 0,
+      chapters: result.chapters !== undefined && result.chapters.length > 0 ? JSON.stringify(result.chapters) : null,
       fingerprint,
       probe_state: 'done',
       probe_error: null,
@@ -669,6 +742,124 @@ class LibraryScan {
     }
   }
 
+  /**
+   * Lays each NFO over its item (NFO wins over the file name): `<stem>.nfo` or `movie.nfo` for a movie,
+   * `<stem>.nfo` for an episode, `tvshow.nfo`, `season.nfo`, `artist.nfo`, `album.nfo` in a group's
+   * folder. An NFO is read again only when it changed or its item was rewritten. A broken one is a
+   * warning in the scan's result and the name stays (S76: parseNfo never expands an entity).
+   */
+  private async applyNfo(nfos: Map<string, NfoFile>): Promise<void> {
+    await this.report('metadata');
+    const updates: [ScanItemRow, ItemPatch][] = [];
+    for (const row of this.items.values()) {
+      const spec = NFO_KIND_OF[row.type];
+      if (spec === undefined) continue;
+      const dir = row.rel_path !== null ? dirOf(row.rel_path) : row.folder;
+      if (dir === null || (row.rel_path === null && spec.kind !== 'tvshow' && spec.kind !== 'season' && spec.kind !== 'artist' && spec.kind !== 'album')) continue;
+      // A movie's movie.nfo counts only when the movie has its own folder.
+      let names = spec.names(row);
+      if (row.type === 'movie' && dir === '') names = names.filter((n) => n !== 'movie.nfo');
+      const found = names.map((n) => (dir === '' ? n : `${dir}/${n}`)).find((rel) => nfos.has(rel));
+      const nfo = found !== undefined ? nfos.get(found)! : undefined;
+      if (nfo === undefined) {
+        if (row.nfo_stamp !== null) {
+          row.nfo_stamp = null;
+          updates.push([row, { ...nfoPatch(null), nfo_stamp: null, ...this.nameFields(row) }]);
+        }
+        continue;
+      }
+      if (row.nfo_stamp === nfo.stamp) continue;
+      row.nfo_stamp = nfo.stamp;
+      let metadata: NfoMetadata | null = null;
+      try {
+        const body = await readNfo(nfo.absPath);
+        metadata = parseNfo(body, spec.kind);
+      } catch (err) {
+        if (this.warnings.length < MAX_LISTED) {
+          this.warnings.push({ path: found!, reason: err instanceof NfoError ? err.message : ((err as NodeJS.ErrnoException).code ?? 'unreadable') });
+        }
+      }
+      if (metadata === null) {
+        updates.push([row, { ...nfoPatch(null), nfo_stamp: nfo.stamp, ...this.nameFields(row) }]);
+        continue;
+      }
+      const patch: ItemPatch = { ...nfoPatch(metadata), nfo_stamp: nfo.stamp };
+      const title = metadata.title;
+      if (title !== null) {
+        patch.title = title;
+        patch.sort_title = sortTitleOf(metadata.sortTitle ?? title);
+      }
+      if (metadata.year !== null && row.type !== 'episode' && row.type !== 'season') patch.year = metadata.year;
+      if (row.type === 'episode' && metadata.premiered !== null) patch.air_date = metadata.premiered;
+      const extra = searchTextOf([title, metadata.originalTitle, ...metadata.cast.map((c) => c.name), ...metadata.directors]);
+      patch.search_text = uniqueWords(`${row.search_text} ${extra}`);
+      updates.push([row, patch]);
+    }
+    for (let i = 0; i < updates.length; i += WRITE_BATCH) {
+      this.checkAbort();
+      await this.deps.db.transaction().execute(async (trx) => {
+        for (const [row, patch] of updates.slice(i, i + WRITE_BATCH)) await updateItem(trx, row.id, { ...patch, updated_at: this.now });
+      });
+    }
+  }
+
+  /**
+   * Movies in several files become one item: parts of a stack (`cd1`, `part2`, `(Disc 01)`) follow the
+   * first part; versions in one folder (`- 1080p`, `- Director's Cut`, `[3D]`) follow the first
+   * version by label. The others point at it with primary_id and are listed through it.
+   */
+  private async applyStacks(): Promise<void> {
+    if (this.kind !== 'movies') return;
+    const groups = new Map<string, { row: ScanItemRow; part: number | null; version: string | null }[]>();
+    for (const row of this.items.values()) {
+      if (row.type !== 'movie' || row.rel_path === null) continue;
+      const parsed = parseMediaPath('movies', row.rel_path);
+      if (parsed === null || parsed.type !== 'movie') continue;
+      const dir = dirOf(row.rel_path);
+      // A disc folder (`CD2/`) belongs to the movie folder above it.
+      const owner = /^(?:cd|dvd|disc|disk|part|pt)[\s._-]*\d{1,2}$/i.test(dir.split('/').pop() ?? '') ? dirOf(dir) : dir;
+      append(groups, `${owner}\0${parsed.title.toLowerCase()}\0${parsed.year ?? ''}`, { row, part: parsed.part, version: parsed.version });
+    }
+    const wanted = new Map<string, string | null>();
+    for (const [key, members] of groups) {
+      for (const m of members) wanted.set(m.row.id, null);
+      if (members.length < 2) continue;
+      const inFolder = !key.startsWith('\0');
+      const parts = members.filter((m) => m.part !== null);
+      let primary: ScanItemRow | null = null;
+      if (parts.length === members.length && new Set(parts.map((m) => m.part)).size === parts.length) {
+        primary = [...parts].sort((a, b) => a.part! - b.part!)[0].row;
+      } else if (inFolder && parts.length === 0 && new Set(members.map((m) => m.version ?? '')).size === members.length) {
+        primary = [...members].sort((a, b) => (a.version ?? '').localeCompare(b.version ?? '') || (a.row.rel_path! < b.row.rel_path! ? -1 : 1))[0].row;
+      }
+      if (primary === null) continue;
+      for (const m of members) if (m.row.id !== primary.id) wanted.set(m.row.id, primary.id);
+    }
+    const updates: [string, string | null][] = [];
+    for (const [id, primaryId] of wanted) {
+      const row = this.items.get(id)!;
+      if (row.primary_id === primaryId) continue;
+      row.primary_id = primaryId;
+      updates.push([id, primaryId]);
+    }
+    for (let i = 0; i < updates.length; i += WRITE_BATCH) {
+      await this.deps.db.transaction().execute(async (trx) => {
+        for (const [id, primaryId] of updates.slice(i, i + WRITE_BATCH)) await updateItem(trx, id, { primary_id: primaryId });
+      });
+    }
+  }
+
+  /** A file's title, year and search words as its name gives them (an NFO was removed or is broken). */
+  private nameFields(row: ScanItemRow): ItemPatch {
+    if (row.rel_path === null || this.kind === 'music') return {};
+    const parsed = parseMediaPath(this.kind, row.rel_path);
+    if (parsed === null) return {};
+    const l = placeFile(this.kind, row.rel_path, parsed).leaf;
+    const search = searchTextOf([l.title, ...l.searchAlso]);
+    row.search_text = search;
+    return { title: l.title, sort_title: sortTitleOf(l.title), year: l.year, air_date: l.airDate, search_text: search };
+  }
+
   private async removeEmptyGroups(): Promise<void> {
     if (this.pendingInserts.length > 0) await insertItems(this.deps.db, this.pendingInserts.splice(0));
     if (!this.groupsMayEmpty) return;
@@ -679,6 +870,12 @@ class LibraryScan {
       this.items.delete(id);
     }
   }
+}
+
+async function readNfo(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  if (bytes.length > MAX_NFO_BYTES) throw new NfoError('the NFO file is too large');
+  return bytes.toString('utf8');
 }
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -725,6 +922,9 @@ function scanRow(
     probe_state: 'done',
     poster_path: null,
     fanart_path: null,
+    search_text: '',
+    nfo_stamp: null,
+    primary_id: null,
   };
 }
 
@@ -770,8 +970,32 @@ function emptyItem(id: string, libraryId: string, now: number): MediaItemsTable 
     probe_error: null,
     added_at: now,
     updated_at: now,
+    ...EMPTY_METADATA,
   };
 }
+
+/** Issue 17's columns of a new row: nothing known yet. */
+const EMPTY_METADATA = {
+  version_label: null,
+  primary_id: null,
+  original_title: null,
+  plot: null,
+  tagline: null,
+  rating: null,
+  certification: null,
+  premiered: null,
+  runtime_minutes: null,
+  genres: null,
+  studios: null,
+  tags: null,
+  people: null,
+  collection: null,
+  external_ids: null,
+  nfo_stamp: null,
+  chapters: null,
+  thumb_path: null,
+  thumb_stamp: null,
+} satisfies Partial<MediaItemsTable>;
 
 /** Scans one library in this process (the job's body; the benchmark calls it directly). */
 export async function scanLibrary(
@@ -799,6 +1023,8 @@ export const scanJobType: JobType<ScanPayload, ScanCheckpoint> = {
         else await ctx.progress(progress);
       },
     }, ctx.checkpoint?.counts ?? null);
+    // Thumbnails for what has no artwork are a later job of their own: the scan's figures stay the scan's.
+    if (ctx.payload.probe !== false) await queueThumbnails(deps, library.id, ctx.job.id);
     return result as unknown as Record<string, unknown>;
   },
 };

@@ -119,6 +119,9 @@ export const scanColumns = [
   'probe_state',
   'poster_path',
   'fanart_path',
+  'search_text',
+  'nfo_stamp',
+  'primary_id',
 ] as const;
 
 export type ScanItemRow = Pick<MediaItemsTable, (typeof scanColumns)[number]>;
@@ -258,6 +261,24 @@ export const viewColumns = [
   'media_items.fanart_path',
   'media_items.probe_state',
   'media_items.added_at',
+  // issue 17
+  'media_items.version_label',
+  'media_items.primary_id',
+  'media_items.original_title',
+  'media_items.plot',
+  'media_items.tagline',
+  'media_items.rating',
+  'media_items.certification',
+  'media_items.premiered',
+  'media_items.runtime_minutes',
+  'media_items.genres',
+  'media_items.studios',
+  'media_items.tags',
+  'media_items.people',
+  'media_items.collection',
+  'media_items.external_ids',
+  'media_items.chapters',
+  'media_items.thumb_path',
 ] as const;
 
 export type ItemViewRow = Pick<MediaItemsTable, (typeof viewColumns)[number] extends `media_items.${infer C}` ? C & keyof MediaItemsTable : never> & {
@@ -268,13 +289,32 @@ export type ItemViewRow = Pick<MediaItemsTable, (typeof viewColumns)[number] ext
   progress_updated_at: number | null;
 };
 
-export type ItemSort = 'title' | 'added' | 'year' | 'index';
+export interface ItemFilters {
+  genre?: string;
+  year?: number;
+  minRating?: number;
+  /** Anyone credited (cast, director, writer), by exact name. */
+  person?: string;
+  director?: string;
+  collection?: string;
+}
+
+/** JSON text of a string, as the scanner wrote it into a JSON column, for LIKE. */
+function jsonLike(value: string): string {
+  return escapeLike(JSON.stringify(value).toLowerCase());
+}
+
+export type ItemSort = 'title' | 'added' | 'year' | 'index' | 'rating';
 
 export interface ItemQuery {
   libraryIds: string[] | null;
   libraryId?: string;
   /** One item by id (its view with progress and child count). */
   only?: string;
+  /** An item shown for several files, and its parts or versions. */
+  members?: string;
+  /** Issue 17's filters: NFO genres, year, rating, people, collection. */
+  filters?: ItemFilters;
   /** undefined = any level; null = the top level only. */
   parentId?: string | null;
   types?: MediaItemType[];
@@ -303,11 +343,25 @@ function itemsQuery(db: Executor, q: ItemQuery) {
   if (q.libraryIds !== null) query = query.where('media_items.library_id', 'in', q.libraryIds.length > 0 ? q.libraryIds : ['']);
   if (q.libraryId !== undefined) query = query.where('media_items.library_id', '=', q.libraryId);
   if (q.only !== undefined) query = query.where('media_items.id', '=', q.only);
+  // Later parts and other versions of a movie are reached through the item shown for them.
+  else if (q.members === undefined) query = query.where('media_items.primary_id', 'is', null);
+  if (q.members !== undefined) query = query.where((eb) => eb.or([eb('media_items.primary_id', '=', q.members!), eb('media_items.id', '=', q.members!)]));
   if (q.parentId === null) query = query.where('media_items.parent_id', 'is', null);
   else if (q.parentId !== undefined) query = query.where('media_items.parent_id', '=', q.parentId);
   if (q.types !== undefined) query = query.where('media_items.type', 'in', q.types);
   for (const word of (q.q ?? '').split(/\s+/).filter((w) => w !== '').slice(0, 8)) {
     query = query.where(sql<boolean>`media_items.search_text like ${`%${escapeLike(word)}%`} escape '\\'`);
+  }
+  const f = q.filters;
+  if (f !== undefined) {
+    if (f.genre !== undefined) query = query.where(sql<boolean>`lower(media_items.genres) like ${`%${jsonLike(f.genre)}%`} escape '\\'`);
+    if (f.year !== undefined) query = query.where('media_items.year', '=', f.year);
+    if (f.minRating !== undefined) query = query.where('media_items.rating', '>=', f.minRating);
+    if (f.person !== undefined) query = query.where(sql<boolean>`lower(media_items.people) like ${`%"name":${jsonLike(f.person)},%`} escape '\\'`);
+    if (f.director !== undefined) {
+      query = query.where(sql<boolean>`lower(media_items.people) like ${`%"name":${jsonLike(f.director)},"role":null,"kind":"director"%`} escape '\\'`);
+    }
+    if (f.collection !== undefined) query = query.where('media_items.collection', '=', f.collection);
   }
   if (q.watched === true) query = query.where('media_progress.watched', '=', 1);
   if (q.watched === false) query = query.where((eb) => eb.or([eb('media_progress.watched', 'is', null), eb('media_progress.watched', '=', 0)]));
@@ -342,6 +396,7 @@ export async function listItemRows(db: Executor, q: ItemQuery): Promise<{ rows: 
   ]);
   if (q.sort === 'added') page = page.orderBy('media_items.added_at', direction);
   else if (q.sort === 'year') page = page.orderBy(sql`coalesce(media_items.year, 0)`, direction);
+  else if (q.sort === 'rating') page = page.orderBy(sql`coalesce(media_items.rating, -1)`, direction);
   else if (q.sort === 'index') {
     page = page
       .orderBy(sql`coalesce(media_items.disc_number, 0)`, direction)
@@ -453,8 +508,76 @@ export async function continueWatchingRows(db: Executor, userId: string, library
     .where('media_progress.user_id', '=', userId)
     .where('media_progress.watched', '=', 0)
     .where('media_progress.position_seconds', '>', 0)
-    .where('media_items.probe_state', '!=', 'failed');
+    .where('media_items.probe_state', '!=', 'failed')
+    .where('media_items.primary_id', 'is', null);
   if (libraryIds !== null) query = query.where('media_items.library_id', 'in', libraryIds.length > 0 ? libraryIds : ['']);
   const rows = await query.orderBy('media_progress.updated_at', 'desc').limit(limit).execute();
   return rows.map(numberFields) as ItemViewRow[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Home rows and collections (issue 17)
+
+/** Collections (Kodi sets) of a library with how many items each holds. */
+export async function collectionRows(db: Executor, libraryId: string): Promise<{ name: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('media_items')
+    .select(['collection', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('library_id', '=', libraryId)
+    .where('collection', 'is not', null)
+    .where('primary_id', 'is', null)
+    .groupBy('collection')
+    .orderBy('collection')
+    .execute();
+  return rows.map((r) => ({ name: r.collection as string, count: Number(r.n) }));
+}
+
+/** Each episode's season number and show (id, title), for labelling episodes outside their show. */
+export async function showsOfEpisodes(db: Executor, seasonIds: string[]): Promise<Map<string, { season: number | null; showId: string | null; showTitle: string | null }>> {
+  const out = new Map<string, { season: number | null; showId: string | null; showTitle: string | null }>();
+  for (let i = 0; i < seasonIds.length; i += ID_CHUNK) {
+    const rows = await db
+      .selectFrom('media_items as season')
+      .leftJoin('media_items as show', 'show.id', 'season.parent_id')
+      .select(['season.id as id', 'season.index_number as season', 'show.id as show_id', 'show.title as show_title'])
+      .where('season.id', 'in', seasonIds.slice(i, i + ID_CHUNK))
+      .execute();
+    for (const r of rows) out.set(r.id, { season: r.season, showId: r.show_id, showTitle: r.show_title });
+  }
+  return out;
+}
+
+/** The shows a user watched episodes of lately (most recent first), by id. */
+export async function recentShowIds(db: Executor, userId: string, libraryIds: string[] | null, limit: number): Promise<string[]> {
+  let query = db
+    .selectFrom('media_progress')
+    .innerJoin('media_items as ep', 'ep.id', 'media_progress.item_id')
+    .innerJoin('media_items as season', 'season.id', 'ep.parent_id')
+    .select(['season.parent_id as show_id', (eb) => eb.fn.max('media_progress.updated_at').as('last')])
+    .where('media_progress.user_id', '=', userId)
+    .where('ep.type', '=', 'episode')
+    .where((eb) => eb.or([eb('media_progress.watched', '=', 1), eb('media_progress.position_seconds', '>', 0)]))
+    .groupBy('season.parent_id');
+  if (libraryIds !== null) query = query.where('ep.library_id', 'in', libraryIds.length > 0 ? libraryIds : ['']);
+  const rows = await query.orderBy('last', 'desc').limit(limit).execute();
+  return rows.map((r) => r.show_id).filter((id): id is string => id !== null);
+}
+
+/** A show's episodes in watching order, with the user's watched flag. */
+export async function episodesInOrder(db: Executor, showId: string, userId: string): Promise<{ id: string; watched: number | null; position: number | null }[]> {
+  return db
+    .selectFrom('media_items as ep')
+    .innerJoin('media_items as season', 'season.id', 'ep.parent_id')
+    .leftJoin('media_progress', (join) => join.onRef('media_progress.item_id', '=', 'ep.id').on('media_progress.user_id', '=', userId))
+    .select(['ep.id as id', 'media_progress.watched as watched', 'media_progress.position_seconds as position'])
+    .where('season.parent_id', '=', showId)
+    .where('ep.type', '=', 'episode')
+    .where('ep.probe_state', '!=', 'failed')
+    // Specials last: they are not "next" after the finale of a season.
+    .orderBy(sql`case when coalesce(season.index_number, 0) = 0 then 1 else 0 end`)
+    .orderBy(sql`coalesce(season.index_number, 0)`)
+    .orderBy(sql`coalesce(ep.index_number, 0)`)
+    .orderBy('ep.air_date')
+    .orderBy('ep.sort_title')
+    .execute();
 }

@@ -321,6 +321,38 @@ export interface MediaItemsTable {
   probe_error: string | null;
   added_at: number;
   updated_at: number;
+  // ---- issue 17 (migration 0014): versions, parts, NFO metadata, chapters, thumbnails ----
+  /** What sets this file apart from the other versions of its movie (`1080p`, `Director's Cut`, `3D`). */
+  version_label: string | null;
+  /** Set on a later part or another version: the item shown for all of them. */
+  primary_id: string | null;
+  original_title: string | null;
+  plot: string | null;
+  tagline: string | null;
+  /** 0–10. */
+  rating: number | null;
+  certification: string | null;
+  /** `YYYY-MM-DD`. */
+  premiered: string | null;
+  runtime_minutes: number | null;
+  /** JSON string arrays. */
+  genres: string | null;
+  studios: string | null;
+  tags: string | null;
+  /** JSON `[{ name, role, kind: 'actor' | 'director' | 'writer', thumb }]`. */
+  people: string | null;
+  /** The collection (Kodi's set) this movie belongs to. */
+  collection: string | null;
+  /** JSON `{ tmdb?, imdb?, tvdb? }`. */
+  external_ids: string | null;
+  /** `size:mtime` of the NFO read last; null when none applies. */
+  nfo_stamp: string | null;
+  /** JSON `[{ start_seconds, end_seconds, title }]` from the container. */
+  chapters: string | null;
+  /** A frame made by the thumbnail job, under the data folder. */
+  thumb_path: string | null;
+  /** `size:mtime` of the file the thumbnail was made from. */
+  thumb_stamp: string | null;
 }
 
 export interface MediaProgressTable {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { artworkKind, parseMediaPath, seasonOfFolder, type ParsedMedia } from '../../src/media/naming.ts';
 
-const movie = (title: string, year: number | null, more: { edition?: string; part?: number } = {}): ParsedMedia => ({
+const movie = (title: string, year: number | null, more: { edition?: string; part?: number; version?: string } = {}): ParsedMedia => ({
   type: 'movie',
   title,
   year,
   edition: more.edition ?? null,
   part: more.part ?? null,
+  version: more.version ?? more.edition ?? null,
 });
 
 const episode = (
@@ -52,13 +53,13 @@ describe('parseMediaPath: movies', () => {
     ['Blade Runner (1982) {edition-Final Cut}.mkv', movie('Blade Runner', 1982, { edition: 'Final Cut' })],
     ['Aliens.1986.Extended.Edition.1080p.BluRay.mkv', movie('Aliens', 1986, { edition: 'Extended' })],
     ['Aliens.Extended.1986.1080p.mkv', movie('Aliens', 1986, { edition: 'Extended' })],
-    ['Dune (2021) - 2160p.mkv', movie('Dune', 2021)],
+    ['Dune (2021) - 2160p.mkv', movie('Dune', 2021, { version: '2160p' })],
     ['The Matrix (1999) {imdb-tt0133093}.mkv', movie('The Matrix', 1999)],
     ['Inception (2010) [imdbid-tt1375666]/Inception (2010) [imdbid-tt1375666].mkv', movie('Inception', 2010)],
     ['Se7en (1995)/Se7en.1995.REMASTERED.1080p.BluRay.x264.mkv', movie('Se7en', 1995, { edition: 'Remastered' })],
     ['Spider-Man.No.Way.Home.2021.1080p.WEBRip.x264-RARBG.mp4', movie('Spider-Man No Way Home', 2021)],
     ['Movies/Action/Die Hard (1988)/Die Hard (1988).mkv', movie('Die Hard', 1988)],
-    ["Alien (1979)/Alien (1979) - 1080p - Director's Cut.mkv", movie('Alien', 1979, { edition: "Director's Cut" })],
+    ["Alien (1979)/Alien (1979) - 1080p - Director's Cut.mkv", movie('Alien', 1979, { edition: "Director's Cut", version: "1080p - Director's Cut" })],
     ['Terminator 2 Judgment Day (1991) [2160p] [4K] [BluRay] [5.1]/movie.mkv', movie('Terminator 2 Judgment Day', 1991)],
     ['The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.1080p.BluRay.x264.mkv', movie('The Lord of the Rings The Fellowship of the Ring', 2001, { edition: 'Extended' })],
     ['Leon.The.Professional.1994.Extended.Cut.DVDRip.XviD.CD2.avi', movie('Leon The Professional', 1994, { edition: 'Extended', part: 2 })],

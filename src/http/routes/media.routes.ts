@@ -11,6 +11,9 @@ import {
   MAX_PAGE,
   artworkSource,
   continueWatching,
+  homeRows,
+  listCollections,
+  withShows,
   getItem,
   listLibraryItems,
   searchItems,
@@ -30,7 +33,9 @@ import {
   updateLibrary,
   userLibraryGrants,
 } from '../../media/libraries.ts';
+import { IMAGE_FITS, IMAGE_FORMATS, MAX_IMAGE_SIDE, resizedImage, type ResizedImage } from '../../media/images.ts';
 import { mediaTypeOf } from '../../media/media-types.ts';
+import { thumbnailRoot } from '../../media/thumbnails.ts';
 import { latestScanJob, requestScan } from '../../media/scanner.ts';
 import { embeddedCoverInside, fileResponse, type FileResponse } from '../../media/stream.ts';
 import { requireAuth } from '../auth.ts';
@@ -81,9 +86,35 @@ const ItemFields = {
   child_count: Type.Integer(),
   added_at: IsoDate,
   progress: Nullable(ProgressSchema),
+  // issue 17: NFO and container metadata, versions, thumbnails
+  version_label: Nullable(Type.String()),
+  original_title: Nullable(Type.String()),
+  plot: Nullable(Type.String()),
+  tagline: Nullable(Type.String()),
+  rating: Nullable(Type.Number()),
+  certification: Nullable(Type.String()),
+  premiered: Nullable(Type.String()),
+  runtime_minutes: Nullable(Type.Integer()),
+  genres: Type.Array(Type.String()),
+  studios: Type.Array(Type.String()),
+  tags: Type.Array(Type.String()),
+  people: Type.Array(
+    Type.Object({ name: Type.String(), role: Nullable(Type.String()), kind: Type.Union([Type.Literal('actor'), Type.Literal('director'), Type.Literal('writer')]), thumb: Nullable(Type.String()) }),
+  ),
+  collection: Nullable(Type.String()),
+  external_ids: Type.Record(Type.String(), Type.String()),
+  chapters: Type.Array(Type.Object({ start_seconds: Type.Number(), end_seconds: Nullable(Type.Number()), title: Nullable(Type.String()) })),
+  has_thumbnail: Type.Boolean(),
 };
 const ItemSchema = Type.Object(ItemFields);
-const ItemDetailSchema = Type.Object({ ...ItemFields, children: Type.Array(ItemSchema) });
+const HomeItemSchema = Type.Object({ ...ItemFields, show_id: Nullable(Type.String()), show_title: Nullable(Type.String()), season: Nullable(Type.Integer()) });
+const ItemDetailSchema = Type.Object({
+  ...ItemFields,
+  children: Type.Array(ItemSchema),
+  parts: Type.Array(Type.Object({ id: Type.String(), part: Type.Integer(), offset_seconds: Type.Number(), duration_seconds: Nullable(Type.Number()) })),
+  versions: Type.Array(ItemSchema),
+  total_duration_seconds: Nullable(Type.Number()),
+});
 
 const JobSchema = Type.Object({
   id: Type.String(),
@@ -104,10 +135,28 @@ const ItemsQuery = Type.Object(
     type: Type.Optional(ItemTypeSchema),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     watched: Type.Optional(Type.Boolean()),
-    sort: Type.Optional(Type.Union([Type.Literal('title'), Type.Literal('added'), Type.Literal('year')])),
+    sort: Type.Optional(Type.Union([Type.Literal('title'), Type.Literal('added'), Type.Literal('year'), Type.Literal('rating')])),
+    genre: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    year: Type.Optional(Type.Integer({ minimum: 1800, maximum: 2200 })),
+    min_rating: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+    person: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Anyone credited: cast, director, writer' })),
+    director: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    collection: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+const ArtworkQuery = Type.Object(
+  {
+    kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart'), Type.Literal('thumb')])),
+    width: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_IMAGE_SIDE })),
+    height: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_IMAGE_SIDE })),
+    format: Type.Optional(Type.Enum(IMAGE_FORMATS)),
+    quality: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    fit: Type.Optional(Type.Enum(IMAGE_FITS)),
   },
   { additionalProperties: false },
 );
@@ -119,6 +168,10 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
 
 function sendBytes(reply: FastifyReply, headers: Record<string, string>, bytes: Buffer) {
   return reply.headers(headers).send(bytes);
+}
+
+function sendEmpty(reply: FastifyReply, status: number, headers: Record<string, string>) {
+  return reply.status(status).headers(headers).send();
 }
 
 function sendFile(reply: FastifyReply, response: FileResponse, streaming?: Set<ServerResponse>) {
@@ -303,6 +356,12 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         watched: q.watched,
         sort: q.sort,
         order: q.order,
+        genre: q.genre,
+        year: q.year,
+        minRating: q.min_rating,
+        person: q.person,
+        director: q.director,
+        collection: q.collection,
         limit: q.limit,
         offset: q.offset,
       });
@@ -355,10 +414,45 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['media'],
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(HomeItemSchema) }), ...errors(400, 401, 403) },
       },
     },
-    async (request) => ({ items: await continueWatching(deps, viewer(request), request.query.limit) }),
+    async (request) => ({ items: await withShows(deps, await continueWatching(deps, viewer(request), request.query.limit)) }),
+  );
+
+  app.get(
+    '/api/v1/me/home',
+    {
+      config: { scope: 'media:read' },
+      schema: {
+        tags: ['media'],
+        description: 'The home rows: continue watching, next up (the next episode of each show in progress), recently added per library.',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            continue_watching: Type.Array(HomeItemSchema),
+            next_up: Type.Array(HomeItemSchema),
+            recently_added: Type.Array(Type.Object({ library_id: Type.String(), library_name: Type.String(), kind: Type.String(), items: Type.Array(HomeItemSchema) })),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => homeRows(deps, viewer(request), request.query.limit),
+  );
+
+  app.get(
+    '/api/v1/libraries/:id/collections',
+    {
+      config: { scope: 'media:read' },
+      schema: {
+        tags: ['media'],
+        description: 'Collections (Kodi sets from NFO files); list one with GET /libraries/:id/items?collection=',
+        params: IdParams,
+        response: { 200: Type.Object({ collections: Type.Array(Type.Object({ name: Type.String(), count: Type.Integer() })) }), ...errors(401, 403, 404) },
+      },
+    },
+    async (request) => ({ collections: await listCollections(deps, viewer(request), request.params.id) }),
   );
 
   app.route({
@@ -368,20 +462,40 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     schema: {
       tags: ['media'],
       params: IdParams,
-      querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal('poster'), Type.Literal('fanart')])) }, { additionalProperties: false }),
+      description: 'The original image; with width, height, format or quality, a copy made to measure (cached).',
+      querystring: ArtworkQuery,
       response: errors(400, 401, 403, 404),
     },
     handler: async (request, reply) => {
-      const source = await artworkSource(deps, viewer(request), request.params.id, request.query.kind ?? 'poster');
+      const q = request.query;
+      const source = await artworkSource(deps, viewer(request), request.params.id, q.kind ?? 'poster');
       const caching = { 'cache-control': 'private, max-age=3600' };
+      const roots = source.inThumbnails ? [await thumbnailRoot(deps)] : libraryPaths(source.library);
+      if (q.width !== undefined || q.height !== undefined || q.format !== undefined || q.quality !== undefined) {
+        const options = { width: q.width, height: q.height, format: q.format, quality: q.quality, fit: q.fit };
+        let image: ResizedImage | null;
+        if (source.embeddedIn !== null) {
+          const cover = await embeddedCoverInside(source.embeddedIn, roots);
+          image = cover ? await resizedImage(deps, { bytes: Buffer.from(cover.data), identity: source.embeddedIn }, options) : null;
+        } else {
+          image = await resizedImage(deps, { path: source.file!, roots }, options);
+        }
+        if (!image) throw new AppError('not_found');
+        const headers = { ...caching, 'content-type': image.mime, etag: image.etag };
+        if (headerOf(request, 'if-none-match')?.split(',').some((t) => t.trim().replace(/^W\//, '') === image.etag)) {
+          return sendEmpty(reply, 304, headers);
+        }
+        if (request.method === 'HEAD') return sendEmpty(reply, 200, { ...headers, 'content-length': String(image.data.length) });
+        return sendBytes(reply, headers, image.data);
+      }
       if (source.embeddedIn !== null) {
-        const cover = await embeddedCoverInside(source.embeddedIn, libraryPaths(source.library));
+        const cover = await embeddedCoverInside(source.embeddedIn, roots);
         if (!cover) throw new AppError('not_found');
         return sendBytes(reply, { ...caching, 'content-type': cover.mime }, Buffer.from(cover.data));
       }
       const response = await fileResponse({
         path: source.file!,
-        roots: libraryPaths(source.library),
+        roots,
         method: request.method,
         contentType: mediaTypeOf(source.file!)?.mime ?? 'application/octet-stream',
         ifNoneMatch: headerOf(request, 'if-none-match'),
@@ -427,11 +541,15 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       tags: ['media'],
       description: 'The file, with HTTP ranges. Signed in (scope media:stream), or `?st=` from POST /items/:id/stream-url.',
       params: IdParams,
-      querystring: Type.Object({ st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })) }),
+      querystring: Type.Object({
+        st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })),
+        part: Type.Optional(Type.Integer({ minimum: 1, maximum: 99, description: 'A part of a movie in several files' })),
+        version: Type.Optional(Id),
+      }),
       response: errors(400, 401, 403, 404, 416),
     },
     handler: async (request, reply) => {
-      const { item, library, path } = await streamTarget(deps, requireAuth(request), request.params.id);
+      const { item, library, path } = await streamTarget(deps, requireAuth(request), request.params.id, { part: request.query.part, version: request.query.version });
       const response = await fileResponse({
         path,
         roots: libraryPaths(library),

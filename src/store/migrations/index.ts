@@ -9,6 +9,7 @@ import * as m0006 from './0006_media.ts';
 import * as m0007 from './0007_breach.ts';
 import * as m0008 from './0008_sign_in_addresses.ts';
 import * as m0009 from './0009_pending_sign_in_password_stamp.ts';
+import * as m0014 from './0014_library_metadata.ts';
 import * as m0017 from './0017_device_details.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '0007_breach': m0007,
   '0008_sign_in_addresses': m0008,
   '0009_pending_sign_in_password_stamp': m0009,
+  '0014_library_metadata': m0014,
   '0017_device_details': m0017,
 };
