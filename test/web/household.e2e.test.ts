@@ -306,7 +306,13 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     await dialog.waitFor({ state: 'hidden' });
     // Every control of the bar is reachable by Tab and has a name.
     const names = await page.getByRole('group', { name: 'Player controls' }).locator('button, input, select').evaluateAll((elements) =>
-      elements.map((element) => element.getAttribute('aria-label') ?? element.closest('label')?.textContent ?? ''),
+      elements.map(
+        (element) =>
+          element.getAttribute('aria-label') ??
+          ((element as HTMLInputElement).labels?.[0]?.textContent || null) ??
+          element.textContent ??
+          '',
+      ),
     );
     expect(names.every((name) => name.trim() !== ''), names.join(', ')).toBe(true);
     // The time is spoken as a timer, the position slider says where it is in words.

@@ -39,10 +39,8 @@ export function AccountMenu({ user }: { user: Me }) {
   const name = user.display_name ?? user.username;
   return (
     <details className="account-menu" ref={menu}>
-      <summary aria-label={`Account menu for ${name}`} title={user.email}>
-        <span className="avatar avatar-small" aria-hidden="true">
-          {name.slice(0, 1).toUpperCase()}
-        </span>
+      <summary title={user.email}>
+        <span className="visually-hidden">Account menu: </span>
         <span className="topbar-name">{name}</span>
       </summary>
       <ul className="account-menu-list">
