@@ -8,28 +8,14 @@ import { findUserByEmail } from '../store/users.repository.ts';
 import { checkEmail } from './identity.ts';
 import { recordSecurityEvent } from './security-log.ts';
 import type { RequestContext } from './caller.ts';
+import type { CreatedInvite, InviteView } from '../wire/accounts.ts';
 import type { Caller } from './caller.ts';
 import { insertNewUser, prepareNewUser } from './users.ts';
 
 export const INVITE_TOKEN_PREFIX = 'hi_';
 const DEFAULT_INVITE_HOURS = 7 * 24;
 
-export interface InviteView {
-  id: string;
-  email: string | null;
-  role: Role;
-  created_at: string;
-  expires_at: string;
-  used: boolean;
-  revoked: boolean;
-}
 
-/** What POST /admin/invites answers: the invite, its token (shown this once) and the link built from it. */
-export interface CreatedInvite {
-  invite: InviteView;
-  token: string;
-  url: string;
-}
 
 export function inviteUrl(publicUrl: URL, token: string): string {
   return new URL(`/register#invite=${encodeURIComponent(token)}`, publicUrl).toString();

@@ -1,6 +1,7 @@
 // The security log: every sign-in, failure, sign-out, revocation and change to an account.
 import { newId } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
+import type { SecurityEventView } from '../wire/accounts.ts';
 import type { RequestContext } from './caller.ts';
 import { insertSecurityEvent, listSecurityEvents } from '../store/security-events.repository.ts';
 import type { Db } from '../store/db.ts';
@@ -53,16 +54,6 @@ export async function recordSecurityEvent(
   });
 }
 
-export interface SecurityEventView {
-  id: string;
-  user_id: string | null;
-  username: string | null;
-  type: string;
-  ip: string | null;
-  device: string | null;
-  detail: Record<string, unknown> | null;
-  created_at: string;
-}
 
 export async function readSecurityEvents(
   deps: Pick<Deps, 'db'>,

@@ -13,6 +13,7 @@ import {
   listLiveSessions,
   touchSession,
 } from '../store/sessions.repository.ts';
+import type { SessionView } from '../wire/accounts.ts';
 import type { Caller, CredentialKind } from './caller.ts';
 import { normalizeLogin } from './identity.ts';
 import { revokeSessions } from './revocation.ts';
@@ -66,11 +67,7 @@ export async function createSession(
   return { token, sessionId };
 }
 
-/**
- * After a fresh proof (re-authentication) the device gets a new token and the old one is revoked, so a token
- * that someone learned or planted before the proof is worth nothing after it (S20). The session keeps its device,
- * its start and its absolute expiry; a new id lets every cache drop the old token through the one revocation path.
- */
+/** After a fresh proof the device gets a new token and the old one is revoked (S20); device, start and end stay. */
 export async function renewSession(
   deps: Pick<Deps, 'random' | 'events' | 'log'>,
   db: Db,
@@ -105,12 +102,7 @@ export function credentialKind(token: string): CredentialKind {
   return 'session';
 }
 
-/**
- * Where a credential was presented. 'header' and 'cookie' (the default: a Bearer header, the session cookie)
- * and 'app' (an app door: Jellyfin's `Authorization: MediaBrowser … Token=`, `X-Emby-Token`, `api_key`; Subsonic's
- * app password) take session and device tokens and app passwords. 'url' (a query parameter on a route that
- * declares `urlToken: true`) takes stream URL tokens only, and only for `itemId`.
- */
+/** Where a credential was presented: 'url' takes stream URL tokens only, the others never (docs/architecture.md). */
 export interface Presentation {
   via?: 'header' | 'cookie' | 'app' | 'url';
   /** For 'url': the item the request is for; the token must be bound to it (S72). */
@@ -209,18 +201,6 @@ function toCaller(row: SessionWithUserRow, credential: CredentialKind, itemId: s
   };
 }
 
-export interface SessionView {
-  id: string;
-  kind: SessionKind;
-  device_name: string | null;
-  platform: string | null;
-  client: string | null;
-  client_version: string | null;
-  ip: string | null;
-  created_at: string;
-  last_seen_at: string;
-  current: boolean;
-}
 
 export async function listSessions(
   deps: Pick<Deps, 'db' | 'config'>,

@@ -7,7 +7,8 @@ import { deleteMeta, deleteMetaIfValue, getMeta, setMeta } from '../store/meta.r
 import { countUsers } from '../store/users.repository.ts';
 import { recordSecurityEvent } from './security-log.ts';
 import type { RequestContext } from './caller.ts';
-import { insertNewUser, prepareNewUser, toUserView, type UserView } from './users.ts';
+import type { UserView } from '../wire/common.ts';
+import { insertNewUser, prepareNewUser, toUserView } from './users.ts';
 import { findUserById } from '../store/users.repository.ts';
 
 const SETUP_META = 'setup_token_hash';

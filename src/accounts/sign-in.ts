@@ -12,7 +12,8 @@ import { createSession, renewSession } from './sessions.ts';
 import type { Caller } from './caller.ts';
 import { policies, type ThrottleKey } from './throttle.ts';
 import { deviceInfoFrom } from './user-agent.ts';
-import { toUserView, type UserView } from './users.ts';
+import type { UserView } from '../wire/common.ts';
+import { toUserView } from './users.ts';
 
 export type SignInResult =
   | { kind: 'session'; token: string; sessionId: string; user: UserView; deviceMarker: string; newDevice: boolean }

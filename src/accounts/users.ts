@@ -20,21 +20,9 @@ import { revokeSessions } from './revocation.ts';
 import { recordSecurityEvent } from './security-log.ts';
 import type { RequestContext } from './caller.ts';
 import { hasFreshAuth } from './sessions.ts';
+import type { UserView } from '../wire/common.ts';
 import type { Actor, Caller } from './caller.ts';
 
-export interface UserView {
-  id: string;
-  username: string;
-  email: string;
-  display_name: string | null;
-  role: Role;
-  disabled: boolean;
-  email_verified: boolean;
-  password_reset_required: boolean;
-  anti_phishing_phrase: string | null;
-  password_changed_at: string | null;
-  created_at: string;
-}
 
 /** Views of rows already turned into one: an authenticated request's own account comes back as the same row. */
 const views = new WeakMap<UserRow, UserView>();

@@ -1,7 +1,9 @@
 // Shared TypeBox pieces for route schemas: every route declares its input and each response.
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { errorCodes } from '../errors.ts';
-import { ROLES, type Role } from '../store/schema.ts';
+import { IsoDate, Nullable, NullableIsoDate, RoleSchema, UserSchema } from '../wire/common.ts';
+
+export { IsoDate, Nullable, NullableIsoDate, RoleSchema, UserSchema };
 
 export const ErrorBody = Type.Object(
   {
@@ -21,21 +23,6 @@ export function Body<T extends Record<string, TSchema>>(properties: T) {
 
 export const Ok = Type.Object({ ok: Type.Literal(true) });
 
-/**
- * `schema` or null, written as OpenAPI 3.0 writes it (`nullable: true`), which the validator and the response
- * serializer both read. A union with Type.Null() means the same, but the serializer then tries each of its
- * branches with the validator for every value it writes: a few microseconds per field on every response.
- * `schema` must have a `type` (Ajv refuses `nullable` without one), and no `enum` that leaves out null.
- */
-export function Nullable<T extends TSchema>(schema: T) {
-  return Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
-}
-
-/** One of the roles, as a string enum (not a union of literals, for the same reason as Nullable). */
-export const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] });
-
-export const IsoDate = Type.String({ format: 'date-time' });
-export const NullableIsoDate = Nullable(IsoDate);
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 export const IdParams = Type.Object({ id: Id });
 
@@ -43,20 +30,6 @@ export const IdParams = Type.Object({ id: Id });
 export function errors(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
 }
-
-export const UserSchema = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  email: Type.String(),
-  display_name: Nullable(Type.String()),
-  role: RoleSchema,
-  disabled: Type.Boolean(),
-  email_verified: Type.Boolean(),
-  password_reset_required: Type.Boolean(),
-  anti_phishing_phrase: Nullable(Type.String()),
-  password_changed_at: NullableIsoDate,
-  created_at: IsoDate,
-});
 
 export const Password = Type.String({ minLength: 1, maxLength: 4096 });
 

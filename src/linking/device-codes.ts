@@ -9,7 +9,8 @@ import type { RequestContext } from '../accounts/caller.ts';
 import { createSession } from '../accounts/sessions.ts';
 import type { Caller } from '../accounts/caller.ts';
 import { policies, type ThrottleKey, type ThrottlePolicy } from '../accounts/throttle.ts';
-import { toUserView, type UserView } from '../accounts/users.ts';
+import { toUserView } from '../accounts/users.ts';
+import type { UserView } from '../wire/common.ts';
 import {
   clearSessionProof,
   decideLinkCode,

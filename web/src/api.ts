@@ -1,11 +1,14 @@
 // The one door from the browser to the server. The session rides in the HttpOnly cookie, so no token
 // is ever kept in script-readable storage; tokens a response carries are deliberately dropped.
 // Wire types come from the server's own declarations (type-only imports), so client and server cannot drift.
-import type { CreatedInvite as CreatedInviteAnswer, InviteView } from '../../src/accounts/invites.ts';
-import type { SecurityEventView } from '../../src/accounts/security-log.ts';
-import type { SessionView } from '../../src/accounts/sessions.ts';
-import type { UserView } from '../../src/accounts/users.ts';
-import type { MfaChallenge } from '../../src/http/routes/auth.routes.ts';
+import type {
+  CreatedInvite as CreatedInviteAnswer,
+  InviteView,
+  MfaChallenge,
+  SecurityEventView,
+  SessionView,
+} from '../../src/wire/accounts.ts';
+import type { UserView } from '../../src/wire/common.ts';
 import type { Role } from '../../src/wire/names.ts';
 
 export type { InviteView, MfaChallenge, Role };

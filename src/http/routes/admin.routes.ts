@@ -6,18 +6,9 @@ import { readSecurityEvents } from '../../accounts/security-log.ts';
 import { adminRevokeSessions, adminUpdateUser, listUserViews } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
 import { requestContext, requireAuth } from '../auth.ts';
-import { Body, IdParams, IsoDate, Nullable, Ok, RoleSchema, UserSchema, errors } from '../schemas.ts';
-import { EventsQuery, SecurityEventSchema } from './me.routes.ts';
-
-const InviteSchema = Type.Object({
-  id: Type.String(),
-  email: Nullable(Type.String()),
-  role: RoleSchema,
-  created_at: IsoDate,
-  expires_at: IsoDate,
-  used: Type.Boolean(),
-  revoked: Type.Boolean(),
-});
+import { Body, IdParams, Nullable, Ok, UserSchema, errors } from '../schemas.ts';
+import { CreatedInviteSchema, InviteSchema, SecurityEventSchema } from '../../wire/accounts.ts';
+import { EventsQuery } from './me.routes.ts';
 
 export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -78,7 +69,7 @@ export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
           expires_in_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 30 })),
         }),
         response: {
-          201: Type.Object({ invite: InviteSchema, token: Type.String(), url: Type.String() }),
+          201: CreatedInviteSchema,
           ...errors(400, 401, 403, 409),
         },
       },

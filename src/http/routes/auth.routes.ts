@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { peekInvite, registerWithInvite } from '../../accounts/invites.ts';
 import { completeSignIn, reauthenticate, signIn } from '../../accounts/sign-in.ts';
 import type { Deps, SignInContext } from '../../deps.ts';
@@ -14,21 +14,9 @@ import {
   setDeviceCookie,
   setSessionCookie,
 } from '../auth.ts';
-import { Body, DeviceSchema, Ok, Password, UserSchema, errors } from '../schemas.ts';
+import { MfaAnswer, SessionAnswer, type MfaChallenge } from '../../wire/accounts.ts';
+import { Body, DeviceSchema, Ok, Password, errors } from '../schemas.ts';
 
-export const SessionAnswer = Type.Object({
-  token: Type.String(),
-  user: UserSchema,
-  device_marker: Type.String(),
-});
-export const MfaAnswer = Type.Object({
-  mfa_required: Type.Literal(true),
-  mfa_token: Type.String(),
-  methods: Type.Array(Type.String()),
-});
-
-/** A password sign-in that needs a second step answers this instead of a session. */
-export type MfaChallenge = Static<typeof MfaAnswer>;
 
 export function signInContext(request: FastifyRequest, deps: Deps): SignInContext {
   const names = cookieNames(deps.config.secure);

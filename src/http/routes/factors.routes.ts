@@ -26,7 +26,8 @@ import type { SignInResult } from '../../accounts/sign-in.ts';
 import { AppError } from '../../errors.ts';
 import { requestContext, requireAuth, setDeviceCookie, setSessionCookie } from '../auth.ts';
 import { Body, DeviceSchema, IdParams, IsoDate, Label, Nullable, NullableIsoDate, Ok, Password, errors } from '../schemas.ts';
-import { SessionAnswer, sessionKindFor, signInContext } from './auth.routes.ts';
+import { SessionAnswer } from '../../wire/accounts.ts';
+import { sessionKindFor, signInContext } from './auth.routes.ts';
 
 const Base64Url = Type.String({ maxLength: 16384, pattern: '^[A-Za-z0-9_-]*$' });
 const CredentialId = Type.String({ minLength: 1, maxLength: 1400, pattern: '^[A-Za-z0-9_-]+$' });

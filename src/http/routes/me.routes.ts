@@ -11,31 +11,8 @@ import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { renameSessionDevice } from '../../store/sessions.repository.ts';
 import { requestContext, requireAuth, setSessionCookie } from '../auth.ts';
-import { Body, IdParams, IsoDate, Label, Nullable, Ok, Password, UserSchema, errors } from '../schemas.ts';
-
-export const SessionSchema = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  device_name: Nullable(Type.String()),
-  platform: Nullable(Type.String()),
-  client: Nullable(Type.String()),
-  client_version: Nullable(Type.String()),
-  ip: Nullable(Type.String()),
-  created_at: IsoDate,
-  last_seen_at: IsoDate,
-  current: Type.Boolean(),
-});
-
-export const SecurityEventSchema = Type.Object({
-  id: Type.String(),
-  user_id: Nullable(Type.String()),
-  username: Nullable(Type.String()),
-  type: Type.String(),
-  ip: Nullable(Type.String()),
-  device: Nullable(Type.String()),
-  detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
-  created_at: IsoDate,
-});
+import { SecurityEventSchema, SessionSchema } from '../../wire/accounts.ts';
+import { Body, IdParams, Label, Nullable, Ok, Password, UserSchema, errors } from '../schemas.ts';
 
 export const EventsQuery = Type.Object(
   {

@@ -91,7 +91,7 @@ export function TwoFactorSection() {
           }}
         />
       ) : setup !== null ? (
-        <TotpEnrolment
+        <TotpEnrolmentForm
           setup={setup}
           onEnabled={(recoveryCodes) => {
             setSetup(null);
@@ -196,7 +196,7 @@ export function TwoFactorSection() {
   );
 }
 
-function TotpEnrolment({
+function TotpEnrolmentForm({
   setup,
   onEnabled,
   onCancel,

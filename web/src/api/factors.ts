@@ -11,6 +11,7 @@ import type { Require2fa } from '../../../src/factors/policy.ts';
 import type { SecondFactorMethod } from '../../../src/factors/second-factor.ts';
 import type { FactorStatusView, PasswordChangeRequired, TotpEnrolmentView } from '../../../src/http/routes/factors.routes.ts';
 import { request, type User } from '../api.ts';
+import type { SessionAnswerView } from '../../../src/wire/accounts.ts';
 
 export type { PasswordChangeRequired, Require2fa, SecondFactorMethod };
 
@@ -23,9 +24,7 @@ export type Passkey = PasskeyView;
 export type PasskeySignIn = { kind: 'signed-in'; user: User } | { kind: 'password-change'; changeToken: string };
 
 /** The part of a session answer the browser reads: its token and device marker ride in cookies instead. */
-interface SessionAnswer {
-  user: User;
-}
+type SessionAnswer = Pick<SessionAnswerView, 'user'>;
 
 export const factorsApi = {
   status: () => request<FactorStatus>('GET', '/me/2fa'),
