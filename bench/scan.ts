@@ -7,6 +7,8 @@
 // scans alternate in rounds and the median round is reported with the spread.
 //
 // Options: --files=<n> (default 100000), --rounds=<n> (3), --store=sqlite|postgres (sqlite),
+// --nfo=<percent> (0; Kodi NFO files beside that share of the movies and episodes, as a curated
+// collection has them: the figures then go to the bench:scan-nfo section),
 // --no-write (print only; otherwise docs/benchmarks.md gets the figures between its bench:scan markers).
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -36,6 +38,7 @@ const files = Number(args.get('files') ?? 100_000);
 const rounds = Number(args.get('rounds') ?? 3);
 const store = args.get('store') === 'postgres' ? 'postgres' : 'sqlite';
 const write = !args.has('no-write');
+const nfoPercent = Math.max(0, Math.min(100, Number(args.get('nfo') ?? 0)));
 
 // ---- the tree -------------------------------------------------------------------------------------
 
@@ -107,8 +110,29 @@ function treeFiles(total: number): Record<'movies' | 'shows' | 'music', string[]
       }
     }
   }
+  if (nfoPercent > 0) {
+    // NFOs beside every n-th movie and episode: `<stem>.nfo` with a title, year, plot, genres and cast.
+    const every = 100 / nfoPercent;
+    const withNfo = (paths: string[]) => {
+      const out: string[] = [];
+      let n = 0;
+      for (const p of paths) {
+        out.push(p);
+        if (!p.endsWith('.jpg') && (n++ % every) < 1) out.push(p.replace(/\.[^.]+$/, '.nfo'));
+      }
+      return out;
+    };
+    return { movies: withNfo(movies), shows: withNfo(shows), music };
+  }
   return { movies, shows, music };
 }
+
+const NFO_BODY = (name: string) =>
+  `<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n<movie>\n  <title>${name.replace(/[<&]/g, ' ')} (NFO)</title>\n  <year>2001</year>\n` +
+  '  <plot>A plot of a few sentences, as scrapers write them. It goes on for a while to be realistic in size.</plot>\n' +
+  '  <genre>Drama</genre>\n  <genre>Thriller</genre>\n  <rating>7.1</rating>\n  <uniqueid type="imdb">tt0000001</uniqueid>\n' +
+  '  <actor><name>First Actor</name><role>Lead</role></actor>\n  <actor><name>Second Actor</name><role>Friend</role></actor>\n' +
+  '  <director>Some Director</director>\n</movie>\n';
 
 function makeTree(base: string, tree: Record<string, string[]>): void {
   const marker = `${base}.complete`;
@@ -123,7 +147,7 @@ function makeTree(base: string, tree: Record<string, string[]>): void {
         mkdirSync(dir, { recursive: true });
         made.add(dir);
       }
-      writeFileSync(path, '');
+      writeFileSync(path, path.endsWith('.nfo') ? NFO_BODY(rel) : '');
     }
   }
   writeFileSync(marker, '');
@@ -181,7 +205,7 @@ async function memoryChild(base: string): Promise<void> {
 function measureMemory(): { before: number; first: number; rescan: number } {
   const child = spawnSync(
     process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', `--files=${files}`, `--store=${store}`],
+    [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', `--files=${files}`, `--store=${store}`, `--nfo=${nfoPercent}`],
     { encoding: 'utf8', maxBuffer: 1024 * 1024 },
   );
   if (child.status !== 0) throw new Error(`the memory run failed: ${child.stderr}`);
@@ -246,7 +270,7 @@ async function scanAll(deps: Parameters<typeof scanLibrary>[0], libraries: Libra
 
 async function main(): Promise<void> {
   if (store === 'postgres' && !(await havePostgres())) throw new Error('--store=postgres needs PostgreSQL on 127.0.0.1:5432');
-  const base = join(tmpdir(), `hearth-bench-scan-${files}`);
+  const base = join(tmpdir(), `hearth-bench-scan-${files}${nfoPercent > 0 ? `-nfo${nfoPercent}` : ''}`);
   if (args.has('memory-child')) return memoryChild(base);
   const tree = treeFiles(files);
   const loadAtStart = loadavg()[0]!;
@@ -264,7 +288,8 @@ async function main(): Promise<void> {
       const deps = { db: bench.store.db, random: systemRandom, clock: systemClock };
       const libraries = await makeLibraries(bench.store, dataDir, base);
       const walk = await timed(() => bareWalk(base));
-      if (walk.value !== files) throw new Error(`the walk found ${walk.value} files, expected ${files}`);
+      const nfoFiles = [...tree.movies, ...tree.shows].filter((p) => p.endsWith('.nfo')).length;
+      if (walk.value !== files + nfoFiles) throw new Error(`the walk found ${walk.value} files, expected ${files + nfoFiles}`);
       const first = await timed(() => scanAll(deps, libraries));
       const walk2 = await timed(() => bareWalk(base));
       const rescan = await timed(() => scanAll(deps, libraries));
@@ -272,6 +297,8 @@ async function main(): Promise<void> {
       const added = first.value.reduce((n, r) => n + r.added, 0);
       const unchanged = rescan.value.reduce((n, r) => n + r.unchanged, 0);
       const media = files - tree.movies.filter((p) => p.endsWith('.jpg')).length;
+      const warned = first.value.reduce((n, r) => n + (r.warnings?.length ?? 0), 0);
+      if (warned > 0) throw new Error(`${warned} NFO files were not read`);
       if (added !== media || unchanged !== media) throw new Error(`scan counts are off: added ${added}, unchanged ${unchanged}, expected ${media}`);
       counts = { first: first.value, rescan: rescan.value };
       const round_: Round = {
@@ -309,6 +336,9 @@ async function main(): Promise<void> {
       `Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'} (shared: load average ${loadAtStart.toFixed(1)} at the start, ` +
       `${loadavg()[0]!.toFixed(1)} at the end) · store ${store} · ${rounds} rounds, median shown`,
     '',
+    (nfoPercent > 0
+      ? `With ${[...tree.movies, ...tree.shows].filter((p) => p.endsWith('.nfo')).length.toLocaleString('en')} Kodi NFO files (title, year, plot, genres, rating, ids, cast, director) beside ${nfoPercent} % of the movies and episodes, all read and applied by the first scan; the walk walks them too.\n\n`
+      : '') +
     `Tree: ${files.toLocaleString('en')} empty files with realistic names (${tree.movies.length.toLocaleString('en')} in movies with posters, ` +
       `${tree.shows.length.toLocaleString('en')} episodes, ${tree.music.length.toLocaleString('en')} tracks) in nested folders; ${groups.toLocaleString('en')} media items. ` +
       'Scans read names only (`probe: false`); the walk is `readdir` + `stat` of every file and nothing else.',
@@ -333,7 +363,10 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
-  if (write) writeBenchSection('scan', 'Library scan (bench/scan)', report);
+  if (write) {
+    if (nfoPercent > 0) writeBenchSection('scan-nfo', `Library scan with NFO files beside ${nfoPercent} % of them (bench/scan --nfo=${nfoPercent})`, report);
+    else writeBenchSection('scan', 'Library scan (bench/scan)', report);
+  }
 }
 
 

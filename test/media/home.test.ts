@@ -3,6 +3,7 @@
 // finds episode titles, cast and codes like S01E02.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeKinds } from '../helpers/services.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { allItems, createLibrary, mediaServer, put, scan, tempDir } from './media-helpers.ts';
 
@@ -10,7 +11,7 @@ const nfo = (title: string, year: number, genres: string[], rating: number, acto
   `<movie><title>${title}</title><year>${year}</year>${genres.map((g) => `<genre>${g}</genre>`).join('')}<rating>${rating}</rating>` +
   `${actors.map((a) => `<actor><name>${a}</name><role>Someone</role></actor>`).join('')}<director>${director}</director>${set ? `<set><name>${set}</name></set>` : ''}</movie>`;
 
-describe('home rows, filters, collections and search', () => {
+describe.each(await storeKinds())('home rows, filters, collections and search on %s', (store) => {
   let s: TestServer;
   let admin: string;
   let member: { id: string; token: string };
@@ -23,7 +24,7 @@ describe('home rows, filters, collections and search', () => {
   };
 
   beforeAll(async () => {
-    ({ s, admin, member } = await mediaServer());
+    ({ s, admin, member } = await mediaServer({ store }));
     const base = tempDir('hearth-home-');
     const m = join(base, 'movies');
     put(join(m, 'Heat (1995)', 'Heat (1995).mkv'));

@@ -6,8 +6,9 @@ import { Spinner } from '../components/page.tsx';
 import { useResource } from '../components/resource.ts';
 import { Link } from '../router.tsx';
 import { isAdmin, useUser } from '../session.tsx';
-import { formatClock, kindLabels } from './format.ts';
+import { kindLabels } from './format.ts';
 import { MediaIcon, type MediaIconName } from './media-icons.tsx';
+import { HomeRows } from './home-rows.tsx';
 import { PosterCard, PosterGrid } from './poster.tsx';
 import './media.css';
 
@@ -15,36 +16,15 @@ const SEARCH_LIMIT = 48;
 
 const kindIcons: Record<LibraryKind, MediaIconName> = { movies: 'film', shows: 'tv', music: 'music', videos: 'film' };
 
-function timeLeft(item: MediaItem): string {
-  if (item.duration_seconds === null || item.progress === null) return '';
-  return `${formatClock(Math.max(0, item.duration_seconds - item.progress.position_seconds))} left`;
-}
-
 /** The top of the home page: where the person stopped, their libraries, and a search across them. */
 export function MediaHome() {
   const user = useUser();
   const libraries = useResource(mediaApi.libraries);
-  const resume = useResource(() => mediaApi.continueWatching(20));
-  const resumeId = useId();
   const librariesId = useId();
-
-  const resumeItems = resume.data?.items ?? [];
 
   return (
     <div className="media-home">
-      {resumeItems.length > 0 && (
-        <section className="media-section" aria-labelledby={resumeId}>
-          <h2 id={resumeId}>Continue watching</h2>
-          <ul className="poster-row" aria-label="Continue watching">
-            {resumeItems.map((item) => (
-              <li key={item.id}>
-                <PosterCard item={item} to={`/play/${encodeURIComponent(item.id)}`} subtitle={timeLeft(item)} eager />
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-      {resume.error !== null && <Alert kind="error">{resume.error}</Alert>}
+      <HomeRows />
 
       <section className="media-section" aria-labelledby={librariesId}>
         <h2 id={librariesId}>Libraries</h2>
