@@ -73,10 +73,9 @@ export const modules: HearthModule[] = [
     },
   },
   {
+    // The segment cache emptied at start, revocations followed, idle encoders stopped (issue 14).
     name: 'playback',
-    async start(deps) {
-      return startPlayback(deps);
-    },
+    start: startPlayback,
   },
 ];
 

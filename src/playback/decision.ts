@@ -2,7 +2,6 @@
 // the audio is the problem (video copied), transcode otherwise (H.264 8-bit 4:2:0, x264 veryfast, capped
 // by the client's height and bit rate). `reason` says in words why. Shared by every door: the web
 // player's route, the Jellyfin door's PlaybackInfo, anything else that plays video.
-import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { ffmpegFilters } from '../media/ffmpeg.ts';
 import type { EncodeSpec } from './hls.ts';

@@ -369,7 +369,7 @@ export class PlaybackService {
       }
       this.resumeIfNeeded(session);
       if (Date.now() - waitedSince > SEGMENT_WAIT_MS) throw new AppError('transcode_failed', 'The encoder is too slow for this file on this server.');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 

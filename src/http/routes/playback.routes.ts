@@ -12,57 +12,11 @@ import { playbackOf } from '../../playback/hls.ts';
 import { callerPlayback, decidePlayback, playlistFor, subtitleVtt } from '../../playback/playback.ts';
 import { requireAuth } from '../auth.ts';
 import { Body, Id, IdParams, Nullable, Ok, errors } from '../schemas.ts';
+import { NowPlayingListSchema, PlaybackSchema } from '../../wire/playback.ts';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,32}$' });
 const TokenQuery = Type.Object({ st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })) });
 const PlayId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,32}$' });
-
-const AudioSchema = Type.Object({
-  track: Type.Integer(),
-  language: Nullable(Type.String()),
-  codec: Type.String(),
-  channels: Type.Integer(),
-  label: Type.String(),
-  default: Type.Boolean(),
-  selected: Type.Boolean(),
-});
-const SubtitleSchema = Type.Object({
-  id: Type.String(),
-  language: Nullable(Type.String()),
-  label: Type.String(),
-  forced: Type.Boolean(),
-  default: Type.Boolean(),
-  hearing_impaired: Type.Boolean(),
-  codec: Type.String(),
-  kind: Type.Union([Type.Literal('text'), Type.Literal('image')]),
-  external: Type.Boolean(),
-  url: Nullable(Type.String({ description: 'WebVTT, works without headers; null for picture subtitles (burn-in only)' })),
-  burned_in: Type.Boolean(),
-});
-const PlaybackSchema = Type.Object({
-  method: Type.Union([Type.Literal('direct'), Type.Literal('remux'), Type.Literal('transcode')]),
-  url: Type.String(),
-  reason: Type.String(),
-  audio: Type.Array(AudioSchema),
-  subtitles: Type.Array(SubtitleSchema),
-  duration_seconds: Type.Number(),
-  start_seconds: Type.Number(),
-  play_id: Nullable(Type.String()),
-});
-const NowPlayingSchema = Type.Object({
-  id: Type.String(),
-  user_id: Type.String(),
-  username: Type.String(),
-  item_id: Type.String(),
-  title: Type.String(),
-  method: Type.String(),
-  reason: Type.String(),
-  encoding: Type.Boolean(),
-  speed: Nullable(Type.Number()),
-  position_seconds: Type.Number(),
-  started_at: Type.String(),
-  last_request_at: Type.String(),
-});
 
 /** A body that is not JSON (playlist, segment, WebVTT): the route declares only its errors. */
 function sendRaw(reply: FastifyReply, type: string, body: string | Buffer) {
@@ -176,11 +130,7 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['admin'],
         description: 'What is playing now through the encoders: who, what, method, reason, encoder speed.',
         response: {
-          200: Type.Object({
-            streams: Type.Array(NowPlayingSchema),
-            encoders: Type.Object({ active: Type.Integer(), max: Type.Integer() }),
-            cache_bytes: Type.Integer(),
-          }),
+          200: NowPlayingListSchema,
           ...errors(401, 403),
         },
       },

@@ -8,29 +8,11 @@ import { Spinner } from '../components/page.tsx';
 import { useResource } from '../components/resource.ts';
 import { Section } from '../components/section.tsx';
 import { Table } from '../components/table.tsx';
+import type { NowPlayingListView, NowPlayingView } from '../../../src/wire/playback.ts';
 
-interface NowPlaying {
-  id: string;
-  user_id: string;
-  username: string;
-  item_id: string;
-  title: string;
-  method: string;
-  reason: string;
-  encoding: boolean;
-  speed: number | null;
-  position_seconds: number;
-  started_at: string;
-  last_request_at: string;
-}
+type NowPlaying = NowPlayingView;
 
-interface NowPlayingAnswer {
-  streams: NowPlaying[];
-  encoders: { active: number; max: number };
-  cache_bytes: number;
-}
-
-const loadNowPlaying = () => request<NowPlayingAnswer>('GET', '/admin/playback');
+const loadNowPlaying = () => request<NowPlayingListView>('GET', '/admin/playback');
 
 function clock(seconds: number): string {
   const s = Math.floor(seconds);

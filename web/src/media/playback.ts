@@ -7,6 +7,7 @@ import Hls from 'hls.js';
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { errorText, request } from '../api.ts';
 import { mediaApi, type MediaItem } from '../api/media.ts';
+import type { AudioTrackView, PlaybackView, SubtitleTrackView } from '../../../src/wire/playback.ts';
 
 export interface Capabilities {
   video: string[];
@@ -14,40 +15,10 @@ export interface Capabilities {
   containers: string[];
 }
 
-export interface AudioTrack {
-  track: number;
-  language: string | null;
-  codec: string;
-  channels: number;
-  label: string;
-  default: boolean;
-  selected: boolean;
-}
-
-export interface SubtitleTrack {
-  id: string;
-  language: string | null;
-  label: string;
-  forced: boolean;
-  default: boolean;
-  hearing_impaired: boolean;
-  codec: string;
-  kind: 'text' | 'image';
-  external: boolean;
-  url: string | null;
-  burned_in: boolean;
-}
-
-export interface PlaybackAnswer {
-  method: 'direct' | 'remux' | 'transcode';
-  url: string;
-  reason: string;
-  audio: AudioTrack[];
-  subtitles: SubtitleTrack[];
-  duration_seconds: number;
-  start_seconds: number;
-  play_id: string | null;
-}
+export type AudioTrack = AudioTrackView;
+export type SubtitleTrack = SubtitleTrackView;
+/** The server's decision (src/wire/playback.ts). */
+export type PlaybackAnswer = PlaybackView;
 
 export type Quality = 'original' | '1080' | '720' | '480';
 export const QUALITIES: { value: Quality; label: string; bitrate?: number }[] = [
