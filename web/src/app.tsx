@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { useEnrolmentRedirect } from './account/enrolment.ts';
 import { Icon } from './components/icons.tsx';
 import { Spinner } from './components/page.tsx';
@@ -74,7 +74,7 @@ export function App() {
       </a>
       {!immersive && <TopBar />}
       <main id="main" className={immersive ? 'main main-immersive' : 'main'}>
-        {content}
+        <Suspense fallback={<Spinner />}>{content}</Suspense>
       </main>
     </>
   );
