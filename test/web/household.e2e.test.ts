@@ -225,11 +225,13 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     if (!ready()) return ctx.skip();
     const page = await open(viewports.desktop);
     await page.goto('/login');
+    // The page puts the cursor in its first field itself: typing starts once it is there.
+    await expect.poll(() => focusedLabel(page)).toBe('Username or email');
     await page.keyboard.type(OWNER.username);
     await page.keyboard.press('Tab');
     await page.keyboard.type(OWNER.password);
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
+    await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor({ timeout: 30_000 });
     // To the film by keyboard: Tab to its poster, Enter, then Tab to "Play", Enter.
     const films = page.getByRole('list', { name: 'Libraries' }).getByRole('link', { name: /Films/ });
     await films.focus();
