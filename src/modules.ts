@@ -13,8 +13,8 @@ import { resetRequestJobType } from './accounts/password-reset.ts';
 import { scanJobType } from './media/scanner.ts';
 import { thumbnailJobType } from './media/thumbnails.ts';
 import { watchLibraries } from './media/watch.ts';
-import { deleteExpiredMailTokens } from './store/mail.repository.ts';
 import { startPlayback } from './playback/hls.ts';
+import { deleteExpiredMailTokens } from './store/mail.repository.ts';
 
 export interface HearthModule {
   name: string;

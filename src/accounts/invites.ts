@@ -101,7 +101,7 @@ export async function registerWithInvite(
   input: { inviteToken: string; username: string; email: string; password: string },
   ctx: RequestContext,
   now: Date,
-): Promise<{ userId: string | null; email: string }> {
+): Promise<{ userId: string | null; email: string; invitedAddress: boolean }> {
   const invite = await findUsableInvite(deps.db, sha256(input.inviteToken), now);
   if (!invite) throw new AppError('invalid_token', 'This invitation is not valid, was already used, or has expired.');
   const email = checkEmail(input.email);
@@ -115,7 +115,7 @@ export async function registerWithInvite(
     if (err instanceof AppError && err.code === 'email_taken') {
       // Same work, same answer as a fresh address; the owner of the address is told by mail.
       await deps.passwords.hash(input.password);
-      return { userId: null, email };
+      return { userId: null, email, invitedAddress: invite.email !== null };
     }
     throw err;
   }
@@ -127,5 +127,12 @@ export async function registerWithInvite(
     await recordSecurityEvent(deps, { userId: id, type: 'user_created', detail: { role: invite.role, invite_id: invite.id } }, ctx, now, trx);
     return id;
   });
-  return { userId, email };
+  return { userId, email, invitedAddress: invite.email !== null };
+}
+
+/** What the registration page shows before the form: the address an invite was sent to, if it names one. */
+export async function peekInvite(deps: Pick<Deps, 'db'>, inviteToken: string, now: Date): Promise<{ email: string | null }> {
+  const invite = await findUsableInvite(deps.db, sha256(inviteToken), now);
+  if (!invite) throw new AppError('invalid_token', 'This invitation is not valid, was already used, or has expired.');
+  return { email: invite.email };
 }

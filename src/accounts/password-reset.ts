@@ -92,7 +92,7 @@ export interface ResetInput {
  * POST /auth/password-reset/confirm. Sets the new password, ends every session, voids every other reset
  * link and clears a forced reset (this is how a flagged account gets back in); does not sign in.
  */
-export async function confirmPasswordReset(deps: Deps, input: ResetInput, ctx: RequestContext, now: Date): Promise<void> {
+export async function confirmPasswordReset(deps: Deps, input: ResetInput, ctx: RequestContext, now: Date): Promise<{ username: string }> {
   const row = await findMailToken(deps.db, 'password_reset', input.token, now);
   if (!row) throw new AppError('invalid_token');
   const user = await findUserWithHashById(deps.db, row.user_id);
@@ -124,6 +124,8 @@ export async function confirmPasswordReset(deps: Deps, input: ResetInput, ctx: R
   // Whoever was guessing the old password must not keep the owner locked out of the new one.
   await deps.throttle.clear([`signin:account:${user.id}`]);
   for (const listener of deps.hooks.passwordChanged) await listener(deps, { userId: user.id, ctx, via: 'reset' }, now);
+  // The holder of the link proved the mailbox: the sign-in page may show them their username (still no session).
+  return { username: user.username };
 }
 
 /**

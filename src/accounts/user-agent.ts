@@ -4,6 +4,8 @@ export interface DeviceInfo {
   name: string | null;
   platform: string | null;
   client: string | null;
+  /** The browser's major version, from the User-Agent only ("131"). */
+  version?: string | null;
 }
 
 const platforms: [RegExp, string][] = [
@@ -26,11 +28,20 @@ const clients: [RegExp, string][] = [
   [/hearth-cli/i, 'Hearth CLI'],
 ];
 
-export function describeUserAgent(userAgent: string | undefined): { platform: string | null; client: string | null } {
-  if (!userAgent) return { platform: null, client: null };
+const versions: Record<string, RegExp> = {
+  Edge: /Edg\/(\d+)/,
+  Opera: /OPR\/(\d+)/,
+  Firefox: /Firefox\/(\d+)/,
+  Chrome: /Chrom(?:e|ium)\/(\d+)/,
+  Safari: /Version\/(\d+)/,
+};
+
+export function describeUserAgent(userAgent: string | undefined): { platform: string | null; client: string | null; version: string | null } {
+  if (!userAgent) return { platform: null, client: null, version: null };
   const platform = platforms.find(([re]) => re.test(userAgent))?.[1] ?? null;
   const client = clients.find(([re]) => re.test(userAgent))?.[1] ?? null;
-  return { platform, client };
+  const version = client !== null ? (versions[client]?.exec(userAgent)?.[1] ?? null) : null;
+  return { platform, client, version };
 }
 
 /** The device as the client named it, filled in from its User-Agent where it did not. */
@@ -42,5 +53,7 @@ export function deviceInfoFrom(
   const platform = declared?.platform ?? guessed.platform;
   const client = declared?.client ?? guessed.client;
   const name = declared?.name ?? ([client, platform].filter(Boolean).join(' on ') || null);
-  return { name, platform, client };
+  // A version only where the client is the browser the User-Agent names.
+  const version = declared?.client === undefined ? guessed.version : null;
+  return { name, platform, client, version };
 }

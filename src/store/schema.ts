@@ -33,6 +33,8 @@ export interface SessionsTable {
   device_name: string | null;
   platform: string | null;
   client: string | null;
+  /** issue-19: the browser's major version ("131"), so two browsers of one computer are told apart. */
+  client_version?: string | null;
   ip: string | null;
   /** JSON array of scopes for app passwords; null means the full account. */
   scopes: string | null;

@@ -9,6 +9,7 @@ const sessionColumns = [
   'sessions.device_name',
   'sessions.platform',
   'sessions.client',
+  'sessions.client_version',
   'sessions.ip',
   'sessions.scopes',
   'sessions.created_at',
@@ -20,7 +21,7 @@ const sessionColumns = [
 export type SessionRow = Omit<SessionsTable, 'token_hash' | 'revoked_at' | 'revoke_reason'>;
 
 // Written at every sign-in: compiled once.
-export const insertSession: (db: Db, row: SessionsTable) => Promise<void> = compiledInsert('sessions', [
+const insertSessionRow: (db: Db, row: SessionsTable) => Promise<void> = compiledInsert('sessions', [
   'id',
   'user_id',
   'token_hash',
@@ -28,6 +29,7 @@ export const insertSession: (db: Db, row: SessionsTable) => Promise<void> = comp
   'device_name',
   'platform',
   'client',
+  'client_version',
   'ip',
   'scopes',
   'created_at',
@@ -37,6 +39,10 @@ export const insertSession: (db: Db, row: SessionsTable) => Promise<void> = comp
   'revoked_at',
   'revoke_reason',
 ]);
+
+export function insertSession(db: Db, row: SessionsTable): Promise<void> {
+  return insertSessionRow(db, { ...row, client_version: row.client_version ?? null });
+}
 
 const sessionWithUserColumns = [
   ...sessionColumns,
@@ -161,4 +167,17 @@ export async function revokeSessionRowsOfUsers(
   const rows = await live(db.selectFrom('sessions').select(['id', 'user_id', 'kind'])).execute();
   if (rows.length > 0) await live(db.updateTable('sessions').set({ revoked_at: now.getTime(), revoke_reason: reason })).execute();
   return rows;
+}
+
+/** A person's own name for one of their devices (the device list's "Rename"). False when no such live session. */
+export async function renameSessionDevice(db: Db, userId: string, sessionId: string, name: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ device_name: name })
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now.getTime())
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -10,6 +10,8 @@ export const SessionSchema = Type.Object({
   device_name: Nullable(Type.String()),
   platform: Nullable(Type.String()),
   client: Nullable(Type.String()),
+  /** The browser's major version, so two browsers of one computer are told apart (issue 19). */
+  client_version: Nullable(Type.String()),
   ip: Nullable(Type.String()),
   created_at: IsoDate,
   last_seen_at: IsoDate,

@@ -279,13 +279,13 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       expect(list.status).toBe(200);
       expect(list.body).toHaveLength(2);
       for (const entry of list.body) {
-        expect(Object.keys(entry).sort()).toEqual(['client', 'created_at', 'current', 'device_name', 'id', 'ip', 'kind', 'last_seen_at', 'platform'].sort());
+        expect(Object.keys(entry).sort()).toEqual(['client', 'client_version', 'created_at', 'current', 'device_name', 'id', 'ip', 'kind', 'last_seen_at', 'platform'].sort());
         expect(entry.ip).toBe('127.0.0.1');
         expect(new Date(entry.created_at).getTime()).toBe(clock.clock().getTime());
       }
       const byName = Object.fromEntries(list.body.map((x: { device_name: string }) => [x.device_name, x]));
       expect(byName['Living room TV']).toMatchObject({ platform: 'TV', client: 'Hearth TV', current: true, kind: 'device' });
-      expect(byName['Firefox on Windows']).toMatchObject({ platform: 'Windows', client: 'Firefox', current: false, kind: 'web' });
+      expect(byName['Firefox on Windows']).toMatchObject({ platform: 'Windows', client: 'Firefox', client_version: '128', current: false, kind: 'web' });
       expect(JSON.stringify(list.body)).not.toContain(web.body.token);
     });
 

@@ -55,11 +55,9 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     await screenshot(first, 'setup');
     await first.getByRole('button', { name: 'Create the owner account' }).click();
 
-    await first.waitForURL('**/login');
-    await waitForText(first.getByRole('status'), 'The owner account is ready');
-    await screenshot(first, 'sign-in');
-    await signInThroughPage(first, OWNER.username, OWNER.password);
+    // The owner just proved the setup token and chose the password: signed in, straight to the home page.
     await waitForText(first.getByRole('heading', { level: 1 }), `Welcome, ${OWNER.username}`);
+    expect(new URL(first.url()).pathname).toBe('/');
     await screenshot(first, 'home');
 
     await first.getByRole('link', { name: 'Account', exact: true }).click();
@@ -116,12 +114,13 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     // The invitation is a secret: it leaves the address bar as soon as the page has read it.
     expect(new URL(member.url()).hash).toBe('');
     await member.getByLabel('Username').fill(MEMBER.username);
-    await member.getByLabel('Email').fill(MEMBER.email);
+    // The invitation names the address: filled in, and not to be changed.
+    await expect.poll(() => member.getByLabel('Email').inputValue()).toBe(MEMBER.email);
+    expect(await member.getByLabel('Email').evaluate((input: HTMLInputElement) => input.readOnly)).toBe(true);
     await member.getByLabel('Password', { exact: true }).fill(MEMBER.password);
     await member.getByRole('button', { name: 'Create the account' }).click();
-    await member.waitForURL('**/login');
-    await waitForText(member.getByRole('status'), 'Your account is ready');
-    await signInThroughPage(member, MEMBER.username, MEMBER.password);
+    // Signed in at once: the invitee just proved the invitation and chose the password.
+    await waitForText(member.getByRole('heading', { level: 1 }), `Welcome, ${MEMBER.username}`);
     // Members have no admin console, not even its link.
     await expect.poll(() => member.getByRole('link', { name: 'Admin', exact: true }).count()).toBe(0);
     await member.goto('/admin/users');

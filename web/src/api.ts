@@ -153,7 +153,7 @@ export const api = {
   setupStatus: () => request<{ setup_required: boolean }>('GET', '/setup'),
 
   setup: (input: { setup_token: string; username: string; email: string; password: string }) =>
-    request<{ user: User }>('POST', '/setup', input),
+    request<{ user: User; signed_in: boolean }>('POST', '/setup', input),
 
   login: async (input: { login: string; password: string }) =>
     toLoginResult(await request<Parameters<typeof toLoginResult>[0]>('POST', '/auth/login', input)),
@@ -167,13 +167,16 @@ export const api = {
   reauthenticate: (input: { password: string }) => request<{ ok: true }>('POST', '/auth/reauth', input),
 
   register: (input: { invite_token: string; username: string; email: string; password: string }) =>
-    request<{ status: 'registered'; message: string }>('POST', '/auth/register', input),
+    request<{ status: 'registered'; message: string; signed_in: boolean }>('POST', '/auth/register', input),
+
+  /** The address an invite was sent to (null for an open invite); does not use the invite up. */
+  peekInvite: (input: { invite_token: string }) => request<{ email: string | null }>('POST', '/auth/invite', input),
 
   requestPasswordReset: (input: { email: string }) =>
     request<{ status: 'requested'; message: string }>('POST', '/auth/password-reset/request', input),
 
   confirmPasswordReset: (input: { token: string; new_password: string; code?: string }) =>
-    request<{ ok: true }>('POST', '/auth/password-reset/confirm', input),
+    request<{ ok: true; username: string }>('POST', '/auth/password-reset/confirm', input),
 
   me: () => request<Me>('GET', '/me'),
 
@@ -195,6 +198,9 @@ export const api = {
     request<{ ok: true; signed_out: number }>('POST', '/me/password', input),
 
   sessions: () => request<DeviceSession[]>('GET', '/me/sessions'),
+
+  /** Names one of the person's devices ("Living-room laptop"). */
+  renameSession: (id: string, name: string) => request<{ ok: true }>('PATCH', `/me/sessions/${encodeURIComponent(id)}`, { name }),
 
   revokeSession: (id: string) => request<{ ok: true }>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
 

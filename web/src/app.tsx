@@ -1,10 +1,12 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { Suspense, useEffect, useRef, type ReactNode } from 'react';
 import { useEnrolmentRedirect } from './account/enrolment.ts';
 import { Icon } from './components/icons.tsx';
 import { Spinner } from './components/page.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { matchPath, safeNext } from './paths.ts';
 import { Link, navigate, useLocation } from './router.tsx';
+import { AccountMenu } from './ui/account-menu.tsx';
+import { useSpatialNavigation } from './ui/spatial-nav.ts';
 import { adminHome, routes } from './routes.tsx';
 import { isAdmin, useSession } from './session.tsx';
 
@@ -18,6 +20,8 @@ export function App() {
   const { state, refresh } = useSession();
   const signedIn = state.status === 'signed-in';
   useEnrolmentRedirect();
+  // The player answers the arrows itself; everywhere else they move across the grids.
+  useSpatialNavigation(signedIn && !location.path.startsWith('/play/'));
 
   const latest = useRef({ signedIn, refresh });
   latest.current = { signedIn, refresh };
@@ -60,14 +64,17 @@ export function App() {
     }
   }
 
+  // The player fills the window: no top bar over the picture (its own bar leads back).
+  const immersive = signedIn && location.path.startsWith('/play/');
+
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <TopBar />
-      <main id="main" className="main">
-        {content}
+      {!immersive && <TopBar />}
+      <main id="main" className={immersive ? 'main main-immersive' : 'main'}>
+        <Suspense fallback={<Spinner />}>{content}</Suspense>
       </main>
     </>
   );
@@ -121,9 +128,7 @@ function TopBar() {
             </ul>
           </nav>
           <div className="topbar-user">
-            <span className="topbar-name" title={state.user.email}>
-              {state.user.display_name ?? state.user.username}
-            </span>
+            <AccountMenu user={state.user} />
             <button type="button" className="button-ghost" onClick={() => void leave()}>
               Sign out
             </button>

@@ -1,10 +1,10 @@
-import { AccountPage } from './account/account-page.tsx';
+import { lazy } from 'react';
 import { AdminLayout } from './admin/admin-layout.tsx';
+import { overviewPage } from './admin/admin-overview.tsx';
 import { adminPages } from './admin/admin-pages.ts';
 import { mediaRoutes } from './media/media-routes.tsx';
 import { ForgotPage } from './pages/forgot.tsx';
 import { HomePage } from './pages/home.tsx';
-import { LinkPage } from './pages/link.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NotMePage } from './pages/not-me.tsx';
 import { PasswordChangePage } from './pages/password-change.tsx';
@@ -14,6 +14,10 @@ import { ResetPage } from './pages/reset.tsx';
 import { SetupPage } from './pages/setup.tsx';
 import { VerifyEmailPage } from './pages/verify-email.tsx';
 import type { Route } from './route.ts';
+
+// Pages a signed-out visitor never sees load when first opened (the home page and the sign-in pages are at hand).
+const AccountPage = lazy(() => import('./account/account-page.tsx').then((module) => ({ default: module.AccountPage })));
+const LinkPage = lazy(() => import('./pages/link.tsx').then((module) => ({ default: module.LinkPage })));
 
 // Every page of the app.
 export const routes: Route[] = [
@@ -30,6 +34,7 @@ export const routes: Route[] = [
   { pattern: '/account', access: 'user', render: () => <AccountPage /> },
   ...mediaRoutes,
   { pattern: '/link', access: 'user', render: () => <LinkPage /> },
+  { pattern: overviewPage.path, access: 'admin', render: () => <AdminLayout page={overviewPage} /> },
   ...adminPages.map(
     (page): Route => ({ pattern: page.path, access: 'admin', render: () => <AdminLayout page={page} /> }),
   ),

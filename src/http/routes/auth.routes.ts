@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { registerWithInvite } from '../../accounts/invites.ts';
-import { reauthenticate, signIn } from '../../accounts/sign-in.ts';
+import { peekInvite, registerWithInvite } from '../../accounts/invites.ts';
+import { completeSignIn, reauthenticate, signIn } from '../../accounts/sign-in.ts';
 import type { Deps, SignInContext } from '../../deps.ts';
 import { signOut } from '../../accounts/sign-out.ts';
 import {
@@ -107,7 +107,12 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
           password: Password,
         }),
         response: {
-          202: Type.Object({ status: Type.Literal('registered'), message: Type.String() }),
+          202: Type.Object({
+            status: Type.Literal('registered'),
+            message: Type.String(),
+            /** True when this browser now holds a session (an invite sent to the address given, from our own pages). */
+            signed_in: Type.Boolean(),
+          }),
           ...errors(400, 403, 409, 429),
         },
       },
@@ -122,10 +127,43 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
         request.now,
       );
       for (const listener of deps.hooks.registered) await listener(deps, { ...result, ctx }, request.now);
+      // The invitee just chose the password and holds an invite sent to this very address: signed in, as a
+      // sign-in would (a new session, S20; the cookie, S21). An open invite signs nobody in, so that whether an
+      // address already had an account stays unsaid (S10).
+      if (result.userId !== null && result.invitedAddress && sessionKindFor(request, deps) === 'web') {
+        const session = await completeSignIn(
+          deps,
+          { userId: result.userId, sessionKind: 'web', device: undefined, ctx: signInContext(request, deps), passwordStamp: null },
+          'invite',
+          request.now,
+        );
+        setSessionCookie(reply, deps, session.token);
+        setDeviceCookie(reply, deps, session.deviceMarker);
+        return reply.status(202).send({
+          status: 'registered' as const,
+          message: 'Welcome: your account is ready and you are signed in. We also sent a message to confirm your address.',
+          signed_in: true,
+        });
+      }
       return reply.status(202).send({
         status: 'registered' as const,
         message: 'Your account is ready: sign in with your username or email. We also sent a message to confirm your address.',
+        signed_in: false,
       });
     },
+  );
+
+  app.post(
+    '/api/v1/auth/invite',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        description: 'What the registration page shows before its form: the address an invite was sent to (null for an open invite). Does not use the invite up.',
+        body: Body({ invite_token: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: { 200: Type.Object({ email: Type.Union([Type.String(), Type.Null()]) }), ...errors(400, 403, 429) },
+      },
+    },
+    async (request) => peekInvite(deps, request.body.invite_token, request.now),
   );
 }

@@ -46,18 +46,18 @@ export function mailLinkRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['auth'],
         description: 'Sets a new password with the token from a reset mail. Signs every device out and does not sign in.',
         body: Body({ token: Token, new_password: Password, code: Type.Optional(Type.String({ maxLength: 64 })) }),
-        response: { 200: Ok, ...errors(400, 401, 429) },
+        response: { 200: Type.Object({ ok: Type.Literal(true), username: Type.String() }), ...errors(400, 401, 429) },
       },
     },
     async (request) => {
       const body = request.body;
-      await confirmPasswordReset(
+      const { username } = await confirmPasswordReset(
         deps,
         { token: body.token, newPassword: body.new_password, ...(body.code !== undefined ? { code: body.code } : {}) },
         requestContext(request),
         request.now,
       );
-      return { ok: true as const };
+      return { ok: true as const, username };
     },
   );
 

@@ -8,6 +8,8 @@ import { listSessions } from '../../accounts/sessions.ts';
 import { signOutAll, signOutDevice } from '../../accounts/sign-out.ts';
 import { toUserView, updateProfile } from '../../accounts/users.ts';
 import type { Deps } from '../../deps.ts';
+import { AppError } from '../../errors.ts';
+import { renameSessionDevice } from '../../store/sessions.repository.ts';
 import { requestContext, requireAuth, setSessionCookie } from '../auth.ts';
 import { SecurityEventSchema, SessionSchema } from '../../wire/accounts.ts';
 import { Body, IdParams, Label, Nullable, Ok, Password, UserSchema, errors } from '../schemas.ts';
@@ -121,6 +123,25 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       await signOutDevice(deps, requireAuth(request), request.params.id, requestContext(request), request.now);
+      return { ok: true as const };
+    },
+  );
+
+  app.patch(
+    '/api/v1/me/sessions/:id',
+    {
+      schema: {
+        tags: ['account'],
+        description: 'Names one of your own devices as you like ("Living-room laptop"), so two alike are told apart.',
+        params: IdParams,
+        body: Body({ name: Label({ minLength: 1, maxLength: 100 }) }),
+        response: { 200: Ok, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const auth = requireAuth(request);
+      const renamed = await renameSessionDevice(deps.db, auth.userId, request.params.id, request.body.name.trim(), request.now);
+      if (!renamed) throw new AppError('not_found');
       return { ok: true as const };
     },
   );

@@ -2,9 +2,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { claimSetup, isSetupDone } from '../../accounts/setup.ts';
+import { completeSignIn } from '../../accounts/sign-in.ts';
 import type { Deps } from '../../deps.ts';
 import { serverHealth } from '../../health.ts';
-import { requestContext } from '../auth.ts';
+import { requestContext, setDeviceCookie, setSessionCookie } from '../auth.ts';
+import { sessionKindFor, signInContext } from './auth.routes.ts';
 import { Body, Password, UserSchema, errors } from '../schemas.ts';
 
 export function systemRoutes(fastify: FastifyInstance, deps: Deps): void {
@@ -55,13 +57,29 @@ export function systemRoutes(fastify: FastifyInstance, deps: Deps): void {
           email: Type.String({ minLength: 1, maxLength: 254 }),
           password: Password,
         }),
-        response: { 201: Type.Object({ user: UserSchema }), ...errors(400, 403, 409) },
+        response: { 201: Type.Object({ user: UserSchema, signed_in: Type.Boolean() }), ...errors(400, 403, 409) },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const user = await claimSetup(deps, { setupToken: body.setup_token, ...body }, requestContext(request), request.now);
-      return reply.status(201).send({ user });
+      const ctx = requestContext(request);
+      const user = await claimSetup(deps, { setupToken: body.setup_token, ...body }, ctx, request.now);
+      // The owner's address gets its confirmation link as an invited member's does.
+      for (const listener of deps.hooks.registered) await listener(deps, { userId: user.id, email: user.email, ctx }, request.now);
+      // The owner just proved the setup token and chose the password: signed in from our own pages, through the
+      // same last step as every sign-in (a new session, S20; the cookie, S21).
+      if (sessionKindFor(request, deps) === 'web') {
+        const session = await completeSignIn(
+          deps,
+          { userId: user.id, sessionKind: 'web', device: undefined, ctx: signInContext(request, deps), passwordStamp: null },
+          'setup',
+          request.now,
+        );
+        setSessionCookie(reply, deps, session.token);
+        setDeviceCookie(reply, deps, session.deviceMarker);
+        return reply.status(201).send({ user, signed_in: true });
+      }
+      return reply.status(201).send({ user, signed_in: false });
     },
   );
 }

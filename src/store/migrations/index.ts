@@ -9,10 +9,11 @@ import * as m0006 from './0006_media.ts';
 import * as m0007 from './0007_breach.ts';
 import * as m0008 from './0008_sign_in_addresses.ts';
 import * as m0009 from './0009_pending_sign_in_password_stamp.ts';
-import * as m0015 from './0015_breach_scope_snapshot.ts';
-import * as m0014 from './0014_library_metadata.ts';
 import * as m0012 from './0012_media_favorites.ts';
 import * as m0013 from './0013_music.ts';
+import * as m0014 from './0014_library_metadata.ts';
+import * as m0015 from './0015_breach_scope_snapshot.ts';
+import * as m0017 from './0017_device_details.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -24,8 +25,9 @@ export const migrations: Record<string, Migration> = {
   '0007_breach': m0007,
   '0008_sign_in_addresses': m0008,
   '0009_pending_sign_in_password_stamp': m0009,
-  '0015_breach_scope_snapshot': m0015,
-  '0014_library_metadata': m0014,
   '0012_media_favorites': m0012,
   '0013_music': m0013,
+  '0014_library_metadata': m0014,
+  '0015_breach_scope_snapshot': m0015,
+  '0017_device_details': m0017,
 };

@@ -7,14 +7,11 @@ import { Spinner } from '../components/page.tsx';
 import { useResource } from '../components/resource.ts';
 import { useReauth } from '../components/reauth.tsx';
 import { Section } from '../components/section.tsx';
+import { DeviceName, deviceTitle } from './device-name.tsx';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
-export function deviceTitle(device: DeviceSession): string {
-  if (device.device_name) return device.device_name;
-  const guessed = [device.client, device.platform].filter(Boolean).join(' on ');
-  return guessed || 'Unknown device';
-}
+export { deviceTitle } from './device-name.tsx';
 
 export function DevicesSection() {
   const { signOut } = useSession();
@@ -96,9 +93,14 @@ export function DevicesSection() {
             <li key={device.id} className={device.current ? 'device device-current' : 'device'}>
               <Icon name={platformIcon(device.platform)} className="device-icon" />
               <div className="device-body">
-                <p className="device-name">
-                  {deviceTitle(device)} {device.current && <span className="badge badge-accent">This device</span>}
-                </p>
+                <DeviceName
+                  device={device}
+                  badge={device.current && <span className="badge badge-accent">This device</span>}
+                  onRenamed={(name) => {
+                    setNotice(`The device is now called ${name}.`);
+                    void devices.reload();
+                  }}
+                />
                 <dl className="device-facts">
                   {device.platform && (
                     <div>
@@ -109,7 +111,7 @@ export function DevicesSection() {
                   {device.client && (
                     <div>
                       <dt>App</dt>
-                      <dd>{device.client}</dd>
+                      <dd>{device.client_version ? `${device.client} ${device.client_version}` : device.client}</dd>
                     </div>
                   )}
                   <div>

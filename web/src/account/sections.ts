@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { ActivitySection } from './activity-section.tsx';
+import { AppearanceSection } from './appearance-section.tsx';
 import { AppPasswordsSection } from './app-passwords-section.tsx';
 import { DevicesSection } from './devices-section.tsx';
 import { PasskeysSection } from './passkeys-section.tsx';
@@ -24,4 +25,5 @@ export const accountSections: AccountSection[] = [
   { id: 'app-passwords', label: 'App passwords', Component: AppPasswordsSection },
   { id: 'devices', label: 'Devices', Component: DevicesSection },
   { id: 'activity', label: 'Security activity', Component: ActivitySection },
+  { id: 'appearance', label: 'Appearance', Component: AppearanceSection },
 ];

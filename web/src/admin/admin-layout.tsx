@@ -2,6 +2,7 @@ import { Page } from '../components/page.tsx';
 import { Link } from '../router.tsx';
 import type { AdminPage } from './admin-pages.ts';
 import { adminPages } from './admin-pages.ts';
+import { overviewPage } from './admin-overview.tsx';
 
 export function AdminLayout({ page }: { page: AdminPage }) {
   const { Component } = page;
@@ -10,7 +11,7 @@ export function AdminLayout({ page }: { page: AdminPage }) {
       {adminPages.length > 1 && (
         <nav className="tabs" aria-label="Admin sections">
           <ul>
-            {adminPages.map((entry) => (
+            {[overviewPage, ...adminPages].map((entry) => (
               <li key={entry.path}>
                 <Link to={entry.path} aria-current={entry.path === page.path ? 'page' : undefined}>
                   {entry.label}

@@ -1,12 +1,14 @@
-import type { ComponentType } from 'react';
-import { AlertsPage } from './alerts-page.tsx';
-import { BreachPage } from './breach-page.tsx';
-import { MailPage } from './mail-page.tsx';
-import { NowPlayingPage } from './now-playing-page.tsx';
-import { LibrariesPage } from './libraries-page.tsx';
-import { SecurityEventsPage } from './security-events-page.tsx';
-import { TwoFactorPolicyPage } from './two-factor-policy-page.tsx';
-import { UsersPage } from './users-page.tsx';
+import { lazy, type ComponentType } from 'react';
+
+// Each admin page is its own chunk, fetched when an admin opens it: a signed-out visitor's first page stays small.
+const AlertsPage = lazy(() => import('./alerts-page.tsx').then((module) => ({ default: module.AlertsPage })));
+const BreachPage = lazy(() => import('./breach-page.tsx').then((module) => ({ default: module.BreachPage })));
+const MailPage = lazy(() => import('./mail-page.tsx').then((module) => ({ default: module.MailPage })));
+const NowPlayingPage = lazy(() => import('./now-playing-page.tsx').then((module) => ({ default: module.NowPlayingPage })));
+const LibrariesPage = lazy(() => import('./libraries-page.tsx').then((module) => ({ default: module.LibrariesPage })));
+const SecurityEventsPage = lazy(() => import('./security-events-page.tsx').then((module) => ({ default: module.SecurityEventsPage })));
+const TwoFactorPolicyPage = lazy(() => import('./two-factor-policy-page.tsx').then((module) => ({ default: module.TwoFactorPolicyPage })));
+const UsersPage = lazy(() => import('./users-page.tsx').then((module) => ({ default: module.UsersPage })));
 
 export interface AdminPage {
   /** Under /admin/. */

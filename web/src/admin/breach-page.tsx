@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { errorText } from '../api.ts';
 import { breachApi, isFinished, type BreachInput, type BreachPlan, type BreachResponse, type BreachState } from '../api/breach.ts';
 import { Alert, Checkbox, Field, onSubmit, SubmitButton, useAction } from '../components/form.tsx';
@@ -52,6 +52,8 @@ export function BreachPage() {
           key={shown}
           id={shown}
           notice={startedNotice}
+          // The card and the list below show one state: each change the card sees, the list reads again.
+          onState={() => void responses.reload()}
           onClose={() => {
             setWatching(null);
             setStartedNotice(null);
@@ -225,8 +227,9 @@ function BreachForm({ onStarted }: { onStarted: (response: BreachResponse, creat
             placeholder="What happened, when, what was exposed and what was not."
           />
           <p className="hint" id={`${messageId}-hint`}>
-            Plain text; blank lines start paragraphs. Hearth adds the steps to choose a new password, with no link to
-            click, so the mail cannot be imitated by a phishing message.
+            Plain text; blank lines start paragraphs. Hearth adds the steps to choose a new password and a link to this
+            server's reset page, where each person asks for their own reset link: the notice itself carries no token,
+            and it tells people to type the server's address themselves rather than trust links in mail.
           </p>
         </div>
         <div className="form-actions">
@@ -320,9 +323,22 @@ function Meter({ label, value, max }: { label: string; value: number; max: numbe
   );
 }
 
-function BreachProgress({ id, notice, onClose }: { id: string; notice: string | null; onClose: () => void }) {
+function BreachProgress({
+  id,
+  notice,
+  onClose,
+  onState,
+}: {
+  id: string;
+  notice: string | null;
+  onClose: () => void;
+  onState?: (state: string) => void;
+}) {
   const [response, setResponse] = useState<BreachResponse | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const stateSeen = useRef<string | null>(null);
+  const onStateRef = useRef(onState);
+  onStateRef.current = onState;
 
   useEffect(() => {
     let active = true;
@@ -334,6 +350,8 @@ function BreachProgress({ id, notice, onClose }: { id: string; notice: string | 
         if (!active) return;
         setResponse(fresh);
         setFailure(null);
+        if (stateSeen.current !== null && stateSeen.current !== fresh.state) onStateRef.current?.(fresh.state);
+        stateSeen.current = fresh.state;
         // The report still moves after the end, more slowly: notices go out and people choose new passwords.
         if (isFinished(fresh.state)) next = POLL_AFTER_DONE_MS;
       } catch (error) {

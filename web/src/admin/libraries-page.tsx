@@ -24,9 +24,12 @@ const kindHints: Record<LibraryKind, string> = {
 export function LibrariesPage() {
   const libraries = useResource(mediaApi.libraries);
   const [notice, setNotice] = useState<string | null>(null);
+  // The library whose first scan the notice speaks of: the notice goes when that scan ends.
+  const [scanning, setScanning] = useState<string | null>(null);
 
-  const changed = async (message: string) => {
+  const changed = async (message: string, scanningId: string | null = null) => {
     setNotice(message);
+    setScanning(scanningId);
     await libraries.reload();
   };
 
@@ -43,14 +46,28 @@ export function LibrariesPage() {
           <ul className="admin-library-list" aria-label="Libraries">
             {(libraries.data ?? []).map((library) => (
               <li key={library.id}>
-                <LibraryCard library={library} onChanged={changed} />
+                <LibraryCard
+                  library={library}
+                  onChanged={changed}
+                  onScanEnded={() => {
+                    if (scanning === library.id) {
+                      setNotice(null);
+                      setScanning(null);
+                    }
+                  }}
+                />
               </li>
             ))}
           </ul>
         )}
       </Section>
       <Section id="add-library" title="Add a library" description="Hearth only reads these folders: it never changes, moves or deletes a file.">
-        <AddLibraryForm onCreated={(library) => changed(`${library.name} is added. Scan it to list its files.`)} />
+        <AddLibraryForm
+          onCreated={async (library, scanStarted) => {
+            if (scanStarted) await changed(`${library.name} is added. Its first scan is running.`, library.id);
+            else await changed(`${library.name} is added. Scan it to list its files.`);
+          }}
+        />
       </Section>
       <Section
         id="library-access"
@@ -63,7 +80,7 @@ export function LibrariesPage() {
   );
 }
 
-function AddLibraryForm({ onCreated }: { onCreated: (library: Library) => Promise<void> }) {
+function AddLibraryForm({ onCreated }: { onCreated: (library: Library, scanStarted: boolean) => Promise<void> }) {
   const [name, setName] = useState('');
   const [kind, setKind] = useState<LibraryKind>('movies');
   const [folders, setFolders] = useState('');
@@ -79,7 +96,12 @@ function AddLibraryForm({ onCreated }: { onCreated: (library: Library) => Promis
       const library = await mediaApi.admin.createLibrary({ name: name.trim(), kind, paths });
       setName('');
       setFolders('');
-      await onCreated(library);
+      // A new library is scanned at once: nobody adds folders to look at an empty library.
+      const scanStarted = await mediaApi.admin.scan(library.id).then(
+        () => true,
+        () => false,
+      );
+      await onCreated(library, scanStarted);
     }, [name, kind, folders, onCreated]),
   );
 
@@ -124,7 +146,15 @@ function AddLibraryForm({ onCreated }: { onCreated: (library: Library) => Promis
   );
 }
 
-function LibraryCard({ library, onChanged }: { library: Library; onChanged: (message: string) => Promise<void> }) {
+function LibraryCard({
+  library,
+  onChanged,
+  onScanEnded,
+}: {
+  library: Library;
+  onChanged: (message: string) => Promise<void>;
+  onScanEnded?: () => void;
+}) {
   const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
   const [name, setName] = useState(library.name);
   const headingId = useId();
@@ -161,7 +191,7 @@ function LibraryCard({ library, onChanged }: { library: Library; onChanged: (mes
         ))}
       </ul>
 
-      <ScanPanel library={library} />
+      <ScanPanel library={library} onEnded={onScanEnded} />
 
       {mode === 'rename' && (
         <form className="form-inline" onSubmit={onSubmit(rename)}>
@@ -221,12 +251,14 @@ function plural(count: number, one: string, many = `${one}s`): string {
 }
 
 /** The latest scan of a library: start one, follow it while it runs, and what it found and skipped. */
-function ScanPanel({ library }: { library: Library }) {
+function ScanPanel({ library, onEnded }: { library: Library; onEnded?: () => void }) {
   const [job, setJob] = useState<ScanJob | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const mounted = useRef(true);
+  const endedRef = useRef(onEnded);
+  endedRef.current = onEnded;
 
   useEffect(() => {
     mounted.current = true;
@@ -236,6 +268,8 @@ function ScanPanel({ library }: { library: Library }) {
         if (!mounted.current) return;
         setJob(latest);
         setLoaded(true);
+        // Already over by the time the card appeared (a small folder): as good as seeing it end.
+        if (latest !== null && !running(latest)) endedRef.current?.();
       })
       .catch((caught: unknown) => {
         if (mounted.current) setFailure(errorText(caught));
@@ -247,6 +281,14 @@ function ScanPanel({ library }: { library: Library }) {
 
   const jobId = job?.id ?? null;
   const active = running(job);
+  const wasActive = useRef(false);
+  useEffect(() => {
+    if (active) wasActive.current = true;
+    else if (wasActive.current) {
+      wasActive.current = false;
+      endedRef.current?.();
+    }
+  }, [active]);
   useEffect(() => {
     if (!active || jobId === null) return;
     let stopped = false;

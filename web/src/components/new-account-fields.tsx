@@ -8,7 +8,8 @@ export interface NewAccount {
   password: string;
 }
 
-export function NewAccountFields({ value, onChange }: { value: NewAccount; onChange(next: NewAccount): void }) {
+/** `fixedEmail`: the address an invitation was sent to, shown filled in and not editable. */
+export function NewAccountFields({ value, onChange, fixedEmail = null }: { value: NewAccount; onChange(next: NewAccount): void; fixedEmail?: string | null }) {
   return (
     <>
       <Field
@@ -18,6 +19,7 @@ export function NewAccountFields({ value, onChange }: { value: NewAccount; onCha
         autoComplete="username"
         autoCapitalize="none"
         spellCheck={false}
+        autoFocus={fixedEmail !== null}
         value={value.username}
         onChange={(event) => onChange({ ...value, username: event.target.value })}
       />
@@ -27,9 +29,14 @@ export function NewAccountFields({ value, onChange }: { value: NewAccount; onCha
         type="email"
         required
         autoComplete="email"
-        value={value.email}
+        value={fixedEmail ?? value.email}
+        readOnly={fixedEmail !== null}
         onChange={(event) => onChange({ ...value, email: event.target.value })}
-        hint="Password resets and security notices go here."
+        hint={
+          fixedEmail !== null
+            ? 'The invitation was sent to this address. Password resets and security notices go here.'
+            : 'Password resets and security notices go here.'
+        }
       />
       <PasswordField
         label="Password"

@@ -20,8 +20,10 @@ export function Page({ title, lead, narrow = false, children }: PageProps) {
   }, [title]);
 
   useEffect(() => {
-    // Screen readers announce the new page and keyboard users start from its top.
-    if (hasNavigated()) heading.current?.focus();
+    // Screen readers announce the new page and keyboard users start from its top, unless the page put the focus
+    // on its first field itself (sign-in: the field is labelled and the title is read with it).
+    const page = heading.current?.closest('.page');
+    if (hasNavigated() && !(page?.contains(document.activeElement) ?? false)) heading.current?.focus();
   }, [key]);
 
   return (

@@ -24,7 +24,7 @@ import {
   type Verdict,
 } from './format.ts';
 import { MediaIcon } from './media-icons.tsx';
-import { Poster, PosterGrid, ProgressBar, WatchedMark } from './poster.tsx';
+import { Poster, PosterGrid, posterShape, ProgressBar, WatchedMark } from './poster.tsx';
 import { isNotFound, useLoad } from './use-load.ts';
 import './media.css';
 
@@ -62,6 +62,12 @@ export function nextInParent(trail: Trail, item: MediaItem): MediaItem | null {
   if (parent === undefined || parent.id !== item.parent_id || (parent.type !== 'season' && parent.type !== 'album')) return null;
   const index = parent.children.findIndex((child) => child.id === item.id);
   return index < 0 ? null : (parent.children[index + 1] ?? null);
+}
+
+/** A track without a picture of its own shows its album's cover. */
+export function coverFor<T extends MediaItem>(item: T, trail: Trail): T | MediaItemDetail {
+  if (item.has_artwork || item.type !== 'track') return item;
+  return [...trail.ancestors].reverse().find((ancestor) => ancestor.has_artwork) ?? item;
 }
 
 /** Music is played, everything else watched. */
@@ -169,7 +175,7 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
       <Breadcrumbs trail={trail} />
       <div className={`item-hero item-hero-${item.type}`}>
         <div className="item-poster">
-          <Poster item={item} eager />
+          <Poster item={coverFor(item, trail)} shape={posterShape(item.type)} eager />
         </div>
         <div className="item-info">
           {item.playable ? (

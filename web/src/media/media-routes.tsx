@@ -1,8 +1,12 @@
 import type { Route } from '../route.ts';
-import { ItemPage } from './item-page.tsx';
-import { LibraryPage } from './library-page.tsx';
-import { PlayerPage } from './player-page.tsx';
-import { PlaylistPage, PlaylistsPage } from './playlists-page.tsx';
+import { lazy } from 'react';
+
+// Fetched when first opened: the player (with hls.js) and the browsing pages are not part of the sign-in page.
+const ItemPage = lazy(() => import('./item-page.tsx').then((module) => ({ default: module.ItemPage })));
+const LibraryPage = lazy(() => import('./library-page.tsx').then((module) => ({ default: module.LibraryPage })));
+const PlayerPage = lazy(() => import('./player-page.tsx').then((module) => ({ default: module.PlayerPage })));
+const PlaylistPage = lazy(() => import('./playlists-page.tsx').then((module) => ({ default: module.PlaylistPage })));
+const PlaylistsPage = lazy(() => import('./playlists-page.tsx').then((module) => ({ default: module.PlaylistsPage })));
 
 // The media pages: a library, an item (show, season, artist, album or a file), and the player.
 export const mediaRoutes: Route[] = [

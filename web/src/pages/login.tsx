@@ -74,8 +74,10 @@ export function LoginPage() {
 }
 
 function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promise<void>; onChallenge: (c: MfaChallenge) => void }) {
-  const [login, setLogin] = useState('');
+  // After a reset, an invitation or setup, the sign-in page knows the name: only the password is left to type.
+  const [login, setLogin] = useState(() => historyState<{ login?: string }>()?.login ?? '');
   const [password, setPassword] = useState('');
+  const nameKnown = login !== '';
 
   const signIn = useAction(
     useCallback(async () => {
@@ -104,6 +106,7 @@ function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promis
         autoComplete="username"
         autoCapitalize="none"
         spellCheck={false}
+        autoFocus={!nameKnown}
         value={login}
         onChange={(event) => setLogin(event.target.value)}
       />
@@ -112,6 +115,7 @@ function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promis
         name="password"
         required
         autoComplete="current-password"
+        autoFocus={nameKnown}
         value={password}
         onChange={(event) => setPassword(event.target.value)}
       />

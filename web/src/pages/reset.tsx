@@ -19,12 +19,13 @@ export function ResetPage() {
   const confirm = useAction(
     useCallback(async () => {
       if (token === null) return;
+      let username = '';
       try {
-        await api.confirmPasswordReset({
+        ({ username } = await api.confirmPasswordReset({
           token,
           new_password: password,
           ...(needsCode && code.trim() !== '' ? { code: code.trim() } : {}),
-        });
+        }));
       } catch (error) {
         if (error instanceof ApiError && secondFactorCodes.has(error.code)) setNeedsCode(true);
         // The server checks the code before it compares the new password with the old one: a code that got that
@@ -36,7 +37,8 @@ export function ResetPage() {
       await refresh();
       navigate('/login', {
         replace: true,
-        state: { notice: 'Your password is changed and every device was signed out. Sign in with the new password.' },
+        // The username filled in on the sign-in page; the reset link itself never signs anyone in.
+        state: { notice: 'Your password is changed and every device was signed out. Sign in with the new password.', login: username },
       });
     }, [token, password, code, needsCode, refresh]),
   );

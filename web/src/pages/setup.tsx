@@ -5,8 +5,10 @@ import { Page } from '../components/page.tsx';
 import { useResource } from '../components/resource.ts';
 import { NewAccountFields } from '../components/new-account-fields.tsx';
 import { Link, navigate } from '../router.tsx';
+import { useSession } from '../session.tsx';
 
 export function SetupPage() {
+  const { refresh } = useSession();
   const status = useResource(api.setupStatus);
   const [setupToken, setSetupToken] = useState('');
   const [username, setUsername] = useState('');
@@ -15,9 +17,13 @@ export function SetupPage() {
 
   const create = useAction(
     useCallback(async () => {
-      await api.setup({ setup_token: setupToken.trim(), username: username.trim(), email: email.trim(), password });
-      navigate('/login', { replace: true, state: { notice: 'The owner account is ready. Sign in with it.' } });
-    }, [setupToken, username, email, password]),
+      const answer = await api.setup({ setup_token: setupToken.trim(), username: username.trim(), email: email.trim(), password });
+      if (answer.signed_in && (await refresh()) !== null) {
+        navigate('/', { replace: true });
+        return;
+      }
+      navigate('/login', { replace: true, state: { notice: 'The owner account is ready. Sign in with it.', login: username.trim() } });
+    }, [setupToken, username, email, password, refresh]),
   );
   const alreadyDone =
     status.data?.setup_required === false || (create.error instanceof ApiError && create.error.code === 'setup_done');
