@@ -98,7 +98,13 @@ async function serverMain(): Promise<void> {
         for (let i = 0; i < m.count; i += 1) {
           await createUser(
             server.deps,
-            { username: `${m.prefix}${i}`, email: `${m.prefix}${i}@example.org`, password: PASSWORD_OF(i), role: 'member', emailVerified: true },
+            {
+              username: `${m.prefix}${i}`,
+              email: `${m.prefix}${i}@example.org`,
+              password: PASSWORD_OF(i),
+              role: 'member',
+              emailVerified: true,
+            },
             { ip: null },
             now,
           );
@@ -147,7 +153,11 @@ async function startBenchServer(env: Record<string, string>): Promise<Server> {
     cwd: root,
     env: { ...process.env, ...env },
     // --profile=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-    execArgv: ['--import', 'tsx', ...(args.has('profile') ? ['--cpu-prof', `--cpu-prof-dir=${args.get('profile')}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(args.has('profile') ? ['--cpu-prof', `--cpu-prof-dir=${args.get('profile')}`] : []),
+    ],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiting = new Map<string, (m: FromServer) => void>();
@@ -215,11 +225,16 @@ function call(
 }
 
 function refuseThrottle(answer: Answer, what: string): void {
-  if (answer.status === 429) throw new Error(`${what} was throttled: the benchmark must not trip the throttle (${answer.body})`);
+  if (answer.status === 429)
+    throw new Error(`${what} was throttled: the benchmark must not trip the throttle (${answer.body})`);
 }
 
 /** Runs `worker` on `concurrency` lanes until `until` says stop; returns how many finished. */
-async function lanes(concurrency: number, worker: (lane: number) => Promise<void>, until: () => boolean): Promise<number> {
+async function lanes(
+  concurrency: number,
+  worker: (lane: number) => Promise<void>,
+  until: () => boolean,
+): Promise<number> {
   let done = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, lane) => {
@@ -262,7 +277,11 @@ async function measureSignInThroughput({ server, signInLane, rawLane }: Setup, r
       const serverBefore = await server.ask({ type: 'cpu' }, 'cpu');
       const ownBefore = process.cpuUsage();
       const start = performance.now();
-      const n = await lanes(SIGN_IN_CONCURRENCY, side === 'raw' ? rawLane : signInLane, () => performance.now() - start >= seconds * 1000);
+      const n = await lanes(
+        SIGN_IN_CONCURRENCY,
+        side === 'raw' ? rawLane : signInLane,
+        () => performance.now() - start >= seconds * 1000,
+      );
       const ms = performance.now() - start;
       const own = process.cpuUsage(ownBefore);
       const serverAfter = await server.ask({ type: 'cpu' }, 'cpu');
@@ -327,13 +346,18 @@ async function measureReads({ server, readToken }: Setup, requests: number) {
     me: prepareRequest('GET', server.url, '/api/v1/me', { Authorization: `Bearer ${readToken}` }),
     health: prepareRequest('GET', server.url, '/api/v1/health', {}),
   };
-  const connections = await Promise.all(Array.from({ length: READ_CONCURRENCY }, () => PreparedConnection.open(server.url)));
+  const connections = await Promise.all(
+    Array.from({ length: READ_CONCURRENCY }, () => PreparedConnection.open(server.url)),
+  );
   const get = async (side: 'me' | 'health', lane: number) => {
     const res = await connections[lane]!.send(prepared[side]);
     if (res.status !== 200) throw new Error(`GET ${side} answered ${res.status}: ${res.body.toString()}`);
   };
   try {
-    const warm = ((n) => () => n-- <= 0)(4000);
+    const warm = (
+      (n) => () =>
+        n-- <= 0
+    )(4000);
     await lanes(READ_CONCURRENCY, (lane) => get(lane % 2 ? 'me' : 'health', lane), warm);
     const totals = { me: { n: 0, ms: 0, cpu: 0 }, health: { n: 0, ms: 0, cpu: 0 } };
     // Ten short alternations rather than a few long ones: a neighbour's burst then falls on both sides alike.
@@ -344,7 +368,11 @@ async function measureReads({ server, readToken }: Setup, requests: number) {
         let left = segment;
         const cpu = (await server.ask({ type: 'cpu' }, 'cpu')).mainThreadCpuMs;
         const start = performance.now();
-        totals[side].n += await lanes(READ_CONCURRENCY, (lane) => get(side, lane), () => left-- <= 0);
+        totals[side].n += await lanes(
+          READ_CONCURRENCY,
+          (lane) => get(side, lane),
+          () => left-- <= 0,
+        );
         totals[side].ms += performance.now() - start;
         totals[side].cpu += (await server.ask({ type: 'cpu' }, 'cpu')).mainThreadCpuMs - cpu;
       }
@@ -367,10 +395,13 @@ async function measureTiming({ server }: Setup, samples: number, wrongUsers: num
   for (let i = 0; i < samples + 2; i += 1) {
     for (const kind of i % 2 ? (['wrong', 'unknown'] as const) : (['unknown', 'wrong'] as const)) {
       address += 1;
-      const localAddress = `127.0.${1 + (address >> 8)}.${(address & 255) || 1}`;
+      const localAddress = `127.0.${1 + (address >> 8)}.${address & 255 || 1}`;
       const login = kind === 'unknown' ? `nobody${i % wrongUsers}x${i}` : `wrong${i % wrongUsers}`;
       const start = performance.now();
-      const res = await call(server, 'POST', '/api/v1/auth/login', { body: { login, password: `not the password ${i}` }, localAddress });
+      const res = await call(server, 'POST', '/api/v1/auth/login', {
+        body: { login, password: `not the password ${i}` },
+        localAddress,
+      });
       const took = performance.now() - start;
       refuseThrottle(res, `a ${kind} sign-in`);
       if (res.status !== 401) throw new Error(`${kind} sign-in answered ${res.status}: ${res.body}`);
@@ -418,7 +449,9 @@ async function main(): Promise<void> {
     const markers: string[] = [];
     let readToken = '';
     for (let lane = 0; lane < SIGN_IN_CONCURRENCY; lane += 1) {
-      const first = await call(server, 'POST', '/api/v1/auth/login', { body: { login: `lane${lane}`, password: PASSWORD_OF(lane) } });
+      const first = await call(server, 'POST', '/api/v1/auth/login', {
+        body: { login: `lane${lane}`, password: PASSWORD_OF(lane) },
+      });
       if (first.status !== 200) throw new Error(`first sign-in failed: ${first.status} ${first.body}`);
       const parsed = JSON.parse(first.body) as { device_marker: string; token: string };
       markers.push(parsed.device_marker);
@@ -428,7 +461,13 @@ async function main(): Promise<void> {
     const connections = await Promise.all(markers.map(() => PreparedConnection.open(server.url)));
     closeConnections = () => connections.forEach((c) => c.close());
     const signInRequests = markers.map((marker, lane) =>
-      prepareRequest('POST', server.url, '/api/v1/auth/login', { 'X-Hearth-Device': marker }, { login: `lane${lane}`, password: PASSWORD_OF(lane) }),
+      prepareRequest(
+        'POST',
+        server.url,
+        '/api/v1/auth/login',
+        { 'X-Hearth-Device': marker },
+        { login: `lane${lane}`, password: PASSWORD_OF(lane) },
+      ),
     );
     const signInLane = async (lane: number) => {
       const res = await connections[lane]!.send(signInRequests[lane]!);
@@ -447,11 +486,30 @@ async function main(): Promise<void> {
     const setup: Setup = { server, signInLane, rawLane, readToken };
 
     // Warm both paths (code loading, first queries) before anything is timed.
-    await lanes(SIGN_IN_CONCURRENCY, signInLane, ((n) => () => n-- <= 0)(SIGN_IN_CONCURRENCY));
-    await lanes(SIGN_IN_CONCURRENCY, rawLane, ((n) => () => n-- <= 0)(SIGN_IN_CONCURRENCY));
+    await lanes(
+      SIGN_IN_CONCURRENCY,
+      signInLane,
+      (
+        (n) => () =>
+          n-- <= 0
+      )(SIGN_IN_CONCURRENCY),
+    );
+    await lanes(
+      SIGN_IN_CONCURRENCY,
+      rawLane,
+      (
+        (n) => () =>
+          n-- <= 0
+      )(SIGN_IN_CONCURRENCY),
+    );
 
     const none = { p50: NaN, p99: NaN, max: NaN, samples: 0, mainThreadCpuMs: NaN };
-    let a = { raw: NaN, signIn: NaN, rounds: { min: NaN, median: NaN, max: NaN }, cpu: { rawVerify: NaN, serverHashing: NaN, serverLoop: NaN, client: NaN } };
+    let a = {
+      raw: NaN,
+      signIn: NaN,
+      rounds: { min: NaN, median: NaN, max: NaN },
+      cpu: { rawVerify: NaN, serverHashing: NaN, serverLoop: NaN, client: NaN },
+    };
     let b = { eld: none, idle: none, rawOnly: { p99: NaN }, signInsPerSecond: NaN, cpuPerSignIn: NaN };
     let c = { me: NaN, health: NaN, meCpuMicros: NaN, healthCpuMicros: NaN };
     let d = { unknown: NaN, wrong: NaN };
@@ -539,7 +597,7 @@ function render(r: Report): string {
     `| (d) median ms of an unknown-user sign-in (reference: a wrong password for a real user; ${o.samples} each, one at a time, alternating) | ${f(r.d.unknown)} | ${f(r.d.wrong)} | ${f(ratioD, 2)} | 0.9 – 1.1 | ${verdict(ratioD, ratioD >= 0.9 && ratioD <= 1.1)} |`,
     '',
     "Reading the figures: the server hashes on one worker thread per core; the raw reference awaits argon2 on libuv's 4",
-    'threads. Every core is busy in (a), so each rate is the machine\'s CPU divided by the CPU one operation takes, and',
+    "threads. Every core is busy in (a), so each rate is the machine's CPU divided by the CPU one operation takes, and",
     "the CPU line of (a) says where a sign-in's goes: the hash, the event loop's own work (parsing, about ten statements",
     'with one commit, the response) and the client, which shares these cores and sends prepared requests. The event-loop CPU',
     '(from /proc) is several times what the same work takes on an idle machine: the hashes, 19 MiB each, push',
@@ -550,7 +608,6 @@ function render(r: Report): string {
     "out below /health (answered in batches). On a shared machine the load average above says how much is the neighbours'.",
   ].join('\n');
 }
-
 
 if (process.argv.includes('--server')) await serverMain();
 else await main();

@@ -73,7 +73,8 @@ async function undo(s: TestServer, all: boolean): Promise<void> {
   await s.deps.db.updateTable('users').set({ reset_required: 0, reset_required_reason: null }).execute();
   await s.deps.db.updateTable('sessions').set({ revoked_at: null, revoke_reason: null }).execute();
   if (all) {
-    for (const table of ['breach_response_users', 'breach_responses', 'jobs', 'security_events'] as const) await s.deps.db.deleteFrom(table).execute();
+    for (const table of ['breach_response_users', 'breach_responses', 'jobs', 'security_events'] as const)
+      await s.deps.db.deleteFrom(table).execute();
   }
   if (s.deps.store.dialect === 'postgres') await sql`vacuum analyze`.execute(s.deps.db);
   else await sql`pragma wal_checkpoint(truncate)`.execute(s.deps.db);
@@ -82,8 +83,15 @@ async function undo(s: TestServer, all: boolean): Promise<void> {
 async function bareUpdate(s: TestServer): Promise<number> {
   const t = Date.now();
   const [ms] = await time(async () => {
-    await s.deps.db.updateTable('users').set({ reset_required: 1, reset_required_reason: 'bare', updated_at: t }).execute();
-    await s.deps.db.updateTable('sessions').set({ revoked_at: t, revoke_reason: 'bare' }).where('revoked_at', 'is', null).execute();
+    await s.deps.db
+      .updateTable('users')
+      .set({ reset_required: 1, reset_required_reason: 'bare', updated_at: t })
+      .execute();
+    await s.deps.db
+      .updateTable('sessions')
+      .set({ revoked_at: t, revoke_reason: 'bare' })
+      .where('revoked_at', 'is', null)
+      .execute();
   });
   await undo(s, false);
   return ms;
@@ -112,7 +120,17 @@ async function measure(store: 'sqlite' | 'postgres'): Promise<Result> {
     process.stderr.write(`${store}: seeding ${users} users with ${users * sessionsPerUser} sessions…\n`);
     await seedUsersInStore(s.deps.db, store, { users, sessionsPerUser, passwordHash: hash, now: new Date() });
     await undo(s, false);
-    const result: Result = { store, bare: [], response: [], noticesMs: 0, notices: 0, noticeRates: [0, 0], bareInsertMs: 0, bareInserted: 0, rss: {} };
+    const result: Result = {
+      store,
+      bare: [],
+      response: [],
+      noticesMs: 0,
+      notices: 0,
+      noticeRates: [0, 0],
+      bareInsertMs: 0,
+      bareInserted: 0,
+      rss: {},
+    };
     rss.phase('flagging');
     let responseId = '';
     for (let round = 1; round <= rounds; round++) {
@@ -122,8 +140,11 @@ async function measure(store: 'sqlite' | 'postgres'): Promise<Result> {
       responseId = id;
       const flagged = await count(s, 'select count(*) as n from users where reset_required = 1');
       const live = await count(s, 'select count(*) as n from sessions where revoked_at is null');
-      if (flagged !== users || live !== 0) throw new Error(`the response did not finish: ${flagged} flagged, ${live} sessions live`);
-      process.stderr.write(`${store}: round ${round}: bare UPDATE ${seconds(result.bare.at(-1)!)}, response ${seconds(ms)}\n`);
+      if (flagged !== users || live !== 0)
+        throw new Error(`the response did not finish: ${flagged} flagged, ${live} sessions live`);
+      process.stderr.write(
+        `${store}: round ${round}: bare UPDATE ${seconds(result.bare.at(-1)!)}, response ${seconds(ms)}\n`,
+      );
       if (round < rounds) await undo(s, true);
     }
     // The notices: all of them, or as many as --notice-seconds allows (the job is then cancelled and its rate kept).
@@ -148,10 +169,14 @@ async function measure(store: 'sqlite' | 'postgres'): Promise<Result> {
     result.noticeRates = windowRates(samples);
     const jobs = await count(s, "select count(*) as n from jobs where type = 'mail.send'");
     if (jobs !== result.notices) throw new Error(`${jobs} mail jobs for ${result.notices} notices`);
-    process.stderr.write(`${store}: ${result.notices} notices queued in ${seconds(result.noticesMs)} (first/last tenth: ${result.noticeRates.map((r) => r.toFixed(0)).join(' / ')} a second)\n`);
+    process.stderr.write(
+      `${store}: ${result.notices} notices queued in ${seconds(result.noticesMs)} (first/last tenth: ${result.noticeRates.map((r) => r.toFixed(0)).join(' / ')} a second)\n`,
+    );
     rss.phase('bare insert');
     [result.bareInsertMs, result.bareInserted] = await bareInsert(s, Math.min(result.notices, 100_000));
-    process.stderr.write(`${store}: bare batched INSERT of ${result.bareInserted} notices' rows in ${seconds(result.bareInsertMs)}\n`);
+    process.stderr.write(
+      `${store}: bare batched INSERT of ${result.bareInserted} notices' rows in ${seconds(result.bareInsertMs)}\n`,
+    );
     result.rss = rss.report();
     return result;
   } finally {
@@ -162,7 +187,8 @@ async function measure(store: 'sqlite' | 'postgres'): Promise<Result> {
 
 /** The rate in the first and in the last tenth of the samples (each at least two samples apart). */
 function windowRates(samples: { ms: number; queued: number }[]): [number, number] {
-  const rate = (a: { ms: number; queued: number }, b: { ms: number; queued: number }) => ((b.queued - a.queued) / (b.ms - a.ms)) * 1000;
+  const rate = (a: { ms: number; queued: number }, b: { ms: number; queued: number }) =>
+    ((b.queued - a.queued) / (b.ms - a.ms)) * 1000;
   const moving = samples.filter((x, i) => i === 0 || x.queued > 0);
   if (moving.length < 3) return [0, 0];
   const tenth = Math.max(1, Math.floor(moving.length / 10));
@@ -175,7 +201,12 @@ function windowRates(samples: { ms: number; queued: number }[]): [number, number
  * notices job writes. Removed afterwards.
  */
 async function bareInsert(s: TestServer, n: number): Promise<[number, number]> {
-  const sample = await s.deps.db.selectFrom('mail_messages').selectAll().where('template', '=', 'breach_notice').limit(1).executeTakeFirst();
+  const sample = await s.deps.db
+    .selectFrom('mail_messages')
+    .selectAll()
+    .where('template', '=', 'breach_notice')
+    .limit(1)
+    .executeTakeFirst();
   if (!sample || n === 0) return [0, 0];
   const t = Date.now();
   const batch = 500;
@@ -183,16 +214,30 @@ async function bareInsert(s: TestServer, n: number): Promise<[number, number]> {
     for (let start = 0; start < n; start += batch) {
       const size = Math.min(batch, n - start);
       const ids = Array.from({ length: size }, () => newId(s.deps.random));
-      const jobs = ids.map((id) => newJobRow(s.deps, { type: 'bare', payload: { messageId: id }, dedupeKey: `bare:${id}` }, new Date(t)));
+      const jobs = ids.map((id) =>
+        newJobRow(s.deps, { type: 'bare', payload: { messageId: id }, dedupeKey: `bare:${id}` }, new Date(t)),
+      );
       await s.deps.db.transaction().execute(async (trx) => {
         await trx.insertInto('jobs').values(jobs).execute();
         await trx
           .insertInto('mail_messages')
-          .values(ids.map((id, i) => ({ ...sample, id, template: 'bare', message_id: `<${id}@bare>`, job_id: jobs[i]!.id })))
+          .values(
+            ids.map((id, i) => ({ ...sample, id, template: 'bare', message_id: `<${id}@bare>`, job_id: jobs[i]!.id })),
+          )
           .execute();
         await trx
           .insertInto('security_events')
-          .values(ids.map((id) => ({ id, user_id: sample.user_id, type: 'bare', ip: null, device: null, detail: '{"response_id":"bare","reason":"bench","signed_out":true,"tokens_voided":0}', created_at: t })))
+          .values(
+            ids.map((id) => ({
+              id,
+              user_id: sample.user_id,
+              type: 'bare',
+              ip: null,
+              device: null,
+              detail: '{"response_id":"bare","reason":"bench","signed_out":true,"tokens_voided":0}',
+              created_at: t,
+            })),
+          )
           .execute();
       });
     }
@@ -237,7 +282,8 @@ function section(results: Result[], loadStart: number, loadEnd: number): string 
   const perSecond = (n: number, ms: number) => (ms > 0 ? (n / ms) * 1000 : 0);
   for (const r of results) {
     const ratios = r.response.map((ms, i) => ms / r.bare[i]!);
-    const spread = (values: number[], f: (v: number) => string) => `${f(Math.min(...values))}–${f(Math.max(...values))}`;
+    const spread = (values: number[], f: (v: number) => string) =>
+      `${f(Math.min(...values))}–${f(Math.max(...values))}`;
     const ratio = median(ratios);
     lines.push(
       `| ${r.store} | ${seconds(median(r.bare))} (${spread(r.bare, seconds)}) | ${seconds(median(r.response))} (${spread(r.response, seconds)}) | ` +
@@ -256,7 +302,10 @@ function section(results: Result[], loadStart: number, loadEnd: number): string 
     const rate = perSecond(r.notices, r.noticesMs);
     const bare = perSecond(r.bareInserted, r.bareInsertMs);
     const ratio = bare > 0 ? rate / bare : 0;
-    const all = r.notices >= users ? `all in ${seconds(r.noticesMs)}` : `${r.notices.toLocaleString('en')} in ${seconds(r.noticesMs)}; all: about ${Math.round(users / rate / 60)} min`;
+    const all =
+      r.notices >= users
+        ? `all in ${seconds(r.noticesMs)}`
+        : `${r.notices.toLocaleString('en')} in ${seconds(r.noticesMs)}; all: about ${Math.round(users / rate / 60)} min`;
     lines.push(
       `| ${r.store} | ${all} | ${rate.toFixed(0)} (${r.noticeRates[0].toFixed(0)} → ${r.noticeRates[1].toFixed(0)}) | ${bare.toFixed(0)} | ` +
         `${ratio.toFixed(2)} ${ratio >= 0.5 ? '✓' : '✗'} | ${r.rss.flagging ?? '?'} / ${r.rss.notices ?? '?'} MiB |`,
@@ -264,15 +313,14 @@ function section(results: Result[], loadStart: number, loadEnd: number): string 
   }
   lines.push(
     '',
-    'Every old session, device token and app password is refused from the moment its user\'s batch commits: the one token check ' +
+    "Every old session, device token and app password is refused from the moment its user's batch commits: the one token check " +
       'refuses a flagged account, before the session rows themselves are revoked. The notices are then rendered, sealed and ' +
-      'queued in batches of 500 users (one multi-row INSERT per table, rendered outside the transaction), with the line in each user\'s ' +
+      "queued in batches of 500 users (one multi-row INSERT per table, rendered outside the transaction), with the line in each user's " +
       'security log; sending them is paced by `HEARTH_MAIL_RATE_PER_MINUTE` (600 a minute by default, so 100,000 notices take ' +
       'close to three hours to go out) and is not measured here.',
   );
   return lines.join('\n');
 }
-
 
 const loadStart = loadavg()[0]!;
 const results: Result[] = [];

@@ -78,7 +78,13 @@ async function stopInstance(instance: Instance): Promise<void> {
   if (instance.child.exitCode === null) instance.child.kill('SIGKILL');
 }
 
-function call(instance: Instance, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: string }> {
+function call(
+  instance: Instance,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -170,7 +176,14 @@ function startLoad(targets: Instance[], tokens: string[], stopAfterMs: number | 
       const seconds = (performance.now() - started) / 1000;
       latencies.sort((a, b) => a - b);
       const cpuMsPerRequest = (instancesCpu(targets) - cpuAtStart) / Math.max(1, requests);
-      return { requests, errors, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMsPerRequest };
+      return {
+        requests,
+        errors,
+        seconds,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        cpuMsPerRequest,
+      };
     },
     done: () => Promise.all(workers),
   };
@@ -193,7 +206,12 @@ interface Propagation {
 }
 
 /** Signs a session out on A while B is polled in a tight loop: time from A's answer to B's first refusal. */
-async function measureRevocation(a: Instance, b: Instance, loadTokens: string[], victims: string[]): Promise<Propagation> {
+async function measureRevocation(
+  a: Instance,
+  b: Instance,
+  loadTokens: string[],
+  victims: string[],
+): Promise<Propagation> {
   const load = startLoad([a, b], loadTokens, null);
   const samples: number[] = [];
   let staleAccepted = 0;
@@ -283,7 +301,14 @@ function median(results: LoadResult[]): LoadResult {
   return [...results].sort((x, y) => rps(x) - rps(y))[Math.floor(results.length / 2)]!;
 }
 
-function render(one: LoadResult, two: LoadResult, p: Propagation, ones: LoadResult[], twos: LoadResult[], load: number[]): string {
+function render(
+  one: LoadResult,
+  two: LoadResult,
+  p: Propagation,
+  ones: LoadResult[],
+  twos: LoadResult[],
+  load: number[],
+): string {
   const spread = (rs: LoadResult[]) => `${Math.min(...rs.map(rps))}–${Math.max(...rs.map(rps))}`;
   const ms = (x: number) => x.toFixed(1);
   const lines = [
@@ -291,7 +316,7 @@ function render(one: LoadResult, two: LoadResult, p: Propagation, ones: LoadResu
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}; PostgreSQL, Redis, the load client and`,
     `every instance (one child process each, \`node bin/hearth.mjs serve\`) share these cores; load average ${load.map((l) => l.toFixed(1)).join(' → ')} over the run.`,
     '',
-    'GET /api/v1/me with a Bearer token over keep-alive connections; median round (all rounds\' spread):',
+    "GET /api/v1/me with a Bearer token over keep-alive connections; median round (all rounds' spread):",
     '',
     '| setup | requests/s | rounds | p50 ms | p99 ms | instance CPU ms/request | errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -299,17 +324,19 @@ function render(one: LoadResult, two: LoadResult, p: Propagation, ones: LoadResu
     `| two instances, round-robin | ${rps(two)} | ${spread(twos)} | ${ms(two.p50)} | ${ms(two.p99)} | ${two.cpuMsPerRequest.toFixed(2)} | ${two.errors} |`,
     '',
     `Revocation propagation under load (GET /api/v1/me with a Bearer token, round-robin on both, ${rps(p.background)} requests/s meanwhile):`,
-    'sign-out on A, then B polled in a tight loop; time from A\'s answer to B\'s first 401.',
+    "sign-out on A, then B polled in a tight loop; time from A's answer to B's first 401.",
     '',
     '| p50 ms | p99 ms | max ms | requests B still accepted after the sign-out returned |',
     '| ---: | ---: | ---: | ---: |',
     `| ${ms(percentile(p.samples, 50))} | ${ms(percentile(p.samples, 99))} | ${ms(p.samples[p.samples.length - 1] ?? NaN)} | ${p.staleAccepted} |`,
     ...(p.staleAccepted === 0
-      ? ['', 'B refused every signed-out token at its first request after the sign-out: these times are the latency of one request to B under the load, not a delay in propagation.']
+      ? [
+          '',
+          'B refused every signed-out token at its first request after the sign-out: these times are the latency of one request to B under the load, not a delay in propagation.',
+        ]
       : []),
   ];
   return lines.join('\n');
 }
-
 
 await main();

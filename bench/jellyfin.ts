@@ -36,12 +36,47 @@ const write = !args.has('no-write');
 function movie(id: string, libraryId: string, i: number, now: number): MediaItemsTable {
   const title = `Movie ${String(i).padStart(5, '0')}`;
   return {
-    id, library_id: libraryId, parent_id: null, type: 'movie', title, sort_title: title.toLowerCase(), search_text: title.toLowerCase(),
-    year: 1950 + (i % 70), index_number: null, index_end: null, disc_number: null, part: null, edition: null, air_date: null, artist: null,
-    extra_type: null, group_key: null, folder: null, path: `/nowhere/${id}.mp4`, rel_path: `${id}.mp4`, size: 1_000_000 + i, mtime_ms: now,
-    ino: String(i), fingerprint: null, mime: 'video/mp4', container: 'mov,mp4,m4a,3gp,3g2,mj2', video_codec: 'h264', audio_codec: 'aac',
-    width: 1920, height: 1080, pix_fmt: 'yuv420p', duration_seconds: 5400, browser_playable: 1, embedded_cover: 0, poster_path: null,
-    fanart_path: null, probe_state: 'done', probe_error: null, added_at: now - i, updated_at: now, ...EMPTY_METADATA,
+    id,
+    library_id: libraryId,
+    parent_id: null,
+    type: 'movie',
+    title,
+    sort_title: title.toLowerCase(),
+    search_text: title.toLowerCase(),
+    year: 1950 + (i % 70),
+    index_number: null,
+    index_end: null,
+    disc_number: null,
+    part: null,
+    edition: null,
+    air_date: null,
+    artist: null,
+    extra_type: null,
+    group_key: null,
+    folder: null,
+    path: `/nowhere/${id}.mp4`,
+    rel_path: `${id}.mp4`,
+    size: 1_000_000 + i,
+    mtime_ms: now,
+    ino: String(i),
+    fingerprint: null,
+    mime: 'video/mp4',
+    container: 'mov,mp4,m4a,3gp,3g2,mj2',
+    video_codec: 'h264',
+    audio_codec: 'aac',
+    width: 1920,
+    height: 1080,
+    pix_fmt: 'yuv420p',
+    duration_seconds: 5400,
+    browser_playable: 1,
+    embedded_cover: 0,
+    poster_path: null,
+    fanart_path: null,
+    probe_state: 'done',
+    probe_error: null,
+    added_at: now - i,
+    updated_at: now,
+    ...EMPTY_METADATA,
   };
 }
 
@@ -63,18 +98,38 @@ async function time(url: string, headers: Record<string, string>, n: number, con
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-jf-'));
   const media = mkdtempSync(join(tmpdir(), 'hearth-bench-jf-media-'));
-  const config = loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'silent' }, systemRandom);
+  const config = loadConfig(
+    { HEARTH_DATA_DIR: dir, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'silent' },
+    systemRandom,
+  );
   const server = await startServer(config, { log: pino({ level: 'silent' }), background: false, webDist: null });
   try {
     const deps = server.deps;
     const now = new Date();
-    const user = await createUser(deps, { username: 'bench', email: 'bench@example.org', password: 'velvet thunder orchard mosaic', role: 'owner', emailVerified: true }, { ip: null }, now);
-    const { token } = await createSession(deps, deps.db, { userId: user.id, kind: 'device', device: { name: 'bench', platform: null, client: null }, ip: null }, now);
+    const user = await createUser(
+      deps,
+      {
+        username: 'bench',
+        email: 'bench@example.org',
+        password: 'velvet thunder orchard mosaic',
+        role: 'owner',
+        emailVerified: true,
+      },
+      { ip: null },
+      now,
+    );
+    const { token } = await createSession(
+      deps,
+      deps.db,
+      { userId: user.id, kind: 'device', device: { name: 'bench', platform: null, client: null }, ip: null },
+      now,
+    );
     const library = await createLibrary(deps, { name: 'Movies', kind: 'movies', paths: [media] }, now);
     const rows = Array.from({ length: ITEMS }, (_, i) => movie(newId(deps.random), library.id, i, now.getTime()));
     for (let i = 0; i < rows.length; i += 1000) await insertItems(deps.db, rows.slice(i, i + 1000));
@@ -86,7 +141,8 @@ async function main() {
     const jfHeaders = { 'x-emby-token': token };
     const apiHeaders = { authorization: `Bearer ${token}` };
     const check = await (await fetch(jellyfin, { headers: jfHeaders })).json();
-    if (check.Items.length !== 100 || check.TotalRecordCount !== ITEMS) throw new Error(`unexpected page: ${check.Items.length} of ${check.TotalRecordCount}`);
+    if (check.Items.length !== 100 || check.TotalRecordCount !== ITEMS)
+      throw new Error(`unexpected page: ${check.Items.length} of ${check.TotalRecordCount}`);
     await time(jellyfin, jfHeaders, 50, 4);
     await time(hearth, apiHeaders, 50, 4);
 
@@ -116,7 +172,7 @@ async function main() {
       `| Items p99 under ${CONNECTIONS} connections | **${p99.toFixed(1)} ms** (median ${median(loaded).toFixed(1)} ms) | < 50 ms |`,
       '',
       'The ratio compares the two doors on the same store in the same run. The p99 is measured on a 2-core machine shared',
-      'with seven other engineers\' test runs (load average above 20): it is not a figure of an idle server, and it misses',
+      "with seven other engineers' test runs (load average above 20): it is not a figure of an idle server, and it misses",
       'the target here; /api/v1 pages took about as long (the ratio), so the cost is the page query of a 20,000-item',
       'library under contention, not the translation.',
     ].join('\n');

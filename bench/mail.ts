@@ -38,7 +38,12 @@ const PUBLIC_URL = 'https://hearth.example.test';
 const POOL = 4;
 
 /** A local SMTP server that accepts and counts; it reads each message to its end, nothing more. */
-async function startSink(): Promise<{ port: number; count: () => number; waitFor(n: number): Promise<void>; close(): Promise<void> }> {
+async function startSink(): Promise<{
+  port: number;
+  count: () => number;
+  waitFor(n: number): Promise<void>;
+  close(): Promise<void>;
+}> {
   let received = 0;
   let waiter: { n: number; resolve: () => void } | null = null;
   const server = new SMTPServer({
@@ -82,12 +87,25 @@ function sampleMessage(i: number) {
 }
 
 async function direct(port: number): Promise<number> {
-  const transporter = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: POOL });
+  const transporter = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: POOL,
+  });
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: messages }, (_, i) => {
       const m = sampleMessage(i);
-      return transporter.sendMail({ from: 'Hearth <hearth@hearth.example.test>', to: m.to, subject: m.subject, text: m.text, html: m.html });
+      return transporter.sendMail({
+        from: 'Hearth <hearth@hearth.example.test>',
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+      });
     }),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -95,7 +113,10 @@ async function direct(port: number): Promise<number> {
   return messages / seconds;
 }
 
-async function queued(port: number, sink: { count: () => number; waitFor(n: number): Promise<void> }): Promise<{ rate: number; enqueueRate: number }> {
+async function queued(
+  port: number,
+  sink: { count: () => number; waitFor(n: number): Promise<void> },
+): Promise<{ rate: number; enqueueRate: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-bench-mail-'));
   const schema = store === 'postgres' ? `bench_mail_${randomBytes(4).toString('hex')}` : null;
   const env: Record<string, string> = {
@@ -150,9 +171,9 @@ async function queued(port: number, sink: { count: () => number; waitFor(n: numb
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => x.toFixed(0);
 
-
 async function main(): Promise<void> {
-  if (store === 'postgres' && !(await havePostgres())) throw new Error('--store=postgres needs PostgreSQL on 127.0.0.1:5432');
+  if (store === 'postgres' && !(await havePostgres()))
+    throw new Error('--store=postgres needs PostgreSQL on 127.0.0.1:5432');
   const load = loadavg()[0]!;
   const sink = await startSink();
   const directRates: number[] = [];
@@ -167,7 +188,9 @@ async function main(): Promise<void> {
       directRates.push(d);
       queueRates.push(q.rate);
       enqueueRates.push(q.enqueueRate);
-      process.stderr.write(`round ${round}: direct ${fmt(d)}/s, queue ${fmt(q.rate)}/s (queued at ${fmt(q.enqueueRate)}/s)\n`);
+      process.stderr.write(
+        `round ${round}: direct ${fmt(d)}/s, queue ${fmt(q.rate)}/s (queued at ${fmt(q.enqueueRate)}/s)\n`,
+      );
     }
   } finally {
     await sink.close();

@@ -12,7 +12,13 @@ export interface PreparedAnswer {
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 /** The bytes of one request; `Content-Length` is added for a body. */
-export function prepareRequest(method: string, url: URL, path: string, headers: Record<string, string>, body?: unknown): Buffer {
+export function prepareRequest(
+  method: string,
+  url: URL,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Buffer {
   const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
   const lines = [`${method} ${path} HTTP/1.1`, `Host: ${url.host}`, 'Connection: keep-alive'];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);

@@ -81,7 +81,8 @@ function treeFiles(total: number): Record<'movies' | 'shows' | 'music', string[]
     const name = `${title(next, 1 + Math.floor(next() * 3))} ${i} (${1950 + Math.floor(next() * 75)})`;
     const style = i % 3;
     if (style === 0) movies.push(`${name}/${name}.mkv`);
-    else if (style === 1) movies.push(`${name}/${name.replace(/ /g, '.').replace(/[()]/g, '')}.1080p.BluRay.x264-GRP.mkv`);
+    else if (style === 1)
+      movies.push(`${name}/${name.replace(/ /g, '.').replace(/[()]/g, '')}.1080p.BluRay.x264-GRP.mkv`);
     else movies.push(`${name}.mp4`);
     if (style !== 2 && movies.length < movieFiles) movies.push(`${name}/poster.jpg`);
   }
@@ -106,7 +107,9 @@ function treeFiles(total: number): Record<'movies' | 'shows' | 'music', string[]
       const album = `${title(next, 2)} (${1960 + Math.floor(next() * 65)})`;
       const tracks = 8 + Math.floor(next() * 8);
       for (let t = 1; t <= tracks && music.length < trackFiles; t++) {
-        music.push(`${artist}/${album}/${String(t).padStart(2, '0')} - ${title(next, 3)}.${t % 4 === 0 ? 'mp3' : 'flac'}`);
+        music.push(
+          `${artist}/${album}/${String(t).padStart(2, '0')} - ${title(next, 3)}.${t % 4 === 0 ? 'mp3' : 'flac'}`,
+        );
       }
     }
   }
@@ -118,7 +121,7 @@ function treeFiles(total: number): Record<'movies' | 'shows' | 'music', string[]
       let n = 0;
       for (const p of paths) {
         out.push(p);
-        if (!p.endsWith('.jpg') && (n++ % every) < 1) out.push(p.replace(/\.[^.]+$/, '.nfo'));
+        if (!p.endsWith('.jpg') && n++ % every < 1) out.push(p.replace(/\.[^.]+$/, '.nfo'));
       }
       return out;
     };
@@ -205,7 +208,14 @@ async function memoryChild(base: string): Promise<void> {
 function measureMemory(): { before: number; first: number; rescan: number } {
   const child = spawnSync(
     process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--memory-child', `--files=${files}`, `--store=${store}`, `--nfo=${nfoPercent}`],
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--memory-child',
+      `--files=${files}`,
+      `--store=${store}`,
+      `--nfo=${nfoPercent}`,
+    ],
     { encoding: 'utf8', maxBuffer: 1024 * 1024 },
   );
   if (child.status !== 0) throw new Error(`the memory run failed: ${child.stderr}`);
@@ -222,7 +232,9 @@ async function makeLibraries(bench: Store, dataDir: string, base: string): Promi
   return libraries;
 }
 
-async function openBenchStore(dataDir: string): Promise<{ store: Store; schema: string | null; drop(): Promise<void> }> {
+async function openBenchStore(
+  dataDir: string,
+): Promise<{ store: Store; schema: string | null; drop(): Promise<void> }> {
   if (store === 'sqlite') {
     const s = openStore({ databaseUrl: null, databaseSchema: null, dataDir });
     await migrateToLatest(s, null);
@@ -269,13 +281,16 @@ async function scanAll(deps: Parameters<typeof scanLibrary>[0], libraries: Libra
 }
 
 async function main(): Promise<void> {
-  if (store === 'postgres' && !(await havePostgres())) throw new Error('--store=postgres needs PostgreSQL on 127.0.0.1:5432');
+  if (store === 'postgres' && !(await havePostgres()))
+    throw new Error('--store=postgres needs PostgreSQL on 127.0.0.1:5432');
   const base = join(tmpdir(), `hearth-bench-scan-${files}${nfoPercent > 0 ? `-nfo${nfoPercent}` : ''}`);
   if (args.has('memory-child')) return memoryChild(base);
   const tree = treeFiles(files);
   const loadAtStart = loadavg()[0]!;
   const made = await timed(async () => makeTree(base, tree));
-  process.stderr.write(`tree of ${files} files in ${base} (${made.ms > 1000 ? `made in ${fmt(made.ms)}` : 'reused'})\n`);
+  process.stderr.write(
+    `tree of ${files} files in ${base} (${made.ms > 1000 ? `made in ${fmt(made.ms)}` : 'reused'})\n`,
+  );
   const results: Round[] = [];
   let counts: { first: ScanResult[]; rescan: ScanResult[] } | null = null;
 
@@ -289,7 +304,8 @@ async function main(): Promise<void> {
       const libraries = await makeLibraries(bench.store, dataDir, base);
       const walk = await timed(() => bareWalk(base));
       const nfoFiles = [...tree.movies, ...tree.shows].filter((p) => p.endsWith('.nfo')).length;
-      if (walk.value !== files + nfoFiles) throw new Error(`the walk found ${walk.value} files, expected ${files + nfoFiles}`);
+      if (walk.value !== files + nfoFiles)
+        throw new Error(`the walk found ${walk.value} files, expected ${files + nfoFiles}`);
       const first = await timed(() => scanAll(deps, libraries));
       const walk2 = await timed(() => bareWalk(base));
       const rescan = await timed(() => scanAll(deps, libraries));
@@ -299,7 +315,8 @@ async function main(): Promise<void> {
       const media = files - tree.movies.filter((p) => p.endsWith('.jpg')).length;
       const warned = first.value.reduce((n, r) => n + (r.warnings?.length ?? 0), 0);
       if (warned > 0) throw new Error(`${warned} NFO files were not read`);
-      if (added !== media || unchanged !== media) throw new Error(`scan counts are off: added ${added}, unchanged ${unchanged}, expected ${media}`);
+      if (added !== media || unchanged !== media)
+        throw new Error(`scan counts are off: added ${added}, unchanged ${unchanged}, expected ${media}`);
       counts = { first: first.value, rescan: rescan.value };
       const round_: Round = {
         walk: median([walk.ms, walk2.ms, walk3.ms]),
@@ -339,7 +356,7 @@ async function main(): Promise<void> {
     (nfoPercent > 0
       ? `With ${[...tree.movies, ...tree.shows].filter((p) => p.endsWith('.nfo')).length.toLocaleString('en')} Kodi NFO files (title, year, plot, genres, rating, ids, cast, director) beside ${nfoPercent} % of the movies and episodes, all read and applied by the first scan; the walk walks them too.\n\n`
       : '') +
-    `Tree: ${files.toLocaleString('en')} empty files with realistic names (${tree.movies.length.toLocaleString('en')} in movies with posters, ` +
+      `Tree: ${files.toLocaleString('en')} empty files with realistic names (${tree.movies.length.toLocaleString('en')} in movies with posters, ` +
       `${tree.shows.length.toLocaleString('en')} episodes, ${tree.music.length.toLocaleString('en')} tracks) in nested folders; ${groups.toLocaleString('en')} media items. ` +
       'Scans read names only (`probe: false`); the walk is `readdir` + `stat` of every file and nothing else.',
     '',
@@ -364,10 +381,14 @@ async function main(): Promise<void> {
   ].join('\n');
   process.stdout.write(`${report}\n`);
   if (write) {
-    if (nfoPercent > 0) writeBenchSection('scan-nfo', `Library scan with NFO files beside ${nfoPercent} % of them (bench/scan --nfo=${nfoPercent})`, report);
+    if (nfoPercent > 0)
+      writeBenchSection(
+        'scan-nfo',
+        `Library scan with NFO files beside ${nfoPercent} % of them (bench/scan --nfo=${nfoPercent})`,
+        report,
+      );
     else writeBenchSection('scan', 'Library scan (bench/scan)', report);
   }
 }
-
 
 await main();

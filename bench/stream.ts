@@ -9,7 +9,17 @@
 //
 // Options: --size-mib=<n> (default 1024), --range-mib=<n> per request (64), --rounds=<n> (5),
 // --no-write (print only; otherwise docs/benchmarks.md gets the figures between its bench:stream markers).
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  ftruncateSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -59,7 +69,11 @@ function bareServer(file: string): Promise<http.Server> {
     }
     const start = Number(match[1]);
     const end = Math.min(Number(match[2]), size - 1);
-    res.writeHead(206, { 'content-type': 'video/mp4', 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}` });
+    res.writeHead(206, {
+      'content-type': 'video/mp4',
+      'content-length': end - start + 1,
+      'content-range': `bytes ${start}-${end}/${size}`,
+    });
     createReadStream(file, { start, end }).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -78,7 +92,9 @@ function readRange(url: string, start: number, end: number): Promise<number> {
       }
       let received = 0;
       res.on('data', (chunk: Buffer) => (received += chunk.length));
-      res.on('end', () => (received === end - start + 1 ? resolve(received) : reject(new Error(`short read: ${received}`))));
+      res.on('end', () =>
+        received === end - start + 1 ? resolve(received) : reject(new Error(`short read: ${received}`)),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -98,7 +114,7 @@ async function sequential(url: string): Promise<number> {
 async function seeks(url: string): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < SMALL_RANGES; i++) {
-    const at = Math.floor(((i * 7919) % SMALL_RANGES) / SMALL_RANGES * (size - SMALL_SIZE));
+    const at = Math.floor((((i * 7919) % SMALL_RANGES) / SMALL_RANGES) * (size - SMALL_SIZE));
     await readRange(url, at, at + SMALL_SIZE - 1);
   }
   return SMALL_RANGES / (Number(process.hrtime.bigint() - start) / 1e9);
@@ -106,17 +122,43 @@ async function seeks(url: string): Promise<number> {
 
 async function hearthServer(dataDir: string, folder: string): Promise<{ server: RunningServer; url: string }> {
   const config = loadConfig(
-    { HEARTH_DATA_DIR: dataDir, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'silent', HEARTH_SETUP_TOKEN: 'bench-setup-token-0123456789' },
+    {
+      HEARTH_DATA_DIR: dataDir,
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_PORT: '0',
+      HEARTH_LOG_LEVEL: 'silent',
+      HEARTH_SETUP_TOKEN: 'bench-setup-token-0123456789',
+    },
     systemRandom,
   );
   const server = await startServer(config, { webDist: null, background: false, log: pino({ level: 'silent' }) });
   const deps = server.deps;
   const now = deps.clock();
-  const user = await createUser(deps, { username: 'bench', email: 'bench@example.org', password: 'velvet thunder orchard mosaic', role: 'owner', emailVerified: true }, { ip: null }, now);
-  const session = await createSession(deps, deps.db, { userId: user.id, kind: 'web', device: { name: 'bench', platform: null, client: null }, ip: null }, now);
+  const user = await createUser(
+    deps,
+    {
+      username: 'bench',
+      email: 'bench@example.org',
+      password: 'velvet thunder orchard mosaic',
+      role: 'owner',
+      emailVerified: true,
+    },
+    { ip: null },
+    now,
+  );
+  const session = await createSession(
+    deps,
+    deps.db,
+    { userId: user.id, kind: 'web', device: { name: 'bench', platform: null, client: null }, ip: null },
+    now,
+  );
   const library = await createLibrary(deps, { name: 'Bench', kind: 'movies', paths: [folder] }, now);
   await scanLibrary(deps, (await findLibrary(deps.db, library.id))!, { probe: false });
-  const item = await deps.db.selectFrom('media_items').select('id').where('library_id', '=', library.id).executeTakeFirstOrThrow();
+  const item = await deps.db
+    .selectFrom('media_items')
+    .select('id')
+    .where('library_id', '=', library.id)
+    .executeTakeFirstOrThrow();
   if (!(await findItemRow(deps.db, item.id))) throw new Error('the file was not scanned');
   const { token } = issueStreamToken(deps, { userId: user.id, sessionId: session.sessionId }, item.id, now);
   return { server, url: `${server.url}/api/v1/items/${item.id}/stream?st=${encodeURIComponent(token)}` };
@@ -185,13 +227,12 @@ async function main(): Promise<void> {
       `(${median(seekRatios).toFixed(2)}, spread ${spread(seekRatios)}); each Hearth request checks the token and its session in the store, ` +
       'reads the item and its library, checks the grant, resolves the real path of the file and of the library folders, opens and fstats.',
     '',
-    'Hearth reads files in 512 KiB chunks; the bare server keeps `fs.createReadStream`\'s default of 64 KiB. The machine was ' +
+    "Hearth reads files in 512 KiB chunks; the bare server keeps `fs.createReadStream`'s default of 64 KiB. The machine was " +
       'shared, so single rounds swing widely either way; the median of the per-round ratios is the figure to read.',
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);
   if (write) writeBenchSection('stream', 'Streaming (bench/stream)', report);
 }
-
 
 await main();

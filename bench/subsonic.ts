@@ -36,7 +36,10 @@ const CONNECTIONS = 32;
 const write = !args.has('no-write');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const WORDS = 'night river city last first dark light red blue silent golden broken lost secret iron glass winter summer storm fire shadow king queen house road star moon sun ocean desert forest garden tower bridge island mountain valley dream heart stone wolf raven lion tiger ghost'.split(' ');
+const WORDS =
+  'night river city last first dark light red blue silent golden broken lost secret iron glass winter summer storm fire shadow king queen house road star moon sun ocean desert forest garden tower bridge island mountain valley dream heart stone wolf raven lion tiger ghost'.split(
+    ' ',
+  );
 const GENRES = ['Rock', 'Jazz', 'Pop', 'Folk', 'Electronic', 'Classical', 'Hip-Hop', 'Blues', 'Metal', 'Soul'];
 
 function rng(seed: number) {
@@ -49,12 +52,23 @@ function rng(seed: number) {
   };
 }
 const pick = <T>(next: () => number, list: T[]) => list[Math.floor(next() * list.length)]!;
-const words = (next: () => number, n: number) => Array.from({ length: n }, () => pick(next, WORDS)).join(' ').replace(/^./, (c) => c.toUpperCase());
+const words = (next: () => number, n: number) =>
+  Array.from({ length: n }, () => pick(next, WORDS))
+    .join(' ')
+    .replace(/^./, (c) => c.toUpperCase());
 
 // ---------------------------------------------------------------- server child
 
 if (process.argv.includes('--server')) {
-  const config = loadConfig({ HEARTH_DATA_DIR: process.env.BENCH_DATA!, HEARTH_HOST: '127.0.0.1', HEARTH_PORT: '0', HEARTH_LOG_LEVEL: 'silent' }, systemRandom);
+  const config = loadConfig(
+    {
+      HEARTH_DATA_DIR: process.env.BENCH_DATA!,
+      HEARTH_HOST: '127.0.0.1',
+      HEARTH_PORT: '0',
+      HEARTH_LOG_LEVEL: 'silent',
+    },
+    systemRandom,
+  );
   const server = await startServer(config, { webDist: null, background: false, log: pino({ level: 'silent' }) });
   process.send!({ type: 'ready', url: server.url });
   process.on('message', async () => {
@@ -71,7 +85,18 @@ async function seed(dataDir: string): Promise<{ apiKey: string }> {
   const config = loadConfig({ HEARTH_DATA_DIR: dataDir, HEARTH_LOG_LEVEL: 'silent' }, systemRandom);
   const deps = await createDeps(config, { log: pino({ level: 'silent' }) });
   const now = new Date();
-  const user = await createUser(deps, { username: 'bench', email: 'bench@example.org', password: 'velvet thunder orchard mosaic', role: 'owner', emailVerified: true }, { ip: null }, now);
+  const user = await createUser(
+    deps,
+    {
+      username: 'bench',
+      email: 'bench@example.org',
+      password: 'velvet thunder orchard mosaic',
+      role: 'owner',
+      emailVerified: true,
+    },
+    { ip: null },
+    now,
+  );
   const folder = join(dataDir, '..', 'music-rows');
   mkdirSync(folder, { recursive: true });
   const library = await createLibrary(deps, { name: 'Music', kind: 'music', paths: [folder] }, now);
@@ -79,14 +104,55 @@ async function seed(dataDir: string): Promise<{ apiKey: string }> {
   const items: MediaItemsTable[] = [];
   const tags: Record<string, unknown>[] = [];
   const genres: { item_id: string; genre: string }[] = [];
-  const base = (id: string, type: MediaItemsTable['type'], title: string, parent: string | null, extra: Partial<MediaItemsTable> = {}): MediaItemsTable => ({
-  ...EMPTY_METADATA,
-    id, library_id: library.id, parent_id: parent, type, title, sort_title: sortTitleOf(title), search_text: searchTextOf([title]),
-    year: null, index_number: null, index_end: null, disc_number: null, part: null, edition: null, air_date: null, artist: null,
-    extra_type: null, group_key: null, folder: null, path: null, rel_path: null, size: null, mtime_ms: null, ino: null, fingerprint: null,
-    mime: null, container: null, video_codec: null, audio_codec: null, width: null, height: null, pix_fmt: null, duration_seconds: null,
-    browser_playable: 0, embedded_cover: 0, poster_path: null, fanart_path: null, probe_state: 'done', probe_error: null,
-    added_at: now.getTime() - Math.floor(next() * 1e10), updated_at: now.getTime(), ...extra,
+  const base = (
+    id: string,
+    type: MediaItemsTable['type'],
+    title: string,
+    parent: string | null,
+    extra: Partial<MediaItemsTable> = {},
+  ): MediaItemsTable => ({
+    ...EMPTY_METADATA,
+    id,
+    library_id: library.id,
+    parent_id: parent,
+    type,
+    title,
+    sort_title: sortTitleOf(title),
+    search_text: searchTextOf([title]),
+    year: null,
+    index_number: null,
+    index_end: null,
+    disc_number: null,
+    part: null,
+    edition: null,
+    air_date: null,
+    artist: null,
+    extra_type: null,
+    group_key: null,
+    folder: null,
+    path: null,
+    rel_path: null,
+    size: null,
+    mtime_ms: null,
+    ino: null,
+    fingerprint: null,
+    mime: null,
+    container: null,
+    video_codec: null,
+    audio_codec: null,
+    width: null,
+    height: null,
+    pix_fmt: null,
+    duration_seconds: null,
+    browser_playable: 0,
+    embedded_cover: 0,
+    poster_path: null,
+    fanart_path: null,
+    probe_state: 'done',
+    probe_error: null,
+    added_at: now.getTime() - Math.floor(next() * 1e10),
+    updated_at: now.getTime(),
+    ...extra,
   });
   const artists = Math.max(1, Math.round(TRACKS / 50));
   let t = 0;
@@ -103,26 +169,67 @@ async function seed(dataDir: string): Promise<{ apiKey: string }> {
       for (let n = 1; n <= 10 && t < TRACKS; n++, t++) {
         const title = words(next, 2 + Math.floor(next() * 3));
         const id = `tr${t}`;
-        items.push(base(id, 'track', title, albumId, {
-          year, index_number: n, disc_number: 1, artist, search_text: searchTextOf([title, artist, album]),
-          path: join(folder, `${id}.mp3`), rel_path: `${artist}/${album}/${n} - ${title}.mp3`, size: 4_000_000, mime: 'audio/mpeg',
-          audio_codec: 'mp3', duration_seconds: 120 + next() * 240, browser_playable: 1,
-        }));
-        tags.push({ item_id: id, album_artist: artist, compilation: 0, genres: JSON.stringify([genre]), mb_album_id: null, rg_track_gain: -6.5, rg_album_gain: -7, bitrate: 320 });
+        items.push(
+          base(id, 'track', title, albumId, {
+            year,
+            index_number: n,
+            disc_number: 1,
+            artist,
+            search_text: searchTextOf([title, artist, album]),
+            path: join(folder, `${id}.mp3`),
+            rel_path: `${artist}/${album}/${n} - ${title}.mp3`,
+            size: 4_000_000,
+            mime: 'audio/mpeg',
+            audio_codec: 'mp3',
+            duration_seconds: 120 + next() * 240,
+            browser_playable: 1,
+          }),
+        );
+        tags.push({
+          item_id: id,
+          album_artist: artist,
+          compilation: 0,
+          genres: JSON.stringify([genre]),
+          mb_album_id: null,
+          rg_track_gain: -6.5,
+          rg_album_gain: -7,
+          bitrate: 320,
+        });
         genres.push({ item_id: id, genre });
       }
     }
   }
-  for (let i = 0; i < items.length; i += 500) await deps.db.insertInto('media_items').values(items.slice(i, i + 500)).execute();
-  for (let i = 0; i < tags.length; i += 500) await deps.db.insertInto('music_tags').values(tags.slice(i, i + 500) as never).execute();
-  for (let i = 0; i < genres.length; i += 500) await deps.db.insertInto('music_genres').values(genres.slice(i, i + 500)).execute();
+  for (let i = 0; i < items.length; i += 500)
+    await deps.db
+      .insertInto('media_items')
+      .values(items.slice(i, i + 500))
+      .execute();
+  for (let i = 0; i < tags.length; i += 500)
+    await deps.db
+      .insertInto('music_tags')
+      .values(tags.slice(i, i + 500) as never)
+      .execute();
+  for (let i = 0; i < genres.length; i += 500)
+    await deps.db
+      .insertInto('music_genres')
+      .values(genres.slice(i, i + 500))
+      .execute();
   const caller = { userId: user.id, username: user.username } as never;
-  const { password } = await createAppPassword(deps, caller, { name: 'bench', scopes: ['subsonic'] }, { ip: null }, now);
+  const { password } = await createAppPassword(
+    deps,
+    caller,
+    { name: 'bench', scopes: ['subsonic'] },
+    { ip: null },
+    now,
+  );
   await deps.store.close();
   return { apiKey: password };
 }
 
-async function load(url: string, make: (i: number) => string): Promise<{ p50: number; p99: number; max: number; rps: number }> {
+async function load(
+  url: string,
+  make: (i: number) => string,
+): Promise<{ p50: number; p99: number; max: number; rps: number }> {
   const times: number[] = [];
   let i = 0;
   const started = performance.now();
@@ -165,7 +272,25 @@ function makeTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const template = join(dir, 'template.mp3');
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=1', '-c:a', 'libmp3lame', '-b:a', '32k', '-id3v2_version', '0', '-write_xing', '0', template]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=1',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '32k',
+    '-id3v2_version',
+    '0',
+    '-write_xing',
+    '0',
+    template,
+  ]);
   const audio = readFileSync(template);
   rmSync(template);
   const next = rng(7);
@@ -177,7 +302,22 @@ function makeTree(dir: string): void {
     const title = words(next, 3);
     const path = join(dir, artist, `Album ${b}`, `${String((i % 10) + 1).padStart(2, '0')} - ${title}.mp3`);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, Buffer.concat([id3({ TIT2: title, TPE1: artist, TPE2: artist, TALB: album, TRCK: String((i % 10) + 1), TPOS: '1', TDRC: String(1970 + (b % 50)), TCON: pick(next, GENRES) }), audio]));
+    writeFileSync(
+      path,
+      Buffer.concat([
+        id3({
+          TIT2: title,
+          TPE1: artist,
+          TPE2: artist,
+          TALB: album,
+          TRCK: String((i % 10) + 1),
+          TPOS: '1',
+          TDRC: String(1970 + (b % 50)),
+          TCON: pick(next, GENRES),
+        }),
+        audio,
+      ]),
+    );
   }
   writeFileSync(join(dir, '.complete'), '');
 }
@@ -211,10 +351,14 @@ async function scanOnce(dir: string): Promise<number> {
   const library = await createLibrary(deps, { name: 'Scan', kind: 'music', paths: [dir] }, new Date());
   const row = (await findLibrary(deps.db, library.id))!;
   const result = await scanLibrary(deps, row, { probe: true });
-  const tracks = await deps.db.selectFrom('music_tags').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const tracks = await deps.db
+    .selectFrom('music_tags')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   await deps.store.close();
   rmSync(dataDir, { recursive: true, force: true });
-  if (result.probed !== FILES || Number(tracks.n) !== FILES) throw new Error(`scan read ${result.probed} files, ${tracks.n} tag rows`);
+  if (result.probed !== FILES || Number(tracks.n) !== FILES)
+    throw new Error(`scan read ${result.probed} files, ${tracks.n} tag rows`);
   return result.probed;
 }
 
@@ -227,20 +371,50 @@ async function main(): Promise<void> {
   mkdirSync(dataDir);
   console.log(`seeding ${TRACKS} tracks…`);
   const { apiKey } = await seed(dataDir);
-  const child = fork(fileURLToPath(import.meta.url), ['--server'], { cwd: root, env: { ...process.env, BENCH_DATA: dataDir }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--server'], {
+    cwd: root,
+    env: { ...process.env, BENCH_DATA: dataDir },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
   // A failed run must not leave the server behind.
   process.once('exit', () => child.kill());
   const auth = `v=1.16.1&c=bench&f=json&apiKey=${encodeURIComponent(apiKey)}`;
-  const types = ['random', 'newest', 'alphabeticalByName', 'alphabeticalByArtist', 'byYear&fromYear=1980&toYear=1990', 'byGenre&genre=Jazz', 'frequent', 'recent', 'starred'];
+  const types = [
+    'random',
+    'newest',
+    'alphabeticalByName',
+    'alphabeticalByArtist',
+    'byYear&fromYear=1980&toYear=1990',
+    'byGenre&genre=Jazz',
+    'frequent',
+    'recent',
+    'starred',
+  ];
   const next = rng(3);
   // Warm-up, then alternating rounds.
   await load(`${url}/rest/`, () => `ping.view?${auth}`);
-  const results: Record<string, { p50: number; p99: number; max: number; rps: number }[]> = { ping: [], search3: [], getAlbumList2: [] };
+  const results: Record<string, { p50: number; p99: number; max: number; rps: number }[]> = {
+    ping: [],
+    search3: [],
+    getAlbumList2: [],
+  };
   for (let round = 0; round < 2; round++) {
     results.ping!.push(await load(`${url}/rest/`, () => `ping.view?${auth}`));
-    results.search3!.push(await load(`${url}/rest/`, () => `search3.view?${auth}&query=${encodeURIComponent(pick(next, WORDS))}&songCount=20&albumCount=20&artistCount=20`));
-    results.getAlbumList2!.push(await load(`${url}/rest/`, (i) => `getAlbumList2.view?${auth}&size=20&offset=${Math.floor(next() * 200)}&type=${types[i % types.length]}`));
+    results.search3!.push(
+      await load(
+        `${url}/rest/`,
+        () =>
+          `search3.view?${auth}&query=${encodeURIComponent(pick(next, WORDS))}&songCount=20&albumCount=20&artistCount=20`,
+      ),
+    );
+    results.getAlbumList2!.push(
+      await load(
+        `${url}/rest/`,
+        (i) => `getAlbumList2.view?${auth}&size=20&offset=${Math.floor(next() * 200)}&type=${types[i % types.length]}`,
+      ),
+    );
   }
   child.send('stop');
   await new Promise((r) => child.once('exit', r));

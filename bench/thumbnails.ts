@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { THUMBNAIL_WIDTH, makeThumbnail, thumbnailSecond } from '../src/media/thumbnails.ts';
 import { writeBenchSection } from './docs-section.ts';
 
-const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, '').split('='); return [k!, v ?? 'true']; }));
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=');
+    return [k!, v ?? 'true'];
+  }),
+);
 const clips = Number(args.get('clips') ?? 12);
 const seconds = Number(args.get('seconds') ?? 20);
 const rounds = Number(args.get('rounds') ?? 3);
@@ -28,7 +33,23 @@ async function main(): Promise<void> {
   for (let i = 0; i < clips; i++) {
     const path = join(base, `clip-${i}.mp4`);
     if (!existsSync(path)) {
-      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=duration=${seconds}:size=1280x720:rate=25`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', path]);
+      execFileSync('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=duration=${seconds}:size=1280x720:rate=25`,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        path,
+      ]);
     }
     files.push(path);
   }
@@ -43,13 +64,41 @@ async function main(): Promise<void> {
     try {
       let t = process.hrtime.bigint();
       for (let i = 0; i < files.length; i++) {
-        const made = await makeThumbnail({ config: { dataDir } } as never, { id: `item${i}`, path: files[i]!, duration_seconds: seconds });
+        const made = await makeThumbnail({ config: { dataDir } } as never, {
+          id: `item${i}`,
+          path: files[i]!,
+          duration_seconds: seconds,
+        });
         if (made === null) throw new Error('no thumbnail made');
       }
       const hearthMs = Number(process.hrtime.bigint() - t) / 1e6;
       t = process.hrtime.bigint();
       for (let i = 0; i < files.length; i++) {
-        execFileSync('ffmpeg', ['-nostdin', '-hide_banner', '-v', 'error', '-ss', at.toFixed(3), '-i', files[i]!, '-frames:v', '1', '-an', '-sn', '-dn', '-vf', `scale='min(${THUMBNAIL_WIDTH},iw)':-2`, '-q:v', '4', '-f', 'image2', '-c:v', 'mjpeg', '-y', join(out, `${i}.jpg`)]);
+        execFileSync('ffmpeg', [
+          '-nostdin',
+          '-hide_banner',
+          '-v',
+          'error',
+          '-ss',
+          at.toFixed(3),
+          '-i',
+          files[i]!,
+          '-frames:v',
+          '1',
+          '-an',
+          '-sn',
+          '-dn',
+          '-vf',
+          `scale='min(${THUMBNAIL_WIDTH},iw)':-2`,
+          '-q:v',
+          '4',
+          '-f',
+          'image2',
+          '-c:v',
+          'mjpeg',
+          '-y',
+          join(out, `${i}.jpg`),
+        ]);
       }
       const bareMs = Number(process.hrtime.bigint() - t) / 1e6;
       const hearthRate = (files.length / hearthMs) * 1000;
@@ -57,7 +106,9 @@ async function main(): Promise<void> {
       hearthRates.push(hearthRate);
       bareRates.push(bareRate);
       ratios.push(hearthRate / bareRate);
-      process.stderr.write(`round ${round}: hearth ${hearthRate.toFixed(1)}/s, bare ffmpeg ${bareRate.toFixed(1)}/s, ratio ${(hearthRate / bareRate).toFixed(2)}\n`);
+      process.stderr.write(
+        `round ${round}: hearth ${hearthRate.toFixed(1)}/s, bare ffmpeg ${bareRate.toFixed(1)}/s, ratio ${(hearthRate / bareRate).toFixed(2)}\n`,
+      );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(out, { recursive: true, force: true });

@@ -27,7 +27,11 @@ async function load(page: Page, path: string, then?: (page: Page) => Promise<voi
     seen.push(
       response
         .body()
-        .then((body) => ({ url: new URL(response.url()).pathname, raw: body.length, gzip: gzipSync(body, { level: 6 }).length }))
+        .then((body) => ({
+          url: new URL(response.url()).pathname,
+          raw: body.length,
+          gzip: gzipSync(body, { level: 6 }).length,
+        }))
         .catch(() => null),
     );
   });
@@ -44,7 +48,10 @@ async function main(): Promise<void> {
   const before = loadavg();
   const web = await buildWebApp();
   const server = await startTestServer({ webDist: web.dir });
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
   try {
     const fresh = async () => (await browser.newContext({ baseURL: server.url })).newPage();
     const signIn = await load(await fresh(), '/login');
@@ -54,7 +61,11 @@ async function main(): Promise<void> {
       await page.getByLabel('Password', { exact: true }).fill('a password');
       await page.getByText('Strength').first().waitFor();
     });
-    const sum = (list: Fetched[]) => list.reduce((total, entry) => ({ raw: total.raw + entry.raw, gzip: total.gzip + entry.gzip }), { raw: 0, gzip: 0 });
+    const sum = (list: Fetched[]) =>
+      list.reduce((total, entry) => ({ raw: total.raw + entry.raw, gzip: total.gzip + entry.gzip }), {
+        raw: 0,
+        gzip: 0,
+      });
     const first = sum(signIn);
     const estimator = withPassword.filter((entry) => !signIn.some((other) => other.url === entry.url));
     const extra = sum(estimator);

@@ -69,7 +69,9 @@ function urlVar(env: Env, name: string, protocols: string[]): string | null {
     throw new ConfigError(`${name} is not a valid URL: "${raw}"`);
   }
   if (!protocols.includes(url.protocol)) {
-    throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}, got "${url.protocol}//"`);
+    throw new ConfigError(
+      `${name} must start with ${protocols.map((p) => p + '//').join(' or ')}, got "${url.protocol}//"`,
+    );
   }
   return raw;
 }
@@ -114,7 +116,8 @@ function parseSecretKey(text: string): Buffer | string {
       return `is not valid hex: "${value[at]}" at position ${at + 1} is not a hex digit`;
     }
     if (value.length % 2 !== 0) return `is not valid hex: it has an odd number of digits (${value.length})`;
-    if (value.length < 64) return `is too short: it needs at least 32 bytes (64 hex characters), got ${value.length / 2}`;
+    if (value.length < 64)
+      return `is too short: it needs at least 32 bytes (64 hex characters), got ${value.length / 2}`;
     return Buffer.from(value, 'hex');
   }
   const key = Buffer.from(value, 'base64');
@@ -128,12 +131,15 @@ function loadSecretKey(env: Env, dataDir: string, random: Random): Buffer {
   const parse = (text: string, where: string): Buffer => {
     const key = parseSecretKey(text);
     if (typeof key !== 'string') return key;
-    throw new ConfigError(`the secret key in ${where} ${key}; expected 64 or more hex characters, or base64 of 32 or more bytes`);
+    throw new ConfigError(
+      `the secret key in ${where} ${key}; expected 64 or more hex characters, or base64 of 32 or more bytes`,
+    );
   };
   if (env.HEARTH_SECRET_KEY) return parse(env.HEARTH_SECRET_KEY, 'HEARTH_SECRET_KEY');
   const file = env.HEARTH_SECRET_KEY_FILE ? resolve(env.HEARTH_SECRET_KEY_FILE) : join(dataDir, 'secret.key');
   if (!existsSync(file)) {
-    if (env.HEARTH_SECRET_KEY_FILE) throw new ConfigError(`HEARTH_SECRET_KEY_FILE points at ${file}, which does not exist`);
+    if (env.HEARTH_SECRET_KEY_FILE)
+      throw new ConfigError(`HEARTH_SECRET_KEY_FILE points at ${file}, which does not exist`);
     writeFileSync(file, random(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
     chmodSync(file, 0o600);
   }
@@ -152,7 +158,9 @@ function loadDkim(env: Env): Config['dkim'] {
   const keyFile = env.HEARTH_DKIM_PRIVATE_KEY_FILE || null;
   if (!domainName && !keySelector && !keyFile) return null;
   if (!domainName || !keySelector || !keyFile) {
-    throw new ConfigError('DKIM signing needs HEARTH_DKIM_DOMAIN, HEARTH_DKIM_SELECTOR and HEARTH_DKIM_PRIVATE_KEY_FILE together');
+    throw new ConfigError(
+      'DKIM signing needs HEARTH_DKIM_DOMAIN, HEARTH_DKIM_SELECTOR and HEARTH_DKIM_PRIVATE_KEY_FILE together',
+    );
   }
   let privateKey: string;
   try {
@@ -160,7 +168,8 @@ function loadDkim(env: Env): Config['dkim'] {
   } catch (err) {
     throw new ConfigError(`cannot read the DKIM key file ${keyFile}: ${(err as Error).message}`);
   }
-  if (!privateKey.includes('PRIVATE KEY-----')) throw new ConfigError(`the DKIM key file ${keyFile} is not a PEM private key`);
+  if (!privateKey.includes('PRIVATE KEY-----'))
+    throw new ConfigError(`the DKIM key file ${keyFile} is not a PEM private key`);
   return { domainName, keySelector, privateKey };
 }
 
@@ -172,9 +181,14 @@ function trustProxyVar(raw: string | undefined): boolean | number | string[] {
   if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  const list = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (list.some((p) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(p))) {
-    throw new ConfigError(`HEARTH_TRUST_PROXY must be true, false, a hop count or a list of proxy addresses, got "${raw}"`);
+    throw new ConfigError(
+      `HEARTH_TRUST_PROXY must be true, false, a hop count or a list of proxy addresses, got "${raw}"`,
+    );
   }
   return list;
 }
@@ -201,7 +215,8 @@ export function loadConfig(env: Env, random: Random, cwd = process.cwd()): Confi
     throw new ConfigError('HEARTH_DATABASE_SCHEMA must be a lower-case SQL identifier');
   }
   const setupToken = env.HEARTH_SETUP_TOKEN || null;
-  if (setupToken !== null && setupToken.length < 16) throw new ConfigError('HEARTH_SETUP_TOKEN must be at least 16 characters');
+  if (setupToken !== null && setupToken.length < 16)
+    throw new ConfigError('HEARTH_SETUP_TOKEN must be at least 16 characters');
   return {
     host,
     port,

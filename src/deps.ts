@@ -39,22 +39,52 @@ export interface Hooks {
   /** Extra checks on every authenticated request, stream URL tokens included (the 2FA enrolment policy). */
   requestGuards: ((deps: Deps, caller: Caller, route: { method: string; url: string }) => Promise<void>)[];
   /** After an admin made an invite: the invitation mail when it names an address. */
-  inviteCreated: ((deps: Deps, event: { invite: { id: string; email: string | null; role: string; expires_at: string }; url: string; inviterId: string }, now: Date) => Promise<void>)[];
+  inviteCreated: ((
+    deps: Deps,
+    event: {
+      invite: { id: string; email: string | null; role: string; expires_at: string };
+      url: string;
+      inviterId: string;
+    },
+    now: Date,
+  ) => Promise<void>)[];
   /** After a password change or reset: the notice mail. */
-  passwordChanged: ((deps: Deps, event: { userId: string; ctx: RequestContext; via: 'change' | 'reset' }, now: Date) => Promise<void>)[];
+  passwordChanged: ((
+    deps: Deps,
+    event: { userId: string; ctx: RequestContext; via: 'change' | 'reset' },
+    now: Date,
+  ) => Promise<void>)[];
   /** After a registration with an invite; userId is null when the address already had an account (S10). */
-  registered: ((deps: Deps, event: { userId: string | null; email: string; ctx: RequestContext }, now: Date) => Promise<void>)[];
+  registered: ((
+    deps: Deps,
+    event: { userId: string | null; email: string; ctx: RequestContext },
+    now: Date,
+  ) => Promise<void>)[];
   /** After the account's address changed (it is unverified now): the verification and the notice to the old address. */
-  emailChanged: ((deps: Deps, event: { userId: string; from: string; to: string; ctx: RequestContext }, now: Date) => Promise<void>)[];
+  emailChanged: ((
+    deps: Deps,
+    event: { userId: string; from: string; to: string; ctx: RequestContext },
+    now: Date,
+  ) => Promise<void>)[];
   /** After an admin (or the CLI) signed a user out everywhere: the notice mail. */
-  sessionsRevokedByAdmin: ((deps: Deps, event: { userId: string; by: string; count: number; ctx: RequestContext }, now: Date) => Promise<void>)[];
+  sessionsRevokedByAdmin: ((
+    deps: Deps,
+    event: { userId: string; by: string; count: number; ctx: RequestContext },
+    now: Date,
+  ) => Promise<void>)[];
   /** Checks (spends, and throttles guesses of) a TOTP or recovery code of the user's: 'none' when the account has no second factor. */
-  verifySecondFactor: ((deps: Deps, userId: string, code: string, ctx: RequestContext, now: Date) => Promise<'ok' | 'invalid' | 'none'>) | null;
+  verifySecondFactor:
+    | ((deps: Deps, userId: string, code: string, ctx: RequestContext, now: Date) => Promise<'ok' | 'invalid' | 'none'>)
+    | null;
   /**
    * After a second factor changed: totp_enabled, totp_disabled, recovery_codes_regenerated, recovery_code_used
    * (with `remaining`), passkey_added, passkey_removed (with the passkey's `name`). The notice mail.
    */
-  factorChanged: ((deps: Deps, event: { userId: string; change: string; ctx: RequestContext; remaining?: number; name?: string }, now: Date) => Promise<void>)[];
+  factorChanged: ((
+    deps: Deps,
+    event: { userId: string; change: string; ctx: RequestContext; remaining?: number; name?: string },
+    now: Date,
+  ) => Promise<void>)[];
 }
 
 // The contracts of the sign-in hooks: declared here, beside Hooks, so that deps.ts imports no flow.
@@ -138,10 +168,27 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     log,
     passwords: createPasswordHasher({ keys: keys.keys, currentKeyVersion: keys.current }),
     // One process alone on SQLite counts guarded attempts in memory until they fail (see createLocalThrottle).
-    throttle: overrides.throttle ?? cluster?.throttle ?? (store.dialect === 'sqlite' ? createLocalThrottle : createStoreThrottle)(store.db),
+    throttle:
+      overrides.throttle ??
+      cluster?.throttle ??
+      (store.dialect === 'sqlite' ? createLocalThrottle : createStoreThrottle)(store.db),
     events: overrides.events ?? cluster?.events ?? createLocalBus(),
-    jobs: new JobRunner<Deps>(`${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`, overrides.jobs),
-    hooks: { secondFactor: null, signIn: [], passwordChanged: [], requestGuards: [], inviteCreated: [], factorChanged: [], registered: [], emailChanged: [], sessionsRevokedByAdmin: [], verifySecondFactor: null },
+    jobs: new JobRunner<Deps>(
+      `${hostname()}:${process.pid}:${newId(overrides.random ?? systemRandom)}`,
+      overrides.jobs,
+    ),
+    hooks: {
+      secondFactor: null,
+      signIn: [],
+      passwordChanged: [],
+      requestGuards: [],
+      inviteCreated: [],
+      factorChanged: [],
+      registered: [],
+      emailChanged: [],
+      sessionsRevokedByAdmin: [],
+      verifySecondFactor: null,
+    },
     onClose: [],
   };
   return deps;

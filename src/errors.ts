@@ -13,7 +13,10 @@ export const errorCodes = {
   password_unchanged: [400, 'The new password must differ from the old one.'],
   invalid_token: [400, 'This link or token is not valid, was already used, or has expired.'],
   invalid_code: [400, 'The code is not valid.'],
-  library_path_invalid: [400, 'Each library folder must be an absolute path to an existing folder, outside the data folder.'],
+  library_path_invalid: [
+    400,
+    'Each library folder must be an absolute path to an existing folder, outside the data folder.',
+  ],
   unknown_library: [400, 'One of these libraries does not exist.'],
   passkey_invalid: [400, 'The passkey could not be verified. Try again.'],
   // Device-code linking: RFC 8628's error names, so TV clients can follow the RFC.
@@ -26,7 +29,10 @@ export const errorCodes = {
   unauthorized: [401, 'Sign in to continue.'],
   invalid_credentials: [401, 'The username, email or password is not correct.'],
   reauthentication_required: [401, 'Confirm your password again to make this change.'],
-  mfa_required: [401, 'This account uses two-step sign-in: also enter a code from your authenticator app or a recovery code.'],
+  mfa_required: [
+    401,
+    'This account uses two-step sign-in: also enter a code from your authenticator app or a recovery code.',
+  ],
   // 403
   forbidden: [403, 'You are not allowed to do this.'],
   password_reset_required: [403, 'This account must set a new password. Request a password reset by email.'],
@@ -46,7 +52,7 @@ export const errorCodes = {
   username_taken: [409, 'This username is taken.'],
   email_taken: [409, 'This email address is already in use.'],
   library_name_taken: [409, 'A library with this name exists already.'],
-  library_paths_overlap: [409, 'A library folder may not lie inside another library\'s folder, or contain one.'],
+  library_paths_overlap: [409, "A library folder may not lie inside another library's folder, or contain one."],
   totp_already_enabled: [409, 'An authenticator app is already set up. Remove it first to set up another.'],
   totp_setup_required: [409, 'Start setting up the authenticator app first.'],
   passkey_already_registered: [409, 'This passkey is already registered.'],
@@ -61,7 +67,10 @@ export const errorCodes = {
   // 5xx
   internal_error: [500, 'Something went wrong on the server.'],
   service_unavailable: [503, 'The service is not available right now.'],
-  store_unavailable: [503, 'The database cannot be reached right now (it may be restarting). Nothing was changed; try again shortly.'],
+  store_unavailable: [
+    503,
+    'The database cannot be reached right now (it may be restarting). Nothing was changed; try again shortly.',
+  ],
   storage_full: [
     507,
     "The server's disk is full, so nothing was saved. The server's operator must free space on the disk that holds the data folder or the database.",

@@ -4,7 +4,9 @@ import type { Deps } from './deps.ts';
 import { errorCodes } from './errors.ts';
 import { checkStoreHealth, type StoreFaultCode } from './store/faults.ts';
 
-export type Health = { status: 'ok' } | { status: 'unavailable'; code: StoreFaultCode; message: string; since: string | null };
+export type Health =
+  | { status: 'ok' }
+  | { status: 'unavailable'; code: StoreFaultCode; message: string; since: string | null };
 
 export async function serverHealth(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Promise<Health> {
   // The data folder holds the SQLite database and the outbox either way.

@@ -56,7 +56,9 @@ export const modules: HearthModule[] = [
       // Spent and expired mail tokens are kept a day (for the log's sake), then dropped; outbox files, which
       // hold live links in clear, after HEARTH_OUTBOX_KEEP_HOURS.
       const prune = async () => {
-        await deleteExpiredMailTokens(deps.db, deps.clock()).catch((err) => deps.log.warn({ err }, 'could not prune mail tokens'));
+        await deleteExpiredMailTokens(deps.db, deps.clock()).catch((err) =>
+          deps.log.warn({ err }, 'could not prune mail tokens'),
+        );
         try {
           const removed = pruneOutbox(deps.config.dataDir, deps.config.outboxKeepHours * 3600_000, deps.clock());
           if (removed > 0) deps.log.info({ removed }, 'old outbox files deleted');
@@ -76,7 +78,12 @@ export const modules: HearthModule[] = [
       deps.jobs.register(breachResponseJobType());
       deps.jobs.register(breachNoticesJobType());
       // A rotation by another process (the CLI, another instance) must take effect here at once.
-      deps.passwords = versionFollowingHasher(deps.db, deps.config.secretKey, deps.passwords, await currentPasswordKeyVersion(deps.db));
+      deps.passwords = versionFollowingHasher(
+        deps.db,
+        deps.config.secretKey,
+        deps.passwords,
+        await currentPasswordKeyVersion(deps.db),
+      );
     },
     async start(deps) {
       return startStuffingWatch(deps);

@@ -56,7 +56,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     // Whatever was started goes, the listening socket too: otherwise `serve` says it cannot start and
     // does not exit, still holding its port.
-    await built?.close().catch((closeErr: unknown) => deps.log.warn({ err: closeErr }, 'could not close the HTTP server of a failed start'));
+    await built
+      ?.close()
+      .catch((closeErr: unknown) =>
+        deps.log.warn({ err: closeErr }, 'could not close the HTTP server of a failed start'),
+      );
     await closeDeps(deps);
     throw err;
   }

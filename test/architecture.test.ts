@@ -8,13 +8,26 @@ import { REPO_ROOT } from './helpers/cli.ts';
 import { importCircles, importGraph, ruleBreaks, staticClosure, type Rule } from './architecture/imports.ts';
 
 /** Everything but the HTTP layer and the two places that wire it (server.ts, cli/serve.command.ts). */
-const DOMAIN = ['src/accounts', 'src/breach', 'src/factors', 'src/linking', 'src/mail', 'src/media', 'src/jobs', 'src/cluster'];
+const DOMAIN = [
+  'src/accounts',
+  'src/breach',
+  'src/factors',
+  'src/linking',
+  'src/mail',
+  'src/media',
+  'src/jobs',
+  'src/cluster',
+];
 const TOP_LEVEL = ['src/deps.ts', 'src/modules.ts', 'src/config.ts', 'src/crypto.ts', 'src/errors.ts', 'src/events.ts'];
 
 const RULES: Rule[] = [
   { from: DOMAIN, notTo: ['src/http', 'src/server.ts'], why: 'the domain knows no HTTP' },
   { from: TOP_LEVEL, notTo: ['src/http', 'src/server.ts'], why: 'deps and the wiring place know no HTTP' },
-  { from: ['src/store'], notTo: ['src/http', 'src/server.ts', ...DOMAIN], why: 'the store knows neither HTTP nor the domain' },
+  {
+    from: ['src/store'],
+    notTo: ['src/http', 'src/server.ts', ...DOMAIN],
+    why: 'the store knows neither HTTP nor the domain',
+  },
   { from: ['src/cli'], notTo: ['src/http'], why: 'the CLI never loads Fastify' },
   { from: ['web/src'], notTo: ['src/store'], why: 'the web app knows only the wire shapes, never the store' },
 ];
@@ -46,8 +59,10 @@ describe('architecture', () => {
       'src/cli/main.ts': "import { serve } from './serve.ts';\nexport const main = () => import('./later.ts');\n",
       'src/cli/serve.ts': "export { buildApp as serve } from '../server.ts';\n",
       'src/cli/later.ts': "import '../http/app.ts';\n",
-      'src/server.ts': "// import nothing from './http/app.ts' in a comment is not an import\nexport * from './http/app.ts';\nexport const buildApp = 1;\n",
-      'web/src/page.tsx': "import type { UsersTable } from '../../src/store/schema.ts';\nexport type Row = UsersTable;\n",
+      'src/server.ts':
+        "// import nothing from './http/app.ts' in a comment is not an import\nexport * from './http/app.ts';\nexport const buildApp = 1;\n",
+      'web/src/page.tsx':
+        "import type { UsersTable } from '../../src/store/schema.ts';\nexport type Row = UsersTable;\n",
       'src/store/schema.ts': 'export interface UsersTable { id: string }\n',
     });
     roots.push(root);
@@ -87,7 +102,9 @@ describe('architecture', () => {
 
   it('every route file is registered in src/http/routes/index.ts, which the app registers', () => {
     const routeFiles = readdirSync(join(REPO_ROOT, 'src/http/routes')).filter((f) => f.endsWith('.routes.ts'));
-    const registered = edges.filter((e) => e.from === 'src/http/routes/index.ts').map((e) => e.to.slice('src/http/routes/'.length));
+    const registered = edges
+      .filter((e) => e.from === 'src/http/routes/index.ts')
+      .map((e) => e.to.slice('src/http/routes/'.length));
     expect(registered.filter((f) => f.endsWith('.routes.ts')).sort()).toEqual(routeFiles.sort());
     expect(edges).toContainEqual({ from: 'src/http/app.ts', to: 'src/http/routes/index.ts', dynamic: false });
   });

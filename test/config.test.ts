@@ -25,7 +25,8 @@ describe('configuration', () => {
 
   it('HEARTH_TRUST_PROXY takes true, a hop count or a list of proxies, and refuses anything else', () => {
     const dir = dataDir();
-    const trust = (value: string) => loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_TRUST_PROXY: value }, systemRandom).trustProxy;
+    const trust = (value: string) =>
+      loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_TRUST_PROXY: value }, systemRandom).trustProxy;
     expect(trust('false')).toBe(false);
     expect(trust('true')).toBe(true);
     expect(trust('1')).toBe(1);
@@ -35,7 +36,8 @@ describe('configuration', () => {
 
   it('a secret key is taken only in an exact form: 64+ hex characters, or base64 that round-trips to 32+ bytes', () => {
     const dir = dataDir();
-    const key = (value: string) => loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_SECRET_KEY: value }, systemRandom).secretKey;
+    const key = (value: string) =>
+      loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_SECRET_KEY: value }, systemRandom).secretKey;
     const bytes = Buffer.from('7a'.repeat(32), 'hex');
     expect(key('7a'.repeat(32)).equals(bytes)).toBe(true);
     expect(key(` ${'7A'.repeat(32)}\n`).equals(bytes)).toBe(true);
@@ -58,8 +60,12 @@ describe('configuration', () => {
     };
     const hex = '7a'.repeat(32);
     const typo = 'g' + hex.slice(1);
-    expect(refusal(typo)).toMatch(/^the secret key in HEARTH_SECRET_KEY is not valid hex: "g" at position 1 .*64 or more hex characters, or base64/);
-    expect(refusal(hex.slice(0, 40) + 'o' + hex.slice(41))).toMatch(/HEARTH_SECRET_KEY is not valid hex: "o" at position 41/);
+    expect(refusal(typo)).toMatch(
+      /^the secret key in HEARTH_SECRET_KEY is not valid hex: "g" at position 1 .*64 or more hex characters, or base64/,
+    );
+    expect(refusal(hex.slice(0, 40) + 'o' + hex.slice(41))).toMatch(
+      /HEARTH_SECRET_KEY is not valid hex: "o" at position 41/,
+    );
     expect(refusal(hex + 'a')).toMatch(/odd number of digits/);
     expect(refusal('abcd')).toMatch(/too short/);
     expect(refusal(Buffer.alloc(16, 1).toString('base64'))).toMatch(/too short/);
@@ -79,8 +85,14 @@ describe('configuration', () => {
 
   it('refuses a bad URL, a missing key file and a public URL with a path', () => {
     const dir = dataDir();
-    expect(() => loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_DATABASE_URL: 'mysql://x' }, systemRandom)).toThrow(/HEARTH_DATABASE_URL/);
-    expect(() => loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_SECRET_KEY_FILE: join(dir, 'nope') }, systemRandom)).toThrow(/does not exist/);
-    expect(() => loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_PUBLIC_URL: 'https://x.example/app' }, systemRandom)).toThrow(/origin only/);
+    expect(() => loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_DATABASE_URL: 'mysql://x' }, systemRandom)).toThrow(
+      /HEARTH_DATABASE_URL/,
+    );
+    expect(() => loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_SECRET_KEY_FILE: join(dir, 'nope') }, systemRandom)).toThrow(
+      /does not exist/,
+    );
+    expect(() =>
+      loadConfig({ HEARTH_DATA_DIR: dir, HEARTH_PUBLIC_URL: 'https://x.example/app' }, systemRandom),
+    ).toThrow(/origin only/);
   });
 });

@@ -19,7 +19,6 @@ vi.mock('../src/modules.ts', async (importOriginal) => {
   };
 });
 
-
 function listenable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -40,7 +39,9 @@ describe('startServer', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hearth-failed-start-'));
     dirs.push(dataDir);
     failModules.start = true;
-    await expect(startTestServer({ dataDir, env: { HEARTH_PORT: String(port) } })).rejects.toThrow('a module could not start');
+    await expect(startTestServer({ dataDir, env: { HEARTH_PORT: String(port) } })).rejects.toThrow(
+      'a module could not start',
+    );
     expect(await listenable(port)).toBe(true);
   });
 

@@ -23,15 +23,26 @@ export async function queueVerification(
   now: Date,
 ): Promise<void> {
   const token = await issueMailToken(deps, db, { userId: user.id, purpose: 'verify_email', email: user.email }, now);
-  await queueMail(deps, db, { userId: user.id, to: user.email, template: 'verify_email', data: { username: user.username, token, reason } }, now);
+  await queueMail(
+    deps,
+    db,
+    { userId: user.id, to: user.email, template: 'verify_email', data: { username: user.username, token, reason } },
+    now,
+  );
 }
 
 /**
  * After a registration with an invite. A taken address gets a notice for its owner instead of a
  * verification, so the person registering learns nothing, and the owner learns someone tried (S10).
  */
-export async function mailAfterRegistration(deps: Deps, event: { userId: string | null; email: string }, now: Date): Promise<void> {
-  const user = event.userId ? await findUserById(deps.db, event.userId) : await findUserByEmail(deps.db, event.email.toLowerCase());
+export async function mailAfterRegistration(
+  deps: Deps,
+  event: { userId: string | null; email: string },
+  now: Date,
+): Promise<void> {
+  const user = event.userId
+    ? await findUserById(deps.db, event.userId)
+    : await findUserByEmail(deps.db, event.email.toLowerCase());
   if (!user) return;
   if (event.userId) {
     await deps.db.transaction().execute((trx) => queueVerification(deps, trx, user, 'registration', now));
@@ -40,7 +51,12 @@ export async function mailAfterRegistration(deps: Deps, event: { userId: string 
   await queueMail(
     deps,
     deps.db,
-    { userId: user.id, to: user.email, template: 'registration_attempt', data: { username: user.username, at: mailTime(now) } },
+    {
+      userId: user.id,
+      to: user.email,
+      template: 'registration_attempt',
+      data: { username: user.username, at: mailTime(now) },
+    },
     now,
   );
 }
@@ -54,7 +70,13 @@ export async function verifyEmail(deps: Deps, token: string, ctx: RequestContext
   await deps.db.transaction().execute(async (trx) => {
     if (!(await consumeMailToken(trx, row.id, now))) throw new AppError('invalid_token');
     await updateUser(trx, user.id, { email_verified: 1 }, now);
-    await recordSecurityEvent(deps, { userId: user.id, type: 'email_verified', detail: { email: user.email } }, ctx, now, trx);
+    await recordSecurityEvent(
+      deps,
+      { userId: user.id, type: 'email_verified', detail: { email: user.email } },
+      ctx,
+      now,
+      trx,
+    );
   });
 }
 

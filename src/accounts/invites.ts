@@ -2,7 +2,14 @@
 import { newId, newToken, sha256 } from '../crypto.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { findInviteRole, findUsableInvite, insertInvite, listInvites, markInviteUsed, revokeOpenInvites } from '../store/invites.repository.ts';
+import {
+  findInviteRole,
+  findUsableInvite,
+  insertInvite,
+  listInvites,
+  markInviteUsed,
+  revokeOpenInvites,
+} from '../store/invites.repository.ts';
 import type { Role } from '../store/schema.ts';
 import { findUserByEmail } from '../store/users.repository.ts';
 import { checkEmail } from './identity.ts';
@@ -14,8 +21,6 @@ import { insertNewUser, prepareNewUser } from './users.ts';
 
 export const INVITE_TOKEN_PREFIX = 'hi_';
 const DEFAULT_INVITE_HOURS = 7 * 24;
-
-
 
 export function inviteUrl(publicUrl: URL, token: string): string {
   return new URL(`/register#invite=${encodeURIComponent(token)}`, publicUrl).toString();
@@ -49,7 +54,12 @@ export async function createInvite(
     revoked_at: null,
   };
   await insertInvite(deps.db, row);
-  await recordSecurityEvent(deps, { userId: actor.userId, type: 'invite_created', detail: { invite_id: id, role, email } }, ctx, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: actor.userId, type: 'invite_created', detail: { invite_id: id, role, email } },
+    ctx,
+    now,
+  );
   return { invite: toInviteView(row), token, url: inviteUrl(deps.config.publicUrl, token) };
 }
 
@@ -89,7 +99,12 @@ export async function cancelInvite(
     throw new AppError('forbidden', 'Only the owner can cancel an invitation to become an admin.');
   }
   if ((await revokeOpenInvites(deps.db, { id }, now)) === 0) throw new AppError('not_found');
-  await recordSecurityEvent(deps, { userId: actor.userId, type: 'invite_revoked', detail: { invite_id: id } }, ctx, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: actor.userId, type: 'invite_revoked', detail: { invite_id: id } },
+    ctx,
+    now,
+  );
 }
 
 /**
@@ -124,14 +139,24 @@ export async function registerWithInvite(
     if (!(await markInviteUsed(trx, invite.id, id, now))) {
       throw new AppError('invalid_token', 'This invitation is not valid, was already used, or has expired.');
     }
-    await recordSecurityEvent(deps, { userId: id, type: 'user_created', detail: { role: invite.role, invite_id: invite.id } }, ctx, now, trx);
+    await recordSecurityEvent(
+      deps,
+      { userId: id, type: 'user_created', detail: { role: invite.role, invite_id: invite.id } },
+      ctx,
+      now,
+      trx,
+    );
     return id;
   });
   return { userId, email, invitedAddress: invite.email !== null };
 }
 
 /** What the registration page shows before the form: the address an invite was sent to, if it names one. */
-export async function peekInvite(deps: Pick<Deps, 'db'>, inviteToken: string, now: Date): Promise<{ email: string | null }> {
+export async function peekInvite(
+  deps: Pick<Deps, 'db'>,
+  inviteToken: string,
+  now: Date,
+): Promise<{ email: string | null }> {
   const invite = await findUsableInvite(deps.db, sha256(inviteToken), now);
   if (!invite) throw new AppError('invalid_token', 'This invitation is not valid, was already used, or has expired.');
   return { email: invite.email };

@@ -46,14 +46,25 @@ export async function changePassword(
   if (!renewed) throw new AppError('unauthorized');
   await setPasswordHash(deps.db, auth.userId, hash, now, { clearResetRequired: true, changed: true });
   const revoked = input.signOutOthers
-    ? await revokeSessions(deps, deps.db, { userId: auth.userId, exceptSessionId: renewed.sessionId }, 'password_changed', now)
+    ? await revokeSessions(
+        deps,
+        deps.db,
+        { userId: auth.userId, exceptSessionId: renewed.sessionId },
+        'password_changed',
+        now,
+      )
     : [];
   await recordSecurityEvent(
     deps,
-    { userId: auth.userId, type: 'password_changed', detail: { signed_out_others: input.signOutOthers, count: revoked.length } },
+    {
+      userId: auth.userId,
+      type: 'password_changed',
+      detail: { signed_out_others: input.signOutOthers, count: revoked.length },
+    },
     ctx,
     now,
   );
-  for (const listener of deps.hooks.passwordChanged) await listener(deps, { userId: auth.userId, ctx, via: 'change' }, now);
+  for (const listener of deps.hooks.passwordChanged)
+    await listener(deps, { userId: auth.userId, ctx, via: 'change' }, now);
   return { signedOut: revoked.length, token: renewed.token, sessionId: renewed.sessionId };
 }

@@ -12,7 +12,13 @@ import type { RequestContext } from './caller.ts';
 import { policies, type ThrottleKey } from './throttle.ts';
 import { forgetDevices } from '../store/known-devices.repository.ts';
 import { consumeMailToken, voidMailTokens } from '../store/mail.repository.ts';
-import { findUserByEmail, findUserById, findUserWithHashById, setPasswordHash, updateUser } from '../store/users.repository.ts';
+import {
+  findUserByEmail,
+  findUserById,
+  findUserWithHashById,
+  setPasswordHash,
+  updateUser,
+} from '../store/users.repository.ts';
 import { queueMail } from '../mail/queue.ts';
 import { circumstancesOf } from '../mail/templates.ts';
 import { findMailToken, issueMailToken } from './mail-tokens.ts';
@@ -41,21 +47,40 @@ export async function requestPasswordReset(deps: Deps, email: string, ctx: Reque
   ];
   const wait = await deps.throttle.attempt(keys, now);
   if (wait > 0) throw new ThrottledError(wait);
-  const payload: ResetRequestPayload = { email: address, ip: ctx.ip, userAgent: ctx.userAgent ?? null, requestedAt: now.getTime() };
+  const payload: ResetRequestPayload = {
+    email: address,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent ?? null,
+    requestedAt: now.getTime(),
+  };
   await enqueueJob(deps, deps.db, { type: RESET_REQUEST_JOB, payload }, now);
 }
 
 /** The job behind a reset request: a link for an account that may have one, nothing otherwise. */
-export async function sendPasswordReset(deps: Deps, payload: ResetRequestPayload, now: Date): Promise<{ mailed: boolean }> {
+export async function sendPasswordReset(
+  deps: Deps,
+  payload: ResetRequestPayload,
+  now: Date,
+): Promise<{ mailed: boolean }> {
   const ctx: RequestContext = { ip: payload.ip, userAgent: payload.userAgent ?? undefined };
   const requestedAt = new Date(payload.requestedAt);
   const user = await findUserByEmail(deps.db, payload.email);
   if (!user || user.disabled) {
-    await recordSecurityEvent(deps, { userId: null, type: 'password_reset_requested', detail: { known: false } }, ctx, requestedAt);
+    await recordSecurityEvent(
+      deps,
+      { userId: null, type: 'password_reset_requested', detail: { known: false } },
+      ctx,
+      requestedAt,
+    );
     return { mailed: false };
   }
   await deps.db.transaction().execute(async (trx) => {
-    const token = await issueMailToken(deps, trx, { userId: user.id, purpose: 'password_reset', email: user.email }, now);
+    const token = await issueMailToken(
+      deps,
+      trx,
+      { userId: user.id, purpose: 'password_reset', email: user.email },
+      now,
+    );
     await queueMail(
       deps,
       trx,
@@ -92,12 +117,18 @@ export interface ResetInput {
  * POST /auth/password-reset/confirm. Sets the new password, ends every session, voids every other reset
  * link and clears a forced reset (this is how a flagged account gets back in); does not sign in.
  */
-export async function confirmPasswordReset(deps: Deps, input: ResetInput, ctx: RequestContext, now: Date): Promise<{ username: string }> {
+export async function confirmPasswordReset(
+  deps: Deps,
+  input: ResetInput,
+  ctx: RequestContext,
+  now: Date,
+): Promise<{ username: string }> {
   const row = await findMailToken(deps.db, 'password_reset', input.token, now);
   if (!row) throw new AppError('invalid_token');
   const user = await findUserWithHashById(deps.db, row.user_id);
   // A link sent to an address the account no longer has is dead (the address changed since).
-  if (!user || user.disabled || user.email.toLowerCase() !== row.email?.toLowerCase()) throw new AppError('invalid_token');
+  if (!user || user.disabled || user.email.toLowerCase() !== row.email?.toLowerCase())
+    throw new AppError('invalid_token');
   const verdict = checkPassword(input.newPassword, { username: user.username, email: user.email });
   if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
   // The second factor comes before any comparison with the current password: without it, whoever reads the
@@ -132,7 +163,13 @@ export async function confirmPasswordReset(deps: Deps, input: ResetInput, ctx: R
  * S31: a reset is no way around two-step sign-in. The code is spent only once the link and the new password's
  * policy check passed; the comparison with the current password and the link's use come after it.
  */
-async function checkSecondFactor(deps: Deps, userId: string, code: string | undefined, ctx: RequestContext, now: Date): Promise<void> {
+async function checkSecondFactor(
+  deps: Deps,
+  userId: string,
+  code: string | undefined,
+  ctx: RequestContext,
+  now: Date,
+): Promise<void> {
   const verify = deps.hooks.verifySecondFactor;
   if (!verify) return;
   if (code === undefined || code.trim() === '') {
@@ -154,7 +191,12 @@ async function checkSecondFactor(deps: Deps, userId: string, code: string | unde
  * the account stays locked and no link goes anywhere (certainly not to the address that replaced it): an
  * admin restores access. Returns where the reset link went.
  */
-export async function reportNotMe(deps: Deps, token: string, ctx: RequestContext, now: Date): Promise<{ resetLinkSent: boolean }> {
+export async function reportNotMe(
+  deps: Deps,
+  token: string,
+  ctx: RequestContext,
+  now: Date,
+): Promise<{ resetLinkSent: boolean }> {
   const row = await findMailToken(deps.db, 'not_me', token, now);
   if (!row) throw new AppError('invalid_token');
   const user = await findUserById(deps.db, row.user_id);
@@ -175,7 +217,8 @@ export async function reportNotMe(deps: Deps, token: string, ctx: RequestContext
     }
     await updateUser(trx, user.id, { reset_required: 1, reset_required_reason: 'not_me' }, now);
     await voidMailTokens(trx, user.id, ['password_reset', 'verify_email'], now);
-    const detail = email === null ? { address_taken: row.email } : email !== user.email ? { restored_email: email } : undefined;
+    const detail =
+      email === null ? { address_taken: row.email } : email !== user.email ? { restored_email: email } : undefined;
     await recordSecurityEvent(deps, { userId: user.id, type: 'not_me_reported', detail }, ctx, now, trx);
     if (email === null) return false;
     const resetToken = await issueMailToken(deps, trx, { userId: user.id, purpose: 'password_reset', email }, now);

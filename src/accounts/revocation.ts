@@ -4,7 +4,12 @@ import type { Deps } from '../deps.ts';
 import type { Db } from '../store/db.ts';
 import type { SessionKind } from '../store/schema.ts';
 import { voidPendingSignIns } from '../store/factors.repository.ts';
-import { revokeSessionRows, revokeSessionRowsOfUsers, type RevokeFilter, type UserSet } from '../store/sessions.repository.ts';
+import {
+  revokeSessionRows,
+  revokeSessionRowsOfUsers,
+  type RevokeFilter,
+  type UserSet,
+} from '../store/sessions.repository.ts';
 
 export type RevocationReason =
   | 'sign_out'
@@ -29,9 +34,11 @@ export async function revokeSessions(
   const ids = await revokeSessionRows(db, filter, now, reason);
   // Signing a user out of every device (sign out everywhere, a password change or reset, disable) also ends the
   // sign-ins still waiting for their second step: they would be sessions a moment later.
-  const sweep = filter.sessionIds === undefined && (filter.kinds === undefined || filter.kinds.some((k) => k !== 'app'));
+  const sweep =
+    filter.sessionIds === undefined && (filter.kinds === undefined || filter.kinds.some((k) => k !== 'app'));
   if (sweep) await voidPendingSignIns(db, filter.userId, now);
-  const allOfUser = filter.sessionIds === undefined && filter.exceptSessionId === undefined && filter.kinds === undefined;
+  const allOfUser =
+    filter.sessionIds === undefined && filter.exceptSessionId === undefined && filter.kinds === undefined;
   await announceRevocations(deps, [{ userId: filter.userId, sessionIds: ids, allOfUser }], reason);
   return ids;
 }
@@ -85,10 +92,17 @@ async function announceRevocations(
     events
       .filter((event) => event.sessionIds.length > 0)
       .map((event) =>
-        deps.events.publish('revoked', { userId: event.userId, sessionIds: event.sessionIds, reason, ...(event.allOfUser ? { allOfUser: true as const } : {}) }).catch((err: unknown) => {
-          // The store is the truth and every request reads it; a lost event only delays cache cleanup.
-          deps.log.warn({ err }, 'could not publish a revocation event');
-        }),
+        deps.events
+          .publish('revoked', {
+            userId: event.userId,
+            sessionIds: event.sessionIds,
+            reason,
+            ...(event.allOfUser ? { allOfUser: true as const } : {}),
+          })
+          .catch((err: unknown) => {
+            // The store is the truth and every request reads it; a lost event only delays cache cleanup.
+            deps.log.warn({ err }, 'could not publish a revocation event');
+          }),
       ),
   );
 }

@@ -54,7 +54,6 @@ export async function recordSecurityEvent(
   });
 }
 
-
 export async function readSecurityEvents(
   deps: Pick<Deps, 'db'>,
   query: { userId?: string; types?: string[]; before?: Date; limit: number },

@@ -126,12 +126,18 @@ export async function authenticate(
   const kind = credentialKind(token);
   let caller: Caller | null;
   if (kind === 'stream_url') {
-    caller = via === 'url' && presented.itemId !== undefined ? await streamCaller(deps, token, presented.itemId, now) : null;
+    caller =
+      via === 'url' && presented.itemId !== undefined ? await streamCaller(deps, token, presented.itemId, now) : null;
   } else {
     // Session tokens never travel in a URL (S20).
     caller = via === 'url' ? null : await sessionCaller(deps, token, now, ip);
   }
-  if (caller && presented.username !== undefined && normalizeLogin(caller.username) !== normalizeLogin(presented.username)) return null;
+  if (
+    caller &&
+    presented.username !== undefined &&
+    normalizeLogin(caller.username) !== normalizeLogin(presented.username)
+  )
+    return null;
   return caller;
 }
 
@@ -144,11 +150,17 @@ function isLive(deps: Pick<Deps, 'config'>, row: SessionWithUserRow, now: Date):
   return !row.disabled && !row.reset_required;
 }
 
-async function sessionCaller(deps: Pick<Deps, 'db' | 'config'>, token: string, now: Date, ip: string | null): Promise<Caller | null> {
+async function sessionCaller(
+  deps: Pick<Deps, 'db' | 'config'>,
+  token: string,
+  now: Date,
+  ip: string | null,
+): Promise<Caller | null> {
   if (token.length < 16 || token.length > 200) return null;
   const row = await findLiveSessionByTokenHash(deps.db, sha256(token));
   if (!row || !isLive(deps, row, now)) return null;
-  if (now.getTime() - row.last_seen_at >= TOUCH_INTERVAL_MS || row.ip !== ip) await touchSession(deps.db, row.id, now, ip);
+  if (now.getTime() - row.last_seen_at >= TOUCH_INTERVAL_MS || row.ip !== ip)
+    await touchSession(deps.db, row.id, now, ip);
   // The store may hand back the very row it gave before (nothing was committed since): so is its caller.
   let caller = callers.get(row);
   if (!caller) {
@@ -159,7 +171,12 @@ async function sessionCaller(deps: Pick<Deps, 'db' | 'config'>, token: string, n
 }
 
 /** A stream URL token's holder: its session must still be live, and still hold the stream scope (S72). */
-async function streamCaller(deps: Pick<Deps, 'db' | 'config'>, token: string, itemId: string, now: Date): Promise<Caller | null> {
+async function streamCaller(
+  deps: Pick<Deps, 'db' | 'config'>,
+  token: string,
+  itemId: string,
+  now: Date,
+): Promise<Caller | null> {
   const claim = readStreamToken(deps, token, now);
   if (!claim || claim.itemId !== itemId) return null;
   const row = await findLiveSessionWithUserById(deps.db, claim.sessionId);
@@ -200,7 +217,6 @@ function toCaller(row: SessionWithUserRow, credential: CredentialKind, itemId: s
     }),
   };
 }
-
 
 export async function listSessions(
   deps: Pick<Deps, 'db' | 'config'>,

@@ -41,7 +41,8 @@ export async function claimSetup(
   const id = await deps.db.transaction().execute(async (trx) => {
     // Two claims at once: only one removes the token (a read of it would let both through under READ COMMITTED,
     // while a second DELETE waits for the first's row lock and then finds nothing).
-    if (!(await deleteMetaIfValue(trx, SETUP_META, expected)) || (await countUsers(trx)) > 0) throw new AppError('setup_done');
+    if (!(await deleteMetaIfValue(trx, SETUP_META, expected)) || (await countUsers(trx)) > 0)
+      throw new AppError('setup_done');
     const userId = await insertNewUser(deps, trx, prepared, 'owner', false, now);
     await recordSecurityEvent(deps, { userId, type: 'setup' }, ctx, now, trx);
     return userId;

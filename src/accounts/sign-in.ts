@@ -4,7 +4,13 @@ import { keyedDigest, sha256 } from '../crypto.ts';
 import type { DeclaredDevice, Deps, PendingSignIn, SignInContext } from '../deps.ts';
 import { AppError, ThrottledError } from '../errors.ts';
 import { knownDeviceSeenAt, rememberDevice } from '../store/known-devices.repository.ts';
-import { findUserWithHashById, findUserWithHashByLogin, lockUserForSignIn, replacePasswordHash, type UserWithHash } from '../store/users.repository.ts';
+import {
+  findUserWithHashById,
+  findUserWithHashByLogin,
+  lockUserForSignIn,
+  replacePasswordHash,
+  type UserWithHash,
+} from '../store/users.repository.ts';
 import { newDeviceMarker, readDeviceMarker } from './device-marker.ts';
 import { normalizeLogin } from './identity.ts';
 import { recordSecurityEvent } from './security-log.ts';
@@ -30,7 +36,8 @@ export function throttleKeysFor(
   ip: string | null,
   trustedDeviceId: string | null,
 ): ThrottleKey[] {
-  if (userId && trustedDeviceId) return [{ key: `signin:device:${userId}:${trustedDeviceId}`, policy: policies.knownDevice }];
+  if (userId && trustedDeviceId)
+    return [{ key: `signin:device:${userId}:${trustedDeviceId}`, policy: policies.knownDevice }];
   const keys: ThrottleKey[] = [{ key: `signin:account:${userId ?? `login:${loginLower}`}`, policy: policies.account }];
   if (ip) keys.push({ key: `signin:address:${ip}`, policy: policies.address });
   return keys;
@@ -99,7 +106,12 @@ export async function verifyPasswordSignIn(
     const verdict = await deps.passwords.verify(user.password_hash, password);
     if (!verdict.ok) {
       logAuthFailure(deps, login, ctx.ip, 'wrong_password');
-      await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_failed', detail: { reason: 'wrong_password' } }, ctx, now);
+      await recordSecurityEvent(
+        deps,
+        { userId: user.id, type: 'sign_in_failed', detail: { reason: 'wrong_password' } },
+        ctx,
+        now,
+      );
       throw new AppError('invalid_credentials');
     }
     if (user.reset_required) {
@@ -116,14 +128,21 @@ export async function verifyPasswordSignIn(
   });
   if ('throttled' in outcome) {
     logAuthFailure(deps, user ? login : unknownLoginRef(deps, login), ctx.ip, 'throttled');
-    if (user) await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: outcome.throttled } }, ctx, now);
+    if (user)
+      await recordSecurityEvent(
+        deps,
+        { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: outcome.throttled } },
+        ctx,
+        now,
+      );
     throw new ThrottledError(outcome.throttled);
   }
   const { user: checked, needsRehash } = outcome.value;
   if (needsRehash && checked.password_hash) {
     const hash = await deps.passwords.hash(password);
     // Only over the hash just checked: a reset that committed meanwhile must not get the old password back.
-    if (!(await replacePasswordHash(deps.db, checked.id, checked.password_hash, hash, now))) throw new AppError('invalid_credentials');
+    if (!(await replacePasswordHash(deps.db, checked.id, checked.password_hash, hash, now)))
+      throw new AppError('invalid_credentials');
     return { ...checked, password_hash: hash };
   }
   return checked;
@@ -137,7 +156,13 @@ export async function signIn(
   now: Date,
 ): Promise<SignInResult> {
   const user = await verifyPasswordSignIn(deps, input.login, input.password, ctx, now);
-  const pending: PendingSignIn = { userId: user.id, sessionKind, device: input.device, ctx, passwordStamp: passwordStamp(user.password_hash) };
+  const pending: PendingSignIn = {
+    userId: user.id,
+    sessionKind,
+    device: input.device,
+    ctx,
+    passwordStamp: passwordStamp(user.password_hash),
+  };
   if (deps.hooks.secondFactor) {
     const step = await deps.hooks.secondFactor(deps, user, pending, now);
     if (step) return { kind: 'mfa', ...step };
@@ -156,7 +181,9 @@ export async function completeSignIn(
   const check = markerCheck(deps, pending.ctx);
   const knownId = check.deviceId;
   // A genuine marker is exactly the one this device would get again: hand it back.
-  const marker = knownId ? { deviceId: knownId, marker: pending.ctx.deviceMarker! } : newDeviceMarker(deps.config.secretKey, deps.random);
+  const marker = knownId
+    ? { deviceId: knownId, marker: pending.ctx.deviceMarker! }
+    : newDeviceMarker(deps.config.secretKey, deps.random);
   // The session, the device and the log line are one write: all of them or none. The account is read in it, with
   // its row locked, so that a change to it either came before (and is seen here) or waits for this session.
   const { user, token, sessionId, newDevice } = await deps.db.transaction().execute(async (trx) => {
@@ -168,7 +195,12 @@ export async function completeSignIn(
     if (pending.passwordStamp !== null && passwordStamp(user.password_hash) !== pending.passwordStamp) {
       throw new AppError('invalid_credentials');
     }
-    const session = await createSession(deps, trx, { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip }, now);
+    const session = await createSession(
+      deps,
+      trx,
+      { userId: user.id, kind: pending.sessionKind, device, ip: pending.ctx.ip },
+      now,
+    );
     const seenLately = check.seen?.userId === user.id && now.getTime() - check.seen.at < DEVICE_SEEN_RESOLUTION_MS;
     const isNew = seenLately ? false : await rememberDevice(trx, user.id, marker.deviceId, now);
     await recordSecurityEvent(
@@ -180,7 +212,8 @@ export async function completeSignIn(
     );
     return { ...session, user, newDevice: isNew };
   });
-  for (const listener of deps.hooks.signIn) await listener(deps, { userId: user.id, sessionId, newDevice, device: device.name, ctx: pending.ctx }, now);
+  for (const listener of deps.hooks.signIn)
+    await listener(deps, { userId: user.id, sessionId, newDevice, device: device.name, ctx: pending.ctx }, now);
   return { kind: 'session', token, sessionId, user: toUserView(user), deviceMarker: marker.marker, newDevice };
 }
 
@@ -209,6 +242,11 @@ export async function reauthenticate(
   const renewed = await renewSession(deps, deps.db, auth, now);
   // Revoked between the auth check and here: nothing left to refresh.
   if (!renewed) throw new AppError('unauthorized');
-  await recordSecurityEvent(deps, { userId: auth.userId, type: 'reauthenticated', detail: { session_id: renewed.sessionId } }, ctx, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: auth.userId, type: 'reauthenticated', detail: { session_id: renewed.sessionId } },
+    ctx,
+    now,
+  );
   return renewed;
 }

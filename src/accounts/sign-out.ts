@@ -8,7 +8,12 @@ import type { Caller } from './caller.ts';
 
 export async function signOut(deps: Deps, auth: Caller, ctx: RequestContext, now: Date): Promise<void> {
   await revokeSessions(deps, deps.db, { userId: auth.userId, sessionIds: [auth.sessionId] }, 'sign_out', now);
-  await recordSecurityEvent(deps, { userId: auth.userId, type: 'sign_out', detail: { session_id: auth.sessionId } }, ctx, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: auth.userId, type: 'sign_out', detail: { session_id: auth.sessionId } },
+    ctx,
+    now,
+  );
 }
 
 export async function signOutDevice(
@@ -27,7 +32,12 @@ export async function signOutDevice(
   );
   // Another user's session id answers like a missing one.
   if (ids.length === 0) throw new AppError('not_found');
-  await recordSecurityEvent(deps, { userId: auth.userId, type: 'sessions_revoked', detail: { session_ids: ids, scope: 'one' } }, ctx, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: auth.userId, type: 'sessions_revoked', detail: { session_ids: ids, scope: 'one' } },
+    ctx,
+    now,
+  );
 }
 
 export async function signOutAll(
@@ -51,7 +61,11 @@ export async function signOutAll(
   );
   await recordSecurityEvent(
     deps,
-    { userId: auth.userId, type: 'sessions_revoked', detail: { count: ids.length, scope: 'all', include_current: options.includeCurrent } },
+    {
+      userId: auth.userId,
+      type: 'sessions_revoked',
+      detail: { count: ids.length, scope: 'all', include_current: options.includeCurrent },
+    },
     ctx,
     now,
   );

@@ -49,8 +49,16 @@ export function readStreamToken(
   if (token.length > 400 || !token.startsWith(STREAM_TOKEN_PREFIX)) return null;
   const parts = token.slice(STREAM_TOKEN_PREFIX.length).split('.');
   if (parts.length !== 6) return null;
-  const [version, itemId, userId, sessionId, expires, signature] = parts as [string, string, string, string, string, string];
-  if (version !== 'v1' || !ID.test(itemId) || !ID.test(userId) || !ID.test(sessionId) || !/^\d{1,12}$/.test(expires)) return null;
+  const [version, itemId, userId, sessionId, expires, signature] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (version !== 'v1' || !ID.test(itemId) || !ID.test(userId) || !ID.test(sessionId) || !/^\d{1,12}$/.test(expires))
+    return null;
   if (!safeEqual(signature, sign(deps, parts.slice(0, 5).join('.')))) return null;
   if (Number(expires) * 1000 <= now.getTime()) return null;
   return { itemId, userId, sessionId };

@@ -3,7 +3,12 @@
 // gives back just its own attempt, as the key's policy says.
 import type { Db } from '../store/db.ts';
 import type { ThrottleTable } from '../store/schema.ts';
-import { deleteThrottleRow, findThrottleRow, lockThrottleRow, upsertThrottleRow } from '../store/throttle.repository.ts';
+import {
+  deleteThrottleRow,
+  findThrottleRow,
+  lockThrottleRow,
+  upsertThrottleRow,
+} from '../store/throttle.repository.ts';
 
 export interface ThrottlePolicy {
   /** Attempts in a window before delays start. */
@@ -83,11 +88,20 @@ function counted(count: Count | undefined, policy: ThrottlePolicy, t: number): C
  */
 export function givenBack(count: Count, policy: ThrottlePolicy): Count {
   const failures = Math.max(0, count.failures - 1);
-  return { failures, window_start: count.window_start, blocked_until: failures > policy.free ? count.blocked_until : 0 };
+  return {
+    failures,
+    window_start: count.window_start,
+    blocked_until: failures > policy.free ? count.blocked_until : 0,
+  };
 }
 
 /** `guard` for a throttle that counts every attempt where it keeps its counts at once. */
-export async function guardByAttempt<T>(throttle: Throttle, keys: ThrottleKey[], now: Date, check: () => Promise<T>): Promise<Guarded<T>> {
+export async function guardByAttempt<T>(
+  throttle: Throttle,
+  keys: ThrottleKey[],
+  now: Date,
+  check: () => Promise<T>,
+): Promise<Guarded<T>> {
   const wait = await throttle.attempt(keys, now);
   if (wait > 0) return { throttled: wait };
   // A throw leaves the attempt counted.
@@ -110,7 +124,8 @@ export function createStoreThrottle(db: Db): Throttle {
         for (const { key } of keys) rows.push((await lockThrottleRow(trx, { key, now: t }))[0]!);
         const wait = waitFor(rows, t);
         if (wait > 0) return wait;
-        for (const [i, { key, policy }] of keys.entries()) await upsertThrottleRow(trx, { key, ...counted(rows[i], policy, t) });
+        for (const [i, { key, policy }] of keys.entries())
+          await upsertThrottleRow(trx, { key, ...counted(rows[i], policy, t) });
         return 0;
       });
     },
@@ -173,7 +188,10 @@ export function createLocalThrottle(db: Db): Throttle {
   const reserve = async (keys: ThrottleKey[], t: number): Promise<{ wait: number; entries: Held[] }> => {
     const before: { count: Count | undefined; stored: boolean }[] = [];
     for (const { key } of keys) before.push(await current(key));
-    const wait = waitFor(before.map((b) => b.count), t);
+    const wait = waitFor(
+      before.map((b) => b.count),
+      t,
+    );
     if (wait > 0) return { wait, entries: [] };
     const entries = keys.map(({ key, policy }, i) => {
       const count = counted(before[i]!.count, policy, t);

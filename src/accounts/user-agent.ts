@@ -36,7 +36,11 @@ const versions: Record<string, RegExp> = {
   Safari: /Version\/(\d+)/,
 };
 
-export function describeUserAgent(userAgent: string | undefined): { platform: string | null; client: string | null; version: string | null } {
+export function describeUserAgent(userAgent: string | undefined): {
+  platform: string | null;
+  client: string | null;
+  version: string | null;
+} {
   if (!userAgent) return { platform: null, client: null, version: null };
   const platform = platforms.find(([re]) => re.test(userAgent))?.[1] ?? null;
   const client = clients.find(([re]) => re.test(userAgent))?.[1] ?? null;

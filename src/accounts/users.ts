@@ -23,7 +23,6 @@ import { hasFreshAuth } from './sessions.ts';
 import type { UserView } from '../wire/common.ts';
 import type { Actor, Caller } from './caller.ts';
 
-
 /** Views of rows already turned into one: an authenticated request's own account comes back as the same row. */
 const views = new WeakMap<UserRow, UserView>();
 
@@ -106,7 +105,8 @@ export async function insertNewUser(
     });
   } catch (err) {
     // Two registrations racing for one name: the unique index decides.
-    if (/unique|duplicate/i.test((err as Error).message)) throw new AppError('username_taken', 'This username or email is taken.');
+    if (/unique|duplicate/i.test((err as Error).message))
+      throw new AppError('username_taken', 'This username or email is taken.');
     throw err;
   }
   return id;
@@ -175,7 +175,12 @@ export async function updateProfile(
 }
 
 /** The new address, checked; throws when the session's proof is stale (S27) or the address is taken. */
-async function checkNewEmail(deps: Pick<Deps, 'db' | 'config'>, auth: Caller, input: string, now: Date): Promise<string> {
+async function checkNewEmail(
+  deps: Pick<Deps, 'db' | 'config'>,
+  auth: Caller,
+  input: string,
+  now: Date,
+): Promise<string> {
   if (!hasFreshAuth(auth, now, deps.config.reauthWindowSeconds)) throw new AppError('reauthentication_required');
   const email = checkEmail(input);
   const holder = await findUserByEmail(deps.db, email.toLowerCase());
@@ -201,10 +206,15 @@ async function changeEmail(deps: Deps, auth: Caller, email: string, ctx: Request
     throw err;
   }
   if (sameAddress) return;
-  await recordSecurityEvent(deps, { userId: auth.userId, type: 'email_changed', detail: { from: current.email, to: email } }, ctx, now);
-  for (const listener of deps.hooks.emailChanged) await listener(deps, { userId: auth.userId, from: current.email, to: email, ctx }, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: auth.userId, type: 'email_changed', detail: { from: current.email, to: email } },
+    ctx,
+    now,
+  );
+  for (const listener of deps.hooks.emailChanged)
+    await listener(deps, { userId: auth.userId, from: current.email, to: email, ctx }, now);
 }
-
 
 export interface AdminUserPatch {
   role?: Role;
@@ -222,7 +232,8 @@ export async function adminUpdateUser(
 ): Promise<UserView> {
   const target = await findUserById(deps.db, userId);
   if (!target) throw new AppError('not_found');
-  if (target.id === actor.userId) throw new AppError('forbidden', 'You cannot change your own role or disable yourself.');
+  if (target.id === actor.userId)
+    throw new AppError('forbidden', 'You cannot change your own role or disable yourself.');
   if (target.role === 'owner') throw new AppError('forbidden', 'The owner cannot be changed.');
   if (actor.role !== 'owner' && ROLE_RANK[target.role] >= ROLE_RANK[actor.role]) {
     throw new AppError('forbidden', 'Only the owner can change another admin.');
@@ -270,7 +281,12 @@ export async function adminRevokeSessions(
   const target = await findUserById(deps.db, userId);
   if (!target) throw new AppError('not_found');
   // The same rule as for roles: an admin cannot sign the owner or another admin out (the CLI, with no role, can).
-  if (actor.role && actor.userId !== target.id && actor.role !== 'owner' && ROLE_RANK[target.role] >= ROLE_RANK[actor.role]) {
+  if (
+    actor.role &&
+    actor.userId !== target.id &&
+    actor.role !== 'owner' &&
+    ROLE_RANK[target.role] >= ROLE_RANK[actor.role]
+  ) {
     throw new AppError('forbidden', 'Only the owner can sign out another admin.');
   }
   const ids = await revokeSessions(deps, deps.db, { userId }, 'admin', now);

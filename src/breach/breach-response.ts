@@ -137,15 +137,24 @@ interface Progress extends Record<string, unknown> {
 function checkText(input: StartInput): { reason: string; message: string } {
   const reason = input.reason.trim();
   const message = input.message.replace(/\r\n?/g, '\n').trim();
-  if (!reason) throw new AppError('invalid_body', 'Give a reason: it is kept with the response and the flag.', { field: 'reason' });
+  if (!reason)
+    throw new AppError('invalid_body', 'Give a reason: it is kept with the response and the flag.', {
+      field: 'reason',
+    });
   if (reason.length > MAX_REASON_LENGTH) {
     throw new AppError('invalid_body', `The reason has at most ${MAX_REASON_LENGTH} characters.`, { field: 'reason' });
   }
   if (!message) {
-    throw new AppError('invalid_body', 'Write the notice: what happened, and what was and was not exposed.', { field: 'message' });
+    throw new AppError('invalid_body', 'Write the notice: what happened, and what was and was not exposed.', {
+      field: 'message',
+    });
   }
   if (message.length > MAX_MESSAGE_LENGTH) {
-    throw new AppError('invalid_body', `The notice has at most ${MAX_MESSAGE_LENGTH.toLocaleString('en')} characters.`, { field: 'message' });
+    throw new AppError(
+      'invalid_body',
+      `The notice has at most ${MAX_MESSAGE_LENGTH.toLocaleString('en')} characters.`,
+      { field: 'message' },
+    );
   }
   return { reason, message };
 }
@@ -153,13 +162,20 @@ function checkText(input: StartInput): { reason: string; message: string } {
 function batchSizeOf(input: StartInput): number {
   const size = input.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) {
-    throw new AppError('invalid_body', `The batch size is a whole number from 1 to ${MAX_BATCH_SIZE}.`, { field: 'batch_size' });
+    throw new AppError('invalid_body', `The batch size is a whole number from 1 to ${MAX_BATCH_SIZE}.`, {
+      field: 'batch_size',
+    });
   }
   return size;
 }
 
 /** The dry run: exactly what a response over this scope would do now, with nothing changed. */
-export async function planBreachResponse(deps: Deps, scope: StoredScope, rotate: boolean, now: Date): Promise<BreachPlan> {
+export async function planBreachResponse(
+  deps: Deps,
+  scope: StoredScope,
+  rotate: boolean,
+  now: Date,
+): Promise<BreachPlan> {
   const counts = await countScope(deps.db, scope, now);
   const version = await currentPasswordKeyVersion(deps.db);
   return {
@@ -180,7 +196,9 @@ export async function planBreachResponse(deps: Deps, scope: StoredScope, rotate:
   };
 }
 
-export type StartResult = { dryRun: true; plan: BreachPlan } | { dryRun: false; response: BreachResponseRow; created: boolean };
+export type StartResult =
+  | { dryRun: true; plan: BreachPlan }
+  | { dryRun: false; response: BreachResponseRow; created: boolean };
 
 /**
  * Starts a response, or finds the one already running over the same scope (a second start that asks for
@@ -280,7 +298,12 @@ export async function startBreachResponse(
       const job = await enqueueJob(
         deps,
         trx,
-        { type: BREACH_RESPONSE_JOB, payload: { responseId: id }, dedupeKey: `breach-response:${id}`, createdBy: actor.userId },
+        {
+          type: BREACH_RESPONSE_JOB,
+          payload: { responseId: id },
+          dedupeKey: `breach-response:${id}`,
+          createdBy: actor.userId,
+        },
         now,
       );
       row.job_id = job.id;
@@ -290,7 +313,14 @@ export async function startBreachResponse(
         {
           userId: actor.userId,
           type: 'breach_response_started',
-          detail: { response_id: id, by: actor.username, scope: describeScope(scope), users: usersTotal, reason, rotate_password_key: rotate },
+          detail: {
+            response_id: id,
+            by: actor.username,
+            scope: describeScope(scope),
+            users: usersTotal,
+            reason,
+            rotate_password_key: rotate,
+          },
         },
         ctx,
         now,
@@ -299,7 +329,11 @@ export async function startBreachResponse(
       if (rotate) {
         await recordSecurityEvent(
           deps,
-          { userId: actor.userId, type: 'password_key_rotated', detail: { response_id: id, version: row.password_key_version } },
+          {
+            userId: actor.userId,
+            type: 'password_key_rotated',
+            detail: { response_id: id, version: row.password_key_version },
+          },
           ctx,
           now,
           trx,
@@ -315,7 +349,10 @@ export async function startBreachResponse(
       return { dryRun: false, response: started, created: true };
     }
   }
-  throw new AppError('conflict', 'Another response over the same users is starting right now. Look at the list of responses.');
+  throw new AppError(
+    'conflict',
+    'Another response over the same users is starting right now. Look at the list of responses.',
+  );
 }
 
 /**
@@ -329,7 +366,10 @@ export async function startBreachResponse(
  * undone or redone; the response says so (rotate_password_key, password_key_version). The batch size is
  * how, not what: the running response keeps its own.
  */
-function refuseUnlessSameRequest(running: BreachResponseRow, asked: { reason: string; message: string; rotate: boolean }): void {
+function refuseUnlessSameRequest(
+  running: BreachResponseRow,
+  asked: { reason: string; message: string; rotate: boolean },
+): void {
   const differs: string[] = [];
   const explained: string[] = [];
   if (asked.rotate && running.rotate_password_key !== 1) {
@@ -467,14 +507,18 @@ async function progressFromStore(deps: Deps, row: BreachResponseRow, phase: Prog
   };
 }
 
-async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, ResponseCheckpoint>): Promise<Record<string, unknown>> {
+async function runResponse(
+  deps: Deps,
+  ctx: JobContext<{ responseId: string }, ResponseCheckpoint>,
+): Promise<Record<string, unknown>> {
   let row = await loadResponse(deps, ctx);
   const scope = parseScope(row);
   if (row.invites_voided === null) {
     // Invites are not anyone's account: they are voided once, at the start, with the record that it was done.
     await deps.db.transaction().execute(async (trx) => {
       const count = await voidInvitesOfScope(trx, scope, deps.clock(), row.id);
-      if (!(await setInvitesVoided(trx, row.id, count))) throw new Error('the invites of this response were voided concurrently');
+      if (!(await setInvitesVoided(trx, row.id, count)))
+        throw new Error('the invites of this response were voided concurrently');
     });
     row = (await findBreachResponse(deps.db, row.id))!;
   }
@@ -505,12 +549,22 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, R
   const notices = await enqueueJob(
     deps,
     deps.db,
-    { type: BREACH_NOTICES_JOB, payload: { responseId: row.id }, dedupeKey: `breach-notices:${row.id}`, createdBy: row.created_by },
+    {
+      type: BREACH_NOTICES_JOB,
+      payload: { responseId: row.id },
+      dedupeKey: `breach-notices:${row.id}`,
+      createdBy: row.created_by,
+    },
     now,
   );
   await updateBreachResponse(deps.db, row.id, { notices_job_id: notices.id });
   deps.log.info(
-    { event: 'breach_response_flagged', response: row.id, users: progress.users_flagged, sessions: progress.sessions_revoked },
+    {
+      event: 'breach_response_flagged',
+      response: row.id,
+      users: progress.users_flagged,
+      sessions: progress.sessions_revoked,
+    },
     `Breach response ${row.id}: ${progress.users_flagged} users flagged, ${progress.sessions_revoked + progress.app_passwords_revoked} sessions revoked`,
   );
   return { ...progress, phase: 'flagged', notices_job: notices.id };
@@ -527,7 +581,10 @@ async function runResponse(deps: Deps, ctx: JobContext<{ responseId: string }, R
  * this one. The record ties each mail to its user only where none is tied yet, and the batch commits only if
  * every one of its users was tied by it: a notice is queued once per user, crash or concurrent worker or not.
  */
-async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { after: UserCursor }>): Promise<Record<string, unknown>> {
+async function runNotices(
+  deps: Deps,
+  ctx: JobContext<{ responseId: string }, { after: UserCursor }>,
+): Promise<Record<string, unknown>> {
   const row = await loadResponse(deps, ctx);
   const progress = await progressFromStore(deps, row, 'notifying');
   await ctx.progress(progress);
@@ -547,7 +604,8 @@ async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { 
         row.id,
         recipients.map((r, i) => ({ user: { createdAt: r.user_created_at, id: r.user_id }, mailId: rows.mailIds[i]! })),
       );
-      if (tied !== recipients.length) throw new Error(`${recipients.length - tied} of these notices were queued concurrently`);
+      if (tied !== recipients.length)
+        throw new Error(`${recipients.length - tied} of these notices were queued concurrently`);
       await insertSecurityEvents(
         trx,
         recipients.map((r) => ({
@@ -556,7 +614,12 @@ async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { 
           type: 'breach_response_flagged',
           ip: null,
           device: null,
-          detail: JSON.stringify({ response_id: row.id, reason: row.reason, signed_out: true, tokens_voided: r.tokens_voided }),
+          detail: JSON.stringify({
+            response_id: row.id,
+            reason: row.reason,
+            signed_out: true,
+            tokens_voided: r.tokens_voided,
+          }),
           created_at: r.flagged_at,
         })),
       );
@@ -577,7 +640,10 @@ async function runNotices(deps: Deps, ctx: JobContext<{ responseId: string }, { 
     if (!(await ctx.checkpointed({ after: batch.last }, progress))) throw new Error('the lease on this job was lost');
   }
   await releaseBreachScope(deps.db, row.id, deps.clock());
-  deps.log.info({ event: 'breach_response_notices_queued', response: row.id, notices: progress.notices_queued }, `Breach response ${row.id}: notices queued`);
+  deps.log.info(
+    { event: 'breach_response_notices_queued', response: row.id, notices: progress.notices_queued },
+    `Breach response ${row.id}: notices queued`,
+  );
   return { ...progress, phase: 'done' };
 }
 

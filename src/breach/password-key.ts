@@ -24,7 +24,12 @@ export async function rotatePasswordKey(db: Db): Promise<number> {
 }
 
 /** A hasher that follows the key version in the store; `initial` is the one built for `initialVersion`. */
-export function versionFollowingHasher(db: Db, secretKey: Buffer, initial: PasswordHasher, initialVersion: number): PasswordHasher {
+export function versionFollowingHasher(
+  db: Db,
+  secretKey: Buffer,
+  initial: PasswordHasher,
+  initialVersion: number,
+): PasswordHasher {
   let state = { version: initialVersion, hasher: initial };
   let rebuilding: Promise<PasswordHasher> | null = null;
   const current = async (): Promise<PasswordHasher> => {
@@ -32,7 +37,10 @@ export function versionFollowingHasher(db: Db, secretKey: Buffer, initial: Passw
     if (version === state.version) return state.hasher;
     rebuilding ??= passwordKeys(db, secretKey)
       .then((keys) => {
-        state = { version: keys.current, hasher: createPasswordHasher({ keys: keys.keys, currentKeyVersion: keys.current }) };
+        state = {
+          version: keys.current,
+          hasher: createPasswordHasher({ keys: keys.keys, currentKeyVersion: keys.current }),
+        };
         return state.hasher;
       })
       .finally(() => {

@@ -34,7 +34,9 @@ export async function resolveScope(db: Db, input: ScopeInput, now: Date): Promis
     const entries = [...new Set(input.users.map((u) => u.trim()).filter((u) => u.length > 0))];
     if (entries.length === 0) throw new AppError('invalid_body', 'Name at least one user.', { field: 'scope.users' });
     if (entries.length > MAX_SCOPE_USERS) {
-      throw new AppError('invalid_body', `At most ${MAX_SCOPE_USERS} users by name; use all users or a time window.`, { field: 'scope.users' });
+      throw new AppError('invalid_body', `At most ${MAX_SCOPE_USERS} users by name; use all users or a time window.`, {
+        field: 'scope.users',
+      });
     }
     // An entry is a user id (case-sensitive), a username or an email address.
     const rows = await findUserIdsByLogins(db, [...new Set([...entries, ...entries.map(normalizeLogin)])]);
@@ -52,15 +54,19 @@ export async function resolveScope(db: Db, input: ScopeInput, now: Date): Promis
     }
     if (missing.length > 0) {
       const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
-      throw new AppError('invalid_body', `No such user: ${missing.slice(0, 5).join(', ')}${more}.`, { field: 'scope.users' });
+      throw new AppError('invalid_body', `No such user: ${missing.slice(0, 5).join(', ')}${more}.`, {
+        field: 'scope.users',
+      });
     }
     const userIds = [...ids].sort();
     return { scope: { kind: 'users', user_ids: userIds }, key: `users:${sha256(userIds.join(','))}` };
   }
   const since = toTime(input.active_since, 'scope.active_since');
   const until = input.active_until ? toTime(input.active_until, 'scope.active_until') : null;
-  if (until !== null && until < since) throw new AppError('invalid_body', 'The window ends before it starts.', { field: 'scope.active_until' });
-  if (since > now.getTime()) throw new AppError('invalid_body', 'The window starts in the future.', { field: 'scope.active_since' });
+  if (until !== null && until < since)
+    throw new AppError('invalid_body', 'The window ends before it starts.', { field: 'scope.active_until' });
+  if (since > now.getTime())
+    throw new AppError('invalid_body', 'The window starts in the future.', { field: 'scope.active_since' });
   return {
     scope: { kind: 'active', since, until: Math.min(until ?? now.getTime(), now.getTime()) },
     key: `active:${since}:${until ?? 'now'}`,

@@ -67,7 +67,14 @@ export async function checkCredentialStuffing(
   const found: StuffingAlert[] = [];
   const byAddress = await failuresByAddress(deps.db, FAILURE_TYPES, since, thresholds.addressFailures);
   for (const a of byAddress.filter((x: AddressFailures) => x.accounts > thresholds.addressAccounts)) {
-    found.push({ address: a.ip, failures: a.failures, accounts: a.accounts, addresses: 1, baseline: null, windowMinutes });
+    found.push({
+      address: a.ip,
+      failures: a.failures,
+      accounts: a.accounts,
+      addresses: 1,
+      baseline: null,
+      windowMinutes,
+    });
   }
   const current = await failureTotals(deps.db, FAILURE_TYPES, since, t + 1);
   if (current.failures > thresholds.overallFailures) {
@@ -97,7 +104,13 @@ async function raiseAlert(deps: Deps, alert: StuffingAlert, windowStart: number,
       created_at: now.getTime(),
     });
     if (!inserted) return false;
-    await recordSecurityEvent(deps, { userId: null, type: 'credential_stuffing_suspected', detail: { ...alert } }, { ip: alert.address }, now, trx);
+    await recordSecurityEvent(
+      deps,
+      { userId: null, type: 'credential_stuffing_suspected', detail: { ...alert } },
+      { ip: alert.address },
+      now,
+      trx,
+    );
     for (const admin of admins) {
       const user = await findUserById(trx, admin.id);
       if (!user) continue;

@@ -61,14 +61,28 @@ interface ScopeOptions {
 
 /** The scope the options ask for; a users file is only named here, and read by readScope. */
 function scopeFrom(values: ScopeOptions): ScopeInput | { usersFile: string } {
-  const chosen = [values.all, values.users !== undefined, values['users-file'] !== undefined, values['active-since'] !== undefined];
+  const chosen = [
+    values.all,
+    values.users !== undefined,
+    values['users-file'] !== undefined,
+    values['active-since'] !== undefined,
+  ];
   if (chosen.filter(Boolean).length !== 1) {
-    throw new CliError('choose the users with exactly one of --all, --users, --users-file or --active-since\n\n' + breachHelp);
+    throw new CliError(
+      'choose the users with exactly one of --all, --users, --users-file or --active-since\n\n' + breachHelp,
+    );
   }
   if (values.all) return { all: true };
-  if (values.users !== undefined) return { users: values.users.split(',').map((u) => u.trim()).filter(Boolean) };
+  if (values.users !== undefined)
+    return {
+      users: values.users
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    };
   if (values['users-file'] !== undefined) return { usersFile: values['users-file'] };
-  if (values['active-until'] !== undefined && values['active-since'] === undefined) throw new CliError('--active-until goes with --active-since');
+  if (values['active-until'] !== undefined && values['active-since'] === undefined)
+    throw new CliError('--active-until goes with --active-since');
   return { active_since: values['active-since']!, active_until: values['active-until'] ?? null };
 }
 
@@ -107,15 +121,22 @@ async function readMessage(file: string | undefined): Promise<string | null> {
 
 function printPlan(plan: BreachPlan): void {
   const out = (line: string) => process.stdout.write(line + '\n');
-  const sample = plan.users_sample.length ? ` (${plan.users_sample.slice(0, 10).join(', ')}${plan.users > 10 ? ', …' : ''})` : '';
+  const sample = plan.users_sample.length
+    ? ` (${plan.users_sample.slice(0, 10).join(', ')}${plan.users > 10 ? ', …' : ''})`
+    : '';
   out(`Dry run: nothing was changed. A breach response for ${plan.scope_description} would:`);
-  out(`  flag ${plan.users} users for a new password${plan.users_already_flagged ? ` (${plan.users_already_flagged} flagged already)` : ''}${sample}`);
+  out(
+    `  flag ${plan.users} users for a new password${plan.users_already_flagged ? ` (${plan.users_already_flagged} flagged already)` : ''}${sample}`,
+  );
   out(`  sign out ${plan.sessions} sessions and devices`);
   out(`  revoke ${plan.app_passwords} app passwords`);
-  out(`  void ${plan.reset_and_alert_links} reset and sign-in-alert links, ${plan.pending_sign_ins} sign-ins waiting for a second factor, ${plan.link_codes} device links`);
+  out(
+    `  void ${plan.reset_and_alert_links} reset and sign-in-alert links, ${plan.pending_sign_ins} sign-ins waiting for a second factor, ${plan.link_codes} device links`,
+  );
   out(`  void ${plan.invites} open invites`);
   out(`  queue ${plan.mails} notice mails`);
-  if (plan.password_key_version) out(`  rotate the password key from version ${plan.password_key_version.from} to ${plan.password_key_version.to}`);
+  if (plan.password_key_version)
+    out(`  rotate the password key from version ${plan.password_key_version.from} to ${plan.password_key_version.to}`);
 }
 
 export function printReport(view: BreachResponseView): void {
@@ -125,14 +146,19 @@ export function printReport(view: BreachResponseView): void {
   out(`  Scope:                  ${view.scope_description}`);
   out(`  Reason:                 ${view.reason}`);
   out(`  Started:                ${view.created_at} by ${view.created_by.name}`);
-  if (view.password_key_version !== null) out(`  Password key:           rotated to version ${view.password_key_version}`);
+  if (view.password_key_version !== null)
+    out(`  Password key:           rotated to version ${view.password_key_version}`);
   out(`  Users flagged:          ${r.users_flagged} of ${r.users_in_scope}`);
   out(`  Sessions revoked:       ${r.sessions_revoked}`);
   out(`  App passwords revoked:  ${r.app_passwords_revoked}`);
   out(`  Tokens voided:          ${r.tokens_voided} (and ${r.invites_voided} invites)`);
-  out(`  Notices:                ${r.mails_queued} queued, ${r.mails_sent} sent, ${r.mails_failed} failed, ${r.mails_pending} waiting`);
+  out(
+    `  Notices:                ${r.mails_queued} queued, ${r.mails_sent} sent, ${r.mails_failed} failed, ${r.mails_pending} waiting`,
+  );
   out(`  Reset since:            ${r.users_reset_since} users`);
-  out(`  Second factor:          ${r.users_with_second_factor} users (authenticator app ${r.users_with_two_factor}, passkey ${r.users_with_passkey})`);
+  out(
+    `  Second factor:          ${r.users_with_second_factor} users (authenticator app ${r.users_with_two_factor}, passkey ${r.users_with_passkey})`,
+  );
   if (view.error) out(`  Error:                  ${view.error}`);
 }
 
@@ -155,7 +181,13 @@ const ended = (job: JobRow) => job.state === 'done' || job.state === 'failed' ||
  * Follows one job with a progress bar until it ends. With `run`, takes the job into this process whenever
  * it is free to take (queued, or its worker gone), so it finishes with or without a server.
  */
-async function follow(deps: Deps, jobId: string, label: string, run: boolean, measure: (p: Record<string, any>) => [number, number]) {
+async function follow(
+  deps: Deps,
+  jobId: string,
+  label: string,
+  run: boolean,
+  measure: (p: Record<string, any>) => [number, number],
+) {
   const bar = progressBar(label);
   let local: Promise<boolean> | null = null;
   let job = await findJob(deps.db, jobId);
@@ -186,7 +218,10 @@ async function follow(deps: Deps, jobId: string, label: string, run: boolean, me
 async function followResponse(deps: Deps, id: string, run: boolean): Promise<number> {
   let row = await getBreachResponse(deps, id);
   if (row.job_id) {
-    const job = await follow(deps, row.job_id, 'Flagging users ', run, (p) => [p.users_flagged ?? 0, p.users_total ?? 0]);
+    const job = await follow(deps, row.job_id, 'Flagging users ', run, (p) => [
+      p.users_flagged ?? 0,
+      p.users_total ?? 0,
+    ]);
     if (job && job.state !== 'done') {
       printReport(await breachResponseView(deps, row));
       return 1;
@@ -194,7 +229,10 @@ async function followResponse(deps: Deps, id: string, run: boolean): Promise<num
   }
   row = (await findBreachResponse(deps.db, id))!;
   if (row.notices_job_id) {
-    const job = await follow(deps, row.notices_job_id, 'Queueing notices', run, (p) => [p.notices_queued ?? 0, p.users_flagged ?? 0]);
+    const job = await follow(deps, row.notices_job_id, 'Queueing notices', run, (p) => [
+      p.notices_queued ?? 0,
+      p.users_flagged ?? 0,
+    ]);
     if (job && job.state !== 'done') {
       printReport(await breachResponseView(deps, row));
       return 1;
@@ -241,14 +279,19 @@ export async function breachCommand(deps: Deps, args: string[]): Promise<number>
       strict: true,
     });
     const chosen = scopeFrom(values);
-    if (!values.reason?.trim()) throw new CliError('--reason is required: why the response is made (kept with it, not mailed)');
+    if (!values.reason?.trim())
+      throw new CliError('--reason is required: why the response is made (kept with it, not mailed)');
     if (values['users-file'] === '-' && values['message-file'] === '-') {
-      throw new CliError('--users-file and --message-file cannot both read standard input ("-"): give one of them a file');
+      throw new CliError(
+        '--users-file and --message-file cannot both read standard input ("-"): give one of them a file',
+      );
     }
     const scope = await readScope(chosen);
     const fromFile = await readMessage(values['message-file']);
     if (fromFile === null && !values['dry-run']) {
-      process.stderr.write('No --message-file: the notice starts with a general text. Write your own to say what happened.\n');
+      process.stderr.write(
+        'No --message-file: the notice starts with a general text. Write your own to say what happened.\n',
+      );
     }
     const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
     const result = await startBreachResponse(
@@ -276,14 +319,21 @@ export async function breachCommand(deps: Deps, args: string[]): Promise<number>
         : `Breach response ${row.id} (started ${new Date(row.created_at).toISOString()}) is still running over the same users: resuming it.\n`,
     );
     if (result.created && row.password_key_version !== null) {
-      process.stdout.write(`The password key is now version ${row.password_key_version}: no stored password works any more.\n`);
+      process.stdout.write(
+        `The password key is now version ${row.password_key_version}: no stored password works any more.\n`,
+      );
     } else if (row.password_key_version !== null) {
       process.stdout.write(`It rotated the password key to version ${row.password_key_version} when it started.\n`);
     }
     return followResponse(deps, row.id, true);
   }
   if (sub === 'status') {
-    const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
     const row = positionals[0] ? await getBreachResponse(deps, positionals[0]) : await latestBreachResponse(deps);
     if (!row) {
       process.stdout.write(values.json ? 'null\n' : 'No breach response has been made on this server.\n');

@@ -3,7 +3,13 @@
 import { parseArgs } from 'node:util';
 import type { Deps } from '../deps.ts';
 import { toJobView, type JobView } from '../jobs/runner.ts';
-import { createLibrary, findLibraryByIdOrName, LIBRARY_KINDS, listLibraries, removeLibrary } from '../media/libraries.ts';
+import {
+  createLibrary,
+  findLibraryByIdOrName,
+  LIBRARY_KINDS,
+  listLibraries,
+  removeLibrary,
+} from '../media/libraries.ts';
 import type { LibraryKind } from '../media/naming.ts';
 import { requestScan, type ScanResult } from '../media/scanner.ts';
 import { findJob } from '../store/jobs.repository.ts';
@@ -37,9 +43,15 @@ export async function libraryCommand(deps: Deps, args: string[]): Promise<number
       options: { name: { type: 'string' }, kind: { type: 'string' }, path: { type: 'string', multiple: true } },
       strict: true,
     });
-    if (!values.name || !values.kind || !values.path?.length) throw new CliError('--name, --kind and at least one --path are required\n' + libraryHelp);
-    if (!(LIBRARY_KINDS as readonly string[]).includes(values.kind)) throw new CliError(`--kind must be one of ${LIBRARY_KINDS.join(', ')}`);
-    const library = await createLibrary(deps, { name: values.name, kind: values.kind as LibraryKind, paths: values.path }, deps.clock());
+    if (!values.name || !values.kind || !values.path?.length)
+      throw new CliError('--name, --kind and at least one --path are required\n' + libraryHelp);
+    if (!(LIBRARY_KINDS as readonly string[]).includes(values.kind))
+      throw new CliError(`--kind must be one of ${LIBRARY_KINDS.join(', ')}`);
+    const library = await createLibrary(
+      deps,
+      { name: values.name, kind: values.kind as LibraryKind, paths: values.path },
+      deps.clock(),
+    );
     process.stdout.write(`Created library ${library.name} (id ${library.id})\n`);
     return 0;
   }
@@ -52,13 +64,15 @@ export async function libraryCommand(deps: Deps, args: string[]): Promise<number
     if (!library) throw new CliError(`no library "${target}"`);
     const queued = await requestScan(deps, library.id, { probe: !namesOnly, createdBy: null }, deps.clock());
     if (!queued) throw new CliError(`no library "${target}"`);
-    if (!queued.created) process.stderr.write(`A scan of ${library.name} is already queued or running; following it.\n`);
+    if (!queued.created)
+      process.stderr.write(`A scan of ${library.name} is already queued or running; following it.\n`);
     const view = await followScan(deps, library.name, queued.jobId);
     return reportScan(library.name, view);
   }
   if (sub === 'remove') {
     const library = rest[0] ? await findLibraryByIdOrName(deps, rest[0]) : undefined;
-    if (!library) throw new CliError(rest[0] ? `no library "${rest[0]}"` : 'name the library: hearth library remove <id|name>');
+    if (!library)
+      throw new CliError(rest[0] ? `no library "${rest[0]}"` : 'name the library: hearth library remove <id|name>');
     await removeLibrary(deps, library.id);
     process.stdout.write(`Removed library ${library.name}; no file was touched.\n`);
     return 0;

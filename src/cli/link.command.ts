@@ -40,7 +40,8 @@ function serverOrigin(raw: string): string {
   } catch {
     throw new CliError(`--server must be a URL like https://media.example.org, got "${raw}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError('--server must start with http:// or https://');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError('--server must start with http:// or https://');
   return url.origin;
 }
 
@@ -49,7 +50,12 @@ interface ApiAnswer {
   body: any;
 }
 
-async function callApi(server: string, method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<ApiAnswer> {
+async function callApi(
+  server: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string } = {},
+): Promise<ApiAnswer> {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -62,7 +68,9 @@ async function callApi(server: string, method: string, path: string, options: { 
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new Error(`cannot reach ${server}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    throw new Error(
+      `cannot reach ${server}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+    );
   }
   const text = await response.text();
   let body: unknown = null;
@@ -96,7 +104,8 @@ export function readTokenFile(path: string): TokenFile {
     throw new CliError(`no token in ${path}: link this machine first with "hearth link --server URL"`);
   }
   const data = JSON.parse(text) as Partial<TokenFile>;
-  if (typeof data.token !== 'string' || typeof data.server !== 'string') throw new CliError(`${path} does not hold a Hearth token`);
+  if (typeof data.token !== 'string' || typeof data.server !== 'string')
+    throw new CliError(`${path} does not hold a Hearth token`);
   return data as TokenFile;
 }
 
@@ -110,9 +119,14 @@ export async function runLink(args: string[], out: NodeJS.WritableStream = proce
   const server = serverOrigin(values.server);
   const tokenFile = resolve(values['token-file'] ?? defaultTokenFile());
   const asked = await callApi(server, 'POST', '/api/v1/link/codes', {
-    body: { client: 'Hearth CLI', platform: platformName(), device_name: values.name ?? `Hearth CLI on ${hostname()}`.slice(0, 100) },
+    body: {
+      client: 'Hearth CLI',
+      platform: platformName(),
+      device_name: values.name ?? `Hearth CLI on ${hostname()}`.slice(0, 100),
+    },
   });
-  if (asked.status !== 200) throw new Error(`the server refused a code: ${asked.body?.error?.message ?? `HTTP ${asked.status}`}`);
+  if (asked.status !== 200)
+    throw new Error(`the server refused a code: ${asked.body?.error?.message ?? `HTTP ${asked.status}`}`);
   const pair = asked.body as {
     device_code: string;
     user_code: string;
@@ -167,7 +181,9 @@ export async function runWhoami(args: string[], out: NodeJS.WritableStream = pro
   const server = serverOrigin(values.server ?? saved.server);
   const me = await callApi(server, 'GET', '/api/v1/me', { token: saved.token });
   if (me.status === 401) {
-    process.stderr.write(`hearth: the saved token no longer works (signed out or revoked); run "hearth link --server ${server}" again\n`);
+    process.stderr.write(
+      `hearth: the saved token no longer works (signed out or revoked); run "hearth link --server ${server}" again\n`,
+    );
     return 1;
   }
   if (me.status !== 200) throw new Error(`the server answered: ${me.body?.error?.message ?? `HTTP ${me.status}`}`);

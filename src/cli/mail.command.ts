@@ -20,7 +20,16 @@ export const mailHelp = `Usage:
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    [header, ...rows]
+      .map((row) =>
+        row
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export async function mailCommand(deps: Deps, args: string[]): Promise<number> {
@@ -28,10 +37,17 @@ export async function mailCommand(deps: Deps, args: string[]): Promise<number> {
   if (sub === 'outbox') {
     const entries = outboxEntries(deps);
     if (entries.length === 0) {
-      process.stdout.write(deps.config.smtpUrl ? 'The outbox is empty (mail goes out by SMTP).\n' : 'The outbox is empty.\n');
+      process.stdout.write(
+        deps.config.smtpUrl ? 'The outbox is empty (mail goes out by SMTP).\n' : 'The outbox is empty.\n',
+      );
       return 0;
     }
-    process.stdout.write(table(['DATE', 'TO', 'SUBJECT', 'ID'], entries.map((e) => [e.date.slice(0, 19).replace('T', ' '), e.to, e.subject, e.id])));
+    process.stdout.write(
+      table(
+        ['DATE', 'TO', 'SUBJECT', 'ID'],
+        entries.map((e) => [e.date.slice(0, 19).replace('T', ' '), e.to, e.subject, e.id]),
+      ),
+    );
     return 0;
   }
   if (sub === 'show') {
@@ -41,19 +57,36 @@ export async function mailCommand(deps: Deps, args: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'queue') {
-    const { values } = parseArgs({ args: rest, options: { state: { type: 'string' }, limit: { type: 'string', default: '20' } }, strict: true });
+    const { values } = parseArgs({
+      args: rest,
+      options: { state: { type: 'string' }, limit: { type: 'string', default: '20' } },
+      strict: true,
+    });
     const state = values.state as MailState | undefined;
     if (state && !['queued', 'sending', 'sent', 'failed', 'unconfirmed'].includes(state)) {
       throw new CliError('--state is queued, sending, sent, failed or unconfirmed');
     }
-    const view = await mailQueueView(deps, { limit: Math.max(1, Number(values.limit) || 20), ...(state ? { state } : {}) });
-    const counts = Object.entries(view.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'no messages';
+    const view = await mailQueueView(deps, {
+      limit: Math.max(1, Number(values.limit) || 20),
+      ...(state ? { state } : {}),
+    });
+    const counts =
+      Object.entries(view.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'no messages';
     process.stdout.write(`Transport: ${view.transport}. ${counts}.\n`);
     if (view.messages.length > 0) {
       process.stdout.write(
         table(
           ['CREATED', 'STATE', 'TRIES', 'TO', 'TEMPLATE', 'ERROR'],
-          view.messages.map((m) => [m.created_at.slice(0, 19).replace('T', ' '), m.state, String(m.attempts), m.recipient, m.template, m.error ?? '']),
+          view.messages.map((m) => [
+            m.created_at.slice(0, 19).replace('T', ' '),
+            m.state,
+            String(m.attempts),
+            m.recipient,
+            m.template,
+            m.error ?? '',
+          ]),
         ),
       );
     }
@@ -63,13 +96,20 @@ export async function mailCommand(deps: Deps, args: string[]): Promise<number> {
     const to = rest[0];
     if (!to) throw new CliError('name the address: hearth mail test <address>');
     const now = deps.clock();
-    const { id } = await queueMail(deps, deps.db, { to: checkEmail(to), template: 'test', data: { at: mailTime(now) } }, now);
+    const { id } = await queueMail(
+      deps,
+      deps.db,
+      { to: checkEmail(to), template: 'test', data: { at: mailTime(now) } },
+      now,
+    );
     const message = await findMailMessage(deps.db, id);
     await deps.jobs.runOne(deps, message!.job_id!);
     const sent = await findMailMessage(deps.db, id);
     if (sent?.state === 'sent') {
       process.stdout.write(
-        sent.transport === 'outbox' ? `Written to the outbox: ${sent.outbox_file}\n` : `Sent to ${sent.recipient} by SMTP (${sent.message_id}).\n`,
+        sent.transport === 'outbox'
+          ? `Written to the outbox: ${sent.outbox_file}\n`
+          : `Sent to ${sent.recipient} by SMTP (${sent.message_id}).\n`,
       );
       return 0;
     }
@@ -82,5 +122,11 @@ export async function mailCommand(deps: Deps, args: string[]): Promise<number> {
 }
 
 export const mailCommands: CliCommand[] = [
-  { name: 'mail', summary: 'list the outbox, show the queue, send a test message', help: mailHelp, needsStore: true, run: (args, deps) => mailCommand(deps!, args) },
+  {
+    name: 'mail',
+    summary: 'list the outbox, show the queue, send a test message',
+    help: mailHelp,
+    needsStore: true,
+    run: (args, deps) => mailCommand(deps!, args),
+  },
 ];

@@ -10,7 +10,12 @@ import { describeCliError } from './user.command.ts';
 import { pino } from 'pino';
 
 function usage(all: CliCommand[]): string {
-  const lines = ['Usage: hearth <command> [options]', '', 'Commands:', '  serve               run the server (what npm start runs)'];
+  const lines = [
+    'Usage: hearth <command> [options]',
+    '',
+    'Commands:',
+    '  serve               run the server (what npm start runs)',
+  ];
   for (const c of all) lines.push(`  ${c.name.padEnd(20)}${c.summary}`);
   lines.push('', 'Configuration comes from HEARTH_* environment variables (see the README).');
   return lines.join('\n');
@@ -37,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!command.needsStore) return await command.run(args, null);
     const config = loadConfig(process.env, systemRandom);
-    const deps = await createDeps(config, { log: pino({ level: process.env.HEARTH_LOG_LEVEL ?? 'warn' }, process.stderr) });
+    const deps = await createDeps(config, {
+      log: pino({ level: process.env.HEARTH_LOG_LEVEL ?? 'warn' }, process.stderr),
+    });
     try {
       await registerModules(deps);
       return await command.run(args, deps);

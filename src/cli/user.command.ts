@@ -32,16 +32,33 @@ export async function userCommand(deps: Deps, args: string[]): Promise<number> {
     }
     const password = await readPassword();
     if (!password) throw new CliError('no password was given (type it at the prompt, or pipe it to standard input)');
-    const user = await createUser(deps, { username: values.username, email: values.email, password, role }, cliContext, now);
+    const user = await createUser(
+      deps,
+      { username: values.username, email: values.email, password, role },
+      cliContext,
+      now,
+    );
     process.stdout.write(`Created ${user.role} ${user.username} <${user.email}> (id ${user.id})\n`);
     return 0;
   }
   if (sub === 'list') {
     const users = await listUserViews(deps);
-    const rows = users.map((u) => [u.username, u.email, u.role, u.disabled ? 'disabled' : u.password_reset_required ? 'reset required' : 'active', u.created_at.slice(0, 10)]);
+    const rows = users.map((u) => [
+      u.username,
+      u.email,
+      u.role,
+      u.disabled ? 'disabled' : u.password_reset_required ? 'reset required' : 'active',
+      u.created_at.slice(0, 10),
+    ]);
     const header = ['USERNAME', 'EMAIL', 'ROLE', 'STATE', 'CREATED'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    for (const row of [header, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+    for (const row of [header, ...rows])
+      process.stdout.write(
+        row
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd() + '\n',
+      );
     return 0;
   }
   if (sub === 'revoke-sessions') {

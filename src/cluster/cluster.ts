@@ -24,7 +24,12 @@ export async function startCluster(
   redisUrl: string,
   options: { instanceId: string; namespace: string; log: Logger; storeThrottle: Throttle },
 ): Promise<ClusterParts> {
-  const link = new RedisLink({ url: redisUrl, instanceId: options.instanceId, namespace: options.namespace, log: options.log });
+  const link = new RedisLink({
+    url: redisUrl,
+    instanceId: options.instanceId,
+    namespace: options.namespace,
+    log: options.log,
+  });
   await link.start();
   return {
     events: createRedisBus(link),

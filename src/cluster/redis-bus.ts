@@ -11,7 +11,8 @@ export function createRedisBus(link: RedisLink): EventBus {
   const local = new EventEmitter();
   local.setMaxListeners(0);
   link.onMessage((envelope) => {
-    if (envelope.kind === 'event' && typeof envelope.channel === 'string') local.emit(envelope.channel, envelope.payload);
+    if (envelope.kind === 'event' && typeof envelope.channel === 'string')
+      local.emit(envelope.channel, envelope.payload);
   });
   return {
     async publish(channel, payload) {

@@ -74,7 +74,10 @@ export class RedisLink {
       commandTimeout: options.commandTimeoutMs ?? 1000,
     });
     this.subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
-    for (const [name, client] of [['commands', this.commands], ['subscriber', this.subscriber]] as const) {
+    for (const [name, client] of [
+      ['commands', this.commands],
+      ['subscriber', this.subscriber],
+    ] as const) {
       client.on('error', (err: Error) => this.lost(`${name} connection error: ${err.message}`));
       client.on('close', () => this.lost(`${name} connection closed`));
       client.on('end', () => this.lost(`${name} connection ended`));
@@ -141,7 +144,8 @@ export class RedisLink {
   }
 
   private tick(): void {
-    if (this.healthy && this.unanswered >= this.maxUnanswered) this.lost(`${this.unanswered} heartbeats did not come back`);
+    if (this.healthy && this.unanswered >= this.maxUnanswered)
+      this.lost(`${this.unanswered} heartbeats did not come back`);
     this.sendHeartbeat();
   }
 

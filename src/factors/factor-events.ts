@@ -20,8 +20,16 @@ export async function recordFactorChange(
   now: Date,
   extra: { remaining?: number; name?: string } = {},
 ): Promise<void> {
-  const detail = { ...(extra.remaining !== undefined ? { remaining: extra.remaining } : {}), ...(extra.name !== undefined ? { name: extra.name } : {}) };
-  await recordSecurityEvent(deps, { userId, type: change, ...(Object.keys(detail).length > 0 ? { detail } : {}) }, ctx, now);
+  const detail = {
+    ...(extra.remaining !== undefined ? { remaining: extra.remaining } : {}),
+    ...(extra.name !== undefined ? { name: extra.name } : {}),
+  };
+  await recordSecurityEvent(
+    deps,
+    { userId, type: change, ...(Object.keys(detail).length > 0 ? { detail } : {}) },
+    ctx,
+    now,
+  );
   for (const listener of deps.hooks.factorChanged) {
     try {
       await listener(deps, { userId, change, ctx, ...extra }, now);

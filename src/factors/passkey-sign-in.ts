@@ -30,7 +30,12 @@ export async function signInWithPasskey(
     const wait = await deps.throttle.attempt(keys, now);
     if (wait > 0) throw new ThrottledError(wait);
   }
-  const passkey = await checkPasskeyAssertion(deps, input.response, { purpose: 'sign_in', requireUserVerification: true }, now);
+  const passkey = await checkPasskeyAssertion(
+    deps,
+    input.response,
+    { purpose: 'sign_in', requireUserVerification: true },
+    now,
+  );
   if (!passkey) {
     logAuthFailure(deps, '(passkey)', ctx.ip, 'passkey_invalid');
     await recordSecurityEvent(deps, { userId: null, type: 'sign_in_failed', detail: { method: 'passkey' } }, ctx, now);
@@ -48,7 +53,12 @@ export async function signInWithPasskey(
   const pending = { userId: user.id, sessionKind, device: input.device, ctx, passwordStamp: null };
   if (user.reset_required) {
     const { token } = await holdPendingSignIn(deps, 'password_change', pending, now);
-    await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_password_change_required', detail: { method: 'passkey' } }, ctx, now);
+    await recordSecurityEvent(
+      deps,
+      { userId: user.id, type: 'sign_in_password_change_required', detail: { method: 'passkey' } },
+      ctx,
+      now,
+    );
     return { kind: 'password_change', changeToken: token };
   }
   return completeSignIn(deps, pending, 'passkey', now);
@@ -70,7 +80,8 @@ export async function completeRequiredPasswordChange(
   if (!user || user.disabled) throw new AppError('invalid_token');
   const verdict = checkPassword(input.newPassword, { username: user.username, email: user.email });
   if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
-  if (user.password_hash && (await deps.passwords.verify(user.password_hash, input.newPassword)).ok) throw new AppError('password_unchanged');
+  if (user.password_hash && (await deps.passwords.verify(user.password_hash, input.newPassword)).ok)
+    throw new AppError('password_unchanged');
   const hash = await deps.passwords.hash(input.newPassword);
   // Spent only now: a refused password leaves the user free to try another within the token's life.
   if (!(await consumePendingSignIn(deps.db, step.id, now))) throw new AppError('invalid_token');
@@ -78,7 +89,11 @@ export async function completeRequiredPasswordChange(
   const revoked = await revokeSessions(deps, deps.db, { userId: user.id }, 'password_changed', now);
   await recordSecurityEvent(
     deps,
-    { userId: user.id, type: 'password_changed', detail: { via: 'passkey_sign_in', reset_required: true, count: revoked.length } },
+    {
+      userId: user.id,
+      type: 'password_changed',
+      detail: { via: 'passkey_sign_in', reset_required: true, count: revoked.length },
+    },
     ctx,
     now,
   );

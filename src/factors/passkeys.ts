@@ -112,7 +112,11 @@ async function newChallenge(
 
 // Registration
 
-export async function passkeyRegistrationOptions(deps: Deps, auth: Caller, now: Date): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function passkeyRegistrationOptions(
+  deps: Deps,
+  auth: Caller,
+  now: Date,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const user = await findUserById(deps.db, auth.userId);
   if (!user) throw new AppError('unauthorized');
   const existing = await listPasskeys(deps.db, auth.userId);
@@ -219,12 +223,19 @@ export async function renameUserPasskey(
 }
 
 /** Removes a passkey; the next assertion with it is refused (S42). */
-export async function removeUserPasskey(deps: Deps, auth: Caller, id: string, ctx: RequestContext, now: Date): Promise<void> {
+export async function removeUserPasskey(
+  deps: Deps,
+  auth: Caller,
+  id: string,
+  ctx: RequestContext,
+  now: Date,
+): Promise<void> {
   const removed = await deletePasskey(deps.db, auth.userId, id);
   if (!removed) throw new AppError('not_found');
   const totp = await findTotpFactor(deps.db, auth.userId);
   // Recovery codes stand in for a factor; with none left they would be a way in on their own.
-  if (totp?.enabled_at == null && (await countPasskeys(deps.db, auth.userId)) === 0) await deleteRecoveryCodes(deps.db, auth.userId);
+  if (totp?.enabled_at == null && (await countPasskeys(deps.db, auth.userId)) === 0)
+    await deleteRecoveryCodes(deps.db, auth.userId);
   await recordFactorChange(deps, auth.userId, 'passkey_removed', ctx, now, { name: removed.name });
 }
 
@@ -235,9 +246,19 @@ export async function removeUserPasskey(deps: Deps, auth: Caller, id: string, ct
  * Asking for sign-in options needs no account and stores a challenge: plenty for a household or an office behind
  * one address, not enough to fill the store with challenges.
  */
-export const challengeRequestPolicy: ThrottlePolicy = { free: 60, baseSeconds: 2, maxSeconds: 300, windowSeconds: 600, onSuccess: 'keep' };
+export const challengeRequestPolicy: ThrottlePolicy = {
+  free: 60,
+  baseSeconds: 2,
+  maxSeconds: 300,
+  windowSeconds: 600,
+  onSuccess: 'keep',
+};
 
-export async function passkeySignInOptions(deps: Deps, ip: string | null, now: Date): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function passkeySignInOptions(
+  deps: Deps,
+  ip: string | null,
+  now: Date,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
   if (ip) {
     const wait = await deps.throttle.attempt([{ key: `passkey:options:${ip}`, policy: challengeRequestPolicy }], now);
     if (wait > 0) throw new ThrottledError(wait);
@@ -314,7 +335,13 @@ export async function checkPasskeyAssertion(
       requireUserVerification: expect.requireUserVerification,
     });
     if (!verification.verified) return null;
-    const used = await recordPasskeyUse(deps.db, passkey.id, passkey.counter, verification.authenticationInfo.newCounter, now);
+    const used = await recordPasskeyUse(
+      deps.db,
+      passkey.id,
+      passkey.counter,
+      verification.authenticationInfo.newCounter,
+      now,
+    );
     return used ? passkey : null;
   } catch (err) {
     deps.log.info({ err: (err as Error).message, passkey: passkey.id }, 'passkey assertion refused');

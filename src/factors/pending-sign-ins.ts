@@ -10,7 +10,10 @@ export const MFA_TOKEN_TTL_SECONDS = 5 * 60;
 /** Choosing a new password takes longer than typing a code. */
 export const CHANGE_TOKEN_TTL_SECONDS = 10 * 60;
 const PREFIX: Record<PendingSignInPurpose, string> = { mfa: 'hmfa_', password_change: 'hpwc_' };
-const TTL: Record<PendingSignInPurpose, number> = { mfa: MFA_TOKEN_TTL_SECONDS, password_change: CHANGE_TOKEN_TTL_SECONDS };
+const TTL: Record<PendingSignInPurpose, number> = {
+  mfa: MFA_TOKEN_TTL_SECONDS,
+  password_change: CHANGE_TOKEN_TTL_SECONDS,
+};
 
 export async function holdPendingSignIn(
   deps: Deps,
@@ -53,7 +56,10 @@ export async function findPendingSignIn(
   sessionKind: 'web' | 'device',
   now: Date,
 ): Promise<PendingSignInsTable> {
-  const row = token.length >= 16 && token.length <= 200 ? await findLivePendingSignIn(deps.db, sha256(token), purpose, now) : undefined;
+  const row =
+    token.length >= 16 && token.length <= 200
+      ? await findLivePendingSignIn(deps.db, sha256(token), purpose, now)
+      : undefined;
   if (!row || row.session_kind !== sessionKind) throw new AppError('invalid_token');
   return row;
 }

@@ -21,21 +21,36 @@ export async function readRequire2fa(deps: Pick<Deps, 'db'>): Promise<Require2fa
   return REQUIRE_2FA_VALUES.includes(value as Require2fa) ? (value as Require2fa) : 'off';
 }
 
-export async function setRequire2fa(deps: Deps, auth: Caller, value: Require2fa, ctx: RequestContext, now: Date): Promise<Require2fa> {
+export async function setRequire2fa(
+  deps: Deps,
+  auth: Caller,
+  value: Require2fa,
+  ctx: RequestContext,
+  now: Date,
+): Promise<Require2fa> {
   const before = await readRequire2fa(deps);
   if (auth.role === 'owner') {
     await setMeta(deps.db, OWNER_FLOOR_KEY, value);
   } else {
     const floor = await getMeta(deps.db, OWNER_FLOOR_KEY);
     if (REQUIRE_2FA_VALUES.includes(floor as Require2fa) && strength[value] < strength[floor as Require2fa]) {
-      throw new AppError('policy_set_by_owner', `The owner set two-step sign-in to '${floor}'; only the owner may lower it.`, {
-        owner_floor: floor,
-      });
+      throw new AppError(
+        'policy_set_by_owner',
+        `The owner set two-step sign-in to '${floor}'; only the owner may lower it.`,
+        {
+          owner_floor: floor,
+        },
+      );
     }
   }
   await setMeta(deps.db, META_KEY, value);
   if (before !== value) {
-    await recordSecurityEvent(deps, { userId: auth.userId, type: 'require_2fa_changed', detail: { from: before, to: value } }, ctx, now);
+    await recordSecurityEvent(
+      deps,
+      { userId: auth.userId, type: 'require_2fa_changed', detail: { from: before, to: value } },
+      ctx,
+      now,
+    );
   }
   return value;
 }
@@ -59,7 +74,11 @@ export function allowedBeforeEnrolment(method: string, url: string): boolean {
 }
 
 /** deps.hooks.requestGuards entry: 403 mfa_enrollment_required everywhere else. */
-export async function enrolmentGuard(deps: Deps, caller: Caller, route: { method: string; url: string }): Promise<void> {
+export async function enrolmentGuard(
+  deps: Deps,
+  caller: Caller,
+  route: { method: string; url: string },
+): Promise<void> {
   if (allowedBeforeEnrolment(route.method, route.url)) return;
   if (await enrolmentRequired(deps, caller.userId, caller.role)) throw new AppError('mfa_enrollment_required');
 }

@@ -20,13 +20,24 @@ export async function issueRecoveryCodes(deps: Deps, userId: string, now: Date):
   await replaceRecoveryCodes(
     deps.db,
     userId,
-    codes.map((code) => ({ id: newId(deps.random), user_id: userId, code_hash: hashRecoveryCode(code)!, created_at: now.getTime(), used_at: null })),
+    codes.map((code) => ({
+      id: newId(deps.random),
+      user_id: userId,
+      code_hash: hashRecoveryCode(code)!,
+      created_at: now.getTime(),
+      used_at: null,
+    })),
   );
   return codes;
 }
 
 /** POST /me/2fa/recovery-codes: only for an account that has a factor the codes stand in for. */
-export async function regenerateRecoveryCodes(deps: Deps, auth: Caller, ctx: RequestContext, now: Date): Promise<string[]> {
+export async function regenerateRecoveryCodes(
+  deps: Deps,
+  auth: Caller,
+  ctx: RequestContext,
+  now: Date,
+): Promise<string[]> {
   const totp = await findTotpFactor(deps.db, auth.userId);
   const hasFactor = totp?.enabled_at != null || (await countPasskeys(deps.db, auth.userId)) > 0;
   if (!hasFactor) throw new AppError('second_factor_required');

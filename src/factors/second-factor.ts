@@ -88,7 +88,12 @@ export async function completeSecondFactorSignIn(
   let ok: boolean;
   if (answer.kind === 'passkey') {
     method = 'password+passkey';
-    const passkey = await checkPasskeyAssertion(deps, answer.response, { purpose: 'mfa', pendingId: step.id, userId, requireUserVerification: false }, now);
+    const passkey = await checkPasskeyAssertion(
+      deps,
+      answer.response,
+      { purpose: 'mfa', pendingId: step.id, userId, requireUserVerification: false },
+      now,
+    );
     ok = passkey !== null;
   } else {
     method = answer.kind === 'code' ? 'password+totp' : 'password+recovery_code';
@@ -102,7 +107,12 @@ export async function completeSecondFactorSignIn(
     const failures = await recordPendingFailure(deps.db, step.id, MFA_TOKEN_MAX_FAILURES, now);
     const user = await findUserById(deps.db, userId);
     logAuthFailure(deps, user?.username ?? userId, ctx.ip, `wrong_second_factor:${answer.kind}`);
-    await recordSecurityEvent(deps, { userId, type: 'sign_in_failed', detail: { reason: 'wrong_second_factor', method: answer.kind } }, ctx, now);
+    await recordSecurityEvent(
+      deps,
+      { userId, type: 'sign_in_failed', detail: { reason: 'wrong_second_factor', method: answer.kind } },
+      ctx,
+      now,
+    );
     if (failures >= MFA_TOKEN_MAX_FAILURES) throw new AppError('invalid_token', 'Too many wrong codes: sign in again.');
     throw new AppError(answer.kind === 'passkey' ? 'passkey_invalid' : 'invalid_code');
   }
@@ -112,7 +122,12 @@ export async function completeSecondFactorSignIn(
 }
 
 /** Options for a passkey at the second-factor step, bound to that step's mfa token. */
-export async function secondFactorPasskeyOptions(deps: Deps, mfaToken: string, sessionKind: 'web' | 'device', now: Date) {
+export async function secondFactorPasskeyOptions(
+  deps: Deps,
+  mfaToken: string,
+  sessionKind: 'web' | 'device',
+  now: Date,
+) {
   const step = await findPendingSignIn(deps, mfaToken, 'mfa', sessionKind, now);
   return passkeyStepOptions(deps, { userId: step.user_id, pendingId: step.id }, now);
 }

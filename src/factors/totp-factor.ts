@@ -56,7 +56,11 @@ export async function startTotpEnrolment(deps: Deps, auth: Caller, now: Date): P
   });
   if (!stored) throw new AppError('totp_already_enabled');
   // The host tells apart two Hearth servers in one authenticator app.
-  const otpauthUri = totpUri({ secret: seed, accountName: `${auth.username}@${deps.config.publicUrl.hostname}`, issuer: TOTP_ISSUER });
+  const otpauthUri = totpUri({
+    secret: seed,
+    accountName: `${auth.username}@${deps.config.publicUrl.hostname}`,
+    issuer: TOTP_ISSUER,
+  });
   return { secret: base32Encode(seed), otpauthUri, qrSvg: await qrSvg(otpauthUri) };
 }
 
@@ -75,7 +79,8 @@ export async function confirmTotpEnrolment(
   const seed = openTotpSeed(deps, auth.userId, factor.secret_enc);
   const step = seed ? verifyTotp(seed, code, now, null) : null;
   if (step === null) throw new AppError('invalid_code');
-  if (!(await enableTotp(deps.db, auth.userId, factor.secret_enc, step, now))) throw new AppError('totp_setup_required');
+  if (!(await enableTotp(deps.db, auth.userId, factor.secret_enc, step, now)))
+    throw new AppError('totp_setup_required');
   await codeAttemptSucceeded(deps, auth.userId, now);
   const recoveryCodes = await issueRecoveryCodes(deps, auth.userId, now);
   await recordFactorChange(deps, auth.userId, 'totp_enabled', ctx, now);

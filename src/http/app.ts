@@ -2,7 +2,13 @@
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +105,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   app.addHook('onResponse', async (request, reply) => {
     if (!deps.log.isLevelEnabled('debug')) return;
     request.log.debug(
-      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request completed',
     );
   });
@@ -137,12 +148,19 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
   const serveWeb = webDist !== null && existsSync(join(webDist, 'index.html'));
   if (serveWeb) {
-    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: false, cacheControl: false, setHeaders: (res, path) => {
-      // Only the build's assets/ folder has content-hashed names. Asked of the path inside the web folder, since
-      // the install path may itself hold a folder named assets (/srv/assets/hearth/web/dist).
-      const hashed = relative(webDist, path).startsWith(`assets${sep}`);
-      res.header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-    } });
+    await app.register(fastifyStatic, {
+      root: webDist,
+      prefix: '/',
+      wildcard: false,
+      index: false,
+      cacheControl: false,
+      setHeaders: (res, path) => {
+        // Only the build's assets/ folder has content-hashed names. Asked of the path inside the web folder, since
+        // the install path may itself hold a folder named assets (/srv/assets/hearth/web/dist).
+        const hashed = relative(webDist, path).startsWith(`assets${sep}`);
+        res.header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
   }
   app.setNotFoundHandler((request, reply) => {
     if (serveWeb && (request.method === 'GET' || request.method === 'HEAD') && !isApiRequest(request)) {

@@ -92,7 +92,8 @@ function appDoorToken(request: FastifyRequest, allowUrl: boolean): string | null
   if (header || !allowUrl) return header;
   const query = request.query as Record<string, unknown> | undefined;
   for (const [name, value] of Object.entries(query ?? {})) {
-    if (typeof value === 'string' && value !== '' && JELLYFIN_URL_TOKEN_PARAMS.includes(name.toLowerCase())) return value;
+    if (typeof value === 'string' && value !== '' && JELLYFIN_URL_TOKEN_PARAMS.includes(name.toLowerCase()))
+      return value;
   }
   return null;
 }
@@ -135,14 +136,18 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (urlToken !== undefined) {
       const itemId = (request.params as { id?: string } | undefined)?.id;
       request.auth = await authenticate(deps, urlToken, request.now, request.ip, { via: 'url', itemId });
-      if (!request.auth) throw new AppError('unauthorized', 'This stream link is not valid for this item, or has expired.');
+      if (!request.auth)
+        throw new AppError('unauthorized', 'This stream link is not valid for this item, or has expired.');
       request.authVia = 'url';
     } else if (token) {
-      request.auth = await authenticate(deps, token, request.now, request.ip, { via: appToken ? 'app' : bearer ? 'header' : 'cookie' });
+      request.auth = await authenticate(deps, token, request.now, request.ip, {
+        via: appToken ? 'app' : bearer ? 'header' : 'cookie',
+      });
       request.authVia = request.auth ? (bearer ? 'bearer' : 'cookie') : null;
       // A bearer token that opens nothing says so (not the plain 401 of a missing one), so the client knows to sign in
       // again; a public route answers as it would to anyone.
-      if (!request.auth && bearer && access !== 'public') throw new AppError('unauthorized', 'This token is not valid: sign in again.');
+      if (!request.auth && bearer && access !== 'public')
+        throw new AppError('unauthorized', 'This token is not valid: sign in again.');
     }
     if (access === 'public') return;
     const auth = request.auth;
@@ -154,7 +159,8 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (config.fresh && !hasFreshAuth(auth, request.now, deps.config.reauthWindowSeconds)) {
       throw new AppError('reauthentication_required');
     }
-    for (const check of deps.hooks.requestGuards) await check(deps, auth, { method: request.method, url: request.routeOptions.url });
+    for (const check of deps.hooks.requestGuards)
+      await check(deps, auth, { method: request.method, url: request.routeOptions.url });
   });
 }
 

@@ -22,11 +22,21 @@ function describeValidation(error: FastifyError): ErrorResponse {
   const params = (first?.params ?? {}) as Record<string, unknown>;
   if (first?.keyword === 'additionalProperties') {
     const field = String(params.additionalProperty);
-    return { status: 400, code: 'invalid_body', message: `Unknown field "${path ? `${path}.` : ''}${field}" in the ${where}.`, details: { field } };
+    return {
+      status: 400,
+      code: 'invalid_body',
+      message: `Unknown field "${path ? `${path}.` : ''}${field}" in the ${where}.`,
+      details: { field },
+    };
   }
   if (first?.keyword === 'required') {
     const field = String(params.missingProperty);
-    return { status: 400, code: 'invalid_body', message: `The field "${path ? `${path}.` : ''}${field}" is required in the ${where}.`, details: { field } };
+    return {
+      status: 400,
+      code: 'invalid_body',
+      message: `The field "${path ? `${path}.` : ''}${field}" is required in the ${where}.`,
+      details: { field },
+    };
   }
   const field = path || where;
   return {
@@ -42,7 +52,12 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
 
 export function toErrorResponse(error: FastifyError | Error): ErrorResponse | null {
   if (error instanceof AppError) {
-    return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    };
   }
   const fault = storeFaultOf(error);
   if (fault) return { status: errorCodes[fault.code][0], code: fault.code, message: errorCodes[fault.code][1] };
@@ -62,13 +77,18 @@ export function toErrorResponse(error: FastifyError | Error): ErrorResponse | nu
     default:
       break;
   }
-  if (error instanceof SyntaxError) return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+  if (error instanceof SyntaxError)
+    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
   if (fe.statusCode === 404) return { status: 404, code: 'not_found', message: 'Not found.' };
-  if (fe.statusCode === 405) return { status: 405, code: 'method_not_allowed', message: 'This method is not allowed here.' };
-  if (fe.statusCode === 413) return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
-  if (fe.statusCode === 415) return { status: 415, code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
+  if (fe.statusCode === 405)
+    return { status: 405, code: 'method_not_allowed', message: 'This method is not allowed here.' };
+  if (fe.statusCode === 413)
+    return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
+  if (fe.statusCode === 415)
+    return { status: 415, code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json.' };
   // A static file's range outside the file (the media route throws its own AppError for the same).
-  if (fe.statusCode === 416) return { status: 416, code: 'range_not_satisfiable', message: 'The requested range is not satisfiable.' };
+  if (fe.statusCode === 416)
+    return { status: 416, code: 'range_not_satisfiable', message: 'The requested range is not satisfiable.' };
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, code: 'bad_request', message: 'The request is malformed.' };
   }
@@ -81,12 +101,17 @@ export function errorHandler(deps: Pick<Deps, 'db' | 'clock'>) {
     const response = toErrorResponse(error);
     if (!response) {
       request.log.error({ err: error }, 'request failed');
-      void reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on the server.' } });
+      void reply
+        .status(500)
+        .send({ error: { code: 'internal_error', message: 'Something went wrong on the server.' } });
       return;
     }
     if (response.code === 'storage_full' || response.code === 'store_unavailable') {
       // The original error (SQLite's or PostgreSQL's own words) stays in the log for the operator.
-      request.log.error({ err: error }, response.code === 'storage_full' ? 'the disk is full: nothing was saved' : 'the database cannot be reached');
+      request.log.error(
+        { err: error },
+        response.code === 'storage_full' ? 'the disk is full: nothing was saved' : 'the database cannot be reached',
+      );
       noteStoreFault(deps.db, storeFaultOf(error)!, deps.clock());
       if (response.code === 'store_unavailable') void reply.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     }
@@ -143,6 +168,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     'Content-Length': String(Buffer.byteLength(body)),
     Connection: 'close',
   };
-  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }

@@ -30,7 +30,13 @@ export function parseMediaBrowserHeader(header: string | undefined): JellyfinCli
     const value = fields.get(name);
     return value === undefined || value === '' ? null : value.slice(0, 100);
   };
-  return { client: pick('client'), device: pick('device'), deviceId: pick('deviceid'), version: pick('version'), token: fields.get('token') || null };
+  return {
+    client: pick('client'),
+    device: pick('device'),
+    deviceId: pick('deviceid'),
+    version: pick('version'),
+    token: fields.get('token') || null,
+  };
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -44,13 +50,21 @@ function one(headers: Headers, name: string): string | undefined {
 export function jellyfinClientInfo(headers: Headers): JellyfinClientInfo {
   return (
     parseMediaBrowserHeader(one(headers, 'authorization')) ??
-    parseMediaBrowserHeader(one(headers, 'x-emby-authorization')) ?? { client: null, device: null, deviceId: null, version: null, token: null }
+    parseMediaBrowserHeader(one(headers, 'x-emby-authorization')) ?? {
+      client: null,
+      device: null,
+      deviceId: null,
+      version: null,
+      token: null,
+    }
   );
 }
 
 /** The token a Jellyfin app sent in a header, whichever of its forms it used. */
 export function jellyfinHeaderToken(headers: Headers): string | null {
-  return jellyfinClientInfo(headers).token ?? one(headers, 'x-emby-token') ?? one(headers, 'x-mediabrowser-token') ?? null;
+  return (
+    jellyfinClientInfo(headers).token ?? one(headers, 'x-emby-token') ?? one(headers, 'x-mediabrowser-token') ?? null
+  );
 }
 
 /** URL parameters Jellyfin's apps put their token in, lower-cased (ApiKey, api_key); only on routes that allow it (S93). */

@@ -6,10 +6,34 @@ import { AppError } from '../errors.ts';
 import { ITEM_TYPES, requireVisibleItem, setProgress } from '../media/browse.ts';
 import type { Caller } from '../accounts/caller.ts';
 import { canSeeLibrary, visibleLibraryIds } from '../media/libraries.ts';
-import { favoriteItemIds, findAncestorRows, recentlyWatchedShowIds, setFavorite, type AncestorRow } from '../store/jellyfin.repository.ts';
-import { findLibrary, listItemRows, listLibraryRows, type ItemQuery, type ItemSort, type ItemViewRow, type LibraryRow } from '../store/media.repository.ts';
+import {
+  favoriteItemIds,
+  findAncestorRows,
+  recentlyWatchedShowIds,
+  setFavorite,
+  type AncestorRow,
+} from '../store/jellyfin.repository.ts';
+import {
+  findLibrary,
+  listItemRows,
+  listLibraryRows,
+  type ItemQuery,
+  type ItemSort,
+  type ItemViewRow,
+  type LibraryRow,
+} from '../store/media.repository.ts';
 import type { MediaItemType } from '../store/schema.ts';
-import { TICKS_PER_SECOND, baseItem, hearthTypes, libraryItem, queryResult, serverId, userData, type DtoContext, type Json } from './dto.ts';
+import {
+  TICKS_PER_SECOND,
+  baseItem,
+  hearthTypes,
+  libraryItem,
+  queryResult,
+  serverId,
+  userData,
+  type DtoContext,
+  type Json,
+} from './dto.ts';
 import { fromJellyfinId } from './ids.ts';
 import type { JellyfinQuery } from './query.ts';
 
@@ -18,13 +42,23 @@ export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 2000;
 const TOP_LEVEL: MediaItemType[] = ['movie', 'show', 'artist', 'video'];
 const PLAYABLE: MediaItemType[] = ['movie', 'episode', 'video', 'extra', 'track'];
-const LATEST_BY_KIND: Record<string, MediaItemType[]> = { movies: ['movie'], shows: ['show'], music: ['album'], videos: ['video'] };
+const LATEST_BY_KIND: Record<string, MediaItemType[]> = {
+  movies: ['movie'],
+  shows: ['show'],
+  music: ['album'],
+  videos: ['video'],
+};
 
 type Rows = ItemViewRow[];
 export type Viewer = Pick<Caller, 'userId' | 'role'>;
 
 /** The DTOs of a page of rows: their parents' names and the viewer's favourites in two or three queries. */
-export async function toDtos(deps: Deps, viewer: Viewer, rows: Rows, options: { mediaSources?: boolean } = {}): Promise<Json[]> {
+export async function toDtos(
+  deps: Deps,
+  viewer: Viewer,
+  rows: Rows,
+  options: { mediaSources?: boolean } = {},
+): Promise<Json[]> {
   const ctx = await dtoContext(deps, viewer, rows);
   return rows.map((row) => baseItem(ctx, row, options));
 }
@@ -33,9 +67,17 @@ async function dtoContext(deps: Deps, viewer: Viewer, rows: Rows): Promise<DtoCo
   const ancestors = new Map<string, AncestorRow>();
   const parentIds = [...new Set(rows.map((r) => r.parent_id).filter((id): id is string => id !== null))];
   for (const row of await findAncestorRows(deps.db, parentIds)) ancestors.set(row.id, row);
-  const grandIds = [...new Set([...ancestors.values()].map((r) => r.parent_id).filter((id): id is string => id !== null && !ancestors.has(id)))];
+  const grandIds = [
+    ...new Set(
+      [...ancestors.values()].map((r) => r.parent_id).filter((id): id is string => id !== null && !ancestors.has(id)),
+    ),
+  ];
   for (const row of await findAncestorRows(deps.db, grandIds)) ancestors.set(row.id, row);
-  const favorites = await favoriteItemIds(deps.db, viewer.userId, rows.map((r) => r.id));
+  const favorites = await favoriteItemIds(
+    deps.db,
+    viewer.userId,
+    rows.map((r) => r.id),
+  );
   return { serverId: serverId(deps), ancestors, favorites };
 }
 
@@ -75,7 +117,14 @@ async function visibleLibrary(deps: Deps, viewer: Viewer, id: string): Promise<L
 /** GET /Items (and /Users/{id}/Items): the query the apps build every screen from. */
 export async function listItems(deps: Deps, viewer: Viewer, q: JellyfinQuery): Promise<Json> {
   const { offset, limit } = page(q);
-  const query: ItemQuery = { libraryIds: await visibleLibraryIds(deps, viewer), userId: viewer.userId, sort: 'title', descending: false, limit, offset };
+  const query: ItemQuery = {
+    libraryIds: await visibleLibraryIds(deps, viewer),
+    userId: viewer.userId,
+    sort: 'title',
+    descending: false,
+    limit,
+    offset,
+  };
   const recursive = q.bool('Recursive') ?? false;
   const included = q.list('IncludeItemTypes');
   let types = included ? hearthTypes(included) : undefined;
@@ -87,7 +136,10 @@ export async function listItems(deps: Deps, viewer: Viewer, q: JellyfinQuery): P
   }
   const mediaTypes = q.list('MediaTypes')?.map((m) => m.toLowerCase());
   if (mediaTypes) {
-    const allowed = new Set<MediaItemType>([...(mediaTypes.includes('video') ? ['movie', 'episode', 'video', 'extra'] as const : []), ...(mediaTypes.includes('audio') ? ['track'] as const : [])]);
+    const allowed = new Set<MediaItemType>([
+      ...(mediaTypes.includes('video') ? (['movie', 'episode', 'video', 'extra'] as const) : []),
+      ...(mediaTypes.includes('audio') ? (['track'] as const) : []),
+    ]);
     types = (types ?? [...ITEM_TYPES]).filter((t) => allowed.has(t));
   }
   const search = q.string('SearchTerm') ?? q.string('NameStartsWith');
@@ -95,7 +147,16 @@ export async function listItems(deps: Deps, viewer: Viewer, q: JellyfinQuery): P
   if (q.list('Ids') && ids!.length === 0) return EMPTY(offset);
   if (ids) query.ids = ids;
   // Hearth keeps no genres, studios, people or tags: a filter on them matches nothing.
-  if (q.list('Genres') || q.list('GenreIds') || q.list('Studios') || q.list('StudioIds') || q.list('Tags') || q.list('PersonIds') || q.string('Person')) return EMPTY(offset);
+  if (
+    q.list('Genres') ||
+    q.list('GenreIds') ||
+    q.list('Studios') ||
+    q.list('StudioIds') ||
+    q.list('Tags') ||
+    q.list('PersonIds') ||
+    q.string('Person')
+  )
+    return EMPTY(offset);
   const years = q.list('Years')?.map(Number).filter(Number.isInteger);
   if (years) query.years = years;
   if (search !== undefined) {
@@ -106,7 +167,8 @@ export async function listItems(deps: Deps, viewer: Viewer, q: JellyfinQuery): P
   if (filters.has('isplayed') || q.bool('IsPlayed') === true) query.watched = true;
   if (filters.has('isunplayed') || q.bool('IsPlayed') === false) query.watched = false;
   if (filters.has('isresumable')) query.resumable = true;
-  if (filters.has('isfavorite') || filters.has('isfavoriteorlikes') || q.bool('IsFavorite') === true) query.favorite = true;
+  if (filters.has('isfavorite') || filters.has('isfavoriteorlikes') || q.bool('IsFavorite') === true)
+    query.favorite = true;
   if (filters.has('isfolder')) types = (types ?? [...ITEM_TYPES]).filter((t) => !PLAYABLE.includes(t));
   if (filters.has('isnotfolder')) types = (types ?? [...ITEM_TYPES]).filter((t) => PLAYABLE.includes(t));
   if (types?.length === 0) return EMPTY(offset);
@@ -130,7 +192,15 @@ export async function listItems(deps: Deps, viewer: Viewer, q: JellyfinQuery): P
       else query.parentId = item.id;
       if (item.type !== 'artist') fallbackSort = 'index';
     }
-  } else if (!recursive && types === undefined && search === undefined && !ids && !query.favorite && !query.resumable && query.watched === undefined) {
+  } else if (
+    !recursive &&
+    types === undefined &&
+    search === undefined &&
+    !ids &&
+    !query.favorite &&
+    !query.resumable &&
+    query.watched === undefined
+  ) {
     // The root of the user's library: the libraries themselves.
     return views(deps, viewer);
   }
@@ -154,12 +224,24 @@ function foldQuery(q: string): string {
 export async function views(deps: Deps, viewer: Viewer): Promise<Json> {
   const rows = await listLibraryRows(deps.db, await visibleLibraryIds(deps, viewer));
   const ctx = { serverId: serverId(deps) };
-  return queryResult(rows.map((row) => libraryItem(ctx, row)), rows.length, 0);
+  return queryResult(
+    rows.map((row) => libraryItem(ctx, row)),
+    rows.length,
+    0,
+  );
 }
 
 async function rowOf(deps: Deps, viewer: Viewer, itemId: string): Promise<ItemViewRow> {
   const { item } = await requireVisibleItem(deps, viewer, itemId);
-  const { rows } = await listItemRows(deps.db, { libraryIds: null, only: item.id, userId: viewer.userId, sort: 'title', descending: false, limit: 1, offset: 0 });
+  const { rows } = await listItemRows(deps.db, {
+    libraryIds: null,
+    only: item.id,
+    userId: viewer.userId,
+    sort: 'title',
+    descending: false,
+    limit: 1,
+    offset: 0,
+  });
   if (rows.length === 0) throw new AppError('not_found');
   return rows[0]!;
 }
@@ -189,10 +271,19 @@ export async function playableRow(deps: Deps, viewer: Viewer, jellyfinId: string
 export async function resumeItems(deps: Deps, viewer: Viewer, q: JellyfinQuery): Promise<Json> {
   const { offset, limit } = page(q);
   const included = q.list('IncludeItemTypes');
-  let types = included ? hearthTypes(included) : ['movie', 'episode', 'video', 'extra'] as MediaItemType[];
+  let types = included ? hearthTypes(included) : (['movie', 'episode', 'video', 'extra'] as MediaItemType[]);
   if ((q.list('MediaTypes') ?? []).some((m) => m.toLowerCase() === 'audio')) types = ['track'];
   if (types.length === 0) return EMPTY(offset);
-  const query: ItemQuery = { libraryIds: await visibleLibraryIds(deps, viewer), userId: viewer.userId, types, resumable: true, sort: 'played', descending: true, limit, offset };
+  const query: ItemQuery = {
+    libraryIds: await visibleLibraryIds(deps, viewer),
+    userId: viewer.userId,
+    types,
+    resumable: true,
+    sort: 'played',
+    descending: true,
+    limit,
+    offset,
+  };
   const parent = q.id('ParentId');
   if (parent === null) throw new AppError('not_found');
   if (parent !== undefined) {
@@ -209,14 +300,26 @@ export async function latestItems(deps: Deps, viewer: Viewer, q: JellyfinQuery):
   const limit = q.int('Limit', 1, 100) ?? 16;
   const parent = q.id('ParentId');
   if (parent === null) throw new AppError('not_found');
-  const libraries = parent !== undefined ? [await visibleLibrary(deps, viewer, parent)] : await listLibraryRows(deps.db, await visibleLibraryIds(deps, viewer));
+  const libraries =
+    parent !== undefined
+      ? [await visibleLibrary(deps, viewer, parent)]
+      : await listLibraryRows(deps.db, await visibleLibraryIds(deps, viewer));
   if (libraries[0] === undefined) throw new AppError('not_found');
   const included = q.list('IncludeItemTypes');
   const rows: Rows = [];
   for (const library of libraries as LibraryRow[]) {
     const types = included ? hearthTypes(included) : (LATEST_BY_KIND[library.kind] ?? ['video']);
     if (types.length === 0) continue;
-    const query: ItemQuery = { libraryIds: null, libraryId: library.id, userId: viewer.userId, types, sort: 'added', descending: true, limit, offset: 0 };
+    const query: ItemQuery = {
+      libraryIds: null,
+      libraryId: library.id,
+      userId: viewer.userId,
+      types,
+      sort: 'added',
+      descending: true,
+      limit,
+      offset: 0,
+    };
     if (q.bool('IsPlayed') === false) query.watched = false;
     rows.push(...(await listItemRows(deps.db, query)).rows);
   }
@@ -227,15 +330,44 @@ export async function latestItems(deps: Deps, viewer: Viewer, q: JellyfinQuery):
 export async function seasons(deps: Deps, viewer: Viewer, showJellyfinId: string): Promise<Json> {
   const { item } = await requireVisibleItem(deps, viewer, requireId(showJellyfinId));
   if (item.type !== 'show') throw new AppError('not_found');
-  const { rows, total } = await listItemRows(deps.db, { libraryIds: null, parentId: item.id, types: ['season'], userId: viewer.userId, sort: 'index', descending: false, limit: MAX_LIMIT, offset: 0 });
+  const { rows, total } = await listItemRows(deps.db, {
+    libraryIds: null,
+    parentId: item.id,
+    types: ['season'],
+    userId: viewer.userId,
+    sort: 'index',
+    descending: false,
+    limit: MAX_LIMIT,
+    offset: 0,
+  });
   return queryResult(await toDtos(deps, viewer, rows), total, 0);
 }
 
 /** Every episode of a show in watching order (season, then episode). */
 async function showEpisodes(deps: Deps, viewer: Viewer, showId: string): Promise<Rows> {
-  const seasonRows = (await listItemRows(deps.db, { libraryIds: null, parentId: showId, types: ['season'], userId: viewer.userId, sort: 'index', descending: false, limit: MAX_LIMIT, offset: 0 })).rows;
+  const seasonRows = (
+    await listItemRows(deps.db, {
+      libraryIds: null,
+      parentId: showId,
+      types: ['season'],
+      userId: viewer.userId,
+      sort: 'index',
+      descending: false,
+      limit: MAX_LIMIT,
+      offset: 0,
+    })
+  ).rows;
   const order = new Map(seasonRows.map((s, i) => [s.id, i]));
-  const { rows } = await listItemRows(deps.db, { libraryIds: null, ancestorId: showId, types: ['episode'], userId: viewer.userId, sort: 'index', descending: false, limit: 10_000, offset: 0 });
+  const { rows } = await listItemRows(deps.db, {
+    libraryIds: null,
+    ancestorId: showId,
+    types: ['episode'],
+    userId: viewer.userId,
+    sort: 'index',
+    descending: false,
+    limit: 10_000,
+    offset: 0,
+  });
   return rows
     .map((row, i) => ({ row, i }))
     .sort((a, b) => (order.get(a.row.parent_id ?? '') ?? 1e9) - (order.get(b.row.parent_id ?? '') ?? 1e9) || a.i - b.i)
@@ -250,7 +382,9 @@ export async function episodes(deps: Deps, viewer: Viewer, showJellyfinId: strin
   if (seasonId === null) throw new AppError('not_found');
   if (seasonId !== undefined) rows = rows.filter((r) => r.parent_id === seasonId);
   const seasonNumber = q.int('Season', 0, 10_000);
-  const dtos = await toDtos(deps, viewer, rows, { mediaSources: (q.list('Fields') ?? []).some((f) => f.toLowerCase() === 'mediasources') });
+  const dtos = await toDtos(deps, viewer, rows, {
+    mediaSources: (q.list('Fields') ?? []).some((f) => f.toLowerCase() === 'mediasources'),
+  });
   const filtered = seasonNumber === undefined ? dtos : dtos.filter((d) => d.ParentIndexNumber === seasonNumber);
   const { offset, limit } = page(q);
   return queryResult(filtered.slice(offset, offset + limit), filtered.length, offset);
@@ -266,7 +400,12 @@ export async function nextUp(deps: Deps, viewer: Viewer, q: JellyfinQuery): Prom
     const { item } = await requireVisibleItem(deps, viewer, series);
     showIds = item.type === 'show' ? [item.id] : [];
   } else {
-    showIds = await recentlyWatchedShowIds(deps.db, viewer.userId, await visibleLibraryIds(deps, viewer), Math.min(100, offset + limit));
+    showIds = await recentlyWatchedShowIds(
+      deps.db,
+      viewer.userId,
+      await visibleLibraryIds(deps, viewer),
+      Math.min(100, offset + limit),
+    );
   }
   const next: Rows = [];
   for (const showId of showIds) {
@@ -284,7 +423,15 @@ export async function nextUp(deps: Deps, viewer: Viewer, q: JellyfinQuery): Prom
 /** Artists and AlbumArtists: Hearth's artists are the album artists its music libraries are filed under. */
 export async function artists(deps: Deps, viewer: Viewer, q: JellyfinQuery): Promise<Json> {
   const { offset, limit } = page(q);
-  const query: ItemQuery = { libraryIds: await visibleLibraryIds(deps, viewer), types: ['artist'], userId: viewer.userId, sort: 'title', descending: (q.list('SortOrder')?.[0] ?? '').toLowerCase() === 'descending', limit, offset };
+  const query: ItemQuery = {
+    libraryIds: await visibleLibraryIds(deps, viewer),
+    types: ['artist'],
+    userId: viewer.userId,
+    sort: 'title',
+    descending: (q.list('SortOrder')?.[0] ?? '').toLowerCase() === 'descending',
+    limit,
+    offset,
+  };
   const parent = q.id('ParentId');
   if (parent === null) throw new AppError('not_found');
   if (parent !== undefined) {
@@ -307,7 +454,16 @@ export async function searchHints(deps: Deps, viewer: Viewer, q: JellyfinQuery):
   const included = q.list('IncludeItemTypes');
   const types = included ? hearthTypes(included) : undefined;
   if (types?.length === 0) return { SearchHints: [], TotalRecordCount: 0 };
-  const { rows, total } = await listItemRows(deps.db, { libraryIds: await visibleLibraryIds(deps, viewer), q: term, ...(types ? { types } : {}), userId: viewer.userId, sort: 'title', descending: false, limit: Math.min(limit, 100), offset });
+  const { rows, total } = await listItemRows(deps.db, {
+    libraryIds: await visibleLibraryIds(deps, viewer),
+    q: term,
+    ...(types ? { types } : {}),
+    userId: viewer.userId,
+    sort: 'title',
+    descending: false,
+    limit: Math.min(limit, 100),
+    offset,
+  });
   const dtos = await toDtos(deps, viewer, rows);
   return {
     SearchHints: dtos.map((d) => ({
@@ -317,7 +473,9 @@ export async function searchHints(deps: Deps, viewer: Viewer, q: JellyfinQuery):
       ...(d.ProductionYear !== undefined ? { ProductionYear: d.ProductionYear } : {}),
       ...(d.IndexNumber !== undefined ? { IndexNumber: d.IndexNumber } : {}),
       ...(d.ParentIndexNumber !== undefined ? { ParentIndexNumber: d.ParentIndexNumber } : {}),
-      ...((d.ImageTags as Record<string, string>).Primary ? { PrimaryImageTag: (d.ImageTags as Record<string, string>).Primary } : {}),
+      ...((d.ImageTags as Record<string, string>).Primary
+        ? { PrimaryImageTag: (d.ImageTags as Record<string, string>).Primary }
+        : {}),
       Type: d.Type,
       IsFolder: d.IsFolder,
       ...(d.RunTimeTicks !== undefined ? { RunTimeTicks: d.RunTimeTicks } : {}),
@@ -334,7 +492,13 @@ export async function searchHints(deps: Deps, viewer: Viewer, q: JellyfinQuery):
 // ---- what the apps write: progress, played, favourites ---------------------------------------------
 
 /** Sessions/Playing, Playing/Progress and Playing/Stopped: Hearth's watch progress, as the web app writes it. */
-export async function reportPosition(deps: Deps, viewer: Viewer, jellyfinId: string | undefined, positionTicks: number | undefined, now: Date): Promise<void> {
+export async function reportPosition(
+  deps: Deps,
+  viewer: Viewer,
+  jellyfinId: string | undefined,
+  positionTicks: number | undefined,
+  now: Date,
+): Promise<void> {
   const id = jellyfinId ? fromJellyfinId(jellyfinId) : null;
   if (id === null) throw new AppError('bad_request', 'ItemId is missing or not an id.');
   if (positionTicks === undefined) {
@@ -353,16 +517,27 @@ export async function itemUserData(deps: Deps, viewer: Viewer, id: string): Prom
   return userData(row, favorites.has(row.id));
 }
 
-export async function markPlayed(deps: Deps, viewer: Viewer, jellyfinId: string, played: boolean, now: Date): Promise<Json> {
+export async function markPlayed(
+  deps: Deps,
+  viewer: Viewer,
+  jellyfinId: string,
+  played: boolean,
+  now: Date,
+): Promise<Json> {
   const id = requireId(jellyfinId);
   await setProgress(deps, viewer, id, { watched: played }, now);
   return itemUserData(deps, viewer, id);
 }
 
-export async function markFavorite(deps: Deps, viewer: Viewer, jellyfinId: string, favorite: boolean, now: Date): Promise<Json> {
+export async function markFavorite(
+  deps: Deps,
+  viewer: Viewer,
+  jellyfinId: string,
+  favorite: boolean,
+  now: Date,
+): Promise<Json> {
   const id = requireId(jellyfinId);
   await requireVisibleItem(deps, viewer, id);
   await setFavorite(deps.db, viewer.userId, id, favorite, now);
   return itemUserData(deps, viewer, id);
 }
-

@@ -35,20 +35,42 @@ export function hearthTypes(names: string[]): MediaItemType[] {
   const out = new Set<MediaItemType>();
   for (const name of names) {
     switch (name.toLowerCase()) {
-      case 'movie': out.add('movie'); break;
-      case 'series': out.add('show'); break;
-      case 'season': out.add('season'); break;
-      case 'episode': out.add('episode'); break;
-      case 'musicartist': out.add('artist'); break;
-      case 'musicalbum': out.add('album'); break;
-      case 'audio': out.add('track'); break;
-      case 'video': out.add('video'); out.add('extra'); break;
+      case 'movie':
+        out.add('movie');
+        break;
+      case 'series':
+        out.add('show');
+        break;
+      case 'season':
+        out.add('season');
+        break;
+      case 'episode':
+        out.add('episode');
+        break;
+      case 'musicartist':
+        out.add('artist');
+        break;
+      case 'musicalbum':
+        out.add('album');
+        break;
+      case 'audio':
+        out.add('track');
+        break;
+      case 'video':
+        out.add('video');
+        out.add('extra');
+        break;
     }
   }
   return [...out];
 }
 
-const COLLECTION_TYPES: Record<string, string> = { movies: 'movies', shows: 'tvshows', music: 'music', videos: 'homevideos' };
+const COLLECTION_TYPES: Record<string, string> = {
+  movies: 'movies',
+  shows: 'tvshows',
+  music: 'music',
+  videos: 'homevideos',
+};
 
 /** ffprobe's format name → the container name Jellyfin's device profiles use. */
 export function containerName(format: string | null, mime: string | null): string {
@@ -95,11 +117,14 @@ export function userData(row: ItemViewRow, favorite: boolean): Json {
     ItemId: toJellyfinId(row.id),
   };
   if (row.progress_updated_at !== null) data.LastPlayedDate = new Date(row.progress_updated_at).toISOString();
-  if (!played && position > 0 && row.duration_seconds) data.PlayedPercentage = Math.min(100, (position / row.duration_seconds) * 100);
+  if (!played && position > 0 && row.duration_seconds)
+    data.PlayedPercentage = Math.min(100, (position / row.duration_seconds) * 100);
   return data;
 }
 
-export function mediaStreams(row: Pick<ItemViewRow, 'video_codec' | 'audio_codec' | 'width' | 'height' | 'pix_fmt' | 'type'>): Json[] {
+export function mediaStreams(
+  row: Pick<ItemViewRow, 'video_codec' | 'audio_codec' | 'width' | 'height' | 'pix_fmt' | 'type'>,
+): Json[] {
   const streams: Json[] = [];
   if (row.video_codec && row.type !== 'track') {
     streams.push({
@@ -177,7 +202,11 @@ export function mediaSource(row: ItemViewRow, decision: SourceDecision = { direc
     ...(bitrate !== undefined ? { Bitrate: bitrate } : {}),
     RequiredHttpHeaders: {},
     ...(decision.transcodingUrl !== undefined
-      ? { TranscodingUrl: decision.transcodingUrl, TranscodingSubProtocol: decision.transcodingSubProtocol ?? 'hls', TranscodingContainer: decision.transcodingContainer ?? 'ts' }
+      ? {
+          TranscodingUrl: decision.transcodingUrl,
+          TranscodingSubProtocol: decision.transcodingSubProtocol ?? 'hls',
+          TranscodingContainer: decision.transcodingContainer ?? 'ts',
+        }
       : {}),
     ...(audioIndex >= 0 ? { DefaultAudioStreamIndex: audioIndex } : {}),
     DefaultSubtitleStreamIndex: -1,
@@ -256,7 +285,8 @@ export function baseItem(ctx: DtoContext, row: ItemViewRow, options: { mediaSour
     item.AlbumArtists = [{ Name: parent.title, Id: toJellyfinId(parent.id) }];
   }
   const tags = item.ImageTags as Record<string, string>;
-  const cover = row.poster_path ?? (row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0) ? 'embedded' : null);
+  const cover =
+    row.poster_path ?? (row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0) ? 'embedded' : null);
   if (cover !== null) {
     tags.Primary = imageTag(row.id, cover);
     item.PrimaryImageAspectRatio = row.type === 'movie' || row.type === 'show' || row.type === 'season' ? 2 / 3 : 1;

@@ -15,7 +15,13 @@ interface DirectPlayProfile {
 }
 
 function listOf(value: unknown): string[] {
-  return typeof value === 'string' ? value.toLowerCase().split(',').map((v) => v.trim()).filter(Boolean) : [];
+  return typeof value === 'string'
+    ? value
+        .toLowerCase()
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : [];
 }
 
 const CONTAINER_ALIASES: Record<string, string[]> = {
@@ -42,7 +48,13 @@ export function directPlayable(row: ItemViewRow, profile: unknown): boolean {
     const containers = listOf(entry.Container);
     if (containers.length > 0 && !containers.some((c) => names.includes(c))) return false;
     const videoCodecs = listOf(entry.VideoCodec);
-    if (kind === 'video' && videoCodecs.length > 0 && row.video_codec && !videoCodecs.includes(row.video_codec.toLowerCase())) return false;
+    if (
+      kind === 'video' &&
+      videoCodecs.length > 0 &&
+      row.video_codec &&
+      !videoCodecs.includes(row.video_codec.toLowerCase())
+    )
+      return false;
     const audioCodecs = listOf(entry.AudioCodec);
     if (audioCodecs.length > 0 && row.audio_codec && !audioCodecs.includes(row.audio_codec.toLowerCase())) return false;
     return true;
@@ -62,8 +74,12 @@ export interface PlaybackRequest {
 /** What the profile says the device plays, in the playback capability's terms. */
 function capabilitiesOf(profile: unknown, request: PlaybackRequest) {
   const entries = [
-    ...(((profile as { DirectPlayProfiles?: unknown } | undefined)?.DirectPlayProfiles as DirectPlayProfile[] | undefined) ?? []),
-    ...(((profile as { TranscodingProfiles?: unknown } | undefined)?.TranscodingProfiles as DirectPlayProfile[] | undefined) ?? []),
+    ...(((profile as { DirectPlayProfiles?: unknown } | undefined)?.DirectPlayProfiles as
+      | DirectPlayProfile[]
+      | undefined) ?? []),
+    ...(((profile as { TranscodingProfiles?: unknown } | undefined)?.TranscodingProfiles as
+      | DirectPlayProfile[]
+      | undefined) ?? []),
   ].filter((e) => e && typeof e === 'object');
   const video = new Set(entries.flatMap((e) => listOf(e.VideoCodec)));
   const audio = new Set(entries.flatMap((e) => listOf(e.AudioCodec)));
@@ -91,7 +107,12 @@ function transcodingPath(deps: Pick<Deps, 'config'>, url: string): string {
  * PlaybackInfoResponse: one media source and what the app may do with it. A file the device cannot play as it
  * is goes to the playback capability (remux or transcode to HLS), whose playlist becomes the TranscodingUrl.
  */
-export async function playbackInfo(deps: Deps, caller: Caller, jellyfinId: string, request: PlaybackRequest): Promise<Json> {
+export async function playbackInfo(
+  deps: Deps,
+  caller: Caller,
+  jellyfinId: string,
+  request: PlaybackRequest,
+): Promise<Json> {
   const row = await playableRow(deps, caller, jellyfinId);
   const allowed = request.enableDirectPlay !== false || request.enableDirectStream !== false;
   const decision: SourceDecision = { directPlay: allowed && directPlayable(row, request.profile) };

@@ -30,7 +30,10 @@ export class JellyfinQuery {
   list(name: string): string[] | undefined {
     const raw = this.values.get(name.toLowerCase());
     if (!raw) return undefined;
-    const items = raw.flatMap((v) => v.split(/[,|]/)).map((v) => v.trim()).filter((v) => v !== '');
+    const items = raw
+      .flatMap((v) => v.split(/[,|]/))
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     return items.length > 0 ? items.slice(0, 500) : undefined;
   }
 
@@ -64,6 +67,8 @@ export class JellyfinQuery {
   }
 
   ids(name: string): string[] | undefined {
-    return this.list(name)?.map((v) => fromJellyfinId(v)).filter((v): v is string => v !== null);
+    return this.list(name)
+      ?.map((v) => fromJellyfinId(v))
+      .filter((v): v is string => v !== null);
   }
 }

@@ -21,9 +21,19 @@ export interface QuickConnectResult {
   DateAdded: string;
 }
 
-export async function initiateQuickConnect(deps: Deps, client: JellyfinClientInfo, ctx: RequestContext, now: Date): Promise<QuickConnectResult> {
+export async function initiateQuickConnect(
+  deps: Deps,
+  client: JellyfinClientInfo,
+  ctx: RequestContext,
+  now: Date,
+): Promise<QuickConnectResult> {
   const device = declaredDevice(client);
-  const pair = await requestLinkCode(deps, { client: device.client!, platform: device.platform!, deviceName: device.name! }, ctx, now);
+  const pair = await requestLinkCode(
+    deps,
+    { client: device.client!, platform: device.platform!, deviceName: device.name! },
+    ctx,
+    now,
+  );
   return {
     Authenticated: false,
     Secret: pair.device_code,
@@ -39,7 +49,8 @@ export async function initiateQuickConnect(deps: Deps, client: JellyfinClientInf
 /** The app's poll: whether the code was approved yet. Reads only; the session comes with AuthenticateWithQuickConnect. */
 export async function quickConnectState(deps: Deps, secret: string, now: Date): Promise<QuickConnectResult> {
   const link = await findLinkByDeviceCode(deps.db, sha256(secret));
-  if (!link || link.expires_at <= now.getTime() || link.status === 'spent' || link.status === 'denied') throw new AppError('not_found');
+  if (!link || link.expires_at <= now.getTime() || link.status === 'spent' || link.status === 'denied')
+    throw new AppError('not_found');
   return {
     Authenticated: link.status === 'approved',
     Secret: secret,
@@ -53,15 +64,26 @@ export async function quickConnectState(deps: Deps, secret: string, now: Date): 
   };
 }
 
-export async function signInWithQuickConnect(deps: Deps, secret: string, ctx: RequestContext, now: Date): Promise<JellyfinSignIn> {
+export async function signInWithQuickConnect(
+  deps: Deps,
+  secret: string,
+  ctx: RequestContext,
+  now: Date,
+): Promise<JellyfinSignIn> {
   const link = await findLinkByDeviceCode(deps.db, sha256(secret));
-  if (!link || link.status !== 'approved') throw new AppError('unauthorized', 'This Quick Connect code has not been approved.');
+  if (link?.status !== 'approved') throw new AppError('unauthorized', 'This Quick Connect code has not been approved.');
   const session = await pollLinkCode(deps, secret, ctx, now);
   return { token: session.token, sessionId: session.sessionId, userId: session.user.id };
 }
 
 /** QuickConnect/Authorize from an app that is signed in: the same approval as Hearth's /link page. */
-export async function authorizeQuickConnect(deps: Deps, auth: Caller, code: string, ctx: RequestContext, now: Date): Promise<boolean> {
+export async function authorizeQuickConnect(
+  deps: Deps,
+  auth: Caller,
+  code: string,
+  ctx: RequestContext,
+  now: Date,
+): Promise<boolean> {
   // An app password browses and plays; it never lets another device in.
   if (auth.scopes !== null) throw new AppError('insufficient_scope');
   const result = await decideLink(deps, auth, { userCode: code, approve: true }, ctx, now);

@@ -52,12 +52,23 @@ export async function signInByName(
   if (input.pw.startsWith(APP_PASSWORD_PREFIX)) return signInWithAppPassword(deps, input, ctx, now);
   const user = await verifyPasswordSignIn(deps, input.username, input.pw, ctx, now);
   if (await userHasSecondFactor(deps, user.id)) {
-    await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_blocked_second_factor', detail: { door: 'jellyfin' } }, ctx, now);
+    await recordSecurityEvent(
+      deps,
+      { userId: user.id, type: 'sign_in_blocked_second_factor', detail: { door: 'jellyfin' } },
+      ctx,
+      now,
+    );
     throw new AppError('mfa_required', TWO_FACTOR_MESSAGE);
   }
   const session = await completeSignIn(
     deps,
-    { userId: user.id, sessionKind: 'device', device: declaredDevice(client), ctx, passwordStamp: passwordStamp(user.password_hash) },
+    {
+      userId: user.id,
+      sessionKind: 'device',
+      device: declaredDevice(client),
+      ctx,
+      passwordStamp: passwordStamp(user.password_hash),
+    },
     'jellyfin_password',
     now,
   );
@@ -83,18 +94,38 @@ async function signInWithAppPassword(
       await deps.passwords.verifyDummy(input.pw);
       const login = user ? input.username : unknownLoginRef(deps, input.username);
       logAuthFailure(deps, login, ctx.ip, user ? 'wrong_app_password' : 'unknown_user');
-      await recordSecurityEvent(deps, { userId: user?.id ?? null, type: 'sign_in_failed', detail: user ? { reason: 'wrong_app_password' } : { login } }, ctx, now);
+      await recordSecurityEvent(
+        deps,
+        {
+          userId: user?.id ?? null,
+          type: 'sign_in_failed',
+          detail: user ? { reason: 'wrong_app_password' } : { login },
+        },
+        ctx,
+        now,
+      );
       throw new AppError('invalid_credentials');
     }
     return auth;
   });
   if ('throttled' in outcome) {
     logAuthFailure(deps, user ? input.username : unknownLoginRef(deps, input.username), ctx.ip, 'throttled');
-    if (user) await recordSecurityEvent(deps, { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: outcome.throttled } }, ctx, now);
+    if (user)
+      await recordSecurityEvent(
+        deps,
+        { userId: user.id, type: 'sign_in_throttled', detail: { retry_after: outcome.throttled } },
+        ctx,
+        now,
+      );
     throw new ThrottledError(outcome.throttled);
   }
   const auth = outcome.value;
-  await recordSecurityEvent(deps, { userId: auth.userId, type: 'sign_in', detail: { method: 'jellyfin_app_password', session_id: auth.sessionId } }, ctx, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: auth.userId, type: 'sign_in', detail: { method: 'jellyfin_app_password', session_id: auth.sessionId } },
+    ctx,
+    now,
+  );
   return { token: input.pw, sessionId: auth.sessionId, userId: auth.userId };
 }
 
@@ -109,23 +140,43 @@ export async function signOutApp(deps: Deps, auth: Caller, ctx: SignInContext, n
 }
 
 /** AuthenticationResult: the user, the app's session and its token, as Jellyfin answers a sign-in. */
-export async function authenticationResult(deps: Deps, signedIn: JellyfinSignIn, client: JellyfinClientInfo, now: Date): Promise<Json> {
+export async function authenticationResult(
+  deps: Deps,
+  signedIn: JellyfinSignIn,
+  client: JellyfinClientInfo,
+  now: Date,
+): Promise<Json> {
   const user = await findUserById(deps.db, signedIn.userId);
   if (!user) throw new AppError('invalid_credentials');
   const server = serverId(deps);
   return {
     User: userDto(server, user, now),
-    SessionInfo: sessionInfo(server, { sessionId: signedIn.sessionId, userId: user.id, username: user.username }, client, now),
+    SessionInfo: sessionInfo(
+      server,
+      { sessionId: signedIn.sessionId, userId: user.id, username: user.username },
+      client,
+      now,
+    ),
     AccessToken: signedIn.token,
     ServerId: server,
   };
 }
 
-export function sessionInfo(server: string, who: { sessionId: string; userId: string; username: string }, client: JellyfinClientInfo, now: Date): Json {
+export function sessionInfo(
+  server: string,
+  who: { sessionId: string; userId: string; username: string },
+  client: JellyfinClientInfo,
+  now: Date,
+): Json {
   return {
     PlayState: { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone', PlaybackOrder: 'Default' },
     AdditionalUsers: [],
-    Capabilities: { PlayableMediaTypes: [], SupportedCommands: [], SupportsMediaControl: false, SupportsPersistentIdentifier: true },
+    Capabilities: {
+      PlayableMediaTypes: [],
+      SupportedCommands: [],
+      SupportsMediaControl: false,
+      SupportsPersistentIdentifier: true,
+    },
     RemoteEndPoint: '',
     PlayableMediaTypes: [],
     Id: toJellyfinId(who.sessionId),

@@ -243,7 +243,10 @@ export class JobRunner<D extends RunnerDeps = any> {
       const late = running.filter(([id]) => this.running.has(id)).map(([id]) => id);
       // Given up on: no more renewals, so the lease lapses and another worker can take the job.
       for (const id of late) clearInterval(this.heartbeats.get(id));
-      this.deps?.log.warn({ jobs: late }, 'jobs did not stop in time; their leases lapse and another worker resumes them');
+      this.deps?.log.warn(
+        { jobs: late },
+        'jobs did not stop in time; their leases lapse and another worker resumes them',
+      );
     }
   }
 
@@ -276,7 +279,10 @@ export class JobRunner<D extends RunnerDeps = any> {
   private async failAbandoned(deps: D, types: string[], onlyId?: string): Promise<void> {
     const failed = await failAbandonedJobs(deps.db, types, deps.clock().getTime(), onlyId, [...this.running.keys()]);
     for (const job of failed) {
-      deps.log.error({ job: job.id, type: job.type, attempts: job.attempts }, 'job failed: its worker stopped without finishing it on its last allowed attempt');
+      deps.log.error(
+        { job: job.id, type: job.type, attempts: job.attempts },
+        'job failed: its worker stopped without finishing it on its last allowed attempt',
+      );
     }
   }
 
@@ -294,11 +300,21 @@ export class JobRunner<D extends RunnerDeps = any> {
     const owners = await listLeaseOwners(deps.db, types, `${host}:`);
     const dead = owners.filter((owner) => {
       const pid = Number(owner.split(':').at(-2));
-      return owner.split(':').slice(0, -2).join(':') === host && Number.isInteger(pid) && pid > 0 && pid !== ownPid && !processRuns(pid);
+      return (
+        owner.split(':').slice(0, -2).join(':') === host &&
+        Number.isInteger(pid) &&
+        pid > 0 &&
+        pid !== ownPid &&
+        !processRuns(pid)
+      );
     });
     if (dead.length === 0) return;
     const lapsed = await lapseLeasesOf(deps.db, dead, deps.clock().getTime());
-    if (lapsed > 0) deps.log.info({ owners: dead, jobs: lapsed }, 'took over the jobs of a stopped process on this host without waiting for their leases');
+    if (lapsed > 0)
+      deps.log.info(
+        { owners: dead, jobs: lapsed },
+        'took over the jobs of a stopped process on this host without waiting for their leases',
+      );
   }
 
   private async run(typeNames: string[]): Promise<void> {
@@ -307,12 +323,16 @@ export class JobRunner<D extends RunnerDeps = any> {
       let claimedAny = false;
       if (Date.now() - this.deadOwnersCheckedAt >= Math.min(this.leaseMs, 1000)) {
         this.deadOwnersCheckedAt = Date.now();
-        await this.lapseDeadLocalLeases(deps, typeNames).catch((err) => deps.log.warn({ err }, 'could not look for jobs of stopped processes'));
+        await this.lapseDeadLocalLeases(deps, typeNames).catch((err) =>
+          deps.log.warn({ err }, 'could not look for jobs of stopped processes'),
+        );
       }
       // A lease takes its whole length to lapse: looking once per lease length is soon enough.
       if (Date.now() - this.abandonedCheckedAt >= this.leaseMs) {
         this.abandonedCheckedAt = Date.now();
-        await this.failAbandoned(deps, typeNames).catch((err) => deps.log.warn({ err }, 'could not fail abandoned jobs'));
+        await this.failAbandoned(deps, typeNames).catch((err) =>
+          deps.log.warn({ err }, 'could not fail abandoned jobs'),
+        );
       }
       for (const name of typeNames) {
         const type = this.types.get(name);
@@ -364,14 +384,17 @@ export class JobRunner<D extends RunnerDeps = any> {
   private async execute(deps: D, type: JobType<any, any, D>, job: JobRow, abort: AbortController): Promise<void> {
     const owner = this.owner;
     const leaseMs = this.leaseMs;
-    const heartbeat = setInterval(() => {
-      renewLease(deps.db, job.id, owner, deps.clock().getTime(), leaseMs)
-        .then(({ held, cancelRequested }) => {
-          if (!held) abort.abort(new Error('the lease on this job was lost'));
-          else if (cancelRequested) abort.abort(new JobCancelledError());
-        })
-        .catch((err) => deps.log.warn({ err, job: job.id }, 'could not renew a job lease'));
-    }, Math.max(100, Math.floor(leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        renewLease(deps.db, job.id, owner, deps.clock().getTime(), leaseMs)
+          .then(({ held, cancelRequested }) => {
+            if (!held) abort.abort(new Error('the lease on this job was lost'));
+            else if (cancelRequested) abort.abort(new JobCancelledError());
+          })
+          .catch((err) => deps.log.warn({ err, job: job.id }, 'could not renew a job lease'));
+      },
+      Math.max(100, Math.floor(leaseMs / 3)),
+    );
     heartbeat.unref();
     this.heartbeats.set(job.id, heartbeat);
     try {
@@ -382,7 +405,10 @@ export class JobRunner<D extends RunnerDeps = any> {
       // The store refused to record the end (busy past its timeout, connection gone). The job keeps its
       // lease, which lapses now that the heartbeat stops: the job is then taken again and resumed from its
       // last checkpoint, as after a crash.
-      deps.log.error({ err, job: job.id, type: job.type }, 'could not record the end of a job; it is resumed once its lease lapses');
+      deps.log.error(
+        { err, job: job.id, type: job.type },
+        'could not record the end of a job; it is resumed once its lease lapses',
+      );
     } finally {
       clearInterval(heartbeat);
       if (this.heartbeats.get(job.id) === heartbeat) this.heartbeats.delete(job.id);
@@ -393,7 +419,12 @@ export class JobRunner<D extends RunnerDeps = any> {
    * Runs the job; returns what to record, 'hand back' when this runner stopped it, or null to leave the job to
    * whoever holds its lease next.
    */
-  private async runToOutcome(deps: D, type: JobType<any, any, D>, job: JobRow, abort: AbortController): Promise<JobOutcome | 'hand back' | null> {
+  private async runToOutcome(
+    deps: D,
+    type: JobType<any, any, D>,
+    job: JobRow,
+    abort: AbortController,
+  ): Promise<JobOutcome | 'hand back' | null> {
     const owner = this.owner;
     const leaseMs = this.leaseMs;
     try {
@@ -403,7 +434,13 @@ export class JobRunner<D extends RunnerDeps = any> {
         checkpoint: job.checkpoint ? parseStored(job.checkpoint, 'checkpoint') : null,
         signal: abort.signal,
         progress: async (progress) => {
-          await updateJobProgress(deps.db, job.id, owner, { progress: JSON.stringify(progress) }, deps.clock().getTime());
+          await updateJobProgress(
+            deps.db,
+            job.id,
+            owner,
+            { progress: JSON.stringify(progress) },
+            deps.clock().getTime(),
+          );
         },
         holdsLease: async () => {
           const { held, cancelRequested } = await renewLease(deps.db, job.id, owner, deps.clock().getTime(), leaseMs);
@@ -424,7 +461,12 @@ export class JobRunner<D extends RunnerDeps = any> {
         },
       };
       const result = await type.run(deps, ctx);
-      return { state: 'done', result: result ? JSON.stringify(result) : null, error: null, finished_at: deps.clock().getTime() };
+      return {
+        state: 'done',
+        result: result ? JSON.stringify(result) : null,
+        error: null,
+        finished_at: deps.clock().getTime(),
+      };
     } catch (err) {
       const now = deps.clock().getTime();
       const message = (err as Error)?.message ?? String(err);

@@ -55,7 +55,10 @@ export async function createAppPassword(
     throw new AppError('invalid_body', `Scopes must be among ${APP_SCOPES.join(', ')}.`, { field: 'scopes' });
   }
   if ((await countAppPasswords(deps.db, auth.userId, now)) >= MAX_APP_PASSWORDS) {
-    throw new AppError('conflict', `An account may have at most ${MAX_APP_PASSWORDS} app passwords. Revoke some first.`);
+    throw new AppError(
+      'conflict',
+      `An account may have at most ${MAX_APP_PASSWORDS} app passwords. Revoke some first.`,
+    );
   }
   const { token, sessionId } = await createSession(
     deps,
@@ -72,11 +75,24 @@ export async function createAppPassword(
     APP_PASSWORD_PREFIX,
   );
   if (scopes.includes('subsonic')) await sealSubsonicPassword(deps, auth.userId, sessionId, token, now);
-  await recordSecurityEvent(deps, { userId: auth.userId, type: 'app_password_created', detail: { id: sessionId, name, scopes } }, ctx, now);
+  await recordSecurityEvent(
+    deps,
+    { userId: auth.userId, type: 'app_password_created', detail: { id: sessionId, name, scopes } },
+    ctx,
+    now,
+  );
   const t = now.getTime();
   return {
     password: token,
-    appPassword: toView({ id: sessionId, name, scopes: JSON.stringify(scopes), ip: null, created_at: t, last_seen_at: t, expires_at: t + APP_PASSWORD_SECONDS * 1000 }),
+    appPassword: toView({
+      id: sessionId,
+      name,
+      scopes: JSON.stringify(scopes),
+      ip: null,
+      created_at: t,
+      last_seen_at: t,
+      expires_at: t + APP_PASSWORD_SECONDS * 1000,
+    }),
   };
 }
 

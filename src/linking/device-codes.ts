@@ -44,7 +44,13 @@ export const SLOW_DOWN_STEP_SECONDS = 5;
 /** A TV is used now and then for years; the idle limit still ends one left unused. */
 export const DEVICE_SESSION_SECONDS = 365 * 24 * 3600;
 /** Asking for codes needs no account: enough for a household of TVs retrying, not for filling the store. */
-export const linkRequestPolicy: ThrottlePolicy = { free: 60, baseSeconds: 2, maxSeconds: 600, windowSeconds: 3600, onSuccess: 'keep' };
+export const linkRequestPolicy: ThrottlePolicy = {
+  free: 60,
+  baseSeconds: 2,
+  maxSeconds: 600,
+  windowSeconds: 3600,
+  onSuccess: 'keep',
+};
 /** Finished links are kept a day for the record, then forgotten. */
 const KEEP_ENDED_MS = 24 * 3600_000;
 
@@ -156,7 +162,10 @@ async function findTypedLink(
   const code = normalizeUserCode(typed);
   const link = code ? await findPendingLinkByUserCode(deps.db, userCodeHash(deps, code), now) : undefined;
   if (!link) {
-    deps.log.warn({ event: 'link_code_rejected', ip: ctx.ip, user: auth.username }, `Link code rejected for ${auth.username} from ${ctx.ip ?? 'unknown'}`);
+    deps.log.warn(
+      { event: 'link_code_rejected', ip: ctx.ip, user: auth.username },
+      `Link code rejected for ${auth.username} from ${ctx.ip ?? 'unknown'}`,
+    );
     await recordSecurityEvent(deps, { userId: auth.userId, type: 'device_link_code_rejected' }, ctx, now);
     throw new AppError('invalid_code', 'This code is not valid, was already used, or has expired.');
   }
@@ -218,7 +227,11 @@ export async function decideLink(
   if (!decided) throw new AppError('invalid_code', 'This code is not valid, was already used, or has expired.');
   await recordSecurityEvent(
     deps,
-    { userId: auth.userId, type: input.approve ? 'device_link_approved' : 'device_link_denied', detail: linkDetail(link) },
+    {
+      userId: auth.userId,
+      type: input.approve ? 'device_link_approved' : 'device_link_denied',
+      detail: linkDetail(link),
+    },
     ctx,
     now,
   );
@@ -226,7 +239,13 @@ export async function decideLink(
 }
 
 function linkDetail(link: LinkCodeRow): Record<string, unknown> {
-  return { link_id: link.id, device_name: link.device_name, platform: link.platform, client: link.client, device_ip: link.ip };
+  return {
+    link_id: link.id,
+    device_name: link.device_name,
+    platform: link.platform,
+    client: link.client,
+    device_ip: link.ip,
+  };
 }
 
 /**

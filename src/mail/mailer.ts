@@ -2,7 +2,13 @@
 // lets the sends already under way finish (an SMTP server may have accepted a message whose answer we
 // have not read yet, so a cut-off send is no proof it was not delivered): sends are never cancelled.
 import type { Deps } from '../deps.ts';
-import { createTransport, isRefusalOfThisMessage, type Delivery, type MailTransport, type OutgoingMail } from './transports.ts';
+import {
+  createTransport,
+  isRefusalOfThisMessage,
+  type Delivery,
+  type MailTransport,
+  type OutgoingMail,
+} from './transports.ts';
 
 /** Where the mailer reports a problem with the mail configuration (the process's pino logger). */
 export interface MailerLog {
@@ -89,7 +95,9 @@ export function mailerFor(deps: Deps): Mailer {
   if (!mailer) {
     mailer = new Mailer(createTransport(deps.config), deps.log);
     if (mailer.transport.insecure) {
-      deps.log.warn('HEARTH_SMTP_URL has insecure=true: the SMTP password and every mail may cross the network in clear text');
+      deps.log.warn(
+        'HEARTH_SMTP_URL has insecure=true: the SMTP password and every mail may cross the network in clear text',
+      );
     }
     mailers.set(deps, mailer);
     const made = mailer;

@@ -26,7 +26,11 @@ async function noticeWithNotMe(
   deps: Deps,
   userId: string,
   now: Date,
-  queue: (user: { id: string; username: string; email: string }, notMeToken: string, db: Parameters<typeof queueMail>[1]) => Promise<unknown>,
+  queue: (
+    user: { id: string; username: string; email: string },
+    notMeToken: string,
+    db: Parameters<typeof queueMail>[1],
+  ) => Promise<unknown>,
 ): Promise<void> {
   const user = await findUserById(deps.db, userId);
   if (!user) return;
@@ -48,7 +52,17 @@ export const signInAlert: SignInListener = async (deps, event, now) => {
     if (!reason) return;
     const when = circumstancesOf(event.ctx, now, event.device);
     await noticeWithNotMe(deps, event.userId, now, (user, notMeToken, db) =>
-      queueMail(deps, db, { userId: user.id, to: user.email, template: 'sign_in_alert', data: { username: user.username, reason: reason!, when, notMeToken } }, now),
+      queueMail(
+        deps,
+        db,
+        {
+          userId: user.id,
+          to: user.email,
+          template: 'sign_in_alert',
+          data: { username: user.username, reason: reason!, when, notMeToken },
+        },
+        now,
+      ),
     );
   });
 };

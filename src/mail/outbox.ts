@@ -34,7 +34,10 @@ export interface MailQueueView {
   }[];
 }
 
-export async function mailQueueView(deps: Pick<Deps, 'db' | 'config'>, query: { state?: MailState; limit: number }): Promise<MailQueueView> {
+export async function mailQueueView(
+  deps: Pick<Deps, 'db' | 'config'>,
+  query: { state?: MailState; limit: number },
+): Promise<MailQueueView> {
   const rows = await listMailMessages(deps.db, query);
   return {
     transport: deps.config.smtpUrl ? 'smtp' : 'outbox',

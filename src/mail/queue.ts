@@ -56,7 +56,12 @@ export async function queueMail<T extends TemplateName>(
     const id = newId(deps.random);
     const key = bodyKey(deps);
     // The job first, then its message: one transaction, so no worker sees the job without the message.
-    const job = await enqueueJob(deps, trx, { type: MAIL_JOB, payload: { messageId: id }, dedupeKey: `mail:${id}` }, now);
+    const job = await enqueueJob(
+      deps,
+      trx,
+      { type: MAIL_JOB, payload: { messageId: id }, dedupeKey: `mail:${id}` },
+      now,
+    );
     await insertMailMessage(trx, {
       id,
       user_id: input.userId ?? null,
@@ -99,7 +104,10 @@ async function sendMessage(deps: Deps, ctx: JobContext<{ messageId: string }>): 
   // hand-over could deliver it twice. The outbox is safe to write again (the same file, whole or not at all).
   if (was === 'sending' && mailer.kind === 'smtp') {
     await markMailUnconfirmed(deps.db, id, UNCONFIRMED_NOTE, deps.clock());
-    deps.log.warn({ message: id, messageId: row.message_id }, 'a mail was being handed to the SMTP server when its worker stopped; not sent again');
+    deps.log.warn(
+      { message: id, messageId: row.message_id },
+      'a mail was being handed to the SMTP server when its worker stopped; not sent again',
+    );
     return { message: id, skipped: 'unconfirmed' };
   }
   const key = bodyKey(deps);

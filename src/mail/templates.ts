@@ -27,7 +27,14 @@ export interface TemplateData {
   password_changed: { username: string; via: 'change' | 'reset'; when: Circumstances; notMeToken: string };
   email_changed: { username: string; oldEmail: string; newEmail: string; when: Circumstances; notMeToken: string };
   sessions_revoked: { username: string; by: string; count: number; at: string };
-  factor_changed: { username: string; change: string; remaining?: number; name?: string; when: Circumstances; notMeToken: string };
+  factor_changed: {
+    username: string;
+    change: string;
+    remaining?: number;
+    name?: string;
+    when: Circumstances;
+    notMeToken: string;
+  };
   sign_in_alert: { username: string; reason: 'new_device' | 'new_address'; when: Circumstances; notMeToken: string };
   test: { at: string };
   breach_notice: { username: string; message: string };
@@ -113,8 +120,10 @@ function circumstances(c: Circumstances): [string, string][] {
 
 function notMeBlocks(ctx: MailContext, token: string): Block[] {
   return [
-    p('If this was not you, someone else may know your password. Open this link to sign every device out of your account and block it until you choose a new password:'),
-    link('This wasn\'t me', pageLink(ctx.publicUrl, '/not-me', token)),
+    p(
+      'If this was not you, someone else may know your password. Open this link to sign every device out of your account and block it until you choose a new password:',
+    ),
+    link("This wasn't me", pageLink(ctx.publicUrl, '/not-me', token)),
     p(`The link works once, for ${NOT_ME_DAYS} days. A password-reset link is then mailed to you.`),
   ];
 }
@@ -148,8 +157,12 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
     subject: 'Someone tried to register with your address',
     blocks: [
       p(`Hello ${d.username},`),
-      p(`At ${d.at}, someone tried to create a new Hearth account with this email address. Your address already belongs to your account, so no new account was made and nothing changed.`),
-      p('If it was you: you already have an account. Sign in, or ask for a password reset if you forgot your password:'),
+      p(
+        `At ${d.at}, someone tried to create a new Hearth account with this email address. Your address already belongs to your account, so no new account was made and nothing changed.`,
+      ),
+      p(
+        'If it was you: you already have an account. Sign in, or ask for a password reset if you forgot your password:',
+      ),
       link('Reset my password', pageLink(ctx.publicUrl, '/forgot')),
       p('If it was not you, there is nothing to do.'),
     ],
@@ -177,7 +190,9 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
       link('Choose a new password', pageLink(ctx.publicUrl, '/reset', d.token)),
       p(`The link works once, for ${RESET_MINUTES} minutes. Setting a new password signs every device out.`),
       facts(circumstances(d.requested)),
-      ...(d.reason === 'requested' ? [p('If you did not ask for this, ignore this message: your password stays as it is.')] : []),
+      ...(d.reason === 'requested'
+        ? [p('If you did not ask for this, ignore this message: your password stays as it is.')]
+        : []),
     ],
   }),
 
@@ -185,7 +200,11 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
     subject: 'Your password was changed',
     blocks: [
       p(`Hello ${d.username},`),
-      p(d.via === 'reset' ? 'The password of your Hearth account was reset with a link from a reset mail. Every device was signed out.' : 'The password of your Hearth account was changed.'),
+      p(
+        d.via === 'reset'
+          ? 'The password of your Hearth account was reset with a link from a reset mail. Every device was signed out.'
+          : 'The password of your Hearth account was changed.',
+      ),
       facts(circumstances(d.when)),
       ...notMeBlocks(ctx, d.notMeToken),
     ],
@@ -195,7 +214,9 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
     subject: 'The email address of your account was changed',
     blocks: [
       p(`Hello ${d.username},`),
-      p(`The email address of your Hearth account was changed from ${noScheme(d.oldEmail)} to ${noScheme(d.newEmail)}. Password resets and notices now go to the new address.`),
+      p(
+        `The email address of your Hearth account was changed from ${noScheme(d.oldEmail)} to ${noScheme(d.newEmail)}. Password resets and notices now go to the new address.`,
+      ),
       facts(circumstances(d.when)),
       ...notMeBlocks(ctx, d.notMeToken),
       p('Opening that link also gives your account back this address.'),
@@ -206,8 +227,12 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
     subject: 'You were signed out of every device',
     blocks: [
       p(`Hello ${d.username},`),
-      p(`At ${d.at}, ${d.by} (an administrator of your Hearth server) signed your account out of every device (${d.count} session${d.count === 1 ? '' : 's'}). Sign in again on each device you use.`),
-      p(`If you did not expect this, ask your administrator why, or change your password after signing in at ${ctx.publicUrl.origin}.`),
+      p(
+        `At ${d.at}, ${d.by} (an administrator of your Hearth server) signed your account out of every device (${d.count} session${d.count === 1 ? '' : 's'}). Sign in again on each device you use.`,
+      ),
+      p(
+        `If you did not expect this, ask your administrator why, or change your password after signing in at ${ctx.publicUrl.origin}.`,
+      ),
     ],
   }),
 
@@ -215,7 +240,9 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
     subject: 'Your two-step sign-in was changed',
     blocks: [
       p(`Hello ${d.username},`),
-      p(`${factorChanges[d.change] ?? `Two-step sign-in changed (${d.change})`}${d.name ? `: ${untrusted(d.name)}` : ''}.`),
+      p(
+        `${factorChanges[d.change] ?? `Two-step sign-in changed (${d.change})`}${d.name ? `: ${untrusted(d.name)}` : ''}.`,
+      ),
       ...(d.remaining !== undefined ? [p(`Recovery codes left: ${d.remaining}.`)] : []),
       facts(circumstances(d.when)),
       ...notMeBlocks(ctx, d.notMeToken),
@@ -239,7 +266,9 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
 
   test: (d, ctx) => ({
     subject: 'Test message',
-    blocks: [p(`This is a test message from the Hearth server at ${ctx.publicUrl.origin}, sent at ${d.at}. Mail works.`)],
+    blocks: [
+      p(`This is a test message from the Hearth server at ${ctx.publicUrl.origin}, sent at ${d.at}. Mail works.`),
+    ],
   }),
 
   // The operator's words first, then the steps; no token, so nothing here is worth stealing (breach response).
@@ -247,13 +276,27 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
     subject: 'Security notice: choose a new password',
     blocks: [
       p(`Hello ${d.username},`),
-      ...d.message.split(/\n\s*\n/).map((paragraph) => paragraph.trim()).filter(Boolean).map(p),
-      warning('To protect your account, your password was switched off and every device and app was signed out. Your old password no longer works, anywhere on this server.'),
+      ...d.message
+        .split(/\n\s*\n/)
+        .map((paragraph) => paragraph.trim())
+        .filter(Boolean)
+        .map(p),
+      warning(
+        'To protect your account, your password was switched off and every device and app was signed out. Your old password no longer works, anywhere on this server.',
+      ),
       p('What to do now:'),
-      p(`1. Choose a new password. Open your browser, type the address of your server yourself, ${new URL('/forgot', ctx.publicUrl.origin)}, and ask for a reset link with your email address. If your account has two-step sign-in, you will also need a code from your authenticator app or a recovery code. Pick a password you use nowhere else; if you used your old one on other sites, change it there too.`),
-      p('2. Turn on two-step sign-in with an authenticator app, or add a passkey, under Account security once you are signed in. A passkey also lets you back in when a password has to be reset.'),
-      p('3. Review your devices under Account security: sign in again only on the devices you use, and sign out any you do not recognise. Create new app passwords and link your TVs and apps again.'),
-      p('Do not trust any message, even one that looks like this one, that sends you a link to sign in or asks for your password. Type the address of your server yourself.'),
+      p(
+        `1. Choose a new password. Open your browser, type the address of your server yourself, ${new URL('/forgot', ctx.publicUrl.origin)}, and ask for a reset link with your email address. If your account has two-step sign-in, you will also need a code from your authenticator app or a recovery code. Pick a password you use nowhere else; if you used your old one on other sites, change it there too.`,
+      ),
+      p(
+        '2. Turn on two-step sign-in with an authenticator app, or add a passkey, under Account security once you are signed in. A passkey also lets you back in when a password has to be reset.',
+      ),
+      p(
+        '3. Review your devices under Account security: sign in again only on the devices you use, and sign out any you do not recognise. Create new app passwords and link your TVs and apps again.',
+      ),
+      p(
+        'Do not trust any message, even one that looks like this one, that sends you a link to sign in or asks for your password. Type the address of your server yourself.',
+      ),
       link('Reset my password', pageLink(ctx.publicUrl, '/forgot')),
     ],
   }),
@@ -273,9 +316,13 @@ const drafts: { [T in TemplateName]: (data: TemplateData[T], ctx: MailContext) =
         ['Failed sign-ins', String(d.failures)],
         ['Accounts tried', String(d.accounts)],
         ...(d.address ? [] : [['Addresses', String(d.addresses)] as [string, string]]),
-        ...(d.baseline !== null ? [['Usual failures', `${d.baseline} per ${d.windowMinutes} minutes`] as [string, string]] : []),
+        ...(d.baseline !== null
+          ? [['Usual failures', `${d.baseline} per ${d.windowMinutes} minutes`] as [string, string]]
+          : []),
       ]),
-      p('Failed attempts are already slowed down per account and per address. Look at the security events in the admin pages for sign-ins that succeeded from the same addresses. If accounts may have been taken over, or if your database may have leaked, start a breach response: every user then has to choose a new password (npx hearth breach-response start --all --reason "…").'),
+      p(
+        'Failed attempts are already slowed down per account and per address. Look at the security events in the admin pages for sign-ins that succeeded from the same addresses. If accounts may have been taken over, or if your database may have leaked, start a breach response: every user then has to choose a new password (npx hearth breach-response start --all --reason "…").',
+      ),
     ],
   }),
 };
@@ -324,7 +371,8 @@ const style = {
   body: 'margin:0;padding:24px;background:#f6f6f4;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1d1d1b',
   card: 'max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #dddad2;border-radius:8px;padding:24px',
   phrase: 'margin:0 0 20px;padding:10px 12px;border-left:4px solid #b4531f;background:#fbf3ee',
-  button: 'display:inline-block;padding:10px 18px;background:#b4531f;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600',
+  button:
+    'display:inline-block;padding:10px 18px;background:#b4531f;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600',
   url: 'font-size:13px;color:#555;word-break:break-all',
   facts: 'border-collapse:collapse;margin:0 0 16px',
   factKey: 'padding:2px 16px 2px 0;color:#555;vertical-align:top',
@@ -345,7 +393,9 @@ function toHtml(draft: Draft, ctx: MailContext): string {
       );
     }
     if (block.kind === 'facts') {
-      const rows = block.rows.map(([k, v]) => `<tr><td style="${style.factKey}">${e(k)}</td><td>${e(v)}</td></tr>`).join('');
+      const rows = block.rows
+        .map(([k, v]) => `<tr><td style="${style.factKey}">${e(k)}</td><td>${e(v)}</td></tr>`)
+        .join('');
       parts.push(`<table role="presentation" style="${style.facts}">${rows}</table>`);
     }
   }
@@ -368,7 +418,10 @@ function toHtml(draft: Draft, ctx: MailContext): string {
 /** Refuses to produce a message with a link anywhere but the public URL (S60), whatever the data. */
 function assertLinksArePublic(rendered: RenderedMail, ctx: MailContext): void {
   const origin = ctx.publicUrl.origin;
-  const found = [...rendered.text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi), ...rendered.html.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi)];
+  const found = [
+    ...rendered.text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi),
+    ...rendered.html.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi),
+  ];
   for (const [match] of found) {
     // Punctuation after a link ends the sentence, as a mail client reads it.
     const url = match.replace(/[.,;:!?)\]]+$/, '');

@@ -1,7 +1,19 @@
 // Where a finished message goes: an SMTP server (TLS from the start with smtps://, STARTTLS required with
 // smtp://, pooled connections, DKIM-signed when a key is configured), or, with no SMTP configured, an .eml
 // file in the outbox folder.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
@@ -94,7 +106,10 @@ export function isRefusalOfThisMessage(err: unknown): boolean {
   return e.command === 'RCPT TO' || e.command === 'DATA' || (e.command === 'MAIL FROM' && code === 552);
 }
 
-export function smtpTransport(config: Pick<Config, 'smtpUrl' | 'dkim'>, options: { maxConnections?: number } = {}): MailTransport {
+export function smtpTransport(
+  config: Pick<Config, 'smtpUrl' | 'dkim'>,
+  options: { maxConnections?: number } = {},
+): MailTransport {
   if (!config.smtpUrl) throw new Error('no SMTP URL is configured');
   const { url, insecure } = smtpConnection(config.smtpUrl);
   const transporter = nodemailer.createTransport({
@@ -232,7 +247,9 @@ function decodeWords(value: string): string {
         encoding.toUpperCase() === 'B'
           ? Buffer.from(text, 'base64')
           : Buffer.from(
-              text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+              text
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
               'latin1',
             );
       return bytes.toString('utf8');

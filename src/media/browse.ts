@@ -28,7 +28,17 @@ import type { MediaItemType } from '../store/schema.ts';
 import type { Caller } from '../accounts/caller.ts';
 import { canSeeLibrary, requireVisibleLibrary, visibleLibraryIds } from './libraries.ts';
 
-export const ITEM_TYPES = ['movie', 'show', 'season', 'episode', 'artist', 'album', 'track', 'video', 'extra'] as const satisfies readonly MediaItemType[];
+export const ITEM_TYPES = [
+  'movie',
+  'show',
+  'season',
+  'episode',
+  'artist',
+  'album',
+  'track',
+  'video',
+  'extra',
+] as const satisfies readonly MediaItemType[];
 const TOP_LEVEL_TYPES: MediaItemType[] = ['movie', 'show', 'artist', 'video'];
 const GROUP_TYPES = new Set<MediaItemType>(['show', 'season', 'artist', 'album']);
 /** Past this share of its length, an item counts as watched. */
@@ -156,7 +166,11 @@ export function toItemView(row: ItemViewRow): ItemView {
     height: row.height,
     duration_seconds: row.duration_seconds,
     browser_playable: row.browser_playable === 1,
-    has_artwork: row.poster_path !== null || row.thumb_path !== null || row.embedded_cover === 1 || (row.type === 'album' && row.child_covers > 0),
+    has_artwork:
+      row.poster_path !== null ||
+      row.thumb_path !== null ||
+      row.embedded_cover === 1 ||
+      (row.type === 'album' && row.child_covers > 0),
     child_count: row.child_count,
     added_at: new Date(row.added_at).toISOString(),
     progress:
@@ -265,7 +279,11 @@ function hasFilters(input: ItemFilters): boolean {
 export const FILTERED_TYPES: MediaItemType[] = ['movie', 'show', 'video', 'episode', 'album', 'artist'];
 
 /** A library's collections (Kodi sets) and their sizes. */
-export async function listCollections(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string) {
+export async function listCollections(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  libraryId: string,
+) {
   await requireVisibleLibrary(deps, viewer, libraryId);
   return collectionRows(deps.db, libraryId);
 }
@@ -278,7 +296,9 @@ export interface HomeItemView extends ItemView {
 }
 
 export async function withShows(deps: Pick<Deps, 'db'>, items: ItemView[]): Promise<HomeItemView[]> {
-  const seasonIds = [...new Set(items.filter((i) => i.type === 'episode' && i.parent_id !== null).map((i) => i.parent_id!))];
+  const seasonIds = [
+    ...new Set(items.filter((i) => i.type === 'episode' && i.parent_id !== null).map((i) => i.parent_id!)),
+  ];
   const shows = seasonIds.length > 0 ? await showsOfEpisodes(deps.db, seasonIds) : new Map();
   return items.map((i) => {
     const show = i.type === 'episode' && i.parent_id !== null ? shows.get(i.parent_id) : undefined;
@@ -297,7 +317,11 @@ export interface HomeRows {
  * watching (after the last one they finished, not already in "continue watching"); and the newest
  * films, episodes and albums of each library they may see.
  */
-export async function homeRows(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, limit = 20): Promise<HomeRows> {
+export async function homeRows(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  limit = 20,
+): Promise<HomeRows> {
   const libraryIds = await visibleLibraryIds(deps, viewer);
   const continuing = await continueWatching(deps, viewer, limit);
   const inProgress = new Set(continuing.map((i) => i.id));
@@ -329,9 +353,18 @@ export async function homeRows(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'use
       limit,
       offset: 0,
     });
-    recently.push({ library_id: library.id, library_name: library.name, kind: library.kind, items: await withShows(deps, rows.map(toItemView)) });
+    recently.push({
+      library_id: library.id,
+      library_name: library.name,
+      kind: library.kind,
+      items: await withShows(deps, rows.map(toItemView)),
+    });
   }
-  return { continue_watching: await withShows(deps, continuing), next_up: await withShows(deps, nextUp), recently_added: recently };
+  return {
+    continue_watching: await withShows(deps, continuing),
+    next_up: await withShows(deps, nextUp),
+    recently_added: recently,
+  };
 }
 
 function foldQuery(q: string): string {
@@ -356,7 +389,11 @@ export async function requireVisibleItem(
   return { item, library };
 }
 
-async function viewOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow): Promise<ItemView> {
+async function viewOf(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  item: MediaItemRow,
+): Promise<ItemView> {
   const { rows } = await listItemRows(deps.db, {
     libraryIds: null,
     libraryId: item.library_id,
@@ -371,7 +408,11 @@ async function viewOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'r
   return toItemView(rows[0]!);
 }
 
-export async function getItem(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string): Promise<ItemDetail> {
+export async function getItem(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  itemId: string,
+): Promise<ItemDetail> {
   const { item } = await requireVisibleItem(deps, viewer, itemId);
   const view = await viewOf(deps, viewer, item);
   let children: ItemView[] = [];
@@ -393,7 +434,11 @@ export async function getItem(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'user
 }
 
 /** The files shown as one item with `item` (its parts or versions), in order; empty for a single file. */
-async function membersOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, item: MediaItemRow): Promise<ItemView[]> {
+async function membersOf(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  item: MediaItemRow,
+): Promise<ItemView[]> {
   const primaryId = item.primary_id ?? item.id;
   const { rows } = await listItemRows(deps.db, {
     libraryIds: null,
@@ -428,13 +473,24 @@ async function stackOf(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | '
 }
 
 /** The version a client plays without converting, the sharpest first; then the sharpest at all. */
-export function bestVersion<T extends { browser_playable: boolean; height: number | null; size: number | null }>(versions: T[], playsDirectly: (v: T) => boolean = (v) => v.browser_playable): T {
+export function bestVersion<T extends { browser_playable: boolean; height: number | null; size: number | null }>(
+  versions: T[],
+  playsDirectly: (v: T) => boolean = (v) => v.browser_playable,
+): T {
   return [...versions].sort(
-    (a, b) => Number(playsDirectly(b)) - Number(playsDirectly(a)) || (b.height ?? 0) - (a.height ?? 0) || (b.size ?? 0) - (a.size ?? 0),
+    (a, b) =>
+      Number(playsDirectly(b)) - Number(playsDirectly(a)) ||
+      (b.height ?? 0) - (a.height ?? 0) ||
+      (b.size ?? 0) - (a.size ?? 0),
   )[0]!;
 }
 
-export async function searchItems(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, q: string, limit = 50): Promise<ItemView[]> {
+export async function searchItems(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  q: string,
+  limit = 50,
+): Promise<ItemView[]> {
   const folded = foldQuery(q);
   if (folded === '') return [];
   const { rows } = await listItemRows(deps.db, {
@@ -458,14 +514,21 @@ export interface ProgressInput {
  * Records where the viewer is in an item. Without an explicit `watched`, reaching 90% marks it
  * watched. On a show, season, artist or album only `watched` makes sense: it applies to every file below.
  */
-export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string, input: ProgressInput, now: Date): Promise<ItemView> {
+export async function setProgress(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  itemId: string,
+  input: ProgressInput,
+  now: Date,
+): Promise<ItemView> {
   let { item } = await requireVisibleItem(deps, viewer, itemId);
   // Progress is per item: a part or version records it on the item shown for them, and a stack's
   // position runs across its parts' one timeline.
   if (item.primary_id !== null) item = (await findItemRow(deps.db, item.primary_id)) ?? item;
   const stack = item.path !== null ? await stackOf(deps, viewer, item) : null;
   if (stack !== null && stack.parts.length > 0) item = { ...item, duration_seconds: stack.total };
-  else if (stack !== null && stack.versions.length > 0) item = { ...item, duration_seconds: Math.max(...stack.versions.map((v) => v.duration_seconds ?? 0)) || null };
+  else if (stack !== null && stack.versions.length > 0)
+    item = { ...item, duration_seconds: Math.max(...stack.versions.map((v) => v.duration_seconds ?? 0)) || null };
   if (input.position_seconds === undefined && input.watched === undefined) {
     throw new AppError('invalid_body', 'Give position_seconds, watched, or both.');
   }
@@ -477,7 +540,13 @@ export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, '
     const ids = await playableIdsUnder(deps.db, item.id);
     await upsertProgress(
       deps.db,
-      ids.map((id) => ({ user_id: viewer.userId, item_id: id, position_seconds: 0, watched: input.watched ? 1 : 0, updated_at: t })),
+      ids.map((id) => ({
+        user_id: viewer.userId,
+        item_id: id,
+        position_seconds: 0,
+        watched: input.watched ? 1 : 0,
+        updated_at: t,
+      })),
     );
     return viewOf(deps, viewer, item);
   }
@@ -491,12 +560,23 @@ export async function setProgress(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, '
       : (previous?.watched ?? 0) === 1);
   // Finishing an item starts it over next time.
   if (input.watched === true && input.position_seconds === undefined) position = 0;
-  await upsertProgress(deps.db, [{ user_id: viewer.userId, item_id: item.id, position_seconds: position, watched: watched ? 1 : 0, updated_at: t }]);
+  await upsertProgress(deps.db, [
+    { user_id: viewer.userId, item_id: item.id, position_seconds: position, watched: watched ? 1 : 0, updated_at: t },
+  ]);
   return viewOf(deps, viewer, item);
 }
 
-export async function continueWatching(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, limit = 20): Promise<ItemView[]> {
-  const rows = await continueWatchingRows(deps.db, viewer.userId, await visibleLibraryIds(deps, viewer), Math.min(100, Math.max(1, limit)));
+export async function continueWatching(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  limit = 20,
+): Promise<ItemView[]> {
+  const rows = await continueWatchingRows(
+    deps.db,
+    viewer.userId,
+    await visibleLibraryIds(deps, viewer),
+    Math.min(100, Math.max(1, limit)),
+  );
   return rows.map(toItemView);
 }
 
@@ -513,14 +593,22 @@ export interface StreamChoice {
  * several files plays its first part (or `part`), or the chosen version, else the best version this
  * client plays directly.
  */
-export async function streamTarget(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, itemId: string, choice: StreamChoice = {}) {
+export async function streamTarget(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  itemId: string,
+  choice: StreamChoice = {},
+) {
   const { item, library } = await requireVisibleItem(deps, viewer, itemId);
   if (item.path === null) throw new AppError('not_found');
-  if (choice.part === undefined && choice.version === undefined && item.primary_id !== null) return { item, library, path: item.path };
+  if (choice.part === undefined && choice.version === undefined && item.primary_id !== null)
+    return { item, library, path: item.path };
   const { parts, versions } = await stackOf(deps, viewer, item);
   let chosen: string = item.id;
   if (choice.part !== undefined) {
-    const part = parts.find((p) => p.part === choice.part) ?? (parts.length === 0 && choice.part === 1 ? { id: item.id } : undefined);
+    const part =
+      parts.find((p) => p.part === choice.part) ??
+      (parts.length === 0 && choice.part === 1 ? { id: item.id } : undefined);
     if (part === undefined) throw new AppError('not_found');
     chosen = part.id;
   } else if (choice.version !== undefined) {
@@ -553,14 +641,17 @@ export async function artworkSource(
   const { item, library } = await requireVisibleItem(deps, viewer, itemId);
   const file = kind === 'fanart' ? item.fanart_path : kind === 'poster' ? item.poster_path : null;
   if (file !== null) return { library, file, embeddedIn: null, inThumbnails: false };
-  if (kind !== 'fanart' && item.thumb_path !== null) return { library, file: item.thumb_path, embeddedIn: null, inThumbnails: true };
+  if (kind !== 'fanart' && item.thumb_path !== null)
+    return { library, file: item.thumb_path, embeddedIn: null, inThumbnails: true };
   if (kind === 'poster' && (item.type === 'track' || item.type === 'album' || item.type === 'artist')) {
     const source = await findEmbeddedCoverSource(deps.db, item.id);
-    if (source !== undefined && source.library_id === library.id) return { library, file: null, embeddedIn: source.path, inThumbnails: false };
+    if (source !== undefined && source.library_id === library.id)
+      return { library, file: null, embeddedIn: source.path, inThumbnails: false };
     // A track without a cover of its own: its album's folder art.
     if (item.type === 'track' && item.parent_id !== null) {
       const album = await findItemRow(deps.db, item.parent_id);
-      if (album?.poster_path != null && album.library_id === library.id) return { library, file: album.poster_path, embeddedIn: null, inThumbnails: false };
+      if (album?.poster_path != null && album.library_id === library.id)
+        return { library, file: album.poster_path, embeddedIn: null, inThumbnails: false };
     }
   }
   throw new AppError('not_found');

@@ -7,10 +7,58 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
  * formats are left out: a "video" that is really one of them is refused instead of followed.
  */
 export const MEDIA_DEMUXERS = [
-  'matroska', 'webm', 'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'mpegts', 'mpeg', 'mpegvideo', 'avi', 'asf',
-  'flv', 'mp3', 'flac', 'ogg', 'wav', 'w64', 'aac', 'ac3', 'eac3', 'dts', 'truehd', 'mlp', 'aiff', 'ape', 'wv',
-  'tta', 'dsf', 'caf', 'nut', 'mxf', 'rm', 'm4v', 'h264', 'hevc', 'vc1', 'dv', 'wtv', 'srt', 'ass', 'webvtt',
-  'sup', 'vobsub', 'microdvd', 'subviewer', 'mjpeg', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'opus',
+  'matroska',
+  'webm',
+  'mov',
+  'mp4',
+  'm4a',
+  '3gp',
+  '3g2',
+  'mj2',
+  'mpegts',
+  'mpeg',
+  'mpegvideo',
+  'avi',
+  'asf',
+  'flv',
+  'mp3',
+  'flac',
+  'ogg',
+  'wav',
+  'w64',
+  'aac',
+  'ac3',
+  'eac3',
+  'dts',
+  'truehd',
+  'mlp',
+  'aiff',
+  'ape',
+  'wv',
+  'tta',
+  'dsf',
+  'caf',
+  'nut',
+  'mxf',
+  'rm',
+  'm4v',
+  'h264',
+  'hevc',
+  'vc1',
+  'dv',
+  'wtv',
+  'srt',
+  'ass',
+  'webvtt',
+  'sup',
+  'vobsub',
+  'microdvd',
+  'subviewer',
+  'mjpeg',
+  'png_pipe',
+  'jpeg_pipe',
+  'webp_pipe',
+  'opus',
 ].join(',');
 
 /** Input options placed before every `-i`: plain local files only, real media demuxers only (S75). */
@@ -95,14 +143,20 @@ let filterList: Promise<Set<string>> | null = null;
 /** The names of the filters this ffmpeg has (zscale and tonemap for HDR are optional builds). */
 export function ffmpegFilters(): Promise<Set<string>> {
   filterList ??= new Promise((resolve) => {
-    execFile('ffmpeg', ['-hide_banner', '-filters'], { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout) => {
-      const names = new Set<string>();
-      if (!error) for (const line of String(stdout).split('\n')) {
-        const match = /^\s*[.A-Z|]{3}\s+(\S+)\s/.exec(line);
-        if (match) names.add(match[1]!);
-      }
-      resolve(names);
-    });
+    execFile(
+      'ffmpeg',
+      ['-hide_banner', '-filters'],
+      { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout) => {
+        const names = new Set<string>();
+        if (!error)
+          for (const line of String(stdout).split('\n')) {
+            const match = /^\s*[.A-Z|]{3}\s+(\S+)\s/.exec(line);
+            if (match) names.add(match[1]!);
+          }
+        resolve(names);
+      },
+    );
   });
   return filterList;
 }

@@ -64,11 +64,13 @@ export function imageCacheDir(deps: Pick<Deps, 'config'>): string {
 
 function checkOptions(o: ImageOptions): void {
   const side = (v: number | undefined, name: string) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > MAX_IMAGE_SIDE)) throw new RangeError(`${name} must be an integer in 1..${MAX_IMAGE_SIDE}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > MAX_IMAGE_SIDE))
+      throw new RangeError(`${name} must be an integer in 1..${MAX_IMAGE_SIDE}`);
   };
   side(o.width, 'width');
   side(o.height, 'height');
-  if (o.quality !== undefined && (!Number.isInteger(o.quality) || o.quality < 1 || o.quality > 100)) throw new RangeError('quality must be an integer in 1..100');
+  if (o.quality !== undefined && (!Number.isInteger(o.quality) || o.quality < 1 || o.quality > 100))
+    throw new RangeError('quality must be an integer in 1..100');
   if (o.format !== undefined && !IMAGE_FORMATS.includes(o.format)) throw new RangeError('unknown image format');
   if (o.fit !== undefined && !IMAGE_FITS.includes(o.fit)) throw new RangeError('unknown fit');
 }
@@ -99,7 +101,8 @@ export async function resizedImage(
     const st = await handle.stat().catch(() => null);
     if (st === null || !st.isFile() || st.size > MAX_SOURCE_BYTES) {
       await handle.close();
-      if (st !== null && st.size > MAX_SOURCE_BYTES) deps.log.warn({ path: source.path, size: st.size }, 'image skipped: file too large');
+      if (st !== null && st.size > MAX_SOURCE_BYTES)
+        deps.log.warn({ path: source.path, size: st.size }, 'image skipped: file too large');
       return null;
     }
     identity = `file\0${source.path}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
@@ -109,7 +112,14 @@ export async function resizedImage(
     identity = `bytes\0${source.identity ?? ''}\0${createHash('sha256').update(bytes).digest('hex')}`;
     label = source.identity ?? 'image bytes';
   }
-  const params = [options.width ?? '', options.height ?? '', options.format ?? '', options.quality ?? '', options.fit ?? 'inside', maxPixels].join(',');
+  const params = [
+    options.width ?? '',
+    options.height ?? '',
+    options.format ?? '',
+    options.quality ?? '',
+    options.fit ?? 'inside',
+    maxPixels,
+  ].join(',');
   const key = createHash('sha256').update(`${identity}\n${params}`).digest('hex');
 
   const running = inFlight.get(key);
@@ -124,11 +134,16 @@ export async function resizedImage(
       if (hit) return { ...hit, etag: `"${key.slice(0, 32)}"`, cached: true };
       if (handle !== null) bytes = await handle.readFile();
       const made = await render(bytes!, options, maxPixels).catch((err: Error) => {
-        deps.log.warn({ image: label, reason: err.message.slice(0, 200) }, 'image skipped: not decodable within limits');
+        deps.log.warn(
+          { image: label, reason: err.message.slice(0, 200) },
+          'image skipped: not decodable within limits',
+        );
         return null;
       });
       if (made === null) return null;
-      await storeCached(dir, key, made.format, made.data).catch((err: Error) => deps.log.warn({ reason: err.message }, 'image cache not written'));
+      await storeCached(dir, key, made.format, made.data).catch((err: Error) =>
+        deps.log.warn({ reason: err.message }, 'image cache not written'),
+      );
       return { ...made, etag: `"${key.slice(0, 32)}"`, cached: false };
     } finally {
       await handle?.close();
@@ -139,7 +154,10 @@ export async function resizedImage(
   return work;
 }
 
-async function readCached(dir: string, key: string): Promise<{ data: Buffer; mime: string; format: ImageFormat } | null> {
+async function readCached(
+  dir: string,
+  key: string,
+): Promise<{ data: Buffer; mime: string; format: ImageFormat } | null> {
   for (const format of IMAGE_FORMATS) {
     const data = await readFile(join(dir, `${key}.${format}`)).catch(() => null);
     if (data !== null) return { data, mime: MIME[format], format };
@@ -160,12 +178,19 @@ async function storeCached(dir: string, key: string, format: ImageFormat, data: 
   }
 }
 
-async function render(input: Buffer, o: ImageOptions, maxPixels: number): Promise<{ data: Buffer; mime: string; format: ImageFormat }> {
+async function render(
+  input: Buffer,
+  o: ImageOptions,
+  maxPixels: number,
+): Promise<{ data: Buffer; mime: string; format: ImageFormat }> {
   // failOn 'error': a truncated or corrupt file is refused rather than half-drawn; animated sources
   // give their first frame only.
-  const image = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', animated: false }).timeout({ seconds: TIMEOUT_SECONDS });
+  const image = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', animated: false }).timeout({
+    seconds: TIMEOUT_SECONDS,
+  });
   const meta = await image.metadata();
-  const format: ImageFormat = o.format ?? (IMAGE_FORMATS.includes(meta.format as ImageFormat) ? (meta.format as ImageFormat) : 'jpeg');
+  const format: ImageFormat =
+    o.format ?? (IMAGE_FORMATS.includes(meta.format as ImageFormat) ? (meta.format as ImageFormat) : 'jpeg');
   let pipeline = image.rotate();
   if (o.width !== undefined || o.height !== undefined) {
     pipeline = pipeline.resize({ width: o.width, height: o.height, fit: o.fit ?? 'inside', withoutEnlargement: true });

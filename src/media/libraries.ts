@@ -54,27 +54,45 @@ export function isAdmin(viewer: Pick<Caller, 'userId' | 'role'>): boolean {
 }
 
 /** The libraries a viewer may see: null means all of them (admins). */
-export async function visibleLibraryIds(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>): Promise<string[] | null> {
+export async function visibleLibraryIds(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+): Promise<string[] | null> {
   return isAdmin(viewer) ? null : grantedLibraryIds(deps.db, viewer.userId);
 }
 
-export async function canSeeLibrary(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string): Promise<boolean> {
+export async function canSeeLibrary(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  libraryId: string,
+): Promise<boolean> {
   return isAdmin(viewer) || isLibraryGranted(deps.db, viewer.userId, libraryId);
 }
 
 /** The library when the viewer may see it; otherwise the same 404 as a library that does not exist. */
-export async function requireVisibleLibrary(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string): Promise<LibraryRow> {
+export async function requireVisibleLibrary(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  libraryId: string,
+): Promise<LibraryRow> {
   const row = await findLibrary(deps.db, libraryId);
   if (!row || !(await canSeeLibrary(deps, viewer, row.id))) throw new AppError('not_found');
   return row;
 }
 
-export async function listLibraries(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>): Promise<LibraryView[]> {
+export async function listLibraries(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+): Promise<LibraryView[]> {
   const rows = await listLibraryRows(deps.db, await visibleLibraryIds(deps, viewer));
   return rows.map((row) => toView(row, isAdmin(viewer)));
 }
 
-export async function getLibrary(deps: Pick<Deps, 'db'>, viewer: Pick<Caller, 'userId' | 'role'>, libraryId: string): Promise<LibraryView> {
+export async function getLibrary(
+  deps: Pick<Deps, 'db'>,
+  viewer: Pick<Caller, 'userId' | 'role'>,
+  libraryId: string,
+): Promise<LibraryView> {
   return toView(await requireVisibleLibrary(deps, viewer, libraryId), isAdmin(viewer));
 }
 
@@ -92,7 +110,8 @@ async function checkFolders(deps: Pick<Deps, 'config'>, paths: string[]): Promis
   const dataDir = await realpath(deps.config.dataDir).catch(() => deps.config.dataDir);
   const reals: string[] = [];
   for (const path of paths) {
-    if (!isAbsolute(path) || path.includes('\0')) throw new AppError('library_path_invalid', `Not an absolute path: ${path}`);
+    if (!isAbsolute(path) || path.includes('\0'))
+      throw new AppError('library_path_invalid', `Not an absolute path: ${path}`);
     let real: string;
     try {
       real = await realpath(path);
@@ -119,11 +138,16 @@ export interface NewLibrary {
   paths: string[];
 }
 
-export async function createLibrary(deps: Pick<Deps, 'db' | 'config' | 'random'>, input: NewLibrary, now: Date): Promise<LibraryView> {
+export async function createLibrary(
+  deps: Pick<Deps, 'db' | 'config' | 'random'>,
+  input: NewLibrary,
+  now: Date,
+): Promise<LibraryView> {
   const { name, lower } = normalizeName(input.name);
   const reals = await checkFolders(deps, [...new Set(input.paths)]);
   for (let i = 0; i < reals.length; i++) {
-    if (overlaps([reals[i]], reals.slice(i + 1))) throw new AppError('library_paths_overlap', 'Two of these folders overlap.');
+    if (overlaps([reals[i]], reals.slice(i + 1)))
+      throw new AppError('library_paths_overlap', 'Two of these folders overlap.');
   }
   for (const other of await listLibraryRows(deps.db, null)) {
     const otherReals = await Promise.all(libraryPaths(other).map((p) => realpath(p).catch(() => p)));
@@ -153,7 +177,12 @@ export async function createLibrary(deps: Pick<Deps, 'db' | 'config' | 'random'>
   return toView(row, true);
 }
 
-export async function updateLibrary(deps: Pick<Deps, 'db'>, libraryId: string, patch: { name?: string }, now: Date): Promise<LibraryView> {
+export async function updateLibrary(
+  deps: Pick<Deps, 'db'>,
+  libraryId: string,
+  patch: { name?: string },
+  now: Date,
+): Promise<LibraryView> {
   const row = await findLibrary(deps.db, libraryId);
   if (!row) throw new AppError('not_found');
   if (patch.name !== undefined) {
@@ -181,7 +210,12 @@ export async function userLibraryGrants(deps: Pick<Deps, 'db'>, userId: string):
   return (await grantedLibraryIds(deps.db, userId)).sort();
 }
 
-export async function setUserLibraryGrants(deps: Pick<Deps, 'db'>, userId: string, libraryIds: string[], now: Date): Promise<string[]> {
+export async function setUserLibraryGrants(
+  deps: Pick<Deps, 'db'>,
+  userId: string,
+  libraryIds: string[],
+  now: Date,
+): Promise<string[]> {
   if (!(await findUserById(deps.db, userId))) throw new AppError('not_found');
   const ids = [...new Set(libraryIds)];
   if ((await countExistingLibraries(deps.db, ids)) !== ids.length) throw new AppError('unknown_library');

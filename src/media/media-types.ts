@@ -96,16 +96,47 @@ export interface StreamFacts {
 type Container = 'mp4' | 'webm' | 'matroska' | 'ogg' | 'mp3' | 'mpeg' | 'flac' | 'aac' | 'wav';
 
 const CONTAINER_ALIASES: Record<string, Container> = {
-  mp4: 'mp4', mov: 'mp4', m4a: 'mp4', m4v: 'mp4', m4b: 'mp4', '3gp': 'mp4', '3g2': 'mp4', mj2: 'mp4',
-  isom: 'mp4', iso2: 'mp4', iso4: 'mp4', iso5: 'mp4', iso6: 'mp4', mp41: 'mp4', mp42: 'mp4', dash: 'mp4',
-  'mpeg-4': 'mp4', 'mpeg4': 'mp4',
-  webm: 'webm', matroska: 'matroska', mkv: 'matroska', mka: 'matroska',
-  ogg: 'ogg', oga: 'ogg', ogv: 'ogg', opus: 'ogg',
-  mp3: 'mp3', mpeg: 'mpeg', flac: 'flac', aac: 'aac', adts: 'aac', wav: 'wav', wave: 'wav',
+  mp4: 'mp4',
+  mov: 'mp4',
+  m4a: 'mp4',
+  m4v: 'mp4',
+  m4b: 'mp4',
+  '3gp': 'mp4',
+  '3g2': 'mp4',
+  mj2: 'mp4',
+  isom: 'mp4',
+  iso2: 'mp4',
+  iso4: 'mp4',
+  iso5: 'mp4',
+  iso6: 'mp4',
+  mp41: 'mp4',
+  mp42: 'mp4',
+  dash: 'mp4',
+  'mpeg-4': 'mp4',
+  mpeg4: 'mp4',
+  webm: 'webm',
+  matroska: 'matroska',
+  mkv: 'matroska',
+  mka: 'matroska',
+  ogg: 'ogg',
+  oga: 'ogg',
+  ogv: 'ogg',
+  opus: 'ogg',
+  mp3: 'mp3',
+  mpeg: 'mpeg',
+  flac: 'flac',
+  aac: 'aac',
+  adts: 'aac',
+  wav: 'wav',
+  wave: 'wav',
 };
 
 function normalizeContainer(name: string): Container | null {
-  const found = name.toLowerCase().split(/[\s,/]+/).map((token) => CONTAINER_ALIASES[token]).filter((c) => c !== undefined);
+  const found = name
+    .toLowerCase()
+    .split(/[\s,/]+/)
+    .map((token) => CONTAINER_ALIASES[token])
+    .filter((c) => c !== undefined);
   // ffprobe names every Matroska file `matroska,webm`; the codecs decide whether it plays as WebM.
   if (found.includes('webm')) return 'webm';
   return found[0] ?? null;

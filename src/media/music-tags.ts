@@ -32,11 +32,15 @@ const MAX_GENRES = 16;
 const MAX_LYRICS = 64 * 1024;
 
 function text(value: string | undefined | null, max = 200): string | null {
-  const clean = value?.replace(/[\u0000-\u001F\u007F]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = value
+    ?.replace(/[\u0000-\u001F\u007F]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean ? clean.slice(0, max) : null;
 }
 
-const mbid = (value: string | undefined | null) => (value && /^[0-9a-f-]{36}$/i.test(value.trim()) ? value.trim().toLowerCase() : null);
+const mbid = (value: string | undefined | null) =>
+  value && /^[0-9a-f-]{36}$/i.test(value.trim()) ? value.trim().toLowerCase() : null;
 
 function finite(value: number | undefined | null): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -74,13 +78,17 @@ function lyricsOf(meta: IAudioMetadata): string | null {
 function isCompilation(meta: IAudioMetadata): boolean {
   if (meta.common.compilation === true) return true;
   return Object.values(meta.native).some((tags) =>
-    tags.some((t) => /^(?:TXXX:)?compilation$/i.test(t.id) && ['1', 'true', 'yes'].includes(String(t.value).trim().toLowerCase())),
+    tags.some(
+      (t) =>
+        /^(?:TXXX:)?compilation$/i.test(t.id) && ['1', 'true', 'yes'].includes(String(t.value).trim().toLowerCase()),
+    ),
   );
 }
 
 export function readMusicExtras(meta: IAudioMetadata): MusicExtras {
   const c = meta.common;
-  const originalYear = finite(c.originalyear) ?? (c.originaldate ? Number.parseInt(c.originaldate.slice(0, 4), 10) || null : null);
+  const originalYear =
+    finite(c.originalyear) ?? (c.originaldate ? Number.parseInt(c.originaldate.slice(0, 4), 10) || null : null);
   const compilation = isCompilation(meta);
   return {
     albumArtist: text(c.albumartist) ?? (compilation ? VARIOUS_ARTISTS : null),

@@ -111,7 +111,8 @@ export function parseMediaPath(kind: LibraryKind, relPath: string): ParsedMedia 
     return { type: 'video', title, year };
   }
   // A top-level folder of a shows library is a show, even one called `Extras`.
-  const namesEpisode = kind === 'shows' && (matchSeasonEpisode(stripTags(stem)) ?? matchCrossEpisode(stripTags(stem))) !== null;
+  const namesEpisode =
+    kind === 'shows' && (matchSeasonEpisode(stripTags(stem)) ?? matchCrossEpisode(stripTags(stem))) !== null;
   const extra = parseExtra(segments, stem, kind === 'shows' ? 1 : 0, namesEpisode);
   if (extra !== null) return extra;
   return kind === 'movies' ? parseMovie(segments, stem) : parseEpisode(segments, stem);
@@ -124,16 +125,120 @@ const DISC_IMAGE_FOLDERS = new Set(['bdmv', 'video_ts', 'hvdvd_ts']);
 
 // Words of release names that never belong to a title; a title ends where the first one starts.
 const RELEASE_WORDS = new Set([
-  '480p', '540p', '576p', '720p', '1080p', '1080i', '1440p', '2160p', '4320p', '4k', '8k', 'uhd', 'hdr', 'hdr10',
-  'hdr10+', 'hdr10plus', 'dv', 'dovi', 'sdr', 'bluray', 'blu-ray', 'bdrip', 'brrip', 'bdremux', 'remux',
-  'web-dl', 'webdl', 'webrip', 'hdtv', 'pdtv', 'sdtv', 'hdrip', 'dvdrip', 'dvdscr', 'dvd', 'dvd5', 'dvd9',
-  'x264', 'x265', 'h264', 'h265', 'hevc', 'avc', 'xvid', 'divx', 'av1', 'vp9', 'aac', 'aac2', 'ac3', 'eac3',
-  'dts', 'dts-hd', 'dd5', 'dd2', 'ddp5', 'ddp2', 'ddp', 'atmos', 'truehd', 'flac', '10bit', '8bit', 'hi10p',
-  'proper', 'repack', 'internal', 'limited', 'multi', 'subbed', 'dubbed', 'amzn', 'nf', 'hulu', 'dsnp',
-  'atvp', 'hmax', 'itunes', 'hdcam', 'telesync', 'screener', 'ultrahd', 'hdc', 'hdtc', 'telecine', 'dsrip',
-  'dsr', 'svcd', 'hddvd', 'hrhd', 'hrhdtv', 'rerip', 'retail', 'nfofix', 'multisubs', 'ntsc', 'bd5', 'bd25',
-  'bd50', 'xvidvd', 'ddp5.1', 'dd5.1', 'h.264', 'h.265', 'sbs', 'hsbs', 'htab', 'hou', 'mvc', 'vostfr',
-  'web-rip', 'dts-ma', '1920x1080', '1280x720',
+  '480p',
+  '540p',
+  '576p',
+  '720p',
+  '1080p',
+  '1080i',
+  '1440p',
+  '2160p',
+  '4320p',
+  '4k',
+  '8k',
+  'uhd',
+  'hdr',
+  'hdr10',
+  'hdr10+',
+  'hdr10plus',
+  'dv',
+  'dovi',
+  'sdr',
+  'bluray',
+  'blu-ray',
+  'bdrip',
+  'brrip',
+  'bdremux',
+  'remux',
+  'web-dl',
+  'webdl',
+  'webrip',
+  'hdtv',
+  'pdtv',
+  'sdtv',
+  'hdrip',
+  'dvdrip',
+  'dvdscr',
+  'dvd',
+  'dvd5',
+  'dvd9',
+  'x264',
+  'x265',
+  'h264',
+  'h265',
+  'hevc',
+  'avc',
+  'xvid',
+  'divx',
+  'av1',
+  'vp9',
+  'aac',
+  'aac2',
+  'ac3',
+  'eac3',
+  'dts',
+  'dts-hd',
+  'dd5',
+  'dd2',
+  'ddp5',
+  'ddp2',
+  'ddp',
+  'atmos',
+  'truehd',
+  'flac',
+  '10bit',
+  '8bit',
+  'hi10p',
+  'proper',
+  'repack',
+  'internal',
+  'limited',
+  'multi',
+  'subbed',
+  'dubbed',
+  'amzn',
+  'nf',
+  'hulu',
+  'dsnp',
+  'atvp',
+  'hmax',
+  'itunes',
+  'hdcam',
+  'telesync',
+  'screener',
+  'ultrahd',
+  'hdc',
+  'hdtc',
+  'telecine',
+  'dsrip',
+  'dsr',
+  'svcd',
+  'hddvd',
+  'hrhd',
+  'hrhdtv',
+  'rerip',
+  'retail',
+  'nfofix',
+  'multisubs',
+  'ntsc',
+  'bd5',
+  'bd25',
+  'bd50',
+  'xvidvd',
+  'ddp5.1',
+  'dd5.1',
+  'h.264',
+  'h.265',
+  'sbs',
+  'hsbs',
+  'htab',
+  'hou',
+  'mvc',
+  'vostfr',
+  'web-rip',
+  'dts-ma',
+  '1920x1080',
+  '1280x720',
 ]);
 // These end a title too, but a year may follow them (`Movie.Extended.2019.1080p`).
 const EDITION_WORDS = new Set(['unrated', 'extended', 'remastered', 'imax', 'uncut', 'theatrical', 'criterion']);
@@ -158,7 +263,8 @@ function isReleaseWord(token: string): boolean {
 function releaseAt(words: string[], i: number, test: (word: string) => boolean = isReleaseWord): boolean {
   if (test(words[i])) return true;
   const bare = bareWord(words[i]);
-  if (bare === 'web' || bare.startsWith('web-')) return bare.startsWith('web-') || (i + 1 < words.length && isTechnicalWord(words[i + 1]));
+  if (bare === 'web' || bare.startsWith('web-'))
+    return bare.startsWith('web-') || (i + 1 < words.length && isTechnicalWord(words[i + 1]));
   return false;
 }
 
@@ -198,7 +304,11 @@ function joinWords(words: string[], dotted: boolean): string {
 }
 
 function tidy(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/^[\s\-_.,]+|[\s\-_,]+$/g, '').replace(/(?<![A-Z])\.+$/g, '').trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s\-_.,]+|[\s\-_,]+$/g, '')
+    .replace(/(?<![A-Z])\.+$/g, '')
+    .trim();
 }
 
 /** A title for people from a raw name: separators to spaces, release words and tags dropped. */
@@ -246,7 +356,10 @@ const PART = new RegExp(
   'i',
 );
 // The same glued word after a year in the middle of a release name (`Bad Boys (2006).part1.unrated.1080p`).
-const PART_AFTER_YEAR = new RegExp(String.raw`((?:18|19|20)\d{2}[)\]]?)[\s._-]+${PART_WORD}(\d{1,2}|[a-d])(?=[\s._-])`, 'i');
+const PART_AFTER_YEAR = new RegExp(
+  String.raw`((?:18|19|20)\d{2}[)\]]?)[\s._-]+${PART_WORD}(\d{1,2}|[a-d])(?=[\s._-])`,
+  'i',
+);
 
 function partNumber(text: string): number {
   return /^[a-d]$/i.test(text) ? text.toLowerCase().charCodeAt(0) - 96 : Number(text);
@@ -309,7 +422,10 @@ export function parseTitleYear(raw: string): TitleYear {
     const titleEnd = Math.min(yearAt >= 0 ? yearAt : technical, firstAfter(isReleaseWord));
     title = joinWords(words.slice(0, titleEnd), dotted);
     if (yearAt >= 0) year = Number(words[yearAt]);
-    rest = words.slice(titleEnd).filter((_, i) => i + titleEnd !== yearAt).join(' ');
+    rest = words
+      .slice(titleEnd)
+      .filter((_, i) => i + titleEnd !== yearAt)
+      .join(' ');
   }
   if (title === '') title = tidy(name) || raw;
   const edition = plexEdition !== null ? tidy(plexEdition[1]) : editionIn(rest);
@@ -329,7 +445,8 @@ export function parseTitleYear(raw: string): TitleYear {
 function parseTheme(dirs: string[], stem: string, kind: string): ParsedExtra | null | undefined {
   const last = dirs[dirs.length - 1]?.toLowerCase();
   if (kind === 'audio') {
-    if (last === 'theme-music' || last === 'theme music') return extra('theme-song', cleanTitle(stem), dirs.slice(0, -1), null);
+    if (last === 'theme-music' || last === 'theme music')
+      return extra('theme-song', cleanTitle(stem), dirs.slice(0, -1), null);
     if (/^theme\d*$/i.test(stem)) return extra('theme-song', 'Theme', dirs, null);
     return null;
   }
@@ -395,7 +512,12 @@ function parseExtra(dirs: string[], stem: string, fromDepth: number, namesEpisod
     let typeFolder = first;
     for (let i = first; i < dirs.length; i++) if (isExtraFolder(dirs[i], i)) typeFolder = i;
     const ownerDirs = dirs.slice(0, first);
-    return extra(EXTRA_FOLDERS[dirs[typeFolder].toLowerCase().replace(/[._]/g, ' ')], cleanTitle(stem), ownerDirs, null);
+    return extra(
+      EXTRA_FOLDERS[dirs[typeFolder].toLowerCase().replace(/[._]/g, ' ')],
+      cleanTitle(stem),
+      ownerDirs,
+      null,
+    );
   }
   if (namesEpisode) return null;
   const bare = BARE_EXTRA.exec(stem);
@@ -464,7 +586,7 @@ const SEASON_NAMED = new RegExp(`^(?:${SEASON_WORDS})[\\s._-]*(\\d{1,4})(?!\\d)`
 const SEASON_AFTER = new RegExp(`^(\\d{1,4})(?:\\.|ª|º|-?й|-?я)?[\\s._-]*(?:${SEASON_WORDS})$`, 'iu');
 const SEASON_CJK = /^第\s*(\d{1,4})\s*[季期部]$/u;
 const SEASON_IN_NAME = new RegExp(`(?:^|[\\s._\\[(-])(?:${SEASON_WORDS})[\\s._-]*(\\d{1,4})(?!\\d)`, 'iu');
-const SEASON_TAG_IN_NAME = /(?:^|[\s._\[(-])S(\d{1,4})(?=$|[\s._\])-])/i;
+const SEASON_TAG_IN_NAME = /(?:^|[\s._[(-])S(\d{1,4})(?=$|[\s._\])-])/i;
 
 /**
  * The season a folder stands for, or null: `Season 01`, `Staffel 2`, `Сезон 3`, `3.Staffel`, `第2季`,
@@ -473,7 +595,8 @@ const SEASON_TAG_IN_NAME = /(?:^|[\s._\[(-])S(\d{1,4})(?=$|[\s._\])-])/i;
  */
 export function seasonOfFolder(dir: string, loose = false): number | null {
   const name = dir.trim();
-  const named = SEASON_NAMED.exec(name) ?? SEASON_AFTER.exec(name) ?? SEASON_CJK.exec(name) ?? /^s(\d{1,4})$/i.exec(name);
+  const named =
+    SEASON_NAMED.exec(name) ?? SEASON_AFTER.exec(name) ?? SEASON_CJK.exec(name) ?? /^s(\d{1,4})$/i.exec(name);
   if (named !== null) return Number(named[1]);
   if (/^(?:season[\s._-]*)?specials?$/i.test(name)) return 0;
   if (!loose) return null;
@@ -487,7 +610,7 @@ export function seasonOfFolder(dir: string, loose = false): number | null {
 /** A show's name and year from its folder, also when that folder is a release name (`Show.S01.1080p.WEB`). */
 function showFromFolder(dir: string): { show: string; year: number | null } | null {
   let name = stripTags(dir);
-  const release = /^(.+?)[\s._\[-]+(?:S\d{1,4}(?:E\d{1,4})?|Season[\s._-]*\d{1,4})(?:[\s._\]-]|$)/i.exec(name);
+  const release = /^(.+?)[\s._[-]+(?:S\d{1,4}(?:E\d{1,4})?|Season[\s._-]*\d{1,4})(?:[\s._\]-]|$)/i.exec(name);
   if (release !== null) name = release[1];
   const { title, year } = parseTitleYear(name);
   return title === '' ? null : { show: title, year };
@@ -509,7 +632,8 @@ function addEpisode(episodes: number[], value: number, asRange: boolean): void {
   const last = episodes[episodes.length - 1];
   if (asRange) {
     // `S01E05-03` is not a range of episodes; whatever it is, it adds none.
-    if (value > last && value - last <= MAX_EPISODES_IN_A_FILE) for (let n = last + 1; n <= value; n++) episodes.push(n);
+    if (value > last && value - last <= MAX_EPISODES_IN_A_FILE)
+      for (let n = last + 1; n <= value; n++) episodes.push(n);
   } else if (!episodes.includes(value)) {
     episodes.push(value);
   }
@@ -529,7 +653,11 @@ function matchSeasonEpisode(stem: string): SeasonEpisodeMatch | null {
   const bareRange = /-(\d{1,3})(?![\dpi])/iy;
   for (;;) {
     let matched = false;
-    for (const [pattern, asRange] of [[list, false], [range, true], [bareRange, true]] as const) {
+    for (const [pattern, asRange] of [
+      [list, false],
+      [range, true],
+      [bareRange, true],
+    ] as const) {
       pattern.lastIndex = at;
       const next = pattern.exec(stem);
       if (next !== null) {
@@ -555,7 +683,10 @@ function matchCrossEpisode(stem: string): SeasonEpisodeMatch | null {
   let at = main.index + main[0].length;
   // `1x05 - 20 Questions` is an episode and a title: a spaced dash continues only with `x` or a season
   // (`- 1x06`, `- x06`); a glued dash also with a bare number (`-06`) or `E06`.
-  const next = new RegExp(String.raw`(x|-(?:${CROSS_SEASON}x|E)?|\s*[-–]\s*(?:${CROSS_SEASON})?x)(\d{1,4})(?![\dp])`, 'iy');
+  const next = new RegExp(
+    String.raw`(x|-(?:${CROSS_SEASON}x|E)?|\s*[-–]\s*(?:${CROSS_SEASON})?x)(\d{1,4})(?![\dp])`,
+    'iy',
+  );
   for (;;) {
     next.lastIndex = at;
     const more = next.exec(stem);
@@ -651,7 +782,13 @@ function parseEpisode(dirs: string[], rawStem: string): ParsedEpisode | ParsedDa
   }
 
   const daily = /(?<!\d)((?:19|20)\d{2})[-._ ](\d{2})[-._ ](\d{2})(?!\d)/.exec(stem);
-  if (daily !== null && Number(daily[2]) >= 1 && Number(daily[2]) <= 12 && Number(daily[3]) >= 1 && Number(daily[3]) <= 31) {
+  if (
+    daily !== null &&
+    Number(daily[2]) >= 1 &&
+    Number(daily[2]) <= 12 &&
+    Number(daily[3]) >= 1 &&
+    Number(daily[3]) <= 31
+  ) {
     const show = showFrom(stem.slice(0, daily.index));
     if (show !== null) {
       return {
@@ -667,7 +804,14 @@ function parseEpisode(dirs: string[], rawStem: string): ParsedEpisode | ParsedDa
   const fields = numbered === null ? matchBracketedFields(rawStem) : null;
   if (fields !== null) {
     const show = fromFolder ?? { show: fields.show, year: null };
-    return { type: 'episode', show: show.show, showYear: show.year, season: folderSeason ?? 1, episodes: fields.episodes, title: null };
+    return {
+      type: 'episode',
+      show: show.show,
+      showYear: show.year,
+      season: folderSeason ?? 1,
+      episodes: fields.episodes,
+      title: null,
+    };
   }
 
   const bare = numbered === null ? matchBareEpisode(stem) : null;

@@ -61,7 +61,10 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
-  isArray: (name) => ['actor', 'genre', 'studio', 'tag', 'director', 'credits', 'writer', 'uniqueid', 'rating', 'country'].includes(name),
+  isArray: (name) =>
+    ['actor', 'genre', 'studio', 'tag', 'director', 'credits', 'writer', 'uniqueid', 'rating', 'country'].includes(
+      name,
+    ),
 });
 
 const XML_ESCAPES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -93,7 +96,8 @@ function texts(value: unknown, max = 50): string[] {
   const out: string[] = [];
   for (const v of list(value)) {
     // `<genre>Action / Drama</genre>` is written by some tools for two genres.
-    for (const part of (text(v) ?? '').split(/\s+\/\s+/)) if (part !== '' && !out.includes(part)) out.push(part.slice(0, 200));
+    for (const part of (text(v) ?? '').split(/\s+\/\s+/))
+      if (part !== '' && !out.includes(part)) out.push(part.slice(0, 200));
     if (out.length >= max) break;
   }
   return out.slice(0, max);
@@ -116,7 +120,8 @@ function date(value: unknown): string | null {
 function idsOf(root: Record<string, unknown>, kind: NfoKind): NfoMetadata['ids'] {
   const ids: NfoMetadata['ids'] = {};
   for (const u of list(root.uniqueid)) {
-    const type = typeof u === 'object' && u !== null ? String((u as Record<string, unknown>)['@_type'] ?? '').toLowerCase() : '';
+    const type =
+      typeof u === 'object' && u !== null ? String((u as Record<string, unknown>)['@_type'] ?? '').toLowerCase() : '';
     const value = text(u);
     if (value !== null && (type === 'tmdb' || type === 'imdb' || type === 'tvdb')) ids[type] ??= value;
   }
@@ -141,7 +146,10 @@ function idsOf(root: Record<string, unknown>, kind: NfoKind): NfoMetadata['ids']
 
 function ratingOf(root: Record<string, unknown>): number | null {
   const ratings = list((root.ratings as Record<string, unknown> | undefined)?.rating);
-  const chosen = ratings.find((r) => typeof r === 'object' && r !== null && String((r as Record<string, unknown>)['@_default']) === 'true') ?? ratings[0];
+  const chosen =
+    ratings.find(
+      (r) => typeof r === 'object' && r !== null && String((r as Record<string, unknown>)['@_default']) === 'true',
+    ) ?? ratings[0];
   const raw = chosen !== undefined ? text((chosen as Record<string, unknown>).value) : text(list(root.rating)[0]);
   if (raw === null) return null;
   const n = Number(raw.replace(',', '.'));
@@ -156,7 +164,11 @@ function castOf(root: Record<string, unknown>): NfoPerson[] {
     const name = text(actor.name);
     if (name === null) continue;
     const thumb = text(actor.thumb);
-    cast.push({ name: name.slice(0, 200), role: text(actor.role)?.slice(0, 200) ?? null, thumb: thumb !== null && /^https?:\/\//i.test(thumb) ? thumb.slice(0, 2000) : null });
+    cast.push({
+      name: name.slice(0, 200),
+      role: text(actor.role)?.slice(0, 200) ?? null,
+      thumb: thumb !== null && /^https?:\/\//i.test(thumb) ? thumb.slice(0, 2000) : null,
+    });
   }
   return cast;
 }
@@ -225,7 +237,11 @@ export function parseNfo(body: string, expected: NfoKind): NfoMetadata {
   try {
     doc = parser.parse(xml, true) as Record<string, unknown>;
   } catch (err) {
-    throw new NfoError(`the NFO is not well-formed XML: ${String((err as Error).message).split('\n')[0].slice(0, 160)}`);
+    throw new NfoError(
+      `the NFO is not well-formed XML: ${String((err as Error).message)
+        .split('\n')[0]
+        .slice(0, 160)}`,
+    );
   }
   const kind = rootName.toLowerCase() as NfoKind;
   const root = doc[rootName];

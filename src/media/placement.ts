@@ -119,14 +119,27 @@ function leaf(type: LeafPlan['type'], title: string, fields: Partial<LeafPlan> =
   };
 }
 
-function showChain(relPath: string, show: string, showYear: number | null, season: number, seasonTitle: string): GroupPlan[] {
+function showChain(
+  relPath: string,
+  show: string,
+  showYear: number | null,
+  season: number,
+  seasonTitle: string,
+): GroupPlan[] {
   const dirs = dirsOf(relPath);
   const inSeasonFolder = dirs.length > 0 && seasonOfFolder(dirs[dirs.length - 1], dirs.length > 1) !== null;
   const showDirs = inSeasonFolder ? dirs.slice(0, -1) : dirs;
   const key = showKey(show, showYear);
   return [
     { key, type: 'show', title: show, year: showYear, index: null, folder: orNull(showDirs.join('/')) },
-    { key: `season:${key}:${season}`, type: 'season', title: seasonTitle, year: null, index: season, folder: inSeasonFolder ? dirs.join('/') : null },
+    {
+      key: `season:${key}:${season}`,
+      type: 'season',
+      title: seasonTitle,
+      year: null,
+      index: season,
+      folder: inSeasonFolder ? dirs.join('/') : null,
+    },
   ];
 }
 
@@ -141,8 +154,22 @@ export function placeTrack(relPath: string, fromPath: ParsedTrack, tags: MusicTa
   const artistKey = `artist:${foldText(artist)}`;
   return {
     chain: [
-      { key: artistKey, type: 'artist', title: artist, year: null, index: null, folder: albumDirs.length >= 2 ? albumDirs.slice(0, -1).join('/') : null },
-      { key: `album:${artistKey}:${foldText(album)}`, type: 'album', title: album, year, index: null, folder: orNull(albumDirs.join('/')) },
+      {
+        key: artistKey,
+        type: 'artist',
+        title: artist,
+        year: null,
+        index: null,
+        folder: albumDirs.length >= 2 ? albumDirs.slice(0, -1).join('/') : null,
+      },
+      {
+        key: `album:${artistKey}:${foldText(album)}`,
+        type: 'album',
+        title: album,
+        year,
+        index: null,
+        folder: orNull(albumDirs.join('/')),
+      },
     ],
     leaf: leaf('track', tags?.title ?? fromPath.title, {
       year,
@@ -167,7 +194,13 @@ export function placeFile(kind: LibraryKind, relPath: string, parsed: ParsedMedi
     case 'movie':
       return {
         chain: [],
-        leaf: leaf('movie', parsed.title, { year: parsed.year, edition: parsed.edition, part: parsed.part, version: parsed.version, folder: orNull(dir) }),
+        leaf: leaf('movie', parsed.title, {
+          year: parsed.year,
+          edition: parsed.edition,
+          part: parsed.part,
+          version: parsed.version,
+          folder: orNull(dir),
+        }),
         owner: null,
       };
     case 'episode': {
@@ -202,6 +235,10 @@ export function placeFile(kind: LibraryKind, relPath: string, parsed: ParsedMedi
     case 'track':
       return placeTrack(relPath, parsed, null);
     case 'video':
-      return { chain: [], leaf: leaf('video', parsed.title, { year: parsed.year, folder: kind === 'videos' ? null : orNull(dir) }), owner: null };
+      return {
+        chain: [],
+        leaf: leaf('video', parsed.title, { year: parsed.year, folder: kind === 'videos' ? null : orNull(dir) }),
+        owner: null,
+      };
   }
 }

@@ -33,14 +33,19 @@ export async function musicScope(deps: Pick<Deps, 'db'>, caller: Who): Promise<M
 }
 
 export function cleanPlaylistName(name: string): string {
-  const clean = name.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const clean = name
+    .replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
   if (clean === '') throw new AppError('invalid_body', 'Give the playlist a name.', { field: 'name' });
   return clean;
 }
 
 /** The ids, each a song the caller may see; otherwise not_found naming none of them. */
 async function checkedSongIds(deps: Pick<Deps, 'db'>, scope: MusicScope, ids: string[]): Promise<string[]> {
-  if (ids.length > MAX_PLAYLIST_ENTRIES) throw new AppError('invalid_body', `A playlist holds at most ${MAX_PLAYLIST_ENTRIES} songs.`);
+  if (ids.length > MAX_PLAYLIST_ENTRIES)
+    throw new AppError('invalid_body', `A playlist holds at most ${MAX_PLAYLIST_ENTRIES} songs.`);
   if (ids.length === 0) return [];
   const found = new Set((await songsByIds(deps.db, scope, [...new Set(ids)])).map((r) => r.id));
   if (ids.some((id) => !found.has(id))) throw new AppError('not_found', 'A song to add was not found.');
@@ -113,7 +118,13 @@ export interface PlaylistChange {
   removeIndexes?: number[];
 }
 
-export async function updatePlaylist(deps: Pick<Deps, 'db'>, caller: Who, id: string, change: PlaylistChange, now: Date): Promise<PlaylistWithSongs> {
+export async function updatePlaylist(
+  deps: Pick<Deps, 'db'>,
+  caller: Who,
+  id: string,
+  change: PlaylistChange,
+  now: Date,
+): Promise<PlaylistWithSongs> {
   const playlist = await own(deps, caller, id);
   const scope = await musicScope(deps, caller);
   const replace = change.itemIds !== undefined ? await checkedSongIds(deps, scope, change.itemIds) : null;
@@ -124,7 +135,8 @@ export async function updatePlaylist(deps: Pick<Deps, 'db'>, caller: Who, id: st
       const remove = new Set(change.removeIndexes ?? []);
       const current = replace ?? (await playlistItemIds(trx, playlist.id)).filter((_, i) => !remove.has(i));
       const next = [...current, ...add];
-      if (next.length > MAX_PLAYLIST_ENTRIES) throw new AppError('invalid_body', `A playlist holds at most ${MAX_PLAYLIST_ENTRIES} songs.`);
+      if (next.length > MAX_PLAYLIST_ENTRIES)
+        throw new AppError('invalid_body', `A playlist holds at most ${MAX_PLAYLIST_ENTRIES} songs.`);
       await replacePlaylistEntries(trx, playlist.id, next);
     }
     await updatePlaylistRow(trx, playlist.id, {
@@ -143,7 +155,13 @@ export async function deletePlaylist(deps: Pick<Deps, 'db'>, caller: Who, id: st
 }
 
 /** Stars (or unstars) artists, albums or tracks the caller may see. */
-export async function starItems(deps: Pick<Deps, 'db'>, caller: Who, ids: string[], starred: boolean, now: Date): Promise<void> {
+export async function starItems(
+  deps: Pick<Deps, 'db'>,
+  caller: Who,
+  ids: string[],
+  starred: boolean,
+  now: Date,
+): Promise<void> {
   const scope = await musicScope(deps, caller);
   for (const id of ids) if (!(await findMusicItem(deps.db, scope, id))) throw new AppError('not_found');
   await setStars(deps.db, caller.userId, ids, starred, now.getTime());

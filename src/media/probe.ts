@@ -81,7 +81,11 @@ interface FfprobeOutput {
 async function probeJson(path: string): Promise<FfprobeOutput> {
   let stdout: string;
   try {
-    stdout = await runFfprobe(path, ['-print_format', 'json', '-show_format', '-show_streams', '-show_chapters'], FFPROBE_TIMEOUT_MS);
+    stdout = await runFfprobe(
+      path,
+      ['-print_format', 'json', '-show_format', '-show_streams', '-show_chapters'],
+      FFPROBE_TIMEOUT_MS,
+    );
   } catch (error) {
     throw new ProbeError(error instanceof Error ? error.message : String(error));
   }
@@ -147,7 +151,11 @@ function chaptersOf(out: FfprobeOutput): ProbeChapter[] {
     if (!Number.isFinite(start) || start < 0) continue;
     const end = Number.parseFloat(c.end_time ?? '');
     const title = c.tags?.title ?? c.tags?.TITLE;
-    chapters.push({ start_seconds: start, end_seconds: Number.isFinite(end) ? end : null, title: title ? title.trim().slice(0, 200) || null : null });
+    chapters.push({
+      start_seconds: start,
+      end_seconds: Number.isFinite(end) ? end : null,
+      title: title ? title.trim().slice(0, 200) || null : null,
+    });
   }
   return chapters;
 }
@@ -235,18 +243,22 @@ export async function readEmbeddedCover(handle: FileHandle, path: string): Promi
   let front: IPicture | null = null;
   try {
     const { size } = await handle.stat();
-    const meta = await parseStream(source, { path, size }, {
-      duration: false,
-      skipCovers: false,
-      skipPostHeaders: true,
-      observer: ({ tag }) => {
-        if (front !== null || tag.type !== 'common' || tag.id !== 'picture') return;
-        const picture = tag.value as IPicture;
-        if (!isFrontCover(picture)) return;
-        front = picture;
-        source.destroy(new Error('front cover found'));
+    const meta = await parseStream(
+      source,
+      { path, size },
+      {
+        duration: false,
+        skipCovers: false,
+        skipPostHeaders: true,
+        observer: ({ tag }) => {
+          if (front !== null || tag.type !== 'common' || tag.id !== 'picture') return;
+          const picture = tag.value as IPicture;
+          if (!isFrontCover(picture)) return;
+          front = picture;
+          source.destroy(new Error('front cover found'));
+        },
       },
-    }).catch(() => null);
+    ).catch(() => null);
     const pictures = meta?.common.picture ?? [];
     const picture = front ?? pictures.find(isFrontCover) ?? pictures[0];
     if (!picture) return null;

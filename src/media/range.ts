@@ -8,10 +8,7 @@ export interface ByteRange {
   end: number;
 }
 
-export type RangeResult =
-  | { kind: 'full' }
-  | { kind: 'ranges'; ranges: ByteRange[] }
-  | { kind: 'unsatisfiable' };
+export type RangeResult = { kind: 'full' } | { kind: 'ranges'; ranges: ByteRange[] } | { kind: 'unsatisfiable' };
 
 /**
  * More range-specs than this and the header is ignored (a 200 with the whole file, which RFC 9110 §14.2

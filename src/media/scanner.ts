@@ -29,7 +29,14 @@ import {
 import type { MediaItemsTable } from '../store/schema.ts';
 import { libraryPaths } from './libraries.ts';
 import { mediaTypeOf, type MediaKind } from './media-types.ts';
-import { artworkKind, parseMediaPath, type Artwork, type LibraryKind, type ParsedMedia, type ParsedTrack } from './naming.ts';
+import {
+  artworkKind,
+  parseMediaPath,
+  type Artwork,
+  type LibraryKind,
+  type ParsedMedia,
+  type ParsedTrack,
+} from './naming.ts';
 import {
   dirOf,
   placeFile,
@@ -162,8 +169,19 @@ function nfoPatch(nfo: NfoMetadata | null): ItemPatch {
   const json = (value: unknown[]) => (value.length > 0 ? JSON.stringify(value) : null);
   if (nfo === null) {
     return {
-      original_title: null, plot: null, tagline: null, rating: null, certification: null, premiered: null, runtime_minutes: null,
-      genres: null, studios: null, tags: null, people: null, collection: null, external_ids: null,
+      original_title: null,
+      plot: null,
+      tagline: null,
+      rating: null,
+      certification: null,
+      premiered: null,
+      runtime_minutes: null,
+      genres: null,
+      studios: null,
+      tags: null,
+      people: null,
+      collection: null,
+      external_ids: null,
     };
   }
   const people = [
@@ -249,7 +267,9 @@ class LibraryScan {
     const index = new Map<string, FileIndexRow>();
     for (const row of await loadFileIndex(this.deps.db, this.library.id)) index.set(row.path, row);
     const { fresh, changed, art, nfos, seen, pending, unreadable } = await this.walk(index);
-    const missing = [...index.values()].filter((row) => !seen.has(row.id) && !unreadable.some((dir) => isInside(dir, row.path)));
+    const missing = [...index.values()].filter(
+      (row) => !seen.has(row.id) && !unreadable.some((dir) => isInside(dir, row.path)),
+    );
     const nfoSignature = [...nfos].map(([rel, f]) => `${rel}\0${f.stamp}`).sort();
     const scanSignature = sha256([...art.map((a) => a.relPath).sort(), ...nfoSignature].join('\n'));
     const quiet =
@@ -306,7 +326,10 @@ class LibraryScan {
       if (real === root) roots.push(root);
       else {
         unreadable.push(root);
-        this.skip(root, real === null ? 'the library folder cannot be read' : 'the library folder is now a link to elsewhere');
+        this.skip(
+          root,
+          real === null ? 'the library folder cannot be read' : 'the library folder is now a link to elsewhere',
+        );
       }
     }
     const include = wantedKind(this.kind);
@@ -332,7 +355,8 @@ class LibraryScan {
         seen.add(known.id);
         if (known.size === file.size && known.mtime_ms === Math.floor(file.mtimeMs) && known.ino === String(file.ino)) {
           this.counts.unchanged++;
-          if (this.probe && (known.probe_state === 'pending' || known.probe_state === 'skipped')) pending.push(known.id);
+          if (this.probe && (known.probe_state === 'pending' || known.probe_state === 'skipped'))
+            pending.push(known.id);
           continue;
         }
       }
@@ -475,7 +499,10 @@ class LibraryScan {
           folder: plan.folder,
           probe_state: 'done',
         });
-        row = { ...scanRow(id, parent, plan.type, plan.index, plan.key, plan.folder), search_text: searchTextOf([plan.title]) };
+        row = {
+          ...scanRow(id, parent, plan.type, plan.index, plan.key, plan.folder),
+          search_text: searchTextOf([plan.title]),
+        };
         this.groups.set(plan.key, row);
         this.items.set(id, row);
       }
@@ -505,7 +532,12 @@ class LibraryScan {
     const show = this.extraOwners.shows.get(owner.dir);
     if (show !== undefined) return show.id;
     const movies = this.extraOwners.movies.get(owner.dir) ?? [];
-    const movie = owner.stem !== null ? movies.find((row) => stemOf(row.rel_path as string) === owner.stem) : owner.dir !== '' ? movies[0] : undefined;
+    const movie =
+      owner.stem !== null
+        ? movies.find((row) => stemOf(row.rel_path as string) === owner.stem)
+        : owner.dir !== ''
+          ? movies[0]
+          : undefined;
     return movie?.id ?? null;
   }
 
@@ -560,14 +592,25 @@ class LibraryScan {
    * A known item under a new path (moved) or with new contents (changed): same id, so watch progress
    * stays. Music keeps the place its tags gave it until a probe reads them again.
    */
-  private relocate(row: ScanItemRow, file: WalkedFile, parsed: ParsedMedia, contentChanged: boolean): (db: Executor) => Promise<void> {
+  private relocate(
+    row: ScanItemRow,
+    file: WalkedFile,
+    parsed: ParsedMedia,
+    contentChanged: boolean,
+  ): (db: Executor) => Promise<void> {
     const placement = this.kind === 'music' ? null : placeFile(this.kind, file.relPath, parsed);
     const patch: ItemPatch = {
       ...(placement !== null ? this.leafFields(placement, file.relPath) : { rel_path: file.relPath }),
       ...this.mediaFields(file),
       updated_at: this.now,
       ...(contentChanged
-        ? { probe_state: this.probe ? 'pending' : 'skipped', probe_error: null, fingerprint: null, browser_playable: 0, embedded_cover: 0 }
+        ? {
+            probe_state: this.probe ? 'pending' : 'skipped',
+            probe_error: null,
+            fingerprint: null,
+            browser_playable: 0,
+            embedded_cover: 0,
+          }
         : {}),
     };
     // The name's fields were written again: what an NFO says is laid over them anew.
@@ -592,8 +635,11 @@ class LibraryScan {
   private async probeAll(ids: string[]): Promise<void> {
     const prober = this.options.prober ?? createProber({ ffprobe: await haveFfprobe() });
     const concurrency = Math.max(1, this.options.probeConcurrency ?? Math.min(8, Math.max(2, availableParallelism())));
-    const queue = [...new Set(ids)].map((id) => this.items.get(id)).filter((row): row is ScanItemRow => row?.path != null);
-    const done: { row: ScanItemRow; result: ProbeResult | null; fingerprint: string | null; error: string | null }[] = [];
+    const queue = [...new Set(ids)]
+      .map((id) => this.items.get(id))
+      .filter((row): row is ScanItemRow => row?.path != null);
+    const done: { row: ScanItemRow; result: ProbeResult | null; fingerprint: string | null; error: string | null }[] =
+      [];
     let next = 0;
     let lastFlush = Date.now();
     let flushing: Promise<void> = Promise.resolve();
@@ -631,7 +677,10 @@ class LibraryScan {
         } catch (err) {
           // Stopping is not the file's fault: it stays pending for the next run.
           this.checkAbort();
-          error = err instanceof ProbeError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message ?? 'unreadable');
+          error =
+            err instanceof ProbeError
+              ? err.message
+              : ((err as NodeJS.ErrnoException).code ?? (err as Error).message ?? 'unreadable');
         }
         done.push({ row, result, fingerprint, error });
         if (done.length >= (this.options.probeFlushEvery ?? PROBE_FLUSH) || Date.now() - lastFlush >= PROBE_FLUSH_MS) {
@@ -757,7 +806,15 @@ class LibraryScan {
       const spec = NFO_KIND_OF[row.type];
       if (spec === undefined) continue;
       const dir = row.rel_path !== null ? dirOf(row.rel_path) : row.folder;
-      if (dir === null || (row.rel_path === null && spec.kind !== 'tvshow' && spec.kind !== 'season' && spec.kind !== 'artist' && spec.kind !== 'album')) continue;
+      if (
+        dir === null ||
+        (row.rel_path === null &&
+          spec.kind !== 'tvshow' &&
+          spec.kind !== 'season' &&
+          spec.kind !== 'artist' &&
+          spec.kind !== 'album')
+      )
+        continue;
       // A movie's movie.nfo counts only when the movie has its own folder.
       let names = spec.names(row);
       if (row.type === 'movie' && dir === '') names = names.filter((n) => n !== 'movie.nfo');
@@ -778,7 +835,10 @@ class LibraryScan {
         metadata = parseNfo(body, spec.kind);
       } catch (err) {
         if (this.warnings.length < MAX_LISTED) {
-          this.warnings.push({ path: found!, reason: err instanceof NfoError ? err.message : ((err as NodeJS.ErrnoException).code ?? 'unreadable') });
+          this.warnings.push({
+            path: found!,
+            reason: err instanceof NfoError ? err.message : ((err as NodeJS.ErrnoException).code ?? 'unreadable'),
+          });
         }
       }
       if (metadata === null) {
@@ -793,14 +853,20 @@ class LibraryScan {
       }
       if (metadata.year !== null && row.type !== 'episode' && row.type !== 'season') patch.year = metadata.year;
       if (row.type === 'episode' && metadata.premiered !== null) patch.air_date = metadata.premiered;
-      const extra = searchTextOf([title, metadata.originalTitle, ...metadata.cast.map((c) => c.name), ...metadata.directors]);
+      const extra = searchTextOf([
+        title,
+        metadata.originalTitle,
+        ...metadata.cast.map((c) => c.name),
+        ...metadata.directors,
+      ]);
       patch.search_text = uniqueWords(`${row.search_text} ${extra}`);
       updates.push([row, patch]);
     }
     for (let i = 0; i < updates.length; i += WRITE_BATCH) {
       this.checkAbort();
       await this.deps.db.transaction().execute(async (trx) => {
-        for (const [row, patch] of updates.slice(i, i + WRITE_BATCH)) await updateItem(trx, row.id, { ...patch, updated_at: this.now });
+        for (const [row, patch] of updates.slice(i, i + WRITE_BATCH))
+          await updateItem(trx, row.id, { ...patch, updated_at: this.now });
       });
     }
   }
@@ -819,8 +885,14 @@ class LibraryScan {
       if (parsed === null || parsed.type !== 'movie') continue;
       const dir = dirOf(row.rel_path);
       // A disc folder (`CD2/`) belongs to the movie folder above it.
-      const owner = /^(?:cd|dvd|disc|disk|part|pt)[\s._-]*\d{1,2}$/i.test(dir.split('/').pop() ?? '') ? dirOf(dir) : dir;
-      append(groups, `${owner}\0${parsed.title.toLowerCase()}\0${parsed.year ?? ''}`, { row, part: parsed.part, version: parsed.version });
+      const owner = /^(?:cd|dvd|disc|disk|part|pt)[\s._-]*\d{1,2}$/i.test(dir.split('/').pop() ?? '')
+        ? dirOf(dir)
+        : dir;
+      append(groups, `${owner}\0${parsed.title.toLowerCase()}\0${parsed.year ?? ''}`, {
+        row,
+        part: parsed.part,
+        version: parsed.version,
+      });
     }
     const wanted = new Map<string, string | null>();
     for (const [key, members] of groups) {
@@ -831,8 +903,14 @@ class LibraryScan {
       let primary: ScanItemRow | null = null;
       if (parts.length === members.length && new Set(parts.map((m) => m.part)).size === parts.length) {
         primary = [...parts].sort((a, b) => a.part! - b.part!)[0].row;
-      } else if (inFolder && parts.length === 0 && new Set(members.map((m) => m.version ?? '')).size === members.length) {
-        primary = [...members].sort((a, b) => (a.version ?? '').localeCompare(b.version ?? '') || (a.row.rel_path! < b.row.rel_path! ? -1 : 1))[0].row;
+      } else if (
+        inFolder &&
+        parts.length === 0 &&
+        new Set(members.map((m) => m.version ?? '')).size === members.length
+      ) {
+        primary = [...members].sort(
+          (a, b) => (a.version ?? '').localeCompare(b.version ?? '') || (a.row.rel_path! < b.row.rel_path! ? -1 : 1),
+        )[0].row;
       }
       if (primary === null) continue;
       for (const m of members) if (m.row.id !== primary.id) wanted.set(m.row.id, primary.id);
@@ -846,7 +924,8 @@ class LibraryScan {
     }
     for (let i = 0; i < updates.length; i += WRITE_BATCH) {
       await this.deps.db.transaction().execute(async (trx) => {
-        for (const [id, primaryId] of updates.slice(i, i + WRITE_BATCH)) await updateItem(trx, id, { primary_id: primaryId });
+        for (const [id, primaryId] of updates.slice(i, i + WRITE_BATCH))
+          await updateItem(trx, id, { primary_id: primaryId });
       });
     }
   }
@@ -1017,14 +1096,20 @@ export const scanJobType: JobType<ScanPayload, ScanCheckpoint> = {
     if (typeof ctx.payload?.libraryId !== 'string') throw new PermanentJobError('the scan job names no library');
     const library = await findLibrary(deps.db, ctx.payload.libraryId);
     if (!library) return { ...zeroCounts(), library_gone: true, skipped: [] } satisfies ScanResult;
-    const result = await scanLibrary(deps, library, ctx.payload, {
-      signal: ctx.signal,
-      report: async (phase, counts, checkpoint) => {
-        const progress = { phase, ...counts } satisfies ScanProgress;
-        if (checkpoint) await ctx.checkpointed({ phase, counts }, progress);
-        else await ctx.progress(progress);
+    const result = await scanLibrary(
+      deps,
+      library,
+      ctx.payload,
+      {
+        signal: ctx.signal,
+        report: async (phase, counts, checkpoint) => {
+          const progress = { phase, ...counts } satisfies ScanProgress;
+          if (checkpoint) await ctx.checkpointed({ phase, counts }, progress);
+          else await ctx.progress(progress);
+        },
       },
-    }, ctx.checkpoint?.counts ?? null);
+      ctx.checkpoint?.counts ?? null,
+    );
     // Thumbnails for what has no artwork are a later job of their own: the scan's figures stay the scan's.
     if (ctx.payload.probe !== false) await queueThumbnails(deps, library.id, ctx.job.id);
     return result as unknown as Record<string, unknown>;
@@ -1075,6 +1160,8 @@ export function scanDedupeKey(libraryId: string, seq: number): string {
 export async function latestScanJob(deps: Pick<Deps, 'db'>, library: LibraryRow) {
   return (
     (await findJobByDedupeKey(deps.db, scanDedupeKey(library.id, library.scan_seq))) ??
-    (library.scan_seq > 0 ? await findJobByDedupeKey(deps.db, scanDedupeKey(library.id, library.scan_seq - 1)) : undefined)
+    (library.scan_seq > 0
+      ? await findJobByDedupeKey(deps.db, scanDedupeKey(library.id, library.scan_seq - 1))
+      : undefined)
   );
 }

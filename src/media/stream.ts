@@ -54,12 +54,24 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
-function multipartBody(handle: FileHandle, boundary: string, contentType: string, ranges: ByteRange[], size: number): Readable {
+function multipartBody(
+  handle: FileHandle,
+  boundary: string,
+  contentType: string,
+  ranges: ByteRange[],
+  size: number,
+): Readable {
   async function* parts() {
     try {
       for (const range of ranges) {
         yield Buffer.from(multipartHeaderFor(boundary, contentType, range, size));
-        const part = createReadStream('', { fd: handle, start: range.start, end: range.end, autoClose: false, highWaterMark: CHUNK });
+        const part = createReadStream('', {
+          fd: handle,
+          start: range.start,
+          end: range.end,
+          autoClose: false,
+          highWaterMark: CHUNK,
+        });
         for await (const chunk of part) yield chunk as Buffer;
       }
       yield Buffer.from(multipartTrailer(boundary));
@@ -92,9 +104,10 @@ export async function fileResponse(req: FileRequest): Promise<FileResponse | nul
     if (etagMatches(req.ifNoneMatch, etag)) return { status: 304, headers, body: null };
 
     // Ranges apply to GET only (§14.2): a HEAD shows the whole representation's headers.
-    const wanted = req.method === 'GET' && ifRangeMatches(req.ifRange, etag, new Date(stats.mtimeMs))
-      ? parseRange(req.range, size)
-      : { kind: 'full' as const };
+    const wanted =
+      req.method === 'GET' && ifRangeMatches(req.ifRange, etag, new Date(stats.mtimeMs))
+        ? parseRange(req.range, size)
+        : { kind: 'full' as const };
 
     if (wanted.kind === 'unsatisfiable') {
       return { status: 416, headers: { ...headers, 'content-range': unsatisfiedContentRange(size) }, body: null };
@@ -113,7 +126,11 @@ export async function fileResponse(req: FileRequest): Promise<FileResponse | nul
       headers['content-range'] = contentRange(range, size);
       headers['content-length'] = String(range.end - range.start + 1);
       handedOver = true;
-      return { status: 206, headers, body: createReadStream('', { fd: handle, start: range.start, end: range.end, highWaterMark: CHUNK }) };
+      return {
+        status: 206,
+        headers,
+        body: createReadStream('', { fd: handle, start: range.start, end: range.end, highWaterMark: CHUNK }),
+      };
     }
     const boundary = multipartBoundary(req.random);
     headers['content-type'] = multipartContentType(boundary);

@@ -32,20 +32,33 @@ export function thumbnailSecond(durationSeconds: number | null): number {
 export function thumbnailArgs(path: string, durationSeconds: number | null, out: string): string[] {
   const at = thumbnailSecond(durationSeconds);
   return [
-    '-ss', at.toFixed(3),
+    '-ss',
+    at.toFixed(3),
     ...inputArgs(path),
-    '-frames:v', '1',
-    '-an', '-sn', '-dn',
+    '-frames:v',
+    '1',
+    '-an',
+    '-sn',
+    '-dn',
     // Never larger than the picture itself.
-    '-vf', `scale='min(${THUMBNAIL_WIDTH},iw)':-2`,
-    '-q:v', '4',
-    '-f', 'image2', '-c:v', 'mjpeg',
-    '-y', out,
+    '-vf',
+    `scale='min(${THUMBNAIL_WIDTH},iw)':-2`,
+    '-q:v',
+    '4',
+    '-f',
+    'image2',
+    '-c:v',
+    'mjpeg',
+    '-y',
+    out,
   ];
 }
 
 /** Makes (or remakes) one thumbnail; returns its path or null when ffmpeg could not. */
-export async function makeThumbnail(deps: Pick<Deps, 'config'>, item: { id: string; path: string; duration_seconds: number | null }): Promise<string | null> {
+export async function makeThumbnail(
+  deps: Pick<Deps, 'config'>,
+  item: { id: string; path: string; duration_seconds: number | null },
+): Promise<string | null> {
   const dir = thumbnailDir(deps);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const final = join(dir, `${item.id.replace(/[^A-Za-z0-9_-]/g, '_')}.jpg`);
@@ -113,8 +126,17 @@ export const thumbnailJobType: JobType<ThumbnailPayload, unknown, Deps> = {
 };
 
 /** Queues the thumbnail job for a library after its scan (one per scan job). */
-export async function queueThumbnails(deps: Pick<Deps, 'db' | 'random' | 'jobs' | 'clock'>, libraryId: string, scanJobId: string): Promise<void> {
-  await enqueueJob(deps, deps.db, { type: THUMBNAIL_JOB, payload: { libraryId } satisfies ThumbnailPayload, dedupeKey: `thumbs:${scanJobId}` }, deps.clock());
+export async function queueThumbnails(
+  deps: Pick<Deps, 'db' | 'random' | 'jobs' | 'clock'>,
+  libraryId: string,
+  scanJobId: string,
+): Promise<void> {
+  await enqueueJob(
+    deps,
+    deps.db,
+    { type: THUMBNAIL_JOB, payload: { libraryId } satisfies ThumbnailPayload, dedupeKey: `thumbs:${scanJobId}` },
+    deps.clock(),
+  );
 }
 
 /** The thumbnail folder as a root for serving its files (S71's containment check). */

@@ -33,8 +33,17 @@ export interface WalkOptions {
 
 // Folders that NAS systems, Windows and fsck leave in shares: never media, sometimes huge.
 const JUNK = new Set([
-  '@eadir', '@tmp', '@recycle', '@recently-snapshot', '#recycle', '#snapshot', '$recycle.bin',
-  'system volume information', 'lost+found', 'thumbs.db', 'desktop.ini',
+  '@eadir',
+  '@tmp',
+  '@recycle',
+  '@recently-snapshot',
+  '#recycle',
+  '#snapshot',
+  '$recycle.bin',
+  'system volume information',
+  'lost+found',
+  'thumbs.db',
+  'desktop.ini',
 ]);
 
 /** Whether the walk passes over a name: hidden (a leading dot) or known junk. */

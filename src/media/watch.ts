@@ -51,7 +51,7 @@ export function watchLibraries(deps: Deps, options: WatchOptions = {}): () => Pr
       const path = key.slice(key.indexOf('\0') + 1);
       try {
         const watcher = watch(path, { recursive: true, persistent: false }, (_event, filename) => {
-          const name = filename ? String(filename).split(/[\\/]/).pop() ?? '' : '';
+          const name = filename ? (String(filename).split(/[\\/]/).pop() ?? '') : '';
           if (name !== '' && isIgnoredName(name)) return;
           schedule(libraryId);
         });

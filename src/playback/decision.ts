@@ -60,17 +60,65 @@ export interface Decision {
 }
 
 const CODEC_NAMES: Record<string, string> = {
-  h264: 'H.264', hevc: 'HEVC (H.265)', mpeg2video: 'MPEG-2', mpeg4: 'MPEG-4 Part 2', vc1: 'VC-1', vp9: 'VP9', vp8: 'VP8', av1: 'AV1',
-  wmv3: 'WMV 9', aac: 'AAC', ac3: 'Dolby Digital (AC-3)', eac3: 'Dolby Digital Plus (E-AC-3)', dts: 'DTS', truehd: 'Dolby TrueHD',
-  mp2: 'MP2', mp3: 'MP3', opus: 'Opus', vorbis: 'Vorbis', flac: 'FLAC',
+  h264: 'H.264',
+  hevc: 'HEVC (H.265)',
+  mpeg2video: 'MPEG-2',
+  mpeg4: 'MPEG-4 Part 2',
+  vc1: 'VC-1',
+  vp9: 'VP9',
+  vp8: 'VP8',
+  av1: 'AV1',
+  wmv3: 'WMV 9',
+  aac: 'AAC',
+  ac3: 'Dolby Digital (AC-3)',
+  eac3: 'Dolby Digital Plus (E-AC-3)',
+  dts: 'DTS',
+  truehd: 'Dolby TrueHD',
+  mp2: 'MP2',
+  mp3: 'MP3',
+  opus: 'Opus',
+  vorbis: 'Vorbis',
+  flac: 'FLAC',
 };
 const nameOf = (codec: string) => CODEC_NAMES[codec] ?? codec.toUpperCase();
 
 const LANGUAGE_NAMES: Record<string, string> = {
-  en: 'English', eng: 'English', fr: 'French', fre: 'French', fra: 'French', de: 'German', ger: 'German', deu: 'German',
-  es: 'Spanish', spa: 'Spanish', it: 'Italian', ita: 'Italian', ja: 'Japanese', jpn: 'Japanese', nl: 'Dutch', nld: 'Dutch', dut: 'Dutch',
-  pt: 'Portuguese', por: 'Portuguese', ru: 'Russian', rus: 'Russian', zh: 'Chinese', chi: 'Chinese', zho: 'Chinese', sv: 'Swedish', swe: 'Swedish',
-  da: 'Danish', dan: 'Danish', no: 'Norwegian', nor: 'Norwegian', fi: 'Finnish', fin: 'Finnish', pl: 'Polish', pol: 'Polish', ko: 'Korean', kor: 'Korean',
+  en: 'English',
+  eng: 'English',
+  fr: 'French',
+  fre: 'French',
+  fra: 'French',
+  de: 'German',
+  ger: 'German',
+  deu: 'German',
+  es: 'Spanish',
+  spa: 'Spanish',
+  it: 'Italian',
+  ita: 'Italian',
+  ja: 'Japanese',
+  jpn: 'Japanese',
+  nl: 'Dutch',
+  nld: 'Dutch',
+  dut: 'Dutch',
+  pt: 'Portuguese',
+  por: 'Portuguese',
+  ru: 'Russian',
+  rus: 'Russian',
+  zh: 'Chinese',
+  chi: 'Chinese',
+  zho: 'Chinese',
+  sv: 'Swedish',
+  swe: 'Swedish',
+  da: 'Danish',
+  dan: 'Danish',
+  no: 'Norwegian',
+  nor: 'Norwegian',
+  fi: 'Finnish',
+  fin: 'Finnish',
+  pl: 'Polish',
+  pol: 'Polish',
+  ko: 'Korean',
+  kor: 'Korean',
 };
 
 /** `fr`, `fre` and `fra` are one language: the two-letter form when known. */
@@ -88,7 +136,15 @@ function languageName(language: string | null): string {
 }
 
 function channelWords(channels: number): string {
-  return channels === 1 ? 'mono' : channels === 2 ? 'stereo' : channels === 6 ? '5.1' : channels === 8 ? '7.1' : `${channels} channels`;
+  return channels === 1
+    ? 'mono'
+    : channels === 2
+      ? 'stereo'
+      : channels === 6
+        ? '5.1'
+        : channels === 8
+          ? '7.1'
+          : `${channels} channels`;
 }
 
 /** The container as clients name it. */
@@ -114,28 +170,46 @@ export function audioChoices(streams: MediaStreams): AudioChoice[] {
 }
 
 export function subtitleChoices(streams: MediaStreams, sidecars: SidecarSubtitle[]): SubtitleChoice[] {
-  const embedded = streams.subtitles.map((s): SubtitleChoice => ({
-    id: `e${s.track}`,
-    language: s.language,
-    label: [s.title ?? languageName(s.language), s.forced ? 'forced' : null, s.hearingImpaired ? 'SDH' : null, s.image ? 'burn-in' : null].filter(Boolean).join(' · '),
-    forced: s.forced,
-    default: s.default,
-    hearing_impaired: s.hearingImpaired,
-    codec: s.codec,
-    kind: s.image ? 'image' : 'text',
-    external: false,
-  }));
-  const external = sidecars.map((s): SubtitleChoice => ({
-    id: `x${s.n}`,
-    language: s.language,
-    label: [languageName(s.language), s.forced ? 'forced' : null, s.hearingImpaired ? 'SDH' : null, s.format.toUpperCase()].filter(Boolean).join(' · '),
-    forced: s.forced,
-    default: s.default,
-    hearing_impaired: s.hearingImpaired,
-    codec: s.format,
-    kind: 'text',
-    external: true,
-  }));
+  const embedded = streams.subtitles.map(
+    (s): SubtitleChoice => ({
+      id: `e${s.track}`,
+      language: s.language,
+      label: [
+        s.title ?? languageName(s.language),
+        s.forced ? 'forced' : null,
+        s.hearingImpaired ? 'SDH' : null,
+        s.image ? 'burn-in' : null,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      forced: s.forced,
+      default: s.default,
+      hearing_impaired: s.hearingImpaired,
+      codec: s.codec,
+      kind: s.image ? 'image' : 'text',
+      external: false,
+    }),
+  );
+  const external = sidecars.map(
+    (s): SubtitleChoice => ({
+      id: `x${s.n}`,
+      language: s.language,
+      label: [
+        languageName(s.language),
+        s.forced ? 'forced' : null,
+        s.hearingImpaired ? 'SDH' : null,
+        s.format.toUpperCase(),
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      forced: s.forced,
+      default: s.default,
+      hearing_impaired: s.hearingImpaired,
+      codec: s.format,
+      kind: 'text',
+      external: true,
+    }),
+  );
   return [...embedded, ...external];
 }
 
@@ -155,7 +229,11 @@ const lower = (list: string[]) => new Set(list.map((v) => v.toLowerCase()));
  * What to do with a file for a client. `streams` and `sidecars` describe the file (probeStreams,
  * findSidecars); nothing of the request reaches the encoder but the enums and numbers in `spec`.
  */
-export async function decide(streams: MediaStreams, sidecars: SidecarSubtitle[], caps: ClientCapabilities): Promise<Decision> {
+export async function decide(
+  streams: MediaStreams,
+  sidecars: SidecarSubtitle[],
+  caps: ClientCapabilities,
+): Promise<Decision> {
   const video = streams.video;
   const audio = pickAudio(streams, caps.audioTrack);
   const audioList = audioChoices(streams);
@@ -171,7 +249,11 @@ export async function decide(streams: MediaStreams, sidecars: SidecarSubtitle[],
     if (!choice) throw new AppError('invalid_body', 'There is no subtitle with that id.');
     if (choice.kind === 'image' || caps.burnIn === true) {
       if (choice.external || choice.kind !== 'image') {
-        if (caps.burnIn === true) throw new AppError('invalid_body', 'Only picture subtitles (PGS, VobSub, DVB) are burned in; text subtitles are shown by the player.');
+        if (caps.burnIn === true)
+          throw new AppError(
+            'invalid_body',
+            'Only picture subtitles (PGS, VobSub, DVB) are burned in; text subtitles are shown by the player.',
+          );
       } else {
         burn = streams.subtitles[Number(choice.id.slice(1))]!.index;
       }
@@ -187,43 +269,72 @@ export async function decide(streams: MediaStreams, sidecars: SidecarSubtitle[],
   const problems: string[] = [];
   const videoProblems: string[] = [];
   if (!videoCodecs.has(video.codec)) videoProblems.push(`this browser cannot play ${nameOf(video.codec)} video`);
-  else if (video.codec === 'h264' && video.bitDepth > 8) videoProblems.push(`browsers cannot play ${video.bitDepth}-bit H.264`);
-  if (caps.maxHeight !== undefined && video.height > caps.maxHeight) videoProblems.push(`the picture (${video.height} lines) is above the chosen ${caps.maxHeight}p`);
+  else if (video.codec === 'h264' && video.bitDepth > 8)
+    videoProblems.push(`browsers cannot play ${video.bitDepth}-bit H.264`);
+  if (caps.maxHeight !== undefined && video.height > caps.maxHeight)
+    videoProblems.push(`the picture (${video.height} lines) is above the chosen ${caps.maxHeight}p`);
   const sourceRate = video.bitRate ?? streams.bitRate;
   if (caps.maxBitrate !== undefined && sourceRate !== null && sourceRate > caps.maxBitrate) {
-    videoProblems.push(`its bit rate (${(sourceRate / 1e6).toFixed(1)} Mbit/s) is above the chosen ${(caps.maxBitrate / 1e6).toFixed(1)} Mbit/s`);
+    videoProblems.push(
+      `its bit rate (${(sourceRate / 1e6).toFixed(1)} Mbit/s) is above the chosen ${(caps.maxBitrate / 1e6).toFixed(1)} Mbit/s`,
+    );
   }
   if (burn !== null) videoProblems.push('picture subtitles are burned into the video');
 
   const audioPlays = audio === null || audioCodecs.has(audio.codec);
   const firstAudio = audio === null || audio.track === (streams.audio[0]?.track ?? 0);
   if (!audioPlays && audio) problems.push(`this browser cannot play ${nameOf(audio.codec)} audio`);
-  if (!containers.has(container)) problems.push(`this browser does not open ${container.toUpperCase() || 'this'} files`);
+  if (!containers.has(container))
+    problems.push(`this browser does not open ${container.toUpperCase() || 'this'} files`);
   if (!firstAudio) problems.push('a browser plays only the first audio track of a file');
 
   if (videoProblems.length === 0 && problems.length === 0) {
     return { ...base, method: 'direct', reason: 'The file plays as it is.', spec: null };
   }
-  const audioCopy = audio !== null && audioPlays && (audio.codec === 'aac' || audio.codec === 'mp3') && audio.channels <= 2;
-  const audioWords = audio === null ? '' : audioCopy ? ' The audio is copied.' : ` The audio (${nameOf(audio.codec)} ${channelWords(audio.channels)}) is converted to AAC stereo.`;
+  const audioCopy =
+    audio !== null && audioPlays && (audio.codec === 'aac' || audio.codec === 'mp3') && audio.channels <= 2;
+  const audioWords =
+    audio === null
+      ? ''
+      : audioCopy
+        ? ' The audio is copied.'
+        : ` The audio (${nameOf(audio.codec)} ${channelWords(audio.channels)}) is converted to AAC stereo.`;
   // Video copied into MPEG-TS segments: H.264 and HEVC travel in TS; others need a transcode.
   if (videoProblems.length === 0 && (video.codec === 'h264' || video.codec === 'hevc')) {
     return {
       ...base,
       method: 'remux',
       reason: `Repackaged without converting the picture: ${problems.join('; ')}.${audioWords}`,
-      spec: { mode: 'remux', videoIndex: video.index, audioIndex: audio?.index ?? null, audioCopy, height: null, videoKbps: null, toneMap: false, burnSubtitleIndex: null },
+      spec: {
+        mode: 'remux',
+        videoIndex: video.index,
+        audioIndex: audio?.index ?? null,
+        audioCopy,
+        height: null,
+        videoKbps: null,
+        toneMap: false,
+        burnSubtitleIndex: null,
+      },
     };
   }
   const height = Math.min(video.height, caps.maxHeight ?? video.height);
   const evenHeight = Math.max(16, height - (height % 2));
-  const videoKbps = caps.maxBitrate !== undefined ? Math.max(200, Math.floor(caps.maxBitrate / 1000) - (audio ? 192 : 0)) : null;
+  const videoKbps =
+    caps.maxBitrate !== undefined ? Math.max(200, Math.floor(caps.maxBitrate / 1000) - (audio ? 192 : 0)) : null;
   const filters = await ffmpegFilters();
   const toneMap = video.hdr && filters.has('zscale') && filters.has('tonemap');
   const notes: string[] = [];
-  if (video.hdr) notes.push(toneMap ? 'HDR is tone-mapped to SDR.' : 'HDR is converted to 8-bit SDR colours (no tone mapping in this ffmpeg).');
+  if (video.hdr)
+    notes.push(
+      toneMap
+        ? 'HDR is tone-mapped to SDR.'
+        : 'HDR is converted to 8-bit SDR colours (no tone mapping in this ffmpeg).',
+    );
   else if (video.bitDepth > 8) notes.push(`${video.bitDepth}-bit colour is converted to 8-bit.`);
-  const reasons = videoProblems.length > 0 ? videoProblems : [`this browser cannot play ${nameOf(video.codec)} video from a stream of segments`];
+  const reasons =
+    videoProblems.length > 0
+      ? videoProblems
+      : [`this browser cannot play ${nameOf(video.codec)} video from a stream of segments`];
   return {
     ...base,
     method: 'transcode',

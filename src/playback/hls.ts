@@ -45,11 +45,13 @@ export interface EncodeSpec {
 }
 
 function int(value: number, min: number, max: number): string {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`encoder argument out of range: ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`encoder argument out of range: ${value}`);
   return String(value);
 }
 
-const TONE_MAP = 'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv';
+const TONE_MAP =
+  'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv';
 
 /** The encoder's arguments (after `ffmpeg -nostdin -hide_banner`). Exported for the benchmark and the S74 test. */
 export function encoderArgs(path: string, spec: EncodeSpec, startSegment: number, dir: string): string[] {
@@ -91,13 +93,20 @@ export function encoderArgs(path: string, spec: EncodeSpec, startSegment: number
   // negative, so no run gets shifted on its own and a restarted run's segments line up with the first's.
   args.push('-output_ts_offset', String(startSeconds + TS_BASE_SECONDS));
   args.push(
-    '-f', 'hls',
-    '-hls_time', String(SEGMENT_SECONDS),
-    '-hls_list_size', '0',
-    '-hls_segment_type', 'mpegts',
-    '-start_number', start,
-    '-hls_flags', 'temp_file',
-    '-hls_segment_filename', join(dir, '%d.ts'),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(SEGMENT_SECONDS),
+    '-hls_list_size',
+    '0',
+    '-hls_segment_type',
+    'mpegts',
+    '-start_number',
+    start,
+    '-hls_flags',
+    'temp_file',
+    '-hls_segment_filename',
+    join(dir, '%d.ts'),
     join(dir, `encoder-${start}.m3u8`),
   );
   return args;
@@ -114,7 +123,13 @@ export function segmentCount(durationSeconds: number): number {
 /** The VOD playlist: every segment of the whole duration, each URL carrying `query` (the URL token). */
 export function vodPlaylist(durationSeconds: number, segmentUrl: (n: number) => string): string {
   const count = segmentCount(durationSeconds);
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${SEGMENT_SECONDS}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    `#EXT-X-TARGETDURATION:${SEGMENT_SECONDS}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+  ];
   for (let n = 0; n < count; n++) {
     const length = n === count - 1 ? durationSeconds - n * SEGMENT_SECONDS : SEGMENT_SECONDS;
     lines.push(`#EXTINF:${Math.max(0.001, length).toFixed(3)},`, segmentUrl(n));
@@ -216,13 +231,22 @@ export class PlaybackService {
     await mkdir(this.cacheDir, { recursive: true, mode: 0o700 });
     this.unsubscribe = this.deps.events.subscribe('revoked', (event) => {
       for (const session of [...this.sessions.values()]) {
-        if (session.info.userId === event.userId && (event.allOfUser === true || event.sessionIds.includes(session.info.sessionId))) {
-          this.deps.log.info({ play: session.id, user: session.info.userId }, 'playback stopped: its session was revoked');
+        if (
+          session.info.userId === event.userId &&
+          (event.allOfUser === true || event.sessionIds.includes(session.info.sessionId))
+        ) {
+          this.deps.log.info(
+            { play: session.id, user: session.info.userId },
+            'playback stopped: its session was revoked',
+          );
           void this.end(session);
         }
       }
     });
-    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.deps.log.warn({ err }, 'playback sweep failed')), 1000);
+    this.timer = setInterval(
+      () => void this.sweep().catch((err: unknown) => this.deps.log.warn({ err }, 'playback sweep failed')),
+      1000,
+    );
     this.timer.unref();
   }
 
@@ -282,7 +306,16 @@ export class PlaybackService {
     }
     const args = encoderArgs(session.info.path, session.info.spec, startSegment, session.dir);
     const child = spawnFfmpeg(args);
-    const encoder: Encoder = { child, startSegment, encodedSeconds: 0, speed: null, stderr: '', exit: null, paused: false, stopping: false };
+    const encoder: Encoder = {
+      child,
+      startSegment,
+      encodedSeconds: 0,
+      speed: null,
+      stderr: '',
+      exit: null,
+      paused: false,
+      stopping: false,
+    };
     session.encoder = encoder;
     let progress = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -291,7 +324,8 @@ export class PlaybackService {
       progress = lines.pop() ?? '';
       for (const line of lines) {
         const [key, value] = line.split('=', 2) as [string, string | undefined];
-        if (key === 'out_time_us' && value !== undefined && /^\d+$/.test(value)) encoder.encodedSeconds = Number(value) / 1e6;
+        if (key === 'out_time_us' && value !== undefined && /^\d+$/.test(value))
+          encoder.encodedSeconds = Number(value) / 1e6;
         else if (key === 'speed' && value !== undefined) {
           const speed = Number.parseFloat(value);
           encoder.speed = Number.isFinite(speed) ? speed : null;
@@ -308,7 +342,10 @@ export class PlaybackService {
       encoder.exit = { code, signal };
       if (!encoder.stopping && code !== 0) {
         // ffmpeg's own words go to the log; the player gets transcode_failed.
-        this.deps.log.error({ play: session.id, item: session.info.itemId, code, signal, ffmpeg: encoder.stderr.trim().slice(-4000) }, 'encoder failed');
+        this.deps.log.error(
+          { play: session.id, item: session.info.itemId, code, signal, ffmpeg: encoder.stderr.trim().slice(-4000) },
+          'encoder failed',
+        );
       }
       if (session.encoder === encoder && code === 0) this.releaseSlot(session);
     });
@@ -355,7 +392,9 @@ export class PlaybackService {
       // Where the encoder is: by its progress report (once a second) or by the segments it has written since,
       // whichever is further, so a fast encoder is not restarted for a report that lags behind it.
       const written = e ? await highestWritten(session.dir, e.startSegment) : -1;
-      const reach = e ? Math.max(e.startSegment + Math.floor(e.encodedSeconds / SEGMENT_SECONDS), written + 1) + FAR_SEGMENTS : -1;
+      const reach = e
+        ? Math.max(e.startSegment + Math.floor(e.encodedSeconds / SEGMENT_SECONDS), written + 1) + FAR_SEGMENTS
+        : -1;
       const covers = e !== null && n >= e.startSegment && n <= reach;
       if (e?.exit && covers && !e.stopping) {
         // An encoder that failed on this stretch is not restarted in a loop: the player gets a clear error.
@@ -366,12 +405,14 @@ export class PlaybackService {
       if (!covers || e?.exit) {
         // A player asks for one segment at a time: a request overtaken by a newer one (the viewer seeked,
         // the player gave up on it) does not move the encoder back, or two requests would restart it in turn.
-        if (signal?.aborted || session.requestSeq !== turn) throw new AppError('conflict', 'A newer segment request of this playback took the encoder.');
+        if (signal?.aborted || session.requestSeq !== turn)
+          throw new AppError('conflict', 'A newer segment request of this playback took the encoder.');
         this.startEncoder(session, n);
         restarted = true;
       }
       this.resumeIfNeeded(session);
-      if (Date.now() - waitedSince > SEGMENT_WAIT_MS) throw new AppError('transcode_failed', 'The encoder is too slow for this file on this server.');
+      if (Date.now() - waitedSince > SEGMENT_WAIT_MS)
+        throw new AppError('transcode_failed', 'The encoder is too slow for this file on this server.');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

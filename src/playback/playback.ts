@@ -62,7 +62,12 @@ async function pathInside(path: string, roots: string[]): Promise<string> {
  * Decides how `caller` plays `itemId` on a client with `caps`, and starts the encoder when it is a remux
  * or transcode (`503 transcode_busy` when the pool is full). Ungranted items are 404 like missing ones.
  */
-export async function decidePlayback(deps: Deps, caller: PlaybackCaller, itemId: string, caps: ClientCapabilities): Promise<PlaybackAnswer> {
+export async function decidePlayback(
+  deps: Deps,
+  caller: PlaybackCaller,
+  itemId: string,
+  caps: ClientCapabilities,
+): Promise<PlaybackAnswer> {
   const { item, library, path: stored } = await streamTarget(deps, viewerOf(caller), itemId);
   const path = await pathInside(stored, libraryPaths(library));
   const streams = await probeStreams(path).catch((err: unknown) => {
@@ -120,9 +125,19 @@ export async function decidePlayback(deps: Deps, caller: PlaybackCaller, itemId:
 }
 
 /** A playback of this caller on this item, or 404 (another user's, another session's, or gone). */
-export async function callerPlayback(deps: Deps, caller: PlaybackCaller, itemId: string, playId: string): Promise<PlaySession> {
+export async function callerPlayback(
+  deps: Deps,
+  caller: PlaybackCaller,
+  itemId: string,
+  playId: string,
+): Promise<PlaySession> {
   const session = playbackOf(deps).get(playId);
-  if (!session || session.info.itemId !== itemId || session.info.userId !== caller.userId || session.info.sessionId !== caller.sessionId) {
+  if (
+    !session ||
+    session.info.itemId !== itemId ||
+    session.info.userId !== caller.userId ||
+    session.info.sessionId !== caller.sessionId
+  ) {
     throw new AppError('not_found');
   }
   // The grant is asked again on every request: a library taken away ends its segments too.
@@ -136,7 +151,12 @@ export function playlistFor(deps: Deps, session: PlaySession): string {
 }
 
 /** A subtitle of the item as WebVTT: embedded (`e<n>`) or sidecar (`x<n>`). */
-export async function subtitleVtt(deps: Deps, caller: PlaybackCaller, itemId: string, subtitleId: string): Promise<string> {
+export async function subtitleVtt(
+  deps: Deps,
+  caller: PlaybackCaller,
+  itemId: string,
+  subtitleId: string,
+): Promise<string> {
   const { library, path: stored } = await streamTarget(deps, viewerOf(caller), itemId);
   const roots = libraryPaths(library);
   const path = await pathInside(stored, roots);

@@ -78,7 +78,10 @@ function tag(stream: ProbeStream, name: string): string | null {
   const tags = stream.tags ?? {};
   const value = tags[name] ?? tags[name.toUpperCase()];
   if (value === undefined) return null;
-  const clean = value.replace(/[\u0000-\u001f]/g, ' ').trim().slice(0, 100);
+  const clean = value
+    .replace(/[\u0000-\u001f]/g, ' ')
+    .trim()
+    .slice(0, 100);
   return clean === '' || clean === 'und' ? null : clean;
 }
 
@@ -89,7 +92,10 @@ function depthOf(pixFmt: string | null, raw: string | undefined): number {
 }
 
 export function parseStreams(json: string): MediaStreams {
-  const out = JSON.parse(json) as { format?: { format_name?: string; duration?: string; bit_rate?: string }; streams?: ProbeStream[] };
+  const out = JSON.parse(json) as {
+    format?: { format_name?: string; duration?: string; bit_rate?: string };
+    streams?: ProbeStream[];
+  };
   const streams = out.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const video: VideoStream | null = v
@@ -106,28 +112,32 @@ export function parseStreams(json: string): MediaStreams {
     : null;
   const audio = streams
     .filter((s) => s.codec_type === 'audio')
-    .map((s, track): AudioStream => ({
-      track,
-      index: s.index ?? 0,
-      codec: s.codec_name ?? 'unknown',
-      channels: s.channels ?? 2,
-      language: tag(s, 'language'),
-      title: tag(s, 'title'),
-      default: s.disposition?.default === 1,
-    }));
+    .map(
+      (s, track): AudioStream => ({
+        track,
+        index: s.index ?? 0,
+        codec: s.codec_name ?? 'unknown',
+        channels: s.channels ?? 2,
+        language: tag(s, 'language'),
+        title: tag(s, 'title'),
+        default: s.disposition?.default === 1,
+      }),
+    );
   const subtitles = streams
     .filter((s) => s.codec_type === 'subtitle')
-    .map((s, track): EmbeddedSubtitle => ({
-      track,
-      index: s.index ?? 0,
-      codec: s.codec_name ?? 'unknown',
-      language: tag(s, 'language'),
-      title: tag(s, 'title'),
-      forced: s.disposition?.forced === 1,
-      default: s.disposition?.default === 1,
-      hearingImpaired: s.disposition?.hearing_impaired === 1,
-      image: IMAGE_SUBTITLE_CODECS.has(s.codec_name ?? ''),
-    }))
+    .map(
+      (s, track): EmbeddedSubtitle => ({
+        track,
+        index: s.index ?? 0,
+        codec: s.codec_name ?? 'unknown',
+        language: tag(s, 'language'),
+        title: tag(s, 'title'),
+        forced: s.disposition?.forced === 1,
+        default: s.disposition?.default === 1,
+        hearingImpaired: s.disposition?.hearing_impaired === 1,
+        image: IMAGE_SUBTITLE_CODECS.has(s.codec_name ?? ''),
+      }),
+    )
     .filter((s) => s.image || TEXT_SUBTITLE_CODECS.has(s.codec));
   return {
     formatName: out.format?.format_name ?? '',

@@ -32,7 +32,13 @@ export function parseSidecarName(videoFile: string, name: string): Omit<SidecarS
   const base = name.slice(0, name.length - ext.length - 1);
   if (base !== stem && !base.startsWith(`${stem}.`)) return null;
   const markers = base === stem ? [] : base.slice(stem.length + 1).split('.');
-  const result = { format: ext as SidecarFormat, language: null as string | null, forced: false, hearingImpaired: false, default: false };
+  const result = {
+    format: ext as SidecarFormat,
+    language: null as string | null,
+    forced: false,
+    hearingImpaired: false,
+    default: false,
+  };
   for (const raw of markers) {
     const marker = raw.toLowerCase();
     if (marker === 'forced' || marker === 'foreign') result.forced = true;
@@ -57,14 +63,15 @@ export async function findSidecars(path: string): Promise<SidecarSubtitle[]> {
 
 /** Text of subtitle bytes whatever they were written in: BOMs, UTF-16 without one, UTF-8, else Windows-1252. */
 export function decodeSubtitleBytes(bytes: Uint8Array): string {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return new TextDecoder('utf-8').decode(bytes.subarray(3));
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
   // UTF-16 without a BOM: text in Latin script has a zero in every other byte.
   const sample = bytes.subarray(0, 4096);
   let evenZeros = 0;
   let oddZeros = 0;
-  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) (i % 2 === 0 ? evenZeros++ : oddZeros++);
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) i % 2 === 0 ? evenZeros++ : oddZeros++;
   const half = sample.length / 2;
   if (half > 8 && oddZeros > half * 0.3 && evenZeros < half * 0.05) return new TextDecoder('utf-16le').decode(bytes);
   if (half > 8 && evenZeros > half * 0.3 && oddZeros < half * 0.05) return new TextDecoder('utf-16be').decode(bytes);
@@ -84,7 +91,9 @@ export function decodeWindows1252(bytes: Uint8Array): string {
   let text = '';
   for (let i = 0; i < bytes.length; i += 8192) {
     const chunk = bytes.subarray(i, i + 8192);
-    text += String.fromCharCode(...Array.from(chunk, (b) => (b >= 0x80 && b <= 0x9f ? CP1252_HIGH.charCodeAt(b - 0x80) : b)));
+    text += String.fromCharCode(
+      ...Array.from(chunk, (b) => (b >= 0x80 && b <= 0x9f ? CP1252_HIGH.charCodeAt(b - 0x80) : b)),
+    );
   }
   return text;
 }
@@ -97,16 +106,27 @@ function pad3(ms: string): string {
 
 /** SubRip to WebVTT: the same cues, `.` in times, SubRip's position tags dropped. */
 export function srtToVtt(text: string): string {
-  const lines = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const out: string[] = ['WEBVTT', ''];
   for (const line of lines) {
     if (line.includes('-->')) {
-      out.push(line.replace(SRT_TIME, (_m, h: string, m: string, s: string, ms: string) => `${h.padStart(2, '0')}:${m}:${s}.${pad3(ms)}`));
+      out.push(
+        line.replace(
+          SRT_TIME,
+          (_m, h: string, m: string, s: string, ms: string) => `${h.padStart(2, '0')}:${m}:${s}.${pad3(ms)}`,
+        ),
+      );
     } else {
       out.push(line.replace(/\{\\[^}]*\}/g, ''));
     }
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 function assTime(t: string): string | null {
@@ -122,7 +142,10 @@ function escapeCueText(text: string): string {
 
 /** ASS/SSA to WebVTT: each Dialogue line a cue, override tags removed, `\N` a line break. */
 export function assToVtt(text: string): string {
-  const lines = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   let format: string[] = ['layer', 'start', 'end', 'style', 'name', 'marginl', 'marginr', 'marginv', 'effect', 'text'];
   let inEvents = false;
   const cues: string[] = [];
@@ -134,7 +157,10 @@ export function assToVtt(text: string): string {
     }
     if (!inEvents) continue;
     if (/^format\s*:/i.test(trimmed)) {
-      format = trimmed.replace(/^format\s*:/i, '').split(',').map((f) => f.trim().toLowerCase());
+      format = trimmed
+        .replace(/^format\s*:/i, '')
+        .split(',')
+        .map((f) => f.trim().toLowerCase());
       continue;
     }
     if (!/^dialogue\s*:/i.test(trimmed)) continue;
@@ -165,7 +191,10 @@ export function normaliseVtt(text: string): string {
 }
 
 /** A sidecar subtitle as WebVTT, or null when it is no longer inside the library (S71). */
-export async function sidecarAsVtt(sidecar: Pick<SidecarSubtitle, 'path' | 'format'>, roots: string[]): Promise<string | null> {
+export async function sidecarAsVtt(
+  sidecar: Pick<SidecarSubtitle, 'path' | 'format'>,
+  roots: string[],
+): Promise<string | null> {
   const handle = await openInside(sidecar.path, roots);
   if (handle === null) return null;
   let bytes: Buffer;
@@ -185,6 +214,9 @@ export async function sidecarAsVtt(sidecar: Pick<SidecarSubtitle, 'path' | 'form
 /** An embedded text track (stream index `index`, a number from the probe) as WebVTT, by ffmpeg. */
 export async function embeddedAsVtt(path: string, index: number): Promise<string> {
   if (!Number.isInteger(index) || index < 0 || index > 10_000) throw new RangeError('stream index');
-  const { stdout } = await runFfmpeg([...inputArgs(path), '-map', `0:${index}`, '-c:s', 'webvtt', '-f', 'webvtt', 'pipe:1'], 120_000);
+  const { stdout } = await runFfmpeg(
+    [...inputArgs(path), '-map', `0:${index}`, '-c:s', 'webvtt', '-f', 'webvtt', 'pipe:1'],
+    120_000,
+  );
   return normaliseVtt(stdout.toString('utf8'));
 }

@@ -50,18 +50,33 @@ export async function findActiveBreachResponse(db: Db, activeKey: string): Promi
 }
 
 export async function findLatestBreachResponse(db: Db): Promise<BreachResponseRow | undefined> {
-  return db.selectFrom('breach_responses').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('breach_responses')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function listBreachResponses(db: Db, limit: number): Promise<BreachResponseRow[]> {
-  return db.selectFrom('breach_responses').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return db
+    .selectFrom('breach_responses')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 export async function updateBreachResponse(
   db: Db,
   id: string,
   patch: Partial<
-    Pick<BreachResponsesTable, 'users_total' | 'active_key' | 'job_id' | 'notices_job_id' | 'flagged_at' | 'finished_at' | 'password_key_version'>
+    Pick<
+      BreachResponsesTable,
+      'users_total' | 'active_key' | 'job_id' | 'notices_job_id' | 'flagged_at' | 'finished_at' | 'password_key_version'
+    >
   >,
 ): Promise<void> {
   await db.updateTable('breach_responses').set(patch).where('id', '=', id).execute();
@@ -92,7 +107,10 @@ export async function addRevokedCounts(db: Db, id: string, sessions: number, app
 
 /** The users a response has flagged, as a subquery. */
 export function responseUserIds(db: Db, responseId: string) {
-  return db.selectFrom('breach_response_users').select('breach_response_users.user_id').where('breach_response_users.response_id', '=', responseId);
+  return db
+    .selectFrom('breach_response_users')
+    .select('breach_response_users.user_id')
+    .where('breach_response_users.response_id', '=', responseId);
 }
 
 /** Ends the response's claim on its scope, so the same scope can be answered again later. */
@@ -114,12 +132,22 @@ export interface UserCursor {
 
 /** The newest user (the last in walk order), or none: where a response for all users stops. */
 export async function newestUser(db: Db): Promise<UserCursor | undefined> {
-  const row = await db.selectFrom('users').select(['id', 'created_at']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'created_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row ? { createdAt: Number(row.created_at), id: row.id } : undefined;
 }
 
 /** Writes down who is active in the window now, for the response to walk; returns how many. */
-export async function snapshotActiveScope(db: Db, responseId: string, scope: Extract<StoredScope, { kind: 'active' }>): Promise<number> {
+export async function snapshotActiveScope(
+  db: Db,
+  responseId: string,
+  scope: Extract<StoredScope, { kind: 'active' }>,
+): Promise<number> {
   const result = await db
     .insertInto('breach_response_scope')
     .columns(['response_id', 'user_created_at', 'user_id'])
@@ -149,10 +177,18 @@ export async function nextScopeBatch(
       .where('breach_response_scope.response_id', '=', responseId);
     if (after) {
       q = q.where((eb) =>
-        eb(eb.refTuple('breach_response_scope.user_created_at', 'breach_response_scope.user_id'), '>', eb.tuple(after.createdAt, after.id)),
+        eb(
+          eb.refTuple('breach_response_scope.user_created_at', 'breach_response_scope.user_id'),
+          '>',
+          eb.tuple(after.createdAt, after.id),
+        ),
       );
     }
-    const rows = await q.orderBy('breach_response_scope.user_created_at').orderBy('breach_response_scope.user_id').limit(limit).execute();
+    const rows = await q
+      .orderBy('breach_response_scope.user_created_at')
+      .orderBy('breach_response_scope.user_id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({ createdAt: Number(r.created_at), id: r.id }));
   }
   let q = db.selectFrom('users').select(['users.id', 'users.created_at']);
@@ -186,7 +222,10 @@ function activeSessions(eb: any, scope: Extract<StoredScope, { kind: 'active' }>
 /** The ids in the scope as a subquery, for counting without fetching. */
 function scopeUserIds(db: Db, scope: StoredScope, responseId?: string) {
   if (scope.kind === 'active' && scope.snapshot && responseId) {
-    return db.selectFrom('breach_response_scope').select('breach_response_scope.user_id as id').where('breach_response_scope.response_id', '=', responseId);
+    return db
+      .selectFrom('breach_response_scope')
+      .select('breach_response_scope.user_id as id')
+      .where('breach_response_scope.response_id', '=', responseId);
   }
   let q = db.selectFrom('users').select('users.id');
   if (scope.kind === 'all' && scope.up_to) {
@@ -208,7 +247,10 @@ function scopeUserIds(db: Db, scope: StoredScope, responseId?: string) {
 const LOGIN_CHUNK = 1000;
 
 /** The users whose id, lower-cased username or lower-cased email is one of these logins, each once. */
-export async function findUserIdsByLogins(db: Db, logins: string[]): Promise<{ id: string; username_lower: string; email_lower: string }[]> {
+export async function findUserIdsByLogins(
+  db: Db,
+  logins: string[],
+): Promise<{ id: string; username_lower: string; email_lower: string }[]> {
   const found = new Map<string, { id: string; username_lower: string; email_lower: string }>();
   for (let i = 0; i < logins.length; i += LOGIN_CHUNK) {
     const chunk = logins.slice(i, i + LOGIN_CHUNK);
@@ -291,7 +333,9 @@ export async function countScope(db: Db, scope: StoredScope, now: Date) {
     .where('status', 'in', ['pending', 'approved'])
     .where('user_id', 'in', ids)
     .executeTakeFirstOrThrow();
-  const invites = await openInvites(db, scope).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const invites = await openInvites(db, scope)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const bySessionKind = Object.fromEntries(sessions.map((r) => [r.kind, Number(r.n)]));
   return {
     users: Number(users.n),
@@ -306,7 +350,13 @@ export async function countScope(db: Db, scope: StoredScope, now: Date) {
 }
 
 export async function sampleScopeUsernames(db: Db, scope: StoredScope, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('users').select('username').where('id', 'in', scopeUserIds(db, scope)).orderBy('username_lower').limit(limit).execute();
+  const rows = await db
+    .selectFrom('users')
+    .select('username')
+    .where('id', 'in', scopeUserIds(db, scope))
+    .orderBy('username_lower')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.username);
 }
 
@@ -385,7 +435,11 @@ function openInvites(db: Db, scope: StoredScope) {
  * perhaps). `responseId` names the response whose snapshot of an active window holds the users.
  */
 export async function voidInvitesOfScope(db: Db, scope: StoredScope, now: Date, responseId?: string): Promise<number> {
-  let q = db.updateTable('invites').set({ revoked_at: now.getTime() }).where('used_at', 'is', null).where('revoked_at', 'is', null);
+  let q = db
+    .updateTable('invites')
+    .set({ revoked_at: now.getTime() })
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null);
   if (scope.kind !== 'all') q = q.where('created_by', 'in', scopeUserIds(db, scope, responseId));
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
@@ -393,13 +447,19 @@ export async function voidInvitesOfScope(db: Db, scope: StoredScope, now: Date, 
 
 export async function insertResponseUsers(db: Db, rows: BreachResponseUsersTable[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto('breach_response_users').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    await db
+      .insertInto('breach_response_users')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
   }
 }
 
 export async function insertSecurityEvents(db: Db, rows: SecurityEventsTable[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto('security_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    await db
+      .insertInto('security_events')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
   }
 }
 
@@ -433,7 +493,8 @@ export async function nextNoticeRecipients(
     .select(['user_id', 'user_created_at', 'flagged_at', 'tokens_voided'])
     .where('response_id', '=', responseId)
     .where('mail_id', 'is', null);
-  if (after) q = q.where((eb) => eb(eb.refTuple('user_created_at', 'user_id'), '>', eb.tuple(after.createdAt, after.id)));
+  if (after)
+    q = q.where((eb) => eb(eb.refTuple('user_created_at', 'user_id'), '>', eb.tuple(after.createdAt, after.id)));
   const rows = await q.orderBy('user_created_at').orderBy('user_id').limit(limit).execute();
   if (rows.length === 0) return { recipients: [], last: null };
   const users = await db
@@ -470,9 +531,16 @@ const NOTICE_INSERT_CHUNK = 500;
 
 /** Queues a batch of notices: their send jobs first (no worker sees a message without its job), then the messages. */
 export async function insertNoticeMails(db: Db, jobs: JobsTable[], messages: MailMessagesTable[]): Promise<void> {
-  for (let i = 0; i < jobs.length; i += NOTICE_INSERT_CHUNK) await db.insertInto('jobs').values(jobs.slice(i, i + NOTICE_INSERT_CHUNK)).execute();
+  for (let i = 0; i < jobs.length; i += NOTICE_INSERT_CHUNK)
+    await db
+      .insertInto('jobs')
+      .values(jobs.slice(i, i + NOTICE_INSERT_CHUNK))
+      .execute();
   for (let i = 0; i < messages.length; i += NOTICE_INSERT_CHUNK) {
-    await db.insertInto('mail_messages').values(messages.slice(i, i + NOTICE_INSERT_CHUNK)).execute();
+    await db
+      .insertInto('mail_messages')
+      .values(messages.slice(i, i + NOTICE_INSERT_CHUNK))
+      .execute();
   }
 }
 
@@ -481,11 +549,19 @@ export async function insertNoticeMails(db: Db, jobs: JobsTable[], messages: Mai
  * and PostgreSQL both read the same way); returns how many rows were tied. A row already tied is left alone, so a
  * count below the batch's says the notices were queued concurrently (the caller rolls back).
  */
-export async function setNoticeMails(db: Db, responseId: string, notices: { user: UserCursor; mailId: string }[]): Promise<number> {
+export async function setNoticeMails(
+  db: Db,
+  responseId: string,
+  notices: { user: UserCursor; mailId: string }[],
+): Promise<number> {
   let tied = 0;
   for (let i = 0; i < notices.length; i += NOTICE_INSERT_CHUNK) {
     const chunk = notices.slice(i, i + NOTICE_INSERT_CHUNK);
-    const values = sql.join(chunk.map((n) => sql`(cast(${n.user.createdAt} as bigint), cast(${n.user.id} as text), cast(${n.mailId} as text))`));
+    const values = sql.join(
+      chunk.map(
+        (n) => sql`(cast(${n.user.createdAt} as bigint), cast(${n.user.id} as text), cast(${n.mailId} as text))`,
+      ),
+    );
     const result = await sql`
       update breach_response_users set mail_id = v.column3
       from (values ${values}) as v
@@ -526,7 +602,10 @@ export async function responseCounts(db: Db, responseId: string) {
     .whereRef('users.password_changed_at', '>=', 'breach_response_users.flagged_at')
     .executeTakeFirstOrThrow();
   const factor = (table: 'totp_factors' | 'passkeys') => (eb: any) => {
-    let q = eb.selectFrom(table).select(`${table}.user_id`).whereRef(`${table}.user_id`, '=', 'breach_response_users.user_id');
+    let q = eb
+      .selectFrom(table)
+      .select(`${table}.user_id`)
+      .whereRef(`${table}.user_id`, '=', 'breach_response_users.user_id');
     if (table === 'totp_factors') q = q.where('totp_factors.enabled_at', 'is not', null);
     return eb.exists(q);
   };
@@ -563,7 +642,12 @@ export interface AddressFailures {
  * Failed sign-ins per address since `since`, with how many distinct accounts they aimed at (a known
  * account by id, an unknown login by its recorded name), for addresses above `minFailures`.
  */
-export async function failuresByAddress(db: Db, types: string[], since: number, minFailures: number): Promise<AddressFailures[]> {
+export async function failuresByAddress(
+  db: Db,
+  types: string[],
+  since: number,
+  minFailures: number,
+): Promise<AddressFailures[]> {
   const rows = await db
     .selectFrom('security_events')
     .select([
@@ -607,7 +691,13 @@ export async function insertSecurityAlert(db: Db, row: SecurityAlertsTable): Pro
 }
 
 export async function listSecurityAlerts(db: Db, limit: number): Promise<SecurityAlertsTable[]> {
-  return db.selectFrom('security_alerts').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+  return db
+    .selectFrom('security_alerts')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 /**

@@ -65,7 +65,9 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('foreign_keys = ON');
   // Another process (the CLI) may hold the write lock for a moment.
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, () => sqlite.inTransaction),
+  });
   // A second, read-only connection sees every commit as another connection's: this process's too.
   const watcher = new SQLite(file, { readonly: true });
   watcher.pragma('busy_timeout = 5000');
@@ -261,7 +263,10 @@ export function compiledOnce<R, N extends string = never>(
 ): (db: Db, parameters: Record<N, unknown>) => Promise<R[]> {
   type P = Record<N, unknown>;
   // Kysely's adapter is one per Kysely instance and shared with its transactions: compile once for all of them.
-  const compiled = new WeakMap<object, { query: CompiledQuery<R>; slots: (string | null)[]; statement?: SQLite.Statement }>();
+  const compiled = new WeakMap<
+    object,
+    { query: CompiledQuery<R>; slots: (string | null)[]; statement?: SQLite.Statement }
+  >();
   const memos = new WeakMap<Db, { version: string; answers: Map<string, R[]> }>();
   const compile = (db: Db, parameters: P) => {
     const query = build(db, (name: N) => `${PARAMETER_MARK}${name}`).compile();
@@ -331,7 +336,10 @@ export function compiledOnce<R, N extends string = never>(
 }
 
 /** An INSERT of one whole row of `table`, compiled once: every column is named, so a missing one is an error. */
-export function compiledInsert<T extends keyof Database & string>(table: T, columns: readonly (keyof Database[T] & string)[]) {
+export function compiledInsert<T extends keyof Database & string>(
+  table: T,
+  columns: readonly (keyof Database[T] & string)[],
+) {
   const insert = compiledOnce((db, p: Parameter<string>) =>
     db.insertInto(table).values(Object.fromEntries(columns.map((column) => [column, p(column)])) as never),
   );

@@ -17,7 +17,13 @@ import { consumeOnce } from './consume-once.ts';
 const secondFactorsOf = compiledOnce((db, p: Parameter<'userId'>) =>
   db.selectNoFrom((eb) => [
     eb
-      .exists(eb.selectFrom('totp_factors').select('user_id').where('user_id', '=', p('userId')).where('enabled_at', 'is not', null))
+      .exists(
+        eb
+          .selectFrom('totp_factors')
+          .select('user_id')
+          .where('user_id', '=', p('userId'))
+          .where('enabled_at', 'is not', null),
+      )
       .as('totp'),
     eb.exists(eb.selectFrom('passkeys').select('user_id').where('user_id', '=', p('userId'))).as('passkey'),
   ]),
@@ -40,12 +46,20 @@ export async function findTotpFactor(db: Db, userId: string): Promise<TotpFactor
 /** Starts (or restarts) enrolment with a new seed; refused (false) while an enabled one exists. */
 export async function upsertPendingTotp(db: Db, row: TotpFactorsTable): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('totp_factors').select(['enabled_at']).where('user_id', '=', row.user_id).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('totp_factors')
+      .select(['enabled_at'])
+      .where('user_id', '=', row.user_id)
+      .executeTakeFirst();
     if (existing?.enabled_at != null) return false;
     // Both writes carry their own condition: an enable (or a first enrolment) that commits after the read above is
     // never overwritten (PostgreSQL's READ COMMITTED lets it land in between).
     if (!existing) {
-      const inserted = await trx.insertInto('totp_factors').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
+      const inserted = await trx
+        .insertInto('totp_factors')
+        .values(row)
+        .onConflict((oc) => oc.column('user_id').doNothing())
+        .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return true;
       // Another enrolment made the row meanwhile: restart it as below.
     }
@@ -140,7 +154,13 @@ export async function insertPasskey(db: Db, row: PasskeysTable): Promise<void> {
 }
 
 export async function listPasskeys(db: Db, userId: string): Promise<PasskeyRow[]> {
-  return db.selectFrom('passkeys').select(passkeyColumns).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('passkeys')
+    .select(passkeyColumns)
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export async function countPasskeys(db: Db, userId: string): Promise<number> {
@@ -157,13 +177,23 @@ export async function findPasskeyByCredentialId(db: Db, credentialId: string): P
 }
 
 export async function renamePasskey(db: Db, userId: string, id: string, name: string): Promise<boolean> {
-  const result = await db.updateTable('passkeys').set({ name }).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  const result = await db
+    .updateTable('passkeys')
+    .set({ name })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
 
 export async function deletePasskey(db: Db, userId: string, id: string): Promise<PasskeyRow | undefined> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('passkeys').select(passkeyColumns).where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    const row = await trx
+      .selectFrom('passkeys')
+      .select(passkeyColumns)
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     if (!row) return undefined;
     await trx.deleteFrom('passkeys').where('id', '=', id).execute();
     return row;
@@ -171,7 +201,13 @@ export async function deletePasskey(db: Db, userId: string, id: string): Promise
 }
 
 /** Records a use, only if the counter is still the one that was checked (a concurrent replay loses). */
-export async function recordPasskeyUse(db: Db, id: string, expectedCounter: number, newCounter: number, now: Date): Promise<boolean> {
+export async function recordPasskeyUse(
+  db: Db,
+  id: string,
+  expectedCounter: number,
+  newCounter: number,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('passkeys')
     .set({ counter: newCounter, last_used_at: now.getTime() })
@@ -217,7 +253,11 @@ export async function findLivePendingSignIn(
     .executeTakeFirst();
 }
 
-export async function findLivePendingSignInById(db: Db, id: string, now: Date): Promise<PendingSignInsTable | undefined> {
+export async function findLivePendingSignInById(
+  db: Db,
+  id: string,
+  now: Date,
+): Promise<PendingSignInsTable | undefined> {
   return db
     .selectFrom('pending_sign_ins')
     .selectAll()
@@ -269,7 +309,10 @@ export async function takeWebauthnChallenge(
     .where('challenge_hash', '=', challengeHash)
     .executeTakeFirst();
   if (!row) return undefined;
-  const result = await db.deleteFrom('webauthn_challenges').where('challenge_hash', '=', challengeHash).executeTakeFirst();
+  const result = await db
+    .deleteFrom('webauthn_challenges')
+    .where('challenge_hash', '=', challengeHash)
+    .executeTakeFirst();
   if (Number(result.numDeletedRows) !== 1) return undefined;
   if (row.purpose !== purpose || row.expires_at <= now.getTime()) return undefined;
   return row;

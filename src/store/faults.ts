@@ -17,17 +17,30 @@ export interface StoreFault {
 // PostgreSQL: disk_full; too many connections, out of memory, shutting down, starting up, connection lost.
 const PG_FULL = new Set(['53100']);
 const PG_UNAVAILABLE = new Set(['53200', '53300', '57P01', '57P02', '57P03', '57014']);
-const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const NET_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 const PG_LOST =
   /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Client was closed and is not queryable|Cannot use a pool after calling end)/;
 
 /** The store fault behind an error (or its causes), or null for any other error. */
 export function storeFaultOf(err: unknown): StoreFault | null {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     const code = typeof e.code === 'string' ? e.code : '';
     const message = typeof e.message === 'string' ? e.message : '';
     const reason = `${code ? `${code}: ` : ''}${message}`;
-    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || PG_FULL.has(code)) return { code: 'storage_full', reason };
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || PG_FULL.has(code))
+      return { code: 'storage_full', reason };
     if (code === 'SQLITE_BUSY' || PG_UNAVAILABLE.has(code) || code.startsWith('08') || NET_UNAVAILABLE.has(code)) {
       return { code: 'store_unavailable', reason };
     }
@@ -62,7 +75,10 @@ export async function checkStoreHealth(db: Db, dataDir: string | null, now: Date
   try {
     await sql`select 1`.execute(db);
   } catch (err) {
-    const fault = storeFaultOf(err) ?? { code: 'store_unavailable' as const, reason: (err as Error)?.message ?? String(err) };
+    const fault = storeFaultOf(err) ?? {
+      code: 'store_unavailable' as const,
+      reason: (err as Error)?.message ?? String(err),
+    };
     noteStoreFault(db, fault, now);
     return { ok: false, fault, since: now.getTime() };
   }

@@ -38,9 +38,16 @@ export async function listInvites(db: Db, now: Date): Promise<InviteRow[]> {
 }
 
 /** Voids open invites: one by id, or every one a user made (that user was disabled). Returns how many. */
-export async function revokeOpenInvites(db: Db, which: { id: string } | { createdBy: string }, now: Date): Promise<number> {
+export async function revokeOpenInvites(
+  db: Db,
+  which: { id: string } | { createdBy: string },
+  now: Date,
+): Promise<number> {
   const open = db.updateTable('invites').set({ revoked_at: now.getTime() });
-  const result = await ('id' in which ? open.where('id', '=', which.id) : open.where('created_by', '=', which.createdBy))
+  const result = await ('id' in which
+    ? open.where('id', '=', which.id)
+    : open.where('created_by', '=', which.createdBy)
+  )
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
@@ -51,4 +58,3 @@ export async function revokeOpenInvites(db: Db, which: { id: string } | { create
 export async function findInviteRole(db: Db, id: string): Promise<Role | undefined> {
   return (await db.selectFrom('invites').select('role').where('id', '=', id).executeTakeFirst())?.role;
 }
-

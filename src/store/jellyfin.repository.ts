@@ -33,7 +33,13 @@ export async function favoriteItemIds(db: Executor, userId: string, itemIds: str
   return new Set(rows.map((r) => r.item_id));
 }
 
-export async function setFavorite(db: Executor, userId: string, itemId: string, favorite: boolean, now: Date): Promise<void> {
+export async function setFavorite(
+  db: Executor,
+  userId: string,
+  itemId: string,
+  favorite: boolean,
+  now: Date,
+): Promise<void> {
   if (favorite) {
     await db
       .insertInto('media_favorites')
@@ -46,7 +52,12 @@ export async function setFavorite(db: Executor, userId: string, itemId: string, 
 }
 
 /** Shows with an episode the user played or started, most recent first, within the libraries given (null = all). */
-export async function recentlyWatchedShowIds(db: Executor, userId: string, libraryIds: string[] | null, limit: number): Promise<string[]> {
+export async function recentlyWatchedShowIds(
+  db: Executor,
+  userId: string,
+  libraryIds: string[] | null,
+  limit: number,
+): Promise<string[]> {
   let query = db
     .selectFrom('media_progress as p')
     .innerJoin('media_items as e', 'e.id', 'p.item_id')

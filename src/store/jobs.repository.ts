@@ -21,7 +21,13 @@ export async function findJobByDedupeKey(db: Db, key: string): Promise<JobRow | 
 }
 
 export async function listJobs(db: Db, type: string, limit: number): Promise<JobRow[]> {
-  return db.selectFrom('jobs').selectAll().where('type', '=', type).orderBy('created_at', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('type', '=', type)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /**
@@ -70,7 +76,7 @@ export async function listLeaseOwners(db: Db, types: string[], prefix: string): 
     .where('state', '=', 'running')
     .execute();
   // Running jobs are few; a prefix test here spares LIKE's escaping rules, which differ by dialect.
-  return rows.map((r) => r.lease_owner).filter((owner): owner is string => owner !== null && owner.startsWith(prefix));
+  return rows.map((r) => r.lease_owner).filter((owner): owner is string => owner?.startsWith(prefix) === true);
 }
 
 /** Lets the leases of these (dead) workers lapse now, so the next claim takes their jobs. */
@@ -98,7 +104,11 @@ export async function claimNextJob(
   const ready = (eb: any) =>
     eb.or([
       eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]),
-      eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', now), eb('attempts', '<', eb.ref('max_attempts'))]),
+      eb.and([
+        eb('state', '=', 'running'),
+        eb('lease_expires_at', '<', now),
+        eb('attempts', '<', eb.ref('max_attempts')),
+      ]),
     ]);
   let candidate = db.selectFrom('jobs').select('id').where('type', 'in', types).where(ready);
   if (onlyId) candidate = candidate.where('id', '=', onlyId);
@@ -113,7 +123,9 @@ export async function claimNextJob(
       started_at: eb.fn.coalesce('started_at', eb.val(now)),
       updated_at: now,
     }))
-    .where('id', '=', (eb) => eb.selectFrom(candidate.orderBy('run_at').orderBy('created_at').limit(1).as('c')).select('c.id'))
+    .where('id', '=', (eb) =>
+      eb.selectFrom(candidate.orderBy('run_at').orderBy('created_at').limit(1).as('c')).select('c.id'),
+    )
     .where(ready)
     .returningAll()
     .execute();

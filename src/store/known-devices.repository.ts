@@ -2,7 +2,11 @@ import { compiledOnce, type Db, type Parameter } from './db.ts';
 
 // Every sign-in runs these: compiled once (see compiledOnce).
 const knownDevice = compiledOnce((db, p: Parameter<'userId' | 'deviceId'>) =>
-  db.selectFrom('known_devices').select('last_seen_at').where('user_id', '=', p('userId')).where('device_id', '=', p('deviceId')),
+  db
+    .selectFrom('known_devices')
+    .select('last_seen_at')
+    .where('user_id', '=', p('userId'))
+    .where('device_id', '=', p('deviceId')),
 );
 
 const newDevice = compiledOnce((db, p: Parameter<'userId' | 'deviceId' | 'now'>) =>

@@ -42,7 +42,11 @@ export async function userCodeInUse(db: Db, userCodeHash: string, now: Date): Pr
   return row !== undefined;
 }
 
-export async function findPendingLinkByUserCode(db: Db, userCodeHash: string, now: Date): Promise<LinkCodeRow | undefined> {
+export async function findPendingLinkByUserCode(
+  db: Db,
+  userCodeHash: string,
+  now: Date,
+): Promise<LinkCodeRow | undefined> {
   return db
     .selectFrom('link_codes')
     .select(linkColumns)
@@ -53,7 +57,11 @@ export async function findPendingLinkByUserCode(db: Db, userCodeHash: string, no
 }
 
 export async function findLinkByDeviceCode(db: Db, deviceCodeHash: string): Promise<LinkCodeRow | undefined> {
-  return db.selectFrom('link_codes').select(linkColumns).where('device_code_hash', '=', deviceCodeHash).executeTakeFirst();
+  return db
+    .selectFrom('link_codes')
+    .select(linkColumns)
+    .where('device_code_hash', '=', deviceCodeHash)
+    .executeTakeFirst();
 }
 
 /** Approves or denies a pending, unexpired code; false when it was decided first or has expired. */

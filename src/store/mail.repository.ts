@@ -35,7 +35,12 @@ export type MailSummaryRow = Pick<MailMessagesTable, (typeof summaryColumns)[num
 
 /** The queue as an admin sees it: no bodies. */
 export async function listMailMessages(db: Db, query: { state?: MailState; limit: number }): Promise<MailSummaryRow[]> {
-  let q = db.selectFrom('mail_messages').select(summaryColumns).orderBy('created_at', 'desc').orderBy('id').limit(query.limit);
+  let q = db
+    .selectFrom('mail_messages')
+    .select(summaryColumns)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(query.limit);
   if (query.state) q = q.where('state', '=', query.state);
   return q.execute();
 }
@@ -110,7 +115,13 @@ export async function markMailSent(
     .execute();
 }
 
-export async function recordMailError(db: Db, id: string, error: string, state: 'queued' | 'failed', now: Date): Promise<void> {
+export async function recordMailError(
+  db: Db,
+  id: string,
+  error: string,
+  state: 'queued' | 'failed',
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('mail_messages')
     .set({ state, error: error.slice(0, 1000), updated_at: now.getTime() })
@@ -142,7 +153,10 @@ export async function findLiveMailToken(
       // A reset link older than the password it would replace is dead, even if a path forgot to void it.
       .$if(purpose === 'password_reset', (qb) =>
         qb.where((eb) =>
-          eb.or([eb('users.password_changed_at', 'is', null), eb('mail_tokens.created_at', '>=', eb.ref('users.password_changed_at'))]),
+          eb.or([
+            eb('users.password_changed_at', 'is', null),
+            eb('mail_tokens.created_at', '>=', eb.ref('users.password_changed_at')),
+          ]),
         ),
       )
       .executeTakeFirst()
@@ -205,4 +219,6 @@ const signInEvents = (db: Db, userId: unknown) =>
     .where('type', '=', sql.lit('sign_in'))
     .limit(sql.lit(2));
 const signIns = compiledOnce((db, p: Parameter<'userId'>) => signInEvents(db, p('userId')));
-const signInsFrom = compiledOnce((db, p: Parameter<'userId' | 'ip'>) => signInEvents(db, p('userId')).where('ip', '=', p('ip')));
+const signInsFrom = compiledOnce((db, p: Parameter<'userId' | 'ip'>) =>
+  signInEvents(db, p('userId')).where('ip', '=', p('ip')),
+);

@@ -2,13 +2,7 @@
 // writes in batches inside transactions; browsing reads pages with the caller's visible libraries.
 import { CompiledQuery, sql, type Transaction } from 'kysely';
 import type { Db } from './db.ts';
-import type {
-  Database,
-  LibrariesTable,
-  MediaItemsTable,
-  MediaItemType,
-  MediaProgressTable,
-} from './schema.ts';
+import type { Database, LibrariesTable, MediaItemsTable, MediaItemType, MediaProgressTable } from './schema.ts';
 
 export type Executor = Db | Transaction<Database>;
 
@@ -37,7 +31,13 @@ export async function listLibraryRows(db: Executor, ids: string[] | null): Promi
   return query.execute();
 }
 
-export async function renameLibrary(db: Executor, id: string, name: string, nameLower: string, now: number): Promise<boolean> {
+export async function renameLibrary(
+  db: Executor,
+  id: string,
+  name: string,
+  nameLower: string,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('libraries')
     .set({ name, name_lower: nameLower, updated_at: now })
@@ -49,7 +49,10 @@ export async function renameLibrary(db: Executor, id: string, name: string, name
 /** Removes the library with its items, progress and grants; files on disk are never touched. */
 export async function deleteLibrary(db: Db, id: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('media_progress').where('item_id', 'in', (eb) => eb.selectFrom('media_items').select('id').where('library_id', '=', id)).execute();
+    await trx
+      .deleteFrom('media_progress')
+      .where('item_id', 'in', (eb) => eb.selectFrom('media_items').select('id').where('library_id', '=', id))
+      .execute();
     await trx.deleteFrom('media_items').where('library_id', '=', id).execute();
     await trx.deleteFrom('library_grants').where('library_id', '=', id).execute();
     const result = await trx.deleteFrom('libraries').where('id', '=', id).executeTakeFirst();
@@ -59,7 +62,12 @@ export async function deleteLibrary(db: Db, id: string): Promise<boolean> {
 
 /** Moves the library to its next scan number, unless someone else did first. */
 export async function advanceScanSeq(db: Executor, id: string, from: number): Promise<void> {
-  await db.updateTable('libraries').set({ scan_seq: from + 1 }).where('id', '=', id).where('scan_seq', '=', from).execute();
+  await db
+    .updateTable('libraries')
+    .set({ scan_seq: from + 1 })
+    .where('id', '=', id)
+    .where('scan_seq', '=', from)
+    .execute();
 }
 
 export async function grantedLibraryIds(db: Executor, userId: string): Promise<string[]> {
@@ -166,7 +174,9 @@ export async function insertItems(db: Executor, rows: MediaItemsTable[]): Promis
   const dialect = db.selectFrom('media_items').select('id').where('id', '=', '').compile().sql;
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const columns = (Object.keys(chunk[0]!) as (keyof MediaItemsTable)[]).filter((column) => chunk.some((row) => row[column] !== null));
+    const columns = (Object.keys(chunk[0]!) as (keyof MediaItemsTable)[]).filter((column) =>
+      chunk.some((row) => row[column] !== null),
+    );
     const parameters = chunk.flatMap((row) => columns.map((column) => row[column]));
     // Kysely writes the statement once per shape (columns, rows) and dialect; a scan of 100,000 files
     // sends the same few shapes hundreds of times, with new values each time.
@@ -174,7 +184,9 @@ export async function insertItems(db: Executor, rows: MediaItemsTable[]): Promis
     const key = `${dialect}\n${shape}`;
     let compiled = insertShapes.get(key);
     if (compiled === undefined) {
-      const values = chunk.map((row) => Object.fromEntries(columns.map((column) => [column, row[column]])) as unknown as MediaItemsTable);
+      const values = chunk.map(
+        (row) => Object.fromEntries(columns.map((column) => [column, row[column]])) as unknown as MediaItemsTable,
+      );
       compiled = db.insertInto('media_items').values(values).compile();
       if (insertShapes.size < 256) insertShapes.set(key, compiled);
     }
@@ -204,14 +216,25 @@ export async function deleteItems(db: Executor, ids: string[]): Promise<void> {
  */
 export async function deleteEmptyGroups(db: Executor, libraryId: string): Promise<string[]> {
   const removed: string[] = [];
-  for (const types of [['season', 'album'], ['show', 'artist']] as MediaItemType[][]) {
+  for (const types of [
+    ['season', 'album'],
+    ['show', 'artist'],
+  ] as MediaItemType[][]) {
     const rows = await db
       .selectFrom('media_items as g')
       .select('g.id')
       .where('g.library_id', '=', libraryId)
       .where('g.type', 'in', types)
       .where((eb) =>
-        eb.not(eb.exists(eb.selectFrom('media_items as c').select('c.id').whereRef('c.parent_id', '=', 'g.id').where('c.probe_state', '!=', 'failed'))),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('media_items as c')
+              .select('c.id')
+              .whereRef('c.parent_id', '=', 'g.id')
+              .where('c.probe_state', '!=', 'failed'),
+          ),
+        ),
       )
       .execute();
     const ids = rows.map((r) => r.id);
@@ -224,7 +247,11 @@ export async function deleteEmptyGroups(db: Executor, libraryId: string): Promis
 /** Extras whose owner went away lose their parent rather than point at nothing. */
 export async function orphanChildrenOf(db: Executor, parentIds: string[]): Promise<void> {
   for (let i = 0; i < parentIds.length; i += ID_CHUNK) {
-    await db.updateTable('media_items').set({ parent_id: null }).where('parent_id', 'in', parentIds.slice(i, i + ID_CHUNK)).execute();
+    await db
+      .updateTable('media_items')
+      .set({ parent_id: null })
+      .where('parent_id', 'in', parentIds.slice(i, i + ID_CHUNK))
+      .execute();
   }
 }
 
@@ -281,7 +308,10 @@ export const viewColumns = [
   'media_items.thumb_path',
 ] as const;
 
-export type ItemViewRow = Pick<MediaItemsTable, (typeof viewColumns)[number] extends `media_items.${infer C}` ? C & keyof MediaItemsTable : never> & {
+export type ItemViewRow = Pick<
+  MediaItemsTable,
+  (typeof viewColumns)[number] extends `media_items.${infer C}` ? C & keyof MediaItemsTable : never
+> & {
   child_count: number;
   child_covers: number;
   position_seconds: number | null;
@@ -349,26 +379,39 @@ function itemsQuery(db: Executor, q: ItemQuery) {
     )
     // A file the scanner could not read is listed in the scan's result, not offered to players.
     .where('media_items.probe_state', '!=', 'failed');
-  if (q.libraryIds !== null) query = query.where('media_items.library_id', 'in', q.libraryIds.length > 0 ? q.libraryIds : ['']);
+  if (q.libraryIds !== null)
+    query = query.where('media_items.library_id', 'in', q.libraryIds.length > 0 ? q.libraryIds : ['']);
   if (q.libraryId !== undefined) query = query.where('media_items.library_id', '=', q.libraryId);
   if (q.only !== undefined) query = query.where('media_items.id', '=', q.only);
   // Later parts and other versions of a movie are reached through the item shown for them.
   else if (q.members === undefined) query = query.where('media_items.primary_id', 'is', null);
-  if (q.members !== undefined) query = query.where((eb) => eb.or([eb('media_items.primary_id', '=', q.members!), eb('media_items.id', '=', q.members!)]));
+  if (q.members !== undefined)
+    query = query.where((eb) =>
+      eb.or([eb('media_items.primary_id', '=', q.members!), eb('media_items.id', '=', q.members!)]),
+    );
   if (q.parentId === null) query = query.where('media_items.parent_id', 'is', null);
   else if (q.parentId !== undefined) query = query.where('media_items.parent_id', '=', q.parentId);
   if (q.types !== undefined) query = query.where('media_items.type', 'in', q.types);
-  for (const word of (q.q ?? '').split(/\s+/).filter((w) => w !== '').slice(0, 8)) {
+  for (const word of (q.q ?? '')
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .slice(0, 8)) {
     query = query.where(sql<boolean>`media_items.search_text like ${`%${escapeLike(word)}%`} escape '\\'`);
   }
   const f = q.filters;
   if (f !== undefined) {
-    if (f.genre !== undefined) query = query.where(sql<boolean>`lower(media_items.genres) like ${`%${jsonLike(f.genre)}%`} escape '\\'`);
+    if (f.genre !== undefined)
+      query = query.where(sql<boolean>`lower(media_items.genres) like ${`%${jsonLike(f.genre)}%`} escape '\\'`);
     if (f.year !== undefined) query = query.where('media_items.year', '=', f.year);
     if (f.minRating !== undefined) query = query.where('media_items.rating', '>=', f.minRating);
-    if (f.person !== undefined) query = query.where(sql<boolean>`lower(media_items.people) like ${`%"name":${jsonLike(f.person)},%`} escape '\\'`);
+    if (f.person !== undefined)
+      query = query.where(
+        sql<boolean>`lower(media_items.people) like ${`%"name":${jsonLike(f.person)},%`} escape '\\'`,
+      );
     if (f.director !== undefined) {
-      query = query.where(sql<boolean>`lower(media_items.people) like ${`%"name":${jsonLike(f.director)},"role":null,"kind":"director"%`} escape '\\'`);
+      query = query.where(
+        sql<boolean>`lower(media_items.people) like ${`%"name":${jsonLike(f.director)},"role":null,"kind":"director"%`} escape '\\'`,
+      );
     }
     if (f.collection !== undefined) query = query.where('media_items.collection', '=', f.collection);
   }
@@ -378,17 +421,30 @@ function itemsQuery(db: Executor, q: ItemQuery) {
     query = query.where((eb) =>
       eb.or([
         eb('media_items.parent_id', '=', ancestor),
-        eb('media_items.parent_id', 'in', eb.selectFrom('media_items as a').select('a.id').where('a.parent_id', '=', ancestor)),
+        eb(
+          'media_items.parent_id',
+          'in',
+          eb.selectFrom('media_items as a').select('a.id').where('a.parent_id', '=', ancestor),
+        ),
       ]),
     );
   }
   if (q.years !== undefined) query = query.where('media_items.year', 'in', q.years.length > 0 ? q.years : [-1]);
-  if (q.resumable) query = query.where('media_progress.watched', '=', 0).where('media_progress.position_seconds', '>', 0);
+  if (q.resumable)
+    query = query.where('media_progress.watched', '=', 0).where('media_progress.position_seconds', '>', 0);
   if (q.favorite) {
-    query = query.where('media_items.id', 'in', (eb) => eb.selectFrom('media_favorites').select('media_favorites.item_id').where('media_favorites.user_id', '=', q.userId));
+    query = query.where('media_items.id', 'in', (eb) =>
+      eb
+        .selectFrom('media_favorites')
+        .select('media_favorites.item_id')
+        .where('media_favorites.user_id', '=', q.userId),
+    );
   }
   if (q.watched === true) query = query.where('media_progress.watched', '=', 1);
-  if (q.watched === false) query = query.where((eb) => eb.or([eb('media_progress.watched', 'is', null), eb('media_progress.watched', '=', 0)]));
+  if (q.watched === false)
+    query = query.where((eb) =>
+      eb.or([eb('media_progress.watched', 'is', null), eb('media_progress.watched', '=', 0)]),
+    );
   return query;
 }
 
@@ -450,7 +506,10 @@ export async function findItemRow(db: Executor, id: string): Promise<MediaItemsT
 }
 
 /** The first listed track below an item (itself, an album or an artist) that carries an embedded cover. */
-export async function findEmbeddedCoverSource(db: Executor, itemId: string): Promise<{ path: string; library_id: string } | undefined> {
+export async function findEmbeddedCoverSource(
+  db: Executor,
+  itemId: string,
+): Promise<{ path: string; library_id: string } | undefined> {
   const row = await db
     .selectFrom('media_items as t')
     .select(['t.path', 't.library_id'])
@@ -508,7 +567,11 @@ export async function upsertProgress(db: Executor, rows: MediaProgressTable[]): 
   }
 }
 
-export async function findProgress(db: Executor, userId: string, itemId: string): Promise<MediaProgressTable | undefined> {
+export async function findProgress(
+  db: Executor,
+  userId: string,
+  itemId: string,
+): Promise<MediaProgressTable | undefined> {
   return db
     .selectFrom('media_progress')
     .selectAll()
@@ -518,7 +581,12 @@ export async function findProgress(db: Executor, userId: string, itemId: string)
 }
 
 /** Started and not finished, most recent first, within the libraries given (null = all). */
-export async function continueWatchingRows(db: Executor, userId: string, libraryIds: string[] | null, limit: number): Promise<ItemViewRow[]> {
+export async function continueWatchingRows(
+  db: Executor,
+  userId: string,
+  libraryIds: string[] | null,
+  limit: number,
+): Promise<ItemViewRow[]> {
   let query = db
     .selectFrom('media_progress')
     .innerJoin('media_items', 'media_items.id', 'media_progress.item_id')
@@ -535,7 +603,8 @@ export async function continueWatchingRows(db: Executor, userId: string, library
     .where('media_progress.position_seconds', '>', 0)
     .where('media_items.probe_state', '!=', 'failed')
     .where('media_items.primary_id', 'is', null);
-  if (libraryIds !== null) query = query.where('media_items.library_id', 'in', libraryIds.length > 0 ? libraryIds : ['']);
+  if (libraryIds !== null)
+    query = query.where('media_items.library_id', 'in', libraryIds.length > 0 ? libraryIds : ['']);
   const rows = await query.orderBy('media_progress.updated_at', 'desc').limit(limit).execute();
   return rows.map(numberFields) as ItemViewRow[];
 }
@@ -558,7 +627,10 @@ export async function collectionRows(db: Executor, libraryId: string): Promise<{
 }
 
 /** Each episode's season number and show (id, title), for labelling episodes outside their show. */
-export async function showsOfEpisodes(db: Executor, seasonIds: string[]): Promise<Map<string, { season: number | null; showId: string | null; showTitle: string | null }>> {
+export async function showsOfEpisodes(
+  db: Executor,
+  seasonIds: string[],
+): Promise<Map<string, { season: number | null; showId: string | null; showTitle: string | null }>> {
   const out = new Map<string, { season: number | null; showId: string | null; showTitle: string | null }>();
   for (let i = 0; i < seasonIds.length; i += ID_CHUNK) {
     const rows = await db
@@ -573,7 +645,12 @@ export async function showsOfEpisodes(db: Executor, seasonIds: string[]): Promis
 }
 
 /** The shows a user watched episodes of lately (most recent first), by id. */
-export async function recentShowIds(db: Executor, userId: string, libraryIds: string[] | null, limit: number): Promise<string[]> {
+export async function recentShowIds(
+  db: Executor,
+  userId: string,
+  libraryIds: string[] | null,
+  limit: number,
+): Promise<string[]> {
   let query = db
     .selectFrom('media_progress')
     .innerJoin('media_items as ep', 'ep.id', 'media_progress.item_id')
@@ -589,20 +666,28 @@ export async function recentShowIds(db: Executor, userId: string, libraryIds: st
 }
 
 /** A show's episodes in watching order, with the user's watched flag. */
-export async function episodesInOrder(db: Executor, showId: string, userId: string): Promise<{ id: string; watched: number | null; position: number | null }[]> {
-  return db
-    .selectFrom('media_items as ep')
-    .innerJoin('media_items as season', 'season.id', 'ep.parent_id')
-    .leftJoin('media_progress', (join) => join.onRef('media_progress.item_id', '=', 'ep.id').on('media_progress.user_id', '=', userId))
-    .select(['ep.id as id', 'media_progress.watched as watched', 'media_progress.position_seconds as position'])
-    .where('season.parent_id', '=', showId)
-    .where('ep.type', '=', 'episode')
-    .where('ep.probe_state', '!=', 'failed')
-    // Specials last: they are not "next" after the finale of a season.
-    .orderBy(sql`case when coalesce(season.index_number, 0) = 0 then 1 else 0 end`)
-    .orderBy(sql`coalesce(season.index_number, 0)`)
-    .orderBy(sql`coalesce(ep.index_number, 0)`)
-    .orderBy('ep.air_date')
-    .orderBy('ep.sort_title')
-    .execute();
+export async function episodesInOrder(
+  db: Executor,
+  showId: string,
+  userId: string,
+): Promise<{ id: string; watched: number | null; position: number | null }[]> {
+  return (
+    db
+      .selectFrom('media_items as ep')
+      .innerJoin('media_items as season', 'season.id', 'ep.parent_id')
+      .leftJoin('media_progress', (join) =>
+        join.onRef('media_progress.item_id', '=', 'ep.id').on('media_progress.user_id', '=', userId),
+      )
+      .select(['ep.id as id', 'media_progress.watched as watched', 'media_progress.position_seconds as position'])
+      .where('season.parent_id', '=', showId)
+      .where('ep.type', '=', 'episode')
+      .where('ep.probe_state', '!=', 'failed')
+      // Specials last: they are not "next" after the finale of a season.
+      .orderBy(sql`case when coalesce(season.index_number, 0) = 0 then 1 else 0 end`)
+      .orderBy(sql`coalesce(season.index_number, 0)`)
+      .orderBy(sql`coalesce(ep.index_number, 0)`)
+      .orderBy('ep.air_date')
+      .orderBy('ep.sort_title')
+      .execute()
+  );
 }

@@ -5,9 +5,12 @@ import { compiledOnce, TableWrites, type Db, type Parameter } from './db.ts';
 // this process writes meta or another process commits anything.
 const metaWrites = new TableWrites();
 
-const metaValue = compiledOnce((db, p: Parameter<'key'>) => db.selectFrom('meta').select('value').where('key', '=', p('key')), {
-  reuseUntilWritten: metaWrites,
-});
+const metaValue = compiledOnce(
+  (db, p: Parameter<'key'>) => db.selectFrom('meta').select('value').where('key', '=', p('key')),
+  {
+    reuseUntilWritten: metaWrites,
+  },
+);
 
 export async function getMeta(db: Db, key: string): Promise<string | undefined> {
   const rows = await metaValue(db, { key });
@@ -33,6 +36,8 @@ export async function deleteMeta(db: Db, key: string): Promise<void> {
  * exactly one gets true: on PostgreSQL a second DELETE waits for the first's row lock and then finds nothing.
  */
 export async function deleteMetaIfValue(db: Db, key: string, value: string): Promise<boolean> {
-  const result = await metaWrites.write(() => db.deleteFrom('meta').where('key', '=', key).where('value', '=', value).executeTakeFirst());
+  const result = await metaWrites.write(() =>
+    db.deleteFrom('meta').where('key', '=', key).where('value', '=', value).executeTakeFirst(),
+  );
   return Number(result.numDeletedRows) === 1;
 }

@@ -1,8 +1,8 @@
 // Music queries for the Subsonic door and the web app's playlists: artists, albums and songs of the music
 // libraries a viewer may see, with the viewer's stars, ratings and plays; playlists and the play queue.
-import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Executor } from './media.repository.ts';
-import type { Database, MusicTagsTable, PlaylistsTable } from './schema.ts';
+import type { MusicTagsTable, PlaylistsTable } from './schema.ts';
 
 export interface MusicScope {
   userId: string;
@@ -75,7 +75,10 @@ function songsBase(db: Executor, scope: MusicScope) {
 export type SongRow = Awaited<ReturnType<ReturnType<typeof songsBase>['execute']>>[number];
 
 const songOrder = <Q extends { orderBy: (...a: any[]) => Q }>(q: Q): Q =>
-  q.orderBy(sql`coalesce(t.disc_number, 0)`).orderBy(sql`coalesce(t.index_number, 0)`).orderBy('t.sort_title' as any);
+  q
+    .orderBy(sql`coalesce(t.disc_number, 0)`)
+    .orderBy(sql`coalesce(t.index_number, 0)`)
+    .orderBy('t.sort_title' as any);
 
 export async function findSong(db: Executor, scope: MusicScope, id: string): Promise<SongRow | undefined> {
   return songsBase(db, scope).where('t.id', '=', id).executeTakeFirst();
@@ -98,13 +101,20 @@ export async function randomSongs(
   q: { size: number; genre?: string; fromYear?: number; toYear?: number },
 ): Promise<SongRow[]> {
   let query = songsBase(db, scope);
-  if (q.genre !== undefined) query = query.where('t.id', 'in', db.selectFrom('music_genres').select('item_id').where('genre', '=', q.genre));
+  if (q.genre !== undefined)
+    query = query.where('t.id', 'in', db.selectFrom('music_genres').select('item_id').where('genre', '=', q.genre));
   if (q.fromYear !== undefined) query = query.where('t.year', '>=', q.fromYear);
   if (q.toYear !== undefined) query = query.where('t.year', '<=', q.toYear);
   return query.orderBy(sql`random()`).limit(q.size).execute();
 }
 
-export async function songsByGenre(db: Executor, scope: MusicScope, genre: string, count: number, offset: number): Promise<SongRow[]> {
+export async function songsByGenre(
+  db: Executor,
+  scope: MusicScope,
+  genre: string,
+  count: number,
+  offset: number,
+): Promise<SongRow[]> {
   return songsBase(db, scope)
     .where('t.id', 'in', db.selectFrom('music_genres').select('item_id').where('genre', '=', genre))
     .orderBy('t.sort_title')
@@ -113,7 +123,13 @@ export async function songsByGenre(db: Executor, scope: MusicScope, genre: strin
     .execute();
 }
 
-export async function searchSongs(db: Executor, scope: MusicScope, words: string[], count: number, offset: number): Promise<SongRow[]> {
+export async function searchSongs(
+  db: Executor,
+  scope: MusicScope,
+  words: string[],
+  count: number,
+  offset: number,
+): Promise<SongRow[]> {
   let query = songsBase(db, scope);
   for (const w of words) query = query.where(sql<boolean>`t.search_text like ${`%${escapeLike(w)}%`} escape '\\'`);
   return query.orderBy('t.sort_title').orderBy('t.id').limit(count).offset(offset).execute();
@@ -124,7 +140,11 @@ export async function starredSongs(db: Executor, scope: MusicScope): Promise<Son
 }
 
 /** Plays of these songs by the user: how many, and the last. */
-export async function playCounts(db: Executor, userId: string, idList: string[]): Promise<Map<string, { count: number; last: number }>> {
+export async function playCounts(
+  db: Executor,
+  userId: string,
+  idList: string[],
+): Promise<Map<string, { count: number; last: number }>> {
   const out = new Map<string, { count: number; last: number }>();
   if (idList.length === 0) return out;
   const rows = await db
@@ -157,8 +177,18 @@ function albumsBase(db: Executor, scope: MusicScope) {
       'ar.title as artist',
       'st.created_at as starred_at',
       'rt.rating',
-      eb.selectFrom('media_items as x').select(sql<number>`count(*)`.as('n')).whereRef('x.parent_id', '=', 'al.id').where('x.type', '=', 'track').as('song_count'),
-      eb.selectFrom('media_items as x').select(sql<number>`sum(x.duration_seconds)`.as('d')).whereRef('x.parent_id', '=', 'al.id').where('x.type', '=', 'track').as('duration'),
+      eb
+        .selectFrom('media_items as x')
+        .select(sql<number>`count(*)`.as('n'))
+        .whereRef('x.parent_id', '=', 'al.id')
+        .where('x.type', '=', 'track')
+        .as('song_count'),
+      eb
+        .selectFrom('media_items as x')
+        .select(sql<number>`sum(x.duration_seconds)`.as('d'))
+        .whereRef('x.parent_id', '=', 'al.id')
+        .where('x.type', '=', 'track')
+        .as('duration'),
       eb
         .selectFrom('media_items as x')
         .innerJoin('music_tags as m', 'm.item_id', 'x.id')
@@ -197,7 +227,11 @@ export async function findAlbum(db: Executor, scope: MusicScope, id: string): Pr
 }
 
 export async function albumsOfArtist(db: Executor, scope: MusicScope, artistId: string): Promise<AlbumRow[]> {
-  return albumsBase(db, scope).where('al.parent_id', '=', artistId).orderBy(sql`coalesce(al.year, 0)`).orderBy('al.sort_title').execute();
+  return albumsBase(db, scope)
+    .where('al.parent_id', '=', artistId)
+    .orderBy(sql`coalesce(al.year, 0)`)
+    .orderBy('al.sort_title')
+    .execute();
 }
 
 export type AlbumListType =
@@ -232,11 +266,17 @@ export async function albumList(
       query = query.orderBy('al.added_at', 'desc').orderBy('al.id');
       break;
     case 'frequent':
-      query = query.where((eb) => eb.exists(plays(eb, 'count'))).orderBy((eb) => plays(eb, 'count'), 'desc').orderBy('al.id');
+      query = query
+        .where((eb) => eb.exists(plays(eb, 'count')))
+        .orderBy((eb) => plays(eb, 'count'), 'desc')
+        .orderBy('al.id');
       query = query.where((eb) => eb(plays(eb, 'count'), '>', 0));
       break;
     case 'recent':
-      query = query.where((eb) => eb(plays(eb, 'last'), 'is not', null)).orderBy((eb) => plays(eb, 'last'), 'desc').orderBy('al.id');
+      query = query
+        .where((eb) => eb(plays(eb, 'last'), 'is not', null))
+        .orderBy((eb) => plays(eb, 'last'), 'desc')
+        .orderBy('al.id');
       break;
     case 'alphabeticalByName':
       query = query.orderBy('al.sort_title').orderBy('al.id');
@@ -248,12 +288,23 @@ export async function albumList(
       const from = q.fromYear ?? 0;
       const to = q.toYear ?? 9999;
       query = query.where('al.year', '>=', Math.min(from, to)).where('al.year', '<=', Math.max(from, to));
-      query = query.orderBy('al.year', from > to ? 'desc' : 'asc').orderBy('al.sort_title').orderBy('al.id');
+      query = query
+        .orderBy('al.year', from > to ? 'desc' : 'asc')
+        .orderBy('al.sort_title')
+        .orderBy('al.id');
       break;
     }
     case 'byGenre':
       query = query
-        .where('al.id', 'in', db.selectFrom('music_genres as g').innerJoin('media_items as x', 'x.id', 'g.item_id').select('x.parent_id').where('g.genre', '=', q.genre ?? ''))
+        .where(
+          'al.id',
+          'in',
+          db
+            .selectFrom('music_genres as g')
+            .innerJoin('media_items as x', 'x.id', 'g.item_id')
+            .select('x.parent_id')
+            .where('g.genre', '=', q.genre ?? ''),
+        )
         .orderBy('al.sort_title')
         .orderBy('al.id');
       break;
@@ -267,7 +318,13 @@ export async function albumList(
   return query.limit(q.size).offset(q.offset).execute();
 }
 
-export async function searchAlbums(db: Executor, scope: MusicScope, words: string[], count: number, offset: number): Promise<AlbumRow[]> {
+export async function searchAlbums(
+  db: Executor,
+  scope: MusicScope,
+  words: string[],
+  count: number,
+  offset: number,
+): Promise<AlbumRow[]> {
   let query = albumsBase(db, scope);
   for (const w of words) query = query.where(sql<boolean>`al.search_text like ${`%${escapeLike(w)}%`} escape '\\'`);
   return query.orderBy('al.sort_title').orderBy('al.id').limit(count).offset(offset).execute();
@@ -290,7 +347,12 @@ function artistsBase(db: Executor, scope: MusicScope) {
       'ar.poster_path',
       'ar.library_id',
       'st.created_at as starred_at',
-      eb.selectFrom('media_items as x').select(sql<number>`count(*)`.as('n')).whereRef('x.parent_id', '=', 'ar.id').where('x.type', '=', 'album').as('album_count'),
+      eb
+        .selectFrom('media_items as x')
+        .select(sql<number>`count(*)`.as('n'))
+        .whereRef('x.parent_id', '=', 'ar.id')
+        .where('x.type', '=', 'album')
+        .as('album_count'),
     ])
     .where('ar.type', '=', 'artist')
     .where('ar.library_id', 'in', ids(scope.libraryIds));
@@ -306,7 +368,13 @@ export async function findArtist(db: Executor, scope: MusicScope, id: string): P
   return artistsBase(db, scope).where('ar.id', '=', id).executeTakeFirst();
 }
 
-export async function searchArtists(db: Executor, scope: MusicScope, words: string[], count: number, offset: number): Promise<ArtistRow[]> {
+export async function searchArtists(
+  db: Executor,
+  scope: MusicScope,
+  words: string[],
+  count: number,
+  offset: number,
+): Promise<ArtistRow[]> {
   let query = artistsBase(db, scope);
   for (const w of words) query = query.where(sql<boolean>`ar.search_text like ${`%${escapeLike(w)}%`} escape '\\'`);
   return query.orderBy('ar.sort_title').orderBy('ar.id').limit(count).offset(offset).execute();
@@ -327,7 +395,10 @@ export async function findMusicItem(db: Executor, scope: MusicScope, id: string)
     .executeTakeFirst();
 }
 
-export async function genreCounts(db: Executor, scope: MusicScope): Promise<{ genre: string; songs: number; albums: number }[]> {
+export async function genreCounts(
+  db: Executor,
+  scope: MusicScope,
+): Promise<{ genre: string; songs: number; albums: number }[]> {
   const rows = await db
     .selectFrom('music_genres as g')
     .innerJoin('media_items as t', 't.id', 'g.item_id')
@@ -341,7 +412,13 @@ export async function genreCounts(db: Executor, scope: MusicScope): Promise<{ ge
 
 // ---- the user's marks ---------------------------------------------------------------------------------------
 
-export async function setStars(db: Executor, userId: string, itemIds: string[], starred: boolean, now: number): Promise<void> {
+export async function setStars(
+  db: Executor,
+  userId: string,
+  itemIds: string[],
+  starred: boolean,
+  now: number,
+): Promise<void> {
   if (itemIds.length === 0) return;
   if (!starred) {
     await db.deleteFrom('media_favorites').where('user_id', '=', userId).where('item_id', 'in', itemIds).execute();
@@ -366,7 +443,10 @@ export async function setRating(db: Executor, userId: string, itemId: string, ra
     .execute();
 }
 
-export async function insertPlay(db: Executor, row: { id: string; user_id: string; item_id: string; album_id: string | null; played_at: number }): Promise<void> {
+export async function insertPlay(
+  db: Executor,
+  row: { id: string; user_id: string; item_id: string; album_id: string | null; played_at: number },
+): Promise<void> {
   await db.insertInto('music_plays').values(row).execute();
 }
 
@@ -387,7 +467,11 @@ function playlistsBase(db: Executor) {
       'pl.created_at',
       'pl.updated_at',
       'u.username as owner',
-      eb.selectFrom('playlist_entries as e').select(sql<number>`count(*)`.as('n')).whereRef('e.playlist_id', '=', 'pl.id').as('song_count'),
+      eb
+        .selectFrom('playlist_entries as e')
+        .select(sql<number>`count(*)`.as('n'))
+        .whereRef('e.playlist_id', '=', 'pl.id')
+        .as('song_count'),
       eb
         .selectFrom('playlist_entries as e')
         .innerJoin('media_items as x', 'x.id', 'e.item_id')
@@ -404,16 +488,27 @@ export async function listPlaylists(db: Executor, userId: string): Promise<Playl
     .orderBy('pl.name')
     .orderBy('pl.id')
     .execute();
-  return rows.map((r) => ({ ...r, song_count: Number(r.song_count ?? 0), duration: r.duration === null ? null : Number(r.duration) }));
+  return rows.map((r) => ({
+    ...r,
+    song_count: Number(r.song_count ?? 0),
+    duration: r.duration === null ? null : Number(r.duration),
+  }));
 }
 
 export async function findPlaylist(db: Executor, id: string): Promise<PlaylistRow | undefined> {
   const r = await playlistsBase(db).where('pl.id', '=', id).executeTakeFirst();
-  return r && { ...r, song_count: Number(r.song_count ?? 0), duration: r.duration === null ? null : Number(r.duration) };
+  return (
+    r && { ...r, song_count: Number(r.song_count ?? 0), duration: r.duration === null ? null : Number(r.duration) }
+  );
 }
 
 export async function playlistItemIds(db: Executor, id: string): Promise<string[]> {
-  const rows = await db.selectFrom('playlist_entries').select('item_id').where('playlist_id', '=', id).orderBy('position').execute();
+  const rows = await db
+    .selectFrom('playlist_entries')
+    .select('item_id')
+    .where('playlist_id', '=', id)
+    .orderBy('position')
+    .execute();
   return rows.map((r) => r.item_id);
 }
 
@@ -421,7 +516,11 @@ export async function insertPlaylist(db: Executor, row: PlaylistsTable): Promise
   await db.insertInto('playlists').values(row).execute();
 }
 
-export async function updatePlaylistRow(db: Executor, id: string, patch: Partial<Pick<PlaylistsTable, 'name' | 'comment' | 'public' | 'updated_at'>>): Promise<void> {
+export async function updatePlaylistRow(
+  db: Executor,
+  id: string,
+  patch: Partial<Pick<PlaylistsTable, 'name' | 'comment' | 'public' | 'updated_at'>>,
+): Promise<void> {
   await db.updateTable('playlists').set(patch).where('id', '=', id).execute();
 }
 
@@ -448,13 +547,26 @@ export async function findPlayQueue(db: Executor, userId: string) {
 
 export async function savePlayQueueRow(
   db: Executor,
-  row: { user_id: string; item_ids: string; current_id: string | null; position_ms: number; changed_by: string | null; changed_at: number },
+  row: {
+    user_id: string;
+    item_ids: string;
+    current_id: string | null;
+    position_ms: number;
+    changed_by: string | null;
+    changed_at: number;
+  },
 ): Promise<void> {
   await db
     .insertInto('play_queues')
     .values(row)
     .onConflict((oc) =>
-      oc.column('user_id').doUpdateSet({ item_ids: row.item_ids, current_id: row.current_id, position_ms: row.position_ms, changed_by: row.changed_by, changed_at: row.changed_at }),
+      oc.column('user_id').doUpdateSet({
+        item_ids: row.item_ids,
+        current_id: row.current_id,
+        position_ms: row.position_ms,
+        changed_by: row.changed_by,
+        changed_at: row.changed_at,
+      }),
     )
     .execute();
 }
@@ -463,9 +575,17 @@ export async function savePlayQueueRow(
 
 export async function upsertMusicTags(db: Executor, row: MusicTagsTable, genres: string[]): Promise<void> {
   const { item_id, ...rest } = row;
-  await db.insertInto('music_tags').values(row).onConflict((oc) => oc.column('item_id').doUpdateSet(rest)).execute();
+  await db
+    .insertInto('music_tags')
+    .values(row)
+    .onConflict((oc) => oc.column('item_id').doUpdateSet(rest))
+    .execute();
   await db.deleteFrom('music_genres').where('item_id', '=', item_id).execute();
-  if (genres.length > 0) await db.insertInto('music_genres').values(genres.map((genre) => ({ item_id, genre }))).execute();
+  if (genres.length > 0)
+    await db
+      .insertInto('music_genres')
+      .values(genres.map((genre) => ({ item_id, genre })))
+      .execute();
 }
 
 export async function findLyrics(db: Executor, itemId: string): Promise<string | null> {

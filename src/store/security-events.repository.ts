@@ -2,7 +2,15 @@ import { compiledInsert, type Db } from './db.ts';
 import type { SecurityEventsTable } from './schema.ts';
 
 // Written at every sign-in: compiled once.
-const insertEvent = compiledInsert('security_events', ['id', 'user_id', 'type', 'ip', 'device', 'detail', 'created_at']);
+const insertEvent = compiledInsert('security_events', [
+  'id',
+  'user_id',
+  'type',
+  'ip',
+  'device',
+  'detail',
+  'created_at',
+]);
 
 export async function insertSecurityEvent(db: Db, row: SecurityEventsTable): Promise<void> {
   await insertEvent(db, row);
@@ -32,7 +40,11 @@ export async function listSecurityEvents(db: Db, query: EventQuery) {
   if (query.userId) q = q.where('security_events.user_id', '=', query.userId);
   if (query.types?.length) q = q.where('security_events.type', 'in', query.types);
   if (query.before !== undefined) q = q.where('security_events.created_at', '<', query.before);
-  return q.orderBy('security_events.created_at', 'desc').orderBy('security_events.id', 'desc').limit(query.limit).execute();
+  return q
+    .orderBy('security_events.created_at', 'desc')
+    .orderBy('security_events.id', 'desc')
+    .limit(query.limit)
+    .execute();
 }
 
 /** Failed sign-ins since a time: total, distinct accounts, and per address (credential-stuffing detection). */

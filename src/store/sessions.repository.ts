@@ -60,13 +60,14 @@ const sessionWithUserColumns = [
 ] as const;
 
 // Every authenticated request runs this one: it is compiled once (see compiledOnce).
-const liveSessionByTokenHash = compiledOnce((db, p: Parameter<'tokenHash'>) =>
-  db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(sessionWithUserColumns)
-    .where('sessions.token_hash', '=', p('tokenHash'))
-    .where('sessions.revoked_at', 'is', null),
+const liveSessionByTokenHash = compiledOnce(
+  (db, p: Parameter<'tokenHash'>) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(sessionWithUserColumns)
+      .where('sessions.token_hash', '=', p('tokenHash'))
+      .where('sessions.revoked_at', 'is', null),
   // Answered from memory only while nothing at all was committed since: never stale (see compiledOnce).
   { reuseWhileUnchanged: true },
 );
@@ -91,7 +92,12 @@ export async function findLiveSessionWithUserById(db: Db, id: string): Promise<S
 }
 
 export async function findLiveSessionById(db: Db, id: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('sessions').select(sessionColumns).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('sessions')
+    .select(sessionColumns)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function touchSession(db: Db, id: string, now: Date, ip: string | null): Promise<void> {
@@ -160,17 +166,27 @@ export async function revokeSessionRowsOfUsers(
   const scan = options.manyUsers === true && db.getExecutor().adapter.constructor.name.toLowerCase().includes('sqlite');
   const userId = scan ? sql<string>`+user_id` : sql.ref<string>('user_id');
   const live = <Q extends { where: any }>(query: Q): Q => {
-    let q = users === 'all' ? query.where('revoked_at', 'is', null) : query.where(userId, 'in', users).where('revoked_at', 'is', null);
+    let q =
+      users === 'all'
+        ? query.where('revoked_at', 'is', null)
+        : query.where(userId, 'in', users).where('revoked_at', 'is', null);
     if (options.createdUpTo !== undefined) q = q.where('created_at', '<=', options.createdUpTo);
     return q;
   };
   const rows = await live(db.selectFrom('sessions').select(['id', 'user_id', 'kind'])).execute();
-  if (rows.length > 0) await live(db.updateTable('sessions').set({ revoked_at: now.getTime(), revoke_reason: reason })).execute();
+  if (rows.length > 0)
+    await live(db.updateTable('sessions').set({ revoked_at: now.getTime(), revoke_reason: reason })).execute();
   return rows;
 }
 
 /** A person's own name for one of their devices (the device list's "Rename"). False when no such live session. */
-export async function renameSessionDevice(db: Db, userId: string, sessionId: string, name: string, now: Date): Promise<boolean> {
+export async function renameSessionDevice(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  name: string,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('sessions')
     .set({ device_name: name })

@@ -30,6 +30,10 @@ export async function deleteEndedSubsonicSecrets(db: Db, userId: string): Promis
   await db
     .deleteFrom('subsonic_secrets')
     .where('user_id', '=', userId)
-    .where('session_id', 'in', db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is not', null))
+    .where(
+      'session_id',
+      'in',
+      db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is not', null),
+    )
     .execute();
 }

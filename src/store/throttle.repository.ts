@@ -16,17 +16,25 @@ export const findThrottleRow = compiledOnce((db, p: Parameter<'key'>) =>
 );
 
 /** Writes the count of a key, whether or not it has a row. */
-export const upsertThrottleRow = compiledOnce((db, p: Parameter<'key' | 'failures' | 'window_start' | 'blocked_until'>) =>
-  db
-    .insertInto('throttle')
-    .values({ key: p('key'), failures: p('failures'), window_start: p('window_start'), blocked_until: p('blocked_until') })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet((eb) => ({
-        failures: eb.ref('excluded.failures'),
-        window_start: eb.ref('excluded.window_start'),
-        blocked_until: eb.ref('excluded.blocked_until'),
-      })),
-    ),
+export const upsertThrottleRow = compiledOnce(
+  (db, p: Parameter<'key' | 'failures' | 'window_start' | 'blocked_until'>) =>
+    db
+      .insertInto('throttle')
+      .values({
+        key: p('key'),
+        failures: p('failures'),
+        window_start: p('window_start'),
+        blocked_until: p('blocked_until'),
+      })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          failures: eb.ref('excluded.failures'),
+          window_start: eb.ref('excluded.window_start'),
+          blocked_until: eb.ref('excluded.blocked_until'),
+        })),
+      ),
 );
 
-export const deleteThrottleRow = compiledOnce((db, p: Parameter<'key'>) => db.deleteFrom('throttle').where('key', '=', p('key')));
+export const deleteThrottleRow = compiledOnce((db, p: Parameter<'key'>) =>
+  db.deleteFrom('throttle').where('key', '=', p('key')),
+);

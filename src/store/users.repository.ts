@@ -20,7 +20,10 @@ export type UserRow = Pick<UsersTable, (typeof publicColumns)[number]>;
 export type UserWithHash = UserRow & { password_hash: string | null };
 
 export async function countUsers(db: Db): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -29,7 +32,9 @@ export async function insertUser(db: Db, row: UsersTable): Promise<void> {
 }
 
 // Every GET /api/v1/me runs this one: it is compiled once (see compiledOnce).
-const userById = compiledOnce((db, p: Parameter<'id'>) => db.selectFrom('users').select(publicColumns).where('id', '=', p('id')));
+const userById = compiledOnce((db, p: Parameter<'id'>) =>
+  db.selectFrom('users').select(publicColumns).where('id', '=', p('id')),
+);
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
   const rows = await userById(db, { id });
@@ -49,7 +54,10 @@ export async function findUserWithHashByLogin(db: Db, loginLower: string): Promi
 }
 
 const userWithHashById = compiledOnce((db, p: Parameter<'id'>) =>
-  db.selectFrom('users').select([...publicColumns, 'password_hash']).where('id', '=', p('id')),
+  db
+    .selectFrom('users')
+    .select([...publicColumns, 'password_hash'])
+    .where('id', '=', p('id')),
 );
 
 export async function findUserWithHashById(db: Db, id: string): Promise<UserWithHash | undefined> {
@@ -127,7 +135,13 @@ export async function lockUserForSignIn(db: Db, id: string): Promise<UserWithHas
 }
 
 /** The rehash at sign-in: replaces the hash only while it is still the one that was checked. */
-export async function replacePasswordHash(db: Db, id: string, checked: string, hash: string, now: Date): Promise<boolean> {
+export async function replacePasswordHash(
+  db: Db,
+  id: string,
+  checked: string,
+  hash: string,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('users')
     .set({ password_hash: hash, updated_at: now.getTime() })

@@ -33,19 +33,33 @@ export function decodePassword(p: string): string | null {
 }
 
 function isSubsonicPassword(auth: Caller | null): auth is Caller {
-  return auth !== null && auth.credential === 'app_password' && auth.scopes !== null && auth.scopes.includes(SUBSONIC_SCOPE);
+  return auth !== null && auth.credential === 'app_password' && auth.scopes?.includes(SUBSONIC_SCOPE) === true;
 }
 
-async function refuse(deps: Deps, login: string, userId: string | null, ctx: RequestContext, reason: string, now: Date): Promise<never> {
+async function refuse(
+  deps: Deps,
+  login: string,
+  userId: string | null,
+  ctx: RequestContext,
+  reason: string,
+  now: Date,
+): Promise<never> {
   const ref = userId === null ? unknownLoginRef(deps, login) : login;
   logAuthFailure(deps, ref, ctx.ip, `subsonic_${reason}`);
   await recordSecurityEvent(
     deps,
-    { userId, type: 'sign_in_failed', detail: userId === null ? { login: ref, door: 'subsonic' } : { reason, door: 'subsonic' } },
+    {
+      userId,
+      type: 'sign_in_failed',
+      detail: userId === null ? { login: ref, door: 'subsonic' } : { reason, door: 'subsonic' },
+    },
     ctx,
     now,
   );
-  throw new SubsonicError(ERROR.wrongCredentials, 'Wrong username or password. Subsonic apps sign in with an app password made for them in Hearth (Account → App passwords), never the account password.');
+  throw new SubsonicError(
+    ERROR.wrongCredentials,
+    'Wrong username or password. Subsonic apps sign in with an app password made for them in Hearth (Account → App passwords), never the account password.',
+  );
 }
 
 /**
@@ -105,7 +119,12 @@ function succeeded(deps: Deps, keys: ThrottleKey[]): void {
 }
 
 /** The caller of a Subsonic request, or a SubsonicError with the code the protocol names. */
-export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx: RequestContext, now: Date): Promise<Caller> {
+export async function subsonicCaller(
+  deps: Deps,
+  creds: SubsonicCredentials,
+  ctx: RequestContext,
+  now: Date,
+): Promise<Caller> {
   const { u, p, t, s, apiKey } = creds;
   if (apiKey !== undefined) {
     if (u !== undefined || p !== undefined || t !== undefined) {
@@ -114,13 +133,27 @@ export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx
     const keys: ThrottleKey[] = ctx.ip ? [{ key: `signin:address:${ctx.ip}`, policy: policies.address }] : [];
     const waiting = waitingFor(deps, keys, now);
     if (waiting > 0) throw throttled(waiting);
-    const auth = apiKey.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, apiKey, now, ctx.ip, { via: 'app' }) : null;
+    const auth = apiKey.startsWith(APP_PASSWORD_PREFIX)
+      ? await authenticate(deps, apiKey, now, ctx.ip, { via: 'app' })
+      : null;
     if (isSubsonicPassword(auth)) return auth;
     logAuthFailure(deps, 'apiKey', ctx.ip, 'subsonic_invalid_api_key');
-    await recordSecurityEvent(deps, { userId: (auth as Caller | null)?.userId ?? null, type: 'sign_in_failed', detail: { reason: 'invalid_api_key', door: 'subsonic' } }, ctx, now);
+    await recordSecurityEvent(
+      deps,
+      {
+        userId: (auth as Caller | null)?.userId ?? null,
+        type: 'sign_in_failed',
+        detail: { reason: 'invalid_api_key', door: 'subsonic' },
+      },
+      ctx,
+      now,
+    );
     const wait = await countFailure(deps, keys, now);
     if (wait > 0) throw throttled(wait);
-    throw new SubsonicError(ERROR.invalidApiKey, 'This API key is not valid (revoked, expired, or not an app password for Subsonic apps).');
+    throw new SubsonicError(
+      ERROR.invalidApiKey,
+      'This API key is not valid (revoked, expired, or not an app password for Subsonic apps).',
+    );
   }
   if (u === undefined || u === '') throw new SubsonicError(ERROR.missingParameter, 'Required parameter is missing: u');
   if (p !== undefined && (t !== undefined || s !== undefined)) {
@@ -146,7 +179,9 @@ export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx
     if (secrets.length === 0) dummyTokenCheck(deps, s!, t!);
   }
   // The one token check, asked whatever the name was, so an unknown name takes the same path.
-  const auth = token !== null && token.startsWith(APP_PASSWORD_PREFIX) ? await authenticate(deps, token, now, ctx.ip, { via: 'app', username: u }) : null;
+  const auth = token?.startsWith(APP_PASSWORD_PREFIX)
+    ? await authenticate(deps, token, now, ctx.ip, { via: 'app', username: u })
+    : null;
   if (isSubsonicPassword(auth) && userId !== null && auth.userId === userId) {
     succeeded(deps, keys);
     return auth;
@@ -156,7 +191,12 @@ export async function subsonicCaller(deps: Deps, creds: SubsonicCredentials, ctx
     logAuthFailure(deps, userId === null ? unknownLoginRef(deps, u) : u, ctx.ip, 'throttled');
     throw throttled(wait);
   }
-  const reason = userId === null ? 'unknown_user' : token?.startsWith(APP_PASSWORD_PREFIX) || p === undefined ? 'wrong_app_password' : 'not_an_app_password';
+  const reason =
+    userId === null
+      ? 'unknown_user'
+      : token?.startsWith(APP_PASSWORD_PREFIX) || p === undefined
+        ? 'wrong_app_password'
+        : 'not_an_app_password';
   return refuse(deps, u, userId, ctx, reason, now);
 }
 

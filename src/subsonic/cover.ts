@@ -29,7 +29,12 @@ async function readImage(path: string, roots: string[]): Promise<CoverBytes | nu
 }
 
 /** The cover for an artist, album or track id in view, or null. */
-export async function findCover(deps: Pick<Deps, 'db'>, scope: MusicScope, id: string, rootsOf: (libraryId: string) => string[]): Promise<CoverBytes | null> {
+export async function findCover(
+  deps: Pick<Deps, 'db'>,
+  scope: MusicScope,
+  id: string,
+  rootsOf: (libraryId: string) => string[],
+): Promise<CoverBytes | null> {
   let item = await findMusicItem(deps.db, scope, id);
   for (let hop = 0; item && hop < 2; hop++) {
     const roots = rootsOf(item.library_id);

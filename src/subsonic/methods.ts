@@ -11,7 +11,14 @@ import { mediaTypeOf } from '../media/media-types.ts';
 import { fileResponse, type FileResponse } from '../media/stream.ts';
 import { isInside } from '../media/walk.ts';
 import { foldText } from '../media/placement.ts';
-import { createPlaylist, deletePlaylist, getPlaylist, starItems, updatePlaylist, type PlaylistWithSongs } from '../media/playlists.ts';
+import {
+  createPlaylist,
+  deletePlaylist,
+  getPlaylist,
+  starItems,
+  updatePlaylist,
+  type PlaylistWithSongs,
+} from '../media/playlists.ts';
 import { listLibraryRows, type LibraryRow } from '../store/media.repository.ts';
 import {
   albumList,
@@ -86,7 +93,8 @@ const all = (call: Call, name: string): string[] => call.params.get(name) ?? [];
 
 function required(call: Call, name: string): string {
   const value = one(call, name);
-  if (value === undefined || value === '') throw new SubsonicError(ERROR.missingParameter, `Required parameter is missing: ${name}`);
+  if (value === undefined || value === '')
+    throw new SubsonicError(ERROR.missingParameter, `Required parameter is missing: ${name}`);
   return value;
 }
 
@@ -161,12 +169,19 @@ async function rootsOf(call: Call): Promise<(libraryId: string) => string[]> {
 }
 
 async function songsWithPlays(call: Call, rows: SongRow[]): Promise<Node[]> {
-  const plays = await playCounts(call.deps.db, call.auth.userId, rows.map((r) => r.id));
+  const plays = await playCounts(
+    call.deps.db,
+    call.auth.userId,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => songNode(r, plays.get(r.id)));
 }
 
 function words(query: string): string[] {
-  return foldText(query.replace(/^"|"$/g, '')).split(/\s+/).filter((w) => w !== '').slice(0, 8);
+  return foldText(query.replace(/^"|"$/g, ''))
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .slice(0, 8);
 }
 
 // ---- system -------------------------------------------------------------------------------------------------
@@ -185,7 +200,8 @@ const methods: Record<string, Method> = {
   getUser: async (call) => {
     const name = required(call, 'username');
     // Only oneself: a Subsonic app never learns about other accounts (S94).
-    if (name.toLowerCase() !== call.auth.username.toLowerCase()) throw new SubsonicError(ERROR.notAuthorized, 'You may only look up your own user.');
+    if (name.toLowerCase() !== call.auth.username.toLowerCase())
+      throw new SubsonicError(ERROR.notAuthorized, 'You may only look up your own user.');
     const numbered = await allMusicLibraries(call);
     const mine = new Set((await musicLibraries(call)).map((l) => l.id));
     const admin = call.auth.role !== 'member';
@@ -229,7 +245,11 @@ const methods: Record<string, Method> = {
       indexes: {
         lastModified,
         ignoredArticles: IGNORED_ARTICLES,
-        index: indexOf(rows, (r) => ({ id: r.id, name: r.title, starred: r.starred_at ? new Date(Number(r.starred_at)).toISOString() : undefined })),
+        index: indexOf(rows, (r) => ({
+          id: r.id,
+          name: r.title,
+          starred: r.starred_at ? new Date(Number(r.starred_at)).toISOString() : undefined,
+        })),
       },
     });
   },
@@ -242,11 +262,24 @@ const methods: Record<string, Method> = {
     if (item.type === 'artist') {
       const artist = await findArtist(call.deps.db, scope, id);
       const albums = await albumsOfArtist(call.deps.db, scope, id);
-      return body({ directory: { id, name: artist?.title ?? '', child: albums.map((a) => ({ ...albumNode(a), parent: id, isDir: true })) } });
+      return body({
+        directory: {
+          id,
+          name: artist?.title ?? '',
+          child: albums.map((a) => ({ ...albumNode(a), parent: id, isDir: true })),
+        },
+      });
     }
     const album = await findAlbum(call.deps.db, scope, id);
     const songs = await songsOfAlbum(call.deps.db, scope, id);
-    return body({ directory: { id, parent: album?.artist_id ?? undefined, name: album?.title ?? '', child: await songsWithPlays(call, songs) } });
+    return body({
+      directory: {
+        id,
+        parent: album?.artist_id ?? undefined,
+        name: album?.title ?? '',
+        child: await songsWithPlays(call, songs),
+      },
+    });
   },
 
   // ---- browsing by tags -------------------------------------------------------------------------------------
@@ -299,7 +332,13 @@ const methods: Record<string, Method> = {
 
   getSongsByGenre: async (call) => {
     const { scope } = await view(call);
-    const rows = await songsByGenre(call.deps.db, scope, required(call, 'genre'), int(call, 'count', 10, 1, 500), int(call, 'offset', 0, 0, 1e9));
+    const rows = await songsByGenre(
+      call.deps.db,
+      scope,
+      required(call, 'genre'),
+      int(call, 'count', 10, 1, 500),
+      int(call, 'offset', 0, 0, 1e9),
+    );
     return body({ songsByGenre: { song: await songsWithPlays(call, rows) } });
   },
 
@@ -319,7 +358,8 @@ const methods: Record<string, Method> = {
     const format = (one(call, 'format') ?? '').toLowerCase();
     const maxBitRate = int(call, 'maxBitRate', 0, 0, 10_000);
     const bitrate = song.row.bitrate === null ? null : Number(song.row.bitrate);
-    const wantsFormat = format !== '' && format !== 'raw' && format !== (song.row.rel_path?.split('.').pop() ?? '').toLowerCase();
+    const wantsFormat =
+      format !== '' && format !== 'raw' && format !== (song.row.rel_path?.split('.').pop() ?? '').toLowerCase();
     const tooRich = maxBitRate > 0 && (bitrate === null || bitrate > maxBitRate);
     if (!wantsFormat && !tooRich) return fileOf(call, song);
     const target: TargetFormat = format === 'opus' || format === 'ogg' ? 'opus' : 'mp3';
@@ -384,7 +424,8 @@ const methods: Record<string, Method> = {
   setRating: async (call) => {
     const id = required(call, 'id');
     const rating = Number(required(call, 'rating'));
-    if (!Number.isInteger(rating) || rating < 0 || rating > 5) throw new SubsonicError(ERROR.generic, 'The rating must be between 0 and 5.');
+    if (!Number.isInteger(rating) || rating < 0 || rating > 5)
+      throw new SubsonicError(ERROR.generic, 'The rating must be between 0 and 5.');
     const { scope } = await view(call);
     if (!(await findMusicItem(call.deps.db, scope, id))) throw notFound('Item');
     await setRating(call.deps.db, call.auth.userId, id, rating);
@@ -421,7 +462,15 @@ const methods: Record<string, Method> = {
     const { scope } = await view(call);
     const song = fresh ? await findSong(call.deps.db, scope, fresh.itemId) : undefined;
     const entry = song
-      ? [{ ...songNode(song), username: call.auth.username, minutesAgo: Math.floor((call.now.getTime() - fresh!.at) / 60_000), playerId: 0, playerName: fresh!.client }]
+      ? [
+          {
+            ...songNode(song),
+            username: call.auth.username,
+            minutesAgo: Math.floor((call.now.getTime() - fresh!.at) / 60_000),
+            playerId: 0,
+            playerName: fresh!.client,
+          },
+        ]
       : [];
     return body({ nowPlaying: { entry } });
   },
@@ -431,7 +480,7 @@ const methods: Record<string, Method> = {
   getPlaylists: async (call) => {
     const username = one(call, 'username');
     if (username !== undefined && username.toLowerCase() !== call.auth.username.toLowerCase()) {
-      throw new SubsonicError(ERROR.notAuthorized, "You may only list your own playlists.");
+      throw new SubsonicError(ERROR.notAuthorized, 'You may only list your own playlists.');
     }
     const rows = await listPlaylists(call.deps.db, call.auth.userId);
     return body({ playlists: { playlist: rows.map((r) => playlistNode(r)) } });
@@ -444,9 +493,15 @@ const methods: Record<string, Method> = {
     const songIds = all(call, 'songId');
     if (existing !== undefined && existing !== '') {
       const name = one(call, 'name');
-      return playlistAnswer(call, await updatePlaylist(call.deps, call.auth, existing, { itemIds: songIds, ...(name ? { name } : {}) }, call.now));
+      return playlistAnswer(
+        call,
+        await updatePlaylist(call.deps, call.auth, existing, { itemIds: songIds, ...(name ? { name } : {}) }, call.now),
+      );
     }
-    return playlistAnswer(call, await createPlaylist(call.deps, call.auth, { name: required(call, 'name'), itemIds: songIds }, call.now));
+    return playlistAnswer(
+      call,
+      await createPlaylist(call.deps, call.auth, { name: required(call, 'name'), itemIds: songIds }, call.now),
+    );
   },
 
   updatePlaylist: async (call) => {
@@ -536,7 +591,9 @@ const ALBUM_LIST_TYPES = new Set<AlbumListType>([
 async function albumListOf(call: Call, element: string): Promise<MethodResult> {
   const type = required(call, 'type') as AlbumListType;
   if (!ALBUM_LIST_TYPES.has(type)) throw new SubsonicError(ERROR.generic, `Unknown list type: ${type}`);
-  const q = { type, size: int(call, 'size', 10, 1, 500), offset: int(call, 'offset', 0, 0, 1e9) } as Parameters<typeof albumList>[2];
+  const q = { type, size: int(call, 'size', 10, 1, 500), offset: int(call, 'offset', 0, 0, 1e9) } as Parameters<
+    typeof albumList
+  >[2];
   if (type === 'byYear') {
     q.fromYear = Number(required(call, 'fromYear'));
     q.toYear = Number(required(call, 'toYear'));
@@ -559,7 +616,13 @@ async function searchOf(call: Call, element: string): Promise<MethodResult> {
     albumCount > 0 ? searchAlbums(db, scope, w, albumCount, int(call, 'albumOffset', 0, 0, 1e9)) : [],
     songCount > 0 ? searchSongs(db, scope, w, songCount, int(call, 'songOffset', 0, 0, 1e9)) : [],
   ]);
-  return body({ [element]: { artist: artists.map(artistNode), album: albums.map(albumNode), song: await songsWithPlays(call, songs) } });
+  return body({
+    [element]: {
+      artist: artists.map(artistNode),
+      album: albums.map(albumNode),
+      song: await songsWithPlays(call, songs),
+    },
+  });
 }
 
 async function starredOf(call: Call, element: string): Promise<MethodResult> {
@@ -569,11 +632,23 @@ async function starredOf(call: Call, element: string): Promise<MethodResult> {
     starredAlbums(call.deps.db, scope),
     starredSongs(call.deps.db, scope),
   ]);
-  return body({ [element]: { artist: artists.map(artistNode), album: albums.map(albumNode), song: await songsWithPlays(call, songs) } });
+  return body({
+    [element]: {
+      artist: artists.map(artistNode),
+      album: albums.map(albumNode),
+      song: await songsWithPlays(call, songs),
+    },
+  });
 }
 
 async function marks(call: Call, starred: boolean): Promise<MethodResult> {
-  await starItems(call.deps, call.auth, [...all(call, 'id'), ...all(call, 'albumId'), ...all(call, 'artistId')], starred, call.now);
+  await starItems(
+    call.deps,
+    call.auth,
+    [...all(call, 'id'), ...all(call, 'albumId'), ...all(call, 'artistId')],
+    starred,
+    call.now,
+  );
   return body({});
 }
 
@@ -602,8 +677,6 @@ async function fileOf(call: Call, song: { row: SongRow; path: string; roots: str
   return { kind: 'file', response };
 }
 
-
-
 function playlistNode(r: PlaylistRow): Node {
   return {
     id: r.id,
@@ -618,11 +691,14 @@ function playlistNode(r: PlaylistRow): Node {
   };
 }
 
-
-
-
 async function playlistAnswer(call: Call, found: PlaylistWithSongs): Promise<MethodResult> {
-  return body({ playlist: { ...playlistNode(found.playlist), songCount: found.songs.length, entry: await songsWithPlays(call, found.songs) } });
+  return body({
+    playlist: {
+      ...playlistNode(found.playlist),
+      songCount: found.songs.length,
+      entry: await songsWithPlays(call, found.songs),
+    },
+  });
 }
 
 // ---- small in-process state -----------------------------------------------------------------------------------

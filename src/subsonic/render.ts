@@ -89,13 +89,17 @@ function stripNulls(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(stripNulls);
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) if (value !== null && value !== undefined) out[key] = stripNulls(value);
+  for (const [key, value] of Object.entries(node))
+    if (value !== null && value !== undefined) out[key] = stripNulls(value);
   return out;
 }
 
 export function render(format: Format, body: Node): { contentType: string; text: string } {
   if (format === 'json') {
-    return { contentType: 'application/json; charset=utf-8', text: JSON.stringify({ 'subsonic-response': stripNulls(body) }) };
+    return {
+      contentType: 'application/json; charset=utf-8',
+      text: JSON.stringify({ 'subsonic-response': stripNulls(body) }),
+    };
   }
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   element('subsonic-response', { xmlns: 'http://subsonic.org/restapi', ...body }, out);

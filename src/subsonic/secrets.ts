@@ -51,7 +51,8 @@ export function matchToken(
 
 /** The work of one seal opened and compared, for a name that has none (S92: unknown names cost the same). */
 export function dummyTokenCheck(deps: Pick<Deps, 'config'>, salt: string, token: string): void {
-  const box = DUMMY_BOX.get(deps.config.secretKey) ?? encrypt(keyOf(deps), 'hap_dummy', 'subsonic:dummy', () => Buffer.alloc(12));
+  const box =
+    DUMMY_BOX.get(deps.config.secretKey) ?? encrypt(keyOf(deps), 'hap_dummy', 'subsonic:dummy', () => Buffer.alloc(12));
   DUMMY_BOX.set(deps.config.secretKey, box);
   const opened = decrypt(keyOf(deps), box, 'subsonic:dummy') ?? '';
   safeEqual(md5Hex(opened + salt), token.toLowerCase());

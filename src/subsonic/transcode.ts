@@ -14,14 +14,32 @@ export interface Transcode {
 }
 
 /** Starts an encoder in the slot given; the slot is released when it ends. `path`: the real path, checked inside the library. */
-export function startTranscode(slot: EncoderSlot, path: string, format: TargetFormat, kbps: number, offsetSeconds: number): Transcode {
+export function startTranscode(
+  slot: EncoderSlot,
+  path: string,
+  format: TargetFormat,
+  kbps: number,
+  offsetSeconds: number,
+): Transcode {
   const rate = Math.max(32, Math.min(320, Math.round(kbps)));
   const seek = offsetSeconds > 0 ? ['-ss', String(Math.floor(offsetSeconds))] : [];
   const codec =
     format === 'opus'
       ? ['-c:a', 'libopus', '-b:a', `${Math.min(rate, 256)}k`, '-f', 'ogg']
       : ['-c:a', 'libmp3lame', '-b:a', `${rate}k`, '-f', 'mp3'];
-  const child: ChildProcess = spawnFfmpeg(['-v', 'error', ...seek, ...inputArgs(path), '-map', '0:a:0', '-vn', '-map_metadata', '-1', ...codec, 'pipe:1']);
+  const child: ChildProcess = spawnFfmpeg([
+    '-v',
+    'error',
+    ...seek,
+    ...inputArgs(path),
+    '-map',
+    '0:a:0',
+    '-vn',
+    '-map_metadata',
+    '-1',
+    ...codec,
+    'pipe:1',
+  ]);
   const end = () => slot.release();
   // The slot is free once the output has ended (the process may report its exit a moment later).
   child.once('exit', end);

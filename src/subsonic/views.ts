@@ -3,7 +3,8 @@
 import type { AlbumRow, ArtistRow, SongRow } from '../store/music.repository.ts';
 import type { Node } from './render.ts';
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? undefined : new Date(Number(ms)).toISOString());
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? undefined : new Date(Number(ms)).toISOString();
 
 export function genresOf(json: string | null | undefined): string[] {
   if (!json) return [];
@@ -33,7 +34,12 @@ export function songNode(row: SongRow, plays?: Plays): Node {
   const artist = row.artist ?? albumArtist;
   const rg =
     row.rg_track_gain !== null || row.rg_album_gain !== null
-      ? { trackGain: num(row.rg_track_gain), trackPeak: num(row.rg_track_peak), albumGain: num(row.rg_album_gain), albumPeak: num(row.rg_album_peak) }
+      ? {
+          trackGain: num(row.rg_track_gain),
+          trackPeak: num(row.rg_track_peak),
+          albumGain: num(row.rg_album_gain),
+          albumPeak: num(row.rg_album_peak),
+        }
       : undefined;
   return {
     id: row.id,
@@ -67,7 +73,9 @@ export function songNode(row: SongRow, plays?: Plays): Node {
     played: iso(plays?.last),
     musicBrainzId: row.mb_recording_id ?? row.mb_track_id ?? undefined,
     genres: genres.map((name) => ({ name })),
-    artists: artist ? [{ id: artist === row.album_artist_name ? (row.artist_id ?? undefined) : undefined, name: artist }] : [],
+    artists: artist
+      ? [{ id: artist === row.album_artist_name ? (row.artist_id ?? undefined) : undefined, name: artist }]
+      : [],
     displayArtist: artist,
     albumArtists: albumArtist ? [{ id: row.artist_id ?? undefined, name: albumArtist }] : [],
     displayAlbumArtist: albumArtist,

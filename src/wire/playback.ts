@@ -22,7 +22,9 @@ export const SubtitleSchema = Type.Object({
   codec: Type.String(),
   kind: Type.Union([Type.Literal('text'), Type.Literal('image')]),
   external: Type.Boolean(),
-  url: Nullable(Type.String({ description: 'WebVTT, works without headers; null for picture subtitles (burn-in only)' })),
+  url: Nullable(
+    Type.String({ description: 'WebVTT, works without headers; null for picture subtitles (burn-in only)' }),
+  ),
   burned_in: Type.Boolean(),
 });
 export const PlaybackSchema = Type.Object({

@@ -18,11 +18,16 @@ describe('an account flagged while its sign-in is half done', () => {
     const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token });
     expect(setup.status).toBe(200);
     const seed = base32Decode(setup.body.secret)!;
-    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token, body: { code: totpCode(seed, clock.clock()) } });
+    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token,
+      body: { code: totpCode(seed, clock.clock()) },
+    });
     expect(confirm.status).toBe(200);
 
     clock.advance(60_000);
-    const login = await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: user.password } });
+    const login = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: user.username, password: user.password },
+    });
     expect(login.body.mfa_required).toBe(true);
     // The breach response's batch commits between the two steps.
     await s.deps.db.updateTable('users').set({ reset_required: 1 }).where('id', '=', user.id).execute();

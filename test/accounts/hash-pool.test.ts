@@ -9,14 +9,19 @@ describe('the hashing pool', () => {
     const pool = new HashPool(2);
     const phc = await pool.hash('input one', options);
     expect(phc).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => pool.verify(phc, i % 3 === 0 ? 'input one' : `other ${i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => pool.verify(phc, i % 3 === 0 ? 'input one' : `other ${i}`)),
+    );
     expect(answers).toEqual([true, false, false, true, false, false, true, false, false]);
   });
 
   it('a malformed hash is an error for that job only; the thread goes on with the next', async () => {
     const pool = new HashPool(1);
     const phc = await pool.hash('input', options);
-    const [bad, good] = await Promise.allSettled([pool.verify('$argon2id$not-a-hash', 'input'), pool.verify(phc, 'input')]);
+    const [bad, good] = await Promise.allSettled([
+      pool.verify('$argon2id$not-a-hash', 'input'),
+      pool.verify(phc, 'input'),
+    ]);
     expect(bad.status).toBe('rejected');
     expect(good).toEqual({ status: 'fulfilled', value: true });
   });
@@ -31,7 +36,8 @@ describe('the hashing pool', () => {
     const settled = await Promise.allSettled(held);
     const failed = settled.filter((s) => s.status === 'rejected');
     expect(failed.length).toBeGreaterThan(0);
-    for (const s of failed) expect(String((s as PromiseRejectedResult).reason)).toContain('the password hashing thread stopped');
+    for (const s of failed)
+      expect(String((s as PromiseRejectedResult).reason)).toContain('the password hashing thread stopped');
     expect(await pool.verify(phc, 'input')).toBe(true);
   });
 });

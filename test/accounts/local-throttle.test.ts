@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLocalThrottle, createStoreThrottle, type Throttle, type ThrottleKey, type ThrottlePolicy } from '../../src/accounts/throttle.ts';
+import {
+  createLocalThrottle,
+  createStoreThrottle,
+  type Throttle,
+  type ThrottleKey,
+  type ThrottlePolicy,
+} from '../../src/accounts/throttle.ts';
 import { migrateToLatest, openStore, type Store } from '../../src/store/db.ts';
 import { POSTGRES_URL, storeKinds } from '../helpers/services.ts';
 
@@ -69,7 +75,8 @@ describe('the throttle of one process on SQLite (S11)', () => {
       { key: key.key, failures: 1, window_start: t0.getTime(), blocked_until: 0 },
       { key: other.key, failures: 1, window_start: t0.getTime(), blocked_until: 0 },
     ]);
-    for (let i = 0; i < 2; i += 1) await expect(afterRestart.guard([key], at(1), wrongPassword)).rejects.toThrow(WrongPassword);
+    for (let i = 0; i < 2; i += 1)
+      await expect(afterRestart.guard([key], at(1), wrongPassword)).rejects.toThrow(WrongPassword);
     // The fourth failure is past the 3 free ones: the next attempt waits 1 s, after a restart too.
     await expect(afterRestart.guard([key], at(2), wrongPassword)).rejects.toThrow(WrongPassword);
     expect(await createLocalThrottle(store.db).guard([key], at(2), async () => 'ok')).toEqual({ throttled: 1 });
@@ -89,13 +96,21 @@ describe('the throttle of one process on SQLite (S11)', () => {
     const outcomes = await Promise.allSettled(burst);
     expect(checks).toHaveLength(4);
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(4);
-    expect(outcomes.filter((o) => o.status === 'fulfilled' && 'throttled' in o.value && o.value.throttled === 1)).toHaveLength(6);
-    expect(await rows()).toEqual([{ key: key.key, failures: 4, window_start: t0.getTime(), blocked_until: at(1).getTime() }]);
+    expect(
+      outcomes.filter((o) => o.status === 'fulfilled' && 'throttled' in o.value && o.value.throttled === 1),
+    ).toHaveLength(6);
+    expect(await rows()).toEqual([
+      { key: key.key, failures: 4, window_start: t0.getTime(), blocked_until: at(1).getTime() },
+    ]);
   });
 
   it('S11: while a check runs, other attempts count it; a success clears what was counted with it', async () => {
     const g = gate();
-    const running = [local.guard([key], at(0), g.check(false)), local.guard([key], at(0), g.check(false)), local.guard([key], at(0), g.check(true))];
+    const running = [
+      local.guard([key], at(0), g.check(false)),
+      local.guard([key], at(0), g.check(false)),
+      local.guard([key], at(0), g.check(true)),
+    ];
     // Three in flight and one more now: the fourth is the last free one, the fifth must wait.
     const fourth = local.guard([key], at(0), async () => 'fourth');
     expect(await local.guard([key], at(0), async () => 'fifth')).toEqual({ throttled: 1 });
@@ -109,7 +124,8 @@ describe('the throttle of one process on SQLite (S11)', () => {
   });
 
   it('S11: failures stored before a success are cleared by it', async () => {
-    for (let i = 0; i < 2; i += 1) await expect(local.guard([key], at(i), wrongPassword)).rejects.toThrow(WrongPassword);
+    for (let i = 0; i < 2; i += 1)
+      await expect(local.guard([key], at(i), wrongPassword)).rejects.toThrow(WrongPassword);
     expect(await rows()).toHaveLength(1);
     expect(await local.guard([key], at(3), async () => 'ok')).toEqual({ value: 'ok' });
     expect(await rows()).toEqual([]);
@@ -133,7 +149,9 @@ describe('the throttle of one process on SQLite (S11)', () => {
       const k = { ...key, key: `${prefix}:${key.key}` };
       const seen: unknown[] = [];
       for (let second = 0; second < 40; second += 1) {
-        const outcome = await throttle.guard([k], at(second * 0.7), second % 9 === 8 ? async () => 'ok' : wrongPassword).catch((err: unknown) => err);
+        const outcome = await throttle
+          .guard([k], at(second * 0.7), second % 9 === 8 ? async () => 'ok' : wrongPassword)
+          .catch((err: unknown) => err);
         seen.push(outcome instanceof WrongPassword ? 'failed' : outcome);
       }
       return seen;
@@ -145,7 +163,11 @@ describe('the throttle of one process on SQLite (S11)', () => {
 });
 
 const implementations = [
-  ...(await storeKinds()).map((store) => ({ name: `the store throttle on ${store}`, store, make: createStoreThrottle })),
+  ...(await storeKinds()).map((store) => ({
+    name: `the store throttle on ${store}`,
+    store,
+    make: createStoreThrottle,
+  })),
   { name: 'the local throttle', store: 'sqlite' as const, make: createLocalThrottle },
 ];
 
@@ -157,12 +179,22 @@ describe.each(implementations)('what a success does to each key: $name (S11)', (
   const address: ThrottleKey = { key: 'signin:address:10.0.0.9', policy: addressPolicy };
   const account = (name: string): ThrottleKey => ({ key: `signin:account:${name}`, policy });
   const row = async (k: ThrottleKey) =>
-    (await store.db.selectFrom('throttle').select(['failures', 'window_start', 'blocked_until']).where('key', '=', k.key).execute())[0];
+    (
+      await store.db
+        .selectFrom('throttle')
+        .select(['failures', 'window_start', 'blocked_until'])
+        .where('key', '=', k.key)
+        .execute()
+    )[0];
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hearth-throttle-'));
     const postgres = kind === 'postgres';
-    store = openStore({ databaseUrl: postgres ? POSTGRES_URL : null, databaseSchema: postgres ? schema : null, dataDir: dir });
+    store = openStore({
+      databaseUrl: postgres ? POSTGRES_URL : null,
+      databaseSchema: postgres ? schema : null,
+      dataDir: dir,
+    });
     await migrateToLatest(store, postgres ? schema : null);
     throttle = make(store.db);
   });
@@ -174,8 +206,12 @@ describe.each(implementations)('what a success does to each key: $name (S11)', (
 
   it('S11: a success clears its account key and gives back only its own attempt on the address key', async () => {
     // The owner mistyped twice; an attacker sprays three other accounts from the same address.
-    for (let i = 0; i < 2; i += 1) await expect(throttle.guard([account('owner'), address], at(0), wrongPassword)).rejects.toThrow(WrongPassword);
-    for (let i = 0; i < 3; i += 1) await expect(throttle.guard([account(`sprayed${i}`), address], at(0), wrongPassword)).rejects.toThrow(WrongPassword);
+    for (let i = 0; i < 2; i += 1)
+      await expect(throttle.guard([account('owner'), address], at(0), wrongPassword)).rejects.toThrow(WrongPassword);
+    for (let i = 0; i < 3; i += 1)
+      await expect(throttle.guard([account(`sprayed${i}`), address], at(0), wrongPassword)).rejects.toThrow(
+        WrongPassword,
+      );
     expect(await row(address)).toEqual({ failures: 5, window_start: t0.getTime(), blocked_until: 0 });
     // The owner signs in: the sixth attempt on the address, past its 5 free ones (a block of 1 s while it runs).
     expect(await throttle.guard([account('owner'), address], at(0), async () => 'ok')).toEqual({ value: 'ok' });

@@ -8,8 +8,10 @@ import { SETUP_TOKEN, startTestServer, type ApiResponse, type TestServer } from 
 import { storeKinds } from '../helpers/services.ts';
 import { issueMailToken } from '../../src/accounts/mail-tokens.ts';
 
-const CHROME_131 = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const CHROME_130 = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
+const CHROME_131 =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const CHROME_130 =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
 
 function sessionCookie(res: ApiResponse) {
   return res.cookies.find((cookie) => cookie.name === 'hearth_session' || cookie.name === '__Host-hearth_session');
@@ -28,7 +30,12 @@ describe.each(await storeKinds())('no dead ends on %s', (store) => {
     const res = await s.request('POST', '/api/v1/setup', {
       browser: true,
       headers: { 'user-agent': CHROME_131 },
-      body: { setup_token: SETUP_TOKEN, username: 'owner', email: 'owner@example.org', password: 'velvet thunder orchard mosaic' },
+      body: {
+        setup_token: SETUP_TOKEN,
+        username: 'owner',
+        email: 'owner@example.org',
+        password: 'velvet thunder orchard mosaic',
+      },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.signed_in).toBe(true);
@@ -48,13 +55,21 @@ describe.each(await storeKinds())('no dead ends on %s', (store) => {
 
   it('S20: an invite sent to an address signs the invitee in; a second sign-in makes another token', async () => {
     const owner = await s.login('owner', 'velvet thunder orchard mosaic');
-    const invite = await s.request('POST', '/api/v1/admin/invites', { token: owner, body: { email: 'ada@example.org' } });
+    const invite = await s.request('POST', '/api/v1/admin/invites', {
+      token: owner,
+      body: { email: 'ada@example.org' },
+    });
     expect(invite.status).toBe(201);
     const peek = await s.request('POST', '/api/v1/auth/invite', { body: { invite_token: invite.body.token } });
     expect(peek.body).toEqual({ email: 'ada@example.org' });
     const res = await s.request('POST', '/api/v1/auth/register', {
       browser: true,
-      body: { invite_token: invite.body.token, username: 'ada', email: 'ada@example.org', password: 'lemon harbour quietly sings' },
+      body: {
+        invite_token: invite.body.token,
+        username: 'ada',
+        email: 'ada@example.org',
+        password: 'lemon harbour quietly sings',
+      },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body.signed_in).toBe(true);
@@ -63,7 +78,9 @@ describe.each(await storeKinds())('no dead ends on %s', (store) => {
     const again = await s.login('ada', 'lemon harbour quietly sings');
     expect(again).not.toBe(cookie.value);
     // The invite is spent: its address is no longer shown to anyone.
-    expect((await s.request('POST', '/api/v1/auth/invite', { body: { invite_token: invite.body.token } })).status).toBe(400);
+    expect((await s.request('POST', '/api/v1/auth/invite', { body: { invite_token: invite.body.token } })).status).toBe(
+      400,
+    );
   });
 
   it('S10: an open invite signs nobody in, whether or not the address already has an account', async () => {
@@ -74,7 +91,9 @@ describe.each(await storeKinds())('no dead ends on %s', (store) => {
       ['adalyn', 'ada@example.org'],
     ]) {
       const invite = await s.request('POST', '/api/v1/admin/invites', { token: owner, body: {} });
-      expect((await s.request('POST', '/api/v1/auth/invite', { body: { invite_token: invite.body.token } })).body).toEqual({ email: null });
+      expect(
+        (await s.request('POST', '/api/v1/auth/invite', { body: { invite_token: invite.body.token } })).body,
+      ).toEqual({ email: null });
       answers.push(
         await s.request('POST', '/api/v1/auth/register', {
           browser: true,
@@ -90,22 +109,34 @@ describe.each(await storeKinds())('no dead ends on %s', (store) => {
     expect(answers[0].body).toEqual(answers[1].body);
   });
 
-  it('S25: two browsers of one computer differ by version, and a person renames their own device but not another\'s', async () => {
+  it("S25: two browsers of one computer differ by version, and a person renames their own device but not another's", async () => {
     const first = await s.login('owner', 'velvet thunder orchard mosaic', { headers: { 'user-agent': CHROME_131 } });
     await s.login('owner', 'velvet thunder orchard mosaic', { headers: { 'user-agent': CHROME_130 } });
     const list = await s.request('GET', '/api/v1/me/sessions', { token: first });
-    const versions = (list.body as { client: string; client_version: string | null }[]).filter((d) => d.client === 'Chrome').map((d) => d.client_version);
+    const versions = (list.body as { client: string; client_version: string | null }[])
+      .filter((d) => d.client === 'Chrome')
+      .map((d) => d.client_version);
     expect(versions).toEqual(expect.arrayContaining(['131', '130']));
     const mine = (list.body as { id: string; current: boolean }[]).find((d) => d.current)!;
-    const renamed = await s.request('PATCH', `/api/v1/me/sessions/${mine.id}`, { token: first, body: { name: 'Living-room laptop' } });
+    const renamed = await s.request('PATCH', `/api/v1/me/sessions/${mine.id}`, {
+      token: first,
+      body: { name: 'Living-room laptop' },
+    });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
     const after = await s.request('GET', '/api/v1/me/sessions', { token: first });
-    expect((after.body as { id: string; device_name: string }[]).find((d) => d.id === mine.id)!.device_name).toBe('Living-room laptop');
+    expect((after.body as { id: string; device_name: string }[]).find((d) => d.id === mine.id)!.device_name).toBe(
+      'Living-room laptop',
+    );
     // Another account's device is not found, as if it did not exist.
     const ada = await s.login('ada', 'lemon harbour quietly sings');
-    const other = await s.request('PATCH', `/api/v1/me/sessions/${mine.id}`, { token: ada, body: { name: 'Mine now' } });
+    const other = await s.request('PATCH', `/api/v1/me/sessions/${mine.id}`, {
+      token: ada,
+      body: { name: 'Mine now' },
+    });
     expect(other.status).toBe(404);
-    expect((await s.request('PATCH', `/api/v1/me/sessions/${mine.id}`, { token: first, body: { name: '' } })).status).toBe(400);
+    expect(
+      (await s.request('PATCH', `/api/v1/me/sessions/${mine.id}`, { token: first, body: { name: '' } })).status,
+    ).toBe(400);
   });
 });
 
@@ -115,8 +146,17 @@ describe('a reset names the account without signing in', () => {
     try {
       await setupOwner(s);
       // The token a reset mail carries, made as the request route makes it.
-      const owner = await s.deps.db.selectFrom('users').select(['id', 'email']).where('username', '=', 'owner').executeTakeFirstOrThrow();
-      const token = await issueMailToken(s.deps, s.deps.db, { userId: owner.id, purpose: 'password_reset', email: owner.email }, new Date());
+      const owner = await s.deps.db
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('username', '=', 'owner')
+        .executeTakeFirstOrThrow();
+      const token = await issueMailToken(
+        s.deps,
+        s.deps.db,
+        { userId: owner.id, purpose: 'password_reset', email: owner.email },
+        new Date(),
+      );
       const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
         browser: true,
         body: { token, new_password: 'brand new lantern meadow' },

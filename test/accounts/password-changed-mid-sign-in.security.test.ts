@@ -48,7 +48,12 @@ describe.each(await storeKinds())('a password reset or change while a sign-in wi
 
   const newUser = () => s.createUser({ username: `mid${(n += 1)}`, password: OLD });
   const reset = async (user: { id: string; email: string }) => {
-    const token = await issueMailToken(s.deps, s.deps.db, { userId: user.id, purpose: 'password_reset', email: user.email }, clock.clock());
+    const token = await issueMailToken(
+      s.deps,
+      s.deps.db,
+      { userId: user.id, purpose: 'password_reset', email: user.email },
+      clock.clock(),
+    );
     const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: NEW } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   };
@@ -73,16 +78,26 @@ describe.each(await storeKinds())('a password reset or change while a sign-in wi
     expectError(res, 401, 'invalid_credentials');
     expect(res.body.token).toBeUndefined();
     expect(res.cookies).toEqual([]);
-    const sessions = await s.deps.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
+    const sessions = await s.deps.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null)
+      .execute();
     expect(sessions).toEqual([]);
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: NEW } })).status).toBe(200);
+    expect(
+      (await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: NEW } })).status,
+    ).toBe(200);
   });
 
   it('S26: a sign-in whose password is changed by its owner while it is checked gets no session', async () => {
     const user = await newUser();
     const owner = await s.login(user.username, OLD);
     const res = await signInAround(user, async () => {
-      const change = await s.request('POST', '/api/v1/me/password', { token: owner, body: { current_password: OLD, new_password: NEW } });
+      const change = await s.request('POST', '/api/v1/me/password', {
+        token: owner,
+        body: { current_password: OLD, new_password: NEW },
+      });
       expect(change.status, JSON.stringify(change.body)).toBe(200);
     });
     expectError(res, 401, 'invalid_credentials');
@@ -94,7 +109,10 @@ describe.each(await storeKinds())('a password reset or change while a sign-in wi
     const token = await s.login(user.username, OLD);
     const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token });
     const seed = base32Decode(setup.body.secret)!;
-    expect((await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token, body: { code: totpCode(seed, clock.clock()) } })).status).toBe(200);
+    expect(
+      (await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token, body: { code: totpCode(seed, clock.clock()) } }))
+        .status,
+    ).toBe(200);
     clock.advance(60_000);
     return { user, seed, token };
   };
@@ -105,13 +123,20 @@ describe.each(await storeKinds())('a password reset or change while a sign-in wi
   };
   const finishSignIn = (mfaToken: string, seed: Buffer) => {
     clock.advance(30_000);
-    return s.request('POST', '/api/v1/auth/login/mfa', { body: { mfa_token: mfaToken, code: totpCode(seed, clock.clock()) } });
+    return s.request('POST', '/api/v1/auth/login/mfa', {
+      body: { mfa_token: mfaToken, code: totpCode(seed, clock.clock()) },
+    });
   };
 
   it('S31: the second-factor step of a sign-in whose password was reset since cannot be finished', async () => {
     const { user, seed } = await newUserWithTotp();
     const mfaToken = await startSignIn(user);
-    const resetToken = await issueMailToken(s.deps, s.deps.db, { userId: user.id, purpose: 'password_reset', email: user.email }, clock.clock());
+    const resetToken = await issueMailToken(
+      s.deps,
+      s.deps.db,
+      { userId: user.id, purpose: 'password_reset', email: user.email },
+      clock.clock(),
+    );
     const confirmed = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
       body: { token: resetToken, new_password: NEW, code: totpCode(seed, clock.clock()) },
     });
@@ -148,13 +173,28 @@ describe.each(await storeKinds())('a password reset or change while a sign-in wi
     const user = await newUser();
     // A hash made before the argon2 parameters were raised: the next sign-in rehashes it.
     const pepper = deriveKey(s.deps.config.secretKey, 'password-pepper:1');
-    const weak = await argon2.hash(pepperPassword(pepper, OLD), { algorithm: 2, memoryCost: 4096, timeCost: 2, parallelism: 1 });
-    await s.deps.db.updateTable('users').set({ password_hash: `k1${weak}` }).where('id', '=', user.id).execute();
+    const weak = await argon2.hash(pepperPassword(pepper, OLD), {
+      algorithm: 2,
+      memoryCost: 4096,
+      timeCost: 2,
+      parallelism: 1,
+    });
+    await s.deps.db
+      .updateTable('users')
+      .set({ password_hash: `k1${weak}` })
+      .where('id', '=', user.id)
+      .execute();
     const res = await signInAround(user, () => reset(user));
     expectError(res, 401, 'invalid_credentials');
     clock.advance(1000);
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: NEW } })).status).toBe(200);
-    expectError(await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: OLD } }), 401, 'invalid_credentials');
+    expect(
+      (await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: NEW } })).status,
+    ).toBe(200);
+    expectError(
+      await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: OLD } }),
+      401,
+      'invalid_credentials',
+    );
   });
 
   it('S04: without a reset in between, the rehash at sign-in still upgrades the hash and signs in', async () => {
@@ -164,7 +204,11 @@ describe.each(await storeKinds())('a password reset or change while a sign-in wi
     await s.deps.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute();
     const res = await s.request('POST', '/api/v1/auth/login', { body: { login: user.username, password: OLD } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const stored = await s.deps.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+    const stored = await s.deps.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     expect(stored.password_hash).not.toBe(weak);
     expect(stored.password_hash).toContain('m=19456');
   });

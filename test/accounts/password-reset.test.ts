@@ -16,7 +16,11 @@ describe('password reset by mail', () => {
   beforeAll(async () => {
     smtp = await startSmtp();
     s = await startTestServer({
-      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL, HEARTH_MAIL_FROM: 'Hearth <hearth@hearth.example.test>' },
+      env: {
+        HEARTH_SMTP_URL: smtp.url,
+        HEARTH_PUBLIC_URL: PUBLIC_URL,
+        HEARTH_MAIL_FROM: 'Hearth <hearth@hearth.example.test>',
+      },
       clock: clock.clock,
       jobs: { pollMs: 20, leaseMs: 2000 },
     });
@@ -28,7 +32,10 @@ describe('password reset by mail', () => {
 
   // Before moving the clock: a job running across a jump would see its lease lapse.
   const idle = () =>
-    until(async () => (await s.deps.db.selectFrom('jobs').select('id').where('state', '=', 'running').execute()).length === 0);
+    until(
+      async () =>
+        (await s.deps.db.selectFrom('jobs').select('id').where('state', '=', 'running').execute()).length === 0,
+    );
 
   const requestReset = (email: string, headers: Record<string, string> = {}) =>
     s.request('POST', '/api/v1/auth/password-reset/request', { body: { email }, headers });
@@ -36,7 +43,9 @@ describe('password reset by mail', () => {
   async function resetMailFor(email: string, after = 0): Promise<Received> {
     const res = await requestReset(email);
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return smtp.waitFor((m) => m.to.includes(email) && m.subject.startsWith('Reset your password') && smtp.received.indexOf(m) >= after);
+    return smtp.waitFor(
+      (m) => m.to.includes(email) && m.subject.startsWith('Reset your password') && smtp.received.indexOf(m) >= after,
+    );
   }
 
   it('S30: the link from the mail sets a new password once, signs every device out and does not sign in', async () => {
@@ -48,20 +57,28 @@ describe('password reset by mail', () => {
     expect(Buffer.from(resetToken.slice(3), 'base64url').length).toBeGreaterThanOrEqual(16);
     expect(mail.text).toContain(`${PUBLIC_URL}/reset#token=`);
 
-    const confirm = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: resetToken, new_password: NEW_PASSWORD } });
+    const confirm = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: resetToken, new_password: NEW_PASSWORD },
+    });
     expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
     // The sign-in page can fill in the username; still no session from the link (no cookie below).
     expect(confirm.body).toEqual({ ok: true, username: 'rosa' });
     expect(confirm.headers['set-cookie']).toBeUndefined();
     expect((await s.request('GET', '/api/v1/me', { token })).status).toBe(401);
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'rosa', password: user.password } })).status).toBe(401);
+    expect(
+      (await s.request('POST', '/api/v1/auth/login', { body: { login: 'rosa', password: user.password } })).status,
+    ).toBe(401);
     await s.login('rosa', NEW_PASSWORD);
 
-    const again = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: resetToken, new_password: 'amber falcon quietly drifts' } });
+    const again = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: resetToken, new_password: 'amber falcon quietly drifts' },
+    });
     expect(again.status).toBe(400);
     expect(again.body.error.code).toBe('invalid_token');
 
-    const notice = await smtp.waitFor((m) => m.to.includes('rosa@example.org') && m.subject.startsWith('Your password was changed'));
+    const notice = await smtp.waitFor(
+      (m) => m.to.includes('rosa@example.org') && m.subject.startsWith('Your password was changed'),
+    );
     expect(notice.text).toContain('reset');
     expect(notice.text).toContain(`${PUBLIC_URL}/not-me#token=`);
   });
@@ -72,7 +89,9 @@ describe('password reset by mail', () => {
     const resetToken = tokenFrom(mail, '/reset');
     await idle();
     clock.advance(31 * 60_000);
-    const expired = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: resetToken, new_password: NEW_PASSWORD } });
+    const expired = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: resetToken, new_password: NEW_PASSWORD },
+    });
     expect(expired.body.error?.code).toBe('invalid_token');
 
     const notMe = tokenFrom(
@@ -80,7 +99,9 @@ describe('password reset by mail', () => {
       '/not-me',
     );
     for (const token of [notMe, resetToken.slice(0, -2) + 'AA', 'hr_' + 'A'.repeat(43)]) {
-      const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: NEW_PASSWORD } });
+      const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+        body: { token, new_password: NEW_PASSWORD },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_token');
     }
@@ -90,22 +111,32 @@ describe('password reset by mail', () => {
     const a = await s.createUser({ username: 'ada', email: 'ada@example.org' });
     const b = await s.createUser({ username: 'bruno', email: 'bruno@example.org' });
     const mail = await resetMailFor('ada@example.org');
-    const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: tokenFrom(mail, '/reset'), new_password: NEW_PASSWORD } });
+    const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: tokenFrom(mail, '/reset'), new_password: NEW_PASSWORD },
+    });
     expect(res.status).toBe(200);
     await s.login('ada', NEW_PASSWORD);
     await s.login('bruno', b.password);
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'bruno', password: NEW_PASSWORD } })).status).toBe(401);
+    expect(
+      (await s.request('POST', '/api/v1/auth/login', { body: { login: 'bruno', password: NEW_PASSWORD } })).status,
+    ).toBe(401);
     expect(a.id).not.toBe(b.id);
   });
 
   it('S30: a new password is screened and must differ from the old one; a refused try keeps the link', async () => {
     const user = await s.createUser({ username: 'carmen', email: 'carmen@example.org' });
     const token = tokenFrom(await resetMailFor('carmen@example.org'), '/reset');
-    const same = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: user.password } });
+    const same = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token, new_password: user.password },
+    });
     expect(same.body.error?.code).toBe('password_unchanged');
-    const weak = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: 'password123' } });
+    const weak = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token, new_password: 'password123' },
+    });
     expect(weak.body.error?.code).toBe('password_too_common');
-    const ok = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: NEW_PASSWORD } });
+    const ok = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token, new_password: NEW_PASSWORD },
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -115,8 +146,16 @@ describe('password reset by mail', () => {
     const count = smtp.received.length;
     const second = tokenFrom(await resetMailFor('dmitri@example.org', count), '/reset');
     expect(second).not.toBe(first);
-    expect((await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: second, new_password: NEW_PASSWORD } })).status).toBe(200);
-    const old = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: first, new_password: 'amber falcon quietly drifts' } });
+    expect(
+      (
+        await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+          body: { token: second, new_password: NEW_PASSWORD },
+        })
+      ).status,
+    ).toBe(200);
+    const old = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: first, new_password: 'amber falcon quietly drifts' },
+    });
     expect(old.body.error?.code).toBe('invalid_token');
   });
 
@@ -130,7 +169,9 @@ describe('password reset by mail', () => {
     });
     expect(change.status, JSON.stringify(change.body)).toBe(200);
     // Whoever holds that mail can no longer set the password.
-    const late = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: stale, new_password: 'amber falcon quietly drifts' } });
+    const late = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: stale, new_password: 'amber falcon quietly drifts' },
+    });
     expect(late.status).toBe(400);
     expect(late.body.error.code).toBe('invalid_token');
     await s.login('ingrid', NEW_PASSWORD);
@@ -139,13 +180,35 @@ describe('password reset by mail', () => {
   it('S30: a reset link older than the current password is dead even where nothing voided it', async () => {
     const user = await s.createUser({ username: 'jonas', email: 'jonas@example.org' });
     const issuedAt = new Date(clock.clock().getTime() - 60_000);
-    const link = await issueMailToken(s.deps, s.deps.db, { userId: user.id, purpose: 'password_reset', email: 'jonas@example.org' }, issuedAt);
+    const link = await issueMailToken(
+      s.deps,
+      s.deps.db,
+      { userId: user.id, purpose: 'password_reset', email: 'jonas@example.org' },
+      issuedAt,
+    );
     // A password change written without voiding links (a path added later that forgets to).
-    await s.deps.db.updateTable('users').set({ password_changed_at: clock.clock().getTime() - 1000 }).where('id', '=', user.id).execute();
-    const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: link, new_password: NEW_PASSWORD } });
+    await s.deps.db
+      .updateTable('users')
+      .set({ password_changed_at: clock.clock().getTime() - 1000 })
+      .where('id', '=', user.id)
+      .execute();
+    const res = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: link, new_password: NEW_PASSWORD },
+    });
     expect(res.body.error?.code).toBe('invalid_token');
-    const fresh = await issueMailToken(s.deps, s.deps.db, { userId: user.id, purpose: 'password_reset', email: 'jonas@example.org' }, clock.clock());
-    expect((await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: fresh, new_password: NEW_PASSWORD } })).status).toBe(200);
+    const fresh = await issueMailToken(
+      s.deps,
+      s.deps.db,
+      { userId: user.id, purpose: 'password_reset', email: 'jonas@example.org' },
+      clock.clock(),
+    );
+    expect(
+      (
+        await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+          body: { token: fresh, new_password: NEW_PASSWORD },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('S10: an unknown address gets the same status and body, and no mail', async () => {
@@ -156,7 +219,11 @@ describe('password reset by mail', () => {
     expect(unknown.body).toEqual(known.body);
     await smtp.waitFor((m) => m.to.includes('elena@example.org'));
     await until(async () => {
-      const jobs = await s.deps.db.selectFrom('jobs').select('state').where('type', '=', 'mail.password-reset').execute();
+      const jobs = await s.deps.db
+        .selectFrom('jobs')
+        .select('state')
+        .where('type', '=', 'mail.password-reset')
+        .execute();
       return jobs.every((j) => j.state === 'done');
     });
     expect(smtp.received.some((m) => m.to.includes('nobody-here@example.org'))).toBe(false);
@@ -164,7 +231,8 @@ describe('password reset by mail', () => {
 
   it('S10: known and unknown addresses take about the same time to answer', async () => {
     const known: string[] = [];
-    for (let i = 0; i < 5; i += 1) known.push((await s.createUser({ username: `timing${i}`, email: `timing${i}@example.org` })).email);
+    for (let i = 0; i < 5; i += 1)
+      known.push((await s.createUser({ username: `timing${i}`, email: `timing${i}@example.org` })).email);
     const time = async (email: string) => {
       const start = process.hrtime.bigint();
       const res = await requestReset(email);
@@ -236,7 +304,10 @@ describe('password reset by mail', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('invalid_code');
     // The old password still works until the reset is done (it leads to the second step, not a session).
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'ines', password: user.password } })).body.mfa_required).toBe(true);
+    expect(
+      (await s.request('POST', '/api/v1/auth/login', { body: { login: 'ines', password: user.password } })).body
+        .mfa_required,
+    ).toBe(true);
 
     const ok = await confirm(totpCode(seed, clock.clock()));
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
@@ -250,7 +321,9 @@ describe('password reset by mail', () => {
   it('S61: the anti-phishing phrase heads the message; no remote image, no tracking, the never-asks line', async () => {
     const user = await s.createUser({ username: 'hanna', email: 'hanna@example.org' });
     const token = await s.login('hanna', user.password);
-    expect((await s.request('PATCH', '/api/v1/me', { token, body: { anti_phishing_phrase: 'purple otter sings' } })).status).toBe(200);
+    expect(
+      (await s.request('PATCH', '/api/v1/me', { token, body: { anti_phishing_phrase: 'purple otter sings' } })).status,
+    ).toBe(200);
     const mail = await resetMailFor('hanna@example.org');
     expect(mail.text.split('\n')[0]).toContain('purple otter sings');
     expect(mail.html).toContain('purple otter sings');

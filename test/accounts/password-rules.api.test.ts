@@ -44,7 +44,9 @@ describe('new passwords at every door (S01-S03)', () => {
   it.each(refused)('S01/S03: registration with an invite refuses %s with the reason', async (_what, password, code) => {
     const invite = await s.request('POST', '/api/v1/admin/invites', { token: ownerToken, body: {} });
     expect(invite.status).toBe(201);
-    const res = await s.request('POST', '/api/v1/auth/register', { body: { invite_token: invite.body.token, ...person, password } });
+    const res = await s.request('POST', '/api/v1/auth/register', {
+      body: { invite_token: invite.body.token, ...person, password },
+    });
     expectError(res, 400, code, { tableMessage: true });
   });
 
@@ -52,19 +54,32 @@ describe('new passwords at every door (S01-S03)', () => {
     const invite = await s.request('POST', '/api/v1/admin/invites', { token: ownerToken, body: {} });
     // U+3392..3394 are the squared MHz, GHz, THz signs; NFKC writes each as three letters.
     const res = await s.request('POST', '/api/v1/auth/register', {
-      body: { invite_token: invite.body.token, username: 'radio', email: 'radio@example.org', password: '\u3392\u3393\u3394' },
+      body: {
+        invite_token: invite.body.token,
+        username: 'radio',
+        email: 'radio@example.org',
+        password: '\u3392\u3393\u3394',
+      },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'radio', password: 'MHzGHzTHz' } })).status).toBe(200);
+    expect(
+      (await s.request('POST', '/api/v1/auth/login', { body: { login: 'radio', password: 'MHzGHzTHz' } })).status,
+    ).toBe(200);
   });
 
   it('S02: the password minus its last character and the password in another case are refused', async () => {
     const P = 'Lantern Quietly Drifts 9';
     await s.createUser({ username: 'beacon', password: P });
     for (const wrong of [P.slice(0, -1), P.toUpperCase(), P.toLowerCase(), `${P} `]) {
-      expectError(await s.request('POST', '/api/v1/auth/login', { body: { login: 'beacon', password: wrong } }), 401, 'invalid_credentials');
+      expectError(
+        await s.request('POST', '/api/v1/auth/login', { body: { login: 'beacon', password: wrong } }),
+        401,
+        'invalid_credentials',
+      );
     }
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'beacon', password: P } })).status).toBe(200);
+    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'beacon', password: P } })).status).toBe(
+      200,
+    );
   });
 
   describe('password change', () => {
@@ -76,16 +91,28 @@ describe('new passwords at every door (S01-S03)', () => {
     });
 
     it.each(refused)('S01/S03: a password change refuses %s with the reason', async (_what, password, code) => {
-      const res = await s.request('POST', '/api/v1/me/password', { token, body: { current_password: current, new_password: password } });
+      const res = await s.request('POST', '/api/v1/me/password', {
+        token,
+        body: { current_password: current, new_password: password },
+      });
       expectError(res, 400, code, { tableMessage: true });
     });
 
     it('S01: a password change accepts a long lowercase passphrase and the old one stops working', async () => {
       const next = 'pebble orbit saffron canyon';
-      const res = await s.request('POST', '/api/v1/me/password', { token, body: { current_password: current, new_password: next } });
+      const res = await s.request('POST', '/api/v1/me/password', {
+        token,
+        body: { current_password: current, new_password: next },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expectError(await s.request('POST', '/api/v1/auth/login', { body: { login: person.username, password: current } }), 401, 'invalid_credentials');
-      expect((await s.request('POST', '/api/v1/auth/login', { body: { login: person.username, password: next } })).status).toBe(200);
+      expectError(
+        await s.request('POST', '/api/v1/auth/login', { body: { login: person.username, password: current } }),
+        401,
+        'invalid_credentials',
+      );
+      expect(
+        (await s.request('POST', '/api/v1/auth/login', { body: { login: person.username, password: next } })).status,
+      ).toBe(200);
     });
   });
 });
@@ -99,7 +126,11 @@ describe.each(await storeKinds())('stored password hashes on %s (S04)', (store) 
   afterAll(async () => s?.close());
 
   const storedHash = async (username: string): Promise<string> => {
-    const row = await s.deps.db.selectFrom('users').select('password_hash').where('username_lower', '=', username).executeTakeFirstOrThrow();
+    const row = await s.deps.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('username_lower', '=', username)
+      .executeTakeFirstOrThrow();
     return row.password_hash!;
   };
   const params = (stored: string) => {
@@ -132,7 +163,11 @@ describe.each(await storeKinds())('stored password hashes on %s (S04)', (store) 
     const weak = `k1${await argon2Hash(pepperPassword(pepper, password), { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1 })}`;
     await s.deps.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute();
 
-    expectError(await s.request('POST', '/api/v1/auth/login', { body: { login: 'legacy', password: 'harbor violet compass' } }), 401, 'invalid_credentials');
+    expectError(
+      await s.request('POST', '/api/v1/auth/login', { body: { login: 'legacy', password: 'harbor violet compass' } }),
+      401,
+      'invalid_credentials',
+    );
     expect(await storedHash('legacy')).toBe(weak);
 
     expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'legacy', password } })).status).toBe(200);

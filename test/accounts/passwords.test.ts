@@ -46,7 +46,7 @@ describe('nothing is truncated or case-folded (S02)', () => {
     expect(await hasher.verify(stored, P.toLowerCase())).toEqual({ ok: false, needsRehash: false });
   });
 
-  it("S02: the last character of a 256-character password matters", async () => {
+  it('S02: the last character of a 256-character password matters', async () => {
     const long = 'a long and winding road '.repeat(11).slice(0, 255);
     const stored = await hasher.hash(long + 'X');
     expect((await hasher.verify(stored, long + 'X')).ok).toBe(true);

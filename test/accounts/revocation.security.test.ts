@@ -49,12 +49,19 @@ describe.each(await storeKinds())('revocation on %s (S23)', (store) => {
   });
 
   it('S23: signing out of all devices refuses every other token at once, and the caller too with include_current', async () => {
-    const tokens = [await s.login('leaver', password), await s.login('leaver', password), await s.login('leaver', password)];
+    const tokens = [
+      await s.login('leaver', password),
+      await s.login('leaver', password),
+      await s.login('leaver', password),
+    ];
     const res = await s.request('POST', '/api/v1/me/sessions/revoke-all', { token: tokens[0] });
     expect(res.body).toEqual({ ok: true, revoked: 2 });
     expect((await me(tokens[0]!)).status).toBe(200);
     for (const token of tokens.slice(1)) expectError(await me(token), 401, 'unauthorized');
-    const all = await s.request('POST', '/api/v1/me/sessions/revoke-all', { token: tokens[0], body: { include_current: true } });
+    const all = await s.request('POST', '/api/v1/me/sessions/revoke-all', {
+      token: tokens[0],
+      body: { include_current: true },
+    });
     expect(all.body).toEqual({ ok: true, revoked: 1 });
     expectError(await me(tokens[0]!), 401, 'unauthorized');
   });
@@ -64,7 +71,8 @@ describe.each(await storeKinds())('revocation on %s (S23)', (store) => {
     const ownerToken = await s.login(OWNER.username, OWNER.password);
     for (const token of tokens) expect((await me(token)).status).toBe(200);
     const env: Record<string, string> = { HEARTH_DATA_DIR: s.dataDir, HEARTH_SECRET_KEY: SECRET_KEY };
-    if (store === 'postgres') Object.assign(env, { HEARTH_DATABASE_URL: POSTGRES_URL, HEARTH_DATABASE_SCHEMA: s.schema! });
+    if (store === 'postgres')
+      Object.assign(env, { HEARTH_DATABASE_URL: POSTGRES_URL, HEARTH_DATABASE_SCHEMA: s.schema! });
     const cli = await runCli(['user', 'revoke-sessions', 'leaver'], { env });
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toContain('Signed leaver out of 2 sessions');
@@ -88,7 +96,14 @@ describe.each(await storeKinds())('revocation on %s (S23)', (store) => {
 
       const token2 = await other.login('leaver', password);
       expect((await me(token2)).status).toBe(200);
-      expect((await other.request('POST', '/api/v1/me/sessions/revoke-all', { token: token2, body: { include_current: true } })).status).toBe(200);
+      expect(
+        (
+          await other.request('POST', '/api/v1/me/sessions/revoke-all', {
+            token: token2,
+            body: { include_current: true },
+          })
+        ).status,
+      ).toBe(200);
       expectError(await me(token2), 401, 'unauthorized');
     } finally {
       await other.close();

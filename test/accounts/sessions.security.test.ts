@@ -67,7 +67,14 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const token = await s.login(OWNER.username, OWNER.password);
       const me = await s.request('GET', '/api/v1/me', { token });
       const live = async () =>
-        (await s.deps.db.selectFrom('sessions').select('id').where('user_id', '=', me.body.id).where('revoked_at', 'is', null).execute()).length;
+        (
+          await s.deps.db
+            .selectFrom('sessions')
+            .select('id')
+            .where('user_id', '=', me.body.id)
+            .where('revoked_at', 'is', null)
+            .execute()
+        ).length;
       const before = await live();
       // Both password checks end together, as two requests sent at once would.
       const verify = s.deps.passwords.verify.bind(s.deps.passwords);
@@ -80,9 +87,9 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
         await together;
         return verdict;
       };
-      const answers = await Promise.all([1, 2].map(() => s.request('POST', '/api/v1/auth/reauth', { token, body: { password: OWNER.password } }))).finally(
-        () => (s.deps.passwords.verify = verify),
-      );
+      const answers = await Promise.all(
+        [1, 2].map(() => s.request('POST', '/api/v1/auth/reauth', { token, body: { password: OWNER.password } })),
+      ).finally(() => (s.deps.passwords.verify = verify));
       expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
       expect(await live()).toBe(before);
       const renewed = answers.find((a) => a.status === 200)!.body.token as string;
@@ -91,9 +98,16 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     });
 
     it('S20: re-authentication over the cookie sets the new token as the cookie', async () => {
-      const web = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: OWNER.username, password: OWNER.password } });
+      const web = await s.request('POST', '/api/v1/auth/login', {
+        browser: true,
+        body: { login: OWNER.username, password: OWNER.password },
+      });
       const cookie = `hearth_session=${web.body.token}`;
-      const res = await s.request('POST', '/api/v1/auth/reauth', { browser: true, cookie, body: { password: OWNER.password } });
+      const res = await s.request('POST', '/api/v1/auth/reauth', {
+        browser: true,
+        cookie,
+        body: { password: OWNER.password },
+      });
       await expectCookieMoved(s, res, cookie);
     });
 
@@ -103,10 +117,13 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
         expectError(await s.request('GET', `/api/v1/me?${query}`), 401, 'unauthorized');
       }
       const doc = (await s.request('GET', '/api/openapi.json')).body;
-      for (const [path, item] of Object.entries<Record<string, { parameters?: { in: string; name: string }[] }>>(doc.paths)) {
+      for (const [path, item] of Object.entries<Record<string, { parameters?: { in: string; name: string }[] }>>(
+        doc.paths,
+      )) {
         for (const op of Object.values(item)) {
           for (const p of op.parameters ?? []) {
-            if (p.in === 'query' || p.in === 'path') expect(p.name, `${path} takes ${p.name} in the URL`).not.toMatch(/token|session|password/i);
+            if (p.in === 'query' || p.in === 'path')
+              expect(p.name, `${path} takes ${p.name} in the URL`).not.toMatch(/token|session|password/i);
           }
         }
       }
@@ -131,7 +148,10 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     afterAll(async () => s?.close());
 
     it('S21: the session cookie is HttpOnly, SameSite=Lax, Path=/, has no Domain, and holds just the opaque token', async () => {
-      const res = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: OWNER.username, password: OWNER.password } });
+      const res = await s.request('POST', '/api/v1/auth/login', {
+        browser: true,
+        body: { login: OWNER.username, password: OWNER.password },
+      });
       expect(res.status).toBe(200);
       const session = res.cookies.find((c) => c.name === 'hearth_session')!;
       expect(session).toBeDefined();
@@ -145,7 +165,9 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     });
 
     it('S21: a device sign-in (no browser Origin) gets its token in the body and no session cookie', async () => {
-      const res = await s.request('POST', '/api/v1/auth/login', { body: { login: OWNER.username, password: OWNER.password } });
+      const res = await s.request('POST', '/api/v1/auth/login', {
+        body: { login: OWNER.username, password: OWNER.password },
+      });
       expect(res.body.token).toMatch(TOKEN_FORMAT);
       expect(res.cookies.find((c) => c.name === 'hearth_session')).toBeUndefined();
     });
@@ -157,11 +179,32 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     });
 
     it('S22: a state change carried by the cookie from a foreign or null Origin is refused, on every method', async () => {
-      for (const origin of ['https://evil.example', 'null', `${s.origin}.evil.example`, s.origin.replace('http:', 'https:')]) {
+      for (const origin of [
+        'https://evil.example',
+        'null',
+        `${s.origin}.evil.example`,
+        s.origin.replace('http:', 'https:'),
+      ]) {
         const headers = { origin };
-        expectError(await s.request('PATCH', '/api/v1/me', { cookie, headers, body: { display_name: 'Evil' } }), 403, 'origin_mismatch');
-        expectError(await s.request('POST', '/api/v1/me/sessions/revoke-all', { cookie, headers, body: { include_current: true } }), 403, 'origin_mismatch');
-        expectError(await s.request('DELETE', '/api/v1/me/sessions/some-id', { cookie, headers }), 403, 'origin_mismatch');
+        expectError(
+          await s.request('PATCH', '/api/v1/me', { cookie, headers, body: { display_name: 'Evil' } }),
+          403,
+          'origin_mismatch',
+        );
+        expectError(
+          await s.request('POST', '/api/v1/me/sessions/revoke-all', {
+            cookie,
+            headers,
+            body: { include_current: true },
+          }),
+          403,
+          'origin_mismatch',
+        );
+        expectError(
+          await s.request('DELETE', '/api/v1/me/sessions/some-id', { cookie, headers }),
+          403,
+          'origin_mismatch',
+        );
         expectError(await s.request('POST', '/api/v1/auth/logout', { cookie, headers }), 403, 'origin_mismatch');
       }
       expect((await s.request('GET', '/api/v1/me', { cookie })).status).toBe(200);
@@ -176,7 +219,11 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     });
 
     it('S22: the same change from the public origin works', async () => {
-      const res = await s.request('PATCH', '/api/v1/me', { cookie, browser: true, body: { display_name: 'Hearth Keeper' } });
+      const res = await s.request('PATCH', '/api/v1/me', {
+        cookie,
+        browser: true,
+        body: { display_name: 'Hearth Keeper' },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.display_name).toBe('Hearth Keeper');
     });
@@ -198,18 +245,37 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     afterAll(async () => s?.close());
 
     it('S21: the cookie is __Host-hearth_session with Secure, Path=/ and no Domain; HSTS is sent', async () => {
-      const res = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: OWNER.username, password: OWNER.password } });
+      const res = await s.request('POST', '/api/v1/auth/login', {
+        browser: true,
+        body: { login: OWNER.username, password: OWNER.password },
+      });
       expect(res.status).toBe(200);
       expect(s.origin).toBe(publicUrl);
       const session = res.cookies.find((c) => c.name === '__Host-hearth_session')!;
-      expect(session).toMatchObject({ value: res.body.token, secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
+      expect(session).toMatchObject({
+        value: res.body.token,
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Lax',
+        path: '/',
+      });
       expect(session.domain).toBeUndefined();
       expect(res.cookies.find((c) => c.name === 'hearth_session')).toBeUndefined();
-      expect(res.cookies.find((c) => c.name === '__Host-hearth_device')).toMatchObject({ secure: true, httpOnly: true, path: '/' });
+      expect(res.cookies.find((c) => c.name === '__Host-hearth_device')).toMatchObject({
+        secure: true,
+        httpOnly: true,
+        path: '/',
+      });
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
-      expect((await s.request('GET', '/api/v1/me', { cookie: `__Host-hearth_session=${session.value}` })).status).toBe(200);
+      expect((await s.request('GET', '/api/v1/me', { cookie: `__Host-hearth_session=${session.value}` })).status).toBe(
+        200,
+      );
       // A cookie without the prefix could have been set by another host or over http: it is not read.
-      expectError(await s.request('GET', '/api/v1/me', { cookie: `hearth_session=${session.value}` }), 401, 'unauthorized');
+      expectError(
+        await s.request('GET', '/api/v1/me', { cookie: `hearth_session=${session.value}` }),
+        401,
+        'unauthorized',
+      );
     });
   });
 
@@ -269,7 +335,9 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
 
     it('S25: the device list shows every signed-in device with name, platform, client, address, created and last seen', async () => {
       const user = await s.createUser({ username: 'viewer', password: 'thistle rocket mural bay' });
-      const tv = await s.login('viewer', user.password, { device: { name: 'Living room TV', platform: 'TV', client: 'Hearth TV' } });
+      const tv = await s.login('viewer', user.password, {
+        device: { name: 'Living room TV', platform: 'TV', client: 'Hearth TV' },
+      });
       const web = await s.request('POST', '/api/v1/auth/login', {
         browser: true,
         headers: { 'user-agent': FIREFOX_ON_WINDOWS },
@@ -279,20 +347,45 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       expect(list.status).toBe(200);
       expect(list.body).toHaveLength(2);
       for (const entry of list.body) {
-        expect(Object.keys(entry).sort()).toEqual(['client', 'client_version', 'created_at', 'current', 'device_name', 'id', 'ip', 'kind', 'last_seen_at', 'platform'].sort());
+        expect(Object.keys(entry).sort()).toEqual(
+          [
+            'client',
+            'client_version',
+            'created_at',
+            'current',
+            'device_name',
+            'id',
+            'ip',
+            'kind',
+            'last_seen_at',
+            'platform',
+          ].sort(),
+        );
         expect(entry.ip).toBe('127.0.0.1');
         expect(new Date(entry.created_at).getTime()).toBe(clock.clock().getTime());
       }
       const byName = Object.fromEntries(list.body.map((x: { device_name: string }) => [x.device_name, x]));
-      expect(byName['Living room TV']).toMatchObject({ platform: 'TV', client: 'Hearth TV', current: true, kind: 'device' });
-      expect(byName['Firefox on Windows']).toMatchObject({ platform: 'Windows', client: 'Firefox', client_version: '128', current: false, kind: 'web' });
+      expect(byName['Living room TV']).toMatchObject({
+        platform: 'TV',
+        client: 'Hearth TV',
+        current: true,
+        kind: 'device',
+      });
+      expect(byName['Firefox on Windows']).toMatchObject({
+        platform: 'Windows',
+        client: 'Firefox',
+        client_version: '128',
+        current: false,
+        kind: 'web',
+      });
       expect(JSON.stringify(list.body)).not.toContain(web.body.token);
     });
 
     it('S25: last seen is written at most once a minute, not on every request', async () => {
       const token = await s.login('viewer', 'thistle rocket mural bay', { device: { name: 'Tablet' } });
       const lastSeen = async () =>
-        (await s.request('GET', '/api/v1/me/sessions', { token })).body.find((x: { current: boolean }) => x.current).last_seen_at;
+        (await s.request('GET', '/api/v1/me/sessions', { token })).body.find((x: { current: boolean }) => x.current)
+          .last_seen_at;
       const first = await lastSeen();
       clock.advance(30_000);
       expect(await lastSeen()).toBe(first);
@@ -307,11 +400,16 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const first = await s.request('POST', '/api/v1/auth/login', { body: { login: 'returning', password } });
       const marker = first.body.device_marker;
       const seen = async () =>
-        (await s.deps.db.selectFrom('known_devices').select(['last_seen_at']).where('user_id', '=', user.id).execute()).map((r) => Number(r.last_seen_at));
+        (
+          await s.deps.db.selectFrom('known_devices').select(['last_seen_at']).where('user_id', '=', user.id).execute()
+        ).map((r) => Number(r.last_seen_at));
       const t0 = clock.clock().getTime();
       expect(await seen()).toEqual([t0]);
       const again = async () => {
-        const res = await s.request('POST', '/api/v1/auth/login', { body: { login: 'returning', password }, headers: { 'x-hearth-device': marker } });
+        const res = await s.request('POST', '/api/v1/auth/login', {
+          body: { login: 'returning', password },
+          headers: { 'x-hearth-device': marker },
+        });
         expect(res.status).toBe(200);
         expect(res.body.device_marker).toBe(marker);
       };
@@ -321,11 +419,16 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       clock.advance(31_000);
       await again();
       expect(await seen()).toEqual([clock.clock().getTime()]);
-      const events = await s.deps.db.selectFrom('security_events').select(['detail']).where('user_id', '=', user.id).where('type', '=', 'sign_in').execute();
+      const events = await s.deps.db
+        .selectFrom('security_events')
+        .select(['detail'])
+        .where('user_id', '=', user.id)
+        .where('type', '=', 'sign_in')
+        .execute();
       expect(events.map((e) => JSON.parse(e.detail!).new_device)).toEqual([true, false, false]);
     });
 
-    it('S25: ending one device signs out that device only; another user\'s session id answers 404', async () => {
+    it("S25: ending one device signs out that device only; another user's session id answers 404", async () => {
       const password = 'ginger falcon opal reed';
       await s.createUser({ username: 'twodevices', password });
       const phone = await s.login('twodevices', password, { device: { name: 'Phone' } });
@@ -333,7 +436,11 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const list = await s.request('GET', '/api/v1/me/sessions', { token: laptop });
       const phoneId = list.body.find((x: { device_name: string }) => x.device_name === 'Phone').id;
       const ownerSessions = await s.request('GET', '/api/v1/me/sessions', { token: ownerToken });
-      expectError(await s.request('DELETE', `/api/v1/me/sessions/${ownerSessions.body[0].id}`, { token: laptop }), 404, 'not_found');
+      expectError(
+        await s.request('DELETE', `/api/v1/me/sessions/${ownerSessions.body[0].id}`, { token: laptop }),
+        404,
+        'not_found',
+      );
       expect((await s.request('GET', '/api/v1/me', { token: ownerToken })).status).toBe(200);
 
       expect((await s.request('DELETE', `/api/v1/me/sessions/${phoneId}`, { token: laptop })).status).toBe(200);
@@ -345,11 +452,17 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     it('S25: an admin ends all sessions of a user', async () => {
       const password = 'cactus marble wander jet';
       const user = await s.createUser({ username: 'everywhere', password });
-      const tokens = [await s.login('everywhere', password), await s.login('everywhere', password), await s.login('everywhere', password)];
+      const tokens = [
+        await s.login('everywhere', password),
+        await s.login('everywhere', password),
+        await s.login('everywhere', password),
+      ];
       const res = await s.request('POST', `/api/v1/admin/users/${user.id}/revoke-sessions`, { token: ownerToken });
       expect(res.body).toEqual({ ok: true, revoked: 3 });
       for (const token of tokens) expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
-      expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'everywhere', password } })).status).toBe(200);
+      expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'everywhere', password } })).status).toBe(
+        200,
+      );
     });
 
     it('S25: an admin cannot sign out the owner or another admin; a member cannot sign out anyone', async () => {
@@ -359,39 +472,70 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const member = await s.createUser({ username: 'plainmember', password: 'lotus anchor fable drip' });
       const adminToken = await s.login('deputy', adminPw);
       const ownerId = (await s.request('GET', '/api/v1/me', { token: ownerToken })).body.id;
-      expectError(await s.request('POST', `/api/v1/admin/users/${ownerId}/revoke-sessions`, { token: adminToken }), 403, 'forbidden');
-      expectError(await s.request('POST', `/api/v1/admin/users/${other.id}/revoke-sessions`, { token: adminToken }), 403, 'forbidden');
+      expectError(
+        await s.request('POST', `/api/v1/admin/users/${ownerId}/revoke-sessions`, { token: adminToken }),
+        403,
+        'forbidden',
+      );
+      expectError(
+        await s.request('POST', `/api/v1/admin/users/${other.id}/revoke-sessions`, { token: adminToken }),
+        403,
+        'forbidden',
+      );
       expect((await s.request('GET', '/api/v1/me', { token: ownerToken })).status).toBe(200);
-      expect((await s.request('POST', `/api/v1/admin/users/${member.id}/revoke-sessions`, { token: adminToken })).status).toBe(200);
+      expect(
+        (await s.request('POST', `/api/v1/admin/users/${member.id}/revoke-sessions`, { token: adminToken })).status,
+      ).toBe(200);
       const memberToken = await s.login('plainmember', 'lotus anchor fable drip');
-      expectError(await s.request('POST', `/api/v1/admin/users/${admin.id}/revoke-sessions`, { token: memberToken }), 403, 'forbidden');
+      expectError(
+        await s.request('POST', `/api/v1/admin/users/${admin.id}/revoke-sessions`, { token: memberToken }),
+        403,
+        'forbidden',
+      );
     });
 
     it('S25: disabling a user ends their sessions and refuses new ones; enabling again does not revive the old ones', async () => {
       const password = 'parsnip glider vector moss';
       const user = await s.createUser({ username: 'tobedisabled', password });
       const token = await s.login('tobedisabled', password);
-      const res = await s.request('PATCH', `/api/v1/admin/users/${user.id}`, { token: ownerToken, body: { disabled: true } });
+      const res = await s.request('PATCH', `/api/v1/admin/users/${user.id}`, {
+        token: ownerToken,
+        body: { disabled: true },
+      });
       expect(res.status).toBe(200);
       expect(res.body.disabled).toBe(true);
       expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
-      expectError(await s.request('POST', '/api/v1/auth/login', { body: { login: 'tobedisabled', password } }), 403, 'account_disabled');
+      expectError(
+        await s.request('POST', '/api/v1/auth/login', { body: { login: 'tobedisabled', password } }),
+        403,
+        'account_disabled',
+      );
       await s.request('PATCH', `/api/v1/admin/users/${user.id}`, { token: ownerToken, body: { disabled: false } });
       expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
-      expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'tobedisabled', password } })).status).toBe(200);
+      expect(
+        (await s.request('POST', '/api/v1/auth/login', { body: { login: 'tobedisabled', password } })).status,
+      ).toBe(200);
     });
 
     it('S26: a password change signs every other device out by default and keeps the one that made it', async () => {
       const password = 'hazel cobalt drizzle pine';
       await s.createUser({ username: 'changer', password });
-      const [here, there, elsewhere] = [await s.login('changer', password), await s.login('changer', password), await s.login('changer', password)];
+      const [here, there, elsewhere] = [
+        await s.login('changer', password),
+        await s.login('changer', password),
+        await s.login('changer', password),
+      ];
       const next = 'violet summit barrel quay';
-      const res = await s.request('POST', '/api/v1/me/password', { token: here, body: { current_password: password, new_password: next } });
+      const res = await s.request('POST', '/api/v1/me/password', {
+        token: here,
+        body: { current_password: password, new_password: next },
+      });
       expect(res.body).toEqual({ ok: true, signed_out: 2, token: expect.stringMatching(TOKEN_FORMAT) });
       // The device that made the change continues under the new token (S20).
       const renewed = res.body.token as string;
       expect((await s.request('GET', '/api/v1/me', { token: renewed })).status).toBe(200);
-      for (const token of [here, there, elsewhere]) expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
+      for (const token of [here, there, elsewhere])
+        expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
       const events = await s.request('GET', '/api/v1/me/security-events?type=password_changed', { token: renewed });
       expect(events.body[0].detail).toMatchObject({ signed_out_others: true, count: 2 });
     });
@@ -412,7 +556,10 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const password = 'saffron meteor quilt bay';
       const here = await s.login('changer', password, { device: { name: 'Kitchen tablet' } });
       const there = await s.login('changer', password);
-      const before = (await s.request('GET', '/api/v1/me/sessions', { token: there })).body as { id: string; device_name: string | null }[];
+      const before = (await s.request('GET', '/api/v1/me/sessions', { token: there })).body as {
+        id: string;
+        device_name: string | null;
+      }[];
       const res = await s.request('POST', '/api/v1/me/password', {
         token: here,
         body: { current_password: password, new_password: 'juniper comet ladle brook', sign_out_others: false },
@@ -422,20 +569,35 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       expect(renewed).not.toBe(here);
       expectError(await s.request('GET', '/api/v1/me', { token: here }), 401, 'unauthorized');
       expect((await s.request('GET', '/api/v1/me', { token: there })).status).toBe(200);
-      const after = (await s.request('GET', '/api/v1/me/sessions', { token: renewed })).body as { id: string; device_name: string | null; current: boolean }[];
+      const after = (await s.request('GET', '/api/v1/me/sessions', { token: renewed })).body as {
+        id: string;
+        device_name: string | null;
+        current: boolean;
+      }[];
       // The same devices, one of them under a new id: the caller's.
       expect(after).toHaveLength(before.length);
       const current = after.find((x) => x.current)!;
       expect(current.device_name).toBe('Kitchen tablet');
       expect(before.map((x) => x.id)).not.toContain(current.id);
-      expect(after.filter((x) => !x.current).map((x) => x.id).sort()).toEqual(
-        before.filter((x) => x.device_name !== 'Kitchen tablet').map((x) => x.id).sort(),
+      expect(
+        after
+          .filter((x) => !x.current)
+          .map((x) => x.id)
+          .sort(),
+      ).toEqual(
+        before
+          .filter((x) => x.device_name !== 'Kitchen tablet')
+          .map((x) => x.id)
+          .sort(),
       );
     });
 
     it('S20: a password change over the cookie sets the new token as the cookie', async () => {
       const password = 'juniper comet ladle brook';
-      const web = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: 'changer', password } });
+      const web = await s.request('POST', '/api/v1/auth/login', {
+        browser: true,
+        body: { login: 'changer', password },
+      });
       const cookie = `hearth_session=${web.body.token}`;
       const res = await s.request('POST', '/api/v1/me/password', {
         browser: true,
@@ -468,12 +630,17 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const events = await s.request('GET', '/api/v1/me/security-events?type=email_changed', { token });
       expect(events.body).toHaveLength(1);
       expect(events.body[0].detail).toEqual({ from: 'mover@example.org', to: 'mover.new@example.org' });
-      expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'mover.new@example.org', password } })).status).toBe(200);
+      expect(
+        (await s.request('POST', '/api/v1/auth/login', { body: { login: 'mover.new@example.org', password } })).status,
+      ).toBe(200);
     });
 
     it('S27: 11 minutes after the last proof the change is refused and nothing in the request is applied', async () => {
       clock.advance(11 * 60_000);
-      const res = await s.request('PATCH', '/api/v1/me', { token, body: { email: 'mover.third@example.org', display_name: 'Sneaky' } });
+      const res = await s.request('PATCH', '/api/v1/me', {
+        token,
+        body: { email: 'mover.third@example.org', display_name: 'Sneaky' },
+      });
       expectError(res, 401, 'reauthentication_required', { tableMessage: true });
       const me = (await s.request('GET', '/api/v1/me', { token })).body;
       expect(me.email).toBe('mover.new@example.org');
@@ -486,8 +653,16 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
     });
 
     it('S27: a wrong password at re-authentication leaves the session stale', async () => {
-      expectError(await s.request('POST', '/api/v1/auth/reauth', { token, body: { password: 'nutmeg harbor crayon' } }), 401, 'invalid_credentials');
-      expectError(await s.request('PATCH', '/api/v1/me', { token, body: { email: 'mover.third@example.org' } }), 401, 'reauthentication_required');
+      expectError(
+        await s.request('POST', '/api/v1/auth/reauth', { token, body: { password: 'nutmeg harbor crayon' } }),
+        401,
+        'invalid_credentials',
+      );
+      expectError(
+        await s.request('PATCH', '/api/v1/me', { token, body: { email: 'mover.third@example.org' } }),
+        401,
+        'reauthentication_required',
+      );
     });
 
     it('S27: after re-authentication the change goes through, for 10 minutes', async () => {
@@ -499,14 +674,26 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(await email(token)).toBe('mover.third@example.org');
       clock.advance(2 * 60_000);
-      expectError(await s.request('PATCH', '/api/v1/me', { token, body: { email: 'mover.fourth@example.org' } }), 401, 'reauthentication_required');
+      expectError(
+        await s.request('PATCH', '/api/v1/me', { token, body: { email: 'mover.fourth@example.org' } }),
+        401,
+        'reauthentication_required',
+      );
     });
 
     it('S27: an address another account uses is refused with 409, and a malformed one with 400', async () => {
       const reauth = await s.request('POST', '/api/v1/auth/reauth', { token, body: { password } });
       token = reauth.body.token;
-      expectError(await s.request('PATCH', '/api/v1/me', { token, body: { email: OWNER.email.toUpperCase() } }), 409, 'email_taken');
-      expectError(await s.request('PATCH', '/api/v1/me', { token, body: { email: 'not an address' } }), 400, 'invalid_body');
+      expectError(
+        await s.request('PATCH', '/api/v1/me', { token, body: { email: OWNER.email.toUpperCase() } }),
+        409,
+        'email_taken',
+      );
+      expectError(
+        await s.request('PATCH', '/api/v1/me', { token, body: { email: 'not an address' } }),
+        400,
+        'invalid_body',
+      );
       expect(await email(token)).toBe('mover.third@example.org');
     });
 
@@ -514,16 +701,30 @@ describe.each(await storeKinds())('sessions on %s', (store) => {
       const user = await s.createUser({ username: 'worried', email: 'worried@example.org', password });
       const old = await s.login(user.username, password);
       clock.advance(11 * 60_000);
-      expectError(await s.request('PATCH', '/api/v1/me', { token: old, body: { email: 'worried.stale@example.org' } }), 401, 'reauthentication_required');
-      const change = await s.request('POST', '/api/v1/me/password', { token: old, body: { current_password: password, new_password: 'cobalt willow ferry anthem' } });
+      expectError(
+        await s.request('PATCH', '/api/v1/me', { token: old, body: { email: 'worried.stale@example.org' } }),
+        401,
+        'reauthentication_required',
+      );
+      const change = await s.request('POST', '/api/v1/me/password', {
+        token: old,
+        body: { current_password: password, new_password: 'cobalt willow ferry anthem' },
+      });
       expect(change.status, JSON.stringify(change.body)).toBe(200);
       const renewed = change.body.token as string;
       expect(renewed).toMatch(TOKEN_FORMAT);
       expect(renewed).not.toBe(old);
       // A copy of the old token (whoever else holds it) gains nothing from the owner's proof.
-      expectError(await s.request('PATCH', '/api/v1/me', { token: old, body: { email: 'worried.attacker@example.org' } }), 401, 'unauthorized');
+      expectError(
+        await s.request('PATCH', '/api/v1/me', { token: old, body: { email: 'worried.attacker@example.org' } }),
+        401,
+        'unauthorized',
+      );
       expectError(await s.request('GET', '/api/v1/me', { token: old }), 401, 'unauthorized');
-      const patch = await s.request('PATCH', '/api/v1/me', { token: renewed, body: { email: 'worried.new@example.org' } });
+      const patch = await s.request('PATCH', '/api/v1/me', {
+        token: renewed,
+        body: { email: 'worried.new@example.org' },
+      });
       expect(patch.status, JSON.stringify(patch.body)).toBe(200);
       expect(await email(renewed)).toBe('worried.new@example.org');
     });

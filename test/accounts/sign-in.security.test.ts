@@ -15,8 +15,18 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
 
     it('S13: there is no account: the usual default names and passwords do not sign in', async () => {
       expect((await s.request('GET', '/api/v1/setup')).body).toEqual({ setup_required: true });
-      for (const [login, password] of [['admin', 'admin'], ['admin', 'password'], ['owner', 'owner'], ['root', 'root'], ['hearth', 'hearth']]) {
-        expectError(await s.request('POST', '/api/v1/auth/login', { body: { login, password } }), 401, 'invalid_credentials');
+      for (const [login, password] of [
+        ['admin', 'admin'],
+        ['admin', 'password'],
+        ['owner', 'owner'],
+        ['root', 'root'],
+        ['hearth', 'hearth'],
+      ]) {
+        expectError(
+          await s.request('POST', '/api/v1/auth/login', { body: { login, password } }),
+          401,
+          'invalid_credentials',
+        );
       }
       const users = await s.deps.db.selectFrom('users').select('id').execute();
       expect(users).toHaveLength(0);
@@ -29,8 +39,18 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
     });
 
     it('S13: setup with a wrong token is refused, also one that differs only in case or its last character', async () => {
-      for (const wrong of ['not-the-token-at-all-000', SETUP_TOKEN.toUpperCase(), SETUP_TOKEN.slice(0, -1), `${SETUP_TOKEN}x`]) {
-        expectError(await s.request('POST', '/api/v1/setup', { body: { setup_token: wrong, ...OWNER } }), 403, 'invalid_setup_token', { tableMessage: true });
+      for (const wrong of [
+        'not-the-token-at-all-000',
+        SETUP_TOKEN.toUpperCase(),
+        SETUP_TOKEN.slice(0, -1),
+        `${SETUP_TOKEN}x`,
+      ]) {
+        expectError(
+          await s.request('POST', '/api/v1/setup', { body: { setup_token: wrong, ...OWNER } }),
+          403,
+          'invalid_setup_token',
+          { tableMessage: true },
+        );
       }
       expect((await s.request('GET', '/api/v1/setup')).body).toEqual({ setup_required: true });
     });
@@ -40,7 +60,12 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
       expect(first.status).toBe(201);
       expect(first.body.user.role).toBe('owner');
       const again = await s.request('POST', '/api/v1/setup', {
-        body: { setup_token: SETUP_TOKEN, username: 'usurper', email: 'usurper@example.org', password: 'granite pelican sonnet wharf' },
+        body: {
+          setup_token: SETUP_TOKEN,
+          username: 'usurper',
+          email: 'usurper@example.org',
+          password: 'granite pelican sonnet wharf',
+        },
       });
       expectError(again, 403, 'setup_done', { tableMessage: true });
       expect((await s.request('GET', '/api/v1/setup')).body).toEqual({ setup_required: false });
@@ -59,9 +84,12 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
 
     it('S06: while 8 sign-ins are being hashed, /api/v1/health is read and answered without waiting for them', async () => {
       const users = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => s.createUser({ username: `walker${i}`, password: `amber canyon walker number ${i}` })),
+        Array.from({ length: 8 }, (_, i) =>
+          s.createUser({ username: `walker${i}`, password: `amber canyon walker number ${i}` }),
+        ),
       );
-      const signInAll = () => users.map((u) => http(s, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } }));
+      const signInAll = () =>
+        users.map((u) => http(s, 'POST', '/api/v1/auth/login', { body: { login: u.username, password: u.password } }));
       // One round first, so that loading code on first use (fetch, serializers) is not part of what is observed.
       await Promise.all([...signInAll(), http(s, 'GET', '/api/v1/health')]);
 
@@ -98,20 +126,38 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
 
     it('S81: a sign-in answers JSON with the token, the user and the device marker, and nothing unlisted', async () => {
       const user = await s.createUser({ username: 'answered', password: 'cobalt harbour quill fen' });
-      const res = await http(s, 'POST', '/api/v1/auth/login', { body: { login: 'answered', password: 'cobalt harbour quill fen' } });
+      const res = await http(s, 'POST', '/api/v1/auth/login', {
+        body: { login: 'answered', password: 'cobalt harbour quill fen' },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(Object.keys(res.body).sort()).toEqual(['device_marker', 'token', 'user']);
       expect(Object.keys(res.body.user).sort()).toEqual(
-        ['anti_phishing_phrase', 'created_at', 'disabled', 'display_name', 'email', 'email_verified', 'id', 'password_changed_at', 'password_reset_required', 'role', 'username'].sort(),
+        [
+          'anti_phishing_phrase',
+          'created_at',
+          'disabled',
+          'display_name',
+          'email',
+          'email_verified',
+          'id',
+          'password_changed_at',
+          'password_reset_required',
+          'role',
+          'username',
+        ].sort(),
       );
       expect(res.body.user).toMatchObject({ id: user.id, username: 'answered', role: 'member', disabled: false });
     });
 
     it('S10: an unknown account and a wrong password give the same status and body', async () => {
       await s.createUser({ username: 'known', password: 'saffron delta kettle moor' });
-      const unknown = await http(s, 'POST', '/api/v1/auth/login', { body: { login: 'unknown-person', password: 'saffron delta kettle moor' } });
-      const wrong = await http(s, 'POST', '/api/v1/auth/login', { body: { login: 'known', password: 'saffron delta kettle mooring' } });
+      const unknown = await http(s, 'POST', '/api/v1/auth/login', {
+        body: { login: 'unknown-person', password: 'saffron delta kettle moor' },
+      });
+      const wrong = await http(s, 'POST', '/api/v1/auth/login', {
+        body: { login: 'known', password: 'saffron delta kettle mooring' },
+      });
       expect(unknown.status).toBe(401);
       expect(wrong.status).toBe(unknown.status);
       expect(wrong.body).toEqual(unknown.body);
@@ -130,14 +176,19 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
         for (const kind of i % 2 ? (['unknown', 'wrong'] as const) : (['wrong', 'unknown'] as const)) {
           const login = kind === 'unknown' ? `ghost${i}` : 'timed';
           const start = performance.now();
-          const res = await http(s, 'POST', '/api/v1/auth/login', { body: { login, password: `juniper atlas ripple ${i}` } });
+          const res = await http(s, 'POST', '/api/v1/auth/login', {
+            body: { login, password: `juniper atlas ripple ${i}` },
+          });
           times[kind].push(performance.now() - start);
           expect(res.status).toBe(401);
         }
       }
       expect(verifications.total).toBe(22);
       const ratio = median(times.unknown) / median(times.wrong);
-      expect(ratio, `unknown ${median(times.unknown).toFixed(1)} ms, wrong ${median(times.wrong).toFixed(1)} ms`).toBeGreaterThan(0.5);
+      expect(
+        ratio,
+        `unknown ${median(times.unknown).toFixed(1)} ms, wrong ${median(times.wrong).toFixed(1)} ms`,
+      ).toBeGreaterThan(0.5);
       expect(ratio).toBeLessThan(2);
     });
   });
@@ -152,21 +203,34 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
 
     it('S14: the correct old password gets 403 password_reset_required and no token, cookie or device marker', async () => {
       const user = await s.createUser({ username: 'flagged', password: 'copper sparrow tide lamp' });
-      const before = await s.request('POST', '/api/v1/auth/login', { body: { login: 'flagged', password: user.password } });
+      const before = await s.request('POST', '/api/v1/auth/login', {
+        body: { login: 'flagged', password: user.password },
+      });
       expect(before.status).toBe(200);
       const marker = before.body.device_marker as string;
       await s.deps.db.updateTable('users').set({ reset_required: 1 }).where('id', '=', user.id).execute();
-      const sessionsBefore = await s.deps.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+      const sessionsBefore = await s.deps.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .execute();
 
       for (const options of [{}, { browser: true }, { headers: { 'x-hearth-device': marker } }]) {
-        const res = await s.request('POST', '/api/v1/auth/login', { ...options, body: { login: 'flagged', password: user.password } });
+        const res = await s.request('POST', '/api/v1/auth/login', {
+          ...options,
+          body: { login: 'flagged', password: user.password },
+        });
         expectError(res, 403, 'password_reset_required', { tableMessage: true });
         expect(res.headers['set-cookie']).toBeUndefined();
         expect(res.cookies).toEqual([]);
         expect(JSON.stringify(res.body)).not.toMatch(/token|marker|hs_|hd1\./i);
         expect(Object.keys(res.body)).toEqual(['error']);
       }
-      const sessionsAfter = await s.deps.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+      const sessionsAfter = await s.deps.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .execute();
       expect(sessionsAfter).toEqual(sessionsBefore);
     });
 
@@ -176,11 +240,17 @@ describe.each(await storeKinds())('signing in on %s', (store) => {
       expect((await s.request('GET', '/api/v1/me', { token })).status).toBe(200);
       await s.deps.db.updateTable('users').set({ reset_required: 1 }).where('id', '=', user.id).execute();
       expectError(await s.request('GET', '/api/v1/me', { token }), 401, 'unauthorized');
-      expectError(await s.request('POST', '/api/v1/auth/reauth', { token, body: { password: user.password } }), 401, 'unauthorized');
+      expectError(
+        await s.request('POST', '/api/v1/auth/reauth', { token, body: { password: user.password } }),
+        401,
+        'unauthorized',
+      );
     });
 
     it('S14: a wrong password on a flagged account is an ordinary failure, not a hint', async () => {
-      const res = await s.request('POST', '/api/v1/auth/login', { body: { login: 'flagged', password: 'not the password at all' } });
+      const res = await s.request('POST', '/api/v1/auth/login', {
+        body: { login: 'flagged', password: 'not the password at all' },
+      });
       expectError(res, 401, 'invalid_credentials');
     });
   });

@@ -23,23 +23,34 @@ describe.each(await storeKinds())('a copy of the %s store holds no usable secret
     tokens.push(owner.token);
 
     // A web sign-in (cookie) and a device sign-in, each handing out a token and a device marker.
-    const web = await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: OWNER.email, password: OWNER.password } });
+    const web = await s.request('POST', '/api/v1/auth/login', {
+      browser: true,
+      body: { login: OWNER.email, password: OWNER.password },
+    });
     expect(web.status).toBe(200);
     tokens.push(web.body.token);
     markers.push(web.body.device_marker);
-    const device = await s.request('POST', '/api/v1/auth/login', { body: { login: OWNER.username, password: OWNER.password, device: { name: 'Living room TV' } } });
+    const device = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: OWNER.username, password: OWNER.password, device: { name: 'Living room TV' } },
+    });
     tokens.push(device.body.token);
     markers.push(device.body.device_marker);
 
     // Re-authentication hands out a new token.
-    const reauth = await s.request('POST', '/api/v1/auth/reauth', { token: device.body.token, body: { password: OWNER.password } });
+    const reauth = await s.request('POST', '/api/v1/auth/reauth', {
+      token: device.body.token,
+      body: { password: OWNER.password },
+    });
     expect(reauth.status, JSON.stringify(reauth.body)).toBe(200);
     tokens.push(reauth.body.token);
 
     // Invites: one used for a registration, one left open, one sent to an address.
     const used = await s.request('POST', '/api/v1/admin/invites', { token: owner.token, body: {} });
     const open = await s.request('POST', '/api/v1/admin/invites', { token: owner.token, body: { role: 'admin' } });
-    const mailed = await s.request('POST', '/api/v1/admin/invites', { token: owner.token, body: { email: 'guest@example.org' } });
+    const mailed = await s.request('POST', '/api/v1/admin/invites', {
+      token: owner.token,
+      body: { email: 'guest@example.org' },
+    });
     for (const invite of [used, open, mailed]) {
       expect(invite.status).toBe(201);
       tokens.push(invite.body.token);
@@ -47,10 +58,17 @@ describe.each(await storeKinds())('a copy of the %s store holds no usable secret
     const memberPassword = 'cobalt lighthouse pretzel swing';
     passwords.push(memberPassword);
     const reg = await s.request('POST', '/api/v1/auth/register', {
-      body: { invite_token: used.body.token, username: 'member1', email: 'member1@example.org', password: memberPassword },
+      body: {
+        invite_token: used.body.token,
+        username: 'member1',
+        email: 'member1@example.org',
+        password: memberPassword,
+      },
     });
     expect(reg.status).toBe(202);
-    const member = await s.request('POST', '/api/v1/auth/login', { body: { login: 'member1', password: memberPassword } });
+    const member = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: 'member1', password: memberPassword },
+    });
     tokens.push(member.body.token);
     markers.push(member.body.device_marker);
 
@@ -77,7 +95,8 @@ describe.each(await storeKinds())('a copy of the %s store holds no usable secret
   afterAll(async () => s?.close());
 
   it('S05: the dump covers the account tables and holds rows from this run', () => {
-    for (const table of ['users', 'sessions', 'invites', 'security_events', 'known_devices', 'meta']) expect(dump).toHaveProperty(table);
+    for (const table of ['users', 'sessions', 'invites', 'security_events', 'known_devices', 'meta'])
+      expect(dump).toHaveProperty(table);
     expect(dump.users).toHaveLength(2);
     expect(dump.sessions.length).toBeGreaterThanOrEqual(tokens.length - 3);
     expect(dump.invites).toHaveLength(3);
@@ -100,7 +119,10 @@ describe.each(await storeKinds())('a copy of the %s store holds no usable secret
     const inviteHashes = new Set(dump.invites.map((r) => r.token_hash));
     for (const token of tokens) {
       const hash = sha256(token);
-      expect(sessionHashes.has(hash) || inviteHashes.has(hash), `no SHA-256 row for a token starting ${token.slice(0, 5)}`).toBe(true);
+      expect(
+        sessionHashes.has(hash) || inviteHashes.has(hash),
+        `no SHA-256 row for a token starting ${token.slice(0, 5)}`,
+      ).toBe(true);
     }
     for (const hash of [...sessionHashes, ...inviteHashes]) expect(hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -115,7 +137,8 @@ describe.each(await storeKinds())('a copy of the %s store holds no usable secret
 
   it('S05: the secret key and the password pepper never enter the database', () => {
     const key = Buffer.from(SECRET_KEY, 'hex');
-    for (const form of [SECRET_KEY, key.toString('base64'), key.toString('base64url')]) expect(dumpText).not.toContain(form);
+    for (const form of [SECRET_KEY, key.toString('base64'), key.toString('base64url')])
+      expect(dumpText).not.toContain(form);
     expect(dumpText.toLowerCase()).not.toContain(SECRET_KEY.slice(0, 16));
   });
 

@@ -29,7 +29,8 @@ describe.each(await storeKinds())('sign-in throttling on %s (S11)', (store) => {
 
     it('S11: after a few free failures the delays grow (1, 2, 4, 8 s) with 429 and Retry-After; a blocked try costs no hash', async () => {
       await s.createUser({ username: 'victim', password: 'tangerine glacier motif owl' });
-      for (let i = 0; i < 6; i += 1) expectError(await login(s, 'victim', `guess number ${i}`), 401, 'invalid_credentials');
+      for (let i = 0; i < 6; i += 1)
+        expectError(await login(s, 'victim', `guess number ${i}`), 401, 'invalid_credentials');
       const verifications = countVerifications(s);
       const waits: number[] = [];
       for (let round = 0; round < 4; round += 1) {
@@ -47,7 +48,8 @@ describe.each(await storeKinds())('sign-in throttling on %s (S11)', (store) => {
     });
 
     it('S11: an unknown login is throttled the same way, so the 429 does not tell accounts apart', async () => {
-      for (let i = 0; i < 6; i += 1) expectError(await login(s, 'no-such-user', `guess number ${i}`), 401, 'invalid_credentials');
+      for (let i = 0; i < 6; i += 1)
+        expectError(await login(s, 'no-such-user', `guess number ${i}`), 401, 'invalid_credentials');
       expect(retryAfter(await login(s, 'no-such-user', 'x-guess'))).toBe(1);
     });
 
@@ -68,7 +70,8 @@ describe.each(await storeKinds())('sign-in throttling on %s (S11)', (store) => {
         const res = await login(s, own.username, own.password);
         expect(res.status, JSON.stringify(res.body)).toBe(200);
         marker = res.body.device_marker;
-        for (let i = 0; i < 8; i += 1) statuses.push((await login(s, `sprayed-again${round}-${i}`, 'spring password guess')).status);
+        for (let i = 0; i < 8; i += 1)
+          statuses.push((await login(s, `sprayed-again${round}-${i}`, 'spring password guess')).status);
       }
       // 24 failures from one address within the hour, a success between every 8: 20 go through, then delays.
       expect(statuses.slice(0, 21).every((st) => st === 401)).toBe(true);
@@ -101,11 +104,16 @@ describe.each(await storeKinds())('sign-in throttling on %s (S11)', (store) => {
     it('S11: parallel sign-ins of many users from one address all succeed (successes clear keys others are counting on)', async () => {
       clock.advance(2 * 3600_000);
       const users = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => s.createUser({ username: `crowd${i}`, password: `crowd member number ${i} here` })),
+        Array.from({ length: 8 }, (_, i) =>
+          s.createUser({ username: `crowd${i}`, password: `crowd member number ${i} here` }),
+        ),
       );
       for (let round = 0; round < 4; round += 1) {
         const answers = await Promise.all(users.map((u) => login(s, u.username, u.password)));
-        expect(answers.map((r) => r.status), JSON.stringify(answers.find((r) => r.status !== 200)?.body)).toEqual(Array(8).fill(200));
+        expect(
+          answers.map((r) => r.status),
+          JSON.stringify(answers.find((r) => r.status !== 200)?.body),
+        ).toEqual(Array(8).fill(200));
       }
     });
   });
@@ -230,7 +238,9 @@ describe.each(await storeKinds())('failure log lines on %s (S12)', (store) => {
 
   it('S12: a wrong password, an unknown account and a throttled try each write one line with the address', async () => {
     expect((await oneFailureLine(() => login(s, 'logged', 'wrong password here'), 401)).reason).toBe('wrong_password');
-    expect((await oneFailureLine(() => login(s, 'nobody-here', 'wrong password here'), 401)).reason).toBe('unknown_user');
+    expect((await oneFailureLine(() => login(s, 'nobody-here', 'wrong password here'), 401)).reason).toBe(
+      'unknown_user',
+    );
     for (let i = 0; i < 5; i += 1) await login(s, 'logged', `more wrong ${i}`);
     expect((await oneFailureLine(() => login(s, 'logged', 'blocked now'), 429)).reason).toBe('throttled');
     clock.advance(2 * 3600_000);
@@ -239,7 +249,9 @@ describe.each(await storeKinds())('failure log lines on %s (S12)', (store) => {
   it('S12: a flagged or disabled account signing in with its password writes one line', async () => {
     const flagged = await s.createUser({ username: 'flaggedlog', password: 'sorrel pilot quiver dune' });
     await s.deps.db.updateTable('users').set({ reset_required: 1 }).where('id', '=', flagged.id).execute();
-    expect((await oneFailureLine(() => login(s, 'flaggedlog', flagged.password), 403)).reason).toBe('password_reset_required');
+    expect((await oneFailureLine(() => login(s, 'flaggedlog', flagged.password), 403)).reason).toBe(
+      'password_reset_required',
+    );
     const disabled = await s.createUser({ username: 'disabledlog', password: 'mango trellis vapor kite' });
     await s.deps.db.updateTable('users').set({ disabled: 1 }).where('id', '=', disabled.id).execute();
     expect((await oneFailureLine(() => login(s, 'disabledlog', disabled.password), 403)).reason).toBe('disabled');
@@ -247,19 +259,34 @@ describe.each(await storeKinds())('failure log lines on %s (S12)', (store) => {
 
   it('S12: a wrong password at re-authentication or password change writes one line, and so does a throttled one', async () => {
     const token = await s.login('logged', 'fennel horizon tulip arch');
-    await oneFailureLine(() => s.request('POST', '/api/v1/auth/reauth', { token, body: { password: 'not it at all' } }), 401);
     await oneFailureLine(
-      () => s.request('POST', '/api/v1/me/password', { token, body: { current_password: 'not it either', new_password: 'plover garnet ember sail' } }),
+      () => s.request('POST', '/api/v1/auth/reauth', { token, body: { password: 'not it at all' } }),
       401,
     );
-    for (let i = 0; i < 5; i += 1) await s.request('POST', '/api/v1/auth/reauth', { token, body: { password: `wrong ${i}` } });
-    const throttled = await oneFailureLine(() => s.request('POST', '/api/v1/auth/reauth', { token, body: { password: 'wrong again' } }), 429);
+    await oneFailureLine(
+      () =>
+        s.request('POST', '/api/v1/me/password', {
+          token,
+          body: { current_password: 'not it either', new_password: 'plover garnet ember sail' },
+        }),
+      401,
+    );
+    for (let i = 0; i < 5; i += 1)
+      await s.request('POST', '/api/v1/auth/reauth', { token, body: { password: `wrong ${i}` } });
+    const throttled = await oneFailureLine(
+      () => s.request('POST', '/api/v1/auth/reauth', { token, body: { password: 'wrong again' } }),
+      429,
+    );
     expect(throttled.reason).toBe('reauth_throttled');
     clock.advance(2 * 3600_000);
   });
 
   it('S12: a login made to look like a log line stays on its line and cannot name another address', async () => {
-    for (const hostile of ['x" from 10.9.9.9 (', 'evil\nAuthentication failure for "root" from 10.6.6.6 (forged)', 'Authentication failure from 10.1.1.1 (']) {
+    for (const hostile of [
+      'x" from 10.9.9.9 (',
+      'evil\nAuthentication failure for "root" from 10.6.6.6 (forged)',
+      'Authentication failure from 10.1.1.1 (',
+    ]) {
       await oneFailureLine(() => login(s, hostile, 'some password guess'), 401);
     }
   });
@@ -274,7 +301,11 @@ describe.each(await storeKinds())('failure log lines on %s (S12)', (store) => {
     expect(again.login).toBe(first.login);
     expect(other.login).not.toBe(first.login);
     expect(lines.join('\n').toLowerCase()).not.toContain(typed.toLowerCase());
-    const events = await s.deps.db.selectFrom('security_events').select('detail').where('type', '=', 'sign_in_failed').execute();
+    const events = await s.deps.db
+      .selectFrom('security_events')
+      .select('detail')
+      .where('type', '=', 'sign_in_failed')
+      .execute();
     expect(JSON.stringify(events).toLowerCase()).not.toContain(typed.toLowerCase());
     expect(events.some((e) => e.detail === JSON.stringify({ login: first.login }))).toBe(true);
   });

@@ -27,9 +27,14 @@ function walk(dir: string): string[] {
 export function importSpecifiers(source: string): { spec: string; dynamic: boolean }[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
   const found: { spec: string; dynamic: boolean }[] = [];
-  const statics = [/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g];
-  for (const pattern of statics) for (const match of code.matchAll(pattern)) found.push({ spec: match[1]!, dynamic: false });
-  for (const match of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push({ spec: match[1]!, dynamic: true });
+  const statics = [
+    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+  ];
+  for (const pattern of statics)
+    for (const match of code.matchAll(pattern)) found.push({ spec: match[1]!, dynamic: false });
+  for (const match of code.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g))
+    found.push({ spec: match[1]!, dynamic: true });
   return found;
 }
 
@@ -106,14 +111,16 @@ export interface Rule {
   why: string;
 }
 
-const under = (path: string, folders: string[]) => folders.some((f) => path === f || path.startsWith(f.endsWith('/') ? f : `${f}/`));
+const under = (path: string, folders: string[]) =>
+  folders.some((f) => path === f || path.startsWith(f.endsWith('/') ? f : `${f}/`));
 
 /** The imports that break a rule, as "from → to (why)". */
 export function ruleBreaks(edges: Edge[], rules: Rule[]): string[] {
   const out: string[] = [];
   for (const edge of edges) {
     for (const rule of rules) {
-      if (under(edge.from, rule.from) && under(edge.to, rule.notTo)) out.push(`${edge.from} → ${edge.to} (${rule.why})`);
+      if (under(edge.from, rule.from) && under(edge.to, rule.notTo))
+        out.push(`${edge.from} → ${edge.to} (${rule.why})`);
     }
   }
   return out;

@@ -59,7 +59,15 @@ describe('hearth breach-response', () => {
   it('start runs the response to its end with a progress bar and the report; status and list show it', async () => {
     const notice = join(s.dataDir, 'notice.txt');
     writeFileSync(notice, 'Our backup disk was stolen on Tuesday. It held the account database.\n');
-    const { code, out, err } = await run(['start', '--users', 'ana,ben', '--reason', 'stolen backup', '--message-file', notice]);
+    const { code, out, err } = await run([
+      'start',
+      '--users',
+      'ana,ben',
+      '--reason',
+      'stolen backup',
+      '--message-file',
+      notice,
+    ]);
     expect(code, err).toBe(0);
     expect(out).toMatch(/Breach response \S+ started for 2 users/);
     expect(err).toMatch(/Flagging users\s+\[#+\] 2\/2 100%/);
@@ -67,9 +75,14 @@ describe('hearth breach-response', () => {
     expect(out).toMatch(/Users flagged:\s+2 of 2/);
     expect(out).toMatch(/Sessions revoked:\s+2/);
     expect(out).toMatch(/Notices:\s+2 queued/);
-    for (const name of ['ana', 'ben']) expect((await s.request('GET', '/api/v1/me', { token: tokens[name] })).status).toBe(401);
+    for (const name of ['ana', 'ben'])
+      expect((await s.request('GET', '/api/v1/me', { token: tokens[name] })).status).toBe(401);
     expect((await s.request('GET', '/api/v1/me', { token: tokens.cleo })).status).toBe(200);
-    const mail = await s.deps.db.selectFrom('mail_messages').select(['recipient']).where('template', '=', 'breach_notice').execute();
+    const mail = await s.deps.db
+      .selectFrom('mail_messages')
+      .select(['recipient'])
+      .where('template', '=', 'breach_notice')
+      .execute();
     expect(mail.map((m) => m.recipient).sort()).toEqual(['ana@example.org', 'ben@example.org']);
 
     const status = await run(['status']);
@@ -87,8 +100,12 @@ describe('hearth breach-response', () => {
     await expect(run(['start', '--all', '--users', 'ana', '--reason', 'x'])).rejects.toThrow(/exactly one of/);
     await expect(run(['start', '--all'])).rejects.toThrow(/--reason is required/);
     await expect(run(['start', '--users', 'nobody', '--reason', 'x'])).rejects.toThrow(AppError);
-    await expect(run(['start', '--users', 'ana', '--reason', 'x', '--rotate-password-key'])).rejects.toThrow(/all users/);
-    await expect(run(['start', '--all', '--reason', 'x', '--message-file', '/nonexistent/notice.txt'])).rejects.toThrow(/cannot read/);
+    await expect(run(['start', '--users', 'ana', '--reason', 'x', '--rotate-password-key'])).rejects.toThrow(
+      /all users/,
+    );
+    await expect(run(['start', '--all', '--reason', 'x', '--message-file', '/nonexistent/notice.txt'])).rejects.toThrow(
+      /cannot read/,
+    );
     await expect(run(['status', 'no-such-response'])).rejects.toThrow(AppError);
     await expect(run(['frobnicate'])).rejects.toThrow(CliError);
   });
@@ -107,17 +124,24 @@ describe('hearth breach-response', () => {
     await expect(run(['start', '--users-file', join(s.dataDir, 'no-such-list.txt'), '--reason', 'x'])).rejects.toThrow(
       /^cannot read the users file .*no-such-list\.txt: ENOENT/,
     );
-    await expect(run(['start', '--users-file', s.dataDir, '--reason', 'x'])).rejects.toThrow(/cannot read the users file/);
+    await expect(run(['start', '--users-file', s.dataDir, '--reason', 'x'])).rejects.toThrow(
+      /cannot read the users file/,
+    );
     for (const other of [['--users', 'ana'], ['--all'], ['--active-since', '2024-01-01T00:00:00Z']]) {
-      await expect(run(['start', '--users-file', file, ...other, '--reason', 'x'])).rejects.toThrow(/exactly one of --all, --users, --users-file or --active-since/);
+      await expect(run(['start', '--users-file', file, ...other, '--reason', 'x'])).rejects.toThrow(
+        /exactly one of --all, --users, --users-file or --active-since/,
+      );
     }
-    await expect(run(['start', '--users-file', '-', '--message-file', '-', '--reason', 'x'])).rejects.toThrow(/cannot both read standard input/);
+    await expect(run(['start', '--users-file', '-', '--message-file', '-', '--reason', 'x'])).rejects.toThrow(
+      /cannot both read standard input/,
+    );
 
     /** The message of what a start refuses, or a failure when it does not refuse. */
-    const refusal = (args: string[]) => run(['start', ...args, '--reason', 'x', '--dry-run']).then(
-      () => expect.fail(`not refused: ${args.join(' ').slice(0, 100)}`),
-      (err: Error) => err,
-    );
+    const refusal = (args: string[]) =>
+      run(['start', ...args, '--reason', 'x', '--dry-run']).then(
+        () => expect.fail(`not refused: ${args.join(' ').slice(0, 100)}`),
+        (err: Error) => err,
+      );
     const empty = join(s.dataDir, 'users-empty.txt');
     writeFileSync(empty, '# nobody yet\n\n   \n');
     const emptyError = await refusal(['--users-file', empty]);
@@ -186,13 +210,24 @@ describe('hearth breach-response', () => {
     if (running.dryRun) throw new Error('expected a real start');
     const id = running.response.id;
 
-    const rotate = await hearth(['breach-response', 'start', '--all', '--reason', 'stolen disk', '--message-file', notice, '--rotate-password-key']);
+    const rotate = await hearth([
+      'breach-response',
+      'start',
+      '--all',
+      '--reason',
+      'stolen disk',
+      '--message-file',
+      notice,
+      '--rotate-password-key',
+    ]);
     expect(rotate.code, rotate.err).toBe(1);
     expect(rotate.err).toContain(`Breach response ${id}`);
     expect(rotate.err).toContain('asks to rotate the password key, and the running response does not rotate it');
     expect(rotate.out).not.toContain('resuming');
     expect(await currentPasswordKeyVersion(s.deps.db)).toBe(1);
-    await expect(run(['start', '--all', '--reason', 'another incident', '--message-file', notice])).rejects.toThrow(/its reason is "stolen disk"/);
+    await expect(run(['start', '--all', '--reason', 'another incident', '--message-file', notice])).rejects.toThrow(
+      /its reason is "stolen disk"/,
+    );
     await expect(run(['start', '--all', '--reason', 'stolen disk'])).rejects.toThrow(/another notice text/);
 
     const same = await run(['start', '--all', '--reason', 'stolen disk', '--message-file', notice]);

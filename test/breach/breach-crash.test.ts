@@ -23,7 +23,11 @@ interface Run {
 
 describe('breach response across crashes', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'hearth-breach-crash-'));
-  const env = { HEARTH_DATA_DIR: dataDir, HEARTH_SECRET_KEY: randomBytes(32).toString('hex'), HEARTH_LOG_LEVEL: 'silent' };
+  const env = {
+    HEARTH_DATA_DIR: dataDir,
+    HEARTH_SECRET_KEY: randomBytes(32).toString('hex'),
+    HEARTH_LOG_LEVEL: 'silent',
+  };
   let s: TestServer;
 
   beforeAll(async () => {
@@ -52,7 +56,8 @@ describe('breach response across crashes', () => {
     return { child, stdout: () => out, stderr: () => err, exited };
   }
 
-  const count = async (query: string) => Number((await sql<{ n: number }>`${sql.raw(query)}`.execute(s.deps.db)).rows[0]!.n);
+  const count = async (query: string) =>
+    Number((await sql<{ n: number }>`${sql.raw(query)}`.execute(s.deps.db)).rows[0]!.n);
   const flagged = () => count('select count(*) as n from breach_response_users');
   const noticed = () => count('select count(*) as n from breach_response_users where mail_id is not null');
 
@@ -99,9 +104,13 @@ describe('breach response across crashes', () => {
     // Exactly once per user: one record, one line in the security log, one notice, one mail job.
     expect(await flagged()).toBe(USERS);
     expect(await count("select count(*) as n from security_events where type = 'breach_response_flagged'")).toBe(USERS);
-    expect(await count("select count(distinct user_id) as n from security_events where type = 'breach_response_flagged'")).toBe(USERS);
+    expect(
+      await count("select count(distinct user_id) as n from security_events where type = 'breach_response_flagged'"),
+    ).toBe(USERS);
     expect(await count("select count(*) as n from mail_messages where template = 'breach_notice'")).toBe(USERS);
-    expect(await count("select count(distinct user_id) as n from mail_messages where template = 'breach_notice'")).toBe(USERS);
+    expect(await count("select count(distinct user_id) as n from mail_messages where template = 'breach_notice'")).toBe(
+      USERS,
+    );
     expect(await count("select count(*) as n from jobs where type = 'mail.send'")).toBe(USERS);
     expect(await noticed()).toBe(USERS);
 
@@ -109,6 +118,12 @@ describe('breach response across crashes', () => {
     expect(await status.exited, status.stderr()).toBe(0);
     const view = JSON.parse(status.stdout());
     expect(view.state).toBe('done');
-    expect(view.report).toMatchObject({ users_in_scope: USERS, users_flagged: USERS, sessions_revoked: USERS, mails_queued: USERS, mails_pending: USERS });
+    expect(view.report).toMatchObject({
+      users_in_scope: USERS,
+      users_flagged: USERS,
+      sessions_revoked: USERS,
+      mails_queued: USERS,
+      mails_pending: USERS,
+    });
   }, 400_000);
 });

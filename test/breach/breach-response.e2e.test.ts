@@ -17,7 +17,7 @@ const PUBLIC_URL = 'https://hearth.example.test';
 const PASSWORD = 'velvet thunder orchard mosaic';
 const STEP_MS = 30_000;
 const MESSAGE = [
-  'On 26 November we found a copy of this server\'s database on a machine that should not have had it.',
+  "On 26 November we found a copy of this server's database on a machine that should not have had it.",
   'It holds usernames, email addresses and password hashes. Your media files were not in it.',
 ].join('\n\n');
 
@@ -47,7 +47,12 @@ describe('breach response end to end', () => {
 
   const isNotice = (m: Received) => m.subject.startsWith('Security notice: choose a new password');
   const idle = () =>
-    until(async () => (await s.deps.db.selectFrom('jobs').select('id').where('state', 'in', ['running']).execute()).length === 0, 20_000, 'idle jobs');
+    until(
+      async () =>
+        (await s.deps.db.selectFrom('jobs').select('id').where('state', 'in', ['running']).execute()).length === 0,
+      20_000,
+      'idle jobs',
+    );
   const login = (username: string, password: string, options: { browser?: boolean } = {}) =>
     s.request('POST', '/api/v1/auth/login', { body: { login: username, password }, ...options });
 
@@ -66,14 +71,18 @@ describe('breach response end to end', () => {
 
   async function passkeySignIn(credential: SoftCredential): Promise<ApiResponse> {
     const options = await s.request('POST', '/api/v1/auth/passkey/options');
-    return s.request('POST', '/api/v1/auth/passkey/verify', { body: { response: getAssertion(credential, options.body, PUBLIC_URL) } });
+    return s.request('POST', '/api/v1/auth/passkey/verify', {
+      body: { response: getAssertion(credential, options.body, PUBLIC_URL) },
+    });
   }
 
   async function resetByMail(email: string, newPassword: string, code?: string): Promise<ApiResponse> {
     const before = smtp.received.length;
     const requested = await s.request('POST', '/api/v1/auth/password-reset/request', { body: { email } });
     expect(requested.status).toBe(202);
-    const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject.startsWith('Reset your password') && smtp.received.indexOf(m) >= before);
+    const mail = await smtp.waitFor(
+      (m) => m.to.includes(email) && m.subject.startsWith('Reset your password') && smtp.received.indexOf(m) >= before,
+    );
     return s.request('POST', '/api/v1/auth/password-reset/confirm', {
       body: { token: tokenFrom(mail, '/reset'), new_password: newPassword, ...(code ? { code } : {}) },
     });
@@ -81,7 +90,11 @@ describe('breach response end to end', () => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    s = await startTestServer({ clock: tc.clock, env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL }, jobs: { pollMs: 20, leaseMs: 5000 } });
+    s = await startTestServer({
+      clock: tc.clock,
+      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      jobs: { pollMs: 20, leaseMs: 5000 },
+    });
     const owner = await setupOwner(s);
     ownerToken = owner.token;
     people.owner = { id: owner.id, username: OWNER.username, email: OWNER.email, tokens: [owner.token] };
@@ -92,19 +105,30 @@ describe('breach response end to end', () => {
     alice.tokens.push(aliceWeb.body.token);
     const aliceDevice = await deviceLogin(alice, 'Phone');
     await deviceLogin(alice, 'Laptop');
-    expect((await s.request('PATCH', '/api/v1/me', { token: aliceDevice, body: { anti_phishing_phrase: 'purple otters' } })).status).toBe(200);
+    expect(
+      (await s.request('PATCH', '/api/v1/me', { token: aliceDevice, body: { anti_phishing_phrase: 'purple otters' } }))
+        .status,
+    ).toBe(200);
     await s.request('POST', '/api/v1/auth/password-reset/request', { body: { email: alice.email } });
-    alicePendingReset = tokenFrom(await smtp.waitFor((m) => m.to.includes(alice.email) && m.subject.startsWith('Reset your password')), '/reset');
+    alicePendingReset = tokenFrom(
+      await smtp.waitFor((m) => m.to.includes(alice.email) && m.subject.startsWith('Reset your password')),
+      '/reset',
+    );
 
     // bob: two devices, an app password and a linked TV.
     const bob = await person('bob');
     const bobToken = await deviceLogin(bob, 'Phone');
     await deviceLogin(bob, 'Tablet');
-    const app = await s.request('POST', '/api/v1/me/app-passwords', { token: bobToken, body: { name: 'Music player', scopes: ['media:read'] } });
+    const app = await s.request('POST', '/api/v1/me/app-passwords', {
+      token: bobToken,
+      body: { name: 'Music player', scopes: ['media:read'] },
+    });
     expect(app.status, JSON.stringify(app.body)).toBe(201);
     bob.tokens.push(app.body.password);
     const code = await requestCode(s);
-    expect((await approve(s, { id: bob.id, token: bobToken, address: '198.51.100.7' }, code.user_code)).status).toBe(200);
+    expect((await approve(s, { id: bob.id, token: bobToken, address: '198.51.100.7' }, code.user_code)).status).toBe(
+      200,
+    );
     const tv = await poll(s, code.device_code);
     expect(tv.status, JSON.stringify(tv.body)).toBe(200);
     bob.tokens.push(tv.body.access_token ?? tv.body.token);
@@ -114,7 +138,10 @@ describe('breach response end to end', () => {
     const carolToken = await deviceLogin(carol, 'Phone');
     const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token: carolToken });
     carolSeed = base32Decode(setup.body.secret)!;
-    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token: carolToken, body: { code: totpCode(carolSeed, tc.clock()) } });
+    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token: carolToken,
+      body: { code: totpCode(carolSeed, tc.clock()) },
+    });
     expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
     carolRecovery = confirm.body.recovery_codes;
     const step = await login('carol', PASSWORD);
@@ -127,9 +154,19 @@ describe('breach response end to end', () => {
     const options = await s.request('POST', '/api/v1/me/passkeys/registration/options', { token: daveToken });
     const made = createCredential(options.body, PUBLIC_URL);
     daveKey = made.credential;
-    expect((await s.request('POST', '/api/v1/me/passkeys/registration/verify', { token: daveToken, body: { response: made.response } })).status).toBe(200);
+    expect(
+      (
+        await s.request('POST', '/api/v1/me/passkeys/registration/verify', {
+          token: daveToken,
+          body: { response: made.response },
+        })
+      ).status,
+    ).toBe(200);
 
-    const invite = await s.request('POST', '/api/v1/admin/invites', { token: ownerToken, body: { email: 'newcomer@example.org' } });
+    const invite = await s.request('POST', '/api/v1/admin/invites', {
+      token: ownerToken,
+      body: { email: 'newcomer@example.org' },
+    });
     expect(invite.status).toBe(201);
     inviteToken = invite.body.token;
     await idle();
@@ -147,7 +184,14 @@ describe('breach response end to end', () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     plan = res.body;
-    expect(plan).toMatchObject({ dry_run: true, users: 5, mails: 5, app_passwords: 1, invites: 1, password_key_version: null });
+    expect(plan).toMatchObject({
+      dry_run: true,
+      users: 5,
+      mails: 5,
+      app_passwords: 1,
+      invites: 1,
+      password_key_version: null,
+    });
     // alice: web + 2 devices; bob: 2 devices + the TV; carol: 1; dave: 1; the owner: 1.
     expect(plan.sessions).toBe(9);
     expect(plan.pending_sign_ins).toBe(1);
@@ -163,7 +207,12 @@ describe('breach response end to end', () => {
     expect(member.status).toBe(403);
     const link = await s.request('POST', '/api/v1/admin/breach-responses', {
       token: ownerToken,
-      body: { scope: { all: true }, reason: 'x', message: 'Details at https://status.example.com/incident', dry_run: true },
+      body: {
+        scope: { all: true },
+        reason: 'x',
+        message: 'Details at https://status.example.com/incident',
+        dry_run: true,
+      },
     });
     expect(link.status).toBe(400);
     expect(link.body.error).toMatchObject({ code: 'invalid_body', details: { field: 'message' } });
@@ -187,13 +236,26 @@ describe('breach response end to end', () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(res.body.created).toBe(true);
-    expect(res.body.response).toMatchObject({ scope: { all: true }, reason: 'database copy found', created_by: { id: people.owner!.id, name: 'owner' } });
+    expect(res.body.response).toMatchObject({
+      scope: { all: true },
+      reason: 'database copy found',
+      created_by: { id: people.owner!.id, name: 'owner' },
+    });
     responseId = res.body.response.id;
-    await until(async () => (await breachResponseView(s.deps, (await findBreachResponse(s.deps.db, responseId))!)).state === 'done', 20_000, 'the response');
-    notices = await until(() => {
-      const found = smtp.received.filter(isNotice);
-      return found.length >= 5 ? found : null;
-    }, 20_000, 'five notices');
+    await until(
+      async () =>
+        (await breachResponseView(s.deps, (await findBreachResponse(s.deps.db, responseId))!)).state === 'done',
+      20_000,
+      'the response',
+    );
+    notices = await until(
+      () => {
+        const found = smtp.received.filter(isNotice);
+        return found.length >= 5 ? found : null;
+      },
+      20_000,
+      'five notices',
+    );
   });
 
   it('S23: every token held before the response is refused on the very next request', async () => {
@@ -209,7 +271,11 @@ describe('breach response end to end', () => {
   });
 
   it('S14: the old password yields 403 password_reset_required and nothing else: no session, no MFA step, no token', async () => {
-    const eventsBefore = await s.deps.db.selectFrom('security_events').select('id').where('type', '=', 'sign_in').execute();
+    const eventsBefore = await s.deps.db
+      .selectFrom('security_events')
+      .select('id')
+      .where('type', '=', 'sign_in')
+      .execute();
     for (const p of Object.values(people)) {
       for (const browser of [false, true]) {
         const password = p.username === 'owner' ? OWNER.password : PASSWORD;
@@ -220,23 +286,38 @@ describe('breach response end to end', () => {
       }
     }
     // carol has two-step sign-in: still no mfa step; and the step she had reached before is void.
-    const mfa = await s.request('POST', '/api/v1/auth/login/mfa', { body: { mfa_token: carolMfaToken, code: totpCode(carolSeed, tc.clock()) } });
+    const mfa = await s.request('POST', '/api/v1/auth/login/mfa', {
+      body: { mfa_token: carolMfaToken, code: totpCode(carolSeed, tc.clock()) },
+    });
     expect(mfa.status).toBe(400);
     expect(mfa.body.error.code).toBe('invalid_token');
     // alice's reset link from before the response is dead; so is the invite.
-    const oldReset = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: alicePendingReset, new_password: 'amber falcon quietly drifts' } });
+    const oldReset = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: alicePendingReset, new_password: 'amber falcon quietly drifts' },
+    });
     expect(oldReset.body.error.code).toBe('invalid_token');
     const register = await s.request('POST', '/api/v1/auth/register', {
-      body: { invite_token: inviteToken, username: 'newcomer', email: 'newcomer@example.org', password: 'amber falcon quietly drifts' },
+      body: {
+        invite_token: inviteToken,
+        username: 'newcomer',
+        email: 'newcomer@example.org',
+        password: 'amber falcon quietly drifts',
+      },
     });
     expect(register.status).toBeGreaterThanOrEqual(400);
     expect(register.status).toBeLessThan(500);
-    expect((await s.deps.db.selectFrom('sessions').select('id').where('revoked_at', 'is', null).execute()).length).toBe(0);
-    const eventsAfter = await s.deps.db.selectFrom('security_events').select('id').where('type', '=', 'sign_in').execute();
+    expect((await s.deps.db.selectFrom('sessions').select('id').where('revoked_at', 'is', null).execute()).length).toBe(
+      0,
+    );
+    const eventsAfter = await s.deps.db
+      .selectFrom('security_events')
+      .select('id')
+      .where('type', '=', 'sign_in')
+      .execute();
     expect(eventsAfter.length).toBe(eventsBefore.length);
   });
 
-  it('mails each user one notice: the operator\'s words, then the steps, with the phrase and no foreign link', async () => {
+  it("mails each user one notice: the operator's words, then the steps, with the phrase and no foreign link", async () => {
     for (const p of Object.values(people)) {
       const mine = notices.filter((m) => m.to.includes(p.email));
       expect(mine, p.username).toHaveLength(1);
@@ -276,25 +357,33 @@ describe('breach response end to end', () => {
     tc.advance(STEP_MS);
     const step = await login('carol', fresh);
     expect(step.body.mfa_required).toBe(true);
-    const signedIn = await s.request('POST', '/api/v1/auth/login/mfa', { body: { mfa_token: step.body.mfa_token, code: totpCode(carolSeed, tc.clock()) } });
+    const signedIn = await s.request('POST', '/api/v1/auth/login/mfa', {
+      body: { mfa_token: step.body.mfa_token, code: totpCode(carolSeed, tc.clock()) },
+    });
     expect(signedIn.status, JSON.stringify(signedIn.body)).toBe(200);
 
     // dave: the passkey still opens the door, but only as far as choosing a new password.
     const passkey = await passkeySignIn(daveKey);
     expect(passkey.status, JSON.stringify(passkey.body)).toBe(200);
     expect(passkey.body).toEqual({ password_change_required: true, change_token: expect.any(String) });
-    const changed = await s.request('POST', '/api/v1/auth/password-change-required', { body: { change_token: passkey.body.change_token, new_password: fresh } });
+    const changed = await s.request('POST', '/api/v1/auth/password-change-required', {
+      body: { change_token: passkey.body.change_token, new_password: fresh },
+    });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect((await s.request('GET', '/api/v1/me', { token: changed.body.token })).status).toBe(200);
   });
 
   it('reports counts that match what was there, and who has come back', async () => {
     await idle();
-    const view = await until(async () => {
-      const res = await s.request('GET', `/api/v1/admin/breach-responses/${responseId}`, { token: ownerToken });
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
-      return res.body.report.mails_sent === 5 ? res.body : null;
-    }, 20_000, 'the notices to be sent');
+    const view = await until(
+      async () => {
+        const res = await s.request('GET', `/api/v1/admin/breach-responses/${responseId}`, { token: ownerToken });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        return res.body.report.mails_sent === 5 ? res.body : null;
+      },
+      20_000,
+      'the notices to be sent',
+    );
     expect(view.state).toBe('done');
     expect(view.report).toEqual({
       users_in_scope: 5,
@@ -315,7 +404,9 @@ describe('breach response end to end', () => {
     const list = await s.request('GET', '/api/v1/admin/breach-responses', { token: ownerToken });
     expect(list.body.map((r: { id: string }) => r.id)).toEqual([responseId]);
     const events = await s.request('GET', '/api/v1/me/security-events', { token: ownerToken });
-    expect(events.body.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['breach_response_started', 'breach_response_flagged']));
+    expect(events.body.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['breach_response_started', 'breach_response_flagged']),
+    );
   });
 
   it('needs a fresh proof to start', async () => {

@@ -54,7 +54,13 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     const s = await server();
     const { token } = await setupOwner(s);
     const hash = await s.deps.passwords.hash(PASSWORD);
-    await seedUsers(s.deps.db, { users: MAX_SCOPE_USERS, sessionsPerUser: 1, passwordHash: hash, now: s.deps.clock(), username: longName });
+    await seedUsers(s.deps.db, {
+      users: MAX_SCOPE_USERS,
+      sessionsPerUser: 1,
+      passwordHash: hash,
+      now: s.deps.clock(),
+      username: longName,
+    });
     // 20,000 logins (each as typed and lower-cased) matched against three columns: 60,000 parameters in one query.
     const users = Array.from({ length: MAX_SCOPE_USERS }, (_, i) => typed(emailOf(i)));
     const dryRun = (names: string[]) =>
@@ -66,7 +72,12 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     // About 460 KB: over the server's general limit of 64 KiB, which let through only about 1,400 of these.
     const res = await dryRun(users);
     expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
-    expect(res.body).toMatchObject({ users: MAX_SCOPE_USERS, users_already_flagged: 0, sessions: MAX_SCOPE_USERS, mails: MAX_SCOPE_USERS });
+    expect(res.body).toMatchObject({
+      users: MAX_SCOPE_USERS,
+      users_already_flagged: 0,
+      sessions: MAX_SCOPE_USERS,
+      mails: MAX_SCOPE_USERS,
+    });
     expect(res.body.users_sample.slice(0, 2)).toEqual([longName(0), longName(1)]);
 
     // The same many names with a few unknown among them: the answer names those, it does not fail.
@@ -75,7 +86,9 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     expect(unknown.body.error).toMatchObject({ code: 'invalid_body', details: { field: 'scope.users' } });
     expect(unknown.body.error.message).toBe('No such user: Zz1, Zz2.');
 
-    const cli = await captured(() => breachCommand(s.deps, ['start', '--users', users.join(','), '--reason', 'r', '--dry-run']));
+    const cli = await captured(() =>
+      breachCommand(s.deps, ['start', '--users', users.join(','), '--reason', 'r', '--dry-run']),
+    );
     expect(cli.code, cli.err).toBe(0);
     expect(cli.out).toContain(`flag ${MAX_SCOPE_USERS} users for a new password`);
 
@@ -83,7 +96,9 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     // one a line, with a comment, blank lines and Windows line ends among them.
     const file = join(s.dataDir, 'users.txt');
     writeFileSync(file, `# customers in the leaked export\r\n\r\n${users.join('\r\n')}\r\n\n`);
-    const fromFile = await captured(() => breachCommand(s.deps, ['start', '--users-file', file, '--reason', 'r', '--dry-run']));
+    const fromFile = await captured(() =>
+      breachCommand(s.deps, ['start', '--users-file', file, '--reason', 'r', '--dry-run']),
+    );
     expect(fromFile.code, fromFile.err).toBe(0);
     expect(fromFile.out).toContain(`for ${MAX_SCOPE_USERS} named users would:`);
     expect(fromFile.out).toContain(`flag ${MAX_SCOPE_USERS} users for a new password (${longName(0)}, ${longName(1)},`);
@@ -108,7 +123,10 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
       [{ rotate_password_key: true }, ['rotate_password_key']],
       [{ reason: 'database dump published' }, ['reason']],
       [{ message: 'A copy of the database was published.' }, ['message']],
-      [{ rotate_password_key: true, reason: 'database dump published', message: 'Another text.' }, ['rotate_password_key', 'reason', 'message']],
+      [
+        { rotate_password_key: true, reason: 'database dump published', message: 'Another text.' },
+        ['rotate_password_key', 'reason', 'message'],
+      ],
     ];
     for (const [change, differs] of refused) {
       const res = await start(change);
@@ -118,7 +136,9 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     }
     const rotation = (await start({ rotate_password_key: true })).body.error.message;
     expect(rotation).toContain('asks to rotate the password key, and the running response does not rotate it');
-    expect((await start({ reason: 'database dump published' })).body.error.message).toContain('its reason is "backup disk stolen"');
+    expect((await start({ reason: 'database dump published' })).body.error.message).toContain(
+      'its reason is "backup disk stolen"',
+    );
     // Refused means refused: no key rotated, no response, no event.
     expect(await currentPasswordKeyVersion(s.deps.db)).toBe(1);
     expect(await storeSnapshot(s, ['sessions'])).toBe(before);
@@ -134,14 +154,29 @@ describe.each(await storeKinds())('starting a breach response on %s', (store) =>
     await s.createUser({ username: 'solo', password: PASSWORD });
     const actor = { userId: null, username: 'test' };
     const input = { scope: { all: true as const }, reason: 'r', message: 'A notice.' };
-    const first = await startBreachResponse(s.deps, actor, { ...input, rotatePasswordKey: true }, { ip: null }, s.deps.clock());
+    const first = await startBreachResponse(
+      s.deps,
+      actor,
+      { ...input, rotatePasswordKey: true },
+      { ip: null },
+      s.deps.clock(),
+    );
     if (first.dryRun) throw new Error('expected a real start');
     expect(await currentPasswordKeyVersion(s.deps.db)).toBe(2);
     const second = await startBreachResponse(s.deps, actor, input, { ip: null }, s.deps.clock());
     if (second.dryRun) throw new Error('expected a real start');
-    expect(second).toMatchObject({ created: false, response: { id: first.response.id, rotate_password_key: 1, password_key_version: 2 } });
+    expect(second).toMatchObject({
+      created: false,
+      response: { id: first.response.id, rotate_password_key: 1, password_key_version: 2 },
+    });
     // Asked for again, the rotation is the running response's own: it resumes without rotating twice.
-    const third = await startBreachResponse(s.deps, actor, { ...input, rotatePasswordKey: true }, { ip: null }, s.deps.clock());
+    const third = await startBreachResponse(
+      s.deps,
+      actor,
+      { ...input, rotatePasswordKey: true },
+      { ip: null },
+      s.deps.clock(),
+    );
     expect(third).toMatchObject({ created: false, response: { id: first.response.id } });
     expect(await currentPasswordKeyVersion(s.deps.db)).toBe(2);
     expect((await findBreachResponse(s.deps.db, first.response.id))!.password_key_version).toBe(2);
@@ -159,8 +194,15 @@ describe('the body limit of a breach response start', () => {
     s = await startTestServer({ background: false });
     const { token } = await setupOwner(s);
     // The longest names in bytes: four bytes a character in UTF-8, a code point each for the schema's maxLength.
-    const names = Array.from({ length: MAX_SCOPE_USERS }, (_, i) => String(i).padStart(5, '0') + '\u{1F512}'.repeat(MAX_LOGIN_LENGTH - 5));
-    const body = JSON.stringify({ scope: { users: names }, reason: 'r'.repeat(500), message: 'A notice.', dry_run: true }, null, 2);
+    const names = Array.from(
+      { length: MAX_SCOPE_USERS },
+      (_, i) => String(i).padStart(5, '0') + '\u{1F512}'.repeat(MAX_LOGIN_LENGTH - 5),
+    );
+    const body = JSON.stringify(
+      { scope: { users: names }, reason: 'r'.repeat(500), message: 'A notice.', dry_run: true },
+      null,
+      2,
+    );
     expect(Buffer.byteLength(body)).toBeGreaterThan(10_000_000);
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(BREACH_START_BODY_LIMIT);
 
@@ -170,9 +212,14 @@ describe('the body limit of a breach response start', () => {
     expect(res.body.error.message).toMatch(/^No such user: 00000.+ and 9995 more\.$/u);
 
     const over = JSON.stringify({ scope: { all: true }, reason: 'r', message: '' });
-    const padded = over.replace('"message":""', `"message":"${'x'.repeat(BREACH_START_BODY_LIMIT + 1 - Buffer.byteLength(over))}"`);
+    const padded = over.replace(
+      '"message":""',
+      `"message":"${'x'.repeat(BREACH_START_BODY_LIMIT + 1 - Buffer.byteLength(over))}"`,
+    );
     expect(Buffer.byteLength(padded)).toBe(BREACH_START_BODY_LIMIT + 1);
-    expectError(await s.request('POST', START, { token, body: padded, headers: json }), 413, 'payload_too_large', { tableMessage: true });
+    expectError(await s.request('POST', START, { token, body: padded, headers: json }), 413, 'payload_too_large', {
+      tableMessage: true,
+    });
   }, 60_000);
 
   it('only this route takes more than 64 KiB, and only from an owner or admin: others are refused before the body is read', async () => {
@@ -180,13 +227,22 @@ describe('the body limit of a breach response start', () => {
     const { token } = await setupOwner(s);
     await s.createUser({ username: 'member', password: PASSWORD });
     const member = await s.login('member', PASSWORD);
-    const big = JSON.stringify({ scope: { users: Array.from({ length: MAX_SCOPE_USERS }, (_, i) => emailOf(i)) }, reason: 'r', message: 'A notice.', dry_run: true });
+    const big = JSON.stringify({
+      scope: { users: Array.from({ length: MAX_SCOPE_USERS }, (_, i) => emailOf(i)) },
+      reason: 'r',
+      message: 'A notice.',
+      dry_run: true,
+    });
     expect(Buffer.byteLength(big)).toBeGreaterThan(64 * 1024);
 
     expectError(await s.request('POST', START, { body: big, headers: json }), 401, 'unauthorized');
     expectError(await s.request('POST', START, { token: member, body: big, headers: json }), 403, 'forbidden');
     // Another admin route keeps the general limit.
     const invite = JSON.stringify({ email: 'new@example.org', note: 'x'.repeat(64 * 1024) });
-    expectError(await s.request('POST', '/api/v1/admin/invites', { token, body: invite, headers: json }), 413, 'payload_too_large');
+    expectError(
+      await s.request('POST', '/api/v1/admin/invites', { token, body: invite, headers: json }),
+      413,
+      'payload_too_large',
+    );
   });
 });

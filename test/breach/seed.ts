@@ -70,7 +70,11 @@ export async function seedUsers(db: Db, options: SeedOptions): Promise<string[]>
       }
     }
     await db.insertInto('users').values(users).execute();
-    for (let i = 0; i < sessions.length; i += chunk) await db.insertInto('sessions').values(sessions.slice(i, i + chunk)).execute();
+    for (let i = 0; i < sessions.length; i += chunk)
+      await db
+        .insertInto('sessions')
+        .values(sessions.slice(i, i + chunk))
+        .execute();
   }
   return ids;
 }
@@ -80,19 +84,27 @@ export async function seedUsers(db: Db, options: SeedOptions): Promise<string[]>
  * INSERT … SELECT statements: a million users and three million sessions in seconds, without building the rows
  * in this process. For the benchmark.
  */
-export async function seedUsersInStore(db: Db, dialect: 'sqlite' | 'postgres', options: Omit<SeedOptions, 'chunk' | 'username'>): Promise<void> {
+export async function seedUsersInStore(
+  db: Db,
+  dialect: 'sqlite' | 'postgres',
+  options: Omit<SeedOptions, 'chunk' | 'username'>,
+): Promise<void> {
   const t = options.now.getTime();
   const n = options.users;
   const year = 365 * 24 * 3600_000;
   const pg = dialect === 'postgres';
   const big = (v: number) => sql`cast(${v} as bigint)`;
   const randomHex = (bytes: number) =>
-    pg ? sql.raw(Array.from({ length: bytes / 16 }, () => 'md5(random()::text)').join(' || ')) : sql.raw(`lower(hex(randomblob(${bytes})))`);
+    pg
+      ? sql.raw(Array.from({ length: bytes / 16 }, () => 'md5(random()::text)').join(' || '))
+      : sql.raw(`lower(hex(randomblob(${bytes})))`);
   const name = pg ? sql.raw(`'user' || lpad(i::text, 7, '0')`) : sql.raw(`'user' || printf('%07d', i)`);
   const numbers = (count: number, column: string) =>
     pg
       ? sql.raw(`generate_series(0, ${count - 1}) as ${column}`)
-      : sql.raw(`(with recursive s(${column}) as (select 0 union all select ${column} + 1 from s where ${column} < ${count - 1}) select ${column} from s)`);
+      : sql.raw(
+          `(with recursive s(${column}) as (select 0 union all select ${column} + 1 from s where ${column} < ${count - 1}) select ${column} from s)`,
+        );
   await sql`
     insert into users (id, username, username_lower, email, email_lower, display_name, role, password_hash, password_changed_at,
       disabled, reset_required, reset_required_reason, email_verified, anti_phishing_phrase, created_at, updated_at)

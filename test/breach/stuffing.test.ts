@@ -33,7 +33,11 @@ describe.each(await storeKinds())('credential stuffing detection on %s', (store)
     s.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: address, payload: { login, password } });
 
   const alertMails = () =>
-    s.deps.db.selectFrom('mail_messages').select(['recipient', 'subject']).where('template', '=', 'credential_stuffing_alert').execute();
+    s.deps.db
+      .selectFrom('mail_messages')
+      .select(['recipient', 'subject'])
+      .where('template', '=', 'credential_stuffing_alert')
+      .execute();
 
   it('an address failing on many accounts raises one alert per window, logged and mailed to the admins', async () => {
     // A handful of honest mistakes from elsewhere is no attack.
@@ -46,14 +50,20 @@ describe.each(await storeKinds())('credential stuffing detection on %s', (store)
       expect([401, 429]).toContain(res.statusCode);
     }
     const raised = await checkCredentialStuffing(s.deps, tc.clock());
-    expect(raised).toEqual([{ address: ATTACKER, failures: 60, accounts: 12, addresses: 1, baseline: null, windowMinutes: 10 }]);
+    expect(raised).toEqual([
+      { address: ATTACKER, failures: 60, accounts: 12, addresses: 1, baseline: null, windowMinutes: 10 },
+    ]);
     // Once per window: the next check (on this or another instance) stays quiet.
     expect(await checkCredentialStuffing(s.deps, tc.clock())).toEqual([]);
 
     const mails = await alertMails();
     expect(mails.map((m) => m.recipient).sort()).toEqual(['admin1@example.org', OWNER.email]);
     expect(mails[0]!.subject).toContain(`Many failed sign-ins from ${ATTACKER}`);
-    const events = await s.deps.db.selectFrom('security_events').select(['ip', 'detail']).where('type', '=', 'credential_stuffing_suspected').execute();
+    const events = await s.deps.db
+      .selectFrom('security_events')
+      .select(['ip', 'detail'])
+      .where('type', '=', 'credential_stuffing_suspected')
+      .execute();
     expect(events).toHaveLength(1);
     expect(events[0]!.ip).toBe(ATTACKER);
     expect(JSON.parse(events[0]!.detail!)).toMatchObject({ failures: 60, accounts: 12 });
@@ -61,7 +71,13 @@ describe.each(await storeKinds())('credential stuffing detection on %s', (store)
     const list = await s.request('GET', '/api/v1/admin/security-alerts', { token: ownerToken });
     expect(list.status).toBe(200);
     expect(list.body).toEqual([
-      expect.objectContaining({ kind: 'credential_stuffing', address: ATTACKER, failures: 60, accounts: 12, window_minutes: 10 }),
+      expect.objectContaining({
+        kind: 'credential_stuffing',
+        address: ATTACKER,
+        failures: 60,
+        accounts: 12,
+        window_minutes: 10,
+      }),
     ]);
     const member = await s.createUser({ username: 'plainmember', password: PASSWORD });
     const memberToken = await s.login(member.username, PASSWORD);
@@ -113,7 +129,11 @@ describe.each(await storeKinds())('credential stuffing detection on %s', (store)
     await insertSecurityEvents(s.deps.db, usual);
     const recent = usual.filter((e) => e.created_at >= now - defaultThresholds.windowMs).length;
     expect(recent).toBeGreaterThan(0);
-    const extra = Array.from({ length: 250 - recent }, (_, i) => ({ ...usual[0]!, id: newId(s.deps.random), created_at: now - 1000 - i }));
+    const extra = Array.from({ length: 250 - recent }, (_, i) => ({
+      ...usual[0]!,
+      id: newId(s.deps.random),
+      created_at: now - 1000 - i,
+    }));
     await insertSecurityEvents(s.deps.db, extra);
     expect(await checkCredentialStuffing(s.deps, tc.clock())).toEqual([]);
   });

@@ -17,9 +17,13 @@ describe('hearth … --json', () => {
 
     const bad = await runCli(['breach-response', 'status', '--json', '--bogus'], { env: { HEARTH_DATA_DIR: dataDir } });
     expect(bad.code).not.toBe(0);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: expect.any(String), message: expect.stringContaining('bogus') } });
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      error: { code: expect.any(String), message: expect.stringContaining('bogus') },
+    });
 
-    const config = await runCli(['breach-response', 'status', '--json'], { env: { HEARTH_DATA_DIR: dataDir, HEARTH_PORT: 'nope' } });
+    const config = await runCli(['breach-response', 'status', '--json'], {
+      env: { HEARTH_DATA_DIR: dataDir, HEARTH_PORT: 'nope' },
+    });
     expect(config.code).not.toBe(0);
     expect(JSON.parse(config.stdout)).toMatchObject({ error: { code: 'configuration_error' } });
   }, 240_000);

@@ -19,16 +19,29 @@ describe('hearth library scan after a crash', () => {
     const dataDir = join(base, 'data');
     const media = join(base, 'music');
     mkdirSync(join(media, 'Artist', 'Album'), { recursive: true });
-    for (let i = 1; i <= 5; i++) writeFileSync(join(media, 'Artist', 'Album', `0${i} Song ${i}.mp3`), `not really mp3 ${i}`);
+    for (let i = 1; i <= 5; i++)
+      writeFileSync(join(media, 'Artist', 'Album', `0${i} Song ${i}.mp3`), `not really mp3 ${i}`);
     const s = await startTestServer({ dataDir, keep: true, background: false });
     const library = await createLibrary(s.deps, { name: 'Music', kind: 'music', paths: [media] }, s.deps.clock());
     const queued = await requestScan(s.deps, library.id, { probe: false, createdBy: null }, s.deps.clock());
     // A CLI scan on this host that crashed right after taking the job, with a lease of an hour.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    expect(await claimNextJob(s.deps.db, ['library.scan'], `${hostname()}:${dead.stdout}:crashed`, Date.now(), 3600_000, queued!.jobId)).toBeDefined();
+    expect(
+      await claimNextJob(
+        s.deps.db,
+        ['library.scan'],
+        `${hostname()}:${dead.stdout}:crashed`,
+        Date.now(),
+        3600_000,
+        queued!.jobId,
+      ),
+    ).toBeDefined();
     await s.close();
 
-    const res = await runCli(['library', 'scan', 'Music', '--names-only'], { env: { HEARTH_DATA_DIR: dataDir }, timeoutMs: 150_000 });
+    const res = await runCli(['library', 'scan', 'Music', '--names-only'], {
+      env: { HEARTH_DATA_DIR: dataDir },
+      timeoutMs: 150_000,
+    });
     expect(res.code, res.stderr + res.stdout).toBe(0);
 
     const again = await startTestServer({ dataDir, keep: true, background: false });

@@ -20,7 +20,11 @@ function loaded(args: string[]): { status: number | null; stdout: string; module
     encoding: 'utf8',
     timeout: 80_000,
   });
-  return { status: result.status, stdout: result.stdout, modules: readFileSync(probe, 'utf8').split('\n').filter(Boolean) };
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    modules: readFileSync(probe, 'utf8').split('\n').filter(Boolean),
+  };
 }
 
 const fastify = (modules: string[]) => modules.filter((m) => /node_modules[\\/](fastify|@fastify)[\\/]/.test(m));
@@ -31,7 +35,11 @@ describe('the CLI stays out of the HTTP layer', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the probe sees Fastify when a process does load it (so the checks below can fail)', () => {
-    const run = loaded(['--input-type=module', '-e', "await import('fastify'); await import('tsx/esm/api').then((t) => t.register()); await import('./src/http/app.ts');"]);
+    const run = loaded([
+      '--input-type=module',
+      '-e',
+      "await import('fastify'); await import('tsx/esm/api').then((t) => t.register()); await import('./src/http/app.ts');",
+    ]);
     expect(run.status).toBe(0);
     expect(fastify(run.modules).length).toBeGreaterThan(0);
     expect(httpLayer(run.modules).length).toBeGreaterThan(0);

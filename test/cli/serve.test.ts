@@ -57,7 +57,12 @@ describe('hearth serve', () => {
       const setup = await fetch(`${url}/api/v1/setup`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ setup_token: token, username: 'owner', email: 'owner@example.org', password: 'velvet thunder orchard mosaic' }),
+        body: JSON.stringify({
+          setup_token: token,
+          username: 'owner',
+          email: 'owner@example.org',
+          password: 'velvet thunder orchard mosaic',
+        }),
       });
       expect(setup.status).toBe(201);
 

@@ -15,7 +15,11 @@ const SLOW = 120_000;
  * Runs `hearth user create …` on a pseudo-terminal (script(1)), as a person at a terminal would, answering each
  * prompt with the next line. Returns everything the terminal showed.
  */
-async function createAtTerminal(args: string[], env: Record<string, string>, answers: string[]): Promise<{ code: number | null; screen: string }> {
+async function createAtTerminal(
+  args: string[],
+  env: Record<string, string>,
+  answers: string[],
+): Promise<{ code: number | null; screen: string }> {
   const command = ['node', 'bin/hearth.mjs', 'user', 'create', ...args].join(' ');
   const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO_ROOT, env: cliEnv(env) });
   let screen = '';
@@ -37,13 +41,20 @@ describe('hearth user', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hearth-cli-user-'));
   const env = { HEARTH_DATA_DIR: dir, HEARTH_SECRET_KEY: SECRET_KEY };
   let s: TestServer | undefined;
-  const server = async () => (s ??= await startTestServer({ dataDir: dir, keep: true, env: { HEARTH_SECRET_KEY: SECRET_KEY } }));
+  const server = async () =>
+    (s ??= await startTestServer({ dataDir: dir, keep: true, env: { HEARTH_SECRET_KEY: SECRET_KEY } }));
 
   beforeAll(async () => {
     // Both creations at once: each process is slow to start, and they touch different rows.
     const [owner, member] = await Promise.all([
-      runCli(['user', 'create', '--username', 'founder', '--email', 'founder@example.org', '--role', 'owner'], { env, input: 'garnet pylon sable orchid\n' }),
-      runCli(['user', 'create', '--username', 'guest', '--email', 'guest@example.org'], { env, input: 'lichen tambour vessel moon' }),
+      runCli(['user', 'create', '--username', 'founder', '--email', 'founder@example.org', '--role', 'owner'], {
+        env,
+        input: 'garnet pylon sable orchid\n',
+      }),
+      runCli(['user', 'create', '--username', 'guest', '--email', 'guest@example.org'], {
+        env,
+        input: 'lichen tambour vessel moon',
+      }),
     ]);
     expect(owner.code, owner.stderr).toBe(0);
     expect(owner.stdout).toMatch(/^Created owner founder <founder@example\.org> \(id [\w-]+\)\n$/);
@@ -57,21 +68,46 @@ describe('hearth user', () => {
 
   it('user create: reads the password from standard input (one trailing newline dropped), and the server accepts it', async () => {
     const srv = await server();
-    expect((await srv.request('POST', '/api/v1/auth/login', { body: { login: 'founder', password: 'garnet pylon sable orchid' } })).status).toBe(200);
-    expect((await srv.request('POST', '/api/v1/auth/login', { body: { login: 'founder', password: 'garnet pylon sable orchid\n' } })).status).toBe(401);
-    expect((await srv.request('POST', '/api/v1/auth/login', { body: { login: 'guest@example.org', password: 'lichen tambour vessel moon' } })).status).toBe(200);
+    expect(
+      (
+        await srv.request('POST', '/api/v1/auth/login', {
+          body: { login: 'founder', password: 'garnet pylon sable orchid' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await srv.request('POST', '/api/v1/auth/login', {
+          body: { login: 'founder', password: 'garnet pylon sable orchid\n' },
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await srv.request('POST', '/api/v1/auth/login', {
+          body: { login: 'guest@example.org', password: 'lichen tambour vessel moon' },
+        })
+      ).status,
+    ).toBe(200);
     // An owner made from the shell claims the server: setup is closed.
     expect((await srv.request('GET', '/api/v1/setup')).body).toEqual({ setup_required: false });
   });
 
-  it('user create: a second owner is refused; the server has one', async () => {
-    const second = await runCli(['user', 'create', '--username', 'usurper', '--email', 'usurper@example.org', '--role', 'owner'], {
-      env,
-      input: 'quartz lantern meadow fjord',
-    });
-    expect(second.code).not.toBe(0);
-    expect(second.stderr).toMatch(/already has an owner/);
-  }, SLOW);
+  it(
+    'user create: a second owner is refused; the server has one',
+    async () => {
+      const second = await runCli(
+        ['user', 'create', '--username', 'usurper', '--email', 'usurper@example.org', '--role', 'owner'],
+        {
+          env,
+          input: 'quartz lantern meadow fjord',
+        },
+      );
+      expect(second.code).not.toBe(0);
+      expect(second.stderr).toMatch(/already has an owner/);
+    },
+    SLOW,
+  );
 
   it(
     'user list: one row per user with name, email, role and state',
@@ -80,7 +116,12 @@ describe('hearth user', () => {
       expect(list.code, list.stderr).toBe(0);
       const lines = list.stdout.trim().split('\n');
       expect(lines[0]).toMatch(/^USERNAME\s+EMAIL\s+ROLE\s+STATE\s+CREATED$/);
-      expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4)).sort()).toEqual([
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.split(/\s+/).slice(0, 4))
+          .sort(),
+      ).toEqual([
         ['founder', 'founder@example.org', 'owner', 'active'],
         ['guest', 'guest@example.org', 'member', 'active'],
       ]);
@@ -93,9 +134,15 @@ describe('hearth user', () => {
     'user create: refuses a weak password, an empty standard input and a taken name, with the reason and a non-zero exit',
     async () => {
       const [weak, empty, taken] = await Promise.all([
-        runCli(['user', 'create', '--username', 'weakling', '--email', 'weak@example.org'], { env, input: 'iloveyou\n' }),
+        runCli(['user', 'create', '--username', 'weakling', '--email', 'weak@example.org'], {
+          env,
+          input: 'iloveyou\n',
+        }),
         runCli(['user', 'create', '--username', 'silent', '--email', 'silent@example.org'], { env, input: '' }),
-        runCli(['user', 'create', '--username', 'guest', '--email', 'other@example.org'], { env, input: 'thimble quarry nylon fox' }),
+        runCli(['user', 'create', '--username', 'guest', '--email', 'other@example.org'], {
+          env,
+          input: 'thimble quarry nylon fox',
+        }),
       ]);
       expect(weak.code).not.toBe(0);
       expect(weak.stderr).toMatch(/most common or breached/);
@@ -113,7 +160,10 @@ describe('hearth user', () => {
     'user revoke-sessions: signs the user out everywhere and says how many; an unknown user is an error',
     async () => {
       const srv = await server();
-      const tokens = [await srv.login('guest', 'lichen tambour vessel moon'), await srv.login('guest', 'lichen tambour vessel moon')];
+      const tokens = [
+        await srv.login('guest', 'lichen tambour vessel moon'),
+        await srv.login('guest', 'lichen tambour vessel moon'),
+      ];
       const [revoked, unknown] = await Promise.all([
         runCli(['user', 'revoke-sessions', 'GUEST@example.org'], { env }),
         runCli(['user', 'revoke-sessions', 'nobody'], { env }),
@@ -126,19 +176,33 @@ describe('hearth user', () => {
     },
     SLOW,
   );
-  it.runIf(haveProgram('script'))('user create at a terminal: the password is typed without echo and asked twice', async () => {
-    const secret = 'zircon tapestry walrus dune';
-    const made = await createAtTerminal(['--username', 'typist', '--email', 'typist@example.org'], env, [secret, secret]);
-    expect(made.screen).toMatch(/Created member typist/);
-    expect(made.code).toBe(0);
-    expect(made.screen).not.toContain(secret);
-    const srv = await server();
-    expect((await srv.request('POST', '/api/v1/auth/login', { body: { login: 'typist', password: secret } })).status).toBe(200);
+  it.runIf(haveProgram('script'))(
+    'user create at a terminal: the password is typed without echo and asked twice',
+    async () => {
+      const secret = 'zircon tapestry walrus dune';
+      const made = await createAtTerminal(['--username', 'typist', '--email', 'typist@example.org'], env, [
+        secret,
+        secret,
+      ]);
+      expect(made.screen).toMatch(/Created member typist/);
+      expect(made.code).toBe(0);
+      expect(made.screen).not.toContain(secret);
+      const srv = await server();
+      expect(
+        (await srv.request('POST', '/api/v1/auth/login', { body: { login: 'typist', password: secret } })).status,
+      ).toBe(200);
 
-    const differ = await createAtTerminal(['--username', 'fumbler', '--email', 'fumbler@example.org'], env, [secret, `${secret}x`]);
-    expect(differ.code).not.toBe(0);
-    expect(differ.screen).toMatch(/the two passwords differ/);
-    expect(differ.screen).not.toContain(secret);
-    expect((await srv.request('POST', '/api/v1/auth/login', { body: { login: 'fumbler', password: secret } })).status).toBe(401);
-  }, SLOW);
+      const differ = await createAtTerminal(['--username', 'fumbler', '--email', 'fumbler@example.org'], env, [
+        secret,
+        `${secret}x`,
+      ]);
+      expect(differ.code).not.toBe(0);
+      expect(differ.screen).toMatch(/the two passwords differ/);
+      expect(differ.screen).not.toContain(secret);
+      expect(
+        (await srv.request('POST', '/api/v1/auth/login', { body: { login: 'fumbler', password: secret } })).status,
+      ).toBe(401);
+    },
+    SLOW,
+  );
 });

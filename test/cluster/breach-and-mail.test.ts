@@ -65,7 +65,9 @@ describe.skipIf(!ready)('breach response and mail queue on two instances', { tim
             batchesOnA += 1;
             if (batchesOnA === 2) {
               hanging = true;
-              await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+              await new Promise<void>((resolve) =>
+                ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+              );
             }
             return held;
           },
@@ -75,7 +77,12 @@ describe.skipIf(!ready)('breach response and mail queue on two instances', { tim
     const started = await startBreachResponse(
       a.deps,
       { userId: null, username: 'operator' },
-      { scope: { all: true }, reason: 'test', message: 'Our user database was copied. Choose a new password.', batchSize: 5 },
+      {
+        scope: { all: true },
+        reason: 'test',
+        message: 'Our user database was copied. Choose a new password.',
+        batchSize: 5,
+      },
       { ip: null },
       new Date(),
     );
@@ -109,7 +116,11 @@ describe.skipIf(!ready)('breach response and mail queue on two instances', { tim
 
     // One notice per user, each sent once (A was gone before any was sent: all are in B's outbox).
     const mails = await waitFor(async () => {
-      const rows = await b.deps.db.selectFrom('mail_messages').select(['id', 'state', 'recipient']).where('template', '=', 'breach_notice').execute();
+      const rows = await b.deps.db
+        .selectFrom('mail_messages')
+        .select(['id', 'state', 'recipient'])
+        .where('template', '=', 'breach_notice')
+        .execute();
       return rows.length === 20 && rows.every((r) => r.state === 'sent') ? rows : null;
     });
     expect(new Set(mails.map((m) => m.recipient)).size).toBe(20);
@@ -125,7 +136,12 @@ describe.skipIf(!ready)('breach response and mail queue on two instances', { tim
     const b = await c.start({ jobs: { pollMs: 20, leaseMs: 10_000 } });
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const { id } = await queueMail(a.deps, a.deps.db, { to: `reader${i}@example.org`, template: 'test', data: { at: new Date().toISOString() } }, new Date());
+      const { id } = await queueMail(
+        a.deps,
+        a.deps.db,
+        { to: `reader${i}@example.org`, template: 'test', data: { at: new Date().toISOString() } },
+        new Date(),
+      );
       ids.push(id);
     }
     await waitFor(async () => {

@@ -81,9 +81,13 @@ export function cluster(env: Record<string, string> = {}): Cluster {
 
 /** A Redis of the test's own on `port`, for tests that stop, freeze or kill it. */
 export async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   // Even if this test process dies mid-test, a frozen redis-server is not left behind.
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);

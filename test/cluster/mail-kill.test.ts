@@ -60,7 +60,10 @@ describe.runIf(ready)('a mail handed over by an instance killed at that moment',
             killOnReceipt = null;
             if (victim) {
               victim.child.kill('SIGKILL');
-              victim.exited.then(() => callback(), () => callback());
+              victim.exited.then(
+                () => callback(),
+                () => callback(),
+              );
             } else {
               callback();
             }
@@ -74,7 +77,8 @@ describe.runIf(ready)('a mail handed over by an instance killed at that moment',
     shared.HEARTH_SMTP_URL = smtpUrl;
     // An instance without background work: only the store handle the test reads and seeds with.
     base = await startTestServer({ store: 'postgres', schema, keep: true, background: false, env: shared });
-    for (let i = 0; i < ROUNDS; i++) await base.createUser({ username: `kill${i}`, email: `kill${i}@example.org`, password: PASSWORD });
+    for (let i = 0; i < ROUNDS; i++)
+      await base.createUser({ username: `kill${i}`, email: `kill${i}@example.org`, password: PASSWORD });
   });
 
   afterAll(async () => {
@@ -126,7 +130,11 @@ describe.runIf(ready)('a mail handed over by an instance killed at that moment',
             .select(['mail_messages.state', 'mail_messages.message_id', 'jobs.state as job'])
             .where('mail_messages.recipient', '=', address)
             .execute();
-          const open = await b.deps.db.selectFrom('jobs').select('id').where('state', 'in', ['queued', 'running']).execute();
+          const open = await b.deps.db
+            .selectFrom('jobs')
+            .select('id')
+            .where('state', 'in', ['queued', 'running'])
+            .execute();
           return rows.length > 0 && open.length === 0 && rows.every((r) => r.job === 'done') ? rows : null;
         });
         // Every message of this round reached the SMTP server exactly once.

@@ -4,17 +4,30 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { haveProgram } from '../helpers/services.ts';
-import { captureLog, cluster, haveClusterServices, killRedis, startRedis, type CapturedLog, type Cluster } from './cluster-helpers.ts';
+import {
+  captureLog,
+  cluster,
+  haveClusterServices,
+  killRedis,
+  startRedis,
+  type CapturedLog,
+  type Cluster,
+} from './cluster-helpers.ts';
 import { freePort } from '../helpers/net.ts';
 
 const ready = (await haveClusterServices()) && haveProgram('redis-server');
 const PASSWORD = 'velvet thunder orchard mosaic';
 
-
-async function waitForLog(log: CapturedLog, level: 'info' | 'warn', pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+async function waitForLog(
+  log: CapturedLog,
+  level: 'info' | 'warn',
+  pattern: RegExp,
+  timeoutMs = 10_000,
+): Promise<void> {
   const start = Date.now();
   while (!log.messages(level).some((m) => pattern.test(m))) {
-    if (Date.now() - start > timeoutMs) throw new Error(`no ${level} log matching ${pattern}; got ${JSON.stringify(log.lines.map((l) => l.msg))}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`no ${level} log matching ${pattern}; got ${JSON.stringify(log.lines.map((l) => l.msg))}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -57,7 +70,8 @@ describe.skipIf(!ready)('Redis stopped mid-run', { timeout: 60_000 }, () => {
     expect((await a.request('GET', '/api/v1/me', { token: second })).status).toBe(401);
 
     // Failed sign-ins are still counted, now in the store, across both instances.
-    const fail = (s: typeof a) => s.request('POST', '/api/v1/auth/login', { body: { login: 'fern', password: 'wrong horse battery staple' } });
+    const fail = (s: typeof a) =>
+      s.request('POST', '/api/v1/auth/login', { body: { login: 'fern', password: 'wrong horse battery staple' } });
     for (const s of [a, b, a, b, a, b]) expect((await fail(s)).status).toBe(401);
     expect((await fail(a)).status).toBe(429);
     const rows = await a.deps.db.selectFrom('throttle').select('key').execute();

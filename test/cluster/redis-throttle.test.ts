@@ -120,7 +120,9 @@ describe.skipIf(!ready)('throttle counters in Redis', () => {
       return 'ok';
     });
     expect(await guarded).toEqual({ value: 'ok' });
-    expect(await redis.exists(`${namespace}:throttle:count:${owner.key}`, `${namespace}:throttle:block:${owner.key}`)).toBe(0);
+    expect(
+      await redis.exists(`${namespace}:throttle:count:${owner.key}`, `${namespace}:throttle:block:${owner.key}`),
+    ).toBe(0);
     expect(await count(address)).toBe(5);
     // The block went with the attempt: the next one is let through, counted as the sixth, and blocks.
     expect(await redis.exists(`${namespace}:throttle:block:${address.key}`)).toBe(0);

@@ -35,7 +35,9 @@ describe.skipIf(!ready)('instances sharing one PostgreSQL store', { timeout: 60_
     expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
     // All three serve the same store.
     const user = await b.createUser({ username: 'erin' });
-    expect((await d.deps.db.selectFrom('users').select('id').where('username', '=', 'erin').executeTakeFirst())?.id).toBe(user.id);
+    expect(
+      (await d.deps.db.selectFrom('users').select('id').where('username', '=', 'erin').executeTakeFirst())?.id,
+    ).toBe(user.id);
   });
 
   it('each of many jobs runs exactly once across two instances', async () => {
@@ -55,7 +57,8 @@ describe.skipIf(!ready)('instances sharing one PostgreSQL store', { timeout: 60_
     a.deps.jobs.register(counted('a'));
     b.deps.jobs.register(counted('b'));
     const ids: string[] = [];
-    for (let i = 0; i < 60; i++) ids.push((await enqueueJob(a.deps, a.deps.db, { type: 'cluster-test.count', payload: i }, a.deps.clock())).id);
+    for (let i = 0; i < 60; i++)
+      ids.push((await enqueueJob(a.deps, a.deps.db, { type: 'cluster-test.count', payload: i }, a.deps.clock())).id);
     a.deps.jobs.start(a.deps);
     b.deps.jobs.start(b.deps);
     await waitFor(async () => {
@@ -94,7 +97,12 @@ describe.skipIf(!ready)('instances sharing one PostgreSQL store', { timeout: 60_
     a.deps.jobs.register(long('a'));
     b.deps.jobs.register(long('b'));
     a.deps.jobs.start(a.deps);
-    const { id } = await enqueueJob(a.deps, a.deps.db, { type: 'cluster-test.long', payload: { total: 5 } }, a.deps.clock());
+    const { id } = await enqueueJob(
+      a.deps,
+      a.deps.db,
+      { type: 'cluster-test.long', payload: { total: 5 } },
+      a.deps.clock(),
+    );
     await waitFor(async () => releaseA !== null);
     b.deps.jobs.start(b.deps);
     // While A lives, its lease holds: B does not take the job however long it waits.

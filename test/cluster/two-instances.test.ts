@@ -22,7 +22,10 @@ describe.skipIf(!ready)('two instances on PostgreSQL and Redis', () => {
     expect((await a.request('GET', '/api/v1/me', { token: onA })).status).toBe(200);
     expect((await b.request('GET', '/api/v1/me', { token: onA })).status).toBe(200);
 
-    const revoked = await b.request('POST', '/api/v1/me/sessions/revoke-all', { token: onB, body: { include_current: true } });
+    const revoked = await b.request('POST', '/api/v1/me/sessions/revoke-all', {
+      token: onB,
+      body: { include_current: true },
+    });
     expect(revoked.status, JSON.stringify(revoked.body)).toBe(200);
 
     expect((await a.request('GET', '/api/v1/me', { token: onA })).status).toBe(401);
@@ -40,7 +43,7 @@ describe.skipIf(!ready)('two instances on PostgreSQL and Redis', () => {
     expect((await b.request('GET', '/api/v1/me', { token })).status).toBe(401);
   });
 
-  it('a revocation on B reaches the event subscribers of A once, and B\'s own subscribers once', async () => {
+  it("a revocation on B reaches the event subscribers of A once, and B's own subscribers once", async () => {
     c = cluster();
     const a = await c.start();
     const b = await c.start();
@@ -63,7 +66,8 @@ describe.skipIf(!ready)('two instances on PostgreSQL and Redis', () => {
     const a = await c.start();
     const b = await c.start();
     await a.createUser({ username: 'dora', password: PASSWORD });
-    const fail = (s: typeof a) => s.request('POST', '/api/v1/auth/login', { body: { login: 'dora', password: 'wrong horse battery staple' } });
+    const fail = (s: typeof a) =>
+      s.request('POST', '/api/v1/auth/login', { body: { login: 'dora', password: 'wrong horse battery staple' } });
     // Five free attempts on the account policy, spread over both instances, then a sixth that is
     // counted and starts a one-second block.
     for (const s of [a, b, a, b, a, b]) expect((await fail(s)).status).toBe(401);
@@ -73,7 +77,9 @@ describe.skipIf(!ready)('two instances on PostgreSQL and Redis', () => {
     const refusedOnB = await fail(b);
     expect(refusedOnB.status).toBe(429);
     // The right password is refused too while the block lasts: the counter is one for both instances.
-    expect((await b.request('POST', '/api/v1/auth/login', { body: { login: 'dora', password: PASSWORD } })).status).toBe(429);
+    expect(
+      (await b.request('POST', '/api/v1/auth/login', { body: { login: 'dora', password: PASSWORD } })).status,
+    ).toBe(429);
 
     const redis = new Redis(REDIS_URL);
     try {

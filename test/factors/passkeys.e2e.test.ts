@@ -12,8 +12,10 @@ import { freePort } from '../helpers/net.ts';
 
 const PASSWORD = 'velvet thunder orchard mosaic';
 // The package's exports name only its modules; its browser bundle sits beside them.
-const browserBundle = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
-
+const browserBundle = join(
+  dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+  '../dist/bundle/index.umd.min.js',
+);
 
 interface Answer {
   status: number;
@@ -92,7 +94,10 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     expect(options.status).toBe(200);
     expect(options.body.rp.id).toBe('localhost');
     const response = await startRegistration(options.body);
-    const verify = await api('POST', '/api/v1/me/passkeys/registration/verify', { response, name: 'Virtual authenticator' });
+    const verify = await api('POST', '/api/v1/me/passkeys/registration/verify', {
+      response,
+      name: 'Virtual authenticator',
+    });
     expect(verify.status, JSON.stringify(verify.body)).toBe(200);
     expect(verify.body.passkey.name).toBe('Virtual authenticator');
     expect(verify.body.recovery_codes).toHaveLength(10);
@@ -137,7 +142,11 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
     const list = await api('GET', '/api/v1/me/passkeys');
     expect(list.body[0].last_used_at).not.toBeNull();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
-    const stored = await s.deps.db.selectFrom('passkeys').select(['counter']).where('id', '=', passkeyId).executeTakeFirstOrThrow();
+    const stored = await s.deps.db
+      .selectFrom('passkeys')
+      .select(['counter'])
+      .where('id', '=', passkeyId)
+      .executeTakeFirstOrThrow();
     expect(stored.counter).toBe(credentials[0]!.signCount);
   });
 

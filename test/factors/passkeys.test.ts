@@ -58,13 +58,19 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
 
   it('S41: sign-in options store a challenge each, so an address that asked past 60 times in ten minutes waits (429)', async () => {
     const ask = () => callFrom(s, '198.51.100.41', 'POST', '/api/v1/auth/passkey/options');
-    const before = await s.deps.db.selectFrom('webauthn_challenges').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await s.deps.db
+      .selectFrom('webauthn_challenges')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     // The 61st is answered and starts the wait, as a sixth wrong password does at sign-in.
     for (let i = 0; i < 61; i += 1) expect((await ask()).status).toBe(200);
     const refused = await ask();
     expect(refused.status, JSON.stringify(refused.body)).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    const after = await s.deps.db.selectFrom('webauthn_challenges').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await s.deps.db
+      .selectFrom('webauthn_challenges')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(61);
     // Another address is not held up by this one.
     expect((await callFrom(s, '198.51.100.42', 'POST', '/api/v1/auth/passkey/options')).status).toBe(200);
@@ -74,7 +80,10 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
 
   it('S41: options come from the public URL, never the Host header, with a new challenge of at least 16 bytes', async () => {
     const u = await newUser();
-    const res = await s.request('POST', '/api/v1/me/passkeys/registration/options', { token: u.token, headers: { host: 'evil.example' } });
+    const res = await s.request('POST', '/api/v1/me/passkeys/registration/options', {
+      token: u.token,
+      headers: { host: 'evil.example' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.rp).toEqual({ name: 'Hearth', id: RP_ID });
     expect(res.body.user).toMatchObject({ id: Buffer.from(u.id).toString('base64url'), name: u.username });
@@ -90,7 +99,9 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
 
     const { res: registered, response } = await register(u.token);
     expect(registered.status).toBe(200);
-    expect((await registrationOptions(u.token)).excludeCredentials).toEqual([{ id: response.id, type: 'public-key', transports: ['usb'] }]);
+    expect((await registrationOptions(u.token)).excludeCredentials).toEqual([
+      { id: response.id, type: 'public-key', transports: ['usb'] },
+    ]);
     // Stored challenges are hashes: the database does not hold a challenge that could be answered.
     const rows = await s.deps.db.selectFrom('webauthn_challenges').select(['challenge_hash']).execute();
     expect(rows.map((r) => r.challenge_hash)).not.toContain(other.challenge);
@@ -114,20 +125,44 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     expect(list.body[0].last_used_at).toBeNull();
     expect(list.body[1].last_used_at).toBe(tc.clock().toISOString());
     // S81: the key material and credential id stay in the store.
-    expect(Object.keys(list.body[0]).sort()).toEqual(['backed_up', 'created_at', 'device_type', 'id', 'last_used_at', 'name']);
+    expect(Object.keys(list.body[0]).sort()).toEqual([
+      'backed_up',
+      'created_at',
+      'device_type',
+      'id',
+      'last_used_at',
+      'name',
+    ]);
 
-    const renamed = await s.request('PATCH', `/api/v1/me/passkeys/${list.body[1].id}`, { token: u.token, body: { name: 'Phone' } });
+    const renamed = await s.request('PATCH', `/api/v1/me/passkeys/${list.body[1].id}`, {
+      token: u.token,
+      body: { name: 'Phone' },
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body.name).toBe('Phone');
     const stranger = await newUser();
-    expect((await s.request('PATCH', `/api/v1/me/passkeys/${list.body[1].id}`, { token: stranger.token, body: { name: 'Mine' } })).status).toBe(404);
-    expect((await s.request('DELETE', `/api/v1/me/passkeys/${list.body[1].id}`, { token: stranger.token })).status).toBe(404);
+    expect(
+      (
+        await s.request('PATCH', `/api/v1/me/passkeys/${list.body[1].id}`, {
+          token: stranger.token,
+          body: { name: 'Mine' },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await s.request('DELETE', `/api/v1/me/passkeys/${list.body[1].id}`, { token: stranger.token })).status,
+    ).toBe(404);
 
     expect((await s.request('DELETE', `/api/v1/me/passkeys/${list.body[0].id}`, { token: u.token })).status).toBe(200);
     const after = await s.request('GET', '/api/v1/me/passkeys', { token: u.token });
     expect(after.body.map((p: { name: string }) => p.name)).toEqual(['Phone']);
-    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({ passkeys: 1, methods: ['recovery_code', 'passkey'] });
-    const types = (await s.request('GET', '/api/v1/me/security-events', { token: u.token })).body.map((e: { type: string }) => e.type);
+    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({
+      passkeys: 1,
+      methods: ['recovery_code', 'passkey'],
+    });
+    const types = (await s.request('GET', '/api/v1/me/security-events', { token: u.token })).body.map(
+      (e: { type: string }) => e.type,
+    );
     for (const type of ['passkey_added', 'passkey_renamed', 'passkey_removed']) expect(types).toContain(type);
   });
 
@@ -148,7 +183,8 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     const u = await newUser();
     const options = await registrationOptions(u.token);
     const { credential, response } = createCredential(options, ORIGIN);
-    const verify = (token: string) => s.request('POST', '/api/v1/me/passkeys/registration/verify', { token, body: { response } });
+    const verify = (token: string) =>
+      s.request('POST', '/api/v1/me/passkeys/registration/verify', { token, body: { response } });
     expect((await verify(u.token)).status).toBe(200);
     const replayed = await verify(u.token);
     expect(replayed.status).toBe(400);
@@ -157,7 +193,14 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     // A registration challenge made for one account does not register a passkey for another.
     const other = await newUser();
     const foreign = createCredential(await registrationOptions(u.token), ORIGIN);
-    expect((await s.request('POST', '/api/v1/me/passkeys/registration/verify', { token: other.token, body: { response: foreign.response } })).status).toBe(400);
+    expect(
+      (
+        await s.request('POST', '/api/v1/me/passkeys/registration/verify', {
+          token: other.token,
+          body: { response: foreign.response },
+        })
+      ).status,
+    ).toBe(400);
 
     const assertion = getAssertion(credential, await signInOptions(), ORIGIN);
     expect((await verifySignIn(assertion)).status).toBe(200);
@@ -166,8 +209,14 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     expect(replay.body.error.code).toBe('passkey_invalid');
 
     // A challenge the server never made, or one made for registration, does not sign in.
-    expect((await verifySignIn(getAssertion(credential, { challenge: Buffer.alloc(32, 1).toString('base64url') }, ORIGIN))).status).toBe(400);
-    expect((await verifySignIn(getAssertion(credential, await registrationOptions(u.token), ORIGIN, { counter: 50 }))).status).toBe(400);
+    expect(
+      (await verifySignIn(getAssertion(credential, { challenge: Buffer.alloc(32, 1).toString('base64url') }, ORIGIN)))
+        .status,
+    ).toBe(400);
+    expect(
+      (await verifySignIn(getAssertion(credential, await registrationOptions(u.token), ORIGIN, { counter: 50 })))
+        .status,
+    ).toBe(400);
 
     const late = await signInOptions();
     tc.advance(5 * 60_000 + 1000);
@@ -177,7 +226,12 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
 
   it('S41: a wrong origin or RP ID is refused, at registration and at sign-in', async () => {
     const u = await newUser();
-    for (const bend of [{ origin: 'https://evil.example' }, { origin: 'http://media.example.org' }, { rpId: 'evil.example' }, { type: 'webauthn.get' }]) {
+    for (const bend of [
+      { origin: 'https://evil.example' },
+      { origin: 'http://media.example.org' },
+      { rpId: 'evil.example' },
+      { type: 'webauthn.get' },
+    ]) {
       const { res } = await register(u.token, { bend });
       expect(res.status, JSON.stringify(bend)).toBe(400);
       expect(res.body.error.code).toBe('passkey_invalid');
@@ -185,7 +239,12 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     expect((await s.request('GET', '/api/v1/me/passkeys', { token: u.token })).body).toEqual([]);
 
     const { credential } = await register(u.token);
-    for (const bend of [{ origin: 'https://evil.example' }, { origin: 'https://media.example.org:8443' }, { rpId: 'evil.example' }, { type: 'webauthn.create' }]) {
+    for (const bend of [
+      { origin: 'https://evil.example' },
+      { origin: 'https://media.example.org:8443' },
+      { rpId: 'evil.example' },
+      { type: 'webauthn.create' },
+    ]) {
       const res = await passkeySignIn(credential, bend);
       expect(res.status, JSON.stringify(bend)).toBe(400);
       expect(res.body.error.code).toBe('passkey_invalid');
@@ -229,7 +288,8 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     const device = await passkeySignIn(credential);
     expect(device.status).toBe(200);
     expect(device.cookies.find((c) => c.name === '__Host-hearth_session')).toBeUndefined();
-    const events = (await s.request('GET', '/api/v1/me/security-events?type=sign_in', { token: device.body.token })).body;
+    const events = (await s.request('GET', '/api/v1/me/security-events?type=sign_in', { token: device.body.token }))
+      .body;
     expect(events.filter((e: { detail: { method: string } }) => e.detail.method === 'passkey')).toHaveLength(2);
 
     // A foreign page cannot drive it (S22).
@@ -256,24 +316,40 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       return res.body;
     };
-    const finish = (mfaToken: string, passkey: unknown) => s.request('POST', '/api/v1/auth/login/mfa', { body: { mfa_token: mfaToken, passkey } });
+    const finish = (mfaToken: string, passkey: unknown) =>
+      s.request('POST', '/api/v1/auth/login/mfa', { body: { mfa_token: mfaToken, passkey } });
 
     const mfaToken = await login();
     const options = await stepOptions(mfaToken);
-    expect(options.allowCredentials).toEqual([{ id: Buffer.from(credential.id).toString('base64url'), type: 'public-key', transports: ['usb'] }]);
+    expect(options.allowCredentials).toEqual([
+      { id: Buffer.from(credential.id).toString('base64url'), type: 'public-key', transports: ['usb'] },
+    ]);
     expect(options.userVerification).toBe('discouraged');
 
     // Another account's passkey, a challenge made for another step, or for a sign-in without password: refused.
     expect((await finish(mfaToken, getAssertion(othersKey, options, ORIGIN))).body.error.code).toBe('passkey_invalid');
     const otherStep = await stepOptions(await login());
     expect((await finish(mfaToken, getAssertion(credential, otherStep, ORIGIN))).status).toBe(400);
-    expect((await finish(mfaToken, getAssertion(credential, await signInOptions(), ORIGIN, { counter: credential.counter + 5 }))).status).toBe(400);
+    expect(
+      (
+        await finish(
+          mfaToken,
+          getAssertion(credential, await signInOptions(), ORIGIN, { counter: credential.counter + 5 }),
+        )
+      ).status,
+    ).toBe(400);
 
     // The key's presence is enough here (the password was the other factor).
-    const ok = await finish(mfaToken, getAssertion(credential, await stepOptions(mfaToken), ORIGIN, { userVerified: false }));
+    const ok = await finish(
+      mfaToken,
+      getAssertion(credential, await stepOptions(mfaToken), ORIGIN, { userVerified: false }),
+    );
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect((await s.request('GET', '/api/v1/me', { token: ok.body.token })).body.id).toBe(u.id);
-    expect((await s.request('POST', '/api/v1/auth/login/mfa/passkey-options', { body: { mfa_token: mfaToken } })).body.error.code).toBe('invalid_token');
+    expect(
+      (await s.request('POST', '/api/v1/auth/login/mfa/passkey-options', { body: { mfa_token: mfaToken } })).body.error
+        .code,
+    ).toBe('invalid_token');
   });
 
   it('S42: a removed passkey is refused at once, and with no factor left the password alone signs in', async () => {
@@ -282,12 +358,17 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     const recoveryCodes = res.body.recovery_codes as string[];
     expect((await passkeySignIn(credential)).status).toBe(200);
     const options = await signInOptions();
-    expect((await s.request('DELETE', `/api/v1/me/passkeys/${res.body.passkey.id}`, { token: u.token })).status).toBe(200);
+    expect((await s.request('DELETE', `/api/v1/me/passkeys/${res.body.passkey.id}`, { token: u.token })).status).toBe(
+      200,
+    );
     expect((await verifySignIn(getAssertion(credential, options, ORIGIN))).status).toBe(400);
     const login = await s.request('POST', '/api/v1/auth/login', { body: { login: u.username, password: PASSWORD } });
     expect(login.body.token).toBeTruthy();
     expect(login.body.mfa_required).toBeUndefined();
-    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({ passkeys: 0, recovery_codes_remaining: 0 });
+    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({
+      passkeys: 0,
+      recovery_codes_remaining: 0,
+    });
     expect(recoveryCodes).toHaveLength(10);
   });
 
@@ -305,7 +386,9 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
       expect(r.status, path).toBe(401);
       expect(r.body.error.code).toBe('reauthentication_required');
     }
-    expect((await s.request('PATCH', `/api/v1/me/passkeys/${id}`, { token: u.token, body: { name: 'Desk' } })).status).toBe(200);
+    expect(
+      (await s.request('PATCH', `/api/v1/me/passkeys/${id}`, { token: u.token, body: { name: 'Desk' } })).status,
+    ).toBe(200);
     const reauth = await s.request('POST', '/api/v1/auth/reauth', { token: u.token, body: { password: PASSWORD } });
     expect((await s.request('DELETE', `/api/v1/me/passkeys/${id}`, { token: reauth.body.token })).status).toBe(200);
   });
@@ -314,7 +397,9 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     const u = await newUser();
     const { credential } = await register(u.token);
     await updateUser(s.deps.db, u.id, { reset_required: 1, reset_required_reason: 'breach_response' }, tc.clock());
-    const oldPassword = await s.request('POST', '/api/v1/auth/login', { body: { login: u.username, password: PASSWORD } });
+    const oldPassword = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: u.username, password: PASSWORD },
+    });
     expect(oldPassword.status).toBe(403);
     expect(oldPassword.body.error.code).toBe('password_reset_required');
 
@@ -324,7 +409,9 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     expect(res.cookies).toEqual([]);
     const changeToken = res.body.change_token as string;
     const change = (newPassword: string, token = changeToken) =>
-      s.request('POST', '/api/v1/auth/password-change-required', { body: { change_token: token, new_password: newPassword } });
+      s.request('POST', '/api/v1/auth/password-change-required', {
+        body: { change_token: token, new_password: newPassword },
+      });
 
     expect((await change('password1')).body.error.code).toBe('password_too_common');
     expect((await change(`${u.username} lantern harbor`)).body.error.code).toBe('password_contains_personal');
@@ -335,9 +422,13 @@ describe.each(await storeKinds())('passkeys over HTTP on %s', (store) => {
     expect((await s.request('GET', '/api/v1/me', { token: done.body.token })).status).toBe(200);
     expect((await change('another sturdy passphrase here')).body.error.code).toBe('invalid_token');
 
-    const login = await s.request('POST', '/api/v1/auth/login', { body: { login: u.username, password: 'amber glacier quiet lantern' } });
+    const login = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: u.username, password: 'amber glacier quiet lantern' },
+    });
     expect(login.body.mfa_required).toBe(true);
-    const types = (await s.request('GET', '/api/v1/me/security-events', { token: done.body.token })).body.map((e: { type: string }) => e.type);
+    const types = (await s.request('GET', '/api/v1/me/security-events', { token: done.body.token })).body.map(
+      (e: { type: string }) => e.type,
+    );
     expect(types).toEqual(expect.arrayContaining(['sign_in_password_change_required', 'password_changed']));
 
     // The change token is short-lived.

@@ -3,10 +3,12 @@ import { systemRandom, type Random } from '../../src/crypto.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../src/factors/recovery-codes.ts';
 
 const FORMAT = /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/;
-const fixed = (bytes: Buffer): Random => (n) => {
-  expect(n).toBe(bytes.length);
-  return Buffer.from(bytes);
-};
+const fixed =
+  (bytes: Buffer): Random =>
+  (n) => {
+    expect(n).toBe(bytes.length);
+    return Buffer.from(bytes);
+  };
 
 describe('newRecoveryCodes', () => {
   it('S32: makes ten codes by default, each from 80 random bits', () => {
@@ -53,7 +55,13 @@ describe('normalizeRecoveryCode', () => {
   const code = 'a1b2-c3d4-e5f6-g7h8';
 
   it('S32: ignores case, spaces and dashes', () => {
-    for (const typed of [code, 'A1B2-C3D4-E5F6-G7H8', 'a1b2c3d4e5f6g7h8', '  a1b2 c3d4 e5f6 g7h8 ', 'A1B2--C3D4 - E5F6-\tG7H8']) {
+    for (const typed of [
+      code,
+      'A1B2-C3D4-E5F6-G7H8',
+      'a1b2c3d4e5f6g7h8',
+      '  a1b2 c3d4 e5f6 g7h8 ',
+      'A1B2--C3D4 - E5F6-\tG7H8',
+    ]) {
       expect(normalizeRecoveryCode(typed), typed).toBe('a1b2c3d4e5f6g7h8');
     }
   });
@@ -63,8 +71,16 @@ describe('normalizeRecoveryCode', () => {
   });
 
   it('S32: refuses a wrong length or charset', () => {
-    for (const bad of ['', 'a1b2-c3d4-e5f6-g7h', 'a1b2-c3d4-e5f6-g7h8-9', 'u1b2-c3d4-e5f6-g7h8', 'a1b2-c3d4-e5f6-g7h!',
-      'a1b2_c3d4_e5f6_g7h8', 'ａ1b2-c3d4-e5f6-g7h8', '------------------']) {
+    for (const bad of [
+      '',
+      'a1b2-c3d4-e5f6-g7h',
+      'a1b2-c3d4-e5f6-g7h8-9',
+      'u1b2-c3d4-e5f6-g7h8',
+      'a1b2-c3d4-e5f6-g7h!',
+      'a1b2_c3d4_e5f6_g7h8',
+      'ａ1b2-c3d4-e5f6-g7h8',
+      '------------------',
+    ]) {
       expect(normalizeRecoveryCode(bad), bad).toBeNull();
     }
   });

@@ -58,14 +58,24 @@ function u32(n: number): Buffer {
  * navigator.credentials.create() with `options` (PublicKeyCredentialCreationOptionsJSON) from `origin`.
  * With `existing`, the same credential (id and key) is offered again, as a cloned or replayed one would be.
  */
-export function createCredential(options: any, origin: string, bend: Bend = {}, existing?: SoftCredential): { credential: SoftCredential; response: any } {
+export function createCredential(
+  options: any,
+  origin: string,
+  bend: Bend = {},
+  existing?: SoftCredential,
+): { credential: SoftCredential; response: any } {
   const rpId: string = bend.rpId ?? options.rp.id;
   const keys = existing ? null : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const privateKey = existing?.privateKey ?? keys!.privateKey;
   const id = existing?.id ?? randomBytes(32);
   const publicKeyCose = existing?.publicKeyCose ?? coseKey(keys!.publicKey);
   const clientDataJSON = Buffer.from(
-    JSON.stringify({ type: bend.type ?? 'webauthn.create', challenge: bend.challenge ?? options.challenge, origin: bend.origin ?? origin, crossOrigin: false }),
+    JSON.stringify({
+      type: bend.type ?? 'webauthn.create',
+      challenge: bend.challenge ?? options.challenge,
+      origin: bend.origin ?? origin,
+      crossOrigin: false,
+    }),
   );
   const idLength = Buffer.alloc(2);
   idLength.writeUInt16BE(id.length);
@@ -79,8 +89,21 @@ export function createCredential(options: any, origin: string, bend: Bend = {}, 
     id,
     Buffer.from(publicKeyCose),
   ]);
-  const attestationObject = isoCBOR.encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', new Uint8Array(authData)]]) as any);
-  const credential: SoftCredential = { id, privateKey, publicKeyCose, rpId, userHandle: Buffer.from(options.user.id, 'base64url'), counter };
+  const attestationObject = isoCBOR.encode(
+    new Map<string, unknown>([
+      ['fmt', 'none'],
+      ['attStmt', new Map()],
+      ['authData', new Uint8Array(authData)],
+    ]) as any,
+  );
+  const credential: SoftCredential = {
+    id,
+    privateKey,
+    publicKeyCose,
+    rpId,
+    userHandle: Buffer.from(options.user.id, 'base64url'),
+    counter,
+  };
   return {
     credential,
     response: {
@@ -89,7 +112,11 @@ export function createCredential(options: any, origin: string, bend: Bend = {}, 
       type: 'public-key',
       clientExtensionResults: {},
       authenticatorAttachment: 'cross-platform',
-      response: { clientDataJSON: b64url(clientDataJSON), attestationObject: b64url(attestationObject), transports: ['usb'] },
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        attestationObject: b64url(attestationObject),
+        transports: ['usb'],
+      },
     },
   };
 }
@@ -100,7 +127,12 @@ export function getAssertion(credential: SoftCredential, options: any, origin: s
   const counter = bend.counter ?? credential.counter + 1;
   credential.counter = counter;
   const clientDataJSON = Buffer.from(
-    JSON.stringify({ type: bend.type ?? 'webauthn.get', challenge: bend.challenge ?? options.challenge, origin: bend.origin ?? origin, crossOrigin: false }),
+    JSON.stringify({
+      type: bend.type ?? 'webauthn.get',
+      challenge: bend.challenge ?? options.challenge,
+      origin: bend.origin ?? origin,
+      crossOrigin: false,
+    }),
   );
   const authData = Buffer.concat([sha256(rpId), Buffer.from([flags(bend)]), u32(counter)]);
   const signer = createSign('sha256');

@@ -157,8 +157,17 @@ describe('verifyTotp', () => {
   it('accepts surrounding spaces and refuses anything that is not 6 digits', () => {
     const code = codeAt(step);
     expect(verifyTotp(secret, ` ${code}\t\n`, now, null)).toBe(step);
-    for (const bad of ['', code.slice(0, 5), `${code}0`, `${code.slice(0, 3)} ${code.slice(3)}`, `+${code.slice(1)}`,
-      code.replace(/^./, 'a'), `0x${code}`, '١٢٣٤٥٦', totpCode(secret, now, { digits: 8 })]) {
+    for (const bad of [
+      '',
+      code.slice(0, 5),
+      `${code}0`,
+      `${code.slice(0, 3)} ${code.slice(3)}`,
+      `+${code.slice(1)}`,
+      code.replace(/^./, 'a'),
+      `0x${code}`,
+      '١٢٣٤٥٦',
+      totpCode(secret, now, { digits: 8 }),
+    ]) {
       expect(verifyTotp(secret, bad, now, null), JSON.stringify(bad)).toBeNull();
     }
   });
@@ -180,10 +189,16 @@ describe('totpUri', () => {
   });
 
   it('URI-encodes the label and issuer', () => {
-    const uri = totpUri({ secret: RFC_SECRET, accountName: 'Zoë O\'Neil+media@example.org', issuer: 'Home & Co:Hearth' });
+    const uri = totpUri({
+      secret: RFC_SECRET,
+      accountName: "Zoë O'Neil+media@example.org",
+      issuer: 'Home & Co:Hearth',
+    });
     const url = new URL(uri);
     expect(url.protocol).toBe('otpauth:');
-    expect(uri.startsWith('otpauth://totp/Home%20%26%20Co%3AHearth:Zo%C3%AB%20O\'Neil%2Bmedia%40example.org?')).toBe(true);
+    expect(uri.startsWith("otpauth://totp/Home%20%26%20Co%3AHearth:Zo%C3%AB%20O'Neil%2Bmedia%40example.org?")).toBe(
+      true,
+    );
     expect(url.searchParams.get('issuer')).toBe('Home & Co:Hearth');
     expect(url.searchParams.get('secret')).toBe('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
     expect(uri).not.toContain('=&'); // no padding and no empty value
@@ -199,7 +214,10 @@ describe('qrSvg', () => {
     let x = 0;
     let y = 0;
     for (const [, command, args] of d.matchAll(/([Mmh])([^Mmh]+)/g)) {
-      const numbers = args.trim().split(/[\s,]+/).map(Number);
+      const numbers = args
+        .trim()
+        .split(/[\s,]+/)
+        .map(Number);
       if (command === 'M') [x, y] = [numbers[0], numbers[1] - 0.5];
       if (command === 'm') [x, y] = [x + numbers[0], y + numbers[1]];
       if (command === 'h') for (let i = 0; i < numbers[0]; i++) dark.add(`${x++},${y}`);
@@ -257,15 +275,18 @@ describe.runIf(oathtoolFound || underCi)('against oathtool', () => {
     expect(totpCode(RFC_SECRET, at(20000000000), { digits: 8 })).toBe(oathtool(RFC_SECRET, 20000000000, 8));
   });
 
-  it.runIf(oathtoolFound)('S40: codes from oathtool (an authenticator app stand-in) are accepted within one step', () => {
-    const secret = newTotpSecret(systemRandom);
-    const seconds = 1_900_000_010;
-    const now = at(seconds);
-    expect(verifyTotp(secret, oathtool(secret, seconds), now, null)).toBe(totpStep(now));
-    expect(verifyTotp(secret, oathtool(secret, seconds - 30), now, null)).toBe(totpStep(now) - 1);
-    expect(verifyTotp(secret, oathtool(secret, seconds + 30), now, null)).toBe(totpStep(now) + 1);
-    const twoAway = oathtool(secret, seconds - 60);
-    const inWindow = [-1, 0, 1].map((d) => hotpCode(secret, totpStep(now) + d));
-    if (!inWindow.includes(twoAway)) expect(verifyTotp(secret, twoAway, now, null)).toBeNull();
-  });
+  it.runIf(oathtoolFound)(
+    'S40: codes from oathtool (an authenticator app stand-in) are accepted within one step',
+    () => {
+      const secret = newTotpSecret(systemRandom);
+      const seconds = 1_900_000_010;
+      const now = at(seconds);
+      expect(verifyTotp(secret, oathtool(secret, seconds), now, null)).toBe(totpStep(now));
+      expect(verifyTotp(secret, oathtool(secret, seconds - 30), now, null)).toBe(totpStep(now) - 1);
+      expect(verifyTotp(secret, oathtool(secret, seconds + 30), now, null)).toBe(totpStep(now) + 1);
+      const twoAway = oathtool(secret, seconds - 60);
+      const inWindow = [-1, 0, 1].map((d) => hotpCode(secret, totpStep(now) + d));
+      if (!inWindow.includes(twoAway)) expect(verifyTotp(secret, twoAway, now, null)).toBeNull();
+    },
+  );
 });

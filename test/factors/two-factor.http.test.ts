@@ -46,13 +46,19 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token });
     expect(setup.status, JSON.stringify(setup.body)).toBe(200);
     const seed = base32Decode(setup.body.secret)!;
-    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token, body: { code: totpCode(seed, tc.clock()) } });
+    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token,
+      body: { code: totpCode(seed, tc.clock()) },
+    });
     expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
     return { seed, secret: setup.body.secret as string, recoveryCodes: confirm.body.recovery_codes as string[] };
   }
 
   async function passwordStep(username: string, options: { browser?: boolean } = {}) {
-    const res = await s.request('POST', '/api/v1/auth/login', { body: { login: username, password: PASSWORD }, ...options });
+    const res = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: username, password: PASSWORD },
+      ...options,
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body;
   }
@@ -70,28 +76,52 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     expect(setup.headers['cache-control']).toBe('no-store');
     expect(setup.body.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(base32Decode(setup.body.secret)).toHaveLength(20);
-    expect(setup.body.otpauth_uri).toMatch(new RegExp(`^otpauth://totp/Hearth:${u.username}%40127\\.0\\.0\\.1\\?secret=${setup.body.secret}&issuer=Hearth&algorithm=SHA1&digits=6&period=30$`));
+    expect(setup.body.otpauth_uri).toMatch(
+      new RegExp(
+        `^otpauth://totp/Hearth:${u.username}%40127\\.0\\.0\\.1\\?secret=${setup.body.secret}&issuer=Hearth&algorithm=SHA1&digits=6&period=30$`,
+      ),
+    );
     expect(setup.body.qr_svg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
 
-    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({ totp_enabled: false, totp_pending: true, methods: [] });
+    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({
+      totp_enabled: false,
+      totp_pending: true,
+      methods: [],
+    });
     // Not on yet: the password alone still signs in.
     expect((await passwordStep(u.username)).token).toBeTruthy();
 
     const seed = base32Decode(setup.body.secret)!;
-    const wrong = await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token: u.token, body: { code: totpCode(seed, new Date(tc.clock().getTime() + 5 * STEP_MS)) } });
+    const wrong = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token: u.token,
+      body: { code: totpCode(seed, new Date(tc.clock().getTime() + 5 * STEP_MS)) },
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('invalid_code');
 
-    const ok = await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token: u.token, body: { code: totpCode(seed, tc.clock()) } });
+    const ok = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token: u.token,
+      body: { code: totpCode(seed, tc.clock()) },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.recovery_codes).toHaveLength(10);
     const status = await s.request('GET', '/api/v1/me/2fa', { token: u.token });
-    expect(status.body).toMatchObject({ totp_enabled: true, totp_pending: false, recovery_codes_remaining: 10, passkeys: 0, methods: ['totp', 'recovery_code'] });
+    expect(status.body).toMatchObject({
+      totp_enabled: true,
+      totp_pending: false,
+      recovery_codes_remaining: 10,
+      passkeys: 0,
+      methods: ['totp', 'recovery_code'],
+    });
 
     const again = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token: u.token });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('totp_already_enabled');
-    expect(await passwordStep(u.username)).toEqual({ mfa_required: true, mfa_token: expect.stringMatching(/^hmfa_/), methods: ['totp', 'recovery_code'] });
+    expect(await passwordStep(u.username)).toEqual({
+      mfa_required: true,
+      mfa_token: expect.stringMatching(/^hmfa_/),
+      methods: ['totp', 'recovery_code'],
+    });
   });
 
   it('S40: a code from oathtool (an independent generator) enables 2FA and signs in', async (ctx) => {
@@ -99,8 +129,15 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     const u = await newUser();
     const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token: u.token });
     const oath = (at: Date) =>
-      execFileSync('oathtool', ['--totp', '-b', '-N', `${at.toISOString().replace('T', ' ').slice(0, 19)} UTC`, setup.body.secret], { encoding: 'utf8' }).trim();
-    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token: u.token, body: { code: oath(tc.clock()) } });
+      execFileSync(
+        'oathtool',
+        ['--totp', '-b', '-N', `${at.toISOString().replace('T', ' ').slice(0, 19)} UTC`, setup.body.secret],
+        { encoding: 'utf8' },
+      ).trim();
+    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token: u.token,
+      body: { code: oath(tc.clock()) },
+    });
     expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
     nextStep();
     const step = await passwordStep(u.username);
@@ -122,7 +159,10 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     expect(replay.status).toBe(400);
     expect(replay.body.error.code).toBe('invalid_code');
     // An older code (the previous step, still inside the window) is refused after a newer one too.
-    const older = await mfa({ mfa_token: (await passwordStep(u.username)).mfa_token, code: totpCode(seed, new Date(tc.clock().getTime() - STEP_MS)) });
+    const older = await mfa({
+      mfa_token: (await passwordStep(u.username)).mfa_token,
+      code: totpCode(seed, new Date(tc.clock().getTime() - STEP_MS)),
+    });
     expect(older.status).toBe(400);
   });
 
@@ -139,7 +179,10 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     }
     const late = await mfa({ mfa_token: step.mfa_token, code: totpCode(seed, new Date(now - STEP_MS)) });
     expect(late.status, JSON.stringify(late.body)).toBe(200);
-    const early = await mfa({ mfa_token: (await passwordStep(u.username)).mfa_token, code: totpCode(seed, new Date(now + STEP_MS)) });
+    const early = await mfa({
+      mfa_token: (await passwordStep(u.username)).mfa_token,
+      code: totpCode(seed, new Date(now + STEP_MS)),
+    });
     expect(early.status, JSON.stringify(early.body)).toBe(200);
   });
 
@@ -206,7 +249,10 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     // A mistyped code leaves the token usable; ten of them void it.
     const guessed = (await passwordStep(u.username)).mfa_token;
     for (let i = 0; i < 10; i++) {
-      const res = await mfa({ mfa_token: guessed, code: '000000' === totpCode(seed, tc.clock()) ? '111111' : '000000' });
+      const res = await mfa({
+        mfa_token: guessed,
+        code: '000000' === totpCode(seed, tc.clock()) ? '111111' : '000000',
+      });
       expect([400, 429]).toContain(res.status);
       if (res.status === 429) {
         tc.advance(Number(res.headers['retry-after']) * 1000 + 1000);
@@ -226,16 +272,26 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     expect(new Set(recoveryCodes).size).toBe(10);
     for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{4}(-[0-9a-z]{4}){3}$/);
 
-    const res = await mfa({ mfa_token: (await passwordStep(u.username)).mfa_token, recovery_code: recoveryCodes[0]!.toUpperCase() });
+    const res = await mfa({
+      mfa_token: (await passwordStep(u.username)).mfa_token,
+      recovery_code: recoveryCodes[0]!.toUpperCase(),
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect((await s.request('GET', '/api/v1/me/2fa', { token: res.body.token })).body.recovery_codes_remaining).toBe(9);
     expect(factorEvents).toContainEqual({ userId: u.id, change: 'recovery_code_used', remaining: 9 });
 
-    const reuse = await mfa({ mfa_token: (await passwordStep(u.username)).mfa_token, recovery_code: recoveryCodes[0]! });
+    const reuse = await mfa({
+      mfa_token: (await passwordStep(u.username)).mfa_token,
+      recovery_code: recoveryCodes[0]!,
+    });
     expect(reuse.status).toBe(400);
     expect(reuse.body.error.code).toBe('invalid_code');
 
-    const rows = await s.deps.db.selectFrom('recovery_codes').select(['code_hash', 'used_at']).where('user_id', '=', u.id).execute();
+    const rows = await s.deps.db
+      .selectFrom('recovery_codes')
+      .select(['code_hash', 'used_at'])
+      .where('user_id', '=', u.id)
+      .execute();
     expect(rows).toHaveLength(10);
     const stored = rows.map((r) => r.code_hash).join(' ');
     for (const code of recoveryCodes) {
@@ -261,7 +317,10 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
 
     const old = await mfa({ mfa_token: (await passwordStep(u.username)).mfa_token, recovery_code: recoveryCodes[1]! });
     expect(old.status).toBe(400);
-    const ok = await mfa({ mfa_token: (await passwordStep(u.username)).mfa_token, recovery_code: fresh.body.recovery_codes[1] });
+    const ok = await mfa({
+      mfa_token: (await passwordStep(u.username)).mfa_token,
+      recovery_code: fresh.body.recovery_codes[1],
+    });
     expect(ok.status).toBe(200);
     expect(factorEvents).toContainEqual({ userId: u.id, change: 'recovery_codes_regenerated', remaining: 10 });
 
@@ -279,7 +338,10 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
       ['POST', '/api/v1/me/2fa/totp/confirm'],
       ['DELETE', '/api/v1/me/2fa/totp'],
     ] as const) {
-      const res = await s.request(method, path, { token: u.token, ...(method === 'POST' && path.endsWith('confirm') ? { body: { code: '123456' } } : {}) });
+      const res = await s.request(method, path, {
+        token: u.token,
+        ...(method === 'POST' && path.endsWith('confirm') ? { body: { code: '123456' } } : {}),
+      });
       expect(res.status, path).toBe(401);
       expect(res.body.error.code).toBe('reauthentication_required');
     }
@@ -290,7 +352,10 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     expect((await s.request('DELETE', '/api/v1/me/2fa/totp', { token: freshToken })).status).toBe(401);
     // Signing in afresh (password + code) is a proof too.
     nextStep();
-    const signIn = await mfa({ mfa_token: (await passwordStep(u.username)).mfa_token, code: totpCode(seed, tc.clock()) });
+    const signIn = await mfa({
+      mfa_token: (await passwordStep(u.username)).mfa_token,
+      code: totpCode(seed, tc.clock()),
+    });
     expect((await s.request('DELETE', '/api/v1/me/2fa/totp', { token: signIn.body.token })).status).toBe(200);
   });
 
@@ -310,7 +375,10 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     expect((await mfa({ mfa_token: pendingStep, recovery_code: recoveryCodes[0]! })).status).toBe(400);
     // The next sign-in needs the password only.
     expect((await passwordStep(u.username)).token).toBeTruthy();
-    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({ totp_enabled: false, recovery_codes_remaining: 0 });
+    expect((await s.request('GET', '/api/v1/me/2fa', { token: u.token })).body).toMatchObject({
+      totp_enabled: false,
+      recovery_codes_remaining: 0,
+    });
   });
 
   it('S42: an admin policy makes covered users enrol before they can do anything else', async () => {
@@ -318,28 +386,44 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     const member = await newUser();
     const admin = await newUser('admin');
 
-    const forbidden = await s.request('PUT', '/api/v1/admin/settings/2fa', { token: member.token, body: { require_2fa: 'everyone' } });
+    const forbidden = await s.request('PUT', '/api/v1/admin/settings/2fa', {
+      token: member.token,
+      body: { require_2fa: 'everyone' },
+    });
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.code).toBe('forbidden');
-    const bad = await s.request('PUT', '/api/v1/admin/settings/2fa', { token: owner.token, body: { require_2fa: 'sometimes' } });
+    const bad = await s.request('PUT', '/api/v1/admin/settings/2fa', {
+      token: owner.token,
+      body: { require_2fa: 'sometimes' },
+    });
     expect(bad.status).toBe(400);
 
-    const admins = await s.request('PUT', '/api/v1/admin/settings/2fa', { token: owner.token, body: { require_2fa: 'admins' } });
+    const admins = await s.request('PUT', '/api/v1/admin/settings/2fa', {
+      token: owner.token,
+      body: { require_2fa: 'admins' },
+    });
     expect(admins.status, JSON.stringify(admins.body)).toBe(200);
     expect(admins.body).toEqual({ require_2fa: 'admins' });
     // The owner and admins are covered (even the owner who just set it), members are not.
     const ownerBlocked = await s.request('GET', '/api/v1/admin/settings/2fa', { token: owner.token });
     expect(ownerBlocked.status).toBe(403);
     expect(ownerBlocked.body.error.code).toBe('mfa_enrollment_required');
-    expect((await s.request('GET', '/api/v1/me/sessions', { token: admin.token })).body.error.code).toBe('mfa_enrollment_required');
+    expect((await s.request('GET', '/api/v1/me/sessions', { token: admin.token })).body.error.code).toBe(
+      'mfa_enrollment_required',
+    );
     expect((await s.request('GET', '/api/v1/me/sessions', { token: member.token })).status).toBe(200);
 
     // What a covered user may still reach: their account, enrolment, re-authentication, sign-out.
     expect((await s.request('GET', '/api/v1/me', { token: admin.token })).status).toBe(200);
-    expect((await s.request('GET', '/api/v1/me/2fa', { token: admin.token })).body).toMatchObject({ required: true, enrollment_required: true });
+    expect((await s.request('GET', '/api/v1/me/2fa', { token: admin.token })).body).toMatchObject({
+      required: true,
+      enrollment_required: true,
+    });
     expect((await s.request('GET', '/api/v1/me/passkeys', { token: admin.token })).status).toBe(200);
     admin.token = await reauth(admin.token);
-    expect((await s.request('PATCH', '/api/v1/me', { token: admin.token, body: { display_name: 'A' } })).status).toBe(403);
+    expect((await s.request('PATCH', '/api/v1/me', { token: admin.token, body: { display_name: 'A' } })).status).toBe(
+      403,
+    );
 
     // A fresh sign-in is no way around it.
     const again = await s.login(admin.username, PASSWORD);
@@ -347,21 +431,38 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
 
     await enrolTotp(admin.token);
     expect((await s.request('GET', '/api/v1/me/sessions', { token: admin.token })).status).toBe(200);
-    expect((await s.request('GET', '/api/v1/me/2fa', { token: admin.token })).body).toMatchObject({ required: true, enrollment_required: false });
+    expect((await s.request('GET', '/api/v1/me/2fa', { token: admin.token })).body).toMatchObject({
+      required: true,
+      enrollment_required: false,
+    });
 
     await enrolTotp(owner.token);
-    const everyone = await s.request('PUT', '/api/v1/admin/settings/2fa', { token: owner.token, body: { require_2fa: 'everyone' } });
+    const everyone = await s.request('PUT', '/api/v1/admin/settings/2fa', {
+      token: owner.token,
+      body: { require_2fa: 'everyone' },
+    });
     expect(everyone.status).toBe(200);
-    expect((await s.request('GET', '/api/v1/me/sessions', { token: member.token })).body.error.code).toBe('mfa_enrollment_required');
+    expect((await s.request('GET', '/api/v1/me/sessions', { token: member.token })).body.error.code).toBe(
+      'mfa_enrollment_required',
+    );
     // Removing the last factor under the policy locks the account back into enrolment at once.
     expect((await s.request('DELETE', '/api/v1/me/2fa/totp', { token: admin.token })).status).toBe(200);
     expect((await s.request('GET', '/api/v1/me/sessions', { token: admin.token })).status).toBe(403);
 
-    expect((await s.request('PUT', '/api/v1/admin/settings/2fa', { token: owner.token, body: { require_2fa: 'off' } })).status).toBe(200);
+    expect(
+      (await s.request('PUT', '/api/v1/admin/settings/2fa', { token: owner.token, body: { require_2fa: 'off' } }))
+        .status,
+    ).toBe(200);
     expect((await s.request('GET', '/api/v1/me/sessions', { token: member.token })).status).toBe(200);
-    const events = await s.request('GET', '/api/v1/admin/security-events?type=require_2fa_changed', { token: owner.token });
+    const events = await s.request('GET', '/api/v1/admin/security-events?type=require_2fa_changed', {
+      token: owner.token,
+    });
     expect(events.body.map((e: { detail: unknown }) => e.detail)).toEqual(
-      expect.arrayContaining([{ from: 'off', to: 'admins' }, { from: 'admins', to: 'everyone' }, { from: 'everyone', to: 'off' }]),
+      expect.arrayContaining([
+        { from: 'off', to: 'admins' },
+        { from: 'admins', to: 'everyone' },
+        { from: 'everyone', to: 'off' },
+      ]),
     );
   });
 
@@ -370,7 +471,8 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     const admin = await newUser('admin');
     await enrolTotp(owner.token);
     await enrolTotp(admin.token);
-    const put = (token: string, value: string) => s.request('PUT', '/api/v1/admin/settings/2fa', { token, body: { require_2fa: value } });
+    const put = (token: string, value: string) =>
+      s.request('PUT', '/api/v1/admin/settings/2fa', { token, body: { require_2fa: value } });
 
     expect((await put(owner.token, 'admins')).status).toBe(200);
     expect((await put(admin.token, 'everyone')).status).toBe(200);
@@ -379,7 +481,9 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     const lowered = await put(admin.token, 'off');
     expect(lowered.status).toBe(403);
     expect(lowered.body.error.code).toBe('policy_set_by_owner');
-    expect((await s.request('GET', '/api/v1/admin/settings/2fa', { token: owner.token })).body).toEqual({ require_2fa: 'admins' });
+    expect((await s.request('GET', '/api/v1/admin/settings/2fa', { token: owner.token })).body).toEqual({
+      require_2fa: 'admins',
+    });
 
     // The owner may lower it, and then the floor is the owner's new choice.
     expect((await put(owner.token, 'off')).status).toBe(200);
@@ -391,7 +495,11 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     const u = await newUser();
     const other = await newUser();
     const { seed, secret } = await enrolTotp(u.token);
-    const row = await s.deps.db.selectFrom('totp_factors').selectAll().where('user_id', '=', u.id).executeTakeFirstOrThrow();
+    const row = await s.deps.db
+      .selectFrom('totp_factors')
+      .selectAll()
+      .where('user_id', '=', u.id)
+      .executeTakeFirstOrThrow();
     expect(row.secret_enc).not.toContain(secret);
     expect(row.secret_enc).not.toContain(seed.toString('hex'));
     expect(row.secret_enc).not.toContain(seed.toString('base64url'));
@@ -426,9 +534,12 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
   it('S31: a password reset of an account with two-step sign-in needs a code, and spends it', async () => {
     const u = await newUser();
     const { seed, recoveryCodes } = await enrolTotp(u.token);
-    const resetToken = () => issueMailToken(s.deps, s.deps.db, { userId: u.id, purpose: 'password_reset', email: u.email }, tc.clock());
+    const resetToken = () =>
+      issueMailToken(s.deps, s.deps.db, { userId: u.id, purpose: 'password_reset', email: u.email }, tc.clock());
     const confirm = (token: string, newPassword: string, code?: string) =>
-      s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: newPassword, ...(code !== undefined ? { code } : {}) } });
+      s.request('POST', '/api/v1/auth/password-reset/confirm', {
+        body: { token, new_password: newPassword, ...(code !== undefined ? { code } : {}) },
+      });
 
     const token = await resetToken();
     const noCode = await confirm(token, 'amber glacier quiet lantern');
@@ -444,11 +555,18 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     expect((await confirm(second, 'copper meadow silent harbor', code)).body.error.code).toBe('invalid_code');
     expect((await confirm(second, 'copper meadow silent harbor', recoveryCodes[4])).status).toBe(200);
     const third = await resetToken();
-    expect((await confirm(third, 'willow ember distant canyon', recoveryCodes[4])).body.error.code).toBe('invalid_code');
+    expect((await confirm(third, 'willow ember distant canyon', recoveryCodes[4])).body.error.code).toBe(
+      'invalid_code',
+    );
 
     // Without a second factor, no code is asked for.
     const plain = await newUser();
-    const plainToken = await issueMailToken(s.deps, s.deps.db, { userId: plain.id, purpose: 'password_reset', email: plain.email }, tc.clock());
+    const plainToken = await issueMailToken(
+      s.deps,
+      s.deps.db,
+      { userId: plain.id, purpose: 'password_reset', email: plain.email },
+      tc.clock(),
+    );
     expect((await confirm(plainToken, 'amber glacier quiet lantern')).status).toBe(200);
   });
 
@@ -456,15 +574,25 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     const u = await newUser();
     const { seed } = await enrolTotp(u.token);
     // Whoever reads the mailbox but has no authenticator holds this link.
-    const token = await issueMailToken(s.deps, s.deps.db, { userId: u.id, purpose: 'password_reset', email: u.email }, tc.clock());
+    const token = await issueMailToken(
+      s.deps,
+      s.deps.db,
+      { userId: u.id, purpose: 'password_reset', email: u.email },
+      tc.clock(),
+    );
     const confirm = (newPassword: string, code?: string) =>
-      s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token, new_password: newPassword, ...(code !== undefined ? { code } : {}) } });
+      s.request('POST', '/api/v1/auth/password-reset/confirm', {
+        body: { token, new_password: newPassword, ...(code !== undefined ? { code } : {}) },
+      });
 
     const wrongGuess = await confirm('copper meadow silent harbor');
     const rightGuess = await confirm(PASSWORD);
     expect(wrongGuess.status).toBe(401);
     expect(wrongGuess.body.error.code).toBe('mfa_required');
-    expect({ status: rightGuess.status, body: rightGuess.body }).toEqual({ status: wrongGuess.status, body: wrongGuess.body });
+    expect({ status: rightGuess.status, body: rightGuess.body }).toEqual({
+      status: wrongGuess.status,
+      body: wrongGuess.body,
+    });
     expect((await confirm(PASSWORD, '000000')).body.error.code).toBe('invalid_code');
 
     // Past the second factor the comparison is made; the code that got there is spent.
@@ -485,7 +613,8 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     await s.request('DELETE', '/api/v1/me/2fa/totp', { token: u.token });
     const log = await s.request('GET', '/api/v1/me/security-events', { token: u.token });
     const types = log.body.map((e: { type: string }) => e.type);
-    for (const type of ['totp_enabled', 'recovery_code_used', 'recovery_codes_regenerated', 'totp_disabled']) expect(types).toContain(type);
+    for (const type of ['totp_enabled', 'recovery_code_used', 'recovery_codes_regenerated', 'totp_disabled'])
+      expect(types).toContain(type);
     expect(factorEvents.filter((e) => e.userId === u.id).map((e) => e.change)).toEqual([
       'totp_enabled',
       'recovery_code_used',
@@ -499,8 +628,12 @@ describe.each(await storeKinds())('two-step sign-in over HTTP on %s', (store) =>
     await enrolTotp(u.token);
     const token = (await passwordStep(u.username)).mfa_token;
     expect((await mfa({ mfa_token: token })).body.error.code).toBe('invalid_body');
-    expect((await mfa({ mfa_token: token, code: '123456', recovery_code: 'aaaa-bbbb-cccc-dddd' })).body.error.code).toBe('invalid_body');
+    expect(
+      (await mfa({ mfa_token: token, code: '123456', recovery_code: 'aaaa-bbbb-cccc-dddd' })).body.error.code,
+    ).toBe('invalid_body');
     expect((await mfa({ mfa_token: token, code: '123456', extra: 1 })).body.error.code).toBe('invalid_body');
-    expect((await mfa({ mfa_token: 'hmfa_not-a-real-token-at-all', code: '123456' })).body.error.code).toBe('invalid_token');
+    expect((await mfa({ mfa_token: 'hmfa_not-a-real-token-at-all', code: '123456' })).body.error.code).toBe(
+      'invalid_token',
+    );
   });
 });

@@ -17,7 +17,12 @@ export async function setupOwner(s: TestServer): Promise<{ id: string; token: st
 }
 
 /** Asserts the stable error shape, and the table's message unless the route gives its own. */
-export function expectError(res: ApiResponse, status: number, code: ErrorCode, options: { tableMessage?: boolean } = {}): void {
+export function expectError(
+  res: ApiResponse,
+  status: number,
+  code: ErrorCode,
+  options: { tableMessage?: boolean } = {},
+): void {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.body?.error?.code, JSON.stringify(res.body)).toBe(code);
   expect(typeof res.body.error.message).toBe('string');
@@ -27,10 +32,14 @@ export function expectError(res: ApiResponse, status: number, code: ErrorCode, o
 export async function tableNames(s: TestServer): Promise<string[]> {
   const db = s.deps.db;
   if (s.deps.store.dialect === 'sqlite') {
-    const r = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db);
+    const r = await sql<{
+      name: string;
+    }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db);
     return r.rows.map((row) => row.name).sort();
   }
-  const r = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(db);
+  const r = await sql<{
+    name: string;
+  }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(db);
   return r.rows.map((row) => row.name).sort();
 }
 
@@ -112,7 +121,8 @@ export function median(values: number[]): number {
 export function countVerifications(s: TestServer): { readonly total: number; readonly inFlight: number } {
   const passwords = s.deps.passwords;
   const counter = { total: 0, inFlight: 0 };
-  const wrap = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       counter.total += 1;
       counter.inFlight += 1;

@@ -16,7 +16,10 @@ export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, HEARTH_LOG_LEVEL: 'warn', ...env };
 }
 
-export function runCli(args: string[], options: { env: Record<string, string>; input?: string; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env: Record<string, string>; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/hearth.mjs', ...args], { cwd: REPO_ROOT, env: cliEnv(options.env) });
     let stdout = '';

@@ -65,8 +65,17 @@ export interface TestServer extends RunningServer {
   schema: string | null;
   origin: string;
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
-  createUser(input: { username: string; email?: string; password?: string; role?: Role }): Promise<{ id: string; username: string; email: string; password: string }>;
-  login(login: string, password: string, options?: RequestOptions & { device?: Record<string, string> }): Promise<string>;
+  createUser(input: {
+    username: string;
+    email?: string;
+    password?: string;
+    role?: Role;
+  }): Promise<{ id: string; username: string; email: string; password: string }>;
+  login(
+    login: string,
+    password: string,
+    options?: RequestOptions & { device?: Record<string, string> },
+  ): Promise<string>;
 }
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
@@ -106,7 +115,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.statusCode, body, headers: res.headers as ApiResponse["headers"], cookies: res.cookies as ApiResponse['cookies'] };
+    return {
+      status: res.statusCode,
+      body,
+      headers: res.headers as ApiResponse['headers'],
+      cookies: res.cookies as ApiResponse['cookies'],
+    };
   };
 
   let counter = 0;
@@ -129,8 +143,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return { id: user.id, username: user.username, email, password };
     },
     async login(login, password, opts = {}) {
-      const res = await request('POST', '/api/v1/auth/login', { ...opts, body: { login, password, ...(opts.device ? { device: opts.device } : {}) } });
-      if (res.status !== 200 || !res.body.token) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+      const res = await request('POST', '/api/v1/auth/login', {
+        ...opts,
+        body: { login, password, ...(opts.device ? { device: opts.device } : {}) },
+      });
+      if (res.status !== 200 || !res.body.token)
+        throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.token as string;
     },
     async close() {

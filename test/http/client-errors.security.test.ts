@@ -38,7 +38,8 @@ function rawHttp(port: number, ...parts: string[]): Promise<RawAnswer> {
     socket.on('data', (chunk) => {
       out += chunk.toString();
       const answer = out.indexOf('\r\n\r\n') >= 0 ? parseAnswer(out) : null;
-      if (sent < parts.length && answer && Buffer.byteLength(answer.body) >= Number(answer.headers['content-length'])) sendNext();
+      if (sent < parts.length && answer && Buffer.byteLength(answer.body) >= Number(answer.headers['content-length']))
+        sendNext();
     });
     socket.on('close', () => {
       clearTimeout(timer);
@@ -78,12 +79,19 @@ describe('requests that fail before routing (S80, S82)', () => {
   afterAll(async () => s?.close());
 
   it('S80/S82: headers over the limit get 431 headers_too_large in the error shape, with the security headers', async () => {
-    const answer = await rawHttp(port, `GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const answer = await rawHttp(
+      port,
+      `GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
     expectClientError(answer, 431, 'headers_too_large');
   });
 
   it('S80/S82: a malformed header line gets 400 bad_request in the error shape, with the security headers', async () => {
-    expectClientError(await rawHttp(port, 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'), 400, 'bad_request');
+    expectClientError(
+      await rawHttp(port, 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'),
+      400,
+      'bad_request',
+    );
   });
 
   it('S80/S82: a malformed request line gets 400 bad_request in the error shape, with the security headers', async () => {
@@ -91,7 +99,11 @@ describe('requests that fail before routing (S80, S82)', () => {
   });
 
   it('S80/S82: a malformed request after a good one on the same connection gets the same answer', async () => {
-    const answer = await rawHttp(port, 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    const answer = await rawHttp(
+      port,
+      'GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n',
+      'GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n',
+    );
     expectClientError(answer, 400, 'bad_request');
   });
 

@@ -34,7 +34,9 @@ function storable(value: unknown): boolean {
   return Object.entries(value).every(([k, v]) => storable(k) && storable(v));
 }
 
-function routesOf(doc: { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>> }): Route[] {
+function routesOf(doc: {
+  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> } }>>;
+}): Route[] {
   const routes: Route[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
@@ -65,16 +67,46 @@ function routesOf(doc: { paths: Record<string, Record<string, { requestBody?: { 
 const pathSegment = (known: string[]) =>
   fc.oneof(
     fc.constantFrom(...known),
-    fc.uint8Array({ minLength: 1, maxLength: 90 }).map((bytes) => [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')),
+    fc
+      .uint8Array({ minLength: 1, maxLength: 90 })
+      .map((bytes) => [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')),
     fc.stringMatching(/^[A-Za-z0-9_-]{1,70}$/),
   );
 
-const nasty = fc.constantFrom('', 'owner', 'owner@example.org', '0', 'null', '__proto__', 'a\u0000b', '\ud800', 'x\udc00y', '\u202e', 'ﬀ'.repeat(3), '%00', '../../etc/passwd');
-const text = fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 40 }), nasty, fc.tuple(fc.string(), nasty).map(([a, b]) => a + b));
+const nasty = fc.constantFrom(
+  '',
+  'owner',
+  'owner@example.org',
+  '0',
+  'null',
+  '__proto__',
+  'a\u0000b',
+  '\ud800',
+  'x\udc00y',
+  '\u202e',
+  'ﬀ'.repeat(3),
+  '%00',
+  '../../etc/passwd',
+);
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  nasty,
+  fc.tuple(fc.string(), nasty).map(([a, b]) => a + b),
+);
 const jsonValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.letrec((tie) => ({
-    value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+    value: fc.oneof(
+      { depthSize: 'small' },
+      text,
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      tie('array'),
+      tie('object'),
+    ),
     array: fc.array(tie('value'), { maxLength: 4 }),
     object: fc.dictionary(text, tie('value'), { maxKeys: 4 }),
   })).value,
@@ -151,7 +183,15 @@ describe.each(await storeKinds())('random input at every route on %s (S80)', (st
 
   it('S80: the routes under test include every account route', () => {
     const listed = routes.map((r) => `${r.method} ${r.path}`);
-    for (const r of ['POST /api/v1/auth/login', 'POST /api/v1/setup', 'PATCH /api/v1/me', 'POST /api/v1/me/password', 'PATCH /api/v1/admin/users/{id}', 'DELETE /api/v1/me/sessions/{id}', 'POST /api/v1/auth/logout']) {
+    for (const r of [
+      'POST /api/v1/auth/login',
+      'POST /api/v1/setup',
+      'PATCH /api/v1/me',
+      'POST /api/v1/me/password',
+      'PATCH /api/v1/admin/users/{id}',
+      'DELETE /api/v1/me/sessions/{id}',
+      'POST /api/v1/auth/logout',
+    ]) {
       expect(listed).toContain(r);
     }
   });
@@ -162,14 +202,19 @@ describe.each(await storeKinds())('random input at every route on %s (S80)', (st
         fc.asyncProperty(
           urlFor(route),
           fc.constantFrom(0, 1, 2),
-          fc.oneof(jsonValue, nearMiss(route), shaped(route)).filter((body) => !route.accepts!(JSON.parse(JSON.stringify(body) ?? 'null'))),
+          fc
+            .oneof(jsonValue, nearMiss(route), shaped(route))
+            .filter((body) => !route.accepts!(JSON.parse(JSON.stringify(body) ?? 'null'))),
           async (url, who, body) => {
             const res = await s.request(route.method, url, {
               token: tokens[who],
               body: JSON.stringify(body) ?? 'null',
               headers: { 'content-type': 'application/json' },
             });
-            expectCleanClientError(res, `${route.method} ${url} as ${['nobody', 'member', 'owner'][who]} with ${JSON.stringify(body)?.slice(0, 200)}`);
+            expectCleanClientError(
+              res,
+              `${route.method} ${url} as ${['nobody', 'member', 'owner'][who]} with ${JSON.stringify(body)?.slice(0, 200)}`,
+            );
           },
         ),
         { numRuns: runs },
@@ -183,8 +228,18 @@ describe.each(await storeKinds())('random input at every route on %s (S80)', (st
       fc.asyncProperty(
         fc.constantFrom(...bodied),
         fc.constantFrom(0, 1, 2),
-        fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }), fc.constantFrom('{', '[1,', '{"a":}', 'undefined', '{"__proto__":{"x":1}}')),
-        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=z', 'application/octet-stream', 'text/html'),
+        fc.oneof(
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }),
+          fc.constantFrom('{', '[1,', '{"a":}', 'undefined', '{"__proto__":{"x":1}}'),
+        ),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=z',
+          'application/octet-stream',
+          'text/html',
+        ),
         async (route, who, payload, type) => {
           const isJson = (() => {
             try {
@@ -196,7 +251,11 @@ describe.each(await storeKinds())('random input at every route on %s (S80)', (st
           })();
           fc.pre(!isJson || route.accepts === null || !route.accepts(JSON.parse(payload)));
           const url = route.path.replace(/\{[^}]+\}/g, ids[0]!);
-          const res = await s.request(route.method, url, { token: tokens[who], body: payload, headers: { 'content-type': type } });
+          const res = await s.request(route.method, url, {
+            token: tokens[who],
+            body: payload,
+            headers: { 'content-type': type },
+          });
           expectCleanClientError(res, `${route.method} ${url} (${type}) with ${JSON.stringify(payload).slice(0, 120)}`);
         },
       ),
@@ -210,7 +269,11 @@ describe.each(await storeKinds())('random input at every route on %s (S80)', (st
         fc.asyncProperty(
           urlFor(route),
           fc.constantFrom(0, 1, 2),
-          fc.dictionary(fc.constantFrom('limit', 'before', 'type', 'q', 'offset', 'kind', 'st', 'state', 'x'), fc.string({ unit: 'binary', maxLength: 30 }), { maxKeys: 3 }),
+          fc.dictionary(
+            fc.constantFrom('limit', 'before', 'type', 'q', 'offset', 'kind', 'st', 'state', 'x'),
+            fc.string({ unit: 'binary', maxLength: 30 }),
+            { maxKeys: 3 },
+          ),
           async (url, who, query) => {
             const qs = Object.entries(query)
               .map(([k, v]) => `${k}=${[...Buffer.from(v)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`)
@@ -218,7 +281,8 @@ describe.each(await storeKinds())('random input at every route on %s (S80)', (st
             const full = qs ? `${url}?${qs}` : url;
             const res = await s.request('GET', full, { token: tokens[who] });
             if (res.status >= 400 || res.headers['content-type']?.toString().startsWith('application/json')) {
-              if (res.status >= 400) expectCleanClientError(res, `GET ${full} as ${['nobody', 'member', 'owner'][who]}`);
+              if (res.status >= 400)
+                expectCleanClientError(res, `GET ${full} as ${['nobody', 'member', 'owner'][who]}`);
             }
             expect(res.status, `GET ${full}`).toBeLessThan(500);
           },

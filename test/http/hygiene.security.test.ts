@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodes } from '../../src/errors.ts';
+import type { errorCodes } from '../../src/errors.ts';
 import { OWNER, dumpStore, expectError, setupOwner, storeSnapshot } from '../helpers/accounts.ts';
 import { startTestServer, type ApiResponse, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
@@ -15,17 +15,29 @@ type Operation = {
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
   responses?: Record<string, { content?: Record<string, { schema: JsonSchema }> }>;
 };
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[]; additionalProperties?: unknown };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  additionalProperties?: unknown;
+};
 
 /** Every property name anywhere in a schema, with its path. */
-function propertyNames(schema: JsonSchema | undefined, path = ''): { name: string; path: string; schema: JsonSchema }[] {
+function propertyNames(
+  schema: JsonSchema | undefined,
+  path = '',
+): { name: string; path: string; schema: JsonSchema }[] {
   if (!schema || typeof schema !== 'object') return [];
   const out: { name: string; path: string; schema: JsonSchema }[] = [];
   for (const [name, sub] of Object.entries(schema.properties ?? {})) {
     out.push({ name, path: `${path}.${name}`, schema: sub });
     out.push(...propertyNames(sub, `${path}.${name}`));
   }
-  for (const sub of [schema.items, ...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) out.push(...propertyNames(sub, path));
+  for (const sub of [schema.items, ...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])])
+    out.push(...propertyNames(sub, path));
   return out;
 }
 
@@ -54,8 +66,19 @@ describe.each(await storeKinds())('bad input on %s (S80)', (store) => {
     s.request(method, path, { ...(auth ? { token } : {}), body: payload, headers: { 'content-type': contentType } });
 
   it('S80: malformed JSON gets 400 invalid_json', async () => {
-    for (const payload of ['{', '{"login": "owner",}', "{'login': 'owner'}", '{"login": "owner"} trailing', 'nul', '\u0000']) {
-      expectCleanError(await raw('POST', '/api/v1/auth/login', payload, 'application/json', false), 400, 'invalid_json');
+    for (const payload of [
+      '{',
+      '{"login": "owner",}',
+      "{'login': 'owner'}",
+      '{"login": "owner"} trailing',
+      'nul',
+      '\u0000',
+    ]) {
+      expectCleanError(
+        await raw('POST', '/api/v1/auth/login', payload, 'application/json', false),
+        400,
+        'invalid_json',
+      );
     }
     expectCleanError(await raw('PATCH', '/api/v1/me', '{"display_name": '), 400, 'invalid_json');
   });
@@ -65,7 +88,10 @@ describe.each(await storeKinds())('bad input on %s (S80)', (store) => {
   });
 
   it('S80: a JSON prototype-poisoning body is refused', async () => {
-    for (const payload of ['{"login":"a","password":"b","__proto__":{"role":"owner"}}', '{"display_name":"x","constructor":{"prototype":{"role":"owner"}}}']) {
+    for (const payload of [
+      '{"login":"a","password":"b","__proto__":{"role":"owner"}}',
+      '{"display_name":"x","constructor":{"prototype":{"role":"owner"}}}',
+    ]) {
       expectCleanError(await raw('PATCH', '/api/v1/me', payload), 400, 'invalid_json');
     }
   });
@@ -86,7 +112,11 @@ describe.each(await storeKinds())('bad input on %s (S80)', (store) => {
       expect(res.body.error.details.field, `${method} ${path}`).toBe(field);
     }
     for (const body of [[], 'text', 42, null, true]) {
-      expectCleanError(await raw('POST', '/api/v1/auth/login', JSON.stringify(body), 'application/json', false), 400, 'invalid_body');
+      expectCleanError(
+        await raw('POST', '/api/v1/auth/login', JSON.stringify(body), 'application/json', false),
+        400,
+        'invalid_body',
+      );
     }
   });
 
@@ -127,7 +157,11 @@ describe.each(await storeKinds())('bad input on %s (S80)', (store) => {
   it('S80: a body over 64 KiB gets 413 payload_too_large', async () => {
     const big = JSON.stringify({ login: 'owner', password: 'x'.repeat(65 * 1024) });
     expectCleanError(await raw('POST', '/api/v1/auth/login', big, 'application/json', false), 413, 'payload_too_large');
-    expectCleanError(await raw('PATCH', '/api/v1/me', JSON.stringify({ display_name: 'y'.repeat(70_000) })), 413, 'payload_too_large');
+    expectCleanError(
+      await raw('PATCH', '/api/v1/me', JSON.stringify({ display_name: 'y'.repeat(70_000) })),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('S80: a body of 30,000 nested arrays is refused without a crash', async () => {
@@ -139,16 +173,38 @@ describe.each(await storeKinds())('bad input on %s (S80)', (store) => {
 
   it('S80: the wrong content type gets 415 unsupported_media_type', async () => {
     const body = JSON.stringify({ login: 'owner', password: OWNER.password });
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonx']) {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/xml',
+      'application/jsonx',
+    ]) {
       expectCleanError(await raw('POST', '/api/v1/auth/login', body, type, false), 415, 'unsupported_media_type');
     }
   });
 
   it('S80: text no store can hold (NUL, unpaired surrogates) gets 400 invalid_body in bodies, queries and paths', async () => {
-    expectCleanError(await s.request('POST', '/api/v1/auth/login', { body: { login: 'own\u0000er', password: 'x' } }), 400, 'invalid_body');
-    expectCleanError(await s.request('POST', '/api/v1/auth/login', { body: { login: 'own\ud800er', password: 'x' } }), 400, 'invalid_body');
-    expectCleanError(await s.request('PATCH', '/api/v1/me', { token, body: { display_name: 'a\udc00' } }), 400, 'invalid_body');
-    expectCleanError(await s.request('POST', '/api/v1/admin/invites', { token, body: { email: 'a\u0000@example.org' } }), 400, 'invalid_body');
+    expectCleanError(
+      await s.request('POST', '/api/v1/auth/login', { body: { login: 'own\u0000er', password: 'x' } }),
+      400,
+      'invalid_body',
+    );
+    expectCleanError(
+      await s.request('POST', '/api/v1/auth/login', { body: { login: 'own\ud800er', password: 'x' } }),
+      400,
+      'invalid_body',
+    );
+    expectCleanError(
+      await s.request('PATCH', '/api/v1/me', { token, body: { display_name: 'a\udc00' } }),
+      400,
+      'invalid_body',
+    );
+    expectCleanError(
+      await s.request('POST', '/api/v1/admin/invites', { token, body: { email: 'a\u0000@example.org' } }),
+      400,
+      'invalid_body',
+    );
     expectCleanError(await s.request('GET', '/api/v1/me/security-events?type=a%00b', { token }), 400, 'invalid_body');
     expectCleanError(await s.request('DELETE', '/api/v1/me/sessions/a%00b', { token }), 400, 'invalid_body');
   });
@@ -157,7 +213,11 @@ describe.each(await storeKinds())('bad input on %s (S80)', (store) => {
     for (const query of ['limit=abc', 'limit=0', 'limit=100000', 'before=yesterday', 'colour=red']) {
       expectCleanError(await s.request('GET', `/api/v1/me/security-events?${query}`, { token }), 400, 'invalid_body');
     }
-    expectCleanError(await s.request('DELETE', `/api/v1/me/sessions/${'x'.repeat(100)}`, { token }), 400, 'invalid_body');
+    expectCleanError(
+      await s.request('DELETE', `/api/v1/me/sessions/${'x'.repeat(100)}`, { token }),
+      400,
+      'invalid_body',
+    );
   });
 
   it('S80: a URL the router cannot decode gets 400 bad_request in the same shape', async () => {
@@ -189,34 +249,78 @@ describe.each(await storeKinds())('what responses carry on %s (S81, S33)', (stor
     s = await startTestServer({ store });
     const owner = await setupOwner(s);
     ownerToken = owner.token;
-    const keep = (where: string, res: ApiResponse) => bodies.push({ where, text: typeof res.body === 'string' ? res.body : JSON.stringify(res.body) });
-    keep('setup login', await s.request('POST', '/api/v1/auth/login', { browser: true, body: { login: OWNER.username, password: OWNER.password } }));
-    const invite = await s.request('POST', '/api/v1/admin/invites', { token: ownerToken, body: { email: 'newcomer@example.org' } });
+    const keep = (where: string, res: ApiResponse) =>
+      bodies.push({ where, text: typeof res.body === 'string' ? res.body : JSON.stringify(res.body) });
+    keep(
+      'setup login',
+      await s.request('POST', '/api/v1/auth/login', {
+        browser: true,
+        body: { login: OWNER.username, password: OWNER.password },
+      }),
+    );
+    const invite = await s.request('POST', '/api/v1/admin/invites', {
+      token: ownerToken,
+      body: { email: 'newcomer@example.org' },
+    });
     keep('invite', invite);
-    keep('register', await s.request('POST', '/api/v1/auth/register', {
-      body: { invite_token: invite.body.token, username: 'newcomer', email: 'newcomer@example.org', password: 'dapple frigate lilac mesa' },
-    }));
-    const member = await s.request('POST', '/api/v1/auth/login', { body: { login: 'newcomer', password: 'dapple frigate lilac mesa' } });
+    keep(
+      'register',
+      await s.request('POST', '/api/v1/auth/register', {
+        body: {
+          invite_token: invite.body.token,
+          username: 'newcomer',
+          email: 'newcomer@example.org',
+          password: 'dapple frigate lilac mesa',
+        },
+      }),
+    );
+    const member = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: 'newcomer', password: 'dapple frigate lilac mesa' },
+    });
     keep('member login', member);
     memberToken = member.body.token;
-    keep('reauth', await s.request('POST', '/api/v1/auth/reauth', { token: ownerToken, body: { password: OWNER.password } }));
+    keep(
+      'reauth',
+      await s.request('POST', '/api/v1/auth/reauth', { token: ownerToken, body: { password: OWNER.password } }),
+    );
     ownerToken = JSON.parse(bodies.at(-1)!.text).token;
-    keep('password change', await s.request('POST', '/api/v1/me/password', {
-      token: memberToken,
-      body: { current_password: 'dapple frigate lilac mesa', new_password: 'emerald kayak nectar spool', sign_out_others: false },
-    }));
+    keep(
+      'password change',
+      await s.request('POST', '/api/v1/me/password', {
+        token: memberToken,
+        body: {
+          current_password: 'dapple frigate lilac mesa',
+          new_password: 'emerald kayak nectar spool',
+          sign_out_others: false,
+        },
+      }),
+    );
     memberToken = JSON.parse(bodies.at(-1)!.text).token;
-    keep('profile', await s.request('PATCH', '/api/v1/me', { token: ownerToken, body: { display_name: 'Owner', email: 'owner2@example.org' } }));
+    keep(
+      'profile',
+      await s.request('PATCH', '/api/v1/me', {
+        token: ownerToken,
+        body: { display_name: 'Owner', email: 'owner2@example.org' },
+      }),
+    );
     doc = (await s.request('GET', '/api/openapi.json')).body;
 
     // Every GET route, as the owner and as a member, with every id the store knows and one it does not.
     const dump = await dumpStore(s);
-    const ids = ['does-not-exist', ...dump.users!.map((u) => String(u.id)), ...dump.sessions!.map((r) => String(r.id)), ...dump.invites!.map((r) => String(r.id))];
+    const ids = [
+      'does-not-exist',
+      ...dump.users!.map((u) => String(u.id)),
+      ...dump.sessions!.map((r) => String(r.id)),
+      ...dump.invites!.map((r) => String(r.id)),
+    ];
     for (const [path, item] of Object.entries(doc.paths)) {
       if (!item.get) continue;
       const urls = path.includes('{') ? ids.map((id) => path.replace(/\{[^}]+\}/g, id)) : [path];
       for (const url of urls) {
-        for (const [who, token] of [['owner', ownerToken], ['member', memberToken]] as const) {
+        for (const [who, token] of [
+          ['owner', ownerToken],
+          ['member', memberToken],
+        ] as const) {
           const res = await s.request('GET', url, { token });
           expect(res.status, `${who} GET ${url}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
           keep(`${who} GET ${url}`, res);
@@ -232,7 +336,11 @@ describe.each(await storeKinds())('what responses carry on %s (S81, S33)', (stor
     for (const [table, rows] of Object.entries(dump)) {
       for (const row of rows) {
         for (const [column, value] of Object.entries(row)) {
-          if (/hash|secret|seed|encrypted|cipher|key/i.test(column) && typeof value === 'string' && value.length >= 16) {
+          if (
+            /hash|secret|seed|encrypted|cipher|key/i.test(column) &&
+            typeof value === 'string' &&
+            value.length >= 16
+          ) {
             secrets.push({ where: `${table}.${column}`, value });
           }
         }
@@ -252,7 +360,11 @@ describe.each(await storeKinds())('what responses carry on %s (S81, S33)', (stor
       for (const [method, op] of Object.entries(item)) {
         const codes = Object.keys(op.responses ?? {});
         expect(codes.length, `${method} ${path}`).toBeGreaterThan(0);
-        if (method !== 'get' && method !== 'head') expect(codes.some((c) => c.startsWith('2')), `${method} ${path} declares no 2xx`).toBe(true);
+        if (method !== 'get' && method !== 'head')
+          expect(
+            codes.some((c) => c.startsWith('2')),
+            `${method} ${path} declares no 2xx`,
+          ).toBe(true);
       }
     }
   });
@@ -274,7 +386,9 @@ describe.each(await storeKinds())('what responses carry on %s (S81, S33)', (stor
   it('S33: no admin route, and no route naming another user, takes or returns a password', () => {
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
-        const takes = propertyNames(op.requestBody?.content['application/json']?.schema).filter((p) => /(^|_)password$/i.test(p.name));
+        const takes = propertyNames(op.requestBody?.content['application/json']?.schema).filter((p) =>
+          /(^|_)password$/i.test(p.name),
+        );
         if (takes.length === 0) continue;
         expect(path, `${method} ${path} takes ${takes.map((t) => t.name)}`).not.toMatch(/\/admin\//);
         expect(path, `${method} ${path} takes a password and names a resource`).not.toContain('{');
@@ -283,18 +397,42 @@ describe.each(await storeKinds())('what responses carry on %s (S81, S33)', (stor
   });
 
   it('S33: an admin cannot set a password through the user update route', async () => {
-    const users = (await s.request('GET', '/api/v1/admin/users', { token: ownerToken })).body as { id: string; username: string }[];
+    const users = (await s.request('GET', '/api/v1/admin/users', { token: ownerToken })).body as {
+      id: string;
+      username: string;
+    }[];
     const member = users.find((u) => u.username === 'newcomer')!;
     for (const field of ['password', 'new_password', 'password_hash']) {
-      const res = await s.request('PATCH', `/api/v1/admin/users/${member.id}`, { token: ownerToken, body: { [field]: 'chosen by the admin 1' } });
+      const res = await s.request('PATCH', `/api/v1/admin/users/${member.id}`, {
+        token: ownerToken,
+        body: { [field]: 'chosen by the admin 1' },
+      });
       expectError(res, 400, 'invalid_body');
       expect(res.body.error.details.field).toBe(field);
     }
-    expect((await s.request('POST', '/api/v1/auth/login', { body: { login: 'newcomer', password: 'emerald kayak nectar spool' } })).status).toBe(200);
+    expect(
+      (
+        await s.request('POST', '/api/v1/auth/login', {
+          body: { login: 'newcomer', password: 'emerald kayak nectar spool' },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('S33: user views, for the user and for admins, hold no password or hash field', async () => {
-    const expected = ['anti_phishing_phrase', 'created_at', 'disabled', 'display_name', 'email', 'email_verified', 'id', 'password_changed_at', 'password_reset_required', 'role', 'username'];
+    const expected = [
+      'anti_phishing_phrase',
+      'created_at',
+      'disabled',
+      'display_name',
+      'email',
+      'email_verified',
+      'id',
+      'password_changed_at',
+      'password_reset_required',
+      'role',
+      'username',
+    ];
     const me = await s.request('GET', '/api/v1/me', { token: memberToken });
     expect(Object.keys(me.body).sort()).toEqual(expected);
     const list = await s.request('GET', '/api/v1/admin/users', { token: ownerToken });
@@ -308,7 +446,10 @@ describe('security headers (S82)', () => {
   let token: string;
   beforeAll(async () => {
     web = mkdtempSync(join(tmpdir(), 'hearth-web-'));
-    writeFileSync(join(web, 'index.html'), '<!doctype html><title>Hearth</title><script type="module" src="/assets/app.js"></script>');
+    writeFileSync(
+      join(web, 'index.html'),
+      '<!doctype html><title>Hearth</title><script type="module" src="/assets/app.js"></script>',
+    );
     mkdirSync(join(web, 'assets'));
     writeFileSync(join(web, 'assets', 'app.js'), 'console.log("hearth")');
     s = await startTestServer({ webDist: web });
@@ -337,8 +478,17 @@ describe('security headers (S82)', () => {
       ['me', await s.request('GET', '/api/v1/me', { token })],
       ['401', await s.request('GET', '/api/v1/me')],
       ['400', await s.request('POST', '/api/v1/auth/login', { body: {} })],
-      ['413', await s.request('POST', '/api/v1/auth/login', { body: 'x'.repeat(70_000), headers: { 'content-type': 'application/json' } })],
-      ['415', await s.request('POST', '/api/v1/auth/login', { body: 'a=b', headers: { 'content-type': 'text/plain' } })],
+      [
+        '413',
+        await s.request('POST', '/api/v1/auth/login', {
+          body: 'x'.repeat(70_000),
+          headers: { 'content-type': 'application/json' },
+        }),
+      ],
+      [
+        '415',
+        await s.request('POST', '/api/v1/auth/login', { body: 'a=b', headers: { 'content-type': 'text/plain' } }),
+      ],
       ['openapi', await s.request('GET', '/api/openapi.json')],
     ];
     for (const [what, res] of answers) {
@@ -359,7 +509,11 @@ describe('security headers (S82)', () => {
   });
 
   it('S82: answers outside the API that set no caching of their own are not cached', async () => {
-    for (const [method, path] of [['POST', '/somewhere'], ['DELETE', '/settings/devices'], ['GET', '/api/v1/%zz']]) {
+    for (const [method, path] of [
+      ['POST', '/somewhere'],
+      ['DELETE', '/settings/devices'],
+      ['GET', '/api/v1/%zz'],
+    ]) {
       const res = await s.request(method!, path!);
       expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
       expect(res.headers['cache-control'], `${method} ${path}`).toBe('no-store');
@@ -382,7 +536,8 @@ describe('security headers (S82)', () => {
   });
 
   it('S82: 404s and undecodable URLs carry the headers', async () => {
-    for (const path of ['/api/v1/nothing', '/api/nothing', '/api/v1/%zz']) expectSecurityHeaders(await s.request('GET', path), path);
+    for (const path of ['/api/v1/nothing', '/api/nothing', '/api/v1/%zz'])
+      expectSecurityHeaders(await s.request('GET', path), path);
     expectSecurityHeaders(await s.request('POST', '/somewhere'), 'POST /somewhere');
   });
 

@@ -28,19 +28,31 @@ describe('requests in unusual forms', () => {
     s.request('POST', '/api/v1/auth/login', { body: payload, headers: { 'content-type': contentType } });
 
   it('S80: a body that declares a charset other than UTF-8 is 415 unsupported_charset; UTF-8 in any spelling passes', async () => {
-    for (const type of ['application/json; charset=iso-8859-1', 'application/json; charset=utf-16', 'application/json;charset="windows-1252"']) {
+    for (const type of [
+      'application/json; charset=iso-8859-1',
+      'application/json; charset=utf-16',
+      'application/json;charset="windows-1252"',
+    ]) {
       const res = await login(type);
       expect(res.status, type).toBe(415);
       expect(res.body.error.code, type).toBe('unsupported_charset');
     }
-    for (const type of ['application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset="utf8"', 'application/json']) {
+    for (const type of [
+      'application/json; charset=utf-8',
+      'application/json; charset=UTF-8',
+      'application/json;charset="utf8"',
+      'application/json',
+    ]) {
       expect((await login(type)).status, type).toBe(401);
     }
   });
 
-  it('S80: Fastify\'s 400s that are not a JSON syntax error have codes of their own, never invalid_json', async () => {
+  it("S80: Fastify's 400s that are not a JSON syntax error have codes of their own, never invalid_json", async () => {
     const fastify400 = (code: string) => Object.assign(new Error('x'), { code, statusCode: 400 });
-    expect(toErrorResponse(fastify400('FST_ERR_CTP_INVALID_CONTENT_LENGTH'))).toMatchObject({ status: 400, code: 'content_length_mismatch' });
+    expect(toErrorResponse(fastify400('FST_ERR_CTP_INVALID_CONTENT_LENGTH'))).toMatchObject({
+      status: 400,
+      code: 'content_length_mismatch',
+    });
     expect(toErrorResponse(fastify400('FST_ERR_SOMETHING_NEW'))).toMatchObject({ status: 400, code: 'bad_request' });
     expect(toErrorResponse(new SyntaxError('Unexpected token'))).toMatchObject({ status: 400, code: 'invalid_json' });
     // Over HTTP: a body that does not parse is the one invalid_json.

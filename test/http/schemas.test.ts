@@ -9,7 +9,12 @@ import { expectError, setupOwner } from '../helpers/accounts.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('Nullable and RoleSchema', () => {
-  const Shape = Type.Object({ name: Nullable(Type.String()), at: NullableIsoDate, size: Nullable(Type.Integer()), role: RoleSchema });
+  const Shape = Type.Object({
+    name: Nullable(Type.String()),
+    at: NullableIsoDate,
+    size: Nullable(Type.Integer()),
+    role: RoleSchema,
+  });
   const app = Fastify();
   app.setValidatorCompiler(validatorCompiler);
   app.post('/echo', { schema: { body: Shape, response: { 200: Shape } } }, async (request) => request.body);
@@ -52,7 +57,11 @@ describe('nullable fields through the API', () => {
     const cleared = await s.request('PATCH', '/api/v1/me', { token: owner.token, body: { display_name: null } });
     expect(cleared.status).toBe(200);
     expect(cleared.body.display_name).toBeNull();
-    expectError(await s.request('PATCH', '/api/v1/me', { token: owner.token, body: { display_name: 7 } }), 400, 'invalid_body');
+    expectError(
+      await s.request('PATCH', '/api/v1/me', { token: owner.token, body: { display_name: 7 } }),
+      400,
+      'invalid_body',
+    );
   });
 
   it('the OpenAPI document writes them as OpenAPI 3.0 does', async () => {

@@ -11,7 +11,12 @@ describe('smoke', () => {
   it('sets up, signs in, lists sessions, signs out everywhere', async () => {
     expect((await s.request('GET', '/api/v1/health')).body).toEqual({ status: 'ok' });
     const setup = await s.request('POST', '/api/v1/setup', {
-      body: { setup_token: SETUP_TOKEN, username: 'owner', email: 'owner@example.org', password: 'velvet thunder orchard mosaic' },
+      body: {
+        setup_token: SETUP_TOKEN,
+        username: 'owner',
+        email: 'owner@example.org',
+        password: 'velvet thunder orchard mosaic',
+      },
     });
     expect(setup.status, JSON.stringify(setup.body)).toBe(201);
     const token = await s.login('owner', 'velvet thunder orchard mosaic');

@@ -11,7 +11,10 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function writeWebDist(dir: string): void {
   mkdirSync(join(dir, 'assets'), { recursive: true });
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Hearth</title><script type="module" src="/assets/x.js"></script>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><title>Hearth</title><script type="module" src="/assets/x.js"></script>',
+  );
   writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(join(dir, 'assets', 'x.js'), 'console.log("hearth")');
 }
@@ -49,7 +52,9 @@ describe.each([
     const outside = await s.request('GET', '/assets/x.js', { headers: { range: 'bytes=1000-2000' } });
     expect(outside.status).toBe(416);
     expect(outside.headers['content-type']).toMatch(/^application\/json/);
-    expect(outside.body).toEqual({ error: { code: 'range_not_satisfiable', message: errorCodes.range_not_satisfiable[1] } });
+    expect(outside.body).toEqual({
+      error: { code: 'range_not_satisfiable', message: errorCodes.range_not_satisfiable[1] },
+    });
     const inside = await s.request('GET', '/assets/x.js', { headers: { range: 'bytes=0-6' } });
     expect(inside.status).toBe(206);
     expect(inside.body).toBe('console');

@@ -15,7 +15,18 @@ import { getSearchApi } from '@jellyfin/sdk/lib/utils/api/search-api.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inCI } from '../helpers/services.ts';
-import { PASSWORD, createLibrary, haveFfmpeg, makeClip, makeTrack, mediaServer, put, scan, tempDir, type MediaServer } from '../media/media-helpers.ts';
+import {
+  PASSWORD,
+  createLibrary,
+  haveFfmpeg,
+  makeClip,
+  makeTrack,
+  mediaServer,
+  put,
+  scan,
+  tempDir,
+  type MediaServer,
+} from '../media/media-helpers.ts';
 import { jellyfinApi, statusOf } from './jellyfin-helpers.ts';
 
 const ffmpegHere = haveFfmpeg();
@@ -24,7 +35,19 @@ if (!ffmpegHere && inCI) throw new Error('ffmpeg is required under CI=true');
 /** A small JPEG, for a poster. */
 function makeJpeg(path: string): string {
   put(path);
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=blue:size=40x60', '-frames:v', '1', path]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=blue:size=40x60',
+    '-frames:v',
+    '1',
+    path,
+  ]);
   return path;
 }
 
@@ -35,7 +58,9 @@ const H264_MP4_PROFILE = {
   ],
   TranscodingProfiles: [],
 };
-const HEVC_MKV_PROFILE = { DirectPlayProfiles: [{ Container: 'mkv', Type: 'Video', VideoCodec: 'hevc', AudioCodec: 'opus' }] };
+const HEVC_MKV_PROFILE = {
+  DirectPlayProfiles: [{ Container: 'mkv', Type: 'Video', VideoCodec: 'hevc', AudioCodec: 'opus' }],
+};
 
 describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', () => {
   let m: MediaServer;
@@ -47,7 +72,12 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
   beforeAll(async () => {
     const stream = new Writable({
       write(chunk, _encoding, done) {
-        lines.push(...chunk.toString().split('\n').filter((l: string) => l !== ''));
+        lines.push(
+          ...chunk
+            .toString()
+            .split('\n')
+            .filter((l: string) => l !== ''),
+        );
         done();
       },
     });
@@ -57,8 +87,15 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     makeJpeg(`${root}/movies/Big Clip (2020)/poster.jpg`);
     const clip = `${root}/shows/Test Show/Season 01/Test Show - S01E01.mp4`;
     makeClip(clip);
-    for (const name of ['Season 01/Test Show - S01E02.mp4', 'Season 02/Test Show - S02E01.mp4']) makeClip(`${root}/shows/Test Show/${name}`);
-    makeTrack(`${root}/music/Some Artist/First Album/01 - Opening.mp3`, { title: 'Opening', artist: 'Some Artist', album_artist: 'Some Artist', album: 'First Album', track: '1' });
+    for (const name of ['Season 01/Test Show - S01E02.mp4', 'Season 02/Test Show - S02E01.mp4'])
+      makeClip(`${root}/shows/Test Show/${name}`);
+    makeTrack(`${root}/music/Some Artist/First Album/01 - Opening.mp3`, {
+      title: 'Opening',
+      artist: 'Some Artist',
+      album_artist: 'Some Artist',
+      album: 'First Album',
+      track: '1',
+    });
     makeClip(`${root}/hidden/Secret Movie (2019)/Secret Movie (2019).mp4`);
     libraries = {
       movies: await createLibrary(m.s, m.admin, 'Movies', 'movies', [`${root}/movies`]),
@@ -67,7 +104,10 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
       hidden: await createLibrary(m.s, m.admin, 'Hidden', 'movies', [`${root}/hidden`]),
     };
     for (const id of Object.values(libraries)) await scan(m.s, m.admin, id);
-    const grant = await m.s.request('PUT', `/api/v1/admin/users/${m.member.id}/libraries`, { token: m.admin, body: { library_ids: [libraries.movies, libraries.shows, libraries.music] } });
+    const grant = await m.s.request('PUT', `/api/v1/admin/users/${m.member.id}/libraries`, {
+      token: m.admin,
+      body: { library_ids: [libraries.movies, libraries.shows, libraries.music] },
+    });
     expect(grant.status, JSON.stringify(grant.body)).toBe(200);
     const hidden = await m.s.request('GET', `/api/v1/libraries/${libraries.hidden}/items`, { token: m.admin });
     hiddenMovieHex = Buffer.from(hidden.body.items[0].id, 'base64url').toString('hex');
@@ -81,7 +121,12 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
   const sdk = (get: (api: any) => unknown): any => get(api());
 
   async function movie() {
-    const res = await sdk(getLibraryApi).getItems({ parentId: hex(libraries.movies), includeItemTypes: ['Movie' as never], recursive: true, fields: ['MediaSources' as never] });
+    const res = await sdk(getLibraryApi).getItems({
+      parentId: hex(libraries.movies),
+      includeItemTypes: ['Movie' as never],
+      recursive: true,
+      fields: ['MediaSources' as never],
+    });
     return res.data.Items![0]!;
   }
 
@@ -90,39 +135,59 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     return res.data.Items!.find((i: any) => i.Type === 'Series')!;
   }
 
-  it('a member\'s app sees only granted libraries; an ungranted one and its items are 404 (S70)', async () => {
+  it("a member's app sees only granted libraries; an ungranted one and its items are 404 (S70)", async () => {
     const views = await sdk(getUserViewApi).getUserViews();
     expect(views.data.Items!.map((v: any) => v.Name).sort()).toEqual(['Movies', 'Music', 'Shows']);
     const types = Object.fromEntries(views.data.Items!.map((v: any) => [v.Name, v.CollectionType]));
     expect(types).toEqual({ Movies: 'movies', Shows: 'tvshows', Music: 'music' });
     expect(await statusOf(sdk(getLibraryApi).getItems({ parentId: hex(libraries.hidden) }))).toBe(404);
     expect(await statusOf(sdk(getLibraryApi).getItem({ itemId: hiddenMovieHex }))).toBe(404);
-    expect(await statusOf(sdk(getMediaInfoApi).getPostedPlaybackInfo({ itemId: hiddenMovieHex, playbackInfoDto: {} }))).toBe(404);
+    expect(
+      await statusOf(sdk(getMediaInfoApi).getPostedPlaybackInfo({ itemId: hiddenMovieHex, playbackInfoDto: {} })),
+    ).toBe(404);
     const everything = await sdk(getLibraryApi).getItems({ recursive: true, includeItemTypes: ['Movie' as never] });
     expect(everything.data.Items!.map((i: any) => i.Name)).toEqual(['Big Clip']);
   });
 
-  it('a movie with Jellyfin\'s ids, paging, media sources and user data', async () => {
-    const page = await sdk(getLibraryApi).getItems({ parentId: hex(libraries.movies), includeItemTypes: ['Movie' as never], recursive: true, startIndex: 0, limit: 1, sortBy: ['SortName' as never] });
+  it("a movie with Jellyfin's ids, paging, media sources and user data", async () => {
+    const page = await sdk(getLibraryApi).getItems({
+      parentId: hex(libraries.movies),
+      includeItemTypes: ['Movie' as never],
+      recursive: true,
+      startIndex: 0,
+      limit: 1,
+      sortBy: ['SortName' as never],
+    });
     expect(page.data.TotalRecordCount).toBe(1);
     expect(page.data.StartIndex).toBe(0);
     const item = page.data.Items![0]!;
     expect(item.Id).toMatch(/^[0-9a-f]{32}$/);
-    expect(item).toMatchObject({ Name: 'Big Clip', Type: 'Movie', ProductionYear: 2020, IsFolder: false, MediaType: 'Video' });
+    expect(item).toMatchObject({
+      Name: 'Big Clip',
+      Type: 'Movie',
+      ProductionYear: 2020,
+      IsFolder: false,
+      MediaType: 'Video',
+    });
     expect(item.ImageTags?.Primary).toBeTruthy();
     expect(item.UserData).toMatchObject({ Played: false, PlaybackPositionTicks: 0, IsFavorite: false });
     const detail = await sdk(getLibraryApi).getItem({ itemId: item.Id! });
     expect(detail.data.RunTimeTicks).toBeGreaterThan(1.5e7);
     const source = detail.data.MediaSources![0]!;
     expect(source).toMatchObject({ Id: item.Id, Container: 'mp4', Protocol: 'File', SupportsDirectPlay: true });
-    expect(source.MediaStreams!.map((s: any) => [s.Type, s.Codec])).toEqual([['Video', 'h264'], ['Audio', 'aac']]);
+    expect(source.MediaStreams!.map((s: any) => [s.Type, s.Codec])).toEqual([
+      ['Video', 'h264'],
+      ['Audio', 'aac'],
+    ]);
     // The older path with the user id answers the same.
     const me = await (await fetch(`${m.s.url}/jellyfin/Users/Me`, { headers: { 'x-emby-token': token } })).json();
-    const old = await fetch(`${m.s.url}/jellyfin/Users/${me.Id}/Items/${item.Id}`, { headers: { 'x-emby-token': token } });
+    const old = await fetch(`${m.s.url}/jellyfin/Users/${me.Id}/Items/${item.Id}`, {
+      headers: { 'x-emby-token': token },
+    });
     expect((await old.json()).Name).toBe('Big Clip');
   });
 
-  it('a show\'s seasons and episodes, in order, with series and season names', async () => {
+  it("a show's seasons and episodes, in order, with series and season names", async () => {
     const series = await show();
     expect(series).toMatchObject({ Name: 'Test Show', IsFolder: true });
     const seasons = await sdk(getShowApi).getSeasons({ seriesId: series.Id! });
@@ -132,19 +197,34 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     expect(all.data.Items!.map((e: any) => `${e.ParentIndexNumber}x${e.IndexNumber}`)).toEqual(['1x1', '1x2', '2x1']);
     const first = await sdk(getShowApi).getEpisodes({ seriesId: series.Id!, seasonId: seasons.data.Items![0]!.Id! });
     expect(first.data.Items!.map((e: any) => e.IndexNumber)).toEqual([1, 2]);
-    expect(first.data.Items![0]).toMatchObject({ Type: 'Episode', SeriesName: 'Test Show', SeriesId: series.Id, SeasonId: seasons.data.Items![0]!.Id });
+    expect(first.data.Items![0]).toMatchObject({
+      Type: 'Episode',
+      SeriesName: 'Test Show',
+      SeriesId: series.Id,
+      SeasonId: seasons.data.Items![0]!.Id,
+    });
   });
 
   it('PlaybackInfo decides from the device profile: direct play when it takes the file, else the HLS of the playback capability', async () => {
     const item = await movie();
-    const yes = await sdk(getMediaInfoApi).getPostedPlaybackInfo({ itemId: item.Id!, playbackInfoDto: { DeviceProfile: H264_MP4_PROFILE as never } });
+    const yes = await sdk(getMediaInfoApi).getPostedPlaybackInfo({
+      itemId: item.Id!,
+      playbackInfoDto: { DeviceProfile: H264_MP4_PROFILE as never },
+    });
     expect(yes.data.MediaSources![0]).toMatchObject({ SupportsDirectPlay: true, SupportsDirectStream: true });
     expect(yes.data.PlaySessionId).toBeTruthy();
     expect(yes.data.ErrorCode ?? null).toBeNull();
     // A device that cannot play the file gets the playback capability's HLS as its TranscodingUrl.
-    const no = await sdk(getMediaInfoApi).getPostedPlaybackInfo({ itemId: item.Id!, playbackInfoDto: { DeviceProfile: HEVC_MKV_PROFILE as never } });
+    const no = await sdk(getMediaInfoApi).getPostedPlaybackInfo({
+      itemId: item.Id!,
+      playbackInfoDto: { DeviceProfile: HEVC_MKV_PROFILE as never },
+    });
     const source = no.data.MediaSources![0];
-    expect(source).toMatchObject({ SupportsDirectPlay: false, SupportsTranscoding: true, TranscodingSubProtocol: 'hls' });
+    expect(source).toMatchObject({
+      SupportsDirectPlay: false,
+      SupportsTranscoding: true,
+      TranscodingSubProtocol: 'hls',
+    });
     expect(no.data.ErrorCode ?? null).toBeNull();
     // Apps append it to the server address they were given.
     const playlist = await fetch(`${api().basePath}${source.TranscodingUrl}`);
@@ -163,12 +243,17 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     // ffprobe reads it over HTTP as a player would (pointed at this test's own server only).
     expect(url.startsWith('http://127.0.0.1:')).toBe(true);
     // Not execFileSync: the server answering ffprobe runs in this very process.
-    const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', url], { encoding: 'utf8', timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(
+      'ffprobe',
+      ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', url],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     const probed = JSON.parse(stdout);
     expect(probed.streams.map((s: any) => s.codec_name)).toEqual(['h264', 'aac']);
     expect(Number(probed.format.duration)).toBeGreaterThan(1.5);
     // ApiKey (the SDK's own name) works too, on the audio route.
-    const track = (await sdk(getLibraryApi).getItems({ recursive: true, includeItemTypes: ['Audio' as never] })).data.Items![0]!;
+    const track = (await sdk(getLibraryApi).getItems({ recursive: true, includeItemTypes: ['Audio' as never] })).data
+      .Items![0]!;
     const audio = await fetch(`${m.s.url}/jellyfin/Audio/${track.Id}/universal?ApiKey=${token}`);
     expect(audio.status).toBe(200);
     expect(audio.headers.get('content-type')).toMatch(/audio\/mpeg/);
@@ -185,18 +270,32 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     expect(logged).not.toContain(token.slice(3, 20));
   });
 
-  it('S93: images by Jellyfin\'s image types, with the token in the URL as apps send it', async () => {
+  it("S93: images by Jellyfin's image types, with the token in the URL as apps send it", async () => {
     const item = await movie();
-    const url = api().getUri(`/Items/${item.Id}/Images/Primary`, { maxWidth: 100, quality: 90, tag: item.ImageTags!.Primary, api_key: token });
+    const url = api().getUri(`/Items/${item.Id}/Images/Primary`, {
+      maxWidth: 100,
+      quality: 90,
+      tag: item.ImageTags!.Primary,
+      api_key: token,
+    });
     const res = await fetch(url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');
-    expect((await sdk(getImageApi).getItemImage({ itemId: item.Id!, imageType: 'Primary' as never }, { responseType: 'arraybuffer' })).status).toBe(200);
+    expect(
+      (
+        await sdk(getImageApi).getItemImage(
+          { itemId: item.Id!, imageType: 'Primary' as never },
+          { responseType: 'arraybuffer' },
+        )
+      ).status,
+    ).toBe(200);
     expect(await statusOf(sdk(getImageApi).getItemImage({ itemId: item.Id!, imageType: 'Logo' as never }))).toBe(404);
-    expect((await fetch(`${m.s.url}/jellyfin/Items/${hiddenMovieHex}/Images/Primary?api_key=${token}`)).status).toBe(404);
+    expect((await fetch(`${m.s.url}/jellyfin/Items/${hiddenMovieHex}/Images/Primary?api_key=${token}`)).status).toBe(
+      404,
+    );
   });
 
-  it('progress reported by the app is Hearth\'s continue watching; resume, played, next up and favourites follow', async () => {
+  it("progress reported by the app is Hearth's continue watching; resume, played, next up and favourites follow", async () => {
     const series = await show();
     const [e1, e2] = (await sdk(getShowApi).getEpisodes({ seriesId: series.Id! })).data.Items!;
     const item = await movie();
@@ -207,12 +306,16 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     const web = await m.s.request('GET', '/api/v1/me/continue-watching', { token: m.member.token });
     expect(web.body.items.map((i: any) => [i.title, i.progress.position_seconds])).toEqual([['Big Clip', 0.9]]);
     const resume = await sdk(getLibraryApi).getResumeItems({});
-    expect(resume.data.Items!.map((i: any) => [i.Name, i.UserData?.PlaybackPositionTicks])).toEqual([['Big Clip', 9_000_000]]);
+    expect(resume.data.Items!.map((i: any) => [i.Name, i.UserData?.PlaybackPositionTicks])).toEqual([
+      ['Big Clip', 9_000_000],
+    ]);
 
     // Played in the app: watched in Hearth, and next up moves on.
     const played = await sdk(getUserDataApi).markPlayedItem({ itemId: e1!.Id! });
     expect(played.data.Played).toBe(true);
-    const items = await m.s.request('GET', `/api/v1/items/${Buffer.from(e1!.Id!, 'hex').toString('base64url')}`, { token: m.member.token });
+    const items = await m.s.request('GET', `/api/v1/items/${Buffer.from(e1!.Id!, 'hex').toString('base64url')}`, {
+      token: m.member.token,
+    });
     expect(items.body.progress.watched).toBe(true);
     const next = await sdk(getShowApi).getNextUp({});
     expect(next.data.Items!.map((i: any) => i.Id)).toEqual([e2!.Id]);
@@ -229,10 +332,16 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
   it('music: artists, albums and tracks with their artist and album', async () => {
     const artists = await sdk(getArtistApi).getAlbumArtists({ parentId: hex(libraries.music) });
     expect(artists.data.Items!.map((a: any) => [a.Name, a.Type])).toEqual([['Some Artist', 'MusicArtist']]);
-    const albums = await sdk(getLibraryApi).getItems({ recursive: true, includeItemTypes: ['MusicAlbum' as never], albumArtistIds: [artists.data.Items![0]!.Id!] });
+    const albums = await sdk(getLibraryApi).getItems({
+      recursive: true,
+      includeItemTypes: ['MusicAlbum' as never],
+      albumArtistIds: [artists.data.Items![0]!.Id!],
+    });
     expect(albums.data.Items!.map((a: any) => [a.Name, a.AlbumArtist])).toEqual([['First Album', 'Some Artist']]);
     const tracks = await sdk(getLibraryApi).getItems({ parentId: albums.data.Items![0]!.Id! });
-    expect(tracks.data.Items!.map((t: any) => [t.Name, t.Album, t.AlbumArtist, t.IndexNumber])).toEqual([['Opening', 'First Album', 'Some Artist', 1]]);
+    expect(tracks.data.Items!.map((t: any) => [t.Name, t.Album, t.AlbumArtist, t.IndexNumber])).toEqual([
+      ['Opening', 'First Album', 'Some Artist', 1],
+    ]);
     const hints = await sdk(getSearchApi).getSearchHints({ searchTerm: 'openi' });
     expect(hints.data.SearchHints!.map((h: any) => h.Name)).toEqual(['Opening']);
   });
@@ -243,16 +352,40 @@ describe.skipIf(!ffmpegHere)('browsing and playing through the Jellyfin door', (
     expect((await fetch(`${m.s.url}/jellyfin/uSERvIEWS`, { headers })).status).toBe(200);
     const genres = await fetch(`${m.s.url}/jellyfin/Genres?ParentId=${hex(libraries.movies)}`, { headers });
     expect(await genres.json()).toMatchObject({ Items: [], TotalRecordCount: 0 });
-    for (const path of ['/LiveTv/Channels', '/System/Configuration', '/Library/VirtualFolders', '/Startup/Configuration', '/Plugins', '/ScheduledTasks', '/System/Logs', '/Users/New', '/Devices', '/Auth/Keys']) {
+    for (const path of [
+      '/LiveTv/Channels',
+      '/System/Configuration',
+      '/Library/VirtualFolders',
+      '/Startup/Configuration',
+      '/Plugins',
+      '/ScheduledTasks',
+      '/System/Logs',
+      '/Users/New',
+      '/Devices',
+      '/Auth/Keys',
+    ]) {
       const res = await fetch(`${m.s.url}/jellyfin${path}`, { headers });
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type'), path).toMatch(/json/);
     }
-    for (const path of ['/Items?StartIndex=abc', '/Items?ParentId=nothex', '/Items/zz', '/Shows/NextUp?SeriesId=1', '/Items?Ids=a,b', '/Items?Genres=Drama', '/Items?SortBy=Random&Filters=IsResumable', '/Videos/abc/stream']) {
+    for (const path of [
+      '/Items?StartIndex=abc',
+      '/Items?ParentId=nothex',
+      '/Items/zz',
+      '/Shows/NextUp?SeriesId=1',
+      '/Items?Ids=a,b',
+      '/Items?Genres=Drama',
+      '/Items?SortBy=Random&Filters=IsResumable',
+      '/Videos/abc/stream',
+    ]) {
       const res = await fetch(`${m.s.url}/jellyfin${path}`, { headers });
       expect(res.status, path).toBeLessThan(500);
     }
-    const bad = await fetch(`${m.s.url}/jellyfin/Sessions/Playing`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{not json' });
+    const bad = await fetch(`${m.s.url}/jellyfin/Sessions/Playing`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect(bad.status).toBe(400);
   });
 });

@@ -24,11 +24,14 @@ export async function statusOf(call: Promise<unknown>): Promise<number> {
 }
 
 /** The error answer of a failed SDK call. */
-export async function failureOf(call: Promise<unknown>): Promise<{ status: number; data: any; headers: Record<string, string> }> {
+export async function failureOf(
+  call: Promise<unknown>,
+): Promise<{ status: number; data: any; headers: Record<string, string> }> {
   try {
     await call;
   } catch (err) {
-    const response = (err as { response?: { status: number; data: unknown; headers: Record<string, string> } }).response;
+    const response = (err as { response?: { status: number; data: unknown; headers: Record<string, string> } })
+      .response;
     if (response) return { status: response.status, data: response.data, headers: response.headers };
     throw err;
   }

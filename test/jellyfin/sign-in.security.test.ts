@@ -42,7 +42,10 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
   async function enrolTotp(token: string): Promise<void> {
     const setup = await s.request('POST', '/api/v1/me/2fa/totp/setup', { token });
     expect(setup.status, JSON.stringify(setup.body)).toBe(200);
-    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', { token, body: { code: totpCode(base32Decode(setup.body.secret)!, new Date()) } });
+    const confirm = await s.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token,
+      body: { code: totpCode(base32Decode(setup.body.secret)!, new Date()) },
+    });
     expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
   }
 
@@ -62,7 +65,13 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     const list = await getUserApi(jellyfinApi(s, await signIn(member.username))).getUsers();
     expect(list.data.map((u: { Name?: string | null }) => u.Name)).toEqual([member.username]);
     // Another user's id in a path is a 404, not their account.
-    expect(await statusOf(getUserApi(jellyfinApi(s, await signIn(member.username))).getUserById({ userId: Buffer.from(owner.id, 'base64url').toString('hex') }))).toBe(404);
+    expect(
+      await statusOf(
+        getUserApi(jellyfinApi(s, await signIn(member.username))).getUserById({
+          userId: Buffer.from(owner.id, 'base64url').toString('hex'),
+        }),
+      ),
+    ).toBe(404);
   });
 
   it('S90: the token is a Hearth session: stored hashed, listed with the app, read from every Jellyfin header', async () => {
@@ -83,7 +92,12 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     expect(dump).not.toContain(token);
     expect(dump).toContain(sha256(token));
 
-    const forms: Record<string, string>[] = [{ 'x-emby-token': token }, { 'x-mediabrowser-token': token }, { authorization: `MediaBrowser Client="x", Device="y", DeviceId="z", Version="1", Token="${token}"` }, { 'x-emby-authorization': `MediaBrowser Token="${token}"` }];
+    const forms: Record<string, string>[] = [
+      { 'x-emby-token': token },
+      { 'x-mediabrowser-token': token },
+      { authorization: `MediaBrowser Client="x", Device="y", DeviceId="z", Version="1", Token="${token}"` },
+      { 'x-emby-authorization': `MediaBrowser Token="${token}"` },
+    ];
     for (const headers of forms) {
       const res = await fetch(`${s.url}/jellyfin/Users/Me`, { headers });
       expect(res.status, JSON.stringify(headers)).toBe(200);
@@ -94,7 +108,7 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     expect(wrong.status).toBe(401);
   });
 
-  it('S90: sign out everywhere in Hearth, an admin, a password change and Sessions/Logout each end the app\'s token at once', async () => {
+  it("S90: sign out everywhere in Hearth, an admin, a password change and Sessions/Logout each end the app's token at once", async () => {
     const user = await newUser();
     const me = (token: string) => statusOf(getUserApi(jellyfinApi(s, token)).getCurrentUser());
 
@@ -105,7 +119,9 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     expect(await me(token)).toBe(401);
 
     token = await signIn(user.username);
-    expect((await s.request('POST', `/api/v1/admin/users/${user.id}/revoke-sessions`, { token: owner.token })).status).toBe(200);
+    expect(
+      (await s.request('POST', `/api/v1/admin/users/${user.id}/revoke-sessions`, { token: owner.token })).status,
+    ).toBe(200);
     expect(await me(token)).toBe(401);
 
     token = await signIn(user.username);
@@ -114,12 +130,15 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
 
     token = await signIn(user.username);
     const web = await s.login(user.username, PASSWORD);
-    const changed = await s.request('POST', '/api/v1/me/password', { token: web, body: { current_password: PASSWORD, new_password: 'quiet meadow lantern violin' } });
+    const changed = await s.request('POST', '/api/v1/me/password', {
+      token: web,
+      body: { current_password: PASSWORD, new_password: 'quiet meadow lantern violin' },
+    });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect(await me(token)).toBe(401);
   });
 
-  it('S91: a two-factor user\'s password is refused with directions; an app password with the media scopes is accepted as Pw', async () => {
+  it("S91: a two-factor user's password is refused with directions; an app password with the media scopes is accepted as Pw", async () => {
     const user = await newUser();
     await enrolTotp(user.web);
     const refused = await failureOf(jellyfinApi(s).authenticateUserByName(user.username, PASSWORD));
@@ -131,11 +150,17 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     // A fresh proof for making the app password: a sign-in with the second step.
     const fresh = await s.request('POST', '/api/v1/auth/reauth', { token: user.web, body: { password: PASSWORD } });
     const webToken = fresh.body.token ?? user.web;
-    const narrow = await s.request('POST', '/api/v1/me/app-passwords', { token: webToken, body: { name: 'account only', scopes: ['account:read'] } });
+    const narrow = await s.request('POST', '/api/v1/me/app-passwords', {
+      token: webToken,
+      body: { name: 'account only', scopes: ['account:read'] },
+    });
     expect(narrow.status, JSON.stringify(narrow.body)).toBe(201);
     expect(await statusOf(jellyfinApi(s).authenticateUserByName(user.username, narrow.body.password))).toBe(401);
 
-    const made = await s.request('POST', '/api/v1/me/app-passwords', { token: webToken, body: { name: 'Jellyfin on the TV', scopes: ['media:read', 'media:stream'] } });
+    const made = await s.request('POST', '/api/v1/me/app-passwords', {
+      token: webToken,
+      body: { name: 'Jellyfin on the TV', scopes: ['media:read', 'media:stream'] },
+    });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const auth = await jellyfinApi(s).authenticateUserByName(user.username, made.body.password);
     const token = auth.data.AccessToken!;
@@ -147,11 +172,13 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     // An app password never approves another device.
     expect(await statusOf(getAuthenticationApi(api).authorizeQuickConnect({ code: 'BCDF-GHJK' }))).toBe(403);
     // Revoked in Hearth, it stops at once.
-    expect((await s.request('DELETE', `/api/v1/me/app-passwords/${made.body.app_password.id}`, { token: webToken })).status).toBe(200);
+    expect(
+      (await s.request('DELETE', `/api/v1/me/app-passwords/${made.body.app_password.id}`, { token: webToken })).status,
+    ).toBe(200);
     expect(await statusOf(getUserApi(api).getCurrentUser())).toBe(401);
   });
 
-  it('S91: Quick Connect is Hearth\'s device linking: approved on the /link page with the app\'s name shown, it gives a device session', async () => {
+  it("S91: Quick Connect is Hearth's device linking: approved on the /link page with the app's name shown, it gives a device session", async () => {
     const user = await newUser();
     await enrolTotp(user.web);
     const api = jellyfinApi(s);
@@ -163,22 +190,31 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     expect(code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
     expect((await auth.getQuickConnectState({ secret: secret! })).data.Authenticated).toBe(false);
     // Not approved yet: no token.
-    expect(await statusOf(getAuthenticationApi(api).authenticateWithQuickConnect({ quickConnectDto: { Secret: secret! } }))).toBe(401);
+    expect(
+      await statusOf(getAuthenticationApi(api).authenticateWithQuickConnect({ quickConnectDto: { Secret: secret! } })),
+    ).toBe(401);
 
     // What the /link page shows, then the approval, both with the web session (which passed the second step).
     const lookup = await s.request('POST', '/api/v1/link/lookup', { token: user.web, body: { user_code: code } });
     expect(lookup.status, JSON.stringify(lookup.body)).toBe(200);
     expect(lookup.body.device_name).toBe(DEVICE.name);
     expect(lookup.body.client).toBe(`${CLIENT.name} ${CLIENT.version}`);
-    expect((await s.request('POST', '/api/v1/link/approve', { token: user.web, body: { user_code: code, approve: true } })).status).toBe(200);
+    expect(
+      (await s.request('POST', '/api/v1/link/approve', { token: user.web, body: { user_code: code, approve: true } }))
+        .status,
+    ).toBe(200);
 
     expect((await auth.getQuickConnectState({ secret: secret! })).data.Authenticated).toBe(true);
-    const signedIn = await getAuthenticationApi(api).authenticateWithQuickConnect({ quickConnectDto: { Secret: secret! } });
+    const signedIn = await getAuthenticationApi(api).authenticateWithQuickConnect({
+      quickConnectDto: { Secret: secret! },
+    });
     const token = signedIn.data.AccessToken!;
     expect(signedIn.data.User?.Name).toBe(user.username);
     expect((await getUserApi(jellyfinApi(s, token)).getCurrentUser()).status).toBe(200);
     // The secret opens once.
-    expect(await statusOf(getAuthenticationApi(api).authenticateWithQuickConnect({ quickConnectDto: { Secret: secret! } }))).not.toBe(200);
+    expect(
+      await statusOf(getAuthenticationApi(api).authenticateWithQuickConnect({ quickConnectDto: { Secret: secret! } })),
+    ).not.toBe(200);
     const devices = await s.request('GET', '/api/v1/me/sessions', { token: user.web });
     expect(devices.body.some((d: any) => d.device_name === DEVICE.name && d.kind === 'device')).toBe(true);
   });
@@ -189,11 +225,13 @@ describe.each(await storeKinds())('the Jellyfin door on %s', (store) => {
     const tv = jellyfinApi(s, undefined, { name: 'Living room TV', id: 'tv-1' });
     const started = await getAuthenticationApi(tv).initiateQuickConnect();
     expect((await getAuthenticationApi(signedIn).authorizeQuickConnect({ code: started.data.Code! })).data).toBe(true);
-    const auth = await getAuthenticationApi(tv).authenticateWithQuickConnect({ quickConnectDto: { Secret: started.data.Secret! } });
+    const auth = await getAuthenticationApi(tv).authenticateWithQuickConnect({
+      quickConnectDto: { Secret: started.data.Secret! },
+    });
     expect(auth.data.User?.Name).toBe(user.username);
   });
 
-  it('S92: an unknown name and a wrong password get the same answer, both logged; the SDK\'s sign-in is throttled like the web\'s', async () => {
+  it("S92: an unknown name and a wrong password get the same answer, both logged; the SDK's sign-in is throttled like the web's", async () => {
     const user = await newUser();
     const unknown = await failureOf(jellyfinApi(s).authenticateUserByName('nobody-here', PASSWORD));
     const wrong = await failureOf(jellyfinApi(s).authenticateUserByName(user.username, 'not the password at all'));

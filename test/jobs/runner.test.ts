@@ -74,7 +74,12 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
       return r?.state === 'done' ? r : null;
     });
     expect(seen).toEqual([1, 2, 3]);
-    expect(toJobView(row)).toMatchObject({ state: 'done', progress: { done: 3, total: 3 }, result: { total: 3 }, attempts: 1 });
+    expect(toJobView(row)).toMatchObject({
+      state: 'done',
+      progress: { done: 3, total: 3 },
+      result: { total: 3 },
+      attempts: 1,
+    });
   });
 
   it('retries a failing job with backoff, then fails it after max attempts', async () => {
@@ -150,7 +155,9 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     s.deps.jobs.start(s.deps);
     const [resumed, failed] = await waitFor(async () => {
       const rows = [await findJob(s.deps.db, twice.id), await findJob(s.deps.db, always.id)];
-      return rows.every((r) => r?.state === 'done' || r?.state === 'failed') ? (rows as NonNullable<(typeof rows)[0]>[]) : null;
+      return rows.every((r) => r?.state === 'done' || r?.state === 'failed')
+        ? (rows as NonNullable<(typeof rows)[0]>[])
+        : null;
     });
     expect(toJobView(resumed!)).toMatchObject({ state: 'done', attempts: 3, result: { resumedAfter: 2 } });
     expect(toJobView(failed!)).toMatchObject({ state: 'failed', attempts: 3 });
@@ -159,7 +166,7 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     expect(ran).toEqual(['twice']);
   });
 
-  it('a server restarted on the same host takes over its dead process\'s jobs at once; a live one\'s and another host\'s wait for the lease', async () => {
+  it("a server restarted on the same host takes over its dead process's jobs at once; a live one's and another host's wait for the lease", async () => {
     const s = await server();
     const ran: string[] = [];
     s.deps.jobs.register({
@@ -241,7 +248,7 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     expect(row.attempts).toBe(1);
   });
 
-  it('a job its runner stops is handed back at once with its attempt: restarts never use up a job\'s attempts', async () => {
+  it("a job its runner stops is handed back at once with its attempt: restarts never use up a job's attempts", async () => {
     const s = await server();
     let runs = 0;
     const type: JobType<null, { next: number }> = {
@@ -264,11 +271,17 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
       const runner = new JobRunner(`worker-${restart}`, { pollMs: 20, leaseMs: 60_000 });
       runner.register(type);
       runner.start({ ...s.deps, jobs: runner });
-      await waitFor(async () => ((await findJob(s.deps.db, id))?.checkpoint === JSON.stringify({ next: restart + 1 }) ? true : null));
+      await waitFor(async () =>
+        (await findJob(s.deps.db, id))?.checkpoint === JSON.stringify({ next: restart + 1 }) ? true : null,
+      );
       await runner.stop();
       // Queued again at once, lease and attempt given back: no waiting for a minute-long lease to lapse.
       const row = await findJob(s.deps.db, id);
-      expect({ state: row?.state, attempts: row?.attempts, lease: row?.lease_owner }).toEqual({ state: 'queued', attempts: 0, lease: null });
+      expect({ state: row?.state, attempts: row?.attempts, lease: row?.lease_owner }).toEqual({
+        state: 'queued',
+        attempts: 0,
+        lease: null,
+      });
     }
     const last = new JobRunner('worker-last', { pollMs: 20, leaseMs: 60_000 });
     last.register(type);
@@ -300,7 +313,12 @@ describe.each(await storeKinds())('job runner on %s', (store) => {
     const b = new JobRunner('worker-b', { pollMs: 20, leaseMs: 300 });
     a.register(stubborn);
     b.register(stubborn);
-    const { id } = await enqueueJob({ ...s.deps, jobs: a }, s.deps.db, { type: 'stubborn', payload: {} }, s.deps.clock());
+    const { id } = await enqueueJob(
+      { ...s.deps, jobs: a },
+      s.deps.db,
+      { type: 'stubborn', payload: {} },
+      s.deps.clock(),
+    );
     a.start({ ...s.deps, jobs: a });
     await waitFor(async () => gate.release !== null);
     const stopping = a.stop().then(() => 'stopped' as const);

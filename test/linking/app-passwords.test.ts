@@ -25,7 +25,11 @@ describe.each(kinds)('app passwords over HTTP (%s)', (store) => {
     return { id: user.id, token: await s.login(user.username, DEFAULT_PASSWORD) };
   }
 
-  async function makeAppPassword(token: string, scopes: string[], name = 'Music player'): Promise<{ id: string; password: string }> {
+  async function makeAppPassword(
+    token: string,
+    scopes: string[],
+    name = 'Music player',
+  ): Promise<{ id: string; password: string }> {
     const res = await s.request('POST', '/api/v1/me/app-passwords', { token, body: { name, scopes } });
     if (res.status !== 201) throw new Error(`app password not made: ${res.status} ${JSON.stringify(res.body)}`);
     return { id: res.body.app_password.id, password: res.body.password };
@@ -50,7 +54,15 @@ describe.each(kinds)('app passwords over HTTP (%s)', (store) => {
     const listed = await s.request('GET', '/api/v1/me/app-passwords', { token: user.token });
     expect(listed.status).toBe(200);
     expect(listed.body).toHaveLength(1);
-    expect(Object.keys(listed.body[0]).sort()).toEqual(['created_at', 'expires_at', 'id', 'last_used_at', 'last_used_ip', 'name', 'scopes']);
+    expect(Object.keys(listed.body[0]).sort()).toEqual([
+      'created_at',
+      'expires_at',
+      'id',
+      'last_used_at',
+      'last_used_ip',
+      'name',
+      'scopes',
+    ]);
     expect(JSON.stringify(listed.body)).not.toContain(password);
 
     // S05: the sessions table holds the hash, never the password.
@@ -62,7 +74,11 @@ describe.each(kinds)('app passwords over HTTP (%s)', (store) => {
     expect(JSON.parse(row.scopes!)).toEqual(['media:read', 'media:stream']);
 
     tc.advance(90_000);
-    const used = await s.app.inject({ method: 'GET', url: '/api/v1/health', headers: { authorization: `Bearer ${password}` } });
+    const used = await s.app.inject({
+      method: 'GET',
+      url: '/api/v1/health',
+      headers: { authorization: `Bearer ${password}` },
+    });
     expect(used.statusCode).toBe(200);
     // A scoped route records the use (the one token door touches the session).
     await s.request('GET', '/api/v1/me', { token: password });
@@ -94,7 +110,11 @@ describe.each(kinds)('app passwords over HTTP (%s)', (store) => {
     const pair = await requestCode(s);
     const refused: [string, string, unknown?][] = [
       ['PATCH', '/api/v1/me', { display_name: 'Pwned' }],
-      ['POST', '/api/v1/me/password', { current_password: DEFAULT_PASSWORD, new_password: 'velvet thunder orchard mosaic' }],
+      [
+        'POST',
+        '/api/v1/me/password',
+        { current_password: DEFAULT_PASSWORD, new_password: 'velvet thunder orchard mosaic' },
+      ],
       ['POST', '/api/v1/me/sessions/revoke-all', {}],
       ['DELETE', '/api/v1/me/sessions/anything'],
       ['POST', '/api/v1/auth/reauth', { password: DEFAULT_PASSWORD }],
@@ -113,14 +133,20 @@ describe.each(kinds)('app passwords over HTTP (%s)', (store) => {
       }
     }
     // Nothing changed: the code is still pending for a real person, the password still the old one.
-    expect((await s.request('POST', '/api/v1/link/lookup', { token: user.token, body: { user_code: pair.user_code } })).status).toBe(200);
+    expect(
+      (await s.request('POST', '/api/v1/link/lookup', { token: user.token, body: { user_code: pair.user_code } }))
+        .status,
+    ).toBe(200);
     await s.login(`listener${users}`, DEFAULT_PASSWORD);
   });
 
   it('S51: making one needs a fresh proof; a linked device or an old session must confirm the password first', async () => {
     const user = await newUser();
     tc.advance(11 * 60_000);
-    const stale = await s.request('POST', '/api/v1/me/app-passwords', { token: user.token, body: { name: 'late', scopes: ['media:read'] } });
+    const stale = await s.request('POST', '/api/v1/me/app-passwords', {
+      token: user.token,
+      body: { name: 'late', scopes: ['media:read'] },
+    });
     expect(stale.status).toBe(401);
     expect(errorCode(stale)).toBe('reauthentication_required');
   });
@@ -141,10 +167,14 @@ describe.each(kinds)('app passwords over HTTP (%s)', (store) => {
     expect((await s.request('GET', '/api/v1/me', { token: keep.password })).status).toBe(200);
     expect((await s.request('DELETE', `/api/v1/me/app-passwords/${drop.id}`, { token: user.token })).status).toBe(404);
 
-    const names = (await s.request('GET', '/api/v1/me/app-passwords', { token: user.token })).body.map((a: { name: string }) => a.name);
+    const names = (await s.request('GET', '/api/v1/me/app-passwords', { token: user.token })).body.map(
+      (a: { name: string }) => a.name,
+    );
     expect(names).toEqual(['keep']);
     const events = await s.request('GET', '/api/v1/me/security-events', { token: user.token });
-    expect(events.body.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['app_password_created', 'app_password_revoked']));
+    expect(events.body.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['app_password_created', 'app_password_revoked']),
+    );
   });
 
   it('S51: app passwords are not device sessions: not listed there, not idle-limited, but ended by breach response', async () => {
@@ -164,10 +194,16 @@ describe.each(kinds)('app passwords over HTTP (%s)', (store) => {
 
   it('S51: scopes must be known ones; unknown fields are refused', async () => {
     const user = await newUser();
-    const bad = await s.request('POST', '/api/v1/me/app-passwords', { token: user.token, body: { name: 'x', scopes: ['admin'] } });
+    const bad = await s.request('POST', '/api/v1/me/app-passwords', {
+      token: user.token,
+      body: { name: 'x', scopes: ['admin'] },
+    });
     expect(bad.status).toBe(400);
     expect(errorCode(bad)).toBe('invalid_body');
-    const none = await s.request('POST', '/api/v1/me/app-passwords', { token: user.token, body: { name: 'x', scopes: [] } });
+    const none = await s.request('POST', '/api/v1/me/app-passwords', {
+      token: user.token,
+      body: { name: 'x', scopes: [] },
+    });
     expect(none.status).toBe(400);
     const extra = await s.request('POST', '/api/v1/me/app-passwords', {
       token: user.token,

@@ -5,7 +5,17 @@ import { revokeSessions } from '../../src/accounts/revocation.ts';
 import { DEVICE_CODE_PREFIX, linkRequestPolicy, userCodeHash } from '../../src/linking/device-codes.ts';
 import { DEFAULT_PASSWORD, startTestServer, testClock, type TestClock, type TestServer } from '../helpers/server.ts';
 import { storeKinds } from '../helpers/services.ts';
-import { TV, USER_CODE_RE, approve, errorCode, lookup, poll, requestCode, tokenBits, type Person } from './link-helpers.ts';
+import {
+  TV,
+  USER_CODE_RE,
+  approve,
+  errorCode,
+  lookup,
+  poll,
+  requestCode,
+  tokenBits,
+  type Person,
+} from './link-helpers.ts';
 
 const kinds = await storeKinds();
 
@@ -207,10 +217,16 @@ describe.each(kinds)('device codes over HTTP (%s)', (store) => {
     const dump = JSON.stringify([links, sessions]);
     const letters = pair.user_code.replace('-', '');
     for (const secret of [pair.device_code, letters, pair.user_code, deviceToken]) expect(dump).not.toContain(secret);
-    expect(links.some((l) => l.device_code_hash === sha256(pair.device_code) && l.user_code_hash === userCodeHash(s.deps, letters))).toBe(true);
+    expect(
+      links.some(
+        (l) => l.device_code_hash === sha256(pair.device_code) && l.user_code_hash === userCodeHash(s.deps, letters),
+      ),
+    ).toBe(true);
     // The user code has ~35 bits: its hash is keyed, so the store alone cannot be searched for it.
     expect(links.some((l) => l.user_code_hash === sha256(letters))).toBe(false);
-    expect(userCodeHash(s.deps, letters)).toBe(hmacSha256(deriveKey(s.deps.config.secretKey, 'link-user-code'), letters).toString('hex'));
+    expect(userCodeHash(s.deps, letters)).toBe(
+      hmacSha256(deriveKey(s.deps.config.secretKey, 'link-user-code'), letters).toString('hex'),
+    );
     expect(sessions.some((r) => r.token_hash === sha256(deviceToken) && r.kind === 'device')).toBe(true);
   });
 
@@ -283,7 +299,10 @@ describe.each(kinds)('device codes over HTTP (%s)', (store) => {
     await approve(s, person, pair.user_code);
     tc.advance(5_000);
     const deviceToken = (await poll(s, pair.device_code)).body.token as string;
-    const res = await s.request('POST', '/api/v1/me/app-passwords', { token: deviceToken, body: { name: 'x', scopes: ['media:read'] } });
+    const res = await s.request('POST', '/api/v1/me/app-passwords', {
+      token: deviceToken,
+      body: { name: 'x', scopes: ['media:read'] },
+    });
     expect(res.status).toBe(401);
     expect(errorCode(res)).toBe('reauthentication_required');
   });

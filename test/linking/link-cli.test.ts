@@ -27,7 +27,12 @@ describe('hearth link and whoami (separate processes)', () => {
   });
 
   // HOME and XDG_CONFIG_HOME point into the test folder, so nothing of the real user's is read or written.
-  const env = () => ({ ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), HEARTH_LOG_LEVEL: 'silent' });
+  const env = () => ({
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    HEARTH_LOG_LEVEL: 'silent',
+  });
 
   it('S50: links like a TV: prints the code, polls, saves the token with mode 0600; whoami uses it; a revoked token is refused', async () => {
     const owner = await s.createUser({ username: 'couchpotato' });
@@ -47,7 +52,10 @@ describe('hearth link and whoami (separate processes)', () => {
 
     try {
       const userCode = await new Promise<string>((found, fail) => {
-        const timer = setTimeout(() => fail(new Error(`no user code printed; stdout: ${stdout} stderr: ${stderr}`)), 60_000);
+        const timer = setTimeout(
+          () => fail(new Error(`no user code printed; stdout: ${stdout} stderr: ${stderr}`)),
+          60_000,
+        );
         const look = () => {
           const match = /^\s+([BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4})\s*$/m.exec(stdout);
           if (match) {
@@ -61,10 +69,16 @@ describe('hearth link and whoami (separate processes)', () => {
       expect(stdout).toContain(`${s.origin}/link`);
       expect(stdout).toContain(`${s.origin}/link?code=${userCode}`);
 
-      const shown = await s.request('POST', '/api/v1/link/lookup', { token: ownerToken, body: { user_code: userCode } });
+      const shown = await s.request('POST', '/api/v1/link/lookup', {
+        token: ownerToken,
+        body: { user_code: userCode },
+      });
       expect(shown.status, JSON.stringify(shown.body)).toBe(200);
       expect(shown.body.client).toBe('Hearth CLI');
-      const approved = await s.request('POST', '/api/v1/link/approve', { token: ownerToken, body: { user_code: userCode, approve: true } });
+      const approved = await s.request('POST', '/api/v1/link/approve', {
+        token: ownerToken,
+        body: { user_code: userCode, approve: true },
+      });
       expect(approved.status, JSON.stringify(approved.body)).toBe(200);
 
       const code = await Promise.race([
@@ -90,7 +104,10 @@ describe('hearth link and whoami (separate processes)', () => {
     const linked = sessions.body.find((x: { client: string | null }) => x.client === 'Hearth CLI');
     expect(linked.kind).toBe('device');
     expect((await s.request('DELETE', `/api/v1/me/sessions/${linked.id}`, { token: ownerToken })).status).toBe(200);
-    const refused = await run(process.execPath, [BIN, 'whoami', '--server', s.url, '--token-file', tokenFile], { cwd: ROOT, env: env() }).then(
+    const refused = await run(process.execPath, [BIN, 'whoami', '--server', s.url, '--token-file', tokenFile], {
+      cwd: ROOT,
+      env: env(),
+    }).then(
       () => null,
       (err: { code: number; stderr: string }) => err,
     );

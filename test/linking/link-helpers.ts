@@ -41,15 +41,26 @@ export async function callFrom(
     headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
     ...(options.body !== undefined ? { payload: options.body as object } : {}),
   });
-  return { status: res.statusCode, body: JSON.parse(res.body), headers: res.headers as ApiResponse['headers'], cookies: [] };
+  return {
+    status: res.statusCode,
+    body: JSON.parse(res.body),
+    headers: res.headers as ApiResponse['headers'],
+    cookies: [],
+  };
 }
 
 export function lookup(s: TestServer, person: Person, userCode: string): Promise<ApiResponse> {
-  return callFrom(s, person.address, 'POST', '/api/v1/link/lookup', { token: person.token, body: { user_code: userCode } });
+  return callFrom(s, person.address, 'POST', '/api/v1/link/lookup', {
+    token: person.token,
+    body: { user_code: userCode },
+  });
 }
 
 export function approve(s: TestServer, person: Person, userCode: string, yes = true): Promise<ApiResponse> {
-  return callFrom(s, person.address, 'POST', '/api/v1/link/approve', { token: person.token, body: { user_code: userCode, approve: yes } });
+  return callFrom(s, person.address, 'POST', '/api/v1/link/approve', {
+    token: person.token,
+    body: { user_code: userCode, approve: yes },
+  });
 }
 
 export interface Person {

@@ -25,7 +25,8 @@ describe('user codes (S50)', () => {
     expect(newUserCode(scripted)).toBe('BZBZCDFG');
 
     const counts = new Map<string, number>();
-    for (let i = 0; i < 4000; i++) for (const letter of newUserCode(systemRandom)) counts.set(letter, (counts.get(letter) ?? 0) + 1);
+    for (let i = 0; i < 4000; i++)
+      for (const letter of newUserCode(systemRandom)) counts.set(letter, (counts.get(letter) ?? 0) + 1);
     expect(counts.size).toBe(20);
     // 32000 letters, 1600 expected each; ±25% is far outside chance for a fair draw.
     for (const n of counts.values()) expect(Math.abs(n - 1600)).toBeLessThan(400);

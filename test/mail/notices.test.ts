@@ -35,22 +35,32 @@ describe('notices, alerts and verification by mail', () => {
 
   const idle = async () => {
     await until(async () => {
-      const busy = await s.deps.db.selectFrom('jobs').select('id').where('state', 'in', ['running', 'queued']).execute();
+      const busy = await s.deps.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('state', 'in', ['running', 'queued'])
+        .execute();
       return busy.length === 0;
     });
   };
   const mailsTo = (address: string, subject?: string) =>
     smtp.received.filter((m) => m.to.includes(address) && (subject === undefined || m.subject.startsWith(subject)));
-  const mailTo = (address: string, subject: string) => smtp.waitFor((m) => m.to.includes(address) && m.subject.startsWith(subject));
+  const mailTo = (address: string, subject: string) =>
+    smtp.waitFor((m) => m.to.includes(address) && m.subject.startsWith(subject));
 
   /** A member who has set the anti-phishing phrase, signed in once (its first device). */
   async function member(username: string) {
     const user = await s.createUser({ username });
     accountAddresses.add(user.email);
-    const login = await s.request('POST', '/api/v1/auth/login', { body: { login: username, password: user.password }, headers: { 'user-agent': FIREFOX } });
+    const login = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: username, password: user.password },
+      headers: { 'user-agent': FIREFOX },
+    });
     expect(login.status).toBe(200);
     const token = login.body.token as string;
-    expect((await s.request('PATCH', '/api/v1/me', { token, body: { anti_phishing_phrase: PHRASE } })).status).toBe(200);
+    expect((await s.request('PATCH', '/api/v1/me', { token, body: { anti_phishing_phrase: PHRASE } })).status).toBe(
+      200,
+    );
     return { ...user, token, marker: login.body.device_marker as string };
   }
 
@@ -106,27 +116,58 @@ describe('notices, alerts and verification by mail', () => {
     expect(crafted.body.error.code).toBe('invalid_body');
   });
 
-  it('S62: a device name, a passkey name, a display name, a TV\'s name or an anti-phishing phrase with a control character, a line separator or a bidirectional override is refused (400)', async () => {
+  it("S62: a device name, a passkey name, a display name, a TV's name or an anti-phishing phrase with a control character, a line separator or a bidirectional override is refused (400)", async () => {
     const noah = await member('noah');
     // The last two would draw the name in another order than it was typed.
-    for (const bad of ['Firefox\nX', 'Firefox\rX', 'Fire\tfox', 'Firefox\u2028X', 'Firefox\u0085X', 'Firefox\u0000', 'Firefox\u202eX', '\u2067xoferiF\u2069']) {
-      const login = await s.request('POST', '/api/v1/auth/login', { body: { login: 'noah', password: noah.password, device: { name: bad } } });
+    for (const bad of [
+      'Firefox\nX',
+      'Firefox\rX',
+      'Fire\tfox',
+      'Firefox\u2028X',
+      'Firefox\u0085X',
+      'Firefox\u0000',
+      'Firefox\u202eX',
+      '\u2067xoferiF\u2069',
+    ]) {
+      const login = await s.request('POST', '/api/v1/auth/login', {
+        body: { login: 'noah', password: noah.password, device: { name: bad } },
+      });
       expect(login.status, JSON.stringify(bad)).toBe(400);
       const phrase = await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { anti_phishing_phrase: bad } });
       expect(phrase.status, JSON.stringify(bad)).toBe(400);
       const shown = await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { display_name: bad } });
       expect(shown.status, JSON.stringify(bad)).toBe(400);
-      const tv = await s.request('POST', '/api/v1/link/codes', { body: { client: 'Hearth TV', platform: 'Tizen', device_name: bad } });
+      const tv = await s.request('POST', '/api/v1/link/codes', {
+        body: { client: 'Hearth TV', platform: 'Tizen', device_name: bad },
+      });
       expect(tv.status, JSON.stringify(bad)).toBe(400);
-      const passkey = await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', { token: noah.token, body: { name: bad } });
+      const passkey = await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', {
+        token: noah.token,
+        body: { name: bad },
+      });
       expect(passkey.status, JSON.stringify(bad)).toBe(400);
     }
     // Names in any script, with emoji, still pass.
-    const fine = await s.request('POST', '/api/v1/auth/login', { body: { login: 'noah', password: noah.password, device: { name: 'Téléviseur 客厅 📺 👨‍👩‍👧' } } });
+    const fine = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: 'noah', password: noah.password, device: { name: 'Téléviseur 客厅 📺 👨‍👩‍👧' } },
+    });
     expect(fine.status).toBe(200);
-    expect((await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { display_name: 'Noah ben-Dov · נח' } })).status).toBe(200);
-    expect((await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { anti_phishing_phrase: 'ámbar farol siete' } })).status).toBe(200);
-    expect((await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', { token: noah.token, body: { name: 'Clé USB' } })).status).toBe(404);
+    expect(
+      (await s.request('PATCH', '/api/v1/me', { token: noah.token, body: { display_name: 'Noah ben-Dov · נח' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await s.request('PATCH', '/api/v1/me', {
+          token: noah.token,
+          body: { anti_phishing_phrase: 'ámbar farol siete' },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await s.request('PATCH', '/api/v1/me/passkeys/pk_nope', { token: noah.token, body: { name: 'Clé USB' } }))
+        .status,
+    ).toBe(404);
   });
 
   it('S62: "This wasn\'t me" signs every device out, requires a reset and mails the reset link; it works once', async () => {
@@ -141,10 +182,14 @@ describe('notices, alerts and verification by mail', () => {
     const blocked = await s.request('POST', '/api/v1/auth/login', { body: { login: 'ivan', password: ivan.password } });
     expect(blocked.status).toBe(403);
     expect(blocked.body.error.code).toBe('password_reset_required');
-    expect((await s.request('POST', '/api/v1/auth/not-me', { body: { token } })).body.error?.code).toBe('invalid_token');
+    expect((await s.request('POST', '/api/v1/auth/not-me', { body: { token } })).body.error?.code).toBe(
+      'invalid_token',
+    );
 
     const reset = await mailTo(ivan.email, 'Your account is locked');
-    const confirm = await s.request('POST', '/api/v1/auth/password-reset/confirm', { body: { token: tokenFrom(reset, '/reset'), new_password: NEW_PASSWORD } });
+    const confirm = await s.request('POST', '/api/v1/auth/password-reset/confirm', {
+      body: { token: tokenFrom(reset, '/reset'), new_password: NEW_PASSWORD },
+    });
     expect(confirm.status, JSON.stringify(confirm.body)).toBe(200);
     await s.login('ivan', NEW_PASSWORD);
     const events = await s.request('GET', '/api/v1/admin/security-events?type=not_me_reported', { token: ownerToken });
@@ -172,12 +217,20 @@ describe('notices, alerts and verification by mail', () => {
 
   it("S62: after an intruder signed in and changed the address, the alert's link brings the address back", async () => {
     const otto = await member('otto');
-    const intruder = await s.request('POST', '/api/v1/auth/login', { body: { login: 'otto', password: otto.password }, headers: { 'user-agent': 'curl/8.5.0' } });
+    const intruder = await s.request('POST', '/api/v1/auth/login', {
+      body: { login: 'otto', password: otto.password },
+      headers: { 'user-agent': 'curl/8.5.0' },
+    });
     const alert = await mailTo(otto.email, 'New sign-in to your account');
-    const moved = await s.request('PATCH', '/api/v1/me', { token: intruder.body.token, body: { email: 'intruder@example.net' } });
+    const moved = await s.request('PATCH', '/api/v1/me', {
+      token: intruder.body.token,
+      body: { email: 'intruder@example.net' },
+    });
     expect(moved.status).toBe(200);
 
-    expect((await s.request('POST', '/api/v1/auth/not-me', { body: { token: tokenFrom(alert, '/not-me') } })).status).toBe(200);
+    expect(
+      (await s.request('POST', '/api/v1/auth/not-me', { body: { token: tokenFrom(alert, '/not-me') } })).status,
+    ).toBe(200);
     const users = await s.request('GET', '/api/v1/admin/users', { token: ownerToken });
     expect(users.body.find((u: { username: string }) => u.username === 'otto').email).toBe(otto.email);
     await mailTo(otto.email, 'Your account is locked');
@@ -206,14 +259,23 @@ describe('notices, alerts and verification by mail', () => {
     const karl = await member('karl');
     await idle();
     clock.advance(11 * 60_000);
-    const stale = await s.request('PATCH', '/api/v1/me', { token: karl.token, body: { email: 'karl.new@example.org' } });
+    const stale = await s.request('PATCH', '/api/v1/me', {
+      token: karl.token,
+      body: { email: 'karl.new@example.org' },
+    });
     expect(stale.status).toBe(401);
     expect(stale.body.error.code).toBe('reauthentication_required');
-    const reauth = await s.request('POST', '/api/v1/auth/reauth', { token: karl.token, body: { password: karl.password } });
+    const reauth = await s.request('POST', '/api/v1/auth/reauth', {
+      token: karl.token,
+      body: { password: karl.password },
+    });
     expect(reauth.status).toBe(200);
     karl.token = reauth.body.token;
 
-    const changed = await s.request('PATCH', '/api/v1/me', { token: karl.token, body: { email: 'karl.new@example.org' } });
+    const changed = await s.request('PATCH', '/api/v1/me', {
+      token: karl.token,
+      body: { email: 'karl.new@example.org' },
+    });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     expect(changed.body.email_verified).toBe(false);
     accountAddresses.add('karl.new@example.org');
@@ -222,7 +284,9 @@ describe('notices, alerts and verification by mail', () => {
     const verifyToken = tokenFrom(verification, '/verify-email');
     expect((await s.request('POST', '/api/v1/auth/verify-email', { body: { token: verifyToken } })).status).toBe(200);
     expect((await s.request('GET', '/api/v1/me', { token: karl.token })).body.email_verified).toBe(true);
-    expect((await s.request('POST', '/api/v1/auth/verify-email', { body: { token: verifyToken } })).body.error?.code).toBe('invalid_token');
+    expect(
+      (await s.request('POST', '/api/v1/auth/verify-email', { body: { token: verifyToken } })).body.error?.code,
+    ).toBe('invalid_token');
 
     const notice = await mailTo(karl.email, 'The email address of your account was changed');
     expect(notice.text).toContain('karl.new@example.org');
@@ -236,11 +300,17 @@ describe('notices, alerts and verification by mail', () => {
     expect(mailsTo('karl.new@example.org', 'Your account is locked')).toHaveLength(0);
   });
 
-  it("S62: \"this wasn't me\" still locks the account when the old address was taken by someone else meanwhile", async () => {
+  it('S62: "this wasn\'t me" still locks the account when the old address was taken by someone else meanwhile', async () => {
     const olga = await member('olga');
-    const reauth = await s.request('POST', '/api/v1/auth/reauth', { token: olga.token, body: { password: olga.password } });
+    const reauth = await s.request('POST', '/api/v1/auth/reauth', {
+      token: olga.token,
+      body: { password: olga.password },
+    });
     olga.token = reauth.body.token;
-    const changed = await s.request('PATCH', '/api/v1/me', { token: olga.token, body: { email: 'intruder@example.org' } });
+    const changed = await s.request('PATCH', '/api/v1/me', {
+      token: olga.token,
+      body: { email: 'intruder@example.org' },
+    });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
     const notice = await mailTo(olga.email, 'The email address of your account was changed');
     // Meanwhile another account takes the freed address.
@@ -288,21 +358,40 @@ describe('notices, alerts and verification by mail', () => {
   });
 
   it('registration: an invite by mail, a verification for a new address, a notice (and the same answer) for a taken one', async () => {
-    const invite = await s.request('POST', '/api/v1/admin/invites', { token: ownerToken, body: { email: 'nora@example.org' } });
+    const invite = await s.request('POST', '/api/v1/admin/invites', {
+      token: ownerToken,
+      body: { email: 'nora@example.org' },
+    });
     expect(invite.status).toBe(201);
     const invitation = await mailTo('nora@example.org', 'You are invited to Hearth');
     const inviteToken = /#invite=([^\s]+)/.exec(invitation.text)![1]!;
     expect(invitation.text).toContain(`${PUBLIC_URL}/register#invite=`);
     const fresh = await s.request('POST', '/api/v1/auth/register', {
-      body: { invite_token: decodeURIComponent(inviteToken), username: 'nora', email: 'nora@example.org', password: NEW_PASSWORD },
+      body: {
+        invite_token: decodeURIComponent(inviteToken),
+        username: 'nora',
+        email: 'nora@example.org',
+        password: NEW_PASSWORD,
+      },
     });
     expect(fresh.status, JSON.stringify(fresh.body)).toBe(202);
     const verification = await mailTo('nora@example.org', 'Confirm your email address');
-    expect((await s.request('POST', '/api/v1/auth/verify-email', { body: { token: tokenFrom(verification, '/verify-email') } })).status).toBe(200);
+    expect(
+      (
+        await s.request('POST', '/api/v1/auth/verify-email', {
+          body: { token: tokenFrom(verification, '/verify-email') },
+        })
+      ).status,
+    ).toBe(200);
 
     const open = await s.request('POST', '/api/v1/admin/invites', { token: ownerToken, body: {} });
     const taken = await s.request('POST', '/api/v1/auth/register', {
-      body: { invite_token: open.body.token, username: 'copycat', email: 'jana@example.org', password: 'amber falcon quietly drifts' },
+      body: {
+        invite_token: open.body.token,
+        username: 'copycat',
+        email: 'jana@example.org',
+        password: 'amber falcon quietly drifts',
+      },
     });
     expect(taken.status).toBe(fresh.status);
     expect(taken.body).toEqual(fresh.body);

@@ -21,18 +21,29 @@ async function queueTestMails(s: TestServer, count: number, prefix: string): Pro
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const now = s.deps.clock();
-    const { id } = await queueMail(s.deps, s.deps.db, { to: `${prefix}${i}@example.org`, template: 'test', data: { at: mailTime(now) } }, now);
+    const { id } = await queueMail(
+      s.deps,
+      s.deps.db,
+      { to: `${prefix}${i}@example.org`, template: 'test', data: { at: mailTime(now) } },
+      now,
+    );
     ids.push(id);
   }
   return ids;
 }
 
 async function messageStates(s: TestServer, ids: string[]) {
-  return s.deps.db.selectFrom('mail_messages').select(['id', 'state', 'attempts', 'error', 'message_id']).where('id', 'in', ids).execute();
+  return s.deps.db
+    .selectFrom('mail_messages')
+    .select(['id', 'state', 'attempts', 'error', 'message_id'])
+    .where('id', 'in', ids)
+    .execute();
 }
 
 const idle = (s: TestServer) =>
-  until(async () => (await s.deps.db.selectFrom('jobs').select('id').where('state', '=', 'running').execute()).length === 0);
+  until(
+    async () => (await s.deps.db.selectFrom('jobs').select('id').where('state', '=', 'running').execute()).length === 0,
+  );
 
 describe('mail queue', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -43,13 +54,24 @@ describe('mail queue', () => {
   it('an SMTP server that is down and comes back: every mail arrives, once', async () => {
     const smtp = await startSmtp({ down: true });
     const clock = testClock(new Date());
-    const s = await startTestServer({ env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL }, clock: clock.clock, jobs: { pollMs: 20, leaseMs: 2000 } });
-    cleanups.push(() => s.close(), () => smtp.close());
+    const s = await startTestServer({
+      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      clock: clock.clock,
+      jobs: { pollMs: 20, leaseMs: 2000 },
+    });
+    cleanups.push(
+      () => s.close(),
+      () => smtp.close(),
+    );
     const ids = await queueTestMails(s, 3, 'outage');
-    const failed = await until(async () => {
-      const rows = await messageStates(s, ids);
-      return rows.every((r) => r.attempts >= 1 && r.state === 'queued' && r.error) ? rows : null;
-    }, 10_000, 'a failed first attempt');
+    const failed = await until(
+      async () => {
+        const rows = await messageStates(s, ids);
+        return rows.every((r) => r.attempts >= 1 && r.state === 'queued' && r.error) ? rows : null;
+      },
+      10_000,
+      'a failed first attempt',
+    );
     expect(failed[0]!.error).toMatch(/ECONNREFUSED|connect/i);
     expect(smtp.received).toHaveLength(0);
 
@@ -68,14 +90,29 @@ describe('mail queue', () => {
 
   it('a recipient refused for good is marked failed at once, not retried', async () => {
     const smtp = await startSmtp({ refuse: ['gone@example.org'] });
-    const s = await startTestServer({ env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL }, jobs: { pollMs: 20, leaseMs: 2000 } });
-    cleanups.push(() => s.close(), () => smtp.close());
+    const s = await startTestServer({
+      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      jobs: { pollMs: 20, leaseMs: 2000 },
+    });
+    cleanups.push(
+      () => s.close(),
+      () => smtp.close(),
+    );
     const now = s.deps.clock();
-    const { id } = await queueMail(s.deps, s.deps.db, { to: 'gone@example.org', template: 'test', data: { at: mailTime(now) } }, now);
+    const { id } = await queueMail(
+      s.deps,
+      s.deps.db,
+      { to: 'gone@example.org', template: 'test', data: { at: mailTime(now) } },
+      now,
+    );
     const row = await until(async () => (await messageStates(s, [id])).find((r) => r.state === 'failed'));
     expect(row.attempts).toBe(1);
     expect(row.error).toMatch(/550|No such mailbox/);
-    const job = await s.deps.db.selectFrom('jobs').select(['state', 'attempts']).where('dedupe_key', '=', `mail:${id}`).executeTakeFirstOrThrow();
+    const job = await s.deps.db
+      .selectFrom('jobs')
+      .select(['state', 'attempts'])
+      .where('dedupe_key', '=', `mail:${id}`)
+      .executeTakeFirstOrThrow();
     expect(job).toEqual({ state: 'failed', attempts: 1 });
   });
 
@@ -91,15 +128,30 @@ describe('mail queue', () => {
       log,
       jobs: { pollMs: 20, leaseMs: 2000 },
     });
-    cleanups.push(() => s.close(), () => smtp.close());
+    cleanups.push(
+      () => s.close(),
+      () => smtp.close(),
+    );
     const ids = await queueTestMails(s, 3, 'auth');
-    const waiting = await until(async () => {
-      const rows = await messageStates(s, ids);
-      return rows.every((r) => r.attempts >= 1 && r.state === 'queued' && r.error) ? rows : null;
-    }, 10_000, 'a refused first attempt');
+    const waiting = await until(
+      async () => {
+        const rows = await messageStates(s, ids);
+        return rows.every((r) => r.attempts >= 1 && r.state === 'queued' && r.error) ? rows : null;
+      },
+      10_000,
+      'a refused first attempt',
+    );
     expect(waiting[0]!.error).toMatch(/535/);
     await idle(s);
-    const jobs = await s.deps.db.selectFrom('jobs').select('state').where('dedupe_key', 'in', ids.map((id) => `mail:${id}`)).execute();
+    const jobs = await s.deps.db
+      .selectFrom('jobs')
+      .select('state')
+      .where(
+        'dedupe_key',
+        'in',
+        ids.map((id) => `mail:${id}`),
+      )
+      .execute();
     expect(jobs.map((j) => j.state)).toEqual(['queued', 'queued', 'queued']);
     const told = lines.filter((l) => l.includes('mail cannot be sent'));
     expect(told).toHaveLength(1);
@@ -133,7 +185,11 @@ describe('mail queue', () => {
       },
       jobs: { pollMs: 20, leaseMs: 2000 },
     });
-    cleanups.push(() => s.close(), () => smtp.close(), async () => rmSync(keyDir, { recursive: true, force: true }));
+    cleanups.push(
+      () => s.close(),
+      () => smtp.close(),
+      async () => rmSync(keyDir, { recursive: true, force: true }),
+    );
     await queueTestMails(s, 1, 'signed');
     const mail = await smtp.waitFor((m) => m.to.includes('signed0@example.org'));
     expect(mail.secure).toBe(true);
@@ -196,7 +252,12 @@ describe.each(await storeKinds())('mail queue across a restart (%s)', (store) =>
   it('closing the server while mails are queued and starting a new one on the same store: every mail arrives exactly once', async () => {
     const smtp = await startSmtp({ delayMs: 60 });
     const clock = testClock(new Date());
-    const options = { store, env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL }, clock: clock.clock, jobs: { pollMs: 20, leaseMs: 1000 } };
+    const options = {
+      store,
+      env: { HEARTH_SMTP_URL: smtp.url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      clock: clock.clock,
+      jobs: { pollMs: 20, leaseMs: 1000 },
+    };
     const first = await startTestServer({ ...options, keep: true });
     let second: TestServer | null = null;
     try {
@@ -208,7 +269,11 @@ describe.each(await storeKinds())('mail queue across a restart (%s)', (store) =>
 
       // Whatever the first server held when it stopped waits for its lease to lapse.
       clock.advance(5000);
-      second = await startTestServer({ ...options, dataDir: first.dataDir, ...(first.schema ? { schema: first.schema } : {}) });
+      second = await startTestServer({
+        ...options,
+        dataDir: first.dataDir,
+        ...(first.schema ? { schema: first.schema } : {}),
+      });
       await smtp.waitForCount(16, 30_000);
       await idle(second);
       await sleep(300);

@@ -29,7 +29,11 @@ async function queueOne(s: TestServer, to: string): Promise<string> {
 }
 
 const messageRow = (s: TestServer, id: string) =>
-  s.deps.db.selectFrom('mail_messages').select(['state', 'attempts', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
+  s.deps.db
+    .selectFrom('mail_messages')
+    .select(['state', 'attempts', 'error'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
 
 describe('SMTP transport security', () => {
   it('smtp://user:pass@host with no STARTTLS offered: nothing is sent, the password never crosses in clear, the error is recorded and logged', async () => {
@@ -37,14 +41,26 @@ describe('SMTP transport security', () => {
     const tap = await wiretap(smtp.port);
     const url = `smtp://${USER}:${PASS}@127.0.0.1:${tap.port}`;
     const { log, lines } = capturedLog();
-    const s = await startTestServer({ env: { HEARTH_SMTP_URL: url, HEARTH_PUBLIC_URL: PUBLIC_URL }, log, jobs: { pollMs: 20, leaseMs: 2000 } });
-    cleanups.push(() => smtp.close(), () => tap.close(), () => s.close());
+    const s = await startTestServer({
+      env: { HEARTH_SMTP_URL: url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      log,
+      jobs: { pollMs: 20, leaseMs: 2000 },
+    });
+    cleanups.push(
+      () => smtp.close(),
+      () => tap.close(),
+      () => s.close(),
+    );
 
     const id = await queueOne(s, 'someone@example.org');
-    const row = await until(async () => {
-      const r = await messageRow(s, id);
-      return r.attempts >= 1 && r.error ? r : null;
-    }, 10_000, 'the first attempt');
+    const row = await until(
+      async () => {
+        const r = await messageRow(s, id);
+        return r.attempts >= 1 && r.error ? r : null;
+      },
+      10_000,
+      'the first attempt',
+    );
     await sleep(200);
     expect(row.error).toMatch(/did not start TLS \(STARTTLS\), so nothing was sent/);
     // Missing TLS is about the setup, not this mail: it stays queued for the next attempt.
@@ -65,8 +81,15 @@ describe('SMTP transport security', () => {
     const smtp = await startSmtp({ auth: { user: USER, pass: PASS } });
     const tap = await wiretap(smtp.port);
     const url = `smtp://${USER}:${PASS}@127.0.0.1:${tap.port}?tls.rejectUnauthorized=false`;
-    const s = await startTestServer({ env: { HEARTH_SMTP_URL: url, HEARTH_PUBLIC_URL: PUBLIC_URL }, jobs: { pollMs: 20, leaseMs: 2000 } });
-    cleanups.push(() => smtp.close(), () => tap.close(), () => s.close());
+    const s = await startTestServer({
+      env: { HEARTH_SMTP_URL: url, HEARTH_PUBLIC_URL: PUBLIC_URL },
+      jobs: { pollMs: 20, leaseMs: 2000 },
+    });
+    cleanups.push(
+      () => smtp.close(),
+      () => tap.close(),
+      () => s.close(),
+    );
 
     await queueOne(s, 'tls@example.org');
     const mail = await smtp.waitFor((m) => m.to.includes('tls@example.org'));
@@ -83,7 +106,10 @@ describe('SMTP transport security', () => {
       log,
       jobs: { pollMs: 20, leaseMs: 2000 },
     });
-    cleanups.push(() => smtp.close(), () => s.close());
+    cleanups.push(
+      () => smtp.close(),
+      () => s.close(),
+    );
 
     await queueOne(s, 'relay@example.org');
     const mail = await smtp.waitFor((m) => m.to.includes('relay@example.org'));
@@ -92,11 +118,21 @@ describe('SMTP transport security', () => {
   });
 
   it('nodemailer TLS switches in the URL cannot turn TLS off behind the configuration', async () => {
-    for (const query of ['ignoreTLS=true', 'requireTLS=false', 'secure=false', 'opportunisticTLS=true', 'insecure=yes']) {
+    for (const query of [
+      'ignoreTLS=true',
+      'requireTLS=false',
+      'secure=false',
+      'opportunisticTLS=true',
+      'insecure=yes',
+    ]) {
       await expect(
-        startTestServer({ env: { HEARTH_SMTP_URL: `smtp://u:p@127.0.0.1:2525?${query}`, HEARTH_PUBLIC_URL: PUBLIC_URL } }),
+        startTestServer({
+          env: { HEARTH_SMTP_URL: `smtp://u:p@127.0.0.1:2525?${query}`, HEARTH_PUBLIC_URL: PUBLIC_URL },
+        }),
       ).rejects.toThrow(/HEARTH_SMTP_URL/);
     }
-    await expect(startTestServer({ env: { HEARTH_SMTP_URL: 'smtps://u:p@127.0.0.1:465?insecure=true' } })).rejects.toThrow(/smtps/);
+    await expect(
+      startTestServer({ env: { HEARTH_SMTP_URL: 'smtps://u:p@127.0.0.1:465?insecure=true' } }),
+    ).rejects.toThrow(/smtps/);
   });
 });

@@ -34,7 +34,6 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-
 export interface SmtpOptions {
   port?: number;
   /** Required credentials (without: anyone may send). */
@@ -70,7 +69,10 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
       allowInsecureAuth: true,
       onAuth(auth, session, callback) {
         const accepted =
-          !options.refuseAuth?.() && !!options.auth && auth.username === options.auth.user && auth.password === options.auth.pass;
+          !options.refuseAuth?.() &&
+          !!options.auth &&
+          auth.username === options.auth.user &&
+          auth.password === options.auth.pass;
         logins.push({ user: auth.username ?? '', secure: session.secure, accepted });
         if (accepted) {
           callback(null, { user: auth.username });
@@ -144,7 +146,11 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
       };
       const timer = setTimeout(() => {
         waiters.delete(check);
-        reject(new Error(`no matching mail within ${timeoutMs} ms (received ${received.length}: ${received.map((r) => r.subject).join(' | ')})`));
+        reject(
+          new Error(
+            `no matching mail within ${timeoutMs} ms (received ${received.length}: ${received.map((r) => r.subject).join(' | ')})`,
+          ),
+        );
       }, timeoutMs);
       waiters.add(check);
       check();
@@ -187,7 +193,9 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<TestSmtp> {
  * A TCP relay in front of a server that keeps every byte the client sends: what a listener on the
  * network would read (after STARTTLS only ciphertext).
  */
-export async function wiretap(targetPort: number): Promise<{ port: number; clientBytes(): Buffer; close(): Promise<void> }> {
+export async function wiretap(
+  targetPort: number,
+): Promise<{ port: number; clientBytes(): Buffer; close(): Promise<void> }> {
   const chunks: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -224,11 +232,16 @@ export function tokenFrom(mail: { text: string }, path: string): string {
 /** Every URL in the mail, text and HTML (hrefs and bare), with any scheme. */
 export function urlsIn(mail: { text: string; html: string }): string[] {
   const pattern = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+/gi;
-  const hrefs = [...mail.html.matchAll(/<[^>]*\b(?:href|src)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  const hrefs = [...mail.html.matchAll(/<[^>]*\b(?:href|src)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) =>
+    m[1]!.replace(/&amp;/g, '&'),
+  );
   const trim = (url: string) => url.replace(/[.,;:!?)\]]+$/, '');
   return [...mail.text.matchAll(pattern)]
     .map((m) => trim(m[0]))
-    .concat([...mail.html.matchAll(pattern)].map((m) => trim(m[0].replace(/&amp;/g, '&'))), hrefs);
+    .concat(
+      [...mail.html.matchAll(pattern)].map((m) => trim(m[0].replace(/&amp;/g, '&'))),
+      hrefs,
+    );
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -236,7 +249,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until check() is truthy. */
-export async function until<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'the condition'): Promise<NonNullable<T>> {
+export async function until<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  what = 'the condition',
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

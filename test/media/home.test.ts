@@ -7,7 +7,15 @@ import { storeKinds } from '../helpers/services.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { allItems, createLibrary, mediaServer, put, scan, tempDir } from './media-helpers.ts';
 
-const nfo = (title: string, year: number, genres: string[], rating: number, actors: string[], director: string, set?: string) =>
+const nfo = (
+  title: string,
+  year: number,
+  genres: string[],
+  rating: number,
+  actors: string[],
+  director: string,
+  set?: string,
+) =>
   `<movie><title>${title}</title><year>${year}</year>${genres.map((g) => `<genre>${g}</genre>`).join('')}<rating>${rating}</rating>` +
   `${actors.map((a) => `<actor><name>${a}</name><role>Someone</role></actor>`).join('')}<director>${director}</director>${set ? `<set><name>${set}</name></set>` : ''}</movie>`;
 
@@ -28,15 +36,25 @@ describe.each(await storeKinds())('home rows, filters, collections and search on
     const base = tempDir('hearth-home-');
     const m = join(base, 'movies');
     put(join(m, 'Heat (1995)', 'Heat (1995).mkv'));
-    put(join(m, 'Heat (1995)', 'movie.nfo'), nfo('Heat', 1995, ['Crime', 'Drama'], 8.3, ['Al Pacino', 'Robert De Niro'], 'Michael Mann', 'Mann Films'));
+    put(
+      join(m, 'Heat (1995)', 'movie.nfo'),
+      nfo('Heat', 1995, ['Crime', 'Drama'], 8.3, ['Al Pacino', 'Robert De Niro'], 'Michael Mann', 'Mann Films'),
+    );
     put(join(m, 'Collateral (2004)', 'Collateral (2004).mkv'));
-    put(join(m, 'Collateral (2004)', 'movie.nfo'), nfo('Collateral', 2004, ['Thriller'], 7.5, ['Tom Cruise'], 'Michael Mann', 'Mann Films'));
+    put(
+      join(m, 'Collateral (2004)', 'movie.nfo'),
+      nfo('Collateral', 2004, ['Thriller'], 7.5, ['Tom Cruise'], 'Michael Mann', 'Mann Films'),
+    );
     put(join(m, 'Scarface (1983)', 'Scarface (1983).mkv'));
-    put(join(m, 'Scarface (1983)', 'movie.nfo'), nfo('Scarface', 1983, ['Crime'], 8.0, ['Al Pacino'], 'Brian De Palma'));
+    put(
+      join(m, 'Scarface (1983)', 'movie.nfo'),
+      nfo('Scarface', 1983, ['Crime'], 8.0, ['Al Pacino'], 'Brian De Palma'),
+    );
     const t = join(base, 'shows');
     for (const ep of ['S01E01 - Pilot', 'S01E02 - Cat in the Bag', 'S01E03 - And the Bag'])
       put(join(t, 'Breaking Bad', 'Season 1', `Breaking Bad - ${ep}.mkv`));
-    for (const ep of ['S01E01 - Days Gone Bye', 'S01E02 - Guts']) put(join(t, 'The Walking Dead', 'Season 1', `The Walking Dead - ${ep}.mkv`));
+    for (const ep of ['S01E01 - Days Gone Bye', 'S01E02 - Guts'])
+      put(join(t, 'The Walking Dead', 'Season 1', `The Walking Dead - ${ep}.mkv`));
     movies = await createLibrary(s, admin, 'Films', 'movies', [m]);
     shows = await createLibrary(s, admin, 'Series', 'shows', [t]);
     await scan(s, admin, movies, { probe: false });
@@ -53,10 +71,15 @@ describe.each(await storeKinds())('home rows, filters, collections and search on
     expect((await put(ep('Days Gone Bye').id, { watched: true })).status).toBe(200);
 
     const home = await get('/api/v1/me/home');
-    expect(home.continue_watching.map((i: any) => [i.show_title, i.season, i.index, i.title])).toEqual([['Breaking Bad', 1, 2, 'Cat in the Bag']]);
+    expect(home.continue_watching.map((i: any) => [i.show_title, i.season, i.index, i.title])).toEqual([
+      ['Breaking Bad', 1, 2, 'Cat in the Bag'],
+    ]);
     // Breaking Bad's next episode is already in "continue watching"; The Walking Dead's is next up.
     expect(home.next_up.map((i: any) => [i.show_title, i.index, i.title])).toEqual([['The Walking Dead', 2, 'Guts']]);
-    expect(home.recently_added.map((r: any) => [r.library_name, r.items.length])).toEqual([['Films', 3], ['Series', 5]]);
+    expect(home.recently_added.map((r: any) => [r.library_name, r.items.length])).toEqual([
+      ['Films', 3],
+      ['Series', 5],
+    ]);
     expect(home.recently_added[1].items.every((i: any) => i.show_title !== null)).toBe(true);
     // The old route carries the show too.
     expect((await get('/api/v1/me/continue-watching')).items[0].show_title).toBe('Breaking Bad');
@@ -66,7 +89,8 @@ describe.each(await storeKinds())('home rows, filters, collections and search on
   });
 
   it('filters by genre, year, rating, cast, director and collection; sorts by rating', async () => {
-    const titles = async (query: string) => (await get(`/api/v1/libraries/${movies}/items?${query}`)).items.map((i: any) => i.title);
+    const titles = async (query: string) =>
+      (await get(`/api/v1/libraries/${movies}/items?${query}`)).items.map((i: any) => i.title);
     expect(await titles('genre=Crime')).toEqual(['Heat', 'Scarface']);
     expect(await titles('genre=crime&year=1983')).toEqual(['Scarface']);
     expect(await titles('min_rating=8')).toEqual(['Heat', 'Scarface']);
@@ -78,12 +102,17 @@ describe.each(await storeKinds())('home rows, filters, collections and search on
     expect(await titles('genre=Western')).toEqual([]);
     // Odd characters are words, not patterns.
     expect(await titles(`genre=${encodeURIComponent('%')}`)).toEqual([]);
-    expect((await s.request('GET', `/api/v1/libraries/${movies}/items?min_rating=11`, { token: admin })).status).toBe(400);
-    expect((await get(`/api/v1/libraries/${movies}/collections`)).collections).toEqual([{ name: 'Mann Films', count: 2 }]);
+    expect((await s.request('GET', `/api/v1/libraries/${movies}/items?min_rating=11`, { token: admin })).status).toBe(
+      400,
+    );
+    expect((await get(`/api/v1/libraries/${movies}/collections`)).collections).toEqual([
+      { name: 'Mann Films', count: 2 },
+    ]);
   });
 
   it('search finds episode titles, cast and codes like S01E02', async () => {
-    const search = async (q: string) => (await get(`/api/v1/search?q=${encodeURIComponent(q)}`)).items.map((i: any) => i.title);
+    const search = async (q: string) =>
+      (await get(`/api/v1/search?q=${encodeURIComponent(q)}`)).items.map((i: any) => i.title);
     expect(await search('S01E02')).toEqual(['Cat in the Bag', 'Guts']);
     expect(await search('breaking bad s01e03')).toEqual(['And the Bag']);
     expect(await search('1x02')).toEqual(['Cat in the Bag', 'Guts']);

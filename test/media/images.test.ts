@@ -14,7 +14,9 @@ import { createLibrary, mediaServer, put, scan, tempDir, allItems } from './medi
 async function photo(width: number, height: number): Promise<Buffer> {
   const noise = Buffer.alloc(width * height * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
-  return sharp(noise, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(noise, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 function crc32(buf: Buffer): number {
@@ -46,7 +48,12 @@ function pngBomb(side = 10_000): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
   const rows = deflateSync(Buffer.alloc((side * 3 + 1) * 4));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', rows),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('resizedImage', () => {
@@ -63,7 +70,11 @@ describe('resizedImage', () => {
   });
 
   it('makes a smaller copy at the asked width and format, and serves it from the disk cache after', async () => {
-    const first = await resizedImage(deps, { path: join(lib, 'poster.jpg'), roots: [lib] }, { width: 100, format: 'webp' });
+    const first = await resizedImage(
+      deps,
+      { path: join(lib, 'poster.jpg'), roots: [lib] },
+      { width: 100, format: 'webp' },
+    );
     expect(first).not.toBeNull();
     expect(first!.mime).toBe('image/webp');
     expect(first!.cached).toBe(false);
@@ -71,14 +82,22 @@ describe('resizedImage', () => {
     const meta = await sharp(first!.data).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 100, 150]);
 
-    const again = await resizedImage(deps, { path: join(lib, 'poster.jpg'), roots: [lib] }, { width: 100, format: 'webp' });
+    const again = await resizedImage(
+      deps,
+      { path: join(lib, 'poster.jpg'), roots: [lib] },
+      { width: 100, format: 'webp' },
+    );
     expect(again!.cached).toBe(true);
     expect(again!.etag).toBe(first!.etag);
     expect(again!.data.equals(first!.data)).toBe(true);
     expect(readdirSync(imageCacheDir(deps), { recursive: true }).some((f) => String(f).endsWith('.webp'))).toBe(true);
 
     // Other parameters are another copy; the source's own format is kept when none is asked.
-    const jpeg = await resizedImage(deps, { path: join(lib, 'poster.jpg'), roots: [lib] }, { height: 90, fit: 'cover', width: 90 });
+    const jpeg = await resizedImage(
+      deps,
+      { path: join(lib, 'poster.jpg'), roots: [lib] },
+      { height: 90, fit: 'cover', width: 90 },
+    );
     expect(jpeg!.etag).not.toBe(first!.etag);
     expect(await sharp(jpeg!.data).metadata()).toMatchObject({ format: 'jpeg', width: 90, height: 90 });
     // Never enlarged.
@@ -122,9 +141,18 @@ describe('resizedImage', () => {
     expect(await resizedImage(deps, { path: junk, roots: [lib] }, { width: 100 })).toBeNull();
     expect(warnings.filter((w) => w.includes('image skipped'))).toHaveLength(3);
     // A lower limit refuses an ordinary image too: the limit is what decides, not the file's size.
-    expect(await resizedImage(deps, { path: join(lib, 'poster.jpg'), roots: [lib] }, { width: 64 }, { maxInputPixels: 1000 })).toBeNull();
+    expect(
+      await resizedImage(
+        deps,
+        { path: join(lib, 'poster.jpg'), roots: [lib] },
+        { width: 64 },
+        { maxInputPixels: 1000 },
+      ),
+    ).toBeNull();
     // Nothing of the failures was cached.
-    expect(readdirSync(imageCacheDir(deps), { recursive: true }).filter((f) => String(f).endsWith('.png'))).toHaveLength(1);
+    expect(
+      readdirSync(imageCacheDir(deps), { recursive: true }).filter((f) => String(f).endsWith('.png')),
+    ).toHaveLength(1);
   });
 
   it('refuses parameters out of range', async () => {
@@ -173,14 +201,30 @@ describe('the artwork route with sizes', () => {
     const again = await get(`/api/v1/items/${films.Heat}/artwork?width=120&format=webp&quality=70`);
     expect(again.rawPayload.equals(res.rawPayload)).toBe(true);
     expect(again.headers.etag).toBe(res.headers.etag);
-    const notModified = await get(`/api/v1/items/${films.Heat}/artwork?width=120&format=webp&quality=70`, { 'if-none-match': String(res.headers.etag) });
+    const notModified = await get(`/api/v1/items/${films.Heat}/artwork?width=120&format=webp&quality=70`, {
+      'if-none-match': String(res.headers.etag),
+    });
     expect(notModified.statusCode).toBe(304);
-    const head = await s.app.inject({ method: 'HEAD', url: `/api/v1/items/${films.Heat}/artwork?width=120&format=webp&quality=70`, headers: { authorization: `Bearer ${admin}` } });
+    const head = await s.app.inject({
+      method: 'HEAD',
+      url: `/api/v1/items/${films.Heat}/artwork?width=120&format=webp&quality=70`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect([head.statusCode, head.headers['content-length']]).toEqual([200, String(res.rawPayload.length)]);
   });
 
   it('refuses sizes, formats and qualities that are not validated numbers and names', async () => {
-    for (const q of ['width=0', 'width=99999', 'width=abc', 'height=-1', 'format=gif', 'format=../../x', 'quality=101', 'fit=fill', 'width=10&extra=1']) {
+    for (const q of [
+      'width=0',
+      'width=99999',
+      'width=abc',
+      'height=-1',
+      'format=gif',
+      'format=../../x',
+      'quality=101',
+      'fit=fill',
+      'width=10&extra=1',
+    ]) {
       const res = await get(`/api/v1/items/${films.Heat}/artwork?${q}`);
       expect(res.statusCode, q).toBe(400);
     }

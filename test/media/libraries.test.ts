@@ -56,17 +56,32 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
     const post = (body: unknown) => s.request('POST', '/api/v1/libraries', { token: admin, body });
     const file = put(join(base, 'a-file.mkv'));
     mkdirSync(join(base, 'free'), { recursive: true });
-    expect((await post({ name: 'x', kind: 'movies', paths: ['relative/path'] })).body.error.code).toBe('library_path_invalid');
-    expect((await post({ name: 'x', kind: 'movies', paths: [join(base, 'nope')] })).body.error.code).toBe('library_path_invalid');
+    expect((await post({ name: 'x', kind: 'movies', paths: ['relative/path'] })).body.error.code).toBe(
+      'library_path_invalid',
+    );
+    expect((await post({ name: 'x', kind: 'movies', paths: [join(base, 'nope')] })).body.error.code).toBe(
+      'library_path_invalid',
+    );
     expect((await post({ name: 'x', kind: 'movies', paths: [file] })).body.error.code).toBe('library_path_invalid');
-    expect((await post({ name: 'x', kind: 'movies', paths: [s.dataDir] })).body.error.code).toBe('library_path_invalid');
+    expect((await post({ name: 'x', kind: 'movies', paths: [s.dataDir] })).body.error.code).toBe(
+      'library_path_invalid',
+    );
     const inside = await post({ name: 'x', kind: 'movies', paths: [join(moviesDir, 'Avatar (2009)')] });
     expect([inside.status, inside.body.error.code]).toEqual([409, 'library_paths_overlap']);
     expect((await post({ name: 'x', kind: 'movies', paths: [base] })).body.error.code).toBe('library_paths_overlap');
-    expect((await post({ name: 'movies', kind: 'movies', paths: [join(base, 'free')] })).body.error.code).toBe('library_name_taken');
+    expect((await post({ name: 'movies', kind: 'movies', paths: [join(base, 'free')] })).body.error.code).toBe(
+      'library_name_taken',
+    );
     expect((await post({ name: 'x', kind: 'books', paths: [join(base, 'free')] })).status).toBe(400);
     expect((await post({ name: 'x', kind: 'movies', paths: [join(base, 'free')], extra: 1 })).status).toBe(400);
-    expect((await s.request('POST', '/api/v1/libraries', { token: member.token, body: { name: 'x', kind: 'movies', paths: [join(base, 'free')] } })).status).toBe(403);
+    expect(
+      (
+        await s.request('POST', '/api/v1/libraries', {
+          token: member.token,
+          body: { name: 'x', kind: 'movies', paths: [join(base, 'free')] },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('S70: a member sees only granted libraries; an ungranted library or item answers exactly like a missing one', async () => {
@@ -93,15 +108,26 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
       expect(a.body, hidden[i]).toEqual(b.body);
       expect(a.body).toEqual({ error: { code: 'not_found', message: 'Not found.' } });
     }
-    const progress = await s.request('PUT', `/api/v1/items/${movie.id}/progress`, { token: member.token, body: { position_seconds: 5 } });
+    const progress = await s.request('PUT', `/api/v1/items/${movie.id}/progress`, {
+      token: member.token,
+      body: { position_seconds: 5 },
+    });
     expect(progress.status).toBe(404);
-    const streamUrl = await s.request('POST', `/api/v1/items/${movie.id}/stream-url`, { token: member.token, body: {} });
+    const streamUrl = await s.request('POST', `/api/v1/items/${movie.id}/stream-url`, {
+      token: member.token,
+      body: {},
+    });
     expect(streamUrl.status).toBe(404);
     expect((await s.request('GET', '/api/v1/search?q=avatar', { token: member.token })).body.items).toEqual([]);
 
-    const grant = await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [movies] } });
+    const grant = await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+      token: admin,
+      body: { library_ids: [movies] },
+    });
     expect(grant.body).toEqual({ library_ids: [movies] });
-    expect((await s.request('GET', `/api/v1/admin/users/${member.id}/libraries`, { token: admin })).body).toEqual({ library_ids: [movies] });
+    expect((await s.request('GET', `/api/v1/admin/users/${member.id}/libraries`, { token: admin })).body).toEqual({
+      library_ids: [movies],
+    });
     const visible = await s.request('GET', '/api/v1/libraries', { token: member.token });
     expect(visible.body).toEqual([{ id: movies, name: 'Movies', kind: 'movies', created_at: expect.any(String) }]);
     expect((await s.request('GET', `/api/v1/items/${movie.id}`, { token: member.token })).status).toBe(200);
@@ -115,27 +141,57 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
   });
 
   it('grants: unknown libraries are refused, unknown users are 404, members cannot grant', async () => {
-    const bad = await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [movies, 'nope'] } });
+    const bad = await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+      token: admin,
+      body: { library_ids: [movies, 'nope'] },
+    });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'unknown_library']);
-    expect((await s.request('PUT', '/api/v1/admin/users/nobody/libraries', { token: admin, body: { library_ids: [] } })).status).toBe(404);
-    expect((await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: member.token, body: { library_ids: [movies] } })).status).toBe(403);
-    expect((await s.request('GET', `/api/v1/admin/users/${member.id}/libraries`, { token: admin })).body).toEqual({ library_ids: [] });
+    expect(
+      (await s.request('PUT', '/api/v1/admin/users/nobody/libraries', { token: admin, body: { library_ids: [] } }))
+        .status,
+    ).toBe(404);
+    expect(
+      (
+        await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+          token: member.token,
+          body: { library_ids: [movies] },
+        })
+      ).status,
+    ).toBe(403);
+    expect((await s.request('GET', `/api/v1/admin/users/${member.id}/libraries`, { token: admin })).body).toEqual({
+      library_ids: [],
+    });
   });
 
   it('app passwords reach media routes by scope: media:read browses, media:stream also plays', async () => {
     const owner = (await s.request('GET', '/api/v1/me', { token: admin })).body;
     const app = async (scopes: string[]) =>
-      (await createSession(s.deps, s.deps.db, { userId: owner.id, kind: 'app', device: { name: 'Kodi', platform: null, client: null }, ip: null, scopes }, s.deps.clock())).token;
+      (
+        await createSession(
+          s.deps,
+          s.deps.db,
+          { userId: owner.id, kind: 'app', device: { name: 'Kodi', platform: null, client: null }, ip: null, scopes },
+          s.deps.clock(),
+        )
+      ).token;
     const reader = await app(['media:read']);
     const streamer = await app(['media:stream']);
     const other = await app(['account:read']);
     const movie = (await allItems(s, admin, movies)).find((i) => i.title === 'Avatar')!;
     expect((await s.request('GET', `/api/v1/libraries/${movies}/items`, { token: reader })).status).toBe(200);
-    expect((await s.request('GET', `/api/v1/libraries/${movies}/items`, { token: other })).body.error.code).toBe('insufficient_scope');
-    expect((await s.request('GET', `/api/v1/items/${movie.id}/stream`, { token: reader })).body.error.code).toBe('insufficient_scope');
+    expect((await s.request('GET', `/api/v1/libraries/${movies}/items`, { token: other })).body.error.code).toBe(
+      'insufficient_scope',
+    );
+    expect((await s.request('GET', `/api/v1/items/${movie.id}/stream`, { token: reader })).body.error.code).toBe(
+      'insufficient_scope',
+    );
     expect((await s.request('GET', `/api/v1/items/${movie.id}/stream`, { token: streamer })).status).toBe(200);
-    expect((await s.request('POST', `/api/v1/items/${movie.id}/stream-url`, { token: streamer, body: {} })).status).toBe(200);
-    expect((await s.request('POST', `/api/v1/libraries/${movies}/scan`, { token: reader, body: {} })).body.error.code).toBe('insufficient_scope');
+    expect(
+      (await s.request('POST', `/api/v1/items/${movie.id}/stream-url`, { token: streamer, body: {} })).status,
+    ).toBe(200);
+    expect(
+      (await s.request('POST', `/api/v1/libraries/${movies}/scan`, { token: reader, body: {} })).body.error.code,
+    ).toBe('insufficient_scope');
   });
 
   it('builds the tree from names: movies with years, editions and extras; shows, seasons and episodes', async () => {
@@ -171,7 +227,11 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
       ['episode', 'Pilot', 1, null],
       ['episode', 'Episode 2', 2, 3],
     ]);
-    const page = await s.request('GET', `/api/v1/libraries/${shows}/items?parent_id=${bb.body.children[1].id}&limit=1&offset=1`, { token: admin });
+    const page = await s.request(
+      'GET',
+      `/api/v1/libraries/${shows}/items?parent_id=${bb.body.children[1].id}&limit=1&offset=1`,
+      { token: admin },
+    );
     expect(page.body).toMatchObject({ total: 2, limit: 1, offset: 1, items: [{ title: 'Episode 2' }] });
     const doctor = await s.request('GET', `/api/v1/items/${showTop[1].id}`, { token: admin });
     const series2 = await s.request('GET', `/api/v1/items/${doctor.body.children[0].id}`, { token: admin });
@@ -179,7 +239,8 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
   });
 
   it('pages, sorts and filters', async () => {
-    const get = async (query: string) => (await s.request('GET', `/api/v1/libraries/${movies}/items?${query}`, { token: admin })).body;
+    const get = async (query: string) =>
+      (await s.request('GET', `/api/v1/libraries/${movies}/items?${query}`, { token: admin })).body;
     const byYear = await get('sort=year&order=desc');
     expect(byYear.items.map((i: any) => i.year)).toEqual([2017, 2009, 2001, 1999, 1979]);
     const paged = await get('sort=title&limit=2&offset=2');
@@ -201,12 +262,21 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
   });
 
   it('records watch progress and watched flags per user; continue watching lists what was started', async () => {
-    await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [movies, shows] } });
+    await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+      token: admin,
+      body: { library_ids: [movies, shows] },
+    });
     const [alien, amelie] = (await allItems(s, member.token, movies)).slice(0, 2);
-    const put1 = await s.request('PUT', `/api/v1/items/${alien.id}/progress`, { token: member.token, body: { position_seconds: 120.5 } });
+    const put1 = await s.request('PUT', `/api/v1/items/${alien.id}/progress`, {
+      token: member.token,
+      body: { position_seconds: 120.5 },
+    });
     expect(put1.body.progress).toMatchObject({ position_seconds: 120.5, watched: false });
     clock.advance(1000);
-    await s.request('PUT', `/api/v1/items/${amelie.id}/progress`, { token: member.token, body: { position_seconds: 30 } });
+    await s.request('PUT', `/api/v1/items/${amelie.id}/progress`, {
+      token: member.token,
+      body: { position_seconds: 30 },
+    });
     const cw = await s.request('GET', '/api/v1/me/continue-watching', { token: member.token });
     expect(cw.body.items.map((i: any) => i.title)).toEqual(['Amélie', 'Alien']);
     // Another user's progress is their own.
@@ -216,26 +286,49 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
     await s.request('PUT', `/api/v1/items/${alien.id}/progress`, { token: member.token, body: { watched: true } });
     const watched = await s.request('GET', `/api/v1/libraries/${movies}/items?watched=true`, { token: member.token });
     expect(watched.body.items.map((i: any) => i.title)).toEqual(['Alien']);
-    const unwatched = await s.request('GET', `/api/v1/libraries/${movies}/items?watched=false`, { token: member.token });
+    const unwatched = await s.request('GET', `/api/v1/libraries/${movies}/items?watched=false`, {
+      token: member.token,
+    });
     expect(unwatched.body.items.map((i: any) => i.title)).not.toContain('Alien');
-    expect((await s.request('GET', '/api/v1/me/continue-watching', { token: member.token })).body.items.map((i: any) => i.title)).toEqual(['Amélie']);
+    expect(
+      (await s.request('GET', '/api/v1/me/continue-watching', { token: member.token })).body.items.map(
+        (i: any) => i.title,
+      ),
+    ).toEqual(['Amélie']);
 
     // A whole show marked watched marks every episode below it.
     const bb = (await allItems(s, member.token, shows))[0];
-    const marked = await s.request('PUT', `/api/v1/items/${bb.id}/progress`, { token: member.token, body: { watched: true } });
+    const marked = await s.request('PUT', `/api/v1/items/${bb.id}/progress`, {
+      token: member.token,
+      body: { watched: true },
+    });
     expect(marked.status).toBe(200);
     const episodes = await allItems(s, member.token, shows, 'episode');
     expect(episodes.filter((e) => e.progress?.watched).length).toBe(3);
-    const bad = await s.request('PUT', `/api/v1/items/${bb.id}/progress`, { token: member.token, body: { position_seconds: 3 } });
+    const bad = await s.request('PUT', `/api/v1/items/${bb.id}/progress`, {
+      token: member.token,
+      body: { position_seconds: 3 },
+    });
     expect(bad.status).toBe(400);
-    expect((await s.request('PUT', `/api/v1/items/${alien.id}/progress`, { token: member.token, body: {} })).status).toBe(400);
-    expect((await s.request('PUT', `/api/v1/items/${alien.id}/progress`, { token: member.token, body: { position_seconds: -1 } })).status).toBe(400);
+    expect(
+      (await s.request('PUT', `/api/v1/items/${alien.id}/progress`, { token: member.token, body: {} })).status,
+    ).toBe(400);
+    expect(
+      (
+        await s.request('PUT', `/api/v1/items/${alien.id}/progress`, {
+          token: member.token,
+          body: { position_seconds: -1 },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('searches every library the user may see', async () => {
     const found = await s.request('GET', '/api/v1/search?q=breaking', { token: admin });
     expect(found.body.items.map((i: any) => i.type).sort()).toEqual(['episode', 'episode', 'episode', 'show']);
-    expect((await s.request('GET', '/api/v1/search?q=pilot', { token: admin })).body.items.map((i: any) => i.title)).toEqual(['Pilot']);
+    expect(
+      (await s.request('GET', '/api/v1/search?q=pilot', { token: admin })).body.items.map((i: any) => i.title),
+    ).toEqual(['Pilot']);
     expect((await s.request('GET', '/api/v1/search', { token: admin })).status).toBe(400);
   });
 
@@ -243,7 +336,10 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
     const [alien] = await allItems(s, admin, movies);
     expect(alien.title).toBe('Alien');
     await s.request('PUT', `/api/v1/items/${alien.id}/progress`, { token: admin, body: { position_seconds: 42 } });
-    renameSync(join(moviesDir, "Alien (1979) {edition-Director's Cut}.mkv"), put(join(moviesDir, 'Alien (1979)', 'Alien (1979).mkv')));
+    renameSync(
+      join(moviesDir, "Alien (1979) {edition-Director's Cut}.mkv"),
+      put(join(moviesDir, 'Alien (1979)', 'Alien (1979).mkv')),
+    );
     rmSync(join(moviesDir, 'Blade Runner 2049 (2017)'), { recursive: true });
     const job = await scan(s, admin, movies, { probe: false });
     expect(job.result).toMatchObject({ moved: 1, removed: 1, added: 0 });
@@ -255,7 +351,13 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
   it('the media routes are described in the OpenAPI document', async () => {
     const doc = await s.request('GET', '/api/openapi.json');
     expect(doc.status).toBe(200);
-    for (const path of ['/api/v1/libraries', '/api/v1/libraries/{id}/items', '/api/v1/items/{id}/stream', '/api/v1/items/{id}/stream-url', '/api/v1/admin/users/{id}/libraries']) {
+    for (const path of [
+      '/api/v1/libraries',
+      '/api/v1/libraries/{id}/items',
+      '/api/v1/items/{id}/stream',
+      '/api/v1/items/{id}/stream-url',
+      '/api/v1/admin/users/{id}/libraries',
+    ]) {
       expect(Object.keys(doc.body.paths), path).toContain(path);
     }
   });
@@ -269,7 +371,9 @@ describe.each(await storeKinds())('libraries and browsing on %s', (store) => {
     expect(item).toMatchObject({ type: 'video', title: 'Birthday', year: 2019 });
     const renamed = await s.request('PATCH', `/api/v1/libraries/${id}`, { token: admin, body: { name: 'Family' } });
     expect(renamed.body.name).toBe('Family');
-    expect((await s.request('PATCH', `/api/v1/libraries/${id}`, { token: admin, body: { name: 'movies' } })).body.error.code).toBe('library_name_taken');
+    expect(
+      (await s.request('PATCH', `/api/v1/libraries/${id}`, { token: admin, body: { name: 'movies' } })).body.error.code,
+    ).toBe('library_name_taken');
     expect((await s.request('DELETE', `/api/v1/libraries/${id}`, { token: member.token })).status).toBe(403);
     expect((await s.request('DELETE', `/api/v1/libraries/${id}`, { token: admin })).status).toBe(200);
     expect((await s.request('GET', `/api/v1/items/${item.id}`, { token: admin })).status).toBe(404);

@@ -32,9 +32,22 @@ function ffmpeg(args: string[]): void {
 export function makeClip(path: string): string {
   mkdirSync(dirname(path), { recursive: true });
   ffmpeg([
-    '-f', 'lavfi', '-i', 'testsrc=duration=2:size=160x120:rate=10',
-    '-f', 'lavfi', '-i', 'sine=duration=2',
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=duration=2:size=160x120:rate=10',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=2',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    path,
   ]);
   return path;
 }
@@ -60,10 +73,30 @@ export function makeTrack(path: string, tags: TrackTags, cover = false): string 
   const image = `${path}.cover.jpg`;
   ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:size=32x32', '-frames:v', '1', image]);
   ffmpeg([
-    '-f', 'lavfi', '-i', 'sine=duration=1', '-i', image,
-    '-map', '0:a', '-map', '1:v', '-c:a', 'libmp3lame', '-c:v', 'copy', '-id3v2_version', '3',
-    '-metadata:s:v', 'title=Album cover', '-metadata:s:v', 'comment=Cover (front)', '-disposition:v', 'attached_pic',
-    ...meta, path,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=1',
+    '-i',
+    image,
+    '-map',
+    '0:a',
+    '-map',
+    '1:v',
+    '-c:a',
+    'libmp3lame',
+    '-c:v',
+    'copy',
+    '-id3v2_version',
+    '3',
+    '-metadata:s:v',
+    'title=Album cover',
+    '-metadata:s:v',
+    'comment=Cover (front)',
+    '-disposition:v',
+    'attached_pic',
+    ...meta,
+    path,
   ]);
   return path;
 }
@@ -89,14 +122,25 @@ export async function mediaServer(options: TestServerOptions = {}): Promise<Medi
   return { s, admin, member: { id: member.id, token: memberToken } };
 }
 
-export async function createLibrary(s: TestServer, token: string, name: string, kind: string, paths: string[]): Promise<string> {
+export async function createLibrary(
+  s: TestServer,
+  token: string,
+  name: string,
+  kind: string,
+  paths: string[],
+): Promise<string> {
   const res = await s.request('POST', '/api/v1/libraries', { token, body: { name, kind, paths } });
   if (res.status !== 201) throw new Error(`library not created: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 
 /** Queues a scan through the API and waits for its job to end; returns the job view. */
-export async function scan(s: TestServer, token: string, libraryId: string, body: { probe?: boolean } = {}): Promise<any> {
+export async function scan(
+  s: TestServer,
+  token: string,
+  libraryId: string,
+  body: { probe?: boolean } = {},
+): Promise<any> {
   const queued = await s.request('POST', `/api/v1/libraries/${libraryId}/scan`, { token, body });
   if (queued.status !== 202) throw new Error(`scan not queued: ${queued.status} ${JSON.stringify(queued.body)}`);
   const started = Date.now();

@@ -67,12 +67,28 @@ describe('mediaTypeOf', () => {
 describe('browserPlayable', () => {
   it.each<[string, StreamFacts, boolean]>([
     // ffprobe names
-    ['mp4 h264 yuv420p aac', { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264', audioCodec: 'aac', pixFmt: 'yuv420p' }, true],
-    ['mp4 h264 yuvj420p, no audio', { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264', pixFmt: 'yuvj420p' }, true],
-    ['mp4 h264 10-bit', { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264', audioCodec: 'aac', pixFmt: 'yuv420p10le' }, false],
+    [
+      'mp4 h264 yuv420p aac',
+      { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264', audioCodec: 'aac', pixFmt: 'yuv420p' },
+      true,
+    ],
+    [
+      'mp4 h264 yuvj420p, no audio',
+      { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264', pixFmt: 'yuvj420p' },
+      true,
+    ],
+    [
+      'mp4 h264 10-bit',
+      { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'h264', audioCodec: 'aac', pixFmt: 'yuv420p10le' },
+      false,
+    ],
     ['mp4 h264 4:4:4', { container: 'mp4', videoCodec: 'h264', audioCodec: 'aac', pixFmt: 'yuv444p' }, false],
     ['mp4 h264 without a known pixel format', { container: 'mp4', videoCodec: 'h264', audioCodec: 'aac' }, false],
-    ['mp4 hevc', { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'hevc', audioCodec: 'aac', pixFmt: 'yuv420p' }, false],
+    [
+      'mp4 hevc',
+      { container: 'mov,mp4,m4a,3gp,3g2,mj2', videoCodec: 'hevc', audioCodec: 'aac', pixFmt: 'yuv420p' },
+      false,
+    ],
     ['mp4 h264 with AC-3', { container: 'mp4', videoCodec: 'h264', audioCodec: 'ac3', pixFmt: 'yuv420p' }, false],
     ['mkv h264 aac', { container: 'matroska', videoCodec: 'h264', audioCodec: 'aac', pixFmt: 'yuv420p' }, false],
     ['mkv hevc', { container: 'matroska,webm', videoCodec: 'hevc', audioCodec: 'eac3', pixFmt: 'yuv420p10le' }, false],

@@ -6,7 +6,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanTitle, parseMediaPath, seasonOfFolder } from '../../src/media/naming.ts';
 
-const ep = (path: string) => parseMediaPath('shows', path) as { type: string; show?: string; season?: number; episodes?: number[]; title?: string | null };
+const ep = (path: string) =>
+  parseMediaPath('shows', path) as {
+    type: string;
+    show?: string;
+    season?: number;
+    episodes?: number[];
+    title?: string | null;
+  };
 
 describe('episodes: SxxEyy and NxM in their variants', () => {
   it.each<[string, number, number[], string | null]>([
@@ -23,8 +30,18 @@ describe('episodes: SxxEyy and NxM in their variants', () => {
     ['Elementary/Season 3/The Series Season 3 Episode 9 - The title.avi', 3, [9], 'The title'],
     ['Elementary/Season 1/elementary.s01.e02.720p.mkv', 1, [2], null],
     ['Running Man/Running Man S2017E368.mkv', 2017, [368], null],
-    ['Watchmen (2019)/Watchmen 1x03 [WEBDL-720p][EAC3 5.1][h264][-TBS] - She Was Killed by Space Junk.mkv', 1, [3], 'She Was Killed by Space Junk'],
-    ['The Wonder Years/The.Wonder.Years.S04.PDTV.x264-JCH/The Wonder Years s04e07 Christmas Party NTSC PDTV.avi', 4, [7], 'Christmas Party'],
+    [
+      'Watchmen (2019)/Watchmen 1x03 [WEBDL-720p][EAC3 5.1][h264][-TBS] - She Was Killed by Space Junk.mkv',
+      1,
+      [3],
+      'She Was Killed by Space Junk',
+    ],
+    [
+      'The Wonder Years/The.Wonder.Years.S04.PDTV.x264-JCH/The Wonder Years s04e07 Christmas Party NTSC PDTV.avi',
+      4,
+      [7],
+      'Christmas Party',
+    ],
   ])('%s', (path, season, episodes, title) => {
     expect(ep(path)).toMatchObject({ type: 'episode', season, episodes, title });
   });
@@ -41,7 +58,13 @@ describe('episodes: SxxEyy and NxM in their variants', () => {
         (season, episode, s, e, pad, sep) => {
           const code = `${s}${pad ? String(season).padStart(2, '0') : season}${e}${pad ? String(episode).padStart(2, '0') : episode}`;
           const parsed = ep(`My Show/My Show${sep}${code}${sep}The Title.mkv`);
-          expect(parsed).toMatchObject({ type: 'episode', show: 'My Show', season, episodes: [episode], title: 'The Title' });
+          expect(parsed).toMatchObject({
+            type: 'episode',
+            show: 'My Show',
+            season,
+            episodes: [episode],
+            title: 'The Title',
+          });
         },
       ),
     );
@@ -55,7 +78,11 @@ describe('episodes: SxxEyy and NxM in their variants', () => {
         fc.boolean(),
         (season, episode, pad) => {
           const e = pad ? String(episode).padStart(2, '0') : String(episode);
-          expect(ep(`Show/Show ${season}x${e} - Name [1920x1080].mkv`)).toMatchObject({ season, episodes: [episode], title: 'Name' });
+          expect(ep(`Show/Show ${season}x${e} - Name [1920x1080].mkv`)).toMatchObject({
+            season,
+            episodes: [episode],
+            title: 'Name',
+          });
         },
       ),
     );
@@ -105,7 +132,10 @@ describe('episodes: ranges and multi-episode files in every written form', () =>
         fc.constantFrom('-E', '-e', ' - E', '-', 'E', '~E'),
         (season, first, extra, sep) => {
           const last = first + extra;
-          const code = sep === 'E' ? Array.from({ length: extra + 1 }, (_, i) => `E${String(first + i).padStart(2, '0')}`).join('') : `E${String(first).padStart(2, '0')}${sep}${String(last).padStart(2, '0')}`;
+          const code =
+            sep === 'E'
+              ? Array.from({ length: extra + 1 }, (_, i) => `E${String(first + i).padStart(2, '0')}`).join('')
+              : `E${String(first).padStart(2, '0')}${sep}${String(last).padStart(2, '0')}`;
           const parsed = ep(`Show/Season ${season}/Show S${String(season).padStart(2, '0')}${code}.mkv`);
           expect(parsed.episodes).toEqual(Array.from({ length: extra + 1 }, (_, i) => first + i));
         },
@@ -136,7 +166,9 @@ describe('episodes: absolute numbering, fan-sub names, daily shows, specials', (
   });
 
   it('bracket-only fan-sub names: the show after the group, the first bare number', () => {
-    expect(parseMediaPath('shows', '[CASO&Sumisora][Oda_Nobuna_no_Yabou][04][BDRIP][1920x1080][x264_AAC][7620E503].mp4')).toMatchObject({
+    expect(
+      parseMediaPath('shows', '[CASO&Sumisora][Oda_Nobuna_no_Yabou][04][BDRIP][1920x1080][x264_AAC][7620E503].mp4'),
+    ).toMatchObject({
       type: 'episode',
       show: 'Oda Nobuna no Yabou',
       season: 1,
@@ -159,8 +191,16 @@ describe('episodes: absolute numbering, fan-sub names, daily shows, specials', (
   });
 
   it('daily shows by date in several spellings', () => {
-    for (const name of ['The Daily Show 2024-03-05', 'The.Daily.Show.2024.03.05.720p', 'The Daily Show 2024_03_05 - Guest']) {
-      expect(parseMediaPath('shows', `The Daily Show/${name}.mkv`)).toMatchObject({ type: 'daily-episode', show: 'The Daily Show', airDate: '2024-03-05' });
+    for (const name of [
+      'The Daily Show 2024-03-05',
+      'The.Daily.Show.2024.03.05.720p',
+      'The Daily Show 2024_03_05 - Guest',
+    ]) {
+      expect(parseMediaPath('shows', `The Daily Show/${name}.mkv`)).toMatchObject({
+        type: 'daily-episode',
+        show: 'The Daily Show',
+        airDate: '2024-03-05',
+      });
     }
   });
 
@@ -173,12 +213,41 @@ describe('episodes: absolute numbering, fan-sub names, daily shows, specials', (
 
 describe('season folders', () => {
   it.each<[string, number]>([
-    ['Season 1', 1], ['SEASON 1', 1], ['Season1', 1], ['Season 02', 2], ['Season 100', 100], ['Season 2009', 2009],
-    ['Staffel 1', 1], ['Stagione 1', 1], ['sæson 1', 1], ['Temporada 1', 1], ['series 1', 1], ['Kausi 1', 1],
-    ['Säsong 1', 1], ['Seizoen 1', 1], ['Sesong 3', 3], ['Saison 4', 4], ['Sezon 1', 1], ['sezona 1', 1],
-    ['sezóna 1', 1], ['Sezonul 1', 1], ['시즌 1', 1], ['シーズン 1', 1], ['сезон 1', 1], ['Сезон 1', 1], ['СЕЗОН 1', 1],
-    ['第2季', 2], ['第 3 季', 3], ['3.Staffel', 3], ['2 сезон', 2], ['s1', 1], ['S02', 2],
-    ['Season 7 (2016)', 7], ['Staffel 7 (2016)', 7], ['Specials', 0], ['SPECIALS', 0],
+    ['Season 1', 1],
+    ['SEASON 1', 1],
+    ['Season1', 1],
+    ['Season 02', 2],
+    ['Season 100', 100],
+    ['Season 2009', 2009],
+    ['Staffel 1', 1],
+    ['Stagione 1', 1],
+    ['sæson 1', 1],
+    ['Temporada 1', 1],
+    ['series 1', 1],
+    ['Kausi 1', 1],
+    ['Säsong 1', 1],
+    ['Seizoen 1', 1],
+    ['Sesong 3', 3],
+    ['Saison 4', 4],
+    ['Sezon 1', 1],
+    ['sezona 1', 1],
+    ['sezóna 1', 1],
+    ['Sezonul 1', 1],
+    ['시즌 1', 1],
+    ['シーズン 1', 1],
+    ['сезон 1', 1],
+    ['Сезон 1', 1],
+    ['СЕЗОН 1', 1],
+    ['第2季', 2],
+    ['第 3 季', 3],
+    ['3.Staffel', 3],
+    ['2 сезон', 2],
+    ['s1', 1],
+    ['S02', 2],
+    ['Season 7 (2016)', 7],
+    ['Staffel 7 (2016)', 7],
+    ['Specials', 0],
+    ['SPECIALS', 0],
   ])('%s is season %i', (dir, season) => {
     expect(seasonOfFolder(dir)).toBe(season);
   });
@@ -206,13 +275,32 @@ describe('season folders', () => {
   it('season folders in any of the languages, any case and separator, place the episode', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('Season', 'Staffel', 'Saison', 'Temporada', 'Stagione', 'Seizoen', 'Sæson', 'Säsong', 'Sesong', 'Kausi', 'Сезон', 'シーズン', '시즌'),
+        fc.constantFrom(
+          'Season',
+          'Staffel',
+          'Saison',
+          'Temporada',
+          'Stagione',
+          'Seizoen',
+          'Sæson',
+          'Säsong',
+          'Sesong',
+          'Kausi',
+          'Сезон',
+          'シーズン',
+          '시즌',
+        ),
         fc.integer({ min: 0, max: 60 }),
         fc.constantFrom(' ', '', '.', '_', ' - '),
         fc.boolean(),
         (word, n, sep, upper) => {
           const folder = `${upper ? word.toUpperCase() : word}${sep}${String(n).padStart(2, '0')}`;
-          expect(ep(`Show/${folder}/05 - Title.mkv`)).toMatchObject({ show: 'Show', season: n, episodes: [5], title: 'Title' });
+          expect(ep(`Show/${folder}/05 - Title.mkv`)).toMatchObject({
+            show: 'Show',
+            season: n,
+            episodes: [5],
+            title: 'Title',
+          });
         },
       ),
     );
@@ -220,7 +308,11 @@ describe('season folders', () => {
 
   it('a top-level folder is the show, even when it names a season; release-named season folders keep the show', () => {
     expect(ep('Show Season 1/Show S01E02.mkv')).toMatchObject({ show: 'Show', season: 1, episodes: [2] });
-    expect(ep('The Wonder Years/The.Wonder.Years.S04.PDTV.x264-JCH/07 - Christmas Party.avi')).toMatchObject({ show: 'The Wonder Years', season: 4, episodes: [7] });
+    expect(ep('The Wonder Years/The.Wonder.Years.S04.PDTV.x264-JCH/07 - Christmas Party.avi')).toMatchObject({
+      show: 'The Wonder Years',
+      season: 4,
+      episodes: [7],
+    });
     expect(ep('Seinfeld/2/05 - The Apartment.mkv')).toMatchObject({ show: 'Seinfeld', season: 2, episodes: [5] });
   });
 });
@@ -255,15 +347,40 @@ describe('titles cleaned of release tags without eating real words', () => {
   });
 
   it('WEB is a release word only among release words', () => {
-    expect(parseMediaPath('movies', 'Charlottes.Web.2006.1080p.WEB.x264-GRP.mkv')).toMatchObject({ title: 'Charlottes Web', year: 2006 });
+    expect(parseMediaPath('movies', 'Charlottes.Web.2006.1080p.WEB.x264-GRP.mkv')).toMatchObject({
+      title: 'Charlottes Web',
+      year: 2006,
+    });
     expect(cleanTitle('Show.Name.WEB.h264-GRP')).toBe('Show Name');
   });
 
   it('any title followed by any run of release tags comes back as the title', () => {
-    const tags = ['1080p', '720p', '2160p', 'BluRay', 'WEB-DL', 'WEBRip', 'x264', 'x265', 'HEVC', 'UltraHD', 'HDC', 'HDR', 'DTS', 'AAC', 'REMUX', 'AMZN', 'NF', 'PROPER'];
+    const tags = [
+      '1080p',
+      '720p',
+      '2160p',
+      'BluRay',
+      'WEB-DL',
+      'WEBRip',
+      'x264',
+      'x265',
+      'HEVC',
+      'UltraHD',
+      'HDC',
+      'HDR',
+      'DTS',
+      'AAC',
+      'REMUX',
+      'AMZN',
+      'NF',
+      'PROPER',
+    ];
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('Crouching', 'Tiger', 'Hidden', 'Dragon', 'Night', 'Of', 'The', 'Living', 'Dead', 'Moon'), { minLength: 1, maxLength: 5 }),
+        fc.array(
+          fc.constantFrom('Crouching', 'Tiger', 'Hidden', 'Dragon', 'Night', 'Of', 'The', 'Living', 'Dead', 'Moon'),
+          { minLength: 1, maxLength: 5 },
+        ),
         fc.array(fc.constantFrom(...tags), { minLength: 1, maxLength: 5 }),
         fc.constantFrom('.', ' ', '_'),
         (words, release, sep) => {
@@ -296,13 +413,27 @@ describe('extras, theme songs and theme videos', () => {
   });
 
   it('an episode titled like an extra marker is an episode, never an extra', () => {
-    for (const title of ['Other', 'Extra', 'Trailer', 'The Interview', 'Deleted', 'Sample', 'Clip', 'Short', 'Scene', 'Featurette']) {
+    for (const title of [
+      'Other',
+      'Extra',
+      'Trailer',
+      'The Interview',
+      'Deleted',
+      'Sample',
+      'Clip',
+      'Short',
+      'Scene',
+      'Featurette',
+    ]) {
       expect(ep(`Show/Season 1/Show - S01E05 - ${title}.mkv`)).toMatchObject({ type: 'episode', episodes: [5], title });
       expect(ep(`Show/Season 1/Show 1x05 - ${title}.mkv`)).toMatchObject({ type: 'episode', episodes: [5], title });
     }
     expect(ep('Show/Season 1/Show.S01E05.Other.720p.mkv')).toMatchObject({ type: 'episode', title: 'Other' });
     // A film of that name too: the dash must be glued to count (Jellyfin's `-other`).
-    expect(parseMediaPath('movies', 'Other People (2016)/Other People (2016) - Other.mkv')).toMatchObject({ type: 'movie', title: 'Other People' });
+    expect(parseMediaPath('movies', 'Other People (2016)/Other People (2016) - Other.mkv')).toMatchObject({
+      type: 'movie',
+      title: 'Other People',
+    });
   });
 });
 
@@ -323,7 +454,10 @@ describe('stacks and versions of a movie', () => {
   });
 
   it('a part marker inside a title is the title', () => {
-    expect(parseMediaPath('movies', 'Harry Potter and the Deathly Hallows Part 1 (2010).mkv')).toMatchObject({ title: 'Harry Potter and the Deathly Hallows Part 1', part: null });
+    expect(parseMediaPath('movies', 'Harry Potter and the Deathly Hallows Part 1 (2010).mkv')).toMatchObject({
+      title: 'Harry Potter and the Deathly Hallows Part 1',
+      part: null,
+    });
   });
 
   it.each<[string, string | null]>([

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { artworkKind, parseMediaPath, seasonOfFolder, type ParsedMedia } from '../../src/media/naming.ts';
 
-const movie = (title: string, year: number | null, more: { edition?: string; part?: number; version?: string } = {}): ParsedMedia => ({
+const movie = (
+  title: string,
+  year: number | null,
+  more: { edition?: string; part?: number; version?: string } = {},
+): ParsedMedia => ({
   type: 'movie',
   title,
   year,
@@ -59,11 +63,26 @@ describe('parseMediaPath: movies', () => {
     ['Se7en (1995)/Se7en.1995.REMASTERED.1080p.BluRay.x264.mkv', movie('Se7en', 1995, { edition: 'Remastered' })],
     ['Spider-Man.No.Way.Home.2021.1080p.WEBRip.x264-RARBG.mp4', movie('Spider-Man No Way Home', 2021)],
     ['Movies/Action/Die Hard (1988)/Die Hard (1988).mkv', movie('Die Hard', 1988)],
-    ["Alien (1979)/Alien (1979) - 1080p - Director's Cut.mkv", movie('Alien', 1979, { edition: "Director's Cut", version: "1080p - Director's Cut" })],
-    ['Terminator 2 Judgment Day (1991) [2160p] [4K] [BluRay] [5.1]/movie.mkv', movie('Terminator 2 Judgment Day', 1991)],
-    ['The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.1080p.BluRay.x264.mkv', movie('The Lord of the Rings The Fellowship of the Ring', 2001, { edition: 'Extended' })],
-    ['Leon.The.Professional.1994.Extended.Cut.DVDRip.XviD.CD2.avi', movie('Leon The Professional', 1994, { edition: 'Extended', part: 2 })],
-    ['Harry Potter and the Deathly Hallows Part 1 (2010).mkv', movie('Harry Potter and the Deathly Hallows Part 1', 2010)],
+    [
+      "Alien (1979)/Alien (1979) - 1080p - Director's Cut.mkv",
+      movie('Alien', 1979, { edition: "Director's Cut", version: "1080p - Director's Cut" }),
+    ],
+    [
+      'Terminator 2 Judgment Day (1991) [2160p] [4K] [BluRay] [5.1]/movie.mkv',
+      movie('Terminator 2 Judgment Day', 1991),
+    ],
+    [
+      'The.Lord.of.the.Rings.The.Fellowship.of.the.Ring.2001.EXTENDED.1080p.BluRay.x264.mkv',
+      movie('The Lord of the Rings The Fellowship of the Ring', 2001, { edition: 'Extended' }),
+    ],
+    [
+      'Leon.The.Professional.1994.Extended.Cut.DVDRip.XviD.CD2.avi',
+      movie('Leon The Professional', 1994, { edition: 'Extended', part: 2 }),
+    ],
+    [
+      'Harry Potter and the Deathly Hallows Part 1 (2010).mkv',
+      movie('Harry Potter and the Deathly Hallows Part 1', 2010),
+    ],
   ])('%s', (path, expected) => {
     expect(parseMediaPath('movies', path)).toEqual(expected);
   });
@@ -84,7 +103,14 @@ describe('parseMediaPath: movies', () => {
     ['Movie.2019.1080p.BluRay.x264-SAMPLE.mkv', 'sample', '', 'Movie.2019.1080p.BluRay.x264', 'Movie', 2019],
     ['Heat (1995)/Heat.1995.sample.mkv', 'sample', 'Heat (1995)', 'Heat.1995', 'Heat', 1995],
   ])('%s is an extra (%s), not a movie', (path, extraType, ownerDir, ownerStem, ownerTitle, ownerYear) => {
-    expect(parseMediaPath('movies', path)).toMatchObject({ type: 'extra', extraType, ownerDir, ownerStem, ownerTitle, ownerYear });
+    expect(parseMediaPath('movies', path)).toMatchObject({
+      type: 'extra',
+      extraType,
+      ownerDir,
+      ownerStem,
+      ownerTitle,
+      ownerYear,
+    });
   });
 
   it.each([
@@ -107,7 +133,10 @@ describe('parseMediaPath: movies', () => {
 
 describe('parseMediaPath: shows', () => {
   it.each<[string, ParsedMedia]>([
-    ["Breaking Bad/Season 01/Breaking Bad - S01E02 - Cat's in the Bag.mkv", episode('Breaking Bad', 1, [2], "Cat's in the Bag")],
+    [
+      "Breaking Bad/Season 01/Breaking Bad - S01E02 - Cat's in the Bag.mkv",
+      episode('Breaking Bad', 1, [2], "Cat's in the Bag"),
+    ],
     ['Breaking.Bad.S01E02.720p.HDTV.x264-GRP.mkv', episode('Breaking Bad', 1, [2])],
     ['Breaking.Bad.S01E02.Cats.in.the.Bag.720p.HDTV.x264-GRP.mkv', episode('Breaking Bad', 1, [2], 'Cats in the Bag')],
     ['Breaking Bad/breaking.bad.s01e03.mkv', episode('Breaking Bad', 1, [3])],
@@ -115,13 +144,19 @@ describe('parseMediaPath: shows', () => {
     ['House/Season 3/House - 3x05 - 20 Questions.mkv', episode('House', 3, [5], '20 Questions')],
     ['House/Season 3/House 3x01-3x02.mkv', episode('House', 3, [1, 2])],
     ['House/Season 3/House 3x01x02.mkv', episode('House', 3, [1, 2])],
-    ['Friends/Season 1/Friends - S01E16-E17 - The One With Two Parts.mkv', episode('Friends', 1, [16, 17], 'The One With Two Parts')],
+    [
+      'Friends/Season 1/Friends - S01E16-E17 - The One With Two Parts.mkv',
+      episode('Friends', 1, [16, 17], 'The One With Two Parts'),
+    ],
     ['Friends/Season 1/Friends.S01E16E17.mkv', episode('Friends', 1, [16, 17])],
     ['Friends/Season 1/Friends S01E16-17.mkv', episode('Friends', 1, [16, 17])],
     ['Friends/Season 1/Friends S01E01-E03.mkv', episode('Friends', 1, [1, 2, 3])],
     ['Friends/Season 1/Friends S01E05-720p.mkv', episode('Friends', 1, [5])],
     ['Seinfeld/Season 9/Seinfeld - S09E23E24 - The Finale.mkv', episode('Seinfeld', 9, [23, 24], 'The Finale')],
-    ['Doctor Who (2005)/Season 00/Doctor Who (2005) - S00E01 - The Christmas Invasion.mkv', episode('Doctor Who', 0, [1], 'The Christmas Invasion', 2005)],
+    [
+      'Doctor Who (2005)/Season 00/Doctor Who (2005) - S00E01 - The Christmas Invasion.mkv',
+      episode('Doctor Who', 0, [1], 'The Christmas Invasion', 2005),
+    ],
     ['Doctor Who (2005)/Specials/Doctor Who - S00E02.mkv', episode('Doctor Who', 0, [2], null, 2005)],
     ['Doctor Who (2005)/Specials/03 - The Runaway Bride.mkv', episode('Doctor Who', 0, [3], 'The Runaway Bride', 2005)],
     ['Dark (2017)/Season 1/Dark (2017) - S01E01 - Secrets.mkv', episode('Dark', 1, [1], 'Secrets', 2017)],
@@ -140,8 +175,14 @@ describe('parseMediaPath: shows', () => {
     ['Planet Earth/Season 1/Planet Earth Season 1 Episode 4.mp4', episode('Planet Earth', 1, [4])],
     ['Show.2019.S02E05.mkv', episode('Show', 2, [5], null, 2019)],
     ['Season 1/Show - S01E04.mkv', episode('Show', 1, [4])],
-    ['Game of Thrones/Season 8/Game.of.Thrones.S08E06.The.Iron.Throne.1080p.AMZN.WEB-DL.DDP5.1.H.264-GoT.mkv', episode('Game of Thrones', 8, [6], 'The Iron Throne')],
-    ["The Simpsons/Season 35/The Simpsons - S35E01 - Homer's Crossing.mkv", episode('The Simpsons', 35, [1], "Homer's Crossing")],
+    [
+      'Game of Thrones/Season 8/Game.of.Thrones.S08E06.The.Iron.Throne.1080p.AMZN.WEB-DL.DDP5.1.H.264-GoT.mkv',
+      episode('Game of Thrones', 8, [6], 'The Iron Throne'),
+    ],
+    [
+      "The Simpsons/Season 35/The Simpsons - S35E01 - Homer's Crossing.mkv",
+      episode('The Simpsons', 35, [1], "Homer's Crossing"),
+    ],
     ['One Piece/One Piece - 1071 [1080p].mkv', episode('One Piece', 1, [1071])],
     ['Show/Season 1/Show.S01E01.HDTV.x264-LOL[ettv].mkv', episode('Show', 1, [1])],
     ['Mythbusters/Season 2003/Mythbusters - S2003E01.mkv', episode('Mythbusters', 2003, [1])],
@@ -168,7 +209,10 @@ describe('parseMediaPath: shows', () => {
       ownerTitle: 'Show',
       ownerYear: 2019,
     });
-    expect(parseMediaPath('shows', 'Show/Featurettes/Cast.mkv')).toMatchObject({ extraType: 'featurette', ownerDir: 'Show' });
+    expect(parseMediaPath('shows', 'Show/Featurettes/Cast.mkv')).toMatchObject({
+      extraType: 'featurette',
+      ownerDir: 'Show',
+    });
   });
 
   it('falls back to a plain video when no show or episode can be read', () => {
@@ -183,18 +227,73 @@ describe('parseMediaPath: shows', () => {
 
 describe('parseMediaPath: music', () => {
   it.each<[string, ParsedMedia]>([
-    ['Radiohead/OK Computer (1997)/01 - Airbag.flac', track({ artist: 'Radiohead', album: 'OK Computer', year: 1997, track: 1, title: 'Airbag' })],
-    ['Radiohead/OK Computer/02. Paranoid Android.mp3', track({ artist: 'Radiohead', album: 'OK Computer', track: 2, title: 'Paranoid Android' })],
-    ['Pink Floyd/The Wall/CD1/01 In the Flesh.flac', track({ artist: 'Pink Floyd', album: 'The Wall', disc: 1, track: 1, title: 'In the Flesh' })],
-    ['Pink Floyd/The Wall/Disc 2/03 - Hey You.flac', track({ artist: 'Pink Floyd', album: 'The Wall', disc: 2, track: 3, title: 'Hey You' })],
-    ['Pink Floyd - The Wall [FLAC]/1-01 In the Flesh.flac', track({ artist: 'Pink Floyd', album: 'The Wall', disc: 1, track: 1, title: 'In the Flesh' })],
-    ['Miles Davis/Kind of Blue [24-96]/02 Freddie Freeloader.flac', track({ artist: 'Miles Davis', album: 'Kind of Blue', track: 2, title: 'Freddie Freeloader' })],
-    ["Taylor Swift/1989 (Taylor's Version)/01 - Welcome to New York.m4a", track({ artist: 'Taylor Swift', album: "1989 (Taylor's Version)", track: 1, title: 'Welcome to New York' })],
-    ['Daft Punk/[2013] Random Access Memories/01. Give Life Back to Music.opus', track({ artist: 'Daft Punk', album: 'Random Access Memories', year: 2013, track: 1, title: 'Give Life Back to Music' })],
-    ['Daft Punk/2001 - Discovery/01 One More Time.mp3', track({ artist: 'Daft Punk', album: 'Discovery', year: 2001, track: 1, title: 'One More Time' })],
-    ['Rock/Queen/A Night at the Opera/11 - Bohemian Rhapsody.ogg', track({ artist: 'Queen', album: 'A Night at the Opera', track: 11, title: 'Bohemian Rhapsody' })],
-    ['Bob Dylan/Blonde on Blonde (1966) [FLAC 24-96]/2.01 - Visions of Johanna.flac', track({ artist: 'Bob Dylan', album: 'Blonde on Blonde', year: 1966, disc: 2, track: 1, title: 'Visions of Johanna' })],
-    ["Various Artists/Now That's What I Call Music 50/CD 2/05 - Artist - Song.mp3", track({ artist: 'Various Artists', album: "Now That's What I Call Music 50", disc: 2, track: 5, title: 'Artist - Song' })],
+    [
+      'Radiohead/OK Computer (1997)/01 - Airbag.flac',
+      track({ artist: 'Radiohead', album: 'OK Computer', year: 1997, track: 1, title: 'Airbag' }),
+    ],
+    [
+      'Radiohead/OK Computer/02. Paranoid Android.mp3',
+      track({ artist: 'Radiohead', album: 'OK Computer', track: 2, title: 'Paranoid Android' }),
+    ],
+    [
+      'Pink Floyd/The Wall/CD1/01 In the Flesh.flac',
+      track({ artist: 'Pink Floyd', album: 'The Wall', disc: 1, track: 1, title: 'In the Flesh' }),
+    ],
+    [
+      'Pink Floyd/The Wall/Disc 2/03 - Hey You.flac',
+      track({ artist: 'Pink Floyd', album: 'The Wall', disc: 2, track: 3, title: 'Hey You' }),
+    ],
+    [
+      'Pink Floyd - The Wall [FLAC]/1-01 In the Flesh.flac',
+      track({ artist: 'Pink Floyd', album: 'The Wall', disc: 1, track: 1, title: 'In the Flesh' }),
+    ],
+    [
+      'Miles Davis/Kind of Blue [24-96]/02 Freddie Freeloader.flac',
+      track({ artist: 'Miles Davis', album: 'Kind of Blue', track: 2, title: 'Freddie Freeloader' }),
+    ],
+    [
+      "Taylor Swift/1989 (Taylor's Version)/01 - Welcome to New York.m4a",
+      track({ artist: 'Taylor Swift', album: "1989 (Taylor's Version)", track: 1, title: 'Welcome to New York' }),
+    ],
+    [
+      'Daft Punk/[2013] Random Access Memories/01. Give Life Back to Music.opus',
+      track({
+        artist: 'Daft Punk',
+        album: 'Random Access Memories',
+        year: 2013,
+        track: 1,
+        title: 'Give Life Back to Music',
+      }),
+    ],
+    [
+      'Daft Punk/2001 - Discovery/01 One More Time.mp3',
+      track({ artist: 'Daft Punk', album: 'Discovery', year: 2001, track: 1, title: 'One More Time' }),
+    ],
+    [
+      'Rock/Queen/A Night at the Opera/11 - Bohemian Rhapsody.ogg',
+      track({ artist: 'Queen', album: 'A Night at the Opera', track: 11, title: 'Bohemian Rhapsody' }),
+    ],
+    [
+      'Bob Dylan/Blonde on Blonde (1966) [FLAC 24-96]/2.01 - Visions of Johanna.flac',
+      track({
+        artist: 'Bob Dylan',
+        album: 'Blonde on Blonde',
+        year: 1966,
+        disc: 2,
+        track: 1,
+        title: 'Visions of Johanna',
+      }),
+    ],
+    [
+      "Various Artists/Now That's What I Call Music 50/CD 2/05 - Artist - Song.mp3",
+      track({
+        artist: 'Various Artists',
+        album: "Now That's What I Call Music 50",
+        disc: 2,
+        track: 5,
+        title: 'Artist - Song',
+      }),
+    ],
     ['Prince/1999/1999.mp3', track({ artist: 'Prince', album: '1999', title: '1999' })],
     ['Loose/07_Track_Name.wav', track({ album: 'Loose', track: 7, title: 'Track Name' })],
     ['Artist - Title.mp3', track({ artist: 'Artist', title: 'Title' })],
@@ -254,7 +353,10 @@ describe('artworkKind', () => {
     ['clearlogo.png', { kind: 'logo', rank: 1, scope: 'folder' }],
     ['Avatar (2009)/Avatar (2009)-poster.jpg', { kind: 'poster', rank: 0, scope: 'file', stem: 'Avatar (2009)' }],
     ['Avatar (2009)/Avatar (2009)-fanart.jpg', { kind: 'fanart', rank: 0, scope: 'file', stem: 'Avatar (2009)' }],
-    ['Show/Season 1/Show - S01E01 - Pilot-thumb.jpg', { kind: 'thumb', rank: 0, scope: 'file', stem: 'Show - S01E01 - Pilot' }],
+    [
+      'Show/Season 1/Show - S01E01 - Pilot-thumb.jpg',
+      { kind: 'thumb', rank: 0, scope: 'file', stem: 'Show - S01E01 - Pilot' },
+    ],
     ['Show/season01-poster.jpg', { kind: 'poster', rank: 0, scope: 'season', season: 1 }],
     ['Show/season02-fanart.jpg', { kind: 'fanart', rank: 0, scope: 'season', season: 2 }],
     ['Show/Season03.jpg', { kind: 'poster', rank: 0, scope: 'season', season: 3 }],

@@ -87,16 +87,44 @@ describe('parseNfo', () => {
   });
 
   it('reads tvshow, season and episode NFOs, old-style ids and a bare URL NFO', () => {
-    expect(parseNfo('<tvshow><title>Lost</title><id>73739</id><premiered>2004-09-22</premiered><genre>Drama</genre></tvshow>', 'tvshow')).toMatchObject({
-      kind: 'tvshow', title: 'Lost', year: 2004, ids: { tvdb: '73739' }, genres: ['Drama'],
+    expect(
+      parseNfo(
+        '<tvshow><title>Lost</title><id>73739</id><premiered>2004-09-22</premiered><genre>Drama</genre></tvshow>',
+        'tvshow',
+      ),
+    ).toMatchObject({
+      kind: 'tvshow',
+      title: 'Lost',
+      year: 2004,
+      ids: { tvdb: '73739' },
+      genres: ['Drama'],
     });
-    expect(parseNfo('<season><title>The Island</title><seasonnumber>1</seasonnumber></season>', 'season')).toMatchObject({ title: 'The Island' });
-    expect(parseNfo('<episodedetails><title>Pilot (1)</title><season>1</season><episode>1</episode><aired>2004-09-22</aired><rating>9.1</rating></episodedetails>', 'episodedetails')).toMatchObject({
-      title: 'Pilot (1)', season: 1, episode: 1, premiered: '2004-09-22', rating: 9.1,
+    expect(
+      parseNfo('<season><title>The Island</title><seasonnumber>1</seasonnumber></season>', 'season'),
+    ).toMatchObject({ title: 'The Island' });
+    expect(
+      parseNfo(
+        '<episodedetails><title>Pilot (1)</title><season>1</season><episode>1</episode><aired>2004-09-22</aired><rating>9.1</rating></episodedetails>',
+        'episodedetails',
+      ),
+    ).toMatchObject({
+      title: 'Pilot (1)',
+      season: 1,
+      episode: 1,
+      premiered: '2004-09-22',
+      rating: 9.1,
     });
-    expect(parseNfo('https://www.imdb.com/title/tt0113277/\n', 'movie')).toMatchObject({ title: null, ids: { imdb: 'tt0113277' } });
-    expect(parseNfo('<album><title>OK Computer</title><year>1997</year></album>', 'album')).toMatchObject({ title: 'OK Computer', year: 1997 });
-    expect(parseNfo('<artist><name>Radiohead</name><biography>Band.</biography></artist>', 'artist')).toMatchObject({ plot: 'Band.' });
+    expect(parseNfo('https://www.imdb.com/title/tt0113277/\n', 'movie')).toMatchObject({
+      title: null,
+      ids: { imdb: 'tt0113277' },
+    });
+    expect(parseNfo('<album><title>OK Computer</title><year>1997</year></album>', 'album')).toMatchObject({
+      title: 'OK Computer',
+      year: 1997,
+    });
+    expect(parseNfo('<artist><name>Radiohead</name><biography>Band.</biography></artist>', 'artist')).toMatchObject({
+      plot: 'Band.',
+    });
   });
 
   it('refuses what is not an NFO: malformed XML, an unknown root, no XML', () => {
@@ -133,25 +161,47 @@ describe('NFO files in a scan', () => {
     put(join(dir, 'Heat (1995)', 'Heat.1995.1080p.BluRay.mkv'));
     put(join(dir, 'Heat (1995)', 'movie.nfo'), MOVIE_NFO);
     put(join(dir, 'Loose.Film.2001.mkv'));
-    put(join(dir, 'Loose.Film.2001.nfo'), '<movie><title>A Loose Film</title><year>2002</year><genre>Comedy</genre></movie>');
+    put(
+      join(dir, 'Loose.Film.2001.nfo'),
+      '<movie><title>A Loose Film</title><year>2002</year><genre>Comedy</genre></movie>',
+    );
     const movies = await createLibrary(s, admin, 'NFO movies', 'movies', [dir]);
     const job = await scan(s, admin, movies, { probe: false });
     expect(job.result.warnings).toEqual([]);
     const top = await allItems(s, admin, movies);
     // Sorted by the NFO's sort title ("Heat 1") and without the article ("Loose Film").
-    expect(top.map((m) => [m.title, m.year])).toEqual([['Heat & Dust', 1995], ['A Loose Film', 2002]]);
+    expect(top.map((m) => [m.title, m.year])).toEqual([
+      ['Heat & Dust', 1995],
+      ['A Loose Film', 2002],
+    ]);
     const heat = await item(top[0].id);
-    expect(heat).toMatchObject({ original_title: 'Heat', rating: 7.9, certification: 'R', collection: 'Michael Mann Collection', genres: ['Action', 'Crime', 'Drama'], external_ids: { imdb: 'tt0113277', tmdb: '949' } });
-    expect(heat.people.filter((p: any) => p.kind === 'actor').map((p: any) => [p.name, p.role])).toEqual([['Al Pacino', 'Vincent Hanna'], ['Robert De Niro', 'Neil McCauley']]);
+    expect(heat).toMatchObject({
+      original_title: 'Heat',
+      rating: 7.9,
+      certification: 'R',
+      collection: 'Michael Mann Collection',
+      genres: ['Action', 'Crime', 'Drama'],
+      external_ids: { imdb: 'tt0113277', tmdb: '949' },
+    });
+    expect(heat.people.filter((p: any) => p.kind === 'actor').map((p: any) => [p.name, p.role])).toEqual([
+      ['Al Pacino', 'Vincent Hanna'],
+      ['Robert De Niro', 'Neil McCauley'],
+    ]);
     expect(heat.people.filter((p: any) => p.kind === 'director').map((p: any) => p.name)).toEqual(['Michael Mann']);
     const found = await s.request('GET', '/api/v1/search?q=pacino', { token: admin });
     expect(found.body.items.map((i: any) => i.title)).toEqual(['Heat & Dust']);
 
     const showsDir = join(base, 'nfo-shows');
-    put(join(showsDir, 'Lost', 'tvshow.nfo'), '<tvshow><title>LOST</title><plot>Survivors.</plot><genre>Drama</genre></tvshow>');
+    put(
+      join(showsDir, 'Lost', 'tvshow.nfo'),
+      '<tvshow><title>LOST</title><plot>Survivors.</plot><genre>Drama</genre></tvshow>',
+    );
     put(join(showsDir, 'Lost', 'Season 1', 'season.nfo'), '<season><title>The Island</title></season>');
     put(join(showsDir, 'Lost', 'Season 1', 'Lost.S01E01.720p.mkv'));
-    put(join(showsDir, 'Lost', 'Season 1', 'Lost.S01E01.720p.nfo'), '<episodedetails><title>Pilot (1)</title><aired>2004-09-22</aired><actor><name>Evangeline Lilly</name></actor></episodedetails>');
+    put(
+      join(showsDir, 'Lost', 'Season 1', 'Lost.S01E01.720p.nfo'),
+      '<episodedetails><title>Pilot (1)</title><aired>2004-09-22</aired><actor><name>Evangeline Lilly</name></actor></episodedetails>',
+    );
     const shows = await createLibrary(s, admin, 'NFO shows', 'shows', [showsDir]);
     await scan(s, admin, shows, { probe: false });
     const [show] = await allItems(s, admin, shows);
@@ -177,7 +227,9 @@ describe('NFO files in a scan', () => {
     put(join(dir, 'Alien (1979)', 'Alien (1979).nfo'), '<movie><title>Broken</movie');
     const lib = await createLibrary(s, admin, 'Broken NFO', 'movies', [dir]);
     const job = await scan(s, admin, lib, { probe: false });
-    expect(job.result.warnings).toEqual([{ path: 'Alien (1979)/Alien (1979).nfo', reason: expect.stringMatching(/not well-formed/) }]);
+    expect(job.result.warnings).toEqual([
+      { path: 'Alien (1979)/Alien (1979).nfo', reason: expect.stringMatching(/not well-formed/) },
+    ]);
     expect(job.result.failed).toBe(0);
     expect((await allItems(s, admin, lib)).map((m) => [m.title, m.year])).toEqual([['Alien', 1979]]);
   });
@@ -193,7 +245,10 @@ describe('NFO files in a scan', () => {
     const lib = await createLibrary(s, admin, 'Hostile NFO', 'movies', [dir]);
     const job = await scan(s, admin, lib, { probe: false });
     expect(job.state).toBe('done');
-    expect(job.result.warnings.map((w: any) => w.path).sort()).toEqual(['Lol (2002)/movie.nfo', 'Xxe (2001)/movie.nfo']);
+    expect(job.result.warnings.map((w: any) => w.path).sort()).toEqual([
+      'Lol (2002)/movie.nfo',
+      'Xxe (2001)/movie.nfo',
+    ]);
     const top = await allItems(s, admin, lib);
     expect(top.map((m) => m.title)).toEqual(['Fine Indeed', 'Lol', 'Xxe']);
     const everything = JSON.stringify(await Promise.all(top.map((m) => item(m.id))));

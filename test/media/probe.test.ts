@@ -16,8 +16,26 @@ describe.skipIf(!ffmpeg)('readEmbeddedCover', () => {
   const make = (name: string, args: string[]) => {
     const path = join(dir, name);
     execFileSync('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=20', '-i', join(dir, 'cover.png'),
-      '-map', '0:a', '-map', '1:v', '-c:v', 'copy', '-disposition:v', 'attached_pic', ...args, path,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=20',
+      '-i',
+      join(dir, 'cover.png'),
+      '-map',
+      '0:a',
+      '-map',
+      '1:v',
+      '-c:v',
+      'copy',
+      '-disposition:v',
+      'attached_pic',
+      ...args,
+      path,
     ]);
     return path;
   };
@@ -32,7 +50,19 @@ describe.skipIf(!ffmpeg)('readEmbeddedCover', () => {
 
   beforeAll(() => {
     dir = tempDir('hearth-covers-');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=green:size=40x40', '-frames:v', '1', join(dir, 'cover.png')]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=green:size=40x40',
+      '-frames:v',
+      '1',
+      join(dir, 'cover.png'),
+    ]);
     cover = readFileSync(join(dir, 'cover.png'));
   }, 60_000);
 
@@ -41,15 +71,31 @@ describe.skipIf(!ffmpeg)('readEmbeddedCover', () => {
     ['FLAC', 'a.flac', ['-c:a', 'flac']],
     ['M4A, index after the audio', 'a.m4a', ['-c:a', 'aac']],
     ['M4A, index first', 'b.m4a', ['-c:a', 'aac', '-movflags', '+faststart']],
-  ])('%s: the cover, byte for byte', async (_label, name, args) => {
-    const found = await coverOf(make(name, args));
-    expect(found?.mime).toBe('image/png');
-    expect(Buffer.from(found!.data).equals(cover)).toBe(true);
-  }, 30_000);
+  ])(
+    '%s: the cover, byte for byte',
+    async (_label, name, args) => {
+      const found = await coverOf(make(name, args));
+      expect(found?.mime).toBe('image/png');
+      expect(Buffer.from(found!.data).equals(cover)).toBe(true);
+    },
+    30_000,
+  );
 
   it('null for a file without a cover, and for one that is no audio at all', async () => {
     const plain = join(dir, 'plain.mp3');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=1', '-c:a', 'libmp3lame', plain]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=1',
+      '-c:a',
+      'libmp3lame',
+      plain,
+    ]);
     expect(await coverOf(plain)).toBeNull();
     expect(await coverOf(put(join(dir, 'junk.mp3'), 'not audio'))).toBeNull();
   });

@@ -75,18 +75,27 @@ describe('parseRange', () => {
     expect(atCap.kind === 'ranges' && atCap.ranges.length).toBe(MAX_RANGES);
     expect(parseRange(specs(MAX_RANGES + 1), 100_000)).toEqual(FULL);
     // Overlapping specs that would merge into one still count: the cap bounds the work, not the answer.
-    expect(parseRange(`bytes=${Array(MAX_RANGES + 1).fill('0-5').join(',')}`, 100)).toEqual(FULL);
+    expect(
+      parseRange(
+        `bytes=${Array(MAX_RANGES + 1)
+          .fill('0-5')
+          .join(',')}`,
+        100,
+      ),
+    ).toEqual(FULL);
   });
 
   const header = fc.oneof(
-    fc.array(
-      fc.oneof(
-        fc.tuple(fc.nat(3000), fc.option(fc.nat(3000))).map(([a, b]) => `${a}-${b ?? ''}`),
-        fc.nat(3000).map((n) => `-${n}`),
-        fc.constantFrom('', ' 1-2 ', 'x', '5-1'),
-      ),
-      { maxLength: 40 },
-    ).map((specs) => `bytes=${specs.join(',')}`),
+    fc
+      .array(
+        fc.oneof(
+          fc.tuple(fc.nat(3000), fc.option(fc.nat(3000))).map(([a, b]) => `${a}-${b ?? ''}`),
+          fc.nat(3000).map((n) => `-${n}`),
+          fc.constantFrom('', ' 1-2 ', 'x', '5-1'),
+        ),
+        { maxLength: 40 },
+      )
+      .map((specs) => `bytes=${specs.join(',')}`),
     fc.string(),
   );
 
@@ -117,24 +126,28 @@ describe('parseRange', () => {
       fc.integer({ min: 1, max: 300 }).map((n) => `-${n}`),
     );
     fc.assert(
-      fc.property(fc.array(spec, { minLength: 1, maxLength: MAX_RANGES }), fc.integer({ min: 1, max: 250 }), (specs, size) => {
-        const wanted = new Set<number>();
-        for (const s of specs) {
-          const [a, b] = s.split('-');
-          const start = a === '' ? Math.max(0, size - Number(b)) : Number(a);
-          const end = a === '' || b === '' ? size - 1 : Math.min(Number(b), size - 1);
-          for (let i = start; i <= end; i++) wanted.add(i);
-        }
-        const result = parseRange(`bytes=${specs.join(',')}`, size);
-        if (wanted.size === 0) {
-          expect(result).toEqual(UNSATISFIABLE);
-          return;
-        }
-        const covered = new Set<number>();
-        if (result.kind !== 'ranges') throw new Error(`expected ranges, got ${result.kind}`);
-        for (const { start, end } of result.ranges) for (let i = start; i <= end; i++) covered.add(i);
-        expect([...covered].sort((x, y) => x - y)).toEqual([...wanted].sort((x, y) => x - y));
-      }),
+      fc.property(
+        fc.array(spec, { minLength: 1, maxLength: MAX_RANGES }),
+        fc.integer({ min: 1, max: 250 }),
+        (specs, size) => {
+          const wanted = new Set<number>();
+          for (const s of specs) {
+            const [a, b] = s.split('-');
+            const start = a === '' ? Math.max(0, size - Number(b)) : Number(a);
+            const end = a === '' || b === '' ? size - 1 : Math.min(Number(b), size - 1);
+            for (let i = start; i <= end; i++) wanted.add(i);
+          }
+          const result = parseRange(`bytes=${specs.join(',')}`, size);
+          if (wanted.size === 0) {
+            expect(result).toEqual(UNSATISFIABLE);
+            return;
+          }
+          const covered = new Set<number>();
+          if (result.kind !== 'ranges') throw new Error(`expected ranges, got ${result.kind}`);
+          for (const { start, end } of result.ranges) for (let i = start; i <= end; i++) covered.add(i);
+          expect([...covered].sort((x, y) => x - y)).toEqual([...wanted].sort((x, y) => x - y));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -201,7 +214,10 @@ describe('multipart/byteranges', () => {
     expect(multipartTrailer(boundary)).toBe(`\r\n--${boundary}--\r\n`);
     const file = Buffer.from(Array.from({ length: size }, (_, i) => i));
     const body = Buffer.concat([
-      ...parts.flatMap((r) => [Buffer.from(multipartHeaderFor(boundary, 'video/mp4', r, size)), file.subarray(r.start, r.end + 1)]),
+      ...parts.flatMap((r) => [
+        Buffer.from(multipartHeaderFor(boundary, 'video/mp4', r, size)),
+        file.subarray(r.start, r.end + 1),
+      ]),
       Buffer.from(multipartTrailer(boundary)),
     ]);
     expect(multipartLength(boundary, 'video/mp4', parts, size)).toBe(body.length);

@@ -2,7 +2,16 @@
 // with ffmpeg, incremental rescans (probes counted), moves that keep progress, corrupt files, a scan
 // stopped half-way, one scan at a time, folder watching, and the CLI.
 import { execFile } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,7 +21,18 @@ import { requestScan, scanLibrary, type ScanCounts } from '../../src/media/scann
 import { ProbeError, type ProbeResult } from '../../src/media/probe.ts';
 import { watchLibraries } from '../../src/media/watch.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { allItems, copy, createLibrary, haveFfmpeg, makeClip, makeTrack, mediaServer, put, scan, tempDir } from './media-helpers.ts';
+import {
+  allItems,
+  copy,
+  createLibrary,
+  haveFfmpeg,
+  makeClip,
+  makeTrack,
+  mediaServer,
+  put,
+  scan,
+  tempDir,
+} from './media-helpers.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/hearth.mjs', import.meta.url));
@@ -31,7 +51,11 @@ describe('the scanner', () => {
   }, 120_000);
   afterAll(async () => s?.close());
 
-  async function library(name: string, kind: string, files: Record<string, string | Buffer> = {}): Promise<{ id: string; dir: string }> {
+  async function library(
+    name: string,
+    kind: string,
+    files: Record<string, string | Buffer> = {},
+  ): Promise<{ id: string; dir: string }> {
     const dir = join(base, name);
     for (const [path, content] of Object.entries(files)) put(join(dir, path), content);
     put(join(dir, '.keep'));
@@ -55,8 +79,12 @@ describe('the scanner', () => {
       ['album', 'The Dark Side of the Moon', 1973, true],
       ['album', 'The Wall', null, false],
     ]);
-    expect((await item(albums[0].id)).children.map((t: any) => [t.type, t.index, t.title, t.artist])).toEqual([['track', 3, 'Time', 'Pink Floyd']]);
-    expect((await item(albums[1].id)).children.map((t: any) => [t.disc, t.index, t.title])).toEqual([[2, 1, 'Hey You']]);
+    expect((await item(albums[0].id)).children.map((t: any) => [t.type, t.index, t.title, t.artist])).toEqual([
+      ['track', 3, 'Time', 'Pink Floyd'],
+    ]);
+    expect((await item(albums[1].id)).children.map((t: any) => [t.disc, t.index, t.title])).toEqual([
+      [2, 1, 'Hey You'],
+    ]);
 
     const shows = await library('daily', 'shows', { 'The Daily Show/The Daily Show - 2024-03-05 - Guest.mkv': '' });
     await scan(s, admin, shows.id, { probe: false });
@@ -75,7 +103,10 @@ describe('the scanner', () => {
     await scan(s, admin, movies.id, { probe: false });
     const top = await allItems(s, admin, movies.id);
     // A movie in parts is one item (its first part), which lists the others (test/media/stacks.test.ts).
-    expect(top.map((m) => [m.title, m.part])).toEqual([['Heat', null], ['Kill Bill', 1]]);
+    expect(top.map((m) => [m.title, m.part])).toEqual([
+      ['Heat', null],
+      ['Kill Bill', 1],
+    ]);
     const heat = await item(top[0].id);
     expect(heat.children.map((c: any) => [c.type, c.extra_type, c.title])).toEqual([['extra', 'other', 'Making of']]);
     const fanart = await s.request('GET', `/api/v1/items/${heat.id}/artwork?kind=fanart`, { token: admin });
@@ -87,7 +118,10 @@ describe('the scanner', () => {
     const rescan = await scan(s, admin, movies.id, { probe: false });
     expect(rescan.result).toMatchObject({ added: 0, unchanged: 4 });
     const parts = await allItems(s, admin, movies.id);
-    expect(parts.map((m) => [m.title, m.has_artwork])).toEqual([['Heat', false], ['Kill Bill', true]]);
+    expect(parts.map((m) => [m.title, m.has_artwork])).toEqual([
+      ['Heat', false],
+      ['Kill Bill', true],
+    ]);
     const poster = await s.request('GET', `/api/v1/items/${parts[1].id}/artwork`, { token: admin });
     expect([poster.status, poster.body, poster.headers['content-type']]).toEqual([200, 'kb', 'image/jpeg']);
   });
@@ -107,7 +141,16 @@ describe('the scanner', () => {
   it.skipIf(!ffmpeg)('probes real clips: codecs, resolution, duration and whether browsers play them', async () => {
     const lib = await library('probed', 'movies');
     copy(clip, join(lib.dir, 'Clip (2020).mp4'));
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', clip, '-c', 'copy', join(lib.dir, 'Remux (2021).mkv')]);
+    await run('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      clip,
+      '-c',
+      'copy',
+      join(lib.dir, 'Remux (2021).mkv'),
+    ]);
     const job = await scan(s, admin, lib.id);
     expect(job.result).toMatchObject({ added: 2, probed: 2, failed: 0 });
     const [clipItem, remux] = await allItems(s, admin, lib.id);
@@ -123,184 +166,315 @@ describe('the scanner', () => {
     expect(clipItem.duration_seconds).toBeGreaterThan(1.5);
     expect(clipItem.duration_seconds).toBeLessThan(2.5);
     // Matroska does not play in Safari: not promised as browser-playable.
-    expect(remux).toMatchObject({ title: 'Remux', video_codec: 'h264', browser_playable: false, mime: 'video/x-matroska' });
-  });
-
-  it.skipIf(!ffmpeg)('rescans incrementally: unchanged files are not probed again, changed ones are, removed ones disappear', async () => {
-    const lib = await library('incremental', 'movies');
-    for (const name of ['One (2001)', 'Two (2002)', 'Three (2003)']) copy(clip, join(lib.dir, name, `${name}.mp4`));
-    const first = await scan(s, admin, lib.id);
-    expect(first.result).toMatchObject({ added: 3, probed: 3, unchanged: 0 });
-    const before = await allItems(s, admin, lib.id);
-
-    const again = await scan(s, admin, lib.id);
-    expect(again.result).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 3, probed: 0 });
-
-    const two = join(lib.dir, 'Two (2002)', 'Two (2002).mp4');
-    utimesSync(two, new Date(), new Date(Date.now() + 5000));
-    const touched = await scan(s, admin, lib.id);
-    expect(touched.result).toMatchObject({ updated: 1, unchanged: 2, probed: 1 });
-
-    rmSync(join(lib.dir, 'Three (2003)'), { recursive: true });
-    const removed = await scan(s, admin, lib.id);
-    expect(removed.result).toMatchObject({ removed: 1, unchanged: 2, probed: 0 });
-    const after = await allItems(s, admin, lib.id);
-    expect(after.map((m) => m.id)).toEqual(before.filter((m) => m.title !== 'Three').map((m) => m.id));
-    const three = before.find((m) => m.title === 'Three')!;
-    expect((await s.request('GET', `/api/v1/items/${three.id}`, { token: admin })).status).toBe(404);
-  });
-
-  it.skipIf(!ffmpeg)('a moved or renamed file keeps its id and watch progress, also when its inode changed', async () => {
-    const lib = await library('moves', 'movies');
-    copy(clip, join(lib.dir, 'Old Name (2010).mp4'));
-    copy(clip, join(lib.dir, 'Other (2011).mp4'));
-    appendFileSync(join(lib.dir, 'Other (2011).mp4'), 'different bytes at the end');
-    await scan(s, admin, lib.id);
-    const [movie] = await allItems(s, admin, lib.id);
-    expect(movie.title).toBe('Old Name');
-    await s.request('PUT', `/api/v1/items/${movie.id}/progress`, { token: admin, body: { position_seconds: 1.25 } });
-
-    // Renamed into a folder: same inode.
-    renameSync(join(lib.dir, 'Old Name (2010).mp4'), put(join(lib.dir, 'New Name (2012)', 'New Name (2012).mp4')));
-    const renamed = await scan(s, admin, lib.id);
-    expect(renamed.result).toMatchObject({ moved: 1, added: 0, removed: 0, probed: 0 });
-    const moved = await item(movie.id);
-    expect(moved).toMatchObject({ id: movie.id, title: 'New Name', year: 2012, progress: { position_seconds: 1.25 } });
-
-    // Copied to another place and the original deleted: a new inode, found by its fingerprint.
-    const from = join(lib.dir, 'New Name (2012)', 'New Name (2012).mp4');
-    const to = join(lib.dir, 'Restored', 'New Name (2012).mp4');
-    copy(from, to);
-    unlinkSync(from);
-    const restored = await scan(s, admin, lib.id);
-    expect(restored.result).toMatchObject({ moved: 1, added: 0, removed: 0 });
-    expect(await item(movie.id)).toMatchObject({ id: movie.id, progress: { position_seconds: 1.25 } });
-    const cw = await s.request('GET', '/api/v1/me/continue-watching', { token: admin });
-    expect(cw.body.items.map((i: any) => i.id)).toEqual([movie.id]);
-
-    // Gone for good: gone from "continue watching" too.
-    unlinkSync(to);
-    await scan(s, admin, lib.id);
-    expect((await s.request('GET', '/api/v1/me/continue-watching', { token: admin })).body.items).toEqual([]);
-  });
-
-  it.skipIf(!ffmpeg)('corrupt and empty files are listed in the result, never fatal, and not probed again until they change', async () => {
-    const lib = await library('corrupt', 'movies', {
-      'Garbage (2001).mp4': Buffer.from('this is not a video at all, just some text pretending to be one'.repeat(50)),
-      'Empty (2002).mkv': '',
+    expect(remux).toMatchObject({
+      title: 'Remux',
+      video_codec: 'h264',
+      browser_playable: false,
+      mime: 'video/x-matroska',
     });
-    copy(clip, join(lib.dir, 'Fine (2003).mp4'));
-    const job = await scan(s, admin, lib.id);
-    expect(job.state).toBe('done');
-    expect(job.result).toMatchObject({ added: 3, probed: 3, failed: 2 });
-    expect(job.result.skipped.map((f: any) => f.path).sort()).toEqual(['Empty (2002).mkv', 'Garbage (2001).mp4']);
-    expect(job.result.skipped.every((f: any) => typeof f.reason === 'string' && f.reason.length > 0)).toBe(true);
-    expect(JSON.stringify(job.result)).not.toContain(lib.dir);
-    expect((await allItems(s, admin, lib.id)).map((m) => m.title)).toEqual(['Fine']);
-
-    const again = await scan(s, admin, lib.id);
-    expect(again.result).toMatchObject({ probed: 0, unchanged: 3, failed: 0 });
-
-    copy(clip, join(lib.dir, 'Garbage (2001).mp4'));
-    const fixed = await scan(s, admin, lib.id);
-    expect(fixed.result).toMatchObject({ updated: 1, probed: 1, failed: 0 });
-    expect((await allItems(s, admin, lib.id)).map((m) => m.title)).toEqual(['Fine', 'Garbage']);
   });
 
-  it.skipIf(!ffmpeg)('a group counts only the children it lists: a corrupt episode is in neither its child_count nor its children', async () => {
-    const lib = await library('corrupt-child', 'shows');
-    copy(clip, join(lib.dir, 'Show', 'Season 01', 'Show - S01E01.mp4'));
-    put(join(lib.dir, 'Show', 'Season 01', 'Show - S01E02.mp4'), 'not a video at all');
-    const job = await scan(s, admin, lib.id);
-    expect(job.result).toMatchObject({ probed: 2, failed: 1 });
-    const [season] = await allItems(s, admin, lib.id, 'season');
-    const detail = await item(season.id);
-    expect(detail.children.map((c: any) => c.index)).toEqual([1]);
-    expect([season.child_count, detail.child_count]).toEqual([1, 1]);
-  });
+  it.skipIf(!ffmpeg)(
+    'rescans incrementally: unchanged files are not probed again, changed ones are, removed ones disappear',
+    async () => {
+      const lib = await library('incremental', 'movies');
+      for (const name of ['One (2001)', 'Two (2002)', 'Three (2003)']) copy(clip, join(lib.dir, name, `${name}.mp4`));
+      const first = await scan(s, admin, lib.id);
+      expect(first.result).toMatchObject({ added: 3, probed: 3, unchanged: 0 });
+      const before = await allItems(s, admin, lib.id);
+
+      const again = await scan(s, admin, lib.id);
+      expect(again.result).toMatchObject({ added: 0, updated: 0, removed: 0, unchanged: 3, probed: 0 });
+
+      const two = join(lib.dir, 'Two (2002)', 'Two (2002).mp4');
+      utimesSync(two, new Date(), new Date(Date.now() + 5000));
+      const touched = await scan(s, admin, lib.id);
+      expect(touched.result).toMatchObject({ updated: 1, unchanged: 2, probed: 1 });
+
+      rmSync(join(lib.dir, 'Three (2003)'), { recursive: true });
+      const removed = await scan(s, admin, lib.id);
+      expect(removed.result).toMatchObject({ removed: 1, unchanged: 2, probed: 0 });
+      const after = await allItems(s, admin, lib.id);
+      expect(after.map((m) => m.id)).toEqual(before.filter((m) => m.title !== 'Three').map((m) => m.id));
+      const three = before.find((m) => m.title === 'Three')!;
+      expect((await s.request('GET', `/api/v1/items/${three.id}`, { token: admin })).status).toBe(404);
+    },
+  );
+
+  it.skipIf(!ffmpeg)(
+    'a moved or renamed file keeps its id and watch progress, also when its inode changed',
+    async () => {
+      const lib = await library('moves', 'movies');
+      copy(clip, join(lib.dir, 'Old Name (2010).mp4'));
+      copy(clip, join(lib.dir, 'Other (2011).mp4'));
+      appendFileSync(join(lib.dir, 'Other (2011).mp4'), 'different bytes at the end');
+      await scan(s, admin, lib.id);
+      const [movie] = await allItems(s, admin, lib.id);
+      expect(movie.title).toBe('Old Name');
+      await s.request('PUT', `/api/v1/items/${movie.id}/progress`, { token: admin, body: { position_seconds: 1.25 } });
+
+      // Renamed into a folder: same inode.
+      renameSync(join(lib.dir, 'Old Name (2010).mp4'), put(join(lib.dir, 'New Name (2012)', 'New Name (2012).mp4')));
+      const renamed = await scan(s, admin, lib.id);
+      expect(renamed.result).toMatchObject({ moved: 1, added: 0, removed: 0, probed: 0 });
+      const moved = await item(movie.id);
+      expect(moved).toMatchObject({
+        id: movie.id,
+        title: 'New Name',
+        year: 2012,
+        progress: { position_seconds: 1.25 },
+      });
+
+      // Copied to another place and the original deleted: a new inode, found by its fingerprint.
+      const from = join(lib.dir, 'New Name (2012)', 'New Name (2012).mp4');
+      const to = join(lib.dir, 'Restored', 'New Name (2012).mp4');
+      copy(from, to);
+      unlinkSync(from);
+      const restored = await scan(s, admin, lib.id);
+      expect(restored.result).toMatchObject({ moved: 1, added: 0, removed: 0 });
+      expect(await item(movie.id)).toMatchObject({ id: movie.id, progress: { position_seconds: 1.25 } });
+      const cw = await s.request('GET', '/api/v1/me/continue-watching', { token: admin });
+      expect(cw.body.items.map((i: any) => i.id)).toEqual([movie.id]);
+
+      // Gone for good: gone from "continue watching" too.
+      unlinkSync(to);
+      await scan(s, admin, lib.id);
+      expect((await s.request('GET', '/api/v1/me/continue-watching', { token: admin })).body.items).toEqual([]);
+    },
+  );
+
+  it.skipIf(!ffmpeg)(
+    'corrupt and empty files are listed in the result, never fatal, and not probed again until they change',
+    async () => {
+      const lib = await library('corrupt', 'movies', {
+        'Garbage (2001).mp4': Buffer.from('this is not a video at all, just some text pretending to be one'.repeat(50)),
+        'Empty (2002).mkv': '',
+      });
+      copy(clip, join(lib.dir, 'Fine (2003).mp4'));
+      const job = await scan(s, admin, lib.id);
+      expect(job.state).toBe('done');
+      expect(job.result).toMatchObject({ added: 3, probed: 3, failed: 2 });
+      expect(job.result.skipped.map((f: any) => f.path).sort()).toEqual(['Empty (2002).mkv', 'Garbage (2001).mp4']);
+      expect(job.result.skipped.every((f: any) => typeof f.reason === 'string' && f.reason.length > 0)).toBe(true);
+      expect(JSON.stringify(job.result)).not.toContain(lib.dir);
+      expect((await allItems(s, admin, lib.id)).map((m) => m.title)).toEqual(['Fine']);
+
+      const again = await scan(s, admin, lib.id);
+      expect(again.result).toMatchObject({ probed: 0, unchanged: 3, failed: 0 });
+
+      copy(clip, join(lib.dir, 'Garbage (2001).mp4'));
+      const fixed = await scan(s, admin, lib.id);
+      expect(fixed.result).toMatchObject({ updated: 1, probed: 1, failed: 0 });
+      expect((await allItems(s, admin, lib.id)).map((m) => m.title)).toEqual(['Fine', 'Garbage']);
+    },
+  );
+
+  it.skipIf(!ffmpeg)(
+    'a group counts only the children it lists: a corrupt episode is in neither its child_count nor its children',
+    async () => {
+      const lib = await library('corrupt-child', 'shows');
+      copy(clip, join(lib.dir, 'Show', 'Season 01', 'Show - S01E01.mp4'));
+      put(join(lib.dir, 'Show', 'Season 01', 'Show - S01E02.mp4'), 'not a video at all');
+      const job = await scan(s, admin, lib.id);
+      expect(job.result).toMatchObject({ probed: 2, failed: 1 });
+      const [season] = await allItems(s, admin, lib.id, 'season');
+      const detail = await item(season.id);
+      expect(detail.children.map((c: any) => c.index)).toEqual([1]);
+      expect([season.child_count, detail.child_count]).toEqual([1, 1]);
+    },
+  );
 
   it.skipIf(!ffmpeg)('an album shows a cover only from tracks it lists: not from one whose probe failed', async () => {
     const lib = await library('corrupt-cover', 'music');
-    makeTrack(join(lib.dir, 'Artist', 'Album', '01 - Plain.mp3'), { title: 'Plain', artist: 'Artist', album: 'Album', track: '1' });
-    makeTrack(join(lib.dir, 'Artist', 'Album', '02 - Covered.mp3'), { title: 'Covered', artist: 'Artist', album: 'Album', track: '2' }, true);
+    makeTrack(join(lib.dir, 'Artist', 'Album', '01 - Plain.mp3'), {
+      title: 'Plain',
+      artist: 'Artist',
+      album: 'Album',
+      track: '1',
+    });
+    makeTrack(
+      join(lib.dir, 'Artist', 'Album', '02 - Covered.mp3'),
+      { title: 'Covered', artist: 'Artist', album: 'Album', track: '2' },
+      true,
+    );
     await scan(s, admin, lib.id);
     const [album] = await allItems(s, admin, lib.id, 'album');
     expect([album.has_artwork, album.child_count]).toEqual([true, 2]);
     // As the store holds a track that failed its probe after having had a cover.
-    await s.deps.db.updateTable('media_items').set({ probe_state: 'failed' }).where('library_id', '=', lib.id).where('title', '=', 'Covered').execute();
+    await s.deps.db
+      .updateTable('media_items')
+      .set({ probe_state: 'failed' })
+      .where('library_id', '=', lib.id)
+      .where('title', '=', 'Covered')
+      .execute();
     const after = await item(album.id);
     expect([after.has_artwork, after.child_count, after.children.length]).toEqual([false, 1, 1]);
     expect((await s.request('GET', `/api/v1/items/${album.id}/artwork`, { token: admin })).status).toBe(404);
   });
 
-  it.skipIf(!ffmpeg)('music: tags win over folder names; album artists group compilations; embedded covers are served', async () => {
-    const lib = await library('music-tags', 'music');
-    makeTrack(join(lib.dir, 'incoming', 'track1.mp3'), { title: 'Be My Husband', artist: 'Nina Simone', album: 'Pastel Blues', track: '2/9', disc: '1/1', date: '1965' }, true);
-    makeTrack(join(lib.dir, 'incoming', 'track2.mp3'), { title: 'So What', artist: 'Miles Davis', album_artist: 'Various Artists', album: 'Jazz Hits', track: '1' });
-    makeTrack(join(lib.dir, 'incoming', 'track3.mp3'), { title: 'Take Five', artist: 'Dave Brubeck', album_artist: 'Various Artists', album: 'Jazz Hits', track: '2' });
-    const job = await scan(s, admin, lib.id);
-    expect(job.result).toMatchObject({ added: 3, probed: 3, failed: 0 });
-    const artists = await allItems(s, admin, lib.id);
-    expect(artists.map((a) => a.title)).toEqual(['Nina Simone', 'Various Artists']);
-    const [pastel] = (await item(artists[0].id)).children;
-    expect(pastel).toMatchObject({ type: 'album', title: 'Pastel Blues', year: 1965, has_artwork: true });
-    const tracks = (await item(pastel.id)).children;
-    expect(tracks).toMatchObject([{ title: 'Be My Husband', index: 2, disc: 1, artist: 'Nina Simone', audio_codec: expect.stringMatching(/mp3|MPEG/i) }]);
-    expect(tracks[0].duration_seconds).toBeGreaterThan(0.5);
-    const cover = await s.app.inject({ method: 'GET', url: `/api/v1/items/${pastel.id}/artwork`, headers: { authorization: `Bearer ${admin}` } });
-    expect(cover.statusCode).toBe(200);
-    expect(cover.headers['content-type']).toBe('image/jpeg');
-    expect(cover.rawPayload.subarray(0, 2).toString('hex')).toBe('ffd8');
-    const [jazz] = (await item(artists[1].id)).children;
-    expect((await item(jazz.id)).children.map((t: any) => [t.index, t.title, t.artist])).toEqual([
-      [1, 'So What', 'Miles Davis'],
-      [2, 'Take Five', 'Dave Brubeck'],
-    ]);
-    // The placeholder groups from the folder name ("incoming", no artist) are gone.
-    expect((await allItems(s, admin, lib.id, 'album')).map((a) => a.title).sort()).toEqual(['Jazz Hits', 'Pastel Blues']);
-  });
+  it.skipIf(!ffmpeg)(
+    'music: tags win over folder names; album artists group compilations; embedded covers are served',
+    async () => {
+      const lib = await library('music-tags', 'music');
+      makeTrack(
+        join(lib.dir, 'incoming', 'track1.mp3'),
+        {
+          title: 'Be My Husband',
+          artist: 'Nina Simone',
+          album: 'Pastel Blues',
+          track: '2/9',
+          disc: '1/1',
+          date: '1965',
+        },
+        true,
+      );
+      makeTrack(join(lib.dir, 'incoming', 'track2.mp3'), {
+        title: 'So What',
+        artist: 'Miles Davis',
+        album_artist: 'Various Artists',
+        album: 'Jazz Hits',
+        track: '1',
+      });
+      makeTrack(join(lib.dir, 'incoming', 'track3.mp3'), {
+        title: 'Take Five',
+        artist: 'Dave Brubeck',
+        album_artist: 'Various Artists',
+        album: 'Jazz Hits',
+        track: '2',
+      });
+      const job = await scan(s, admin, lib.id);
+      expect(job.result).toMatchObject({ added: 3, probed: 3, failed: 0 });
+      const artists = await allItems(s, admin, lib.id);
+      expect(artists.map((a) => a.title)).toEqual(['Nina Simone', 'Various Artists']);
+      const [pastel] = (await item(artists[0].id)).children;
+      expect(pastel).toMatchObject({ type: 'album', title: 'Pastel Blues', year: 1965, has_artwork: true });
+      const tracks = (await item(pastel.id)).children;
+      expect(tracks).toMatchObject([
+        {
+          title: 'Be My Husband',
+          index: 2,
+          disc: 1,
+          artist: 'Nina Simone',
+          audio_codec: expect.stringMatching(/mp3|MPEG/i),
+        },
+      ]);
+      expect(tracks[0].duration_seconds).toBeGreaterThan(0.5);
+      const cover = await s.app.inject({
+        method: 'GET',
+        url: `/api/v1/items/${pastel.id}/artwork`,
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(cover.statusCode).toBe(200);
+      expect(cover.headers['content-type']).toBe('image/jpeg');
+      expect(cover.rawPayload.subarray(0, 2).toString('hex')).toBe('ffd8');
+      const [jazz] = (await item(artists[1].id)).children;
+      expect((await item(jazz.id)).children.map((t: any) => [t.index, t.title, t.artist])).toEqual([
+        [1, 'So What', 'Miles Davis'],
+        [2, 'Take Five', 'Dave Brubeck'],
+      ]);
+      // The placeholder groups from the folder name ("incoming", no artist) are gone.
+      expect((await allItems(s, admin, lib.id, 'album')).map((a) => a.title).sort()).toEqual([
+        'Jazz Hits',
+        'Pastel Blues',
+      ]);
+    },
+  );
 
-  it.skipIf(!ffmpeg)('S71: an embedded cover is read only from a track still inside the library, not through a link swapped in', async () => {
-    const lib = await library('music-swapped', 'music');
-    const track = makeTrack(join(lib.dir, 'Artist', 'Album', '01 - Song.mp3'), { title: 'Song', artist: 'Artist', album: 'Album', track: '1' }, true);
-    const sibling = makeTrack(join(lib.dir, 'Artist', 'Album', '02 - Other.mp3'), { title: 'Other', artist: 'Artist', album: 'Album', track: '2' }, true);
-    // A track outside every library with a cover of its own (a blue PNG; the library's are red JPEGs).
-    const outside = join(base, 'private-music');
-    const secretCover = join(outside, 'secret.png');
-    const secretTrack = join(outside, 'secret.mp3');
-    put(secretCover);
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=blue:size=48x48', '-frames:v', '1', secretCover]);
-    await run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=1', '-i', secretCover,
-      '-map', '0:a', '-map', '1:v', '-c:a', 'libmp3lame', '-c:v', 'copy', '-id3v2_version', '3',
-      '-metadata:s:v', 'comment=Cover (front)', '-disposition:v', 'attached_pic', secretTrack,
-    ]);
-    await scan(s, admin, lib.id);
-    const song = (await allItems(s, admin, lib.id, 'track')).find((i) => i.title === 'Song')!;
-    const artwork = () => s.app.inject({ method: 'GET', url: `/api/v1/items/${song.id}/artwork`, headers: { authorization: `Bearer ${admin}` } });
-    expect((await artwork()).headers['content-type']).toBe('image/jpeg');
+  it.skipIf(!ffmpeg)(
+    'S71: an embedded cover is read only from a track still inside the library, not through a link swapped in',
+    async () => {
+      const lib = await library('music-swapped', 'music');
+      const track = makeTrack(
+        join(lib.dir, 'Artist', 'Album', '01 - Song.mp3'),
+        { title: 'Song', artist: 'Artist', album: 'Album', track: '1' },
+        true,
+      );
+      const sibling = makeTrack(
+        join(lib.dir, 'Artist', 'Album', '02 - Other.mp3'),
+        { title: 'Other', artist: 'Artist', album: 'Album', track: '2' },
+        true,
+      );
+      // A track outside every library with a cover of its own (a blue PNG; the library's are red JPEGs).
+      const outside = join(base, 'private-music');
+      const secretCover = join(outside, 'secret.png');
+      const secretTrack = join(outside, 'secret.mp3');
+      put(secretCover);
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=blue:size=48x48',
+        '-frames:v',
+        '1',
+        secretCover,
+      ]);
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=duration=1',
+        '-i',
+        secretCover,
+        '-map',
+        '0:a',
+        '-map',
+        '1:v',
+        '-c:a',
+        'libmp3lame',
+        '-c:v',
+        'copy',
+        '-id3v2_version',
+        '3',
+        '-metadata:s:v',
+        'comment=Cover (front)',
+        '-disposition:v',
+        'attached_pic',
+        secretTrack,
+      ]);
+      await scan(s, admin, lib.id);
+      const song = (await allItems(s, admin, lib.id, 'track')).find((i) => i.title === 'Song')!;
+      const artwork = () =>
+        s.app.inject({
+          method: 'GET',
+          url: `/api/v1/items/${song.id}/artwork`,
+          headers: { authorization: `Bearer ${admin}` },
+        });
+      expect((await artwork()).headers['content-type']).toBe('image/jpeg');
 
-    const aside = join(base, 'aside.mp3');
-    renameSync(track, aside);
-    try {
-      symlinkSync(secretTrack, track);
-      const swapped = await artwork();
-      expect(swapped.statusCode).toBe(404);
-      expect(swapped.rawPayload.includes(readFileSync(secretCover))).toBe(false);
-      unlinkSync(track);
-      // A link to another track inside the library is fine.
-      symlinkSync(sibling, track);
-      expect((await artwork()).statusCode).toBe(200);
-      unlinkSync(track);
-    } finally {
-      renameSync(aside, track);
-    }
-    const restored = await artwork();
-    expect([restored.statusCode, restored.rawPayload.subarray(0, 2).toString('hex')]).toEqual([200, 'ffd8']);
-  });
+      const aside = join(base, 'aside.mp3');
+      renameSync(track, aside);
+      try {
+        symlinkSync(secretTrack, track);
+        const swapped = await artwork();
+        expect(swapped.statusCode).toBe(404);
+        expect(swapped.rawPayload.includes(readFileSync(secretCover))).toBe(false);
+        unlinkSync(track);
+        // A link to another track inside the library is fine.
+        symlinkSync(sibling, track);
+        expect((await artwork()).statusCode).toBe(200);
+        unlinkSync(track);
+      } finally {
+        renameSync(aside, track);
+      }
+      const restored = await artwork();
+      expect([restored.statusCode, restored.rawPayload.subarray(0, 2).toString('hex')]).toEqual([200, 'ffd8']);
+    },
+  );
 
   it('a scan stopped half-way loses nothing: the next run probes only what was left', async () => {
-    const lib = await library('resume', 'movies', Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`Film ${i} (200${i}).mkv`, 'x'])));
+    const lib = await library(
+      'resume',
+      'movies',
+      Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`Film ${i} (200${i}).mkv`, 'x'])),
+    );
     const row = (await findLibrary(s.deps.db, lib.id))!;
     const fake: ProbeResult = {
       container: 'matroska,webm',
@@ -316,23 +490,33 @@ describe('the scanner', () => {
     };
     const probed: string[] = [];
     const stop = new AbortController();
-    const crashing = scanLibrary(s.deps, row, { probe: true }, {
-      signal: stop.signal,
-      probeConcurrency: 1,
-      probeFlushEvery: 1,
-      prober: async (path) => {
-        if (probed.length === 3) {
-          stop.abort(new Error('the process died'));
-          throw new Error('killed');
-        }
-        probed.push(path);
-        return fake;
+    const crashing = scanLibrary(
+      s.deps,
+      row,
+      { probe: true },
+      {
+        signal: stop.signal,
+        probeConcurrency: 1,
+        probeFlushEvery: 1,
+        prober: async (path) => {
+          if (probed.length === 3) {
+            stop.abort(new Error('the process died'));
+            throw new Error('killed');
+          }
+          probed.push(path);
+          return fake;
+        },
       },
-    });
+    );
     await expect(crashing).rejects.toThrow('the process died');
     const firstRun = [...probed];
     probed.length = 0;
-    const result = await scanLibrary(s.deps, row, { probe: true }, { prober: async (path) => (probed.push(path), fake) });
+    const result = await scanLibrary(
+      s.deps,
+      row,
+      { probe: true },
+      { prober: async (path) => (probed.push(path), fake) },
+    );
     expect(result).toMatchObject({ added: 0, unchanged: 6, probed: 3, failed: 0 });
     expect(new Set([...firstRun, ...probed]).size).toBe(6);
     const items = await allItems(s, admin, lib.id);
@@ -343,38 +527,62 @@ describe('the scanner', () => {
     const lib = await library('resume-counts', 'movies', { 'A (2001).mkv': 'a', 'B (2002).mkv': 'b' });
     const row = (await findLibrary(s.deps.db, lib.id))!;
     const fake: ProbeResult = {
-      container: 'matroska,webm', videoCodec: 'h264', audioCodec: 'aac', width: 640, height: 360, pixFmt: 'yuv420p',
-      durationSeconds: 60, browserPlayable: false, embeddedCover: false, tags: null,
+      container: 'matroska,webm',
+      videoCodec: 'h264',
+      audioCodec: 'aac',
+      width: 640,
+      height: 360,
+      pixFmt: 'yuv420p',
+      durationSeconds: 60,
+      browserPlayable: false,
+      embeddedCover: false,
+      tags: null,
     };
     // Two probes at once: A answers, B is still running when the process dies at the checkpoint after A.
     let saved: ScanCounts | null = null;
     let releaseB!: () => void;
     const bWaits = new Promise<void>((resolve) => (releaseB = resolve));
-    const crashing = scanLibrary(s.deps, row, { probe: true }, {
-      probeConcurrency: 2,
-      probeFlushEvery: 1,
-      prober: async (path) => {
-        if (path.includes('B (2002)')) await bWaits;
-        return fake;
+    const crashing = scanLibrary(
+      s.deps,
+      row,
+      { probe: true },
+      {
+        probeConcurrency: 2,
+        probeFlushEvery: 1,
+        prober: async (path) => {
+          if (path.includes('B (2002)')) await bWaits;
+          return fake;
+        },
+        report: async (phase, counts, checkpoint) => {
+          if (checkpoint && phase === 'probe' && saved === null) {
+            saved = { ...counts };
+            throw new Error('the process died');
+          }
+        },
       },
-      report: async (phase, counts, checkpoint) => {
-        if (checkpoint && phase === 'probe' && saved === null) {
-          saved = { ...counts };
-          throw new Error('the process died');
-        }
-      },
-    });
+    );
     await expect(crashing).rejects.toThrow('the process died');
     releaseB();
     expect(saved).toMatchObject({ probed: 1, failed: 0 });
     // Resumed as scanJobType resumes it, from the checkpoint's counts; B turns out to be corrupt.
-    const resumed = await scanLibrary(s.deps, (await findLibrary(s.deps.db, lib.id))!, { probe: true }, {
-      prober: async (path) => {
-        if (path.includes('B (2002)')) throw new ProbeError('not a video');
-        return fake;
+    const resumed = await scanLibrary(
+      s.deps,
+      (await findLibrary(s.deps.db, lib.id))!,
+      { probe: true },
+      {
+        prober: async (path) => {
+          if (path.includes('B (2002)')) throw new ProbeError('not a video');
+          return fake;
+        },
       },
-    }, saved);
-    expect(resumed).toMatchObject({ added: 2, probed: 2, failed: 1, skipped: [{ path: 'B (2002).mkv', reason: 'not a video' }] });
+      saved,
+    );
+    expect(resumed).toMatchObject({
+      added: 2,
+      probed: 2,
+      failed: 1,
+      skipped: [{ path: 'B (2002).mkv', reason: 'not a video' }],
+    });
   });
 
   it('one scan per library at a time: a second request while one is queued gets the same job', async () => {
@@ -397,7 +605,10 @@ describe('the scanner', () => {
       expect(next.body).toMatchObject({ created: true });
       expect(next.body.job_id).not.toBe(a.body.job_id);
       expect((await requestScan(quiet.s.deps, id, {}, new Date()))?.jobId).toBe(next.body.job_id);
-      expect((await quiet.s.request('GET', `/api/v1/libraries/${id}/scan/${a.body.job_id}`, { token: quiet.member.token })).status).toBe(403);
+      expect(
+        (await quiet.s.request('GET', `/api/v1/libraries/${id}/scan/${a.body.job_id}`, { token: quiet.member.token }))
+          .status,
+      ).toBe(403);
     } finally {
       await quiet.s.close();
     }
@@ -427,7 +638,10 @@ describe('the scanner', () => {
   });
 
   it('hearth library scan shows progress and the counts', async () => {
-    const lib = await library('cli', 'shows', { 'Show/Season 1/Show - S01E01.mkv': '', 'Show/Season 1/Show - S01E02.mkv': '' });
+    const lib = await library('cli', 'shows', {
+      'Show/Season 1/Show - S01E01.mkv': '',
+      'Show/Season 1/Show - S01E02.mkv': '',
+    });
     const env = { ...process.env, HEARTH_DATA_DIR: s.dataDir, HEARTH_LOG_LEVEL: 'silent' };
     // By id, which may well start with "-".
     const { stdout, stderr } = await run(process.execPath, [BIN, 'library', 'scan', lib.id, '--names-only'], { env });

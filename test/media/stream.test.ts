@@ -9,7 +9,18 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setMeta } from '../../src/store/meta.repository.ts';
 import { testClock, type TestServer } from '../helpers/server.ts';
-import { PASSWORD, allItems, copy, createLibrary, haveFfmpeg, makeClip, mediaServer, put, scan, tempDir } from './media-helpers.ts';
+import {
+  PASSWORD,
+  allItems,
+  copy,
+  createLibrary,
+  haveFfmpeg,
+  makeClip,
+  mediaServer,
+  put,
+  scan,
+  tempDir,
+} from './media-helpers.ts';
 
 const run = promisify(execFile);
 const ffmpeg = haveFfmpeg();
@@ -51,7 +62,12 @@ describe('streaming', () => {
     const res = await s.request('POST', `/api/v1/items/${id}/stream-url`, { token, body });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const url = new URL(res.body.url);
-    return { path: url.pathname + url.search, token: url.searchParams.get('st')!, url: res.body.url as string, expiresAt: res.body.expires_at as string };
+    return {
+      path: url.pathname + url.search,
+      token: url.searchParams.get('st')!,
+      url: res.body.url as string,
+      expiresAt: res.body.expires_at as string,
+    };
   }
 
   beforeAll(async () => {
@@ -72,7 +88,10 @@ describe('streaming', () => {
     movieId = items.find((i) => i.title === 'Bytes')!.id;
     otherId = items.find((i) => i.title === 'Other')!.id;
     clipId = items.find((i) => i.title === 'Clip')?.id ?? null;
-    await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [lib] } });
+    await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+      token: admin,
+      body: { library_ids: [lib] },
+    });
   }, 120_000);
   afterAll(async () => {
     // The last response may finish just after its client has read every byte: that keep-alive connection
@@ -140,9 +159,18 @@ describe('streaming', () => {
         const [head, body] = part.split('\r\n\r\n') as [string, string];
         const range = /Content-Range: bytes (\d+)-(\d+)\/(\d+)/.exec(head)!;
         expect(head).toContain('Content-Type: video/mp4');
-        return { start: Number(range[1]), end: Number(range[2]), total: Number(range[3]), body: Buffer.from(body.replace(/\r\n$/, ''), 'latin1') };
+        return {
+          start: Number(range[1]),
+          end: Number(range[2]),
+          total: Number(range[3]),
+          body: Buffer.from(body.replace(/\r\n$/, ''), 'latin1'),
+        };
       });
-      expect(found.map((p) => [p.start, p.end, p.total])).toEqual([[0, 9, SIZE], [5000, 5099, SIZE], [SIZE - 5, SIZE - 1, SIZE]]);
+      expect(found.map((p) => [p.start, p.end, p.total])).toEqual([
+        [0, 9, SIZE],
+        [5000, 5099, SIZE],
+        [SIZE - 5, SIZE - 1, SIZE],
+      ]);
       for (const p of found) expect(p.body.equals(bytes.subarray(p.start, p.end + 1))).toBe(true);
       // Overlapping ranges merge into one.
       const merged = await stream(movieId, { range: 'bytes=0-9,5-20' });
@@ -181,7 +209,10 @@ describe('streaming', () => {
     it('S70: streaming needs a signed-in user or a stream URL token', async () => {
       const res = await raw('GET', `/api/v1/items/${movieId}/stream`);
       expect(res.status).toBe(401);
-      expect((await raw('GET', `/api/v1/items/${movieId}/stream`, { authorization: 'Bearer hs_not-a-real-token-at-all' })).status).toBe(401);
+      expect(
+        (await raw('GET', `/api/v1/items/${movieId}/stream`, { authorization: 'Bearer hs_not-a-real-token-at-all' }))
+          .status,
+      ).toBe(401);
       expect((await raw('HEAD', `/api/v1/items/${movieId}/stream`)).status).toBe(401);
       expect((await stream(movieId, {}, member.token)).status).toBe(200);
     });
@@ -208,7 +239,11 @@ describe('streaming', () => {
     });
 
     it('S71: a library folder swapped for a link to elsewhere is not served', async () => {
-      const items = await allItems(s, admin, (await s.request('GET', `/api/v1/items/${movieId}`, { token: admin })).body.library_id);
+      const items = await allItems(
+        s,
+        admin,
+        (await s.request('GET', `/api/v1/items/${movieId}`, { token: admin })).body.library_id,
+      );
       expect(items.length).toBeGreaterThan(0);
       const moved = `${dir}.real`;
       renameSync(dir, moved);
@@ -219,7 +254,11 @@ describe('streaming', () => {
         expect(res.body.toString()).not.toContain('outside every library');
         // Nor does a scan follow the swapped folder: nothing is added, nothing known is dropped.
         const job = await scan(s, admin, items[0]!.library_id, { probe: false });
-        expect(job.result).toMatchObject({ added: 0, removed: 0, skipped: [{ path: dir, reason: 'the library folder is now a link to elsewhere' }] });
+        expect(job.result).toMatchObject({
+          added: 0,
+          removed: 0,
+          skipped: [{ path: dir, reason: 'the library folder is now a link to elsewhere' }],
+        });
       } finally {
         unlinkSync(dir);
         renameSync(moved, dir);
@@ -242,9 +281,13 @@ describe('streaming', () => {
 
     it('S72: a stream URL token opens only its own item and nothing else', async () => {
       const link = await streamUrl(movieId);
-      expect((await raw('GET', `/api/v1/items/${otherId}/stream?st=${encodeURIComponent(link.token)}`)).status).toBe(401);
+      expect((await raw('GET', `/api/v1/items/${otherId}/stream?st=${encodeURIComponent(link.token)}`)).status).toBe(
+        401,
+      );
       expect((await raw('GET', `/api/v1/items/${movieId}?st=${encodeURIComponent(link.token)}`)).status).toBe(401);
-      expect((await raw('GET', `/api/v1/items/${movieId}`, { authorization: `Bearer ${link.token}` })).status).toBe(401);
+      expect((await raw('GET', `/api/v1/items/${movieId}`, { authorization: `Bearer ${link.token}` })).status).toBe(
+        401,
+      );
       expect((await raw('GET', `/api/v1/libraries?st=${encodeURIComponent(link.token)}`)).status).toBe(401);
       const tampered = link.token.slice(0, -2) + (link.token.endsWith('AA') ? 'BB' : 'AA');
       expect((await raw('GET', `/api/v1/items/${movieId}/stream?st=${encodeURIComponent(tampered)}`)).status).toBe(401);
@@ -256,12 +299,18 @@ describe('streaming', () => {
     it('S42, S72: a stream URL is held to the request guards as its session is (none while 2FA policy confines its user to enrolment)', async () => {
       const link = await streamUrl(movieId, member.token);
       expect((await raw('GET', link.path)).status).toBe(200);
-      const policy = await s.request('PUT', '/api/v1/admin/settings/2fa', { token: admin, body: { require_2fa: 'everyone' } });
+      const policy = await s.request('PUT', '/api/v1/admin/settings/2fa', {
+        token: admin,
+        body: { require_2fa: 'everyone' },
+      });
       try {
         expect(policy.status).toBe(200);
         expect((await stream(movieId, {}, member.token)).status).toBe(403);
         const byToken = await raw('GET', link.path);
-        expect([byToken.status, JSON.parse(byToken.body.toString()).error.code]).toEqual([403, 'mfa_enrollment_required']);
+        expect([byToken.status, JSON.parse(byToken.body.toString()).error.code]).toEqual([
+          403,
+          'mfa_enrollment_required',
+        ]);
         expect((await raw('HEAD', link.path)).status).toBe(403);
       } finally {
         // The owner has no factor either, so the policy goes back off through the store.
@@ -287,7 +336,10 @@ describe('streaming', () => {
       expect((await raw('GET', normal.path)).status).toBe(200);
       clock.advance(4 * 3600 * 1000);
       expect((await raw('GET', normal.path)).status).toBe(401);
-      const tooLong = await s.request('POST', `/api/v1/items/${movieId}/stream-url`, { token: member.token, body: { expires_in_seconds: 6 * 3600 + 1 } });
+      const tooLong = await s.request('POST', `/api/v1/items/${movieId}/stream-url`, {
+        token: member.token,
+        body: { expires_in_seconds: 6 * 3600 + 1 },
+      });
       expect(tooLong.status).toBe(400);
       const longest = await streamUrl(movieId, member.token, { expires_in_seconds: 6 * 3600 });
       expect(new Date(longest.expiresAt).getTime() - clock.clock().getTime()).toBe(6 * 3600 * 1000);
@@ -295,7 +347,10 @@ describe('streaming', () => {
       const library = (await s.request('GET', `/api/v1/items/${movieId}`, { token: admin })).body.library_id;
       await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [] } });
       expect((await raw('GET', longest.path)).status).toBe(404);
-      await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [library] } });
+      await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+        token: admin,
+        body: { library_ids: [library] },
+      });
       expect((await raw('GET', longest.path)).status).toBe(200);
     });
 
@@ -308,7 +363,13 @@ describe('streaming', () => {
       const [long] = await allItems(other.s, other.admin, lib);
       // A player that reads a little and then sits on the connection.
       const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        http.get(new URL(`/api/v1/items/${long.id}/stream`, other.s.url), { headers: { authorization: `Bearer ${other.admin}` } }, resolve).on('error', reject);
+        http
+          .get(
+            new URL(`/api/v1/items/${long.id}/stream`, other.s.url),
+            { headers: { authorization: `Bearer ${other.admin}` } },
+            resolve,
+          )
+          .on('error', reject);
       });
       expect(response.statusCode).toBe(200);
       response.pause();
@@ -320,10 +381,22 @@ describe('streaming', () => {
 
     it.skipIf(!ffmpeg)('S72: a real player (ffprobe) reads a clip over HTTP through a stream URL', async () => {
       const link = await streamUrl(clipId!);
-      const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', link.url]);
+      const { stdout } = await run('ffprobe', [
+        '-v',
+        'error',
+        '-print_format',
+        'json',
+        '-show_format',
+        '-show_streams',
+        link.url,
+      ]);
       const probe = JSON.parse(stdout);
       expect(probe.streams.map((st: any) => st.codec_name).sort()).toEqual(['aac', 'h264']);
-      expect(probe.streams.find((st: any) => st.codec_type === 'video')).toMatchObject({ width: 160, height: 120, pix_fmt: 'yuv420p' });
+      expect(probe.streams.find((st: any) => st.codec_type === 'video')).toMatchObject({
+        width: 160,
+        height: 120,
+        pix_fmt: 'yuv420p',
+      });
       expect(Number(probe.format.duration)).toBeGreaterThan(1.5);
       // And the bytes a player downloads are the file's.
       const body = await fetch(link.url).then((r) => r.arrayBuffer());

@@ -6,12 +6,36 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { thumbnailArgs, thumbnailSecond } from '../../src/media/thumbnails.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { allItems, copy, createLibrary, haveFfmpeg, makeClip, mediaServer, put, scan, tempDir } from './media-helpers.ts';
+import {
+  allItems,
+  copy,
+  createLibrary,
+  haveFfmpeg,
+  makeClip,
+  mediaServer,
+  put,
+  scan,
+  tempDir,
+} from './media-helpers.ts';
 
 const ffmpeg = haveFfmpeg();
 
 function clipOfSize(path: string, size: string): string {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=3:size=${size}:rate=10`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=duration=3:size=${size}:rate=10`,
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
   return path;
 }
 
@@ -33,7 +57,12 @@ describe.skipIf(!ffmpeg)('the thumbnail job', () => {
   let dir: string;
   let lib: string;
   const item = async (id: string) => (await s.request('GET', `/api/v1/items/${id}`, { token: admin })).body;
-  const art = (id: string, query: string) => s.app.inject({ method: 'GET', url: `/api/v1/items/${id}/artwork${query}`, headers: { authorization: `Bearer ${admin}` } });
+  const art = (id: string, query: string) =>
+    s.app.inject({
+      method: 'GET',
+      url: `/api/v1/items/${id}/artwork${query}`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
 
   async function thumbnailWidth(id: string, previous: number | null): Promise<number> {
     for (let i = 0; i < 300; i++) {
@@ -53,7 +82,12 @@ describe.skipIf(!ffmpeg)('the thumbnail job', () => {
     const clip = makeClip(join(dir, 'src', 'clip.mp4'));
     copy(clip, join(dir, 'lib', 'Show', 'Season 1', 'Show - S01E01 - Pilot.mp4'));
     copy(clip, join(dir, 'lib', 'Show', 'Season 1', 'Show - S01E02 - Second.mp4'));
-    put(join(dir, 'lib', 'Show', 'Season 1', 'Show - S01E02 - Second-thumb.jpg'), await sharp({ create: { width: 40, height: 30, channels: 3, background: '#00f' } }).jpeg().toBuffer());
+    put(
+      join(dir, 'lib', 'Show', 'Season 1', 'Show - S01E02 - Second-thumb.jpg'),
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: '#00f' } })
+        .jpeg()
+        .toBuffer(),
+    );
     lib = await createLibrary(s, admin, 'Thumbs', 'shows', [join(dir, 'lib')]);
     await scan(s, admin, lib);
   }, 60_000);
@@ -79,10 +113,29 @@ describe.skipIf(!ffmpeg)('the thumbnail job', () => {
     expect(await thumbnailWidth(pilot.id, 160)).toBe(320);
   });
 
-  it('reads the container\'s chapters for the item page and seeking', async () => {
-    const meta = put(join(dir, 'src', 'chapters.txt'), ';FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=Opening\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Ending\n');
+  it("reads the container's chapters for the item page and seeking", async () => {
+    const meta = put(
+      join(dir, 'src', 'chapters.txt'),
+      ';FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1000\ntitle=Opening\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1000\nEND=2000\ntitle=Ending\n',
+    );
     const out = join(dir, 'lib', 'Show', 'Season 1', 'Show - S01E03 - Chapters.mkv');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', join(dir, 'src', 'clip.mp4'), '-i', meta, '-map_metadata', '1', '-map_chapters', '1', '-c', 'copy', out]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      join(dir, 'src', 'clip.mp4'),
+      '-i',
+      meta,
+      '-map_metadata',
+      '1',
+      '-map_chapters',
+      '1',
+      '-c',
+      'copy',
+      out,
+    ]);
     await scan(s, admin, lib);
     const episode = (await allItems(s, admin, lib, 'episode')).find((e) => e.title === 'Chapters')!;
     expect((await item(episode.id)).chapters).toEqual([

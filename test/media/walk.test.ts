@@ -107,7 +107,11 @@ describe('walkLibrary', () => {
       dev: stats.dev,
     });
     // A link to a file inside the root is followed: the link's path, the target's stat.
-    expect(files.get('film-link.mkv')).toMatchObject({ absPath: join(root, 'film-link.mkv'), ino: stats.ino, size: 12 });
+    expect(files.get('film-link.mkv')).toMatchObject({
+      absPath: join(root, 'film-link.mkv'),
+      ino: stats.ino,
+      size: 12,
+    });
   });
 
   it('skips hidden files and folders and NAS or Windows junk', async () => {

@@ -9,8 +9,18 @@ function ffmpeg(args: string[]): void {
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { stdio: 'pipe' });
 }
 
-const picture = (seconds: number, size: string) => ['-f', 'lavfi', '-i', `testsrc2=duration=${seconds}:size=${size}:rate=12`];
-const tone = (seconds: number, hz: number, layout = 'stereo') => ['-f', 'lavfi', '-i', `sine=frequency=${hz}:duration=${seconds}:sample_rate=48000,aformat=channel_layouts=${layout}`];
+const picture = (seconds: number, size: string) => [
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=duration=${seconds}:size=${size}:rate=12`,
+];
+const tone = (seconds: number, hz: number, layout = 'stereo') => [
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=${hz}:duration=${seconds}:sample_rate=48000,aformat=channel_layouts=${layout}`,
+];
 
 export const ENGLISH_CUE = 'Where is the station?';
 export const FRENCH_CUE = 'Où est la gare ? Déjà l’été, garçon à côté.';
@@ -19,9 +29,20 @@ export const FRENCH_CUE = 'Où est la gare ? Déjà l’été, garçon à côté
 export function makeHevcAc3(path: string, seconds = 40): string {
   mkdirSync(dirname(path), { recursive: true });
   ffmpeg([
-    ...picture(seconds, '320x240'), ...tone(seconds, 440, '5.1'),
-    '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p',
-    '-c:a', 'ac3', '-shortest', path,
+    ...picture(seconds, '320x240'),
+    ...tone(seconds, 440, '5.1'),
+    '-c:v',
+    'libx265',
+    '-preset',
+    'ultrafast',
+    '-x265-params',
+    'log-level=error',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'ac3',
+    '-shortest',
+    path,
   ]);
   return path;
 }
@@ -29,7 +50,20 @@ export function makeHevcAc3(path: string, seconds = 40): string {
 /** MPEG-2 video + MP2 audio in MPEG-TS. */
 export function makeMpeg2Mp2(path: string, seconds = 8): string {
   mkdirSync(dirname(path), { recursive: true });
-  ffmpeg([...picture(seconds, '320x240'), ...tone(seconds, 550), '-c:v', 'mpeg2video', '-pix_fmt', 'yuv420p', '-c:a', 'mp2', '-shortest', '-f', 'mpegts', path]);
+  ffmpeg([
+    ...picture(seconds, '320x240'),
+    ...tone(seconds, 550),
+    '-c:v',
+    'mpeg2video',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'mp2',
+    '-shortest',
+    '-f',
+    'mpegts',
+    path,
+  ]);
   return path;
 }
 
@@ -39,11 +73,41 @@ export function makeH264Dts(path: string, seconds = 12): string {
   const srt = `${path}.en.tmp.srt`;
   writeFileSync(srt, `1\r\n00:00:00,500 --> 00:00:05,000\r\n${ENGLISH_CUE}\r\n\r\n`);
   ffmpeg([
-    ...picture(seconds, '320x240'), ...tone(seconds, 440), ...tone(seconds, 880), '-i', srt,
-    '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '24', '-pix_fmt', 'yuv420p', '-c:a', 'dca', '-strict', '-2', '-c:s', 'srt',
-    '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fre', '-metadata:s:s:0', 'language=eng',
-    '-shortest', path,
+    ...picture(seconds, '320x240'),
+    ...tone(seconds, 440),
+    ...tone(seconds, 880),
+    '-i',
+    srt,
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-map',
+    '2:a',
+    '-map',
+    '3:s',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '24',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'dca',
+    '-strict',
+    '-2',
+    '-c:s',
+    'srt',
+    '-metadata:s:a:0',
+    'language=eng',
+    '-metadata:s:a:1',
+    'language=fre',
+    '-metadata:s:s:0',
+    'language=eng',
+    '-shortest',
+    path,
   ]);
   rmSync(srt);
   return path;
@@ -62,7 +126,22 @@ export function writeFrenchSidecar(path: string): string {
 /** H.264 + AAC in MP4, the file every browser plays as it is. */
 export function makeH264Aac(path: string, seconds = 4): string {
   mkdirSync(dirname(path), { recursive: true });
-  ffmpeg([...picture(seconds, '160x120'), ...tone(seconds, 330), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-movflags', '+faststart', path]);
+  ffmpeg([
+    ...picture(seconds, '160x120'),
+    ...tone(seconds, 330),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    '-movflags',
+    '+faststart',
+    path,
+  ]);
   return path;
 }
 

@@ -62,7 +62,9 @@ describe.skipIf(!ffmpeg)('crafted playlists in a library', () => {
         '#EXT-X-ENDLIST',
         '',
       ].join('\n');
-    const concat = ['ffconcat version 1.0', `file '${fifo}'`, `file 'http://127.0.0.1:${port}/part.mp4'`, ''].join('\n');
+    const concat = ['ffconcat version 1.0', `file '${fifo}'`, `file 'http://127.0.0.1:${port}/part.mp4'`, ''].join(
+      '\n',
+    );
     for (const [folder, list] of [
       ['probed', [] as string[]],
       ['named', [] as string[]],
@@ -107,7 +109,11 @@ describe.skipIf(!ffmpeg)('crafted playlists in a library', () => {
     // The encoder itself, handed such a file as if the probe had passed: it fails, and fetches nothing.
     const service = playbackOf(s.deps);
     const target = items[0]!;
-    const row = await s.deps.db.selectFrom('media_items').select('path').where('id', '=', target.id).executeTakeFirstOrThrow();
+    const row = await s.deps.db
+      .selectFrom('media_items')
+      .select('path')
+      .where('id', '=', target.id)
+      .executeTakeFirstOrThrow();
     const session = await service.open(
       {
         itemId: target.id,
@@ -119,7 +125,16 @@ describe.skipIf(!ffmpeg)('crafted playlists in a library', () => {
         durationSeconds: 30,
         method: 'transcode',
         reason: 'test',
-        spec: { mode: 'transcode', videoIndex: 0, audioIndex: 1, audioCopy: false, height: null, videoKbps: null, toneMap: false, burnSubtitleIndex: null },
+        spec: {
+          mode: 'transcode',
+          videoIndex: 0,
+          audioIndex: 1,
+          audioCopy: false,
+          height: null,
+          videoKbps: null,
+          toneMap: false,
+          burnSubtitleIndex: null,
+        },
         token: 'x',
       },
       0,
@@ -133,12 +148,26 @@ describe.skipIf(!ffmpeg)('crafted playlists in a library', () => {
   it('the sensors work: a plain ffmpeg without the whitelist would have fetched and read', async () => {
     // Proof that the test can fail: the same kind of playlist, read by ffmpeg with the hls demuxer allowed.
     const dir = tempDir('hearth-crafted-proof-');
-    const list = put(join(dir, 'list.m3u8'), ['#EXTM3U', '#EXT-X-TARGETDURATION:10', '#EXTINF:10,', `http://127.0.0.1:${port}/x.ts`, '#EXT-X-ENDLIST', ''].join('\n'));
-    await new Promise((resolve) => execFile('ffprobe', ['-v', 'error', '-protocol_whitelist', 'file,http,tcp', list], { timeout: 20_000 }, resolve));
+    const list = put(
+      join(dir, 'list.m3u8'),
+      [
+        '#EXTM3U',
+        '#EXT-X-TARGETDURATION:10',
+        '#EXTINF:10,',
+        `http://127.0.0.1:${port}/x.ts`,
+        '#EXT-X-ENDLIST',
+        '',
+      ].join('\n'),
+    );
+    await new Promise((resolve) =>
+      execFile('ffprobe', ['-v', 'error', '-protocol_whitelist', 'file,http,tcp', list], { timeout: 20_000 }, resolve),
+    );
     expect(connections).toBeGreaterThan(0);
     connections = 0;
     const ffconcat = put(join(dir, 'list.ffconcat'), `ffconcat version 1.0\nfile '${fifo}'\n`);
-    await new Promise((resolve) => execFile('ffprobe', ['-v', 'error', '-safe', '0', '-f', 'concat', ffconcat], { timeout: 20_000 }, resolve));
+    await new Promise((resolve) =>
+      execFile('ffprobe', ['-v', 'error', '-safe', '0', '-f', 'concat', ffconcat], { timeout: 20_000 }, resolve),
+    );
     expect(fifoReaders).toBeGreaterThan(0);
     fifoReaders = 0;
   }, 30_000);

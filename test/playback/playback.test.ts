@@ -10,13 +10,26 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { playbackOf } from '../../src/playback/hls.ts';
 import { testClock, type TestServer } from '../helpers/server.ts';
 import { PASSWORD, allItems, createLibrary, haveFfmpeg, mediaServer, scan, tempDir } from '../media/media-helpers.ts';
-import { ENGLISH_CUE, FRENCH_CUE, makeH264Aac, makeH264Dts, makeHevcAc3, makeMpeg2Mp2, pgsEncoder, writeFrenchSidecar } from './clips.ts';
+import {
+  ENGLISH_CUE,
+  FRENCH_CUE,
+  makeH264Aac,
+  makeH264Dts,
+  makeHevcAc3,
+  makeMpeg2Mp2,
+  pgsEncoder,
+  writeFrenchSidecar,
+} from './clips.ts';
 
 const run = promisify(execFile);
 const ffmpeg = haveFfmpeg();
 
 /** What Chromium without proprietary codecs reports: no HEVC, no AC-3, no DTS, no Matroska. */
-export const CHROMIUM = { video: ['h264', 'vp8', 'vp9', 'av1'], audio: ['aac', 'mp3', 'opus', 'vorbis', 'flac'], containers: ['mp4', 'webm'] };
+export const CHROMIUM = {
+  video: ['h264', 'vp8', 'vp9', 'av1'],
+  audio: ['aac', 'mp3', 'opus', 'vorbis', 'flac'],
+  containers: ['mp4', 'webm'],
+};
 
 function alive(pid: number): boolean {
   try {
@@ -68,7 +81,10 @@ describe.skipIf(!ffmpeg)('playback', () => {
     library = await createLibrary(s, admin, 'Films', 'movies', [dir]);
     await scan(s, admin, library);
     for (const item of await allItems(s, admin, library)) ids[item.title] = item.id;
-    await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [library] } });
+    await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+      token: admin,
+      body: { library_ids: [library] },
+    });
   }, 180_000);
 
   afterEach(async () => {
@@ -109,7 +125,15 @@ describe.skipIf(!ffmpeg)('playback', () => {
     expect(segment.status).toBe(200);
     const seg0 = join(s.dataDir, 'seg0.ts');
     writeFileSync(seg0, Buffer.from(await segment.arrayBuffer()));
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,pix_fmt,channels', '-of', 'json', seg0]);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_name,pix_fmt,channels',
+      '-of',
+      'json',
+      seg0,
+    ]);
     const streams = JSON.parse(stdout).streams;
     expect(streams).toContainEqual(expect.objectContaining({ codec_name: 'h264', pix_fmt: 'yuv420p' }));
     expect(streams).toContainEqual(expect.objectContaining({ codec_name: 'aac', channels: 2 }));
@@ -132,7 +156,23 @@ describe.skipIf(!ffmpeg)('playback', () => {
     const b = join(s.dataDir, 'near.ts');
     writeFileSync(b, Buffer.from(await (await get(segmentUrl(again.body.url, 8))).arrayBuffer()));
     const start = async (file: string) =>
-      Number((await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream=start_time', '-of', 'csv=p=0', file])).stdout.trim().split('\n')[0]);
+      Number(
+        (
+          await run('ffprobe', [
+            '-v',
+            'error',
+            '-select_streams',
+            'v',
+            '-show_entries',
+            'stream=start_time',
+            '-of',
+            'csv=p=0',
+            file,
+          ])
+        ).stdout
+          .trim()
+          .split('\n')[0],
+      );
     expect(await start(a)).toBeCloseTo(await start(b), 2);
   }, 90_000);
 
@@ -156,10 +196,14 @@ describe.skipIf(!ffmpeg)('playback', () => {
       const file = join(s.dataDir, `audio-${Math.random()}.ts`);
       writeFileSync(file, Buffer.from(await (await get(segmentUrl(url, 0))).arrayBuffer()));
       // The tone's frequency by counting zero crossings of the decoded audio.
-      const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a', '-ac', '1', '-ar', '48000', '-f', 's16le', 'pipe:1'], { encoding: 'buffer', maxBuffer: 64 << 20 });
+      const { stdout } = await run(
+        'ffmpeg',
+        ['-v', 'error', '-i', file, '-map', '0:a', '-ac', '1', '-ar', '48000', '-f', 's16le', 'pipe:1'],
+        { encoding: 'buffer', maxBuffer: 64 << 20 },
+      );
       const samples = new Int16Array(stdout.buffer, stdout.byteOffset, stdout.length / 2);
       let crossings = 0;
-      for (let i = 1; i < samples.length; i++) if ((samples[i - 1]! < 0) !== (samples[i]! < 0)) crossings++;
+      for (let i = 1; i < samples.length; i++) if (samples[i - 1]! < 0 !== samples[i]! < 0) crossings++;
       return crossings / 2 / (samples.length / 48000);
     };
     const english = await loudest(res.body.url);
@@ -176,7 +220,9 @@ describe.skipIf(!ffmpeg)('playback', () => {
     const res = await decide(ids['Two Languages']!, member.token);
     const subs = res.body.subtitles;
     expect(subs).toContainEqual(expect.objectContaining({ id: 'e0', language: 'eng', kind: 'text', external: false }));
-    expect(subs).toContainEqual(expect.objectContaining({ id: 'x0', language: 'fr', kind: 'text', external: true, forced: false }));
+    expect(subs).toContainEqual(
+      expect.objectContaining({ id: 'x0', language: 'fr', kind: 'text', external: true, forced: false }),
+    );
     const fr = await get(subs.find((x: any) => x.id === 'x0').url);
     expect(fr.status).toBe(200);
     expect(fr.headers.get('content-type')).toBe('text/vtt; charset=utf-8');
@@ -188,15 +234,21 @@ describe.skipIf(!ffmpeg)('playback', () => {
     expect(en).toContain(ENGLISH_CUE);
   }, 60_000);
 
-  it.skipIf(pgsEncoder())('PGS: skipped, this ffmpeg has no PGS encoder to make a PGS track with (no "pgssub" in ffmpeg -encoders)', () => {
-    expect(pgsEncoder()).toBe(false);
-  });
+  it.skipIf(pgsEncoder())(
+    'PGS: skipped, this ffmpeg has no PGS encoder to make a PGS track with (no "pgssub" in ffmpeg -encoders)',
+    () => {
+      expect(pgsEncoder()).toBe(false);
+    },
+  );
 
   it('S73: sign out everywhere during a transcode: the next segment is refused and the encoder process is gone within 2 s', async () => {
     await s.createUser({ username: 'rita', password: PASSWORD, role: 'member' });
     const rita = (await s.request('GET', '/api/v1/admin/users', { token: admin })).body;
     const ritaId = (Array.isArray(rita) ? rita : rita.users).find((u: any) => u.username === 'rita').id;
-    await s.request('PUT', `/api/v1/admin/users/${ritaId}/libraries`, { token: admin, body: { library_ids: [library] } });
+    await s.request('PUT', `/api/v1/admin/users/${ritaId}/libraries`, {
+      token: admin,
+      body: { library_ids: [library] },
+    });
     const token = await s.login('rita', PASSWORD);
     const res = await decide(ids.Hevc!, token);
     expect(res.status).toBe(200);
@@ -236,9 +288,14 @@ describe.skipIf(!ffmpeg)('playback', () => {
       expect((await get(segmentUrl(res.body.url, 1))).status).toBe(404);
       expect((await get(res.body.subtitles.find((x: any) => x.id === 'x0').url)).status).toBe(404);
       expect((await decide(ids['Two Languages']!, member.token)).status).toBe(404);
-      expect((await s.request('GET', `/api/v1/items/${ids['Two Languages']}`, { token: member.token })).status).toBe(404);
+      expect((await s.request('GET', `/api/v1/items/${ids['Two Languages']}`, { token: member.token })).status).toBe(
+        404,
+      );
     } finally {
-      await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, { token: admin, body: { library_ids: [library] } });
+      await s.request('PUT', `/api/v1/admin/users/${member.id}/libraries`, {
+        token: admin,
+        body: { library_ids: [library] },
+      });
     }
   }, 60_000);
 
@@ -247,7 +304,9 @@ describe.skipIf(!ffmpeg)('playback', () => {
     const playId = res.body.play_id;
     const mine = await decide(ids.Plain!, member.token);
     const memberToken = new URL(mine.body.url).searchParams.get('st')!;
-    const theirs = await s.request('GET', `/api/v1/items/${ids.Hevc}/hls/${playId}/index.m3u8`, { token: member.token });
+    const theirs = await s.request('GET', `/api/v1/items/${ids.Hevc}/hls/${playId}/index.m3u8`, {
+      token: member.token,
+    });
     expect(theirs.status).toBe(404);
     expect(memberToken).toBeTruthy();
   }, 60_000);
@@ -273,7 +332,16 @@ describe.skipIf(!ffmpeg)('playback', () => {
     const ok = await decide(ids.Hevc!, member.token, { maxHeight: 144, maxBitrate: 400_000, startSeconds: 9 });
     expect(ok.status).toBe(200);
     const session = playbackOf(s.deps).list()[0]!;
-    expect(session.info.spec).toEqual({ mode: 'transcode', videoIndex: 0, audioIndex: 1, audioCopy: false, height: 144, videoKbps: 208, toneMap: false, burnSubtitleIndex: null });
+    expect(session.info.spec).toEqual({
+      mode: 'transcode',
+      videoIndex: 0,
+      audioIndex: 1,
+      audioCopy: false,
+      height: 144,
+      videoKbps: 208,
+      toneMap: false,
+      burnSubtitleIndex: null,
+    });
     expect(session.encoder?.startSegment).toBe(2);
     expect(ok.body.start_seconds).toBe(9);
   }, 60_000);
@@ -318,7 +386,9 @@ describe.skipIf(!ffmpeg)('playback', () => {
     await get(segmentUrl(res.body.url, 0));
     const list = await s.request('GET', '/api/v1/admin/playback', { token: admin });
     expect(list.status).toBe(200);
-    expect(list.body.streams).toEqual([expect.objectContaining({ username: 'milo', title: 'Hevc', method: 'transcode', reason: res.body.reason })]);
+    expect(list.body.streams).toEqual([
+      expect.objectContaining({ username: 'milo', title: 'Hevc', method: 'transcode', reason: res.body.reason }),
+    ]);
     expect(list.body.encoders.max).toBe(1);
     expect((await s.request('GET', '/api/v1/admin/playback', { token: member.token })).status).toBe(403);
     const stop = await s.request('DELETE', `/api/v1/admin/playback/${res.body.play_id}`, { token: admin });

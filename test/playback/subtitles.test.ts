@@ -9,10 +9,24 @@ const TEXT = 'Déjà l’été — «ça» €';
 
 describe('sidecar subtitle names', () => {
   it('reads language, forced, SDH/CC and default markers', () => {
-    expect(parseSidecarName('/m/Film (2020).mkv', 'Film (2020).en.srt')).toEqual({ format: 'srt', language: 'en', forced: false, hearingImpaired: false, default: false });
+    expect(parseSidecarName('/m/Film (2020).mkv', 'Film (2020).en.srt')).toEqual({
+      format: 'srt',
+      language: 'en',
+      forced: false,
+      hearingImpaired: false,
+      default: false,
+    });
     expect(parseSidecarName('/m/Film.mkv', 'Film.fr.forced.srt')).toMatchObject({ language: 'fr', forced: true });
-    expect(parseSidecarName('/m/Film.mkv', 'Film.eng.sdh.srt')).toMatchObject({ language: 'eng', hearingImpaired: true });
-    expect(parseSidecarName('/m/Film.mkv', 'Film.de.cc.default.ass')).toMatchObject({ format: 'ass', language: 'de', hearingImpaired: true, default: true });
+    expect(parseSidecarName('/m/Film.mkv', 'Film.eng.sdh.srt')).toMatchObject({
+      language: 'eng',
+      hearingImpaired: true,
+    });
+    expect(parseSidecarName('/m/Film.mkv', 'Film.de.cc.default.ass')).toMatchObject({
+      format: 'ass',
+      language: 'de',
+      hearingImpaired: true,
+      default: true,
+    });
     expect(parseSidecarName('/m/Film.mkv', 'Film.vtt')).toMatchObject({ format: 'vtt', language: null });
     expect(parseSidecarName('/m/Film.mkv', 'Filmography.en.srt')).toBeNull();
     expect(parseSidecarName('/m/Film.mkv', 'Film.en.txt')).toBeNull();
@@ -31,49 +45,136 @@ describe('subtitle encodings', () => {
     expect(decodeSubtitleBytes(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toContain(TEXT);
     expect(decodeSubtitleBytes(be)).toContain(TEXT);
     // Windows-1252: é = E9, ’ = 92, — = 97, « = AB, € = 80.
-    const cp1252 = Buffer.from([0x44, 0xe9, 0x6a, 0xe0, 0x20, 0x6c, 0x92, 0xe9, 0x74, 0xe9, 0x20, 0x97, 0x20, 0xab, 0xe7, 0x61, 0xbb, 0x20, 0x80]);
+    const cp1252 = Buffer.from([
+      0x44, 0xe9, 0x6a, 0xe0, 0x20, 0x6c, 0x92, 0xe9, 0x74, 0xe9, 0x20, 0x97, 0x20, 0xab, 0xe7, 0x61, 0xbb, 0x20, 0x80,
+    ]);
     expect(decodeSubtitleBytes(cp1252)).toBe(TEXT);
   });
 
   it('converts SubRip and ASS to WebVTT', () => {
-    expect(srtToVtt('1\r\n00:00:01,5 --> 00:00:02,000\r\n{\\an8}<i>Hi</i>\r\n\r\n')).toBe('WEBVTT\n\n1\n00:00:01.500 --> 00:00:02.000\n<i>Hi</i>\n');
-    const ass = '[Script Info]\nTitle: x\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,{\\i1}Hello,{\\b1} world\\Nnext <line>\n';
+    expect(srtToVtt('1\r\n00:00:01,5 --> 00:00:02,000\r\n{\\an8}<i>Hi</i>\r\n\r\n')).toBe(
+      'WEBVTT\n\n1\n00:00:01.500 --> 00:00:02.000\n<i>Hi</i>\n',
+    );
+    const ass =
+      '[Script Info]\nTitle: x\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,{\\i1}Hello,{\\b1} world\\Nnext <line>\n';
     expect(assToVtt(ass)).toBe('WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHello, world\nnext &lt;line&gt;\n');
   });
 });
 
-const probe = (streams: object[], format = 'matroska,webm') => parseStreams(JSON.stringify({ format: { format_name: format, duration: '60' }, streams }));
+const probe = (streams: object[], format = 'matroska,webm') =>
+  parseStreams(JSON.stringify({ format: { format_name: format, duration: '60' }, streams }));
 const CHROMIUM = { video: ['h264', 'vp9'], audio: ['aac', 'opus'], containers: ['mp4', 'webm'] };
 
 describe('the decision', () => {
   it('is direct, remux or transcode for the right reasons, in words', async () => {
-    const mp4 = probe([{ index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p', height: 720 }, { index: 1, codec_type: 'audio', codec_name: 'aac', channels: 2 }], 'mov,mp4,m4a,3gp,3g2,mj2');
+    const mp4 = probe(
+      [
+        { index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p', height: 720 },
+        { index: 1, codec_type: 'audio', codec_name: 'aac', channels: 2 },
+      ],
+      'mov,mp4,m4a,3gp,3g2,mj2',
+    );
     expect((await decide(mp4, [], CHROMIUM)).method).toBe('direct');
-    const mkvAc3 = probe([{ index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p', height: 720 }, { index: 1, codec_type: 'audio', codec_name: 'ac3', channels: 6 }]);
+    const mkvAc3 = probe([
+      { index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p', height: 720 },
+      { index: 1, codec_type: 'audio', codec_name: 'ac3', channels: 6 },
+    ]);
     const remux = await decide(mkvAc3, [], CHROMIUM);
     expect(remux.method).toBe('remux');
     expect(remux.reason).toMatch(/AC-3.*AAC stereo/);
-    const hi10 = probe([{ index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p10le', height: 1080 }], 'mov,mp4');
+    const hi10 = probe(
+      [{ index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p10le', height: 1080 }],
+      'mov,mp4',
+    );
     const t = await decide(hi10, [], { ...CHROMIUM, maxHeight: 720 });
     expect(t.method).toBe('transcode');
     expect(t.reason).toMatch(/10-bit/);
     expect(t.spec?.height).toBe(720);
-    const hdr = probe([{ index: 0, codec_type: 'video', codec_name: 'hevc', pix_fmt: 'yuv420p10le', color_transfer: 'smpte2084', height: 2160 }]);
+    const hdr = probe([
+      {
+        index: 0,
+        codec_type: 'video',
+        codec_name: 'hevc',
+        pix_fmt: 'yuv420p10le',
+        color_transfer: 'smpte2084',
+        height: 2160,
+      },
+    ]);
     const h = await decide(hdr, [], CHROMIUM);
     expect(h.method).toBe('transcode');
     expect(h.reason).toMatch(/HDR/);
     // The second audio track cannot be chosen in a direct play: remux.
-    const two = probe([{ index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p' }, { index: 1, codec_type: 'audio', codec_name: 'aac' }, { index: 2, codec_type: 'audio', codec_name: 'aac' }], 'mov,mp4');
-    expect((await decide(two, [], { ...CHROMIUM, audioTrack: 1 })).spec).toMatchObject({ mode: 'remux', audioIndex: 2, audioCopy: true });
+    const two = probe(
+      [
+        { index: 0, codec_type: 'video', codec_name: 'h264', pix_fmt: 'yuv420p' },
+        { index: 1, codec_type: 'audio', codec_name: 'aac' },
+        { index: 2, codec_type: 'audio', codec_name: 'aac' },
+      ],
+      'mov,mp4',
+    );
+    expect((await decide(two, [], { ...CHROMIUM, audioTrack: 1 })).spec).toMatchObject({
+      mode: 'remux',
+      audioIndex: 2,
+      audioCopy: true,
+    });
   });
 
   it('S74: the encoder arguments hold the store path after file:, numbers and fixed words; a bad number throws', () => {
-    const args = encoderArgs('/lib/a.mkv', { mode: 'transcode', videoIndex: 0, audioIndex: 1, audioCopy: false, height: 720, videoKbps: 3000, toneMap: true, burnSubtitleIndex: 3 }, 5, '/data/transcode/x');
+    const args = encoderArgs(
+      '/lib/a.mkv',
+      {
+        mode: 'transcode',
+        videoIndex: 0,
+        audioIndex: 1,
+        audioCopy: false,
+        height: 720,
+        videoKbps: 3000,
+        toneMap: true,
+        burnSubtitleIndex: 3,
+      },
+      5,
+      '/data/transcode/x',
+    );
     expect(args).toContain('file:/lib/a.mkv');
-    expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-protocol_whitelist') + 2)).toEqual(['-protocol_whitelist', 'file']);
+    expect(args.slice(args.indexOf('-protocol_whitelist'), args.indexOf('-protocol_whitelist') + 2)).toEqual([
+      '-protocol_whitelist',
+      'file',
+    ]);
     expect(args).toContain('-start_number');
-    expect(() => encoderArgs('/lib/a.mkv', { mode: 'transcode', videoIndex: 0, audioIndex: 1, audioCopy: false, height: 720.5, videoKbps: null, toneMap: false, burnSubtitleIndex: null }, 0, '/d')).toThrow(RangeError);
-    expect(() => encoderArgs('/lib/a.mkv', { mode: 'remux', videoIndex: Number.NaN, audioIndex: 1, audioCopy: false, height: null, videoKbps: null, toneMap: false, burnSubtitleIndex: null }, 0, '/d')).toThrow(RangeError);
+    expect(() =>
+      encoderArgs(
+        '/lib/a.mkv',
+        {
+          mode: 'transcode',
+          videoIndex: 0,
+          audioIndex: 1,
+          audioCopy: false,
+          height: 720.5,
+          videoKbps: null,
+          toneMap: false,
+          burnSubtitleIndex: null,
+        },
+        0,
+        '/d',
+      ),
+    ).toThrow(RangeError);
+    expect(() =>
+      encoderArgs(
+        '/lib/a.mkv',
+        {
+          mode: 'remux',
+          videoIndex: Number.NaN,
+          audioIndex: 1,
+          audioCopy: false,
+          height: null,
+          videoKbps: null,
+          toneMap: false,
+          burnSubtitleIndex: null,
+        },
+        0,
+        '/d',
+      ),
+    ).toThrow(RangeError);
   });
 
   it('knows fr, fre and fra as one language', () => {

@@ -13,9 +13,13 @@ import { sha256 } from '../../src/crypto.ts';
 import { POSTGRES_URL, storeKinds } from '../helpers/services.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const userByName = compiledOnce((db: Db, p: Parameter<'name'>) => db.selectFrom('users').select(['id', 'display_name', 'disabled']).where('username', '=', p('name')), {
-  reuseWhileUnchanged: true,
-});
+const userByName = compiledOnce(
+  (db: Db, p: Parameter<'name'>) =>
+    db.selectFrom('users').select(['id', 'display_name', 'disabled']).where('username', '=', p('name')),
+  {
+    reuseWhileUnchanged: true,
+  },
+);
 
 describe.each(await storeKinds())('answers reused while the store is unchanged, on %s', (store) => {
   let s: TestServer | undefined;
@@ -55,7 +59,9 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     else expect(again).not.toBe(first);
 
     await writeElsewhere(s, 'update users set display_name = $1 where id = $2', ['Seen elsewhere', user.id]);
-    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([{ id: user.id, display_name: 'Seen elsewhere', disabled: 0 }]);
+    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([
+      { id: user.id, display_name: 'Seen elsewhere', disabled: 0 },
+    ]);
   });
 
   it('a write through this process, even to another table, is seen by the next call', async () => {
@@ -63,7 +69,9 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     const user = await s.createUser({ username: 'watched' });
     await userByName(s.deps.db, { name: 'watched' });
     await s.deps.db.updateTable('users').set({ disabled: 1 }).where('id', '=', user.id).execute();
-    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([{ id: user.id, display_name: null, disabled: 1 }]);
+    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([
+      { id: user.id, display_name: null, disabled: 1 },
+    ]);
     const before = await userByName(s.deps.db, { name: 'watched' });
     await s.deps.db.deleteFrom('security_events').execute();
     const after = await userByName(s.deps.db, { name: 'watched' });
@@ -76,9 +84,13 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     await userByName(s.deps.db, { name: 'watched' });
     await s.deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ display_name: 'Inside' }).where('id', '=', user.id).execute();
-      expect(await userByName(trx, { name: 'watched' })).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
+      expect(await userByName(trx, { name: 'watched' })).toEqual([
+        { id: user.id, display_name: 'Inside', disabled: 0 },
+      ]);
     });
-    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([{ id: user.id, display_name: 'Inside', disabled: 0 }]);
+    expect(await userByName(s.deps.db, { name: 'watched' })).toEqual([
+      { id: user.id, display_name: 'Inside', disabled: 0 },
+    ]);
   });
 
   it('calls made together share a reading taken after all of them; a call made once it is taken waits for the next', async () => {
@@ -86,7 +98,8 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     const user = await s.createUser({ username: 'watched' });
     await userByName(s.deps.db, { name: 'watched' });
     const server = s;
-    const rename = (name: string) => writeElsewhere(server, 'update users set display_name = $1 where id = $2', [name, user.id]);
+    const rename = (name: string) =>
+      writeElsewhere(server, 'update users set display_name = $1 where id = $2', [name, user.id]);
     // Asked before the commit, in the same turn: the reading comes after the commit, so the answer shows it.
     const askedBefore = userByName(s.deps.db, { name: 'watched' });
     await rename('Committed in the same turn');
@@ -106,7 +119,10 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     const token = await s.login('holder', 'pewter lagoon cricket sash');
     const now = new Date();
     for (let i = 0; i < 3; i += 1) expect(await authenticate(s.deps, token, now, '127.0.0.1')).not.toBeNull();
-    await writeElsewhere(s, 'update sessions set revoked_at = $1 where token_hash = $2', [now.getTime(), sha256(token)]);
+    await writeElsewhere(s, 'update sessions set revoked_at = $1 where token_hash = $2', [
+      now.getTime(),
+      sha256(token),
+    ]);
     expect(await authenticate(s.deps, token, now, '127.0.0.1')).toBeNull();
     expect(await findLiveSessionByTokenHash(s.deps.db, sha256(token))).toBeUndefined();
   });
@@ -116,8 +132,12 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
     const byNameAndRole = compiledOnce((db, p: Parameter<'name' | 'role'>) =>
       db.selectFrom('users').select('id').where('username', '=', p('name')).where('role', '=', p('role')),
     );
-    await expect(byNameAndRole(s.deps.db, { name: 'x' } as never)).rejects.toThrow('parameters missing (role) or unused ()');
-    await expect(byNameAndRole(s.deps.db, { name: 'x', role: 'member', other: 1 } as never)).rejects.toThrow('unused (other)');
+    await expect(byNameAndRole(s.deps.db, { name: 'x' } as never)).rejects.toThrow(
+      'parameters missing (role) or unused ()',
+    );
+    await expect(byNameAndRole(s.deps.db, { name: 'x', role: 'member', other: 1 } as never)).rejects.toThrow(
+      'unused (other)',
+    );
     const user = await s.createUser({ username: 'named' });
     // Compiled once, then run outside and inside a transaction with the values given each time.
     expect(await byNameAndRole(s.deps.db, { name: 'named', role: 'member' })).toEqual([{ id: user.id }]);
@@ -188,7 +208,10 @@ describe.each(await storeKinds())('answers reused while the store is unchanged, 
       for (const [i, order] of (['read first', 'write first'] as const).entries()) {
         expect(await getMeta(s.deps.db, KEY)).toBe(i === 0 ? 'old' : 'new 0');
         const value = `new ${i}`;
-        const both = order === 'read first' ? [getMeta(s.deps.db, KEY), setMeta(s.deps.db, KEY, value)] : [setMeta(s.deps.db, KEY, value), getMeta(s.deps.db, KEY)];
+        const both =
+          order === 'read first'
+            ? [getMeta(s.deps.db, KEY), setMeta(s.deps.db, KEY, value)]
+            : [setMeta(s.deps.db, KEY, value), getMeta(s.deps.db, KEY)];
         await Promise.all(both);
         expect(await getMeta(s.deps.db, KEY)).toBe(value);
       }

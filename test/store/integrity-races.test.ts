@@ -47,20 +47,34 @@ describe.each(await storeKinds())('writes that race an earlier check, on %s', (s
       const passwords = Object.create(real) as typeof real;
       // The revocation lands while the password is being hashed (hundreds of ms of argon2 in real life).
       passwords.hash = async (password: string) => {
-        if (how === 'cancelled by an admin') expect(await revokeOpenInvites(server.deps.db, { id: inviteId }, new Date())).toBe(1);
+        if (how === 'cancelled by an admin')
+          expect(await revokeOpenInvites(server.deps.db, { id: inviteId }, new Date())).toBe(1);
         else expect(await voidInvitesOfScope(server.deps.db, { kind: 'all' }, new Date())).toBe(1);
         return real.hash(password);
       };
       const attempt = registerWithInvite(
         { ...s.deps, passwords },
-        { inviteToken: token, username: 'latecomer', email: 'late@example.org', password: 'pewter lagoon cricket sash' },
+        {
+          inviteToken: token,
+          username: 'latecomer',
+          email: 'late@example.org',
+          password: 'pewter lagoon cricket sash',
+        },
         { ip: '127.0.0.1' },
         new Date(),
       );
       await expect(attempt).rejects.toThrow();
-      const users = await s.deps.db.selectFrom('users').select('username').where('username_lower', '=', 'latecomer').execute();
+      const users = await s.deps.db
+        .selectFrom('users')
+        .select('username')
+        .where('username_lower', '=', 'latecomer')
+        .execute();
       expect(users).toEqual([]);
-      const invite = await s.deps.db.selectFrom('invites').select(['used_at', 'revoked_at']).where('id', '=', inviteId).executeTakeFirstOrThrow();
+      const invite = await s.deps.db
+        .selectFrom('invites')
+        .select(['used_at', 'revoked_at'])
+        .where('id', '=', inviteId)
+        .executeTakeFirstOrThrow();
       // Never both revoked and used.
       expect(invite.used_at === null || invite.revoked_at === null).toBe(true);
     });
@@ -80,14 +94,23 @@ describe.runIf((await storeKinds()).includes('postgres'))('a TOTP setup restart 
     s = await startTestServer({ store: 'postgres', background: false });
     const user = await s.createUser({ username: 'twofactor' });
     const t = Date.now();
-    await s.deps.db.insertInto('totp_factors').values({ user_id: user.id, secret_enc: 'seed-A', enabled_at: null, last_used_step: null, created_at: t }).execute();
+    await s.deps.db
+      .insertInto('totp_factors')
+      .values({ user_id: user.id, secret_enc: 'seed-A', enabled_at: null, last_used_step: null, created_at: t })
+      .execute();
     const other = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${s.schema}` });
     await other.connect();
     try {
       // Another request (POST /totp/enable) holds the row while it confirms seed A.
       await other.query('begin');
       await other.query('select * from totp_factors where user_id = $1 for update', [user.id]);
-      const restart = upsertPendingTotp(s.deps.db, { user_id: user.id, secret_enc: 'seed-B', enabled_at: null, last_used_step: null, created_at: t + 1 });
+      const restart = upsertPendingTotp(s.deps.db, {
+        user_id: user.id,
+        secret_enc: 'seed-B',
+        enabled_at: null,
+        last_used_step: null,
+        created_at: t + 1,
+      });
       // Wait until the restart has read the row and blocks on its UPDATE.
       for (let i = 0; i < 100; i++) {
         const { rows } = await other.query(
@@ -96,13 +119,20 @@ describe.runIf((await storeKinds()).includes('postgres'))('a TOTP setup restart 
         if (rows[0].n > 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      await other.query(`update totp_factors set enabled_at = $1, last_used_step = 1 where user_id = $2 and secret_enc = 'seed-A' and enabled_at is null`, [t + 2, user.id]);
+      await other.query(
+        `update totp_factors set enabled_at = $1, last_used_step = 1 where user_id = $2 and secret_enc = 'seed-A' and enabled_at is null`,
+        [t + 2, user.id],
+      );
       await other.query('commit');
       await restart;
     } finally {
       await other.end();
     }
-    const row = await s.deps.db.selectFrom('totp_factors').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await s.deps.db
+      .selectFrom('totp_factors')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .executeTakeFirstOrThrow();
     // The enable committed: the factor must still be on, with the seed it was confirmed with.
     expect(row.enabled_at).not.toBeNull();
     expect(row.secret_enc).toBe('seed-A');

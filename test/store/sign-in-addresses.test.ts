@@ -22,7 +22,11 @@ describe.each(await storeKinds())('sign-ins by address on %s', (store) => {
       detail: null,
       created_at: 1_700_000_000_000 + i,
     }));
-    for (let i = 0; i < rows.length; i += 500) await s.deps.db.insertInto('security_events').values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await s.deps.db
+        .insertInto('security_events')
+        .values(rows.slice(i, i + 500))
+        .execute();
   });
   afterAll(async () => s?.close());
 
@@ -31,7 +35,18 @@ describe.each(await storeKinds())('sign-ins by address on %s', (store) => {
     expect(await countSignIns(s.deps.db, userId, '192.0.2.77')).toBe(0);
     expect(await countSignIns(s.deps.db, userId)).toBe(2);
     // Other events from the address are not sign-ins.
-    await s.deps.db.insertInto('security_events').values({ id: 'revoked-only', user_id: userId, type: 'session_revoked', ip: '192.0.2.78', device: null, detail: null, created_at: 1 }).execute();
+    await s.deps.db
+      .insertInto('security_events')
+      .values({
+        id: 'revoked-only',
+        user_id: userId,
+        type: 'session_revoked',
+        ip: '192.0.2.78',
+        device: null,
+        detail: null,
+        created_at: 1,
+      })
+      .execute();
     expect(await countSignIns(s.deps.db, userId, '192.0.2.78')).toBe(0);
   });
 });
@@ -47,7 +62,9 @@ describe('sign-ins by address on SQLite', () => {
     const db = new SQLite(join(s.dataDir, 'hearth.db'), { readonly: true });
     try {
       const plan = db
-        .prepare(`explain query plan select count(*) as n from (select 1 from security_events where user_id = ? and type = 'sign_in' and ip = ? limit 2)`)
+        .prepare(
+          `explain query plan select count(*) as n from (select 1 from security_events where user_id = ? and type = 'sign_in' and ip = ? limit 2)`,
+        )
         .all('someone', '192.0.2.77') as { detail: string }[];
       expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING COVERING INDEX security_events_sign_in_address/);
     } finally {

@@ -18,9 +18,15 @@ describe('SQLite transactions across processes', () => {
     dirs.push(dir);
     const store = openStore({ databaseUrl: null, databaseSchema: null, dataDir: dir });
     await migrateToLatest(store, null);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../helpers/slow-transaction.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '../helpers/slow-transaction.ts'), dir],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
-    const lines = new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()).includes('read\n') && resolve()));
+    const lines = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()).includes('read\n') && resolve()),
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     await lines;
     // The other process is inside its transaction, between its read and its write: write now.

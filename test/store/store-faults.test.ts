@@ -2,7 +2,7 @@
 // the health check saying so, the outbox naming itself), a database connection lost under load is
 // 503 store_unavailable with Retry-After, never a 500.
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -83,7 +83,7 @@ describe('store faults', () => {
     return server.login('boss', PASSWORD);
   }
 
-  it('a full disk (tmpfs): 507 storage_full, SQLite\'s error in the log, the health check says so, and it heals', async () => {
+  it("a full disk (tmpfs): 507 storage_full, SQLite's error in the log, the health check says so, and it heals", async () => {
     mounted = mountTmpfs(8);
     if (!mounted) return;
     const { log, lines } = capturedLog();
@@ -94,7 +94,10 @@ describe('store faults', () => {
     const filler = fillDisk(mounted);
     let full;
     for (let i = 0; i < 2000 && !full; i++) {
-      const res = await s.request('PATCH', '/api/v1/me', { token, body: { display_name: `Boss number ${i} `.padEnd(90, 'x') } });
+      const res = await s.request('PATCH', '/api/v1/me', {
+        token,
+        body: { display_name: `Boss number ${i} `.padEnd(90, 'x') },
+      });
       if (res.status !== 200) full = res;
     }
     expect(full?.status, JSON.stringify(full?.body)).toBe(507);
@@ -133,7 +136,7 @@ describe('store faults', () => {
     expect((await s.request('PATCH', '/api/v1/me', { token, body: { display_name: 'Boss' } })).status).toBe(200);
   });
 
-  it('a full database (injected SQLITE_FULL through max_page_count): 507 storage_full with SQLite\'s error in the log', async () => {
+  it("a full database (injected SQLITE_FULL through max_page_count): 507 storage_full with SQLite's error in the log", async () => {
     const { log, lines } = capturedLog();
     s = await startTestServer({ log });
     const token = await ownerToken(s);
@@ -152,39 +155,47 @@ describe('store faults', () => {
     expect(lines.some((l) => l.msg === 'request failed')).toBe(false);
   });
 
-  it.runIf(postgres)('a PostgreSQL connection dropped under load (pg_terminate_backend): 503 store_unavailable with Retry-After, never a 500', async () => {
-    const application = `hearth_faults_${process.pid}`;
-    s = await startTestServer({ store: 'postgres', env: { HEARTH_DATABASE_URL: `${POSTGRES_URL}?application_name=${application}` } });
-    const token = await ownerToken(s);
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    const statuses = new Map<number, number>();
-    let unavailable: { headers: Record<string, unknown>; body: any } | undefined;
-    try {
-      for (let round = 0; round < 60 && !unavailable; round++) {
-        const load = Array.from({ length: 20 }, (_, i) =>
-          i % 2 === 0
-            ? s!.request('GET', '/api/v1/me/sessions', { token })
-            : s!.request('PATCH', '/api/v1/me', { token, body: { display_name: `Boss ${round}.${i}` } }),
-        );
-        // Only this server's connections: the database is shared with other tests.
-        await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [application]);
-        for (const res of await Promise.all(load)) {
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          if (res.status === 503) {
-            expect(res.body.error.code).toBe('store_unavailable');
-            unavailable ??= res;
+  it.runIf(postgres)(
+    'a PostgreSQL connection dropped under load (pg_terminate_backend): 503 store_unavailable with Retry-After, never a 500',
+    async () => {
+      const application = `hearth_faults_${process.pid}`;
+      s = await startTestServer({
+        store: 'postgres',
+        env: { HEARTH_DATABASE_URL: `${POSTGRES_URL}?application_name=${application}` },
+      });
+      const token = await ownerToken(s);
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      const statuses = new Map<number, number>();
+      let unavailable: { headers: Record<string, unknown>; body: any } | undefined;
+      try {
+        for (let round = 0; round < 60 && !unavailable; round++) {
+          const load = Array.from({ length: 20 }, (_, i) =>
+            i % 2 === 0
+              ? s!.request('GET', '/api/v1/me/sessions', { token })
+              : s!.request('PATCH', '/api/v1/me', { token, body: { display_name: `Boss ${round}.${i}` } }),
+          );
+          // Only this server's connections: the database is shared with other tests.
+          await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [
+            application,
+          ]);
+          for (const res of await Promise.all(load)) {
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            if (res.status === 503) {
+              expect(res.body.error.code).toBe('store_unavailable');
+              unavailable ??= res;
+            }
           }
         }
+      } finally {
+        await admin.end();
       }
-    } finally {
-      await admin.end();
-    }
-    expect([...statuses.keys()].filter((status) => status !== 200 && status !== 503)).toEqual([]);
-    expect(unavailable, JSON.stringify([...statuses])).toBeDefined();
-    expect(unavailable!.headers['retry-after']).toBe('5');
-    expect(unavailable!.body.error.message).toMatch(/database cannot be reached/);
-    // The pool replaces the lost connections: the next requests are answered.
-    expect((await s.request('GET', '/api/v1/me/sessions', { token })).status).toBe(200);
-  });
+      expect([...statuses.keys()].filter((status) => status !== 200 && status !== 503)).toEqual([]);
+      expect(unavailable, JSON.stringify([...statuses])).toBeDefined();
+      expect(unavailable!.headers['retry-after']).toBe('5');
+      expect(unavailable!.body.error.message).toMatch(/database cannot be reached/);
+      // The pool replaces the lost connections: the next requests are answered.
+      expect((await s.request('GET', '/api/v1/me/sessions', { token })).status).toBe(200);
+    },
+  );
 });

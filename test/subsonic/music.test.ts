@@ -7,14 +7,40 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/server.ts';
-import { createLibrary, haveFfmpeg, makeTrack, mediaServer, put, scan, tempDir, PASSWORD } from '../media/media-helpers.ts';
+import {
+  createLibrary,
+  haveFfmpeg,
+  makeTrack,
+  mediaServer,
+  put,
+  scan,
+  tempDir,
+  PASSWORD,
+} from '../media/media-helpers.ts';
 import { client, makeAppPassword, raw } from './subsonic-helpers.ts';
 
-const RG = { REPLAYGAIN_TRACK_GAIN: '-6.50 dB', REPLAYGAIN_TRACK_PEAK: '0.988', REPLAYGAIN_ALBUM_GAIN: '-7.25 dB', REPLAYGAIN_ALBUM_PEAK: '0.999' };
+const RG = {
+  REPLAYGAIN_TRACK_GAIN: '-6.50 dB',
+  REPLAYGAIN_TRACK_PEAK: '0.988',
+  REPLAYGAIN_ALBUM_GAIN: '-7.25 dB',
+  REPLAYGAIN_ALBUM_PEAK: '0.999',
+};
 const MB_ALBUM = '1b3c5d7e-0000-4000-8000-00000000abcd';
 
 function image(path: string, size: number): string {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=blue:size=${size}x${size}`, '-frames:v', '1', path]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=blue:size=${size}x${size}`,
+    '-frames:v',
+    '1',
+    path,
+  ]);
   return path;
 }
 
@@ -36,27 +62,89 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     root = tempDir('hearth-music-');
     const lib = join(root, 'music');
     const priv = join(root, 'private');
-    songOne = makeTrack(join(lib, 'Aurora Lane/Night Roads (2001)/CD1/01 - Lantern.mp3'), {
-      title: 'Lantern', artist: 'Aurora Lane', album_artist: 'Aurora Lane', album: 'Night Roads', track: '1/2', disc: '1/2', date: '2001',
-      genre: 'Rock; Indie', 'MusicBrainz Album Id': MB_ALBUM, ...RG,
-    } as never, true);
-    put(join(lib, 'Aurora Lane/Night Roads (2001)/CD1/01 - Lantern.lrc'), '[ar:Aurora Lane]\n[00:01.50]First line\n[00:03.00]Second line\n');
+    songOne = makeTrack(
+      join(lib, 'Aurora Lane/Night Roads (2001)/CD1/01 - Lantern.mp3'),
+      {
+        title: 'Lantern',
+        artist: 'Aurora Lane',
+        album_artist: 'Aurora Lane',
+        album: 'Night Roads',
+        track: '1/2',
+        disc: '1/2',
+        date: '2001',
+        genre: 'Rock; Indie',
+        'MusicBrainz Album Id': MB_ALBUM,
+        ...RG,
+      } as never,
+      true,
+    );
+    put(
+      join(lib, 'Aurora Lane/Night Roads (2001)/CD1/01 - Lantern.lrc'),
+      '[ar:Aurora Lane]\n[00:01.50]First line\n[00:03.00]Second line\n',
+    );
     makeTrack(join(lib, 'Aurora Lane/Night Roads (2001)/CD1/02 - Harbour.mp3'), {
-      title: 'Harbour', artist: 'Aurora Lane feat. Milo', album_artist: 'Aurora Lane', album: 'Night Roads', track: '2', disc: '1', date: '2001', genre: 'Rock',
+      title: 'Harbour',
+      artist: 'Aurora Lane feat. Milo',
+      album_artist: 'Aurora Lane',
+      album: 'Night Roads',
+      track: '2',
+      disc: '1',
+      date: '2001',
+      genre: 'Rock',
     } as never);
     makeTrack(join(lib, 'Aurora Lane/Night Roads (2001)/CD2/01 - Ember.mp3'), {
-      title: 'Ember', artist: 'Aurora Lane', album_artist: 'Aurora Lane', album: 'Night Roads', track: '1', disc: '2', date: '2001', genre: 'Rock',
+      title: 'Ember',
+      artist: 'Aurora Lane',
+      album_artist: 'Aurora Lane',
+      album: 'Night Roads',
+      track: '1',
+      disc: '2',
+      date: '2001',
+      genre: 'Rock',
     } as never);
-    makeTrack(join(lib, 'Brass Owls/Copper/01 - Tin Roof.mp3'), { title: 'Tin Roof', artist: 'Brass Owls', album: 'Copper', track: '1', date: '1999', genre: 'Jazz' } as never);
+    makeTrack(join(lib, 'Brass Owls/Copper/01 - Tin Roof.mp3'), {
+      title: 'Tin Roof',
+      artist: 'Brass Owls',
+      album: 'Copper',
+      track: '1',
+      date: '1999',
+      genre: 'Jazz',
+    } as never);
     image(join(lib, 'Brass Owls/Copper/cover.jpg'), 120);
-    makeTrack(join(lib, 'Compilations/Summer Hits/01 - Sun.mp3'), { title: 'Sun', artist: 'Someone', album: 'Summer Hits', track: '1', compilation: '1', date: '2010' } as never);
-    makeTrack(join(lib, 'Compilations/Summer Hits/02 - Sea.mp3'), { title: 'Sea', artist: 'Someone Else', album: 'Summer Hits', track: '2', compilation: '1', date: '2010' } as never);
-    makeTrack(join(priv, 'Secret Band/Hidden/01 - Whisper.mp3'), { title: 'Whisper', artist: 'Secret Band', album: 'Hidden', track: '1' } as never);
+    makeTrack(join(lib, 'Compilations/Summer Hits/01 - Sun.mp3'), {
+      title: 'Sun',
+      artist: 'Someone',
+      album: 'Summer Hits',
+      track: '1',
+      compilation: '1',
+      date: '2010',
+    } as never);
+    makeTrack(join(lib, 'Compilations/Summer Hits/02 - Sea.mp3'), {
+      title: 'Sea',
+      artist: 'Someone Else',
+      album: 'Summer Hits',
+      track: '2',
+      compilation: '1',
+      date: '2010',
+    } as never);
+    makeTrack(join(priv, 'Secret Band/Hidden/01 - Whisper.mp3'), {
+      title: 'Whisper',
+      artist: 'Secret Band',
+      album: 'Hidden',
+      track: '1',
+    } as never);
     const music = await createLibrary(s, m.admin, 'Music', 'music', [lib]);
     const privateId = await createLibrary(s, m.admin, 'Private', 'music', [priv]);
     await scan(s, m.admin, music);
     await scan(s, m.admin, privateId);
-    expect((await s.request('PUT', `/api/v1/admin/users/${m.member.id}/libraries`, { token: m.admin, body: { library_ids: [music] } })).status).toBe(200);
+    expect(
+      (
+        await s.request('PUT', `/api/v1/admin/users/${m.member.id}/libraries`, {
+          token: m.admin,
+          body: { library_ids: [music] },
+        })
+      ).status,
+    ).toBe(200);
     ownerKey = (await makeAppPassword(s, m.admin, ['subsonic'])).password;
     memberKey = (await makeAppPassword(s, m.member.token, ['subsonic'])).password;
     owner = client(s, { apiKey: ownerKey });
@@ -81,14 +169,25 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     const artist = await owner.getArtist({ id: aurora.id });
     expect(artist.artist.album).toHaveLength(1);
     const album = await owner.getAlbum({ id: artist.artist.album[0].id });
-    expect(album.album).toMatchObject({ name: 'Night Roads', artist: 'Aurora Lane', year: 2001, songCount: 3, musicBrainzId: MB_ALBUM });
+    expect(album.album).toMatchObject({
+      name: 'Night Roads',
+      artist: 'Aurora Lane',
+      year: 2001,
+      songCount: 3,
+      musicBrainzId: MB_ALBUM,
+    });
     expect(album.album.song.map((x: any) => [x.discNumber, x.track, x.title])).toEqual([
       [1, 1, 'Lantern'],
       [1, 2, 'Harbour'],
       [2, 1, 'Ember'],
     ]);
     const harbour = album.album.song[1];
-    expect(harbour).toMatchObject({ artist: 'Aurora Lane feat. Milo', displayAlbumArtist: 'Aurora Lane', albumId: album.album.id, artistId: aurora.id });
+    expect(harbour).toMatchObject({
+      artist: 'Aurora Lane feat. Milo',
+      displayAlbumArtist: 'Aurora Lane',
+      albumId: album.album.id,
+      artistId: aurora.id,
+    });
     const song = await owner.getSong({ id: album.album.song[0].id });
     expect(song.song.genres.map((g: any) => g.name)).toEqual(['Rock', 'Indie']);
     expect(song.song.replayGain).toMatchObject({ trackGain: -6.5, albumGain: -7.25 });
@@ -133,7 +232,7 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     expect(byYear.albumList2.album.map((a: any) => a.name)).toEqual(['Night Roads']);
   });
 
-  it('stream gives the file\'s bytes, and a range; maxBitRate transcodes to MP3 and format=opus to Opus', async () => {
+  it("stream gives the file's bytes, and a range; maxBitRate transcodes to MP3 and format=opus to Opus", async () => {
     const lantern = await songByTitle('Lantern');
     const bytes = readFileSync(songOne);
     const whole = await owner.stream({ id: lantern.id });
@@ -152,10 +251,14 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     expect(lowBytes.equals(bytes)).toBe(false);
     const opus = await owner.stream({ id: lantern.id, format: 'opus' });
     expect(opus.headers.get('content-type')).toBe('audio/ogg');
-    expect(Buffer.from(await opus.arrayBuffer()).subarray(0, 4).toString()).toBe('OggS');
+    expect(
+      Buffer.from(await opus.arrayBuffer())
+        .subarray(0, 4)
+        .toString(),
+    ).toBe('OggS');
   });
 
-  it('getCoverArt answers an image of the asked size, and a track without art of its own shows its album\'s folder cover', async () => {
+  it("getCoverArt answers an image of the asked size, and a track without art of its own shows its album's folder cover", async () => {
     const tin = await songByTitle('Tin Roof');
     const full = await owner.getCoverArt({ id: tin.coverArt });
     expect(full.headers.get('content-type')).toBe('image/jpeg');
@@ -192,7 +295,9 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     expect(starred.starred2.song.map((x: any) => x.title)).toEqual(['Sun']);
     expect(starred.starred2.album.map((x: any) => x.name)).toEqual(['Summer Hits']);
     expect(starred.starred2.artist.map((x: any) => x.name)).toEqual(['Various Artists']);
-    expect((await member.getAlbumList2({ type: 'starred' })).albumList2.album.map((a: any) => a.name)).toEqual(['Summer Hits']);
+    expect((await member.getAlbumList2({ type: 'starred' })).albumList2.album.map((a: any) => a.name)).toEqual([
+      'Summer Hits',
+    ]);
     expect((await member.unstar({ id: sun.id })).status).toBe('ok');
     starred = await member.getStarred2();
     expect(starred.starred2.song).toEqual([]);
@@ -206,7 +311,16 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     const made = await member.createPlaylist({ name: 'Evening', songId: [a.id, b.id] });
     expect(made.playlist).toMatchObject({ name: 'Evening', owner: 'milo', songCount: 2 });
     const id = made.playlist.id;
-    expect((await member.updatePlaylist({ playlistId: id, name: 'Late evening', songIdToAdd: [c.id], songIndexToRemove: [0] })).status).toBe('ok');
+    expect(
+      (
+        await member.updatePlaylist({
+          playlistId: id,
+          name: 'Late evening',
+          songIdToAdd: [c.id],
+          songIndexToRemove: [0],
+        })
+      ).status,
+    ).toBe('ok');
     const read = await member.getPlaylist({ id });
     expect(read.playlist.name).toBe('Late evening');
     expect(read.playlist.entry.map((x: any) => x.title)).toEqual(['Harbour', 'Tin Roof']);
@@ -218,9 +332,12 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     expect((await member.getPlaylist({ id })).error.code).toBe(70);
   });
 
-  it('the web app\'s playlists and stars are the ones music apps see', async () => {
+  it("the web app's playlists and stars are the ones music apps see", async () => {
     const [a, b] = await Promise.all(['Lantern', 'Sun'].map(songByTitle));
-    const made = await s.request('POST', '/api/v1/playlists', { token: memberToken, body: { name: 'Made on the web', item_ids: [a.id] } });
+    const made = await s.request('POST', '/api/v1/playlists', {
+      token: memberToken,
+      body: { name: 'Made on the web', item_ids: [a.id] },
+    });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     expect(made.body).toMatchObject({ name: 'Made on the web', own: true, song_count: 1 });
     const inApp = await member.getPlaylist({ id: made.body.id });
@@ -228,11 +345,21 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
     expect((await member.updatePlaylist({ playlistId: made.body.id, songIdToAdd: [b.id] })).status).toBe('ok');
     const onWeb = await s.request('GET', `/api/v1/playlists/${made.body.id}`, { token: memberToken });
     expect(onWeb.body.tracks.map((t: any) => t.title)).toEqual(['Lantern', 'Sun']);
-    const renamed = await s.request('PATCH', `/api/v1/playlists/${made.body.id}`, { token: memberToken, body: { name: 'Renamed', remove_indexes: [0] } });
+    const renamed = await s.request('PATCH', `/api/v1/playlists/${made.body.id}`, {
+      token: memberToken,
+      body: { name: 'Renamed', remove_indexes: [0] },
+    });
     expect(renamed.body).toMatchObject({ name: 'Renamed', song_count: 1 });
     expect((await s.request('GET', `/api/v1/playlists/${made.body.id}`, { token: m.admin })).status).toBe(404);
     const whisper = await songByTitle('Whisper');
-    expect((await s.request('PATCH', `/api/v1/playlists/${made.body.id}`, { token: memberToken, body: { add: [whisper.id] } })).status).toBe(404);
+    expect(
+      (
+        await s.request('PATCH', `/api/v1/playlists/${made.body.id}`, {
+          token: memberToken,
+          body: { add: [whisper.id] },
+        })
+      ).status,
+    ).toBe(404);
     expect((await s.request('PUT', `/api/v1/items/${b.id}/star`, { token: memberToken, body: {} })).status).toBe(200);
     expect((await member.getSong({ id: b.id })).song.starred).toBeDefined();
     expect((await s.request('DELETE', `/api/v1/playlists/${made.body.id}`, { token: memberToken })).status).toBe(200);
@@ -281,9 +408,20 @@ describe.runIf(haveFfmpeg())('music apps (Subsonic)', () => {
   it('answers XML in the Subsonic schema by default, and every album list type answers', async () => {
     const xml = await raw(s, 'getAlbumList2.view', { apiKey: ownerKey, type: 'newest' });
     expect(xml.headers.get('content-type')).toContain('text/xml');
-    expect(xml.text).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><subsonic-response xmlns="http:\/\/subsonic.org\/restapi" status="ok"/);
+    expect(xml.text).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?><subsonic-response xmlns="http:\/\/subsonic.org\/restapi" status="ok"/,
+    );
     expect(xml.text).toMatch(/<albumList2><album id="[^"]+" /);
-    for (const type of ['random', 'newest', 'frequent', 'recent', 'alphabeticalByName', 'alphabeticalByArtist', 'starred', 'highest']) {
+    for (const type of [
+      'random',
+      'newest',
+      'frequent',
+      'recent',
+      'alphabeticalByName',
+      'alphabeticalByArtist',
+      'starred',
+      'highest',
+    ]) {
       expect((await owner.getAlbumList2({ type })).status, type).toBe('ok');
     }
     expect((await owner.getRandomSongs({ size: 3 })).randomSongs.song).toHaveLength(3);

@@ -49,7 +49,9 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
     // The default answer is the Subsonic XML schema.
     const xml = await raw(s, 'ping', { u: u.username, p: `enc:${hex(u.app.password)}` });
     expect(xml.headers.get('content-type')).toContain('text/xml');
-    expect(xml.text).toMatch(/<subsonic-response xmlns="http:\/\/subsonic.org\/restapi" status="ok" version="1.16.1"[^>]* openSubsonic="true"\/>/);
+    expect(xml.text).toMatch(
+      /<subsonic-response xmlns="http:\/\/subsonic.org\/restapi" status="ok" version="1.16.1"[^>]* openSubsonic="true"\/>/,
+    );
   });
 
   it('S91: the account password is refused in every form (t/s, p, enc:, apiKey), for a user without two-factor', async () => {
@@ -81,7 +83,7 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
     expect((await raw(s, 'ping', { u: 'olive', p: u.app.password, f: 'json' })).json.error.code).toBe(40);
   });
 
-  it('S90: every use updates the app password\'s last use', async () => {
+  it("S90: every use updates the app password's last use", async () => {
     const u = await listener();
     tc.advance(120_000);
     await client(s, { username: u.username, password: u.app.password }).ping();
@@ -107,12 +109,17 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
 
   it('S90: sign out everywhere, an admin signing the user out, a password change and the breach response end it', async () => {
     const a = await listener();
-    expect((await s.request('POST', '/api/v1/me/sessions/revoke-all', { token: a.token, body: { include_current: true } })).status).toBe(200);
+    expect(
+      (await s.request('POST', '/api/v1/me/sessions/revoke-all', { token: a.token, body: { include_current: true } }))
+        .status,
+    ).toBe(200);
     expect((await client(s, { apiKey: a.app.password }).ping()).error?.code).toBe(44);
 
     const b = await listener();
     const owner = await s.login('olive', PASSWORD);
-    expect((await s.request('POST', `/api/v1/admin/users/${b.id}/revoke-sessions`, { token: owner, body: {} })).status).toBe(200);
+    expect(
+      (await s.request('POST', `/api/v1/admin/users/${b.id}/revoke-sessions`, { token: owner, body: {} })).status,
+    ).toBe(200);
     expect((await client(s, { username: b.username, password: b.app.password }).ping()).error?.code).toBe(40);
 
     const c = await listener();
@@ -149,7 +156,8 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
     expect(failures.some((l) => l.includes('unknown:') && l.includes('subsonic'))).toBe(true);
     expect(failures.join('\n')).not.toContain('nobody-by-this-name');
     // Five free failures per account (one used above), then the right password waits too.
-    for (let i = 0; i < 5; i++) await raw(s, 'ping', { u: u.username, p: `hap_wrong-${i}-xxxxxxxxxxxxxxxx`, f: 'json' });
+    for (let i = 0; i < 5; i++)
+      await raw(s, 'ping', { u: u.username, p: `hap_wrong-${i}-xxxxxxxxxxxxxxxx`, f: 'json' });
     const blocked = await raw(s, 'ping', { u: u.username, p: u.app.password, f: 'json' });
     expect(blocked.json.error.code).toBe(40);
     expect(blocked.json.error.message).toMatch(/Too many/);
@@ -177,7 +185,14 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
     await raw(s, 'getSong', { apiKey: u.app.password, id: '../../etc/passwd' });
     await raw(s, 'ping', { apiKey: 'hap_an-invalid-key-value-5678' });
     const all = lines.join('\n');
-    for (const secret of [u.app.password, u.app.password.slice(4), hex(u.app.password), md5(u.app.password + salt), 'a-wrong-secret-value-1234', 'an-invalid-key-value-5678']) {
+    for (const secret of [
+      u.app.password,
+      u.app.password.slice(4),
+      hex(u.app.password),
+      md5(u.app.password + salt),
+      'a-wrong-secret-value-1234',
+      'an-invalid-key-value-5678',
+    ]) {
       expect(all).not.toContain(secret);
     }
   });
@@ -198,12 +213,14 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
     expect((await raw(s, 'getUsers', { apiKey: u.app.password, f: 'json' })).json.error.code).toBe(70);
   });
 
-  it('the protocol\'s error codes: 10 missing, 43 conflicting, 70 unknown; never a 500', async () => {
+  it("the protocol's error codes: 10 missing, 43 conflicting, 70 unknown; never a 500", async () => {
     const u = await listener();
     expect((await raw(s, 'ping', { f: 'json' })).json.error.code).toBe(10);
     expect((await raw(s, 'ping', { u: u.username, f: 'json' })).json.error.code).toBe(10);
     expect((await raw(s, 'ping', { u: u.username, apiKey: u.app.password, f: 'json' })).json.error.code).toBe(43);
-    expect((await raw(s, 'ping', { u: u.username, p: u.app.password, t: 'x', s: 'y', f: 'json' })).json.error.code).toBe(43);
+    expect(
+      (await raw(s, 'ping', { u: u.username, p: u.app.password, t: 'x', s: 'y', f: 'json' })).json.error.code,
+    ).toBe(43);
     expect((await raw(s, 'noSuchMethod', { apiKey: u.app.password, f: 'json' })).json.error.code).toBe(70);
     expect((await raw(s, 'getSong', { apiKey: u.app.password, f: 'json' })).json.error.code).toBe(10);
     const odd: Record<string, string>[] = [
@@ -225,8 +242,12 @@ describe.each(kinds)('Subsonic sign-in (%s)', (store) => {
     const tables = await s.deps.db.introspection.getTables();
     const dump: string[] = [];
     for (const table of tables) {
-      const rows = await s.deps.db.selectFrom(table.name as never).selectAll().execute();
-      for (const row of rows) for (const value of Object.values(row as Record<string, unknown>)) dump.push(String(value));
+      const rows = await s.deps.db
+        .selectFrom(table.name as never)
+        .selectAll()
+        .execute();
+      for (const row of rows)
+        for (const value of Object.values(row as Record<string, unknown>)) dump.push(String(value));
     }
     const text = dump.join('\n');
     expect(secrets.length).toBeGreaterThan(10);

@@ -135,7 +135,10 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     await member.waitForURL((url) => url.pathname === '/login');
     await member.getByText('This browser was signed out').waitFor();
 
-    await admin.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Security events' }).click();
+    await admin
+      .getByRole('navigation', { name: 'Admin sections' })
+      .getByRole('link', { name: 'Security events' })
+      .click();
     const log = admin.getByRole('list').filter({ hasText: 'Devices signed out' });
     await waitForText(log, `Devices signed out · ${MEMBER.username} · 1 device, by ${OWNER.username}`);
     await admin.getByLabel('Show').selectOption('sign_in_failed');

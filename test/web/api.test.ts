@@ -58,13 +58,21 @@ describe('web API client', () => {
   });
 
   it('names the wait once when the server sentence already names it', async () => {
-    answer(429, { error: { code: 'too_many_requests', message: 'Too many attempts. Try again in 90 seconds.' } }, { 'Retry-After': '90' });
+    answer(
+      429,
+      { error: { code: 'too_many_requests', message: 'Too many attempts. Try again in 90 seconds.' } },
+      { 'Retry-After': '90' },
+    );
     const error = await api.login({ login: 'a', password: 'b' }).catch((caught: unknown) => caught);
     expect(errorText(error)).toBe('Too many attempts. Try again in 2 minutes.');
   });
 
   it('shows the server message and, when throttled, the wait from Retry-After', async () => {
-    answer(429, { error: { code: 'too_many_requests', message: 'Too many attempts. Wait and try again.' } }, { 'Retry-After': '90' });
+    answer(
+      429,
+      { error: { code: 'too_many_requests', message: 'Too many attempts. Wait and try again.' } },
+      { 'Retry-After': '90' },
+    );
     const error = await api.login({ login: 'a', password: 'b' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe('too_many_requests');
@@ -84,7 +92,9 @@ describe('web API client', () => {
     const listener = vi.fn();
     const stop = onSignedOut(listener);
     answer(401, { error: { code: 'invalid_credentials', message: 'no' } });
-    await api.changePassword({ current_password: 'x', new_password: 'y', sign_out_others: true }).catch(() => undefined);
+    await api
+      .changePassword({ current_password: 'x', new_password: 'y', sign_out_others: true })
+      .catch(() => undefined);
     expect(listener).not.toHaveBeenCalled();
     answer(401, { error: { code: 'unauthorized', message: 'Sign in to continue.' } });
     await api.me().catch(() => undefined);

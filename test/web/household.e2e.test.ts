@@ -8,7 +8,14 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshot, startWebStack, viewports, waitForText, watchPageProblems, type WebStack } from '../helpers/browser.ts';
+import {
+  screenshot,
+  startWebStack,
+  viewports,
+  waitForText,
+  watchPageProblems,
+  type WebStack,
+} from '../helpers/browser.ts';
 import { SETUP_TOKEN, type TestServer } from '../helpers/server.ts';
 import { copy, haveFfmpeg, makeClip, put, tempDir } from '../media/media-helpers.ts';
 
@@ -36,13 +43,20 @@ interface AxeViolation {
 async function axeProblems(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> };
+      }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations;
   });
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+    );
 }
 
 async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
@@ -157,7 +171,10 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
 
   it('S20: an invitee finds the invited address filled in and fixed, and is signed in once the account exists', async (ctx) => {
     if (!ready()) return ctx.skip();
-    const invite = await server.request('POST', '/api/v1/admin/invites', { token: ownerToken, body: { email: INVITED.email } });
+    const invite = await server.request('POST', '/api/v1/admin/invites', {
+      token: ownerToken,
+      body: { email: INVITED.email },
+    });
     expect(invite.status, JSON.stringify(invite.body)).toBe(201);
     const link = new URL(invite.body.url as string);
     const guest = await open(viewports.phone);
@@ -180,9 +197,13 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
   it('the player fills the window and its whole control bar lies inside it at 1280×800, 1366×768, 1920×1080 and 390×844', async (ctx) => {
     if (!ready()) return ctx.skip();
     const films = await server.request('GET', '/api/v1/libraries', { token: ownerToken });
-    const filmsId = (films.body.libraries ?? films.body).find((library: { name: string }) => library.name === 'Films').id;
+    const filmsId = (films.body.libraries ?? films.body).find(
+      (library: { name: string }) => library.name === 'Films',
+    ).id;
     const items = await server.request('GET', `/api/v1/libraries/${filmsId}/items`, { token: ownerToken });
-    const filmId = (items.body.items as { id: string; title: string }[]).find((item) => item.title === 'Harbour Lights')!.id;
+    const filmId = (items.body.items as { id: string; title: string }[]).find(
+      (item) => item.title === 'Harbour Lights',
+    )!.id;
     const page = await open(viewports.desktop);
     await page.goto('/login');
     await page.getByLabel('Username or email').fill(OWNER.username);
@@ -206,7 +227,9 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
       for (const control of await bar.locator('button, input, select').all()) {
         if (!(await control.isVisible())) continue;
         const own = (await control.boundingBox())!;
-        expect(own.y + own.height, await control.getAttribute('aria-label') ?? 'control').toBeLessThanOrEqual(size.height);
+        expect(own.y + own.height, (await control.getAttribute('aria-label')) ?? 'control').toBeLessThanOrEqual(
+          size.height,
+        );
         expect(own.x + own.width).toBeLessThanOrEqual(size.width);
       }
       // The picture fills the window, letterboxed.
@@ -237,14 +260,19 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     await films.focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Films' }).waitFor();
-    await page.getByRole('link', { name: /Harbour Lights/ }).first().focus();
+    await page
+      .getByRole('link', { name: /Harbour Lights/ })
+      .first()
+      .focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Harbour Lights' }).waitFor();
     await page.getByRole('link', { name: 'Play', exact: true }).focus();
     await page.keyboard.press('Enter');
     const video = page.locator('video');
     await video.waitFor();
-    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     const paused = () => video.evaluate((element: HTMLVideoElement) => element.paused);
     // Autoplay may or may not have started it: Space turns it either way.
     const before = await paused();
@@ -307,16 +335,22 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     // Every control of the bar is reachable by Tab and has a name.
-    const names = await page.getByRole('group', { name: 'Player controls' }).locator('button, input, select').evaluateAll((elements) =>
-      elements.map(
-        (element) =>
-          element.getAttribute('aria-label') ??
-          ((element as HTMLInputElement).labels?.[0]?.textContent || null) ??
-          element.textContent ??
-          '',
-      ),
-    );
-    expect(names.every((name) => name.trim() !== ''), names.join(', ')).toBe(true);
+    const names = await page
+      .getByRole('group', { name: 'Player controls' })
+      .locator('button, input, select')
+      .evaluateAll((elements) =>
+        elements.map(
+          (element) =>
+            element.getAttribute('aria-label') ??
+            ((element as HTMLInputElement).labels?.[0]?.textContent || null) ??
+            element.textContent ??
+            '',
+        ),
+      );
+    expect(
+      names.every((name) => name.trim() !== ''),
+      names.join(', '),
+    ).toBe(true);
     // The time is spoken as a timer, the position slider says where it is in words.
     expect(await page.getByRole('timer').count()).toBeGreaterThan(0);
     expect(await page.getByRole('slider', { name: 'Position' }).getAttribute('aria-valuetext')).toMatch(/of/);
@@ -328,10 +362,19 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
   it('the controls fade while playing and come back on a movement; a tap shows them on a phone and a double tap skips', async (ctx) => {
     if (!ready()) return ctx.skip();
     const shows = await server.request('GET', '/api/v1/libraries', { token: ownerToken });
-    const filmsId = (shows.body.libraries ?? shows.body).find((library: { name: string }) => library.name === 'Films').id;
+    const filmsId = (shows.body.libraries ?? shows.body).find(
+      (library: { name: string }) => library.name === 'Films',
+    ).id;
     const items = await server.request('GET', `/api/v1/libraries/${filmsId}/items`, { token: ownerToken });
-    const filmId = (items.body.items as { id: string; title: string }[]).find((item) => item.title === 'Harbour Lights')!.id;
-    const context = await browser!.newContext({ viewport: viewports.phone, baseURL: server.url, hasTouch: true, isMobile: true });
+    const filmId = (items.body.items as { id: string; title: string }[]).find(
+      (item) => item.title === 'Harbour Lights',
+    )!.id;
+    const context = await browser!.newContext({
+      viewport: viewports.phone,
+      baseURL: server.url,
+      hasTouch: true,
+      isMobile: true,
+    });
     contexts.push(context);
     const page = await context.newPage();
     watchPageProblems(page, problems);
@@ -342,7 +385,9 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     await page.getByRole('heading', { level: 1, name: /^Welcome/ }).waitFor();
     await page.goto(`/play/${filmId}`);
     const video = page.locator('video');
-    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     // Played slowly and looped, so it is still playing while the controls time out.
     await video.evaluate((element: HTMLVideoElement) => {
       element.loop = true;
@@ -373,14 +418,22 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     if (!ready()) return ctx.skip();
     await owner.goto('/');
     await owner.getByRole('list', { name: 'Libraries' }).getByRole('link', { name: /Shows/ }).click();
-    await owner.getByRole('link', { name: /Night Garden/ }).first().click();
+    await owner
+      .getByRole('link', { name: /Night Garden/ })
+      .first()
+      .click();
     await owner.getByRole('heading', { level: 1, name: 'Night Garden' }).waitFor();
-    await owner.getByRole('link', { name: /Season 1/ }).first().click();
+    await owner
+      .getByRole('link', { name: /Season 1/ })
+      .first()
+      .click();
     await owner.getByRole('list', { name: 'Episodes' }).getByRole('link', { name: /Seeds/ }).click();
     await owner.getByRole('heading', { level: 1, name: 'Seeds' }).waitFor();
     await owner.getByRole('link', { name: 'Play', exact: true }).click();
     const video = owner.locator('video');
-    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     await waitForText(owner.locator('.player-context'), 'Night Garden · S01E01');
     expect(await owner.evaluate(() => navigator.mediaSession.metadata?.title)).toBe('Seeds');
     expect(await owner.evaluate(() => navigator.mediaSession.metadata?.artist)).toBe('Night Garden');
@@ -433,7 +486,11 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     const failing: string[] = [];
     const settle = async () => {
       await page.locator('h1').first().waitFor();
-      await page.waitForFunction(() => document.querySelector('.loading, .spinner:not(.spinner-large)') === null, null, { timeout: 5000 }).catch(() => undefined);
+      await page
+        .waitForFunction(() => document.querySelector('.loading, .spinner:not(.spinner-large)') === null, null, {
+          timeout: 5000,
+        })
+        .catch(() => undefined);
     };
     for (const [name, path] of pages) {
       // One load a page: the window is resized and the colour scheme switched under it, as a person would.
@@ -444,7 +501,9 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
       // Every page must fit a laptop, a TV, a tablet, a phone and a small phone.
       for (const width of [1280, 1920, 768, 390, 320] as const) {
         await page.setViewportSize({ width, height: width <= 390 ? 844 : width >= 1920 ? 1080 : 800 });
-        await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+        await page.evaluate(
+          () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+        );
         const size = await overflow(page);
         if (size.scrollWidth > size.innerWidth) wide.push(`${path} at ${width}: ${size.scrollWidth}px`);
         if (width === 1280 || width === 390) {
@@ -461,7 +520,9 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     return { wide, failing };
   }
 
-  it('every signed-out page fits its window at 320, 390, 768, 1280 and 1920 px and passes axe-core in dark and light', { timeout: 300_000 }, async (ctx) => {
+  it('every signed-out page fits its window at 320, 390, 768, 1280 and 1920 px and passes axe-core in dark and light', {
+    timeout: 300_000,
+  }, async (ctx) => {
     if (!ready()) return ctx.skip();
     const guest = await open(viewports.desktop);
     const result = await sweep(guest, [
@@ -476,7 +537,9 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     expect(problems).toEqual([]);
   });
 
-  it('every signed-in page fits its window at 320, 390, 768, 1280 and 1920 px, passes axe-core in dark and light, and is photographed', { timeout: 600_000 }, async (ctx) => {
+  it('every signed-in page fits its window at 320, 390, 768, 1280 and 1920 px, passes axe-core in dark and light, and is photographed', {
+    timeout: 600_000,
+  }, async (ctx) => {
     if (!ready()) return ctx.skip();
     const library = await server.request('GET', '/api/v1/libraries', { token: ownerToken });
     const libs = (library.body.libraries ?? library.body) as { id: string; name: string }[];

@@ -51,7 +51,7 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     return res.body as CodePair;
   };
 
-  it('S50: /link opened from the TV\'s address signs in first, shows which device asks, and approves it; a wrong code, a denial and too many tries are told plainly', async (ctx) => {
+  it("S50: /link opened from the TV's address signs in first, shows which device asks, and approves it; a wrong code, a denial and too many tries are told plainly", async (ctx) => {
     if (browser === null) return ctx.skip();
     const first = await requestCode();
     const complete = new URL(first.verification_uri_complete);
@@ -77,7 +77,9 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     await waitForText(memberPage.getByRole('status'), 'Living room TV is now signed in to your account.');
     const linked = await poll(server, first.device_code);
     expect(linked.status, JSON.stringify(linked.body)).toBe(200);
-    expect((await server.request('GET', '/api/v1/me', { token: linked.body.token })).body.username).toBe(member.username);
+    expect((await server.request('GET', '/api/v1/me', { token: linked.body.token })).body.username).toBe(
+      member.username,
+    );
     await screenshot(memberPage, 'link-approved');
 
     await memberPage.getByRole('button', { name: 'Link another device' }).click();
@@ -143,9 +145,15 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     if (browser === null) return ctx.skip();
     // Failed sign-ins on several accounts from one address, then the periodic check with low thresholds.
     for (const name of ['target-one', 'target-two', 'target-three']) {
-      await callFrom(server, '192.0.2.66', 'POST', '/api/v1/auth/login', { body: { login: name, password: 'not the password at all' } });
+      await callFrom(server, '192.0.2.66', 'POST', '/api/v1/auth/login', {
+        body: { login: name, password: 'not the password at all' },
+      });
     }
-    const raised = await checkCredentialStuffing(server.deps, clock.clock(), { ...defaultThresholds, addressFailures: 2, addressAccounts: 2 });
+    const raised = await checkCredentialStuffing(server.deps, clock.clock(), {
+      ...defaultThresholds,
+      addressFailures: 2,
+      addressAccounts: 2,
+    });
     expect(raised).toHaveLength(1);
 
     const admin = await openPage(browser, server.url, viewports.desktop, problems);
@@ -160,15 +168,27 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     // background: wait for the file first, so the page below is opened once and shows it from the start
     // (a page reloaded in a loop and counted at once counts before its lists have loaded).
     await expect
-      .poll(() => listOutbox(server.deps.config.dataDir).filter((m) => m.subject.includes('Many failed sign-ins from 192.0.2.66')).length)
+      .poll(
+        () =>
+          listOutbox(server.deps.config.dataDir).filter((m) =>
+            m.subject.includes('Many failed sign-ins from 192.0.2.66'),
+          ).length,
+      )
       .toBe(1);
     await admin.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Mail' }).click();
     const outbox = admin.getByRole('region', { name: 'Outbox' });
     await waitForText(outbox.getByRole('row'), 'Many failed sign-ins from 192.0.2.66');
     expect(await outbox.getByRole('row').filter({ hasText: 'Many failed sign-ins from 192.0.2.66' }).count()).toBe(1);
-    await outbox.getByRole('row').filter({ hasText: 'Many failed sign-ins' }).getByRole('button', { name: /^Read/ }).click();
+    await outbox
+      .getByRole('row')
+      .filter({ hasText: 'Many failed sign-ins' })
+      .getByRole('button', { name: /^Read/ })
+      .click();
     const message = admin.getByRole('article', { name: /Many failed sign-ins from 192\.0\.2\.66/ });
-    await waitForText(message.getByLabel('Message text'), 'one network address tried to sign in to 3 different accounts');
+    await waitForText(
+      message.getByLabel('Message text'),
+      'one network address tried to sign in to 3 different accounts',
+    );
     await waitForText(message, owner.email);
     await screenshot(admin, 'admin-mail-outbox');
     await message.getByRole('button', { name: 'Show the source' }).click();
@@ -182,7 +202,10 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     const ownerToken = await server.login(owner.username, PASSWORD);
     const setup = await server.request('POST', '/api/v1/me/2fa/totp/setup', { token: ownerToken });
     const ownerSeed = base32Decode(setup.body.secret as string)!;
-    const confirmed = await server.request('POST', '/api/v1/me/2fa/totp/confirm', { token: ownerToken, body: { code: totpCode(ownerSeed, clock.clock()) } });
+    const confirmed = await server.request('POST', '/api/v1/me/2fa/totp/confirm', {
+      token: ownerToken,
+      body: { code: totpCode(ownerSeed, clock.clock()) },
+    });
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
 
     const admin = await openPage(browser, server.url, viewports.desktop, problems);
@@ -208,7 +231,10 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     await memberPage.getByRole('button', { name: 'Sign in', exact: true }).click();
     await memberPage.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
     expect(new URL(memberPage.url()).pathname).toBe('/account');
-    await waitForText(memberPage.getByRole('status').first(), 'This server requires two-step sign-in for your account.');
+    await waitForText(
+      memberPage.getByRole('status').first(),
+      'This server requires two-step sign-in for your account.',
+    );
     expect(await memberPage.getByRole('region', { name: 'Devices' }).count()).toBe(0);
     await screenshot(memberPage, 'account-enrolment-required');
 
@@ -225,7 +251,10 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     // The whole page opens, and the new recovery codes stay on screen meanwhile.
     await memberPage.getByRole('heading', { level: 1, name: 'Account security' }).waitFor();
     await memberPage.getByRole('region', { name: 'Devices' }).waitFor();
-    const firstCodes = await twoStep.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+    const firstCodes = await twoStep
+      .getByRole('list', { name: 'Recovery codes' })
+      .getByRole('listitem')
+      .allTextContents();
     expect(firstCodes).toHaveLength(10);
     await twoStep.getByRole('button', { name: 'I saved them' }).click();
 
@@ -237,14 +266,20 @@ describe('web app: linking, app passwords and the security admin pages', { timeo
     await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await twoStep.getByRole('list', { name: 'Recovery codes' }).waitFor();
-    const newCodes = await twoStep.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+    const newCodes = await twoStep
+      .getByRole('list', { name: 'Recovery codes' })
+      .getByRole('listitem')
+      .allTextContents();
     expect(newCodes).toHaveLength(10);
     expect(newCodes.some((code) => firstCodes.includes(code))).toBe(false);
     await twoStep.getByRole('button', { name: 'I saved them' }).click();
 
     // Removing the only factor takes effect at once, and the policy closes the rest of the page again.
     await twoStep.getByRole('button', { name: 'Remove the authenticator app' }).click();
-    await waitForText(twoStep.getByRole('group', { name: 'Remove the authenticator app' }), 'you will have to set up another method');
+    await waitForText(
+      twoStep.getByRole('group', { name: 'Remove the authenticator app' }),
+      'you will have to set up another method',
+    );
     await twoStep.getByRole('button', { name: 'Remove the app' }).click();
     await memberPage.getByRole('heading', { level: 1, name: 'Set up two-step sign-in' }).waitFor();
     expect(await memberPage.getByRole('region', { name: 'Devices' }).count()).toBe(0);

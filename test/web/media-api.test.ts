@@ -18,7 +18,8 @@ function answering(respond: (sent: Sent) => Promise<Response> | Response): Sent[
   return sent;
 }
 
-const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+const json = (body: unknown) =>
+  new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -27,8 +28,17 @@ afterEach(() => {
 describe('web media API client', () => {
   it('puts the filters of a library page in the query and escapes ids', async () => {
     const sent = answering(() => json({ items: [], total: 0, limit: 60, offset: 0 }));
-    await mediaApi.items('lib/1', { q: 'night & day', sort: 'year', order: 'desc', watched: false, limit: 60, offset: 120 });
-    expect(sent[0].url).toBe('/api/v1/libraries/lib%2F1/items?q=night+%26+day&sort=year&order=desc&watched=false&limit=60&offset=120');
+    await mediaApi.items('lib/1', {
+      q: 'night & day',
+      sort: 'year',
+      order: 'desc',
+      watched: false,
+      limit: 60,
+      offset: 120,
+    });
+    expect(sent[0].url).toBe(
+      '/api/v1/libraries/lib%2F1/items?q=night+%26+day&sort=year&order=desc&watched=false&limit=60&offset=120',
+    );
     expect(sent[0].init.method).toBe('GET');
     await mediaApi.items('lib1');
     expect(sent[1].url).toBe('/api/v1/libraries/lib1/items');
@@ -37,11 +47,16 @@ describe('web media API client', () => {
   });
 
   it('asks for a stream URL with a POST, and sends the last progress report with keepalive', async () => {
-    const sent = answering(() => json({ url: 'http://127.0.0.1/api/v1/items/i1/stream?st=hst_x', expires_at: '2026-01-01T00:00:00.000Z' }));
+    const sent = answering(() =>
+      json({ url: 'http://127.0.0.1/api/v1/items/i1/stream?st=hst_x', expires_at: '2026-01-01T00:00:00.000Z' }),
+    );
     await mediaApi.streamUrl('i1');
     expect(sent[0]).toMatchObject({ url: '/api/v1/items/i1/stream-url', init: { method: 'POST', body: '{}' } });
     await mediaApi.setProgress('i1', { position_seconds: 12.5 }, { keepalive: true });
-    expect(sent[1]).toMatchObject({ url: '/api/v1/items/i1/progress', init: { method: 'PUT', keepalive: true, body: '{"position_seconds":12.5}' } });
+    expect(sent[1]).toMatchObject({
+      url: '/api/v1/items/i1/progress',
+      init: { method: 'PUT', keepalive: true, body: '{"position_seconds":12.5}' },
+    });
     await mediaApi.setProgress('i1', { watched: true });
     expect(sent[2].init.keepalive).toBeUndefined();
   });
@@ -49,7 +64,9 @@ describe('web media API client', () => {
   it('reads an item only after the progress reports this page sent have landed', async () => {
     let land: () => void = () => undefined;
     const sent = answering(({ init }) =>
-      init.method === 'PUT' ? new Promise<Response>((resolve) => (land = () => resolve(json({ id: 'i1' })))) : json({ id: 'i1', children: [] }),
+      init.method === 'PUT'
+        ? new Promise<Response>((resolve) => (land = () => resolve(json({ id: 'i1' }))))
+        : json({ id: 'i1', children: [] }),
     );
     const write = mediaApi.setProgress('i1', { position_seconds: 3 });
     const read = mediaApi.item('i1');
@@ -63,7 +80,9 @@ describe('web media API client', () => {
 
   it('does not hold reads back for a report that failed', async () => {
     const sent = answering(({ init }) =>
-      init.method === 'PUT' ? new Response('{"error":{"code":"not_found","message":"Not found."}}', { status: 404 }) : json({ items: [] }),
+      init.method === 'PUT'
+        ? new Response('{"error":{"code":"not_found","message":"Not found."}}', { status: 404 })
+        : json({ items: [] }),
     );
     await expect(mediaApi.setProgress('gone', { position_seconds: 1 })).rejects.toMatchObject({ status: 404 });
     await mediaApi.continueWatching(10);

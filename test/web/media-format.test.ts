@@ -67,7 +67,11 @@ function item(fields: Partial<MediaItem> = {}): MediaItem {
   };
 }
 
-const progress = (position_seconds: number, watched = false) => ({ position_seconds, watched, updated_at: '2026-01-01T00:00:00.000Z' });
+const progress = (position_seconds: number, watched = false) => ({
+  position_seconds,
+  watched,
+  updated_at: '2026-01-01T00:00:00.000Z',
+});
 
 describe('media formatting', () => {
   it('writes durations, clocks and sizes for people and for screen readers', () => {
@@ -132,7 +136,8 @@ describe('media formatting', () => {
   });
 
   it('says whether a file plays here, from the server verdict and what this browser reports', () => {
-    const chromium = (type: string) => (/hvc1|mpeg4|x-msvideo/.test(type) ? '' : type.includes('codecs') ? 'probably' : 'maybe');
+    const chromium = (type: string) =>
+      /hvc1|mpeg4|x-msvideo/.test(type) ? '' : type.includes('codecs') ? 'probably' : 'maybe';
     const nothing = () => '';
     expect(playbackVerdict(item(), chromium).kind).toBe('direct');
     expect(playbackVerdict(item(), nothing)).toEqual({ kind: 'no', text: expect.stringContaining('cannot play MP4') });
@@ -140,9 +145,15 @@ describe('media formatting', () => {
     const mkv = item({ mime: 'video/x-matroska', container: 'matroska,webm', browser_playable: false });
     expect(playbackVerdict(mkv, chromium).kind).toBe('maybe');
     const hevc = item({ video_codec: 'hevc', browser_playable: false });
-    expect(playbackVerdict(hevc, chromium)).toEqual({ kind: 'no', text: expect.stringContaining('cannot play HEVC (H.265) with AAC in MP4') });
+    expect(playbackVerdict(hevc, chromium)).toEqual({
+      kind: 'no',
+      text: expect.stringContaining('cannot play HEVC (H.265) with AAC in MP4'),
+    });
     const mpeg4 = item({ video_codec: 'mpeg4', browser_playable: false });
-    expect(playbackVerdict(mpeg4, chromium)).toEqual({ kind: 'no', text: expect.stringContaining('Browsers cannot play MPEG-4 Part 2') });
+    expect(playbackVerdict(mpeg4, chromium)).toEqual({
+      kind: 'no',
+      text: expect.stringContaining('Browsers cannot play MPEG-4 Part 2'),
+    });
     const unprobed = item({ video_codec: null, audio_codec: null, container: null, browser_playable: false });
     expect(playbackVerdict(unprobed, chromium).kind).toBe('maybe');
     expect(playbackVerdict(item({ type: 'show', playable: false }), chromium).kind).toBe('no');

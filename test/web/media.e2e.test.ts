@@ -33,9 +33,26 @@ function ffmpeg(args: string[]): Promise<unknown> {
 function track(path: string, cover: string, tags: Record<string, string>): Promise<unknown> {
   put(path);
   return ffmpeg([
-    '-f', 'lavfi', '-i', 'sine=duration=1', '-i', cover,
-    '-map', '0:a', '-map', '1:v', '-c:a', 'libmp3lame', '-c:v', 'copy', '-id3v2_version', '3',
-    '-metadata:s:v', 'comment=Cover (front)', '-disposition:v', 'attached_pic',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=duration=1',
+    '-i',
+    cover,
+    '-map',
+    '0:a',
+    '-map',
+    '1:v',
+    '-c:a',
+    'libmp3lame',
+    '-c:v',
+    'copy',
+    '-id3v2_version',
+    '3',
+    '-metadata:s:v',
+    'comment=Cover (front)',
+    '-disposition:v',
+    'attached_pic',
     ...Object.entries(tags).flatMap(([key, value]) => ['-metadata', `${key}=${value}`]),
     path,
   ]);
@@ -53,20 +70,65 @@ async function makeFixture(media: string): Promise<void> {
   const cover = join(media, 'cover.jpg');
   await Promise.all([
     ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc=duration=6:size=160x120:rate=10',
-      '-f', 'lavfi', '-i', 'sine=duration=6',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=duration=6:size=160x120:rate=10',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=6',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
     ]),
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=200x300', '-frames:v', '1', join(root, 'Test Pattern (2024)', 'poster.jpg')]),
     ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=duration=2:size=160x120:rate=10',
-      '-f', 'lavfi', '-i', 'sine=duration=2:frequency=660',
-      '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', sine,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=200x300',
+      '-frames:v',
+      '1',
+      join(root, 'Test Pattern (2024)', 'poster.jpg'),
     ]),
     ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10',
-      '-f', 'lavfi', '-i', 'sine=duration=1',
-      '-c:v', 'mpeg4', '-c:a', 'aac', '-shortest', join(root, 'Old Camcorder (2005).mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=duration=2:size=160x120:rate=10',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=2:frequency=660',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      sine,
+    ]),
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=duration=1:size=160x120:rate=10',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=1',
+      '-c:v',
+      'mpeg4',
+      '-c:a',
+      'aac',
+      '-shortest',
+      join(root, 'Old Camcorder (2005).mp4'),
     ]),
     ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:size=32x32', '-frames:v', '1', cover]),
   ]);
@@ -120,7 +182,9 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
   const ready = () => browser !== null;
 
   const itemId = async (title: string): Promise<string> => {
-    const res = await server.request('GET', `/api/v1/libraries/${libraryId}/items?q=${encodeURIComponent(title)}`, { token: adminToken });
+    const res = await server.request('GET', `/api/v1/libraries/${libraryId}/items?q=${encodeURIComponent(title)}`, {
+      token: adminToken,
+    });
     const found = (res.body.items as { id: string; title: string }[]).find((item) => item.title === title);
     if (found === undefined) throw new Error(`no item ${title}: ${JSON.stringify(res.body)}`);
     return found.id;
@@ -206,7 +270,12 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     // The poster comes from the API; a film without one gets the placeholder.
     const poster = grid.getByRole('link', { name: /Test Pattern/ }).locator('img');
     await expect.poll(() => poster.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(200);
-    expect(await grid.getByRole('link', { name: /Sine Wave/ }).locator('.poster-placeholder').count()).toBe(1);
+    expect(
+      await grid
+        .getByRole('link', { name: /Sine Wave/ })
+        .locator('.poster-placeholder')
+        .count(),
+    ).toBe(1);
 
     await page.getByLabel('Sort by').selectOption('year-desc');
     await expect.poll(() => grid.getByRole('listitem').first().textContent()).toContain('Test Pattern');
@@ -239,7 +308,9 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     for (const cookie of cookies) expect(src).not.toContain(cookie.value);
 
     await startPlaying(page);
-    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(2);
+    await expect
+      .poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 })
+      .toBeGreaterThan(2);
     await screenshot(page, 'media-player');
     // Space pauses (and the pause is reported to the server).
     await page.keyboard.press(' ');
@@ -262,9 +333,9 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     await waitForText(resumeRow, 'Test Pattern');
     await screenshot(page, 'media-home');
     await page.getByRole('search').getByLabel('Search every library').fill('wave');
-    await expect.poll(() => page.getByRole('list', { name: 'Search results' }).getByRole('listitem').allTextContents()).toEqual([
-      expect.stringContaining('Sine Wave'),
-    ]);
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Search results' }).getByRole('listitem').allTextContents())
+      .toEqual([expect.stringContaining('Sine Wave')]);
     await resumeRow.getByRole('link', { name: /Test Pattern/ }).click();
 
     // Back in the player: it seeks to the saved place once the metadata is in.
@@ -295,9 +366,15 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     await scan(server, adminToken, musicId);
 
     await admin.goto(`/libraries/${showsId}`);
-    await admin.getByRole('list', { name: 'Series: Shows' }).getByRole('link', { name: /Night Garden/ }).click();
+    await admin
+      .getByRole('list', { name: 'Series: Shows' })
+      .getByRole('link', { name: /Night Garden/ })
+      .click();
     await admin.getByRole('heading', { level: 1, name: 'Night Garden' }).waitFor();
-    await admin.getByRole('list', { name: 'Seasons' }).getByRole('link', { name: /Season 1/ }).click();
+    await admin
+      .getByRole('list', { name: 'Seasons' })
+      .getByRole('link', { name: /Season 1/ })
+      .click();
     await admin.getByRole('heading', { level: 1, name: 'Season 1' }).waitFor();
     const episodes = admin.getByRole('list', { name: 'Episodes' });
     expect(await episodes.getByRole('listitem').allTextContents()).toEqual([
@@ -318,20 +395,31 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
     const allTracks = admin.getByRole('list', { name: 'Records: Tracks' });
     await expect.poll(() => allTracks.getByRole('listitem').count()).toBe(2);
     await admin.getByLabel('Show').selectOption('');
-    await admin.getByRole('list', { name: 'Records: Artists' }).getByRole('link', { name: /Nina Test/ }).click();
+    await admin
+      .getByRole('list', { name: 'Records: Artists' })
+      .getByRole('link', { name: /Nina Test/ })
+      .click();
     await admin.getByRole('heading', { level: 1, name: 'Nina Test' }).waitFor();
-    await admin.getByRole('list', { name: 'Albums' }).getByRole('link', { name: /First Light/ }).click();
+    await admin
+      .getByRole('list', { name: 'Albums' })
+      .getByRole('link', { name: /First Light/ })
+      .click();
     await admin.getByRole('heading', { level: 1, name: 'First Light' }).waitFor();
     // The album's cover is the one embedded in its tracks.
     const cover = admin.locator('.item-poster img');
     await expect.poll(() => cover.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(32);
     const tracks = admin.getByRole('list', { name: 'Tracks' });
-    expect(await tracks.getByRole('listitem').allTextContents()).toEqual([expect.stringContaining('Morning'), expect.stringContaining('Noon')]);
+    expect(await tracks.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringContaining('Morning'),
+      expect.stringContaining('Noon'),
+    ]);
     await screenshot(admin, 'media-album');
     await tracks.getByRole('link', { name: 'Play Morning' }).click();
     // A one-second track may end before a check for "playing" comes round: its clock moving is the proof.
     const audio = admin.locator('audio');
-    await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => audio.evaluate((element: HTMLAudioElement) => element.readyState), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     if (await audio.evaluate((element: HTMLAudioElement) => element.paused && element.currentTime === 0)) {
       await admin.getByRole('group', { name: 'Player controls' }).getByRole('button', { name: 'Play' }).click();
     }
@@ -399,9 +487,13 @@ describe('web app: libraries, items and the player', { timeout: 60_000 }, () => 
 /** Starts playback if the browser's autoplay rules held it back, and waits until it really plays. */
 async function startPlaying(page: Page): Promise<void> {
   const video = page.locator('video');
-  await expect.poll(() => video.evaluate((element: HTMLMediaElement) => element.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => video.evaluate((element: HTMLMediaElement) => element.readyState), { timeout: 10_000 })
+    .toBeGreaterThan(0);
   if (await video.evaluate((element: HTMLMediaElement) => element.paused)) {
     await page.getByRole('group', { name: 'Player controls' }).getByRole('button', { name: 'Play' }).click();
   }
-  await expect.poll(() => video.evaluate((element: HTMLMediaElement) => !element.paused), { timeout: 10_000 }).toBe(true);
+  await expect
+    .poll(() => video.evaluate((element: HTMLMediaElement) => !element.paused), { timeout: 10_000 })
+    .toBe(true);
 }

@@ -93,7 +93,10 @@ describe('web app: passkeys (virtual authenticator)', { timeout: 60_000 }, () =>
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await waitForText(page.getByRole('heading', { level: 1 }), `Welcome, ${user.username}`);
     await page.goto('/account#passkeys');
-    await waitForText(page.getByRole('region', { name: 'Passkeys' }).getByRole('listitem').getByRole('definition').nth(1), 'just now');
+    await waitForText(
+      page.getByRole('region', { name: 'Passkeys' }).getByRole('listitem').getByRole('definition').nth(1),
+      'just now',
+    );
     expect(problems).toEqual([]);
   });
 
@@ -153,7 +156,10 @@ describe('web app: passkeys (virtual authenticator)', { timeout: 60_000 }, () =>
     await page.goto('/account#passkeys');
     const section = page.getByRole('region', { name: 'Passkeys' });
     await section.getByRole('button', { name: 'Remove Laptop key' }).click();
-    await section.getByRole('group', { name: 'Remove Laptop key' }).getByRole('button', { name: 'Remove', exact: true }).click();
+    await section
+      .getByRole('group', { name: 'Remove Laptop key' })
+      .getByRole('button', { name: 'Remove', exact: true })
+      .click();
     await waitForText(section.getByRole('status').first(), 'The passkey “Laptop key” is removed.');
     await waitForText(section, 'No passkey yet.');
     expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(1);

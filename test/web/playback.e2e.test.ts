@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playbackOf } from '../../src/playback/hls.ts';
-import { openPage, screenshot, signInThroughPage, startWebStack, viewports, waitForText, type WebStack } from '../helpers/browser.ts';
+import {
+  openPage,
+  screenshot,
+  signInThroughPage,
+  startWebStack,
+  viewports,
+  waitForText,
+  type WebStack,
+} from '../helpers/browser.ts';
 import { createLibrary, haveFfmpeg, scan, tempDir, allItems } from '../media/media-helpers.ts';
 import { FRENCH_CUE, writeFrenchSidecar } from '../playback/clips.ts';
 
@@ -27,13 +35,46 @@ describe('web player: every file plays', { timeout: 120_000 }, () => {
     const film = join(dir, 'Hevc Film (2020).mkv');
     execFileSync('mkdir', ['-p', dir]);
     execFileSync('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'testsrc2=duration=40:size=320x240:rate=12',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:duration=40:sample_rate=48000',
-      '-f', 'lavfi', '-i', 'sine=frequency=880:duration=40:sample_rate=48000',
-      '-map', '0:v', '-map', '1:a', '-map', '2:a',
-      '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p',
-      '-c:a', 'ac3', '-ac', '2', '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fre', '-shortest', film,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=duration=40:size=320x240:rate=12',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=40:sample_rate=48000',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=880:duration=40:sample_rate=48000',
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-map',
+      '2:a',
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-x265-params',
+      'log-level=error',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'ac3',
+      '-ac',
+      '2',
+      '-metadata:s:a:0',
+      'language=eng',
+      '-metadata:s:a:1',
+      'language=fre',
+      '-shortest',
+      film,
     ]);
     writeFrenchSidecar(join(dir, 'Hevc Film (2020).fr.srt'));
     const server = stack.server;

@@ -22,7 +22,8 @@ import { urlsIn, type TestSmtp } from '../mail/smtp.ts';
 const OWNER = { username: 'rosalind', email: 'rosalind@example.org', password: 'harbour lantern quietly hums' };
 const MEMBER = { username: 'emeric', email: 'emeric@example.org', password: 'saffron kettle under moonlight' };
 const NEW_PASSWORD = 'walnut ferry crosses at dawn';
-const NOTICE = 'A copy of our database was found on a public file share.\n\nPassword hashes were in it; media files were not.';
+const NOTICE =
+  'A copy of our database was found on a public file share.\n\nPassword hashes were in it; media files were not.';
 
 describe('web app: two-step sign-in, devices and a breach response', { timeout: 60_000 }, () => {
   let browser: Browser | null = null;
@@ -100,7 +101,9 @@ describe('web app: two-step sign-in, devices and a breach response', { timeout: 
     await screenshot(member, 'account-two-factor-setup');
 
     // A wrong code is refused and the setup stays open for the right one.
-    await twoStep.getByLabel('Code from your authenticator app').fill(totpCode(seed, new Date(clock.clock().getTime() + 600_000)));
+    await twoStep
+      .getByLabel('Code from your authenticator app')
+      .fill(totpCode(seed, new Date(clock.clock().getTime() + 600_000)));
     await twoStep.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
     await waitForText(twoStep.getByRole('alert'), 'The code is not valid.');
     await twoStep.getByLabel('Code from your authenticator app').fill(totpCode(seed, clock.clock()));
@@ -110,7 +113,10 @@ describe('web app: two-step sign-in, devices and a breach response', { timeout: 
     const codes = await twoStep.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
     expect(codes).toHaveLength(10);
     await screenshot(member, 'account-recovery-codes');
-    const [download] = await Promise.all([member.waitForEvent('download'), twoStep.getByRole('button', { name: 'Download' }).click()]);
+    const [download] = await Promise.all([
+      member.waitForEvent('download'),
+      twoStep.getByRole('button', { name: 'Download' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('hearth-recovery-codes.txt');
     const saved = readFileSync((await download.path())!, 'utf8');
     for (const code of codes) expect(saved).toContain(code);
@@ -175,7 +181,9 @@ describe('web app: two-step sign-in, devices and a breach response', { timeout: 
     await memberPhone.waitForURL((url) => url.pathname === '/login');
     await memberPhone.getByText('This browser was signed out').waitFor();
 
-    const notice = await smtp.waitFor((m) => m.to.includes(MEMBER.email) && m.subject.startsWith('Security notice: choose a new password'));
+    const notice = await smtp.waitFor(
+      (m) => m.to.includes(MEMBER.email) && m.subject.startsWith('Security notice: choose a new password'),
+    );
     expect(notice.text).toContain('Password hashes were in it; media files were not.');
 
     // The old password opens nothing but the page that explains and starts the reset.

@@ -97,7 +97,12 @@ export function errorText(error: unknown): string {
 }
 
 /** `keepalive` lets a request outlive the page that sends it (the player's last progress report). */
-export async function request<T>(method: Method, path: string, body?: unknown, options: { keepalive?: boolean } = {}): Promise<T> {
+export async function request<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  options: { keepalive?: boolean } = {},
+): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (options.keepalive === true) init.keepalive = true;
@@ -140,7 +145,12 @@ function readError(data: unknown): { code: string; message: string } | null {
   return typeof code === 'string' && typeof message === 'string' ? { code, message } : null;
 }
 
-function toLoginResult(data: { user?: User; mfa_required?: boolean; mfa_token?: string; methods?: string[] }): LoginResult {
+function toLoginResult(data: {
+  user?: User;
+  mfa_required?: boolean;
+  mfa_token?: string;
+  methods?: string[];
+}): LoginResult {
   if (data.mfa_required === true && typeof data.mfa_token === 'string') {
     return { kind: 'mfa', challenge: { mfa_required: true, mfa_token: data.mfa_token, methods: data.methods ?? [] } };
   }
@@ -200,7 +210,8 @@ export const api = {
   sessions: () => request<DeviceSession[]>('GET', '/me/sessions'),
 
   /** Names one of the person's devices ("Living-room laptop"). */
-  renameSession: (id: string, name: string) => request<{ ok: true }>('PATCH', `/me/sessions/${encodeURIComponent(id)}`, { name }),
+  renameSession: (id: string, name: string) =>
+    request<{ ok: true }>('PATCH', `/me/sessions/${encodeURIComponent(id)}`, { name }),
 
   revokeSession: (id: string) => request<{ ok: true }>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
 
@@ -215,7 +226,8 @@ export const api = {
     updateUser: (id: string, input: { role?: Exclude<Role, 'owner'>; disabled?: boolean }) =>
       request<User>('PATCH', `/admin/users/${encodeURIComponent(id)}`, input),
 
-    revokeSessions: (id: string) => request<{ ok: true; revoked: number }>('POST', `/admin/users/${encodeURIComponent(id)}/revoke-sessions`),
+    revokeSessions: (id: string) =>
+      request<{ ok: true; revoked: number }>('POST', `/admin/users/${encodeURIComponent(id)}/revoke-sessions`),
 
     /** Everyone's security log, newest first; `before` pages back through older events. */
     securityEvents: (query: { before?: string; type?: string; limit?: number } = {}) => {
@@ -225,6 +237,7 @@ export const api = {
       return request<SecurityEvent[]>('GET', `/admin/security-events${search === '' ? '' : `?${search}`}`);
     },
 
-    createInvite: (input: { email?: string; role: AssignableRole }) => request<CreatedInvite>('POST', '/admin/invites', input),
+    createInvite: (input: { email?: string; role: AssignableRole }) =>
+      request<CreatedInvite>('POST', '/admin/invites', input),
   },
 };

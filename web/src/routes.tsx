@@ -16,7 +16,9 @@ import { VerifyEmailPage } from './pages/verify-email.tsx';
 import type { Route } from './route.ts';
 
 // Pages a signed-out visitor never sees load when first opened (the home page and the sign-in pages are at hand).
-const AccountPage = lazy(() => import('./account/account-page.tsx').then((module) => ({ default: module.AccountPage })));
+const AccountPage = lazy(() =>
+  import('./account/account-page.tsx').then((module) => ({ default: module.AccountPage })),
+);
 const LinkPage = lazy(() => import('./pages/link.tsx').then((module) => ({ default: module.LinkPage })));
 
 // Every page of the app.

@@ -3,7 +3,10 @@ import { api, ApiError, onSignedOut, type Me } from './api.ts';
 
 export type SessionState =
   | { status: 'loading' }
-  | { status: 'signed-out'; /** Set when a session ended without the person asking (revoked elsewhere, expired). */ ended: boolean }
+  | {
+      status: 'signed-out' /** Set when a session ended without the person asking (revoked elsewhere, expired). */;
+      ended: boolean;
+    }
   | { status: 'signed-in'; user: Me };
 
 interface SessionApi {

@@ -15,7 +15,10 @@ export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
 
   app.get(
     '/api/v1/admin/users',
-    { config: { access: 'admin' }, schema: { tags: ['admin'], response: { 200: Type.Array(UserSchema), ...errors(401, 403) } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], response: { 200: Type.Array(UserSchema), ...errors(401, 403) } },
+    },
     async () => listUserViews(deps),
   );
 
@@ -26,12 +29,22 @@ export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['admin'],
         params: IdParams,
-        body: Body({ role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])), disabled: Type.Optional(Type.Boolean()) }),
+        body: Body({
+          role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
+          disabled: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: UserSchema, ...errors(400, 401, 403, 404) },
       },
     },
     async (request) =>
-      adminUpdateUser(deps, requireAuth(request), request.params.id, request.body, requestContext(request), request.now),
+      adminUpdateUser(
+        deps,
+        requireAuth(request),
+        request.params.id,
+        request.body,
+        requestContext(request),
+        request.now,
+      ),
   );
 
   app.post(
@@ -53,7 +66,10 @@ export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
 
   app.get(
     '/api/v1/admin/invites',
-    { config: { access: 'admin' }, schema: { tags: ['admin'], response: { 200: Type.Array(InviteSchema), ...errors(401, 403) } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], response: { 200: Type.Array(InviteSchema), ...errors(401, 403) } },
+    },
     async (request) => listInviteViews(deps, request.now),
   );
 
@@ -83,14 +99,18 @@ export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
         requestContext(request),
         request.now,
       );
-      for (const listener of deps.hooks.inviteCreated) await listener(deps, { ...result, inviterId: requireAuth(request).userId }, request.now);
+      for (const listener of deps.hooks.inviteCreated)
+        await listener(deps, { ...result, inviterId: requireAuth(request).userId }, request.now);
       return reply.status(201).send(result);
     },
   );
 
   app.delete(
     '/api/v1/admin/invites/:id',
-    { config: { access: 'admin' }, schema: { tags: ['admin'], params: IdParams, response: { 200: Ok, ...errors(401, 403, 404) } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags: ['admin'], params: IdParams, response: { 200: Ok, ...errors(401, 403, 404) } },
+    },
     async (request) => {
       await cancelInvite(deps, requireAuth(request), request.params.id, requestContext(request), request.now);
       return { ok: true as const };
@@ -101,7 +121,11 @@ export function adminRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/admin/security-events',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], querystring: EventsQuery, response: { 200: Type.Array(SecurityEventSchema), ...errors(400, 401, 403) } },
+      schema: {
+        tags: ['admin'],
+        querystring: EventsQuery,
+        response: { 200: Type.Array(SecurityEventSchema), ...errors(400, 401, 403) },
+      },
     },
     async (request) =>
       readSecurityEvents(deps, {

@@ -17,7 +17,6 @@ import {
 import { MfaAnswer, SessionAnswer, type MfaChallenge } from '../../wire/accounts.ts';
 import { Body, DeviceSchema, Ok, Password, errors } from '../schemas.ts';
 
-
 export function signInContext(request: FastifyRequest, deps: Deps): SignInContext {
   const names = cookieNames(deps.config.secure);
   const header = request.headers['x-hearth-device'];
@@ -52,7 +51,8 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const kind = sessionKindFor(request, deps);
       const result = await signIn(deps, request.body, kind, signInContext(request, deps), request.now);
-      if (result.kind === 'mfa') return { mfa_required: true, mfa_token: result.mfaToken, methods: result.methods } satisfies MfaChallenge;
+      if (result.kind === 'mfa')
+        return { mfa_required: true, mfa_token: result.mfaToken, methods: result.methods } satisfies MfaChallenge;
       if (kind === 'web') setSessionCookie(reply, deps, result.token);
       setDeviceCookie(reply, deps, result.deviceMarker);
       // Still only what SessionAnswer lists goes out; its own serializer spares the union's runtime check of
@@ -82,13 +82,20 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
     {
       schema: {
         tags: ['auth'],
-        description: 'Proves the password again for sensitive changes (valid 10 minutes). The session gets a new token (also set as the cookie when the request rode on one); the old token stops working.',
+        description:
+          'Proves the password again for sensitive changes (valid 10 minutes). The session gets a new token (also set as the cookie when the request rode on one); the old token stops working.',
         body: Body({ password: Password }),
         response: { 200: Type.Object({ ok: Type.Literal(true), token: Type.String() }), ...errors(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
-      const renewed = await reauthenticate(deps, requireAuth(request), request.body.password, signInContext(request, deps), request.now);
+      const renewed = await reauthenticate(
+        deps,
+        requireAuth(request),
+        request.body.password,
+        signInContext(request, deps),
+        request.now,
+      );
       if (request.authVia === 'cookie') setSessionCookie(reply, deps, renewed.token);
       return { ok: true as const, token: renewed.token };
     },
@@ -133,7 +140,13 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
       if (result.userId !== null && result.invitedAddress && sessionKindFor(request, deps) === 'web') {
         const session = await completeSignIn(
           deps,
-          { userId: result.userId, sessionKind: 'web', device: undefined, ctx: signInContext(request, deps), passwordStamp: null },
+          {
+            userId: result.userId,
+            sessionKind: 'web',
+            device: undefined,
+            ctx: signInContext(request, deps),
+            passwordStamp: null,
+          },
           'invite',
           request.now,
         );
@@ -141,13 +154,15 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
         setDeviceCookie(reply, deps, session.deviceMarker);
         return reply.status(202).send({
           status: 'registered' as const,
-          message: 'Welcome: your account is ready and you are signed in. We also sent a message to confirm your address.',
+          message:
+            'Welcome: your account is ready and you are signed in. We also sent a message to confirm your address.',
           signed_in: true,
         });
       }
       return reply.status(202).send({
         status: 'registered' as const,
-        message: 'Your account is ready: sign in with your username or email. We also sent a message to confirm your address.',
+        message:
+          'Your account is ready: sign in with your username or email. We also sent a message to confirm your address.',
         signed_in: false,
       });
     },
@@ -159,7 +174,8 @@ export function authRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { access: 'public' },
       schema: {
         tags: ['auth'],
-        description: 'What the registration page shows before its form: the address an invite was sent to (null for an open invite). Does not use the invite up.',
+        description:
+          'What the registration page shows before its form: the address an invite was sent to (null for an open invite). Does not use the invite up.',
         body: Body({ invite_token: Type.String({ minLength: 1, maxLength: 200 }) }),
         response: { 200: Type.Object({ email: Type.Union([Type.String(), Type.Null()]) }), ...errors(400, 403, 429) },
       },

@@ -30,8 +30,16 @@ export const BREACH_START_BODY_LIMIT =
 const ScopeInput = Type.Union(
   [
     Body({ all: Type.Literal(true) }),
-    Body({ users: Type.Array(Type.String({ minLength: 1, maxLength: MAX_LOGIN_LENGTH }), { minItems: 1, maxItems: MAX_SCOPE_USERS }) }),
-    Body({ active_since: Type.String({ format: 'date-time' }), active_until: Type.Optional(Type.String({ format: 'date-time' })) }),
+    Body({
+      users: Type.Array(Type.String({ minLength: 1, maxLength: MAX_LOGIN_LENGTH }), {
+        minItems: 1,
+        maxItems: MAX_SCOPE_USERS,
+      }),
+    }),
+    Body({
+      active_since: Type.String({ format: 'date-time' }),
+      active_until: Type.Optional(Type.String({ format: 'date-time' })),
+    }),
   ],
   { description: 'Every user, users by id, username or email, or the users with a session active in a time window.' },
 );
@@ -48,7 +56,9 @@ const Report = Type.Object({
   users_flagged: Type.Integer(),
   sessions_revoked: Type.Integer(),
   app_passwords_revoked: Type.Integer(),
-  tokens_voided: Type.Integer({ description: 'Reset and sign-in-alert links, pending sign-in steps and device-link approvals.' }),
+  tokens_voided: Type.Integer({
+    description: 'Reset and sign-in-alert links, pending sign-in steps and device-link approvals.',
+  }),
   invites_voided: Type.Integer(),
   mails_queued: Type.Integer(),
   mails_pending: Type.Integer({ description: 'Queued and not yet sent (nor given up on).' }),
@@ -126,7 +136,7 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['admin'],
         description:
           'Mandatory password reset: flags every user in scope, signs out every session, device and app password, voids ' +
-          'outstanding links and queues the notice (the operator\'s message, then the steps). With dry_run, reports exactly what ' +
+          "outstanding links and queues the notice (the operator's message, then the steps). With dry_run, reports exactly what " +
           'would be done and changes nothing (200). Otherwise 202; a response over the same scope that is still running is ' +
           'returned instead of starting another (created: false) when the start asks the same; one asking for a key rotation, ' +
           'another reason or another notice than the running response is refused (409 conflict, details.differs). A scope ' +
@@ -134,10 +144,20 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
           'the most users a scope may name, by names of the longest kind); every other route takes 64 KiB.',
         body: Body({
           scope: ScopeInput,
-          reason: Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH, description: 'Kept with the response and the flags; not mailed.' }),
-          message: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_LENGTH, description: 'The notice text: what happened, what was and was not exposed.' }),
+          reason: Type.String({
+            minLength: 1,
+            maxLength: MAX_REASON_LENGTH,
+            description: 'Kept with the response and the flags; not mailed.',
+          }),
+          message: Type.String({
+            minLength: 1,
+            maxLength: MAX_MESSAGE_LENGTH,
+            description: 'The notice text: what happened, what was and was not exposed.',
+          }),
           dry_run: Type.Optional(Type.Boolean()),
-          rotate_password_key: Type.Optional(Type.Boolean({ description: 'Only with scope {all: true}: old password hashes stop verifying at once.' })),
+          rotate_password_key: Type.Optional(
+            Type.Boolean({ description: 'Only with scope {all: true}: old password hashes stop verifying at once.' }),
+          ),
           batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BATCH_SIZE })),
         }),
         response: {
@@ -165,7 +185,9 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
         request.now,
       );
       if (result.dryRun) return reply.status(200).send(result.plan);
-      return reply.status(202).send({ created: result.created, response: await breachResponseView(deps, result.response) });
+      return reply
+        .status(202)
+        .send({ created: result.created, response: await breachResponseView(deps, result.response) });
     },
   );
 
@@ -175,7 +197,10 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { access: 'admin' },
       schema: {
         tags: ['admin'],
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Array(BreachResponseSchema), ...errors(400, 401, 403) },
       },
     },
@@ -198,7 +223,10 @@ export function breachRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['admin'],
         description: 'The latest alerts: credential stuffing suspected from one address, or across the whole server.',
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Array(AlertSchema), ...errors(400, 401, 403) },
       },
     },

@@ -25,7 +25,18 @@ import { confirmTotpEnrolment, disableTotp, startTotpEnrolment } from '../../fac
 import type { SignInResult } from '../../accounts/sign-in.ts';
 import { AppError } from '../../errors.ts';
 import { requestContext, requireAuth, setDeviceCookie, setSessionCookie } from '../auth.ts';
-import { Body, DeviceSchema, IdParams, IsoDate, Label, Nullable, NullableIsoDate, Ok, Password, errors } from '../schemas.ts';
+import {
+  Body,
+  DeviceSchema,
+  IdParams,
+  IsoDate,
+  Label,
+  Nullable,
+  NullableIsoDate,
+  Ok,
+  Password,
+  errors,
+} from '../schemas.ts';
 import { SessionAnswer } from '../../wire/accounts.ts';
 import { sessionKindFor, signInContext } from './auth.routes.ts';
 
@@ -131,7 +142,9 @@ export type FactorStatusView = Static<typeof FactorStatusSchema>;
 const TotpEnrolmentAnswer = Type.Object({
   secret: Type.String({ description: 'base32, for typing into an app by hand.' }),
   otpauth_uri: Type.String(),
-  qr_svg: Type.String({ description: 'An SVG document drawn by the server: show it as an image, never insert it as markup.' }),
+  qr_svg: Type.String({
+    description: 'An SVG document drawn by the server: show it as an image, never insert it as markup.',
+  }),
 });
 export type TotpEnrolmentView = Static<typeof TotpEnrolmentAnswer>;
 
@@ -160,7 +173,11 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   /** Sends a new session exactly as POST /auth/login does. */
-  const sendSession = (reply: FastifyReply, kind: 'web' | 'device', result: Extract<SignInResult, { kind: 'session' }>) => {
+  const sendSession = (
+    reply: FastifyReply,
+    kind: 'web' | 'device',
+    result: Extract<SignInResult, { kind: 'session' }>,
+  ) => {
     if (kind === 'web') setSessionCookie(reply, deps, result.token);
     setDeviceCookie(reply, deps, result.deviceMarker);
     return { token: result.token, user: result.user, device_marker: result.deviceMarker };
@@ -195,7 +212,8 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { fresh: true },
       schema: {
         tags: ['two-factor'],
-        description: 'Makes a new 160-bit seed. Two-step sign-in stays off until /totp/confirm gets a code made from it.',
+        description:
+          'Makes a new 160-bit seed. Two-step sign-in stays off until /totp/confirm gets a code made from it.',
         response: {
           200: TotpEnrolmentAnswer,
           ...errors(401, 403, 409),
@@ -205,7 +223,11 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const enrolment = await startTotpEnrolment(deps, requireAuth(request), request.now);
       noStore(reply);
-      return { secret: enrolment.secret, otpauth_uri: enrolment.otpauthUri, qr_svg: enrolment.qrSvg } satisfies TotpEnrolmentView;
+      return {
+        secret: enrolment.secret,
+        otpauth_uri: enrolment.otpauthUri,
+        qr_svg: enrolment.qrSvg,
+      } satisfies TotpEnrolmentView;
     },
   );
 
@@ -221,7 +243,13 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const result = await confirmTotpEnrolment(deps, requireAuth(request), request.body.code, requestContext(request), request.now);
+      const result = await confirmTotpEnrolment(
+        deps,
+        requireAuth(request),
+        request.body.code,
+        requestContext(request),
+        request.now,
+      );
       noStore(reply);
       return { recovery_codes: result.recoveryCodes };
     },
@@ -287,7 +315,7 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['passkeys'],
         description:
-          'Registers the new credential. When it is the account\'s first factor, answers ten recovery codes, this once ' +
+          "Registers the new credential. When it is the account's first factor, answers ten recovery codes, this once " +
           '(otherwise recovery_codes is null).',
         body: Body({ response: RegistrationCredential, name: Type.Optional(Label({ minLength: 1, maxLength: 100 })) }),
         response: {
@@ -320,7 +348,14 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request) =>
-      renameUserPasskey(deps, requireAuth(request), request.params.id, request.body.name, requestContext(request), request.now),
+      renameUserPasskey(
+        deps,
+        requireAuth(request),
+        request.params.id,
+        request.body.name,
+        requestContext(request),
+        request.now,
+      ),
   );
 
   app.delete(
@@ -361,10 +396,19 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       const answers: SecondFactorAnswer[] = [];
       if (body.code !== undefined) answers.push({ kind: 'code', code: body.code });
       if (body.recovery_code !== undefined) answers.push({ kind: 'recovery_code', code: body.recovery_code });
-      if (body.passkey !== undefined) answers.push({ kind: 'passkey', response: body.passkey as AuthenticationResponseJSON });
-      if (answers.length !== 1) throw new AppError('invalid_body', 'Send exactly one of code, recovery_code or passkey.');
+      if (body.passkey !== undefined)
+        answers.push({ kind: 'passkey', response: body.passkey as AuthenticationResponseJSON });
+      if (answers.length !== 1)
+        throw new AppError('invalid_body', 'Send exactly one of code, recovery_code or passkey.');
       const kind = sessionKindFor(request, deps);
-      const result = await completeSecondFactorSignIn(deps, body.mfa_token, answers[0]!, kind, signInContext(request, deps), request.now);
+      const result = await completeSecondFactorSignIn(
+        deps,
+        body.mfa_token,
+        answers[0]!,
+        kind,
+        signInContext(request, deps),
+        request.now,
+      );
       return sendSession(reply, kind, result);
     },
   );
@@ -380,7 +424,8 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
         response: { 200: RequestOptions, ...errors(400, 403, 404) },
       },
     },
-    async (request) => secondFactorPasskeyOptions(deps, request.body.mfa_token, sessionKindFor(request, deps), request.now),
+    async (request) =>
+      secondFactorPasskeyOptions(deps, request.body.mfa_token, sessionKindFor(request, deps), request.now),
   );
 
   // Signing in with a passkey alone
@@ -482,7 +527,13 @@ export function factorsRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request) => ({
-      require_2fa: await setRequire2fa(deps, requireAuth(request), request.body.require_2fa, requestContext(request), request.now),
+      require_2fa: await setRequire2fa(
+        deps,
+        requireAuth(request),
+        request.body.require_2fa,
+        requestContext(request),
+        request.now,
+      ),
     }),
   );
 }

@@ -28,7 +28,12 @@ import { publicSystemInfo, queryResult, serverId, userDto } from '../../jellyfin
 import { fromJellyfinId } from '../../jellyfin/ids.ts';
 import { playbackInfo } from '../../jellyfin/playback.ts';
 import { JellyfinQuery } from '../../jellyfin/query.ts';
-import { authorizeQuickConnect, initiateQuickConnect, quickConnectState, signInWithQuickConnect } from '../../jellyfin/quick-connect.ts';
+import {
+  authorizeQuickConnect,
+  initiateQuickConnect,
+  quickConnectState,
+  signInWithQuickConnect,
+} from '../../jellyfin/quick-connect.ts';
 import { authenticationResult, sessionInfo, signInByName, signOutApp } from '../../jellyfin/sign-in.ts';
 import { artworkSource, streamTarget } from '../../media/browse.ts';
 import { libraryPaths } from '../../media/libraries.ts';
@@ -60,7 +65,11 @@ export function jellyfinRoutes(fastify: FastifyInstance, deps: Deps): void {
   // an empty object here; anything else must be JSON.
   void fastify.register(async (app) => {
     app.removeContentTypeParser('application/json');
-    const parse = (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    const parse = (
+      _request: FastifyRequest,
+      body: string | Buffer,
+      done: (err: Error | null, body?: unknown) => void,
+    ) => {
       const text = body.toString().trim();
       if (text === '') return done(null, {});
       try {
@@ -81,7 +90,12 @@ function register(app: FastifyInstance, deps: Deps): void {
     for (const res of streaming) res.destroy();
   });
 
-  const route = (methods: HTTPMethods | HTTPMethods[], paths: string | string[], options: RouteOptions, handler: Handler) => {
+  const route = (
+    methods: HTTPMethods | HTTPMethods[],
+    paths: string | string[],
+    options: RouteOptions,
+    handler: Handler,
+  ) => {
     const list = [methods].flat();
     // Reading and writing methods are separate routes: only the writing ones take a body.
     const groups = [list.filter((m) => m === 'GET' || m === 'HEAD'), list.filter((m) => m !== 'GET' && m !== 'HEAD')];
@@ -92,7 +106,12 @@ function register(app: FastifyInstance, deps: Deps): void {
           method: group,
           url: PREFIX + path.toLowerCase(),
           bodyLimit: options.bodyLimit,
-          config: { access: options.access ?? 'user', scope: options.scope, jellyfin: true, appUrlToken: options.urlToken },
+          config: {
+            access: options.access ?? 'user',
+            scope: options.scope,
+            jellyfin: true,
+            appUrlToken: options.urlToken,
+          },
           schema: { hide: true, ...(i === 1 ? { body: LooseBody } : {}) },
           handler,
         });
@@ -119,8 +138,14 @@ function register(app: FastifyInstance, deps: Deps): void {
   // ---- without a token ---------------------------------------------------------------------------
   route('GET', '/System/Info/Public', { access: 'public' }, async () => publicSystemInfo(deps));
   route(['GET', 'POST'], '/System/Ping', { access: 'public' }, async () => 'Jellyfin Server');
-  route('GET', '/Branding/Configuration', { access: 'public' }, async () => ({ LoginDisclaimer: '', CustomCss: '', SplashscreenEnabled: false }));
-  route('GET', ['/Branding/Css', '/Branding/Css.css'], { access: 'public' }, async (_request, reply) => reply.type('text/css').send(''));
+  route('GET', '/Branding/Configuration', { access: 'public' }, async () => ({
+    LoginDisclaimer: '',
+    CustomCss: '',
+    SplashscreenEnabled: false,
+  }));
+  route('GET', ['/Branding/Css', '/Branding/Css.css'], { access: 'public' }, async (_request, reply) =>
+    reply.type('text/css').send(''),
+  );
   // S94: nobody is listed to someone who has not signed in.
   route('GET', '/Users/Public', { access: 'public' }, async () => []);
   route('GET', '/QuickConnect/Enabled', { access: 'public' }, async () => true);
@@ -130,7 +155,13 @@ function register(app: FastifyInstance, deps: Deps): void {
     const username = input.string('Username');
     if (username === undefined) throw new AppError('bad_request', 'Username is required.');
     const client = jellyfinClientInfo(request.headers);
-    const signedIn = await signInByName(deps, { username, pw: input.string('Pw') ?? '' }, client, signInContext(request), request.now);
+    const signedIn = await signInByName(
+      deps,
+      { username, pw: input.string('Pw') ?? '' },
+      client,
+      signInContext(request),
+      request.now,
+    );
     return authenticationResult(deps, signedIn, client, request.now);
   });
 
@@ -160,7 +191,26 @@ function register(app: FastifyInstance, deps: Deps): void {
     await signOutApp(deps, requireAuth(request), signInContext(request), request.now);
     return noContent(reply);
   });
-  route('GET', '/System/Info', read, async () => ({ ...publicSystemInfo(deps), OperatingSystemDisplayName: '', HasPendingRestart: false, IsShuttingDown: false, SupportsLibraryMonitor: false, CanSelfRestart: false, CanLaunchWebBrowser: false, HasUpdateAvailable: false, TranscodingTempPath: '', CachePath: '', LogPath: '', InternalMetadataPath: '', ItemsByNamePath: '', ProgramDataPath: '', WebSocketPortNumber: 0, CompletedInstallations: [], EncoderLocation: 'System', SystemArchitecture: 'X64' }));
+  route('GET', '/System/Info', read, async () => ({
+    ...publicSystemInfo(deps),
+    OperatingSystemDisplayName: '',
+    HasPendingRestart: false,
+    IsShuttingDown: false,
+    SupportsLibraryMonitor: false,
+    CanSelfRestart: false,
+    CanLaunchWebBrowser: false,
+    HasUpdateAvailable: false,
+    TranscodingTempPath: '',
+    CachePath: '',
+    LogPath: '',
+    InternalMetadataPath: '',
+    ItemsByNamePath: '',
+    ProgramDataPath: '',
+    WebSocketPortNumber: 0,
+    CompletedInstallations: [],
+    EncoderLocation: 'System',
+    SystemArchitecture: 'X64',
+  }));
   route('GET', ['/Users/Me', '/Users/:userId'], read, async (request) => {
     sameUser(request);
     const auth = requireAuth(request);
@@ -175,7 +225,9 @@ function register(app: FastifyInstance, deps: Deps): void {
     const auth = requireAuth(request);
     return [sessionInfo(serverId(deps), auth, jellyfinClientInfo(request.headers), request.now)];
   });
-  route('POST', ['/Sessions/Capabilities', '/Sessions/Capabilities/Full'], read, async (_request, reply) => noContent(reply));
+  route('POST', ['/Sessions/Capabilities', '/Sessions/Capabilities/Full'], read, async (_request, reply) =>
+    noContent(reply),
+  );
 
   route('GET', ['/UserViews', '/Users/:userId/Views'], read, async (request) => {
     sameUser(request);
@@ -208,17 +260,51 @@ function register(app: FastifyInstance, deps: Deps): void {
     return itemUserData(deps, viewer(request), id);
   });
   route('GET', '/Shows/NextUp', read, async (request) => nextUp(deps, viewer(request), query(request)));
-  route('GET', '/Shows/:seriesId/Seasons', read, async (request) => seasons(deps, viewer(request), param(request, 'seriesid')));
-  route('GET', '/Shows/:seriesId/Episodes', read, async (request) => episodes(deps, viewer(request), param(request, 'seriesid'), query(request)));
-  route('GET', ['/Artists', '/Artists/AlbumArtists'], read, async (request) => artists(deps, viewer(request), query(request)));
+  route('GET', '/Shows/:seriesId/Seasons', read, async (request) =>
+    seasons(deps, viewer(request), param(request, 'seriesid')),
+  );
+  route('GET', '/Shows/:seriesId/Episodes', read, async (request) =>
+    episodes(deps, viewer(request), param(request, 'seriesid'), query(request)),
+  );
+  route('GET', ['/Artists', '/Artists/AlbumArtists'], read, async (request) =>
+    artists(deps, viewer(request), query(request)),
+  );
   route('GET', '/Search/Hints', read, async (request) => searchHints(deps, viewer(request), query(request)));
 
   // Hearth keeps no genres, studios, people, trailers or similar-item data: empty, as Jellyfin answers with none.
-  route('GET', ['/Genres', '/MusicGenres', '/Studios', '/Persons', '/Shows/Upcoming', '/Movies/Recommendations', '/Items/Suggestions', '/Items/:itemId/Similar', '/Shows/:seriesId/Similar', '/Movies/:itemId/Similar', '/Items/:itemId/Intros', '/Users/:userId/Items/:itemId/Intros'], read, empty);
-  route('GET', ['/Items/:itemId/SpecialFeatures', '/Items/:itemId/LocalTrailers', '/Users/:userId/Items/:itemId/SpecialFeatures', '/Users/:userId/Items/:itemId/LocalTrailers'], read, async (request) => {
-    sameUser(request);
-    return [];
-  });
+  route(
+    'GET',
+    [
+      '/Genres',
+      '/MusicGenres',
+      '/Studios',
+      '/Persons',
+      '/Shows/Upcoming',
+      '/Movies/Recommendations',
+      '/Items/Suggestions',
+      '/Items/:itemId/Similar',
+      '/Shows/:seriesId/Similar',
+      '/Movies/:itemId/Similar',
+      '/Items/:itemId/Intros',
+      '/Users/:userId/Items/:itemId/Intros',
+    ],
+    read,
+    empty,
+  );
+  route(
+    'GET',
+    [
+      '/Items/:itemId/SpecialFeatures',
+      '/Items/:itemId/LocalTrailers',
+      '/Users/:userId/Items/:itemId/SpecialFeatures',
+      '/Users/:userId/Items/:itemId/LocalTrailers',
+    ],
+    read,
+    async (request) => {
+      sameUser(request);
+      return [];
+    },
+  );
   route('GET', '/Items/Filters', read, async () => ({ Genres: [], Tags: [], OfficialRatings: [], Years: [] }));
   route('GET', '/Items/Filters2', read, async () => ({ Genres: [], Tags: [] }));
   route('GET', '/DisplayPreferences/:id', read, async (request) => ({
@@ -241,7 +327,9 @@ function register(app: FastifyInstance, deps: Deps): void {
   // ---- playing -----------------------------------------------------------------------------------
   route(['GET', 'POST'], '/Items/:itemId/PlaybackInfo', { ...play, bodyLimit: 512 * 1024 }, async (request) => {
     const input = body(request);
-    const profile = (request.body as Record<string, unknown> | undefined)?.DeviceProfile ?? (request.body as Record<string, unknown> | undefined)?.deviceProfile;
+    const profile =
+      (request.body as Record<string, unknown> | undefined)?.DeviceProfile ??
+      (request.body as Record<string, unknown> | undefined)?.deviceProfile;
     const q = query(request);
     return playbackInfo(deps, viewer(request), param(request, 'itemid'), {
       profile,
@@ -258,29 +346,55 @@ function register(app: FastifyInstance, deps: Deps): void {
     const ticks = input.number('PositionTicks', 0, 1e15) ?? query(request).number('PositionTicks', 0, 1e15);
     await reportPosition(deps, viewer(request), input.string('ItemId') ?? param(request, 'itemid'), ticks, request.now);
   };
-  route('POST', ['/Sessions/Playing', '/Sessions/Playing/Progress', '/Sessions/Playing/Stopped'], play, async (request, reply) => {
-    await position(request);
-    return noContent(reply);
-  });
+  route(
+    'POST',
+    ['/Sessions/Playing', '/Sessions/Playing/Progress', '/Sessions/Playing/Stopped'],
+    play,
+    async (request, reply) => {
+      await position(request);
+      return noContent(reply);
+    },
+  );
   route('POST', '/Sessions/Playing/Ping', play, async (_request, reply) => noContent(reply));
-  route(['POST', 'DELETE'], ['/Users/:userId/PlayingItems/:itemId', '/PlayingItems/:itemId', '/Users/:userId/PlayingItems/:itemId/Progress', '/PlayingItems/:itemId/Progress'], play, async (request, reply) => {
-    sameUser(request);
-    await position(request);
-    return noContent(reply);
-  });
-  route(['POST', 'DELETE'], ['/UserPlayedItems/:itemId', '/Users/:userId/PlayedItems/:itemId'], play, async (request) => {
-    sameUser(request);
-    return markPlayed(deps, viewer(request), param(request, 'itemid'), request.method === 'POST', request.now);
-  });
-  route(['POST', 'DELETE'], ['/UserFavoriteItems/:itemId', '/Users/:userId/FavoriteItems/:itemId'], read, async (request) => {
-    sameUser(request);
-    return markFavorite(deps, viewer(request), param(request, 'itemid'), request.method === 'POST', request.now);
-  });
+  route(
+    ['POST', 'DELETE'],
+    [
+      '/Users/:userId/PlayingItems/:itemId',
+      '/PlayingItems/:itemId',
+      '/Users/:userId/PlayingItems/:itemId/Progress',
+      '/PlayingItems/:itemId/Progress',
+    ],
+    play,
+    async (request, reply) => {
+      sameUser(request);
+      await position(request);
+      return noContent(reply);
+    },
+  );
+  route(
+    ['POST', 'DELETE'],
+    ['/UserPlayedItems/:itemId', '/Users/:userId/PlayedItems/:itemId'],
+    play,
+    async (request) => {
+      sameUser(request);
+      return markPlayed(deps, viewer(request), param(request, 'itemid'), request.method === 'POST', request.now);
+    },
+  );
+  route(
+    ['POST', 'DELETE'],
+    ['/UserFavoriteItems/:itemId', '/Users/:userId/FavoriteItems/:itemId'],
+    read,
+    async (request) => {
+      sameUser(request);
+      return markFavorite(deps, viewer(request), param(request, 'itemid'), request.method === 'POST', request.now);
+    },
+  );
 
   // The file as it is, with ranges: what Jellyfin calls direct play (static=true) and direct stream.
   const stream: Handler = async (request, reply) => {
     const name = param(request, 'file').toLowerCase();
-    if (name !== 'universal' && name !== 'stream' && !/^stream\.[a-z0-9]{1,8}$/.test(name)) throw new AppError('not_found');
+    if (name !== 'universal' && name !== 'stream' && !/^stream\.[a-z0-9]{1,8}$/.test(name))
+      throw new AppError('not_found');
     const row = await playableRow(deps, viewer(request), param(request, 'itemid'));
     const { item, library, path } = await streamTarget(deps, viewer(request), row.id);
     const response = await fileResponse({
@@ -324,7 +438,12 @@ function register(app: FastifyInstance, deps: Deps): void {
     if (!response) throw new AppError('not_found');
     return sendFile(reply, response);
   };
-  route(['GET', 'HEAD'], ['/Items/:itemId/Images/:type', '/Items/:itemId/Images/:type/:index'], { ...read, urlToken: true }, image);
+  route(
+    ['GET', 'HEAD'],
+    ['/Items/:itemId/Images/:type', '/Items/:itemId/Images/:type/:index'],
+    { ...read, urlToken: true },
+    image,
+  );
 }
 
 function signInContext(request: FastifyRequest) {
@@ -343,4 +462,3 @@ function sendFile(reply: FastifyReply, response: FileResponse, streaming?: Set<S
   }
   return reply.send(response.body);
 }
-

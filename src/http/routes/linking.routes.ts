@@ -8,7 +8,11 @@ import { decideLink, lookupLinkCode, pollLinkCode, requestLinkCode } from '../..
 import { requestContext, requireAuth } from '../auth.ts';
 import { Body, IdParams, IsoDate, Label, Nullable, NullableIsoDate, Ok, UserSchema, errors } from '../schemas.ts';
 
-const UserCode = Type.String({ minLength: 1, maxLength: 32, description: 'XXXX-XXXX; case, dashes and spaces are ignored' });
+const UserCode = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  description: 'XXXX-XXXX; case, dashes and spaces are ignored',
+});
 
 const LinkRequestSchema = Type.Object({
   user_code: Type.String(),
@@ -101,7 +105,8 @@ export function linkingRoutes(fastify: FastifyInstance, deps: Deps): void {
         response: { 200: LinkRequestSchema, ...errors(400, 401, 403, 429) },
       },
     },
-    async (request) => lookupLinkCode(deps, requireAuth(request), request.body.user_code, requestContext(request), request.now),
+    async (request) =>
+      lookupLinkCode(deps, requireAuth(request), request.body.user_code, requestContext(request), request.now),
   );
 
   app.post(
@@ -147,7 +152,13 @@ export function linkingRoutes(fastify: FastifyInstance, deps: Deps): void {
       },
     },
     async (request, reply) => {
-      const result = await createAppPassword(deps, requireAuth(request), request.body, requestContext(request), request.now);
+      const result = await createAppPassword(
+        deps,
+        requireAuth(request),
+        request.body,
+        requestContext(request),
+        request.now,
+      );
       void reply.status(201);
       return { password: result.password, app_password: result.appPassword };
     },

@@ -44,7 +44,8 @@ export function mailLinkRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { access: 'public' },
       schema: {
         tags: ['auth'],
-        description: 'Sets a new password with the token from a reset mail. Signs every device out and does not sign in.',
+        description:
+          'Sets a new password with the token from a reset mail. Signs every device out and does not sign in.',
         body: Body({ token: Token, new_password: Password, code: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: { 200: Type.Object({ ok: Type.Literal(true), username: Type.String() }), ...errors(400, 401, 429) },
       },
@@ -99,7 +100,11 @@ export function mailLinkRoutes(fastify: FastifyInstance, deps: Deps): void {
   app.post(
     '/api/v1/me/email/verification',
     {
-      schema: { tags: ['account'], description: 'Sends another verification link.', response: { 200: Ok, ...errors(401, 403, 409, 429) } },
+      schema: {
+        tags: ['account'],
+        description: 'Sends another verification link.',
+        response: { 200: Ok, ...errors(401, 403, 409, 429) },
+      },
     },
     async (request) => {
       await resendVerification(deps, requireAuth(request), request.now);

@@ -6,7 +6,13 @@ import type { Deps } from '../../deps.ts';
 import { mailQueueView, outboxEntries, outboxMessage } from '../../mail/outbox.ts';
 import { Id, IsoDate, Nullable, NullableIsoDate, errors } from '../schemas.ts';
 
-const MailState = Type.Union([Type.Literal('queued'), Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed'), Type.Literal('unconfirmed')]);
+const MailState = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('sending'),
+  Type.Literal('sent'),
+  Type.Literal('failed'),
+  Type.Literal('unconfirmed'),
+]);
 
 const OutboxEntrySchema = Type.Object({
   id: Type.String(),
@@ -51,7 +57,11 @@ export function mailRoutes(fastify: FastifyInstance, deps: Deps): void {
         response: { 200: QueueSchema, ...errors(400, 401, 403) },
       },
     },
-    async (request) => mailQueueView(deps, { limit: request.query.limit ?? 100, ...(request.query.state ? { state: request.query.state } : {}) }),
+    async (request) =>
+      mailQueueView(deps, {
+        limit: request.query.limit ?? 100,
+        ...(request.query.state ? { state: request.query.state } : {}),
+      }),
   );
 
   app.get(
@@ -81,7 +91,10 @@ export function mailRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request, reply) => {
       const text = outboxMessage(deps, request.params.id);
-      return reply.type('message/rfc822').header('Content-Disposition', `inline; filename="${request.params.id}.eml"`).send(Buffer.from(text));
+      return reply
+        .type('message/rfc822')
+        .header('Content-Disposition', `inline; filename="${request.params.id}.eml"`)
+        .send(Buffer.from(text));
     },
   );
 }

@@ -40,7 +40,8 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
     {
       schema: {
         tags: ['account'],
-        description: 'Changing `email` needs a sign-in or re-authentication within the last 10 minutes (401 reauthentication_required otherwise); the new address is unverified until confirmed.',
+        description:
+          'Changing `email` needs a sign-in or re-authentication within the last 10 minutes (401 reauthentication_required otherwise); the new address is unverified until confirmed.',
         body: Body({
           display_name: Type.Optional(Nullable(Label({ maxLength: 100 }))),
           anti_phishing_phrase: Type.Optional(Nullable(Label({ maxLength: 100 }))),
@@ -64,7 +65,10 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
           new_password: Password,
           sign_out_others: Type.Optional(Type.Boolean()),
         }),
-        response: { 200: Type.Object({ ok: Type.Literal(true), signed_out: Type.Integer(), token: Type.String() }), ...errors(400, 401, 403, 429) },
+        response: {
+          200: Type.Object({ ok: Type.Literal(true), signed_out: Type.Integer(), token: Type.String() }),
+          ...errors(400, 401, 403, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -72,7 +76,11 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
       const result = await changePassword(
         deps,
         requireAuth(request),
-        { currentPassword: body.current_password, newPassword: body.new_password, signOutOthers: body.sign_out_others ?? true },
+        {
+          currentPassword: body.current_password,
+          newPassword: body.new_password,
+          signOutOthers: body.sign_out_others ?? true,
+        },
         requestContext(request),
         request.now,
       );
@@ -140,7 +148,13 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const auth = requireAuth(request);
-      const renamed = await renameSessionDevice(deps.db, auth.userId, request.params.id, request.body.name.trim(), request.now);
+      const renamed = await renameSessionDevice(
+        deps.db,
+        auth.userId,
+        request.params.id,
+        request.body.name.trim(),
+        request.now,
+      );
       if (!renamed) throw new AppError('not_found');
       return { ok: true as const };
     },
@@ -171,7 +185,11 @@ export function meRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/me/security-events',
     {
       config: { scope: 'account:read' },
-      schema: { tags: ['account'], querystring: EventsQuery, response: { 200: Type.Array(SecurityEventSchema), ...errors(400, 401, 403) } },
+      schema: {
+        tags: ['account'],
+        querystring: EventsQuery,
+        response: { 200: Type.Array(SecurityEventSchema), ...errors(400, 401, 403) },
+      },
     },
     async (request) =>
       readSecurityEvents(deps, {

@@ -2,7 +2,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Type } from 'typebox';
-import { STREAM_TOKEN_DEFAULT_SECONDS, STREAM_TOKEN_MAX_SECONDS, issueStreamToken } from '../../accounts/stream-tokens.ts';
+import {
+  STREAM_TOKEN_DEFAULT_SECONDS,
+  STREAM_TOKEN_MAX_SECONDS,
+  issueStreamToken,
+} from '../../accounts/stream-tokens.ts';
 import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { getJob, toJobView } from '../../jobs/runner.ts';
@@ -99,19 +103,38 @@ const ItemFields = {
   studios: Type.Array(Type.String()),
   tags: Type.Array(Type.String()),
   people: Type.Array(
-    Type.Object({ name: Type.String(), role: Nullable(Type.String()), kind: Type.Union([Type.Literal('actor'), Type.Literal('director'), Type.Literal('writer')]), thumb: Nullable(Type.String()) }),
+    Type.Object({
+      name: Type.String(),
+      role: Nullable(Type.String()),
+      kind: Type.Union([Type.Literal('actor'), Type.Literal('director'), Type.Literal('writer')]),
+      thumb: Nullable(Type.String()),
+    }),
   ),
   collection: Nullable(Type.String()),
   external_ids: Type.Record(Type.String(), Type.String()),
-  chapters: Type.Array(Type.Object({ start_seconds: Type.Number(), end_seconds: Nullable(Type.Number()), title: Nullable(Type.String()) })),
+  chapters: Type.Array(
+    Type.Object({ start_seconds: Type.Number(), end_seconds: Nullable(Type.Number()), title: Nullable(Type.String()) }),
+  ),
   has_thumbnail: Type.Boolean(),
 };
 const ItemSchema = Type.Object(ItemFields);
-const HomeItemSchema = Type.Object({ ...ItemFields, show_id: Nullable(Type.String()), show_title: Nullable(Type.String()), season: Nullable(Type.Integer()) });
+const HomeItemSchema = Type.Object({
+  ...ItemFields,
+  show_id: Nullable(Type.String()),
+  show_title: Nullable(Type.String()),
+  season: Nullable(Type.Integer()),
+});
 const ItemDetailSchema = Type.Object({
   ...ItemFields,
   children: Type.Array(ItemSchema),
-  parts: Type.Array(Type.Object({ id: Type.String(), part: Type.Integer(), offset_seconds: Type.Number(), duration_seconds: Nullable(Type.Number()) })),
+  parts: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      part: Type.Integer(),
+      offset_seconds: Type.Number(),
+      duration_seconds: Nullable(Type.Number()),
+    }),
+  ),
   versions: Type.Array(ItemSchema),
   total_duration_seconds: Nullable(Type.Number()),
 });
@@ -135,11 +158,15 @@ const ItemsQuery = Type.Object(
     type: Type.Optional(ItemTypeSchema),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     watched: Type.Optional(Type.Boolean()),
-    sort: Type.Optional(Type.Union([Type.Literal('title'), Type.Literal('added'), Type.Literal('year'), Type.Literal('rating')])),
+    sort: Type.Optional(
+      Type.Union([Type.Literal('title'), Type.Literal('added'), Type.Literal('year'), Type.Literal('rating')]),
+    ),
     genre: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     year: Type.Optional(Type.Integer({ minimum: 1800, maximum: 2200 })),
     min_rating: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-    person: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Anyone credited: cast, director, writer' })),
+    person: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Anyone credited: cast, director, writer' }),
+    ),
     director: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     collection: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
@@ -200,7 +227,10 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
 
   app.get(
     '/api/v1/libraries',
-    { config: { scope: 'media:read' }, schema: { tags: ['media'], response: { 200: Type.Array(LibrarySchema), ...errors(401, 403) } } },
+    {
+      config: { scope: 'media:read' },
+      schema: { tags: ['media'], response: { 200: Type.Array(LibrarySchema), ...errors(401, 403) } },
+    },
     async (request) => listLibraries(deps, viewer(request)),
   );
 
@@ -213,7 +243,10 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         body: Body({
           name: Label({ minLength: 1, maxLength: 100 }),
           kind: LibraryKindSchema,
-          paths: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { minItems: 1, maxItems: MAX_LIBRARY_PATHS }),
+          paths: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+            minItems: 1,
+            maxItems: MAX_LIBRARY_PATHS,
+          }),
         }),
         response: { 201: LibrarySchema, ...errors(400, 401, 403, 409) },
       },
@@ -223,7 +256,10 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
 
   app.get(
     '/api/v1/libraries/:id',
-    { config: { scope: 'media:read' }, schema: { tags: ['media'], params: IdParams, response: { 200: LibrarySchema, ...errors(401, 403, 404) } } },
+    {
+      config: { scope: 'media:read' },
+      schema: { tags: ['media'], params: IdParams, response: { 200: LibrarySchema, ...errors(401, 403, 404) } },
+    },
     async (request) => getLibrary(deps, viewer(request), request.params.id),
   );
 
@@ -245,7 +281,12 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/libraries/:id',
     {
       config: { access: 'admin' },
-      schema: { tags: ['media'], description: 'Forgets the library; its files are never touched.', params: IdParams, response: { 200: Ok, ...errors(401, 403, 404) } },
+      schema: {
+        tags: ['media'],
+        description: 'Forgets the library; its files are never touched.',
+        params: IdParams,
+        response: { 200: Ok, ...errors(401, 403, 404) },
+      },
     },
     async (request) => {
       await removeLibrary(deps, request.params.id);
@@ -262,12 +303,20 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         description: 'Queues a scan, or returns the one already queued or running for this library.',
         params: IdParams,
         body: Body({ probe: Type.Optional(Type.Boolean({ description: 'false: names only, no file is opened' })) }),
-        response: { 202: Type.Object({ job_id: Type.String(), created: Type.Boolean() }), ...errors(400, 401, 403, 404) },
+        response: {
+          202: Type.Object({ job_id: Type.String(), created: Type.Boolean() }),
+          ...errors(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
       const auth = requireAuth(request);
-      const queued = await requestScan(deps, request.params.id, { probe: request.body.probe, createdBy: auth.userId }, request.now);
+      const queued = await requestScan(
+        deps,
+        request.params.id,
+        { probe: request.body.probe, createdBy: auth.userId },
+        request.now,
+      );
       if (!queued) throw new AppError('not_found');
       return reply.status(202).send({ job_id: queued.jobId, created: queued.created });
     },
@@ -277,7 +326,11 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/libraries/:id/scan',
     {
       config: { access: 'admin' },
-      schema: { tags: ['media'], params: IdParams, response: { 200: Type.Object({ job: Nullable(JobSchema) }), ...errors(401, 403, 404) } },
+      schema: {
+        tags: ['media'],
+        params: IdParams,
+        response: { 200: Type.Object({ job: Nullable(JobSchema) }), ...errors(401, 403, 404) },
+      },
     },
     async (request) => {
       const library = await requireVisibleLibrary(deps, viewer(request), request.params.id);
@@ -298,7 +351,10 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
     async (request) => {
       const job = await getJob(deps, request.params.jobId);
-      if (job?.type !== 'library.scan' || (JSON.parse(job.payload) as { libraryId?: string }).libraryId !== request.params.id) {
+      if (
+        job?.type !== 'library.scan' ||
+        (JSON.parse(job.payload) as { libraryId?: string }).libraryId !== request.params.id
+      ) {
         throw new AppError('not_found');
       }
       return { job: toJobView(job) };
@@ -309,7 +365,11 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/admin/users/:id/libraries',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], params: IdParams, response: { 200: Type.Object({ library_ids: Type.Array(Type.String()) }), ...errors(401, 403, 404) } },
+      schema: {
+        tags: ['admin'],
+        params: IdParams,
+        response: { 200: Type.Object({ library_ids: Type.Array(Type.String()) }), ...errors(401, 403, 404) },
+      },
     },
     async (request) => ({ library_ids: await userLibraryGrants(deps, request.params.id) }),
   );
@@ -326,7 +386,9 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         response: { 200: Type.Object({ library_ids: Type.Array(Type.String()) }), ...errors(400, 401, 403, 404) },
       },
     },
-    async (request) => ({ library_ids: await setUserLibraryGrants(deps, request.params.id, request.body.library_ids, request.now) }),
+    async (request) => ({
+      library_ids: await setUserLibraryGrants(deps, request.params.id, request.body.library_ids, request.now),
+    }),
   );
 
   // ---- browsing -----------------------------------------------------------------------------------
@@ -342,7 +404,12 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         params: IdParams,
         querystring: ItemsQuery,
         response: {
-          200: Type.Object({ items: Type.Array(ItemSchema), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }),
+          200: Type.Object({
+            items: Type.Array(ItemSchema),
+            total: Type.Integer(),
+            limit: Type.Integer(),
+            offset: Type.Integer(),
+          }),
           ...errors(400, 401, 403, 404),
         },
       },
@@ -370,7 +437,10 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
 
   app.get(
     '/api/v1/items/:id',
-    { config: { scope: 'media:read' }, schema: { tags: ['media'], params: IdParams, response: { 200: ItemDetailSchema, ...errors(401, 403, 404) } } },
+    {
+      config: { scope: 'media:read' },
+      schema: { tags: ['media'], params: IdParams, response: { 200: ItemDetailSchema, ...errors(401, 403, 404) } },
+    },
     async (request) => getItem(deps, viewer(request), request.params.id),
   );
 
@@ -381,7 +451,10 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['media'],
         querystring: Type.Object(
-          { q: Type.String({ minLength: 1, maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })) },
+          {
+            q: Type.String({ minLength: 1, maxLength: 200 }),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ items: Type.Array(ItemSchema) }), ...errors(400, 401, 403) },
@@ -413,11 +486,16 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { scope: 'media:read' },
       schema: {
         tags: ['media'],
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ items: Type.Array(HomeItemSchema) }), ...errors(400, 401, 403) },
       },
     },
-    async (request) => ({ items: await withShows(deps, await continueWatching(deps, viewer(request), request.query.limit)) }),
+    async (request) => ({
+      items: await withShows(deps, await continueWatching(deps, viewer(request), request.query.limit)),
+    }),
   );
 
   app.get(
@@ -426,13 +504,24 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { scope: 'media:read' },
       schema: {
         tags: ['media'],
-        description: 'The home rows: continue watching, next up (the next episode of each show in progress), recently added per library.',
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) }, { additionalProperties: false }),
+        description:
+          'The home rows: continue watching, next up (the next episode of each show in progress), recently added per library.',
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             continue_watching: Type.Array(HomeItemSchema),
             next_up: Type.Array(HomeItemSchema),
-            recently_added: Type.Array(Type.Object({ library_id: Type.String(), library_name: Type.String(), kind: Type.String(), items: Type.Array(HomeItemSchema) })),
+            recently_added: Type.Array(
+              Type.Object({
+                library_id: Type.String(),
+                library_name: Type.String(),
+                kind: Type.String(),
+                items: Type.Array(HomeItemSchema),
+              }),
+            ),
           }),
           ...errors(400, 401, 403),
         },
@@ -449,7 +538,10 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['media'],
         description: 'Collections (Kodi sets from NFO files); list one with GET /libraries/:id/items?collection=',
         params: IdParams,
-        response: { 200: Type.Object({ collections: Type.Array(Type.Object({ name: Type.String(), count: Type.Integer() })) }), ...errors(401, 403, 404) },
+        response: {
+          200: Type.Object({ collections: Type.Array(Type.Object({ name: Type.String(), count: Type.Integer() })) }),
+          ...errors(401, 403, 404),
+        },
       },
     },
     async (request) => ({ collections: await listCollections(deps, viewer(request), request.params.id) }),
@@ -476,16 +568,23 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         let image: ResizedImage | null;
         if (source.embeddedIn !== null) {
           const cover = await embeddedCoverInside(source.embeddedIn, roots);
-          image = cover ? await resizedImage(deps, { bytes: Buffer.from(cover.data), identity: source.embeddedIn }, options) : null;
+          image = cover
+            ? await resizedImage(deps, { bytes: Buffer.from(cover.data), identity: source.embeddedIn }, options)
+            : null;
         } else {
           image = await resizedImage(deps, { path: source.file!, roots }, options);
         }
         if (!image) throw new AppError('not_found');
         const headers = { ...caching, 'content-type': image.mime, etag: image.etag };
-        if (headerOf(request, 'if-none-match')?.split(',').some((t) => t.trim().replace(/^W\//, '') === image.etag)) {
+        if (
+          headerOf(request, 'if-none-match')
+            ?.split(',')
+            .some((t) => t.trim().replace(/^W\//, '') === image.etag)
+        ) {
           return sendEmpty(reply, 304, headers);
         }
-        if (request.method === 'HEAD') return sendEmpty(reply, 200, { ...headers, 'content-length': String(image.data.length) });
+        if (request.method === 'HEAD')
+          return sendEmpty(reply, 200, { ...headers, 'content-length': String(image.data.length) });
         return sendBytes(reply, headers, image.data);
       }
       if (source.embeddedIn !== null) {
@@ -517,14 +616,22 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
         tags: ['media'],
         description: `A URL for players that cannot send headers: it plays this item only, for at most ${STREAM_TOKEN_MAX_SECONDS / 3600} hours, and stops working when this session ends.`,
         params: IdParams,
-        body: Body({ expires_in_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: STREAM_TOKEN_MAX_SECONDS })) }),
+        body: Body({
+          expires_in_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: STREAM_TOKEN_MAX_SECONDS })),
+        }),
         response: { 200: Type.Object({ url: Type.String(), expires_at: IsoDate }), ...errors(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const auth = requireAuth(request);
       const { item } = await streamTarget(deps, auth, request.params.id);
-      const { token, expiresAt } = issueStreamToken(deps, auth, item.id, request.now, request.body.expires_in_seconds ?? STREAM_TOKEN_DEFAULT_SECONDS);
+      const { token, expiresAt } = issueStreamToken(
+        deps,
+        auth,
+        item.id,
+        request.now,
+        request.body.expires_in_seconds ?? STREAM_TOKEN_DEFAULT_SECONDS,
+      );
       const url = new URL(`/api/v1/items/${encodeURIComponent(item.id)}/stream`, deps.config.publicUrl);
       url.searchParams.set('st', token);
       return { url: url.toString(), expires_at: expiresAt.toISOString() };
@@ -539,17 +646,23 @@ export function mediaRoutes(fastify: FastifyInstance, deps: Deps): void {
     config: { scope: 'media:stream', urlToken: true },
     schema: {
       tags: ['media'],
-      description: 'The file, with HTTP ranges. Signed in (scope media:stream), or `?st=` from POST /items/:id/stream-url.',
+      description:
+        'The file, with HTTP ranges. Signed in (scope media:stream), or `?st=` from POST /items/:id/stream-url.',
       params: IdParams,
       querystring: Type.Object({
         st: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })),
-        part: Type.Optional(Type.Integer({ minimum: 1, maximum: 99, description: 'A part of a movie in several files' })),
+        part: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: 99, description: 'A part of a movie in several files' }),
+        ),
         version: Type.Optional(Id),
       }),
       response: errors(400, 401, 403, 404, 416),
     },
     handler: async (request, reply) => {
-      const { item, library, path } = await streamTarget(deps, requireAuth(request), request.params.id, { part: request.query.part, version: request.query.version });
+      const { item, library, path } = await streamTarget(deps, requireAuth(request), request.params.id, {
+        part: request.query.part,
+        version: request.query.version,
+      });
       const response = await fileResponse({
         path,
         roots: libraryPaths(library),

@@ -59,7 +59,11 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
       schema: {
         tags: ['media'],
         description: 'The HLS playlist (index.m3u8) and its segments (<n>.ts) of a playback.',
-        params: Type.Object({ id: Id, playId: PlayId, file: Type.String({ pattern: '^(index\\.m3u8|[0-9]{1,7}\\.ts)$' }) }),
+        params: Type.Object({
+          id: Id,
+          playId: PlayId,
+          file: Type.String({ pattern: '^(index\\.m3u8|[0-9]{1,7}\\.ts)$' }),
+        }),
         querystring: TokenQuery,
         response: errors(400, 401, 403, 404, 409, 502, 503),
       },
@@ -149,7 +153,12 @@ export function playbackRoutes(fastify: FastifyInstance, deps: Deps): void {
     '/api/v1/admin/playback/:playId',
     {
       config: { access: 'admin' },
-      schema: { tags: ['admin'], description: 'Stops a playback and its encoder.', params: Type.Object({ playId: PlayId }), response: { 200: Ok, ...errors(401, 403, 404) } },
+      schema: {
+        tags: ['admin'],
+        description: 'Stops a playback and its encoder.',
+        params: Type.Object({ playId: PlayId }),
+        response: { 200: Ok, ...errors(401, 403, 404) },
+      },
     },
     async (request) => {
       const service = playbackOf(deps);

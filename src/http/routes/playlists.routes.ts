@@ -46,7 +46,10 @@ export const PlaylistTrackSchema = Type.Object({
 });
 export type PlaylistTrack = Static<typeof PlaylistTrackSchema>;
 
-export const PlaylistDetailSchema = Type.Object({ ...PlaylistSchema.properties, tracks: Type.Array(PlaylistTrackSchema) });
+export const PlaylistDetailSchema = Type.Object({
+  ...PlaylistSchema.properties,
+  tracks: Type.Array(PlaylistTrackSchema),
+});
 export type PlaylistDetail = Static<typeof PlaylistDetailSchema>;
 
 function toPlaylistView(row: PlaylistRow, userId: string, songCount = row.song_count): PlaylistView {
@@ -92,7 +95,10 @@ export function playlistsRoutes(fastify: FastifyInstance, deps: Deps): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/v1/playlists',
-    { config: { scope: 'media:read' }, schema: { tags: ['music'], response: { 200: Type.Array(PlaylistSchema), ...errors(401, 403) } } },
+    {
+      config: { scope: 'media:read' },
+      schema: { tags: ['music'], response: { 200: Type.Array(PlaylistSchema), ...errors(401, 403) } },
+    },
     async (request) => {
       const caller = requireAuth(request);
       return (await listPlaylists(deps, caller)).map((row) => toPlaylistView(row, caller.userId));
@@ -116,7 +122,12 @@ export function playlistsRoutes(fastify: FastifyInstance, deps: Deps): void {
     async (request, reply) => {
       const caller = requireAuth(request);
       const b = request.body;
-      const found = await createPlaylist(deps, caller, { name: b.name, itemIds: b.item_ids ?? [], comment: b.comment ?? null, public: b.public }, request.now);
+      const found = await createPlaylist(
+        deps,
+        caller,
+        { name: b.name, itemIds: b.item_ids ?? [], comment: b.comment ?? null, public: b.public },
+        request.now,
+      );
       void reply.status(201);
       return toDetail(found, caller.userId);
     },
@@ -124,7 +135,14 @@ export function playlistsRoutes(fastify: FastifyInstance, deps: Deps): void {
 
   app.get(
     '/api/v1/playlists/:id',
-    { config: { scope: 'media:read' }, schema: { tags: ['music'], params: IdParams, response: { 200: PlaylistDetailSchema, ...errors(400, 401, 403, 404) } } },
+    {
+      config: { scope: 'media:read' },
+      schema: {
+        tags: ['music'],
+        params: IdParams,
+        response: { 200: PlaylistDetailSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
     async (request) => {
       const caller = requireAuth(request);
       return toDetail(await getPlaylist(deps, caller, request.params.id), caller.userId);
@@ -155,7 +173,14 @@ export function playlistsRoutes(fastify: FastifyInstance, deps: Deps): void {
         deps,
         caller,
         request.params.id,
-        { name: b.name, comment: b.comment, public: b.public, itemIds: b.item_ids, add: b.add, removeIndexes: b.remove_indexes },
+        {
+          name: b.name,
+          comment: b.comment,
+          public: b.public,
+          itemIds: b.item_ids,
+          add: b.add,
+          removeIndexes: b.remove_indexes,
+        },
         request.now,
       );
       return toDetail(found, caller.userId);
@@ -171,7 +196,10 @@ export function playlistsRoutes(fastify: FastifyInstance, deps: Deps): void {
     },
   );
 
-  for (const [method, starred] of [['PUT', true], ['DELETE', false]] as const) {
+  for (const [method, starred] of [
+    ['PUT', true],
+    ['DELETE', false],
+  ] as const) {
     app.route({
       method,
       url: '/api/v1/items/:id/star',

@@ -56,65 +56,97 @@ function codeOf(error: AppError): number {
 export function subsonicRoutes(app: FastifyInstance, deps: Deps): void {
   void app.register(async (scope) => {
     // Form POST (OpenSubsonic formPost): the body is read as text and parsed with the query's rules.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_req, body, done) => done(null, body),
+    );
 
     // The Subsonic schema (subsonic.org, opensubsonic.netlify.app) is this door's contract, not OpenAPI.
-    scope.route({ method: ['GET', 'HEAD'], url: '/rest/:method', config: { access: 'public' }, schema: { hide: true }, handler });
-    scope.route({ method: 'POST', url: '/rest/:method', config: { access: 'public' }, schema: { hide: true, body: {} }, handler });
+    scope.route({
+      method: ['GET', 'HEAD'],
+      url: '/rest/:method',
+      config: { access: 'public' },
+      schema: { hide: true },
+      handler,
+    });
+    scope.route({
+      method: 'POST',
+      url: '/rest/:method',
+      config: { access: 'public' },
+      schema: { hide: true, body: {} },
+      handler,
+    });
 
     async function handler(request: FastifyRequest, reply: FastifyReply) {
-        const params = paramsOf(request);
-        const format: Format = params.get('f')?.[0] === 'json' ? 'json' : 'xml';
-        const name = ((request.params as { method?: string }).method ?? '').replace(/\.view$/, '');
-        try {
-          const method = findMethod(name);
-          const ctx = requestContext(request);
-          const creds = {
-            u: params.get('u')?.[0],
-            p: params.get('p')?.[0],
-            t: params.get('t')?.[0],
-            s: params.get('s')?.[0],
-            apiKey: params.get('apiKey')?.[0],
-          };
-          const anonymous = method !== undefined && PUBLIC_METHODS.has(name) && Object.values(creds).every((v) => v === undefined);
-          const auth = anonymous ? null : await subsonicCaller(deps, creds, ctx, request.now);
-          if (auth !== null) {
-            for (const check of deps.hooks.requestGuards) await check(deps, auth, { method: request.method, url: '/rest/:method' });
-          }
-          if (!method) throw new SubsonicError(ERROR.notFound, `Unknown method: ${name}`);
-          if (auth === null) return send(reply, format, okBody({ openSubsonicExtensions: EXTENSIONS }));
-          const call: Call = {
-            deps,
-            auth,
-            params,
-            now: request.now,
-            client: (params.get('c')?.[0] ?? '').slice(0, 100),
-            http: { method: request.method, range: header(request, 'range'), ifRange: header(request, 'if-range'), ifNoneMatch: header(request, 'if-none-match') },
-          };
-          const result = await method(call);
-          switch (result.kind) {
-            case 'body':
-              return send(reply, format, okBody(result.body));
-            case 'bytes':
-              return reply.status(200).header('content-type', result.contentType).header('cache-control', 'private, max-age=3600').send(result.data);
-            case 'file': {
-              const r = result.response;
-              void reply.status(r.status).headers(r.headers);
-              return r.body === null ? reply.send() : reply.send(r.body);
-            }
-            case 'stream':
-              reply.raw.once('close', result.stop);
-              return reply.status(200).header('content-type', result.contentType).header('cache-control', 'no-store').send(result.body);
-          }
-        } catch (error) {
-          if (error instanceof SubsonicError) {
-            if (error.message.startsWith('Too many')) void reply.header('retry-after', error.message.replace(/\D+/g, ' ').trim().split(' ')[0]);
-            return send(reply, format, errorBody(error.code, error.message));
-          }
-          if (error instanceof AppError) return send(reply, format, errorBody(codeOf(error), error.message));
-          request.log.error({ err: error, method: name }, 'subsonic request failed');
-          return send(reply, format, errorBody(ERROR.generic, 'Something went wrong on the server.'));
+      const params = paramsOf(request);
+      const format: Format = params.get('f')?.[0] === 'json' ? 'json' : 'xml';
+      const name = ((request.params as { method?: string }).method ?? '').replace(/\.view$/, '');
+      try {
+        const method = findMethod(name);
+        const ctx = requestContext(request);
+        const creds = {
+          u: params.get('u')?.[0],
+          p: params.get('p')?.[0],
+          t: params.get('t')?.[0],
+          s: params.get('s')?.[0],
+          apiKey: params.get('apiKey')?.[0],
+        };
+        const anonymous =
+          method !== undefined && PUBLIC_METHODS.has(name) && Object.values(creds).every((v) => v === undefined);
+        const auth = anonymous ? null : await subsonicCaller(deps, creds, ctx, request.now);
+        if (auth !== null) {
+          for (const check of deps.hooks.requestGuards)
+            await check(deps, auth, { method: request.method, url: '/rest/:method' });
         }
+        if (!method) throw new SubsonicError(ERROR.notFound, `Unknown method: ${name}`);
+        if (auth === null) return send(reply, format, okBody({ openSubsonicExtensions: EXTENSIONS }));
+        const call: Call = {
+          deps,
+          auth,
+          params,
+          now: request.now,
+          client: (params.get('c')?.[0] ?? '').slice(0, 100),
+          http: {
+            method: request.method,
+            range: header(request, 'range'),
+            ifRange: header(request, 'if-range'),
+            ifNoneMatch: header(request, 'if-none-match'),
+          },
+        };
+        const result = await method(call);
+        switch (result.kind) {
+          case 'body':
+            return send(reply, format, okBody(result.body));
+          case 'bytes':
+            return reply
+              .status(200)
+              .header('content-type', result.contentType)
+              .header('cache-control', 'private, max-age=3600')
+              .send(result.data);
+          case 'file': {
+            const r = result.response;
+            void reply.status(r.status).headers(r.headers);
+            return r.body === null ? reply.send() : reply.send(r.body);
+          }
+          case 'stream':
+            reply.raw.once('close', result.stop);
+            return reply
+              .status(200)
+              .header('content-type', result.contentType)
+              .header('cache-control', 'no-store')
+              .send(result.body);
+        }
+      } catch (error) {
+        if (error instanceof SubsonicError) {
+          if (error.message.startsWith('Too many'))
+            void reply.header('retry-after', error.message.replace(/\D+/g, ' ').trim().split(' ')[0]);
+          return send(reply, format, errorBody(error.code, error.message));
+        }
+        if (error instanceof AppError) return send(reply, format, errorBody(codeOf(error), error.message));
+        request.log.error({ err: error, method: name }, 'subsonic request failed');
+        return send(reply, format, errorBody(ERROR.generic, 'Something went wrong on the server.'));
+      }
     }
   });
 }

@@ -17,7 +17,8 @@ export function systemRoutes(fastify: FastifyInstance, deps: Deps): void {
       config: { access: 'public' },
       schema: {
         tags: ['system'],
-        description: "503 when the database cannot be reached or the disk is full: `code` says which, `message` what to do.",
+        description:
+          '503 when the database cannot be reached or the disk is full: `code` says which, `message` what to do.',
         response: {
           200: Type.Object({ status: Type.Literal('ok') }),
           503: Type.Object({
@@ -65,13 +66,20 @@ export function systemRoutes(fastify: FastifyInstance, deps: Deps): void {
       const ctx = requestContext(request);
       const user = await claimSetup(deps, { setupToken: body.setup_token, ...body }, ctx, request.now);
       // The owner's address gets its confirmation link as an invited member's does.
-      for (const listener of deps.hooks.registered) await listener(deps, { userId: user.id, email: user.email, ctx }, request.now);
+      for (const listener of deps.hooks.registered)
+        await listener(deps, { userId: user.id, email: user.email, ctx }, request.now);
       // The owner just proved the setup token and chose the password: signed in from our own pages, through the
       // same last step as every sign-in (a new session, S20; the cookie, S21).
       if (sessionKindFor(request, deps) === 'web') {
         const session = await completeSignIn(
           deps,
-          { userId: user.id, sessionKind: 'web', device: undefined, ctx: signInContext(request, deps), passwordStamp: null },
+          {
+            userId: user.id,
+            sessionKind: 'web',
+            device: undefined,
+            ctx: signInContext(request, deps),
+            passwordStamp: null,
+          },
           'setup',
           request.now,
         );

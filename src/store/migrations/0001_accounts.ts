@@ -65,7 +65,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('detail', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('security_events_user').on('security_events').columns(['user_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('security_events_user')
+    .on('security_events')
+    .columns(['user_id', 'created_at'])
+    .execute();
   await db.schema.createIndex('security_events_time').on('security_events').columns(['created_at']).execute();
 
   await db.schema

@@ -19,7 +19,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('used_at', 'bigint')
     .execute();
-  await db.schema.createIndex('recovery_codes_user_code').on('recovery_codes').columns(['user_id', 'code_hash']).unique().execute();
+  await db.schema
+    .createIndex('recovery_codes_user_code')
+    .on('recovery_codes')
+    .columns(['user_id', 'code_hash'])
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('passkeys')

@@ -67,7 +67,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('media_items_parent').on('media_items').columns(['parent_id', 'sort_title']).execute();
-  await db.schema.createIndex('media_items_library').on('media_items').columns(['library_id', 'type', 'sort_title']).execute();
+  await db.schema
+    .createIndex('media_items_library')
+    .on('media_items')
+    .columns(['library_id', 'type', 'sort_title'])
+    .execute();
   // Only groups have a key; files stay out of this index.
   await db.schema
     .createIndex('media_items_group')
@@ -86,6 +90,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('media_progress_pk', ['user_id', 'item_id'])
     .execute();
-  await db.schema.createIndex('media_progress_recent').on('media_progress').columns(['user_id', 'updated_at']).execute();
+  await db.schema
+    .createIndex('media_progress_recent')
+    .on('media_progress')
+    .columns(['user_id', 'updated_at'])
+    .execute();
   await db.schema.createIndex('media_progress_item').on('media_progress').column('item_id').execute();
 }

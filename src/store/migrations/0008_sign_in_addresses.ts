@@ -11,4 +11,3 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('type'), '=', sql.lit('sign_in'))
     .execute();
 }
-

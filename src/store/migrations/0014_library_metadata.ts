@@ -29,5 +29,9 @@ const COLUMNS: [string, 'text' | 'integer' | 'real'][] = [
 export async function up(db: Kysely<any>): Promise<void> {
   for (const [name, type] of COLUMNS) await db.schema.alterTable('media_items').addColumn(name, type).execute();
   await db.schema.createIndex('media_items_primary').on('media_items').column('primary_id').execute();
-  await db.schema.createIndex('media_items_collection').on('media_items').columns(['library_id', 'collection']).execute();
+  await db.schema
+    .createIndex('media_items_collection')
+    .on('media_items')
+    .columns(['library_id', 'collection'])
+    .execute();
 }

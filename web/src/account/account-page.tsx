@@ -39,7 +39,9 @@ export function AccountPage() {
   return (
     <Page
       title={enrolling ? 'Set up two-step sign-in' : 'Account security'}
-      lead={enrolling ? undefined : 'Your profile, password, sign-in methods and the devices signed in to your account.'}
+      lead={
+        enrolling ? undefined : 'Your profile, password, sign-in methods and the devices signed in to your account.'
+      }
     >
       {notice !== null && !enrolling && <Alert kind="success">{notice}</Alert>}
       {enrolling && (

@@ -125,7 +125,11 @@ export function ActivitySection() {
       description="Sign-ins and changes to your account. If something here was not you, sign out of all devices and change your password."
     >
       {events.error !== null && <Alert kind="error">{events.error}</Alert>}
-      {events.loading && events.data === null ? <Spinner label="Loading activity…" /> : <EventList events={events.data ?? []} />}
+      {events.loading && events.data === null ? (
+        <Spinner label="Loading activity…" />
+      ) : (
+        <EventList events={events.data ?? []} />
+      )}
     </Section>
   );
 }

@@ -15,7 +15,10 @@ export const scopeLabels: Record<AppScope, { label: string; hint: string }> = {
   'media:read': { label: 'Browse libraries', hint: 'See your libraries, titles, artwork and progress.' },
   'media:stream': { label: 'Play media', hint: 'Stream and download what you may watch or hear.' },
   'account:read': { label: 'Read account details', hint: 'Your name and email address. Nothing can be changed.' },
-  subsonic: { label: 'Music apps (Subsonic)', hint: 'For Subsonic apps (Symfonium, DSub, Feishin…): browse and play music, stars, playlists. Use this password, never your account password, in the app.' },
+  subsonic: {
+    label: 'Music apps (Subsonic)',
+    hint: 'For Subsonic apps (Symfonium, DSub, Feishin…): browse and play music, stars, playlists. Use this password, never your account password, in the app.',
+  },
 };
 
 const scopeOrder: AppScope[] = ['media:read', 'media:stream', 'subsonic', 'account:read'];
@@ -75,8 +78,8 @@ export function AppPasswordsSection() {
       title="App passwords"
       description={
         <>
-          For apps that cannot show a code to link with: each gets its own password, limited to what you allow, and
-          can be revoked alone. A TV that shows a code is linked at <Link to="/link">Link a device</Link> instead.
+          For apps that cannot show a code to link with: each gets its own password, limited to what you allow, and can
+          be revoked alone. A TV that shows a code is linked at <Link to="/link">Link a device</Link> instead.
         </>
       }
     >
@@ -91,7 +94,13 @@ export function AppPasswordsSection() {
             <strong>it is shown only once.</strong>
           </p>
           <div className="input-with-button">
-            <input aria-label="App password" readOnly value={created.password} onFocus={(event) => event.target.select()} className="mono" />
+            <input
+              aria-label="App password"
+              readOnly
+              value={created.password}
+              onFocus={(event) => event.target.select()}
+              className="mono"
+            />
             <CopyButton text={created.password} what="(app password)" />
           </div>
           <div className="button-row">
@@ -116,7 +125,12 @@ export function AppPasswordsSection() {
                 <dl className="device-facts">
                   <div>
                     <dt>Allows</dt>
-                    <dd>{scopeOrder.filter((scope) => entry.scopes.includes(scope)).map((scope) => scopeLabels[scope].label).join(', ')}</dd>
+                    <dd>
+                      {scopeOrder
+                        .filter((scope) => entry.scopes.includes(scope))
+                        .map((scope) => scopeLabels[scope].label)
+                        .join(', ')}
+                    </dd>
                   </div>
                   <div>
                     <dt>Last used</dt>

@@ -3,7 +3,11 @@ import { Section } from '../components/section.tsx';
 import { chooseTheme, storedTheme, type ThemeChoice } from '../ui/theme.ts';
 
 const choices: { value: ThemeChoice; label: string; hint: string }[] = [
-  { value: 'system', label: 'Like this device', hint: 'Light or dark as the system is set, and it follows when that changes.' },
+  {
+    value: 'system',
+    label: 'Like this device',
+    hint: 'Light or dark as the system is set, and it follows when that changes.',
+  },
   { value: 'light', label: 'Light', hint: 'Dark text on a light page.' },
   { value: 'dark', label: 'Dark', hint: 'Light text on a dark page: kinder in a dark room.' },
 ];

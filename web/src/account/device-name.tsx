@@ -4,7 +4,8 @@ import { Alert } from '../components/form.tsx';
 
 /** The name the server guessed from the User-Agent, with the browser's version: "Chrome 131 on Linux". */
 export function guessedTitle(device: DeviceSession): string {
-  const client = device.client !== null && device.client_version ? `${device.client} ${device.client_version}` : device.client;
+  const client =
+    device.client !== null && device.client_version ? `${device.client} ${device.client_version}` : device.client;
   return [client, device.platform].filter(Boolean).join(' on ') || 'Unknown device';
 }
 
@@ -16,7 +17,15 @@ export function deviceTitle(device: DeviceSession): string {
 }
 
 /** The device's title with a "Rename" that turns it into a small form. */
-export function DeviceName({ device, badge, onRenamed }: { device: DeviceSession; badge: React.ReactNode; onRenamed: (name: string) => void }) {
+export function DeviceName({
+  device,
+  badge,
+  onRenamed,
+}: {
+  device: DeviceSession;
+  badge: React.ReactNode;
+  onRenamed: (name: string) => void;
+}) {
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(deviceTitle(device));
   const [busy, setBusy] = useState(false);
@@ -27,7 +36,12 @@ export function DeviceName({ device, badge, onRenamed }: { device: DeviceSession
     return (
       <p className="device-name">
         {deviceTitle(device)} {badge}{' '}
-        <button type="button" className="button-link device-rename" onClick={() => setEditing(true)} aria-label={`Rename ${deviceTitle(device)}`}>
+        <button
+          type="button"
+          className="button-link device-rename"
+          onClick={() => setEditing(true)}
+          aria-label={`Rename ${deviceTitle(device)}`}
+        >
           Rename
         </button>
       </p>
@@ -61,7 +75,14 @@ export function DeviceName({ device, badge, onRenamed }: { device: DeviceSession
       {failure !== null && <Alert kind="error">{failure}</Alert>}
       <label htmlFor={fieldId}>Name of this device</label>
       <div className="input-with-button">
-        <input id={fieldId} value={name} maxLength={100} required autoFocus onChange={(event) => setName(event.target.value)} />
+        <input
+          id={fieldId}
+          value={name}
+          maxLength={100}
+          required
+          autoFocus
+          onChange={(event) => setName(event.target.value)}
+        />
         <button type="submit" className="button-primary button-small" disabled={busy} aria-busy={busy}>
           Save
         </button>

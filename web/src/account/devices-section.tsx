@@ -23,10 +23,7 @@ export function DevicesSection() {
   const [confirming, setConfirming] = useState(false);
   const [includeCurrent, setIncludeCurrent] = useState(false);
 
-  const leave = useCallback(
-    (message: string) => navigate('/login', { replace: true, state: { notice: message } }),
-    [],
-  );
+  const leave = useCallback((message: string) => navigate('/login', { replace: true, state: { notice: message } }), []);
 
   const signOutDevice = async (device: DeviceSession) => {
     setPending(device.id);
@@ -151,8 +148,8 @@ export function DevicesSection() {
       {confirming ? (
         <div className="confirm-panel" role="group" aria-label="Sign out of all devices">
           <p>
-            <strong>Sign out of all devices?</strong> {others === 1 ? 'One other device' : `${others} other devices`} will
-            need your password to sign in again.
+            <strong>Sign out of all devices?</strong> {others === 1 ? 'One other device' : `${others} other devices`}{' '}
+            will need your password to sign in again.
           </p>
           <Checkbox
             label="Also sign out this browser"
@@ -176,7 +173,12 @@ export function DevicesSection() {
         </div>
       ) : (
         <div className="button-row">
-          <button type="button" className="button-danger" disabled={pending !== null} onClick={() => setConfirming(true)}>
+          <button
+            type="button"
+            className="button-danger"
+            disabled={pending !== null}
+            onClick={() => setConfirming(true)}
+          >
             Sign out of all devices
           </button>
         </div>

@@ -207,10 +207,17 @@ function PasskeyItem({
         {mode === 'remove' && (
           <div className="confirm-panel" role="group" aria-label={`Remove ${passkey.name}`}>
             <p>
-              <strong>Remove “{passkey.name}”?</strong> Also delete it from the device or password manager that holds it.
+              <strong>Remove “{passkey.name}”?</strong> Also delete it from the device or password manager that holds
+              it.
             </p>
             <div className="button-row">
-              <button type="button" className="button-danger button-small" disabled={busy} aria-busy={busy} onClick={() => void remove()}>
+              <button
+                type="button"
+                className="button-danger button-small"
+                disabled={busy}
+                aria-busy={busy}
+                onClick={() => void remove()}
+              >
                 Remove
               </button>
               <button type="button" className="button-secondary button-small" onClick={() => setMode('view')}>

@@ -29,8 +29,9 @@ export function RecoveryCodesPanel({ codes, onDone }: { codes: string[]; onDone:
     <div className="secret-panel" ref={panel} tabIndex={-1} role="group" aria-labelledby="recovery-codes-title">
       <h3 id="recovery-codes-title">Save your recovery codes</h3>
       <p>
-        If you lose your phone or passkey, each of these codes lets you sign in once. <strong>They are shown only now.</strong>{' '}
-        Store them in a password manager or print them, away from your devices.
+        If you lose your phone or passkey, each of these codes lets you sign in once.{' '}
+        <strong>They are shown only now.</strong> Store them in a password manager or print them, away from your
+        devices.
       </p>
       <ol className="code-grid mono" aria-label="Recovery codes">
         {codes.map((code) => (
@@ -42,7 +43,12 @@ export function RecoveryCodesPanel({ codes, onDone }: { codes: string[]; onDone:
         <button
           type="button"
           className="button-secondary"
-          onClick={() => downloadText('hearth-recovery-codes.txt', recoveryCodesFile(codes, user.username, location.host, new Date()))}
+          onClick={() =>
+            downloadText(
+              'hearth-recovery-codes.txt',
+              recoveryCodesFile(codes, user.username, location.host, new Date()),
+            )
+          }
         >
           Download
         </button>

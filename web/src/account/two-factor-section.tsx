@@ -115,7 +115,9 @@ export function TwoFactorSection() {
           <dl className="facts" aria-label="Two-step sign-in status">
             <div>
               <dt>Authenticator app</dt>
-              <dd>{data.totp_enabled ? <span className="badge badge-ok">On</span> : <span className="badge">Off</span>}</dd>
+              <dd>
+                {data.totp_enabled ? <span className="badge badge-ok">On</span> : <span className="badge">Off</span>}
+              </dd>
             </div>
             <div>
               <dt>Passkeys</dt>
@@ -143,7 +145,13 @@ export function TwoFactorSection() {
                     : 'Your password alone will sign you in again, and your recovery codes stop working.'}
               </p>
               <div className="button-row">
-                <button type="button" className="button-danger" disabled={pending !== null} aria-busy={pending === 'remove'} onClick={() => void remove()}>
+                <button
+                  type="button"
+                  className="button-danger"
+                  disabled={pending !== null}
+                  aria-busy={pending === 'remove'}
+                  onClick={() => void remove()}
+                >
                   Remove the app
                 </button>
                 <button type="button" className="button-secondary" onClick={() => setConfirming(null)}>
@@ -175,16 +183,32 @@ export function TwoFactorSection() {
           ) : (
             <div className="button-row">
               {data.totp_enabled ? (
-                <button type="button" className="button-secondary" disabled={pending !== null} onClick={() => setConfirming('remove')}>
+                <button
+                  type="button"
+                  className="button-secondary"
+                  disabled={pending !== null}
+                  onClick={() => setConfirming('remove')}
+                >
                   Remove the authenticator app
                 </button>
               ) : (
-                <button type="button" className="button-primary" disabled={pending !== null} aria-busy={pending === 'start'} onClick={() => void start()}>
+                <button
+                  type="button"
+                  className="button-primary"
+                  disabled={pending !== null}
+                  aria-busy={pending === 'start'}
+                  onClick={() => void start()}
+                >
                   Set up an authenticator app
                 </button>
               )}
               {hasSecondFactor(data) && (
-                <button type="button" className="button-secondary" disabled={pending !== null} onClick={() => setConfirming('regenerate')}>
+                <button
+                  type="button"
+                  className="button-secondary"
+                  disabled={pending !== null}
+                  onClick={() => setConfirming('regenerate')}
+                >
                   Get new recovery codes
                 </button>
               )}
@@ -228,7 +252,13 @@ function TotpEnrolmentForm({
           <p className="hint">
             Any app that makes 6-digit codes works: Aegis, 2FAS, Google Authenticator, 1Password, Bitwarden and others.
           </p>
-          <img className="qr" src={svgDataUrl(setup.qr_svg)} width={200} height={200} alt="QR code to scan with your authenticator app" />
+          <img
+            className="qr"
+            src={svgDataUrl(setup.qr_svg)}
+            width={200}
+            height={200}
+            alt="QR code to scan with your authenticator app"
+          />
           <p className="hint">Cannot scan? Type this key into the app as a time-based key:</p>
           <div className="secret-line">
             <code className="secret" aria-label="Setup key">

@@ -4,10 +4,16 @@ import { lazy, type ComponentType } from 'react';
 const AlertsPage = lazy(() => import('./alerts-page.tsx').then((module) => ({ default: module.AlertsPage })));
 const BreachPage = lazy(() => import('./breach-page.tsx').then((module) => ({ default: module.BreachPage })));
 const MailPage = lazy(() => import('./mail-page.tsx').then((module) => ({ default: module.MailPage })));
-const NowPlayingPage = lazy(() => import('./now-playing-page.tsx').then((module) => ({ default: module.NowPlayingPage })));
+const NowPlayingPage = lazy(() =>
+  import('./now-playing-page.tsx').then((module) => ({ default: module.NowPlayingPage })),
+);
 const LibrariesPage = lazy(() => import('./libraries-page.tsx').then((module) => ({ default: module.LibrariesPage })));
-const SecurityEventsPage = lazy(() => import('./security-events-page.tsx').then((module) => ({ default: module.SecurityEventsPage })));
-const TwoFactorPolicyPage = lazy(() => import('./two-factor-policy-page.tsx').then((module) => ({ default: module.TwoFactorPolicyPage })));
+const SecurityEventsPage = lazy(() =>
+  import('./security-events-page.tsx').then((module) => ({ default: module.SecurityEventsPage })),
+);
+const TwoFactorPolicyPage = lazy(() =>
+  import('./two-factor-policy-page.tsx').then((module) => ({ default: module.TwoFactorPolicyPage })),
+);
 const UsersPage = lazy(() => import('./users-page.tsx').then((module) => ({ default: module.UsersPage })));
 
 export interface AdminPage {

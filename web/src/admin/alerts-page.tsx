@@ -9,7 +9,9 @@ import { Link } from '../router.tsx';
 
 export function alertTitle(alert: SecurityAlert): string {
   if (alert.kind !== 'credential_stuffing') return alert.kind;
-  return alert.address !== null ? `Many failed sign-ins from ${alert.address}` : 'Unusually many failed sign-ins across the server';
+  return alert.address !== null
+    ? `Many failed sign-ins from ${alert.address}`
+    : 'Unusually many failed sign-ins across the server';
 }
 
 export function alertSummary(alert: SecurityAlert): string {

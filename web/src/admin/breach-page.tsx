@@ -1,6 +1,13 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { errorText } from '../api.ts';
-import { breachApi, isFinished, type BreachInput, type BreachPlan, type BreachResponse, type BreachState } from '../api/breach.ts';
+import {
+  breachApi,
+  isFinished,
+  type BreachInput,
+  type BreachPlan,
+  type BreachResponse,
+  type BreachState,
+} from '../api/breach.ts';
 import { Alert, Checkbox, Field, onSubmit, SubmitButton, useAction } from '../components/form.tsx';
 import { formatDateTime } from '../components/format.ts';
 import { Spinner } from '../components/page.tsx';
@@ -30,7 +37,14 @@ const stateBadges: Record<BreachState, string> = {
 
 /** Usernames or emails, one per line or separated by commas or spaces; each once. */
 export function parseUserList(text: string): string[] {
-  return [...new Set(text.split(/[\s,;]+/).map((entry) => entry.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 const POLL_MS = 1000;
@@ -74,7 +88,11 @@ export function BreachPage() {
           }}
         />
       )}
-      <Section id="history" title="Earlier responses" description="Every breach response run on this server, newest first.">
+      <Section
+        id="history"
+        title="Earlier responses"
+        description="Every breach response run on this server, newest first."
+      >
         {responses.error !== null && <Alert kind="error">{responses.error}</Alert>}
         {responses.loading && responses.data === null ? (
           <Spinner label="Loading responses…" />
@@ -143,7 +161,8 @@ function BreachForm({ onStarted }: { onStarted: (response: BreachResponse, creat
 
   const named = parseUserList(users).map((entry) => entry.toLowerCase());
   const includesMe =
-    scopeKind === 'all' || named.some((entry) => entry === me.username.toLowerCase() || entry === me.email.toLowerCase() || entry === me.id);
+    scopeKind === 'all' ||
+    named.some((entry) => entry === me.username.toLowerCase() || entry === me.email.toLowerCase() || entry === me.id);
 
   const preview = useAction(
     useCallback(async () => {
@@ -169,11 +188,23 @@ function BreachForm({ onStarted }: { onStarted: (response: BreachResponse, creat
         <fieldset className="fieldset">
           <legend>Accounts</legend>
           <div className="checkbox">
-            <input id="scope-all" type="radio" name="scope" checked={scopeKind === 'all'} onChange={() => setScopeKind('all')} />
+            <input
+              id="scope-all"
+              type="radio"
+              name="scope"
+              checked={scopeKind === 'all'}
+              onChange={() => setScopeKind('all')}
+            />
             <label htmlFor="scope-all">Every account on this server</label>
           </div>
           <div className="checkbox">
-            <input id="scope-users" type="radio" name="scope" checked={scopeKind === 'users'} onChange={() => setScopeKind('users')} />
+            <input
+              id="scope-users"
+              type="radio"
+              name="scope"
+              checked={scopeKind === 'users'}
+              onChange={() => setScopeKind('users')}
+            />
             <label htmlFor="scope-users">Only these accounts</label>
           </div>
           {scopeKind === 'users' && (
@@ -282,7 +313,9 @@ function BreachForm({ onStarted }: { onStarted: (response: BreachResponse, creat
           {current.users_sample.length > 0 && (
             <p className="muted">
               Including {current.users_sample.join(', ')}
-              {current.users > current.users_sample.length && ` and ${current.users - current.users_sample.length} more`}.
+              {current.users > current.users_sample.length &&
+                ` and ${current.users - current.users_sample.length} more`}
+              .
             </p>
           )}
           {includesMe && (
@@ -374,7 +407,11 @@ function BreachProgress({
     <Section
       id="progress"
       title={response !== null && isFinished(response.state) ? 'Breach response report' : 'Breach response in progress'}
-      description={response !== null ? `Started ${formatDateTime(response.created_at)} by ${response.created_by.name}: ${response.scope_description}.` : undefined}
+      description={
+        response !== null
+          ? `Started ${formatDateTime(response.created_at)} by ${response.created_by.name}: ${response.scope_description}.`
+          : undefined
+      }
     >
       {notice !== null && <Alert kind="success">{notice}</Alert>}
       {failure !== null && <Alert kind="error">{failure}</Alert>}

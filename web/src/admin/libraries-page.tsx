@@ -35,7 +35,11 @@ export function LibrariesPage() {
 
   return (
     <>
-      <Section id="libraries" title="Libraries" description="Folders on this server that Hearth lists, and what people can watch.">
+      <Section
+        id="libraries"
+        title="Libraries"
+        description="Folders on this server that Hearth lists, and what people can watch."
+      >
         <div aria-live="polite">{notice !== null && <Alert kind="success">{notice}</Alert>}</div>
         {libraries.error !== null && <Alert kind="error">{libraries.error}</Alert>}
         {libraries.loading && libraries.data === null ? (
@@ -61,7 +65,11 @@ export function LibrariesPage() {
           </ul>
         )}
       </Section>
-      <Section id="add-library" title="Add a library" description="Hearth only reads these folders: it never changes, moves or deletes a file.">
+      <Section
+        id="add-library"
+        title="Add a library"
+        description="Hearth only reads these folders: it never changes, moves or deletes a file."
+      >
         <AddLibraryForm
           onCreated={async (library, scanStarted) => {
             if (scanStarted) await changed(`${library.name} is added. Its first scan is running.`, library.id);
@@ -108,10 +116,22 @@ function AddLibraryForm({ onCreated }: { onCreated: (library: Library, scanStart
   return (
     <form className="form-grid admin-library-form" onSubmit={onSubmit(create)}>
       {create.message !== null && <Alert kind="error">{create.message}</Alert>}
-      <Field label="Name" value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} autoComplete="off" />
+      <Field
+        label="Name"
+        value={name}
+        onChange={(event) => setName(event.target.value)}
+        required
+        maxLength={100}
+        autoComplete="off"
+      />
       <div className="field">
         <label htmlFor={kindId}>Kind</label>
-        <select id={kindId} value={kind} onChange={(event) => setKind(event.target.value as LibraryKind)} aria-describedby={`${kindId}-hint`}>
+        <select
+          id={kindId}
+          value={kind}
+          onChange={(event) => setKind(event.target.value as LibraryKind)}
+          aria-describedby={`${kindId}-hint`}
+        >
           {libraryKinds.map((value) => (
             <option key={value} value={value}>
               {kindLabels[value]}
@@ -196,7 +216,14 @@ function LibraryCard({
       {mode === 'rename' && (
         <form className="form-inline" onSubmit={onSubmit(rename)}>
           {rename.message !== null && <Alert kind="error">{rename.message}</Alert>}
-          <Field label={`New name for ${library.name}`} value={name} onChange={(event) => setName(event.target.value)} required maxLength={100} autoFocus />
+          <Field
+            label={`New name for ${library.name}`}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            required
+            maxLength={100}
+            autoFocus
+          />
           <div className="form-actions">
             <SubmitButton busy={rename.busy}>Save name</SubmitButton>
             <button type="button" className="button-ghost" onClick={() => setMode('view')}>
@@ -208,12 +235,18 @@ function LibraryCard({
       {mode === 'remove' && (
         <div className="confirm-panel" role="group" aria-label={`Remove ${library.name}`}>
           <p>
-            Remove <strong>{library.name}</strong>? Hearth forgets what it listed and everyone’s watch progress in it. The files on disk are not
-            touched.
+            Remove <strong>{library.name}</strong>? Hearth forgets what it listed and everyone’s watch progress in it.
+            The files on disk are not touched.
           </p>
           {remove.message !== null && <Alert kind="error">{remove.message}</Alert>}
           <div className="button-row">
-            <button type="button" className="button-danger" onClick={() => void remove.run()} disabled={remove.busy} aria-busy={remove.busy}>
+            <button
+              type="button"
+              className="button-danger"
+              onClick={() => void remove.run()}
+              disabled={remove.busy}
+              aria-busy={remove.busy}
+            >
               Remove {library.name}
             </button>
             <button type="button" className="button-ghost" onClick={() => setMode('view')}>
@@ -425,7 +458,15 @@ function GrantsTable({ libraries }: { libraries: Library[] }) {
   );
 }
 
-function UserGrants({ user, libraries, onSaved }: { user: User; libraries: Library[]; onSaved: (message: string) => void }) {
+function UserGrants({
+  user,
+  libraries,
+  onSaved,
+}: {
+  user: User;
+  libraries: Library[];
+  onSaved: (message: string) => void;
+}) {
   const [granted, setGranted] = useState<Set<string> | null>(null);
   const [pending, setPending] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);

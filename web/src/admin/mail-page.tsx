@@ -32,13 +32,17 @@ export function MailPage() {
 
   return (
     <>
-      {outbox && (user.role === 'owner' ? <OutboxSection /> : (
-        <Section id="outbox" title="Outbox">
-          <p className="muted">
-            No SMTP server is set, so mail is written to the outbox folder on the server. Only the owner can read it here.
-          </p>
-        </Section>
-      ))}
+      {outbox &&
+        (user.role === 'owner' ? (
+          <OutboxSection />
+        ) : (
+          <Section id="outbox" title="Outbox">
+            <p className="muted">
+              No SMTP server is set, so mail is written to the outbox folder on the server. Only the owner can read it
+              here.
+            </p>
+          </Section>
+        ))}
       <Section
         id="queue"
         title="Mail queue"
@@ -47,43 +51,45 @@ export function MailPage() {
         {queue.error !== null && <Alert kind="error">{queue.error}</Alert>}
         {queue.loading && queue.data === null ? (
           <Spinner label="Loading the queue…" />
-        ) : queue.data !== null && (
-          <>
-            <dl className="facts" aria-label="Queue">
-              <div>
-                <dt>Delivery</dt>
-                <dd>{queue.data.transport === 'smtp' ? 'SMTP server' : 'Outbox folder (no SMTP server set)'}</dd>
-              </div>
-              {(['queued', 'sending', 'sent', 'failed', 'unconfirmed'] as const).map((state) => (
-                <div key={state}>
-                  <dt>{stateLabels[state]}</dt>
-                  <dd>{queue.data?.counts[state] ?? 0}</dd>
+        ) : (
+          queue.data !== null && (
+            <>
+              <dl className="facts" aria-label="Queue">
+                <div>
+                  <dt>Delivery</dt>
+                  <dd>{queue.data.transport === 'smtp' ? 'SMTP server' : 'Outbox folder (no SMTP server set)'}</dd>
                 </div>
-              ))}
-            </dl>
-            {queue.data.messages.length === 0 ? (
-              <p className="muted">No message yet.</p>
-            ) : (
-              <Table columns={['Subject', 'To', 'State', 'Queued']}>
-                {queue.data.messages.map((message) => (
-                  <tr key={message.id}>
-                    <th scope="row" data-label="Subject">
-                      {message.subject}
-                      {message.error !== null && <span className="user-sub">{message.error}</span>}
-                    </th>
-                    <td data-label="To">{message.recipient}</td>
-                    <td data-label="State">
-                      <span className={stateBadges[message.state]}>{stateLabels[message.state]}</span>
-                      {message.attempts > 1 && <span className="user-sub">{message.attempts} attempts</span>}
-                    </td>
-                    <td data-label="Queued">
-                      <time dateTime={message.created_at}>{formatDateTime(message.created_at)}</time>
-                    </td>
-                  </tr>
+                {(['queued', 'sending', 'sent', 'failed', 'unconfirmed'] as const).map((state) => (
+                  <div key={state}>
+                    <dt>{stateLabels[state]}</dt>
+                    <dd>{queue.data?.counts[state] ?? 0}</dd>
+                  </div>
                 ))}
-              </Table>
-            )}
-          </>
+              </dl>
+              {queue.data.messages.length === 0 ? (
+                <p className="muted">No message yet.</p>
+              ) : (
+                <Table columns={['Subject', 'To', 'State', 'Queued']}>
+                  {queue.data.messages.map((message) => (
+                    <tr key={message.id}>
+                      <th scope="row" data-label="Subject">
+                        {message.subject}
+                        {message.error !== null && <span className="user-sub">{message.error}</span>}
+                      </th>
+                      <td data-label="To">{message.recipient}</td>
+                      <td data-label="State">
+                        <span className={stateBadges[message.state]}>{stateLabels[message.state]}</span>
+                        {message.attempts > 1 && <span className="user-sub">{message.attempts} attempts</span>}
+                      </td>
+                      <td data-label="Queued">
+                        <time dateTime={message.created_at}>{formatDateTime(message.created_at)}</time>
+                      </td>
+                    </tr>
+                  ))}
+                </Table>
+              )}
+            </>
+          )
         )}
       </Section>
     </>
@@ -119,7 +125,9 @@ function OutboxSection() {
     >
       {entries.error !== null && <Alert kind="error">{entries.error}</Alert>}
       {failure !== null && <Alert kind="error">{failure}</Alert>}
-      {open !== null && <MessageView entry={open.entry} mail={open.mail} raw={open.raw} onClose={() => setOpen(null)} />}
+      {open !== null && (
+        <MessageView entry={open.entry} mail={open.mail} raw={open.raw} onClose={() => setOpen(null)} />
+      )}
       {entries.loading && entries.data === null ? (
         <Spinner label="Loading the outbox…" />
       ) : list.length === 0 ? (
@@ -143,7 +151,11 @@ function OutboxSection() {
                   aria-busy={loading === entry.id}
                   onClick={() => void view(entry)}
                 >
-                  Read<span className="visually-hidden"> “{entry.subject}” to {entry.to}</span>
+                  Read
+                  <span className="visually-hidden">
+                    {' '}
+                    “{entry.subject}” to {entry.to}
+                  </span>
                 </button>
               </td>
             </tr>
@@ -154,7 +166,17 @@ function OutboxSection() {
   );
 }
 
-function MessageView({ entry, mail, raw, onClose }: { entry: OutboxEntry; mail: ReadableMail; raw: string; onClose: () => void }) {
+function MessageView({
+  entry,
+  mail,
+  raw,
+  onClose,
+}: {
+  entry: OutboxEntry;
+  mail: ReadableMail;
+  raw: string;
+  onClose: () => void;
+}) {
   const [source, setSource] = useState(false);
   const panel = useRef<HTMLElement>(null);
 
@@ -184,7 +206,12 @@ function MessageView({ entry, mail, raw, onClose }: { entry: OutboxEntry; mail: 
         {source ? raw : (mail.text ?? 'This message has no plain-text part. Show the source to read it.')}
       </pre>
       <div className="button-row">
-        <button type="button" className="button-secondary" aria-pressed={source} onClick={() => setSource((value) => !value)}>
+        <button
+          type="button"
+          className="button-secondary"
+          aria-pressed={source}
+          onClick={() => setSource((value) => !value)}
+        >
           {source ? 'Show the text' : 'Show the source'}
         </button>
         <button type="button" className="button-secondary" onClick={onClose}>

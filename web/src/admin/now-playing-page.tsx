@@ -60,7 +60,8 @@ export function NowPlayingPage() {
       ) : (
         <>
           <p>
-            Encoders busy: {data.encoders.active} of {data.encoders.max}. Segment cache: {Math.round(data.cache_bytes / (1024 * 1024))} MB.
+            Encoders busy: {data.encoders.active} of {data.encoders.max}. Segment cache:{' '}
+            {Math.round(data.cache_bytes / (1024 * 1024))} MB.
           </p>
           {data.streams.length === 0 ? (
             <p className="muted">Nothing is being converted right now.</p>
@@ -72,12 +73,25 @@ export function NowPlayingPage() {
                   <td>
                     {stream.title} <span className="muted">at {clock(stream.position_seconds)}</span>
                   </td>
-                  <td>{stream.method === 'transcode' ? 'Transcode' : stream.method === 'remux' ? 'Remux' : stream.method}</td>
+                  <td>
+                    {stream.method === 'transcode' ? 'Transcode' : stream.method === 'remux' ? 'Remux' : stream.method}
+                  </td>
                   <td>{stream.reason}</td>
-                  <td>{stream.encoding ? (stream.speed !== null ? `${stream.speed.toFixed(1)}× real time` : 'starting') : 'idle'}</td>
+                  <td>
+                    {stream.encoding
+                      ? stream.speed !== null
+                        ? `${stream.speed.toFixed(1)}× real time`
+                        : 'starting'
+                      : 'idle'}
+                  </td>
                   <td>{formatAgo(stream.last_request_at)}</td>
                   <td>
-                    <button type="button" className="button-secondary" onClick={() => void stop(stream)} aria-label={`Stop ${stream.title} for ${stream.username}`}>
+                    <button
+                      type="button"
+                      className="button-secondary"
+                      onClick={() => void stop(stream)}
+                      aria-label={`Stop ${stream.title} for ${stream.username}`}
+                    >
                       Stop
                     </button>
                   </td>

@@ -52,7 +52,11 @@ function EventLog({ type, onTypeChange }: { type: string; onTypeChange: (type: s
     setLoadingOlder(true);
     setOlderError(null);
     try {
-      const page = await api.admin.securityEvents({ limit: PAGE_SIZE, before: last.created_at, ...(type !== '' ? { type } : {}) });
+      const page = await api.admin.securityEvents({
+        limit: PAGE_SIZE,
+        before: last.created_at,
+        ...(type !== '' ? { type } : {}),
+      });
       setOlder((previous) => [...previous, ...page]);
       if (page.length < PAGE_SIZE) setExhausted(true);
     } catch (error) {
@@ -63,7 +67,11 @@ function EventLog({ type, onTypeChange }: { type: string; onTypeChange: (type: s
   };
 
   return (
-    <Section id="events" title="Security events" description="Sign-ins, failures and account changes of everyone on this server, newest first.">
+    <Section
+      id="events"
+      title="Security events"
+      description="Sign-ins, failures and account changes of everyone on this server, newest first."
+    >
       <div className="field field-inline">
         <label htmlFor="event-type">Show</label>
         <select id="event-type" value={type} onChange={(event) => onTypeChange(event.target.value)}>
@@ -76,11 +84,21 @@ function EventLog({ type, onTypeChange }: { type: string; onTypeChange: (type: s
         </select>
       </div>
       {first.error !== null && <Alert kind="error">{first.error}</Alert>}
-      {first.loading && first.data === null ? <Spinner label="Loading events…" /> : <EventList events={events} showUser />}
+      {first.loading && first.data === null ? (
+        <Spinner label="Loading events…" />
+      ) : (
+        <EventList events={events} showUser />
+      )}
       {olderError !== null && <Alert kind="error">{olderError}</Alert>}
       {mayHaveMore && (
         <div className="button-row">
-          <button type="button" className="button-secondary" disabled={loadingOlder} aria-busy={loadingOlder} onClick={() => void loadOlder()}>
+          <button
+            type="button"
+            className="button-secondary"
+            disabled={loadingOlder}
+            aria-busy={loadingOlder}
+            onClick={() => void loadOlder()}
+          >
             Show older events
           </button>
         </div>

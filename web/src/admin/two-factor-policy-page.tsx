@@ -13,7 +13,11 @@ const choices: { value: Require2fa; label: string; hint: string }[] = [
     label: 'Required for admins',
     hint: 'The owner and the admins must use an authenticator app or a passkey. Their accounts can change everyone else’s.',
   },
-  { value: 'everyone', label: 'Required for everyone', hint: 'Every account must use an authenticator app or a passkey.' },
+  {
+    value: 'everyone',
+    label: 'Required for everyone',
+    hint: 'Every account must use an authenticator app or a passkey.',
+  },
 ];
 
 export function TwoFactorPolicyPage() {

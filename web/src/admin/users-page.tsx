@@ -171,7 +171,9 @@ function InviteSection({ canInviteAdmins }: { canInviteAdmins: boolean }) {
       setCreated(null);
       setCopied(false);
       const address = email.trim();
-      setCreated(await withReauth(() => api.admin.createInvite({ role, ...(address !== '' ? { email: address } : {}) })));
+      setCreated(
+        await withReauth(() => api.admin.createInvite({ role, ...(address !== '' ? { email: address } : {}) })),
+      );
       setEmail('');
     }, [email, role, withReauth]),
   );
@@ -218,8 +220,8 @@ function InviteSection({ canInviteAdmins }: { canInviteAdmins: boolean }) {
         <div className="invite-result" role="status">
           <p>
             Invite for <strong>{created.invite.email ?? 'anyone with the link'}</strong> as{' '}
-            {roleLabels[created.invite.role].toLowerCase()}, valid until {formatDateTime(created.invite.expires_at)}. It is
-            shown only now.
+            {roleLabels[created.invite.role].toLowerCase()}, valid until {formatDateTime(created.invite.expires_at)}. It
+            is shown only now.
           </p>
           <div className="input-with-button">
             <input

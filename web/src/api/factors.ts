@@ -9,7 +9,11 @@ import type {
 import type { PasskeyView } from '../../../src/factors/passkeys.ts';
 import type { Require2fa } from '../../../src/factors/policy.ts';
 import type { SecondFactorMethod } from '../../../src/factors/second-factor.ts';
-import type { FactorStatusView, PasswordChangeRequired, TotpEnrolmentView } from '../../../src/http/routes/factors.routes.ts';
+import type {
+  FactorStatusView,
+  PasswordChangeRequired,
+  TotpEnrolmentView,
+} from '../../../src/http/routes/factors.routes.ts';
 import { request, type User } from '../api.ts';
 import type { SessionAnswerView } from '../../../src/wire/accounts.ts';
 
@@ -41,13 +45,15 @@ export const factorsApi = {
 
   passkeys: () => request<Passkey[]>('GET', '/me/passkeys'),
 
-  registrationOptions: () => request<PublicKeyCredentialCreationOptionsJSON>('POST', '/me/passkeys/registration/options'),
+  registrationOptions: () =>
+    request<PublicKeyCredentialCreationOptionsJSON>('POST', '/me/passkeys/registration/options'),
 
   /** recovery_codes is set when the passkey is the account's first factor. */
   registerPasskey: (input: { response: RegistrationResponseJSON; name?: string }) =>
     request<{ passkey: Passkey; recovery_codes: string[] | null }>('POST', '/me/passkeys/registration/verify', input),
 
-  renamePasskey: (id: string, name: string) => request<Passkey>('PATCH', `/me/passkeys/${encodeURIComponent(id)}`, { name }),
+  renamePasskey: (id: string, name: string) =>
+    request<Passkey>('PATCH', `/me/passkeys/${encodeURIComponent(id)}`, { name }),
 
   removePasskey: (id: string) => request<{ ok: true }>('DELETE', `/me/passkeys/${encodeURIComponent(id)}`),
 
@@ -73,5 +79,6 @@ export const factorsApi = {
 
   policy: () => request<{ require_2fa: Require2fa }>('GET', '/admin/settings/2fa'),
 
-  setPolicy: (value: Require2fa) => request<{ require_2fa: Require2fa }>('PUT', '/admin/settings/2fa', { require_2fa: value }),
+  setPolicy: (value: Require2fa) =>
+    request<{ require_2fa: Require2fa }>('PUT', '/admin/settings/2fa', { require_2fa: value }),
 };

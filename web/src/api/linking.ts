@@ -10,7 +10,12 @@ export type LinkRequest = LinkRequestView;
 
 export type { AppScope };
 /** The scopes an app password may have, in the order the page lists them: the server's list, checked below. */
-export const APP_SCOPES = ['account:read', 'media:read', 'media:stream', 'subsonic'] as const satisfies readonly AppScope[];
+export const APP_SCOPES = [
+  'account:read',
+  'media:read',
+  'media:stream',
+  'subsonic',
+] as const satisfies readonly AppScope[];
 /** Compiles only while APP_SCOPES names every scope the server has (an error names the missing ones). */
 type AllScopesListed<Missing extends never = Exclude<AppScope, (typeof APP_SCOPES)[number]>> = Missing;
 
@@ -21,7 +26,10 @@ export const linkingApi = {
   lookup: (userCode: string) => request<LinkRequest>('POST', '/link/lookup', { user_code: userCode }),
 
   decide: (userCode: string, approve: boolean) =>
-    request<{ ok: true; approved: boolean; device: LinkRequest }>('POST', '/link/approve', { user_code: userCode, approve }),
+    request<{ ok: true; approved: boolean; device: LinkRequest }>('POST', '/link/approve', {
+      user_code: userCode,
+      approve,
+    }),
 
   appPasswords: () => request<AppPassword[]>('GET', '/me/app-passwords'),
 

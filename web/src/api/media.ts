@@ -93,8 +93,11 @@ export const mediaApi = {
    * Where the viewer is in an item; without `watched`, the server marks it watched past 90%. `keepalive`
    * for the report sent while the page goes away.
    */
-  setProgress: (itemId: string, input: { position_seconds?: number; watched?: boolean }, options: { keepalive?: boolean } = {}) =>
-    trackWrite(request<MediaItem>('PUT', `/items/${id(itemId)}/progress`, input, options)),
+  setProgress: (
+    itemId: string,
+    input: { position_seconds?: number; watched?: boolean },
+    options: { keepalive?: boolean } = {},
+  ) => trackWrite(request<MediaItem>('PUT', `/items/${id(itemId)}/progress`, input, options)),
 
   /** A URL that plays this one item without headers (what a <video> element or a TV needs). */
   streamUrl: (itemId: string, expiresInSeconds?: number) =>
@@ -105,21 +108,25 @@ export const mediaApi = {
     ),
 
   admin: {
-    createLibrary: (input: { name: string; kind: LibraryKind; paths: string[] }) => request<Library>('POST', '/libraries', input),
+    createLibrary: (input: { name: string; kind: LibraryKind; paths: string[] }) =>
+      request<Library>('POST', '/libraries', input),
 
-    renameLibrary: (libraryId: string, name: string) => request<Library>('PATCH', `/libraries/${id(libraryId)}`, { name }),
+    renameLibrary: (libraryId: string, name: string) =>
+      request<Library>('PATCH', `/libraries/${id(libraryId)}`, { name }),
 
     removeLibrary: (libraryId: string) => request<{ ok: true }>('DELETE', `/libraries/${id(libraryId)}`),
 
     /** Queues a scan, or answers with the one already queued or running. */
-    scan: (libraryId: string) => request<{ job_id: string; created: boolean }>('POST', `/libraries/${id(libraryId)}/scan`, {}),
+    scan: (libraryId: string) =>
+      request<{ job_id: string; created: boolean }>('POST', `/libraries/${id(libraryId)}/scan`, {}),
 
     latestScan: (libraryId: string) => request<{ job: ScanJob | null }>('GET', `/libraries/${id(libraryId)}/scan`),
 
     scanJob: (libraryId: string, jobId: string) =>
       request<{ job: ScanJob }>('GET', `/libraries/${id(libraryId)}/scan/${id(jobId)}`),
 
-    userLibraries: (userId: string) => request<{ library_ids: string[] }>('GET', `/admin/users/${id(userId)}/libraries`),
+    userLibraries: (userId: string) =>
+      request<{ library_ids: string[] }>('GET', `/admin/users/${id(userId)}/libraries`),
 
     /** Replaces the libraries a member may see. */
     setUserLibraries: (userId: string, libraryIds: string[]) =>

@@ -9,9 +9,13 @@ const id = encodeURIComponent;
 export const playlistsApi = {
   list: () => request<PlaylistView[]>('GET', '/playlists'),
   get: (playlistId: string) => request<PlaylistDetail>('GET', `/playlists/${id(playlistId)}`),
-  create: (name: string, itemIds: string[] = []) => request<PlaylistDetail>('POST', '/playlists', { name, item_ids: itemIds }),
-  update: (playlistId: string, change: { name?: string; item_ids?: string[]; add?: string[]; remove_indexes?: number[]; public?: boolean }) =>
-    request<PlaylistDetail>('PATCH', `/playlists/${id(playlistId)}`, change),
+  create: (name: string, itemIds: string[] = []) =>
+    request<PlaylistDetail>('POST', '/playlists', { name, item_ids: itemIds }),
+  update: (
+    playlistId: string,
+    change: { name?: string; item_ids?: string[]; add?: string[]; remove_indexes?: number[]; public?: boolean },
+  ) => request<PlaylistDetail>('PATCH', `/playlists/${id(playlistId)}`, change),
   remove: (playlistId: string) => request<{ ok: true }>('DELETE', `/playlists/${id(playlistId)}`),
-  star: (itemId: string, starred: boolean) => request<{ ok: true }>(starred ? 'PUT' : 'DELETE', `/items/${id(itemId)}/star`, {}),
+  star: (itemId: string, starred: boolean) =>
+    request<{ ok: true }>(starred ? 'PUT' : 'DELETE', `/items/${id(itemId)}/star`, {}),
 };

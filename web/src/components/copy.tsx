@@ -1,7 +1,15 @@
 import { useEffect, useState } from 'react';
 
 /** Copies `text` to the clipboard; says "Copied" for a moment, or tells the person to copy by hand. */
-export function CopyButton({ text, label = 'Copy', what }: { text: string; label?: string; /** For screen readers: "Copy the key". */ what?: string }) {
+export function CopyButton({
+  text,
+  label = 'Copy',
+  what,
+}: {
+  text: string;
+  label?: string /** For screen readers: "Copy the key". */;
+  what?: string;
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
 
   useEffect(() => {
@@ -27,7 +35,11 @@ export function CopyButton({ text, label = 'Copy', what }: { text: string; label
         {what !== undefined && <span className="visually-hidden"> {what}</span>}
       </button>
       <span className="visually-hidden" role="status">
-        {state === 'copied' ? 'Copied to the clipboard.' : state === 'failed' ? 'Copying failed: select the text and copy it by hand.' : ''}
+        {state === 'copied'
+          ? 'Copied to the clipboard.'
+          : state === 'failed'
+            ? 'Copying failed: select the text and copy it by hand.'
+            : ''}
       </span>
     </>
   );

@@ -89,7 +89,15 @@ export function Alert({ kind, children }: { kind: 'error' | 'success' | 'info'; 
   );
 }
 
-export function SubmitButton({ busy, children, className }: { busy: boolean; children: ReactNode; className?: string }) {
+export function SubmitButton({
+  busy,
+  children,
+  className,
+}: {
+  busy: boolean;
+  children: ReactNode;
+  className?: string;
+}) {
   return (
     <button type="submit" className={className ?? 'button-primary'} disabled={busy} aria-busy={busy}>
       {busy && <span className="spinner" aria-hidden="true" />}

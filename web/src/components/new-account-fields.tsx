@@ -9,7 +9,15 @@ export interface NewAccount {
 }
 
 /** `fixedEmail`: the address an invitation was sent to, shown filled in and not editable. */
-export function NewAccountFields({ value, onChange, fixedEmail = null }: { value: NewAccount; onChange(next: NewAccount): void; fixedEmail?: string | null }) {
+export function NewAccountFields({
+  value,
+  onChange,
+  fixedEmail = null,
+}: {
+  value: NewAccount;
+  onChange(next: NewAccount): void;
+  fixedEmail?: string | null;
+}) {
   return (
     <>
       <Field

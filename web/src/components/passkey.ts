@@ -20,7 +20,10 @@ export function passkeysSupported(): boolean {
  * Why the browser refused the address, in words that say what to do: browsers allow passkeys only at a name (not an
  * IP address), over HTTPS or at localhost, and only at the name the server's passkeys belong to (its public URL).
  */
-export function addressAdvice(here: { protocol: string; hostname: string; port: string }, rpId: string | undefined): string {
+export function addressAdvice(
+  here: { protocol: string; hostname: string; port: string },
+  rpId: string | undefined,
+): string {
   const port = here.port !== '' ? `:${here.port}` : '';
   const local = `http://localhost${port}`;
   const setUrl = 'or set HEARTH_PUBLIC_URL to an https:// address and open Hearth there';
@@ -58,7 +61,9 @@ function ceremonyError(error: unknown, creating: boolean, rpId?: string): ApiErr
   return new ApiError(0, 'passkey_ceremony_failed', message, null);
 }
 
-export async function createPasskey(optionsJSON: PublicKeyCredentialCreationOptionsJSON): Promise<RegistrationResponseJSON> {
+export async function createPasskey(
+  optionsJSON: PublicKeyCredentialCreationOptionsJSON,
+): Promise<RegistrationResponseJSON> {
   try {
     return await startRegistration({ optionsJSON });
   } catch (error) {
@@ -66,7 +71,9 @@ export async function createPasskey(optionsJSON: PublicKeyCredentialCreationOpti
   }
 }
 
-export async function assertPasskey(optionsJSON: PublicKeyCredentialRequestOptionsJSON): Promise<AuthenticationResponseJSON> {
+export async function assertPasskey(
+  optionsJSON: PublicKeyCredentialRequestOptionsJSON,
+): Promise<AuthenticationResponseJSON> {
   try {
     return await startAuthentication({ optionsJSON });
   } catch (error) {

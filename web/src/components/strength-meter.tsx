@@ -44,7 +44,10 @@ export function StrengthMeter({ password, userInputs }: { password: string; user
     };
   }, [password, inputsKey]);
 
-  if (password === '') return <p className="hint">Use at least {minimumLength} characters. A few unrelated words make a strong passphrase.</p>;
+  if (password === '')
+    return (
+      <p className="hint">Use at least {minimumLength} characters. A few unrelated words make a strong passphrase.</p>
+    );
 
   const length = [...password].length;
   const tooShort = length < minimumLength;
@@ -62,7 +65,11 @@ export function StrengthMeter({ password, userInputs }: { password: string; user
         {tooShort ? (
           `Too short: ${length} of at least ${minimumLength} characters.`
         ) : estimate === null ? (
-          unavailable ? 'The strength estimate is not available; the server will still check the password.' : 'Checking…'
+          unavailable ? (
+            'The strength estimate is not available; the server will still check the password.'
+          ) : (
+            'Checking…'
+          )
         ) : (
           <>
             Strength: <strong>{labels[score]}</strong>

@@ -18,7 +18,15 @@ function shuffled(length: number, first: number): number[] {
   return [first, ...rest];
 }
 
-export function AudioPlayer({ tracks, start = 0, onClose }: { tracks: QueueTrack[]; start?: number; onClose?: () => void }) {
+export function AudioPlayer({
+  tracks,
+  start = 0,
+  onClose,
+}: {
+  tracks: QueueTrack[];
+  start?: number;
+  onClose?: () => void;
+}) {
   const [shuffle, setShuffle] = useState(false);
   const [repeat, setRepeat] = useState<Repeat>('off');
   const [order, setOrder] = useState<number[]>(() => tracks.map((_, i) => i));
@@ -104,13 +112,16 @@ export function AudioPlayer({ tracks, start = 0, onClose }: { tracks: QueueTrack
   return (
     <section className="audio-player" aria-label="Audio player">
       <div className="audio-now">
-        {current.album_id && <img className="audio-cover" src={artworkUrl(current.album_id)} alt="" width={96} height={96} />}
+        {current.album_id && (
+          <img className="audio-cover" src={artworkUrl(current.album_id)} alt="" width={96} height={96} />
+        )}
         <div>
           <p className="audio-title">{current.title}</p>
           <p className="muted">{[current.artist, current.album].filter(Boolean).join(' — ')}</p>
         </div>
       </div>
       {[0, 1].map((slot) => (
+        // biome-ignore lint/a11y/useMediaCaption: music has no captions; lyrics are shown apart
         <audio
           key={slot}
           ref={players[slot]}
@@ -122,25 +133,41 @@ export function AudioPlayer({ tracks, start = 0, onClose }: { tracks: QueueTrack
       ))}
       {failure && <p role="alert">{failure}</p>}
       <div className="audio-controls" role="group" aria-label="Queue controls">
-        <button type="button" onClick={previous}>Previous</button>
-        <button type="button" onClick={() => go(nextPosition ?? (position + 1 < order.length ? position + 1 : null))} disabled={nextPosition === null}>
+        <button type="button" onClick={previous}>
+          Previous
+        </button>
+        <button
+          type="button"
+          onClick={() => go(nextPosition ?? (position + 1 < order.length ? position + 1 : null))}
+          disabled={nextPosition === null}
+        >
           Next
         </button>
-        <button type="button" aria-pressed={shuffle} onClick={() => setShuffle((v) => !v)}>Shuffle</button>
+        <button type="button" aria-pressed={shuffle} onClick={() => setShuffle((v) => !v)}>
+          Shuffle
+        </button>
         <button type="button" onClick={() => setRepeat((r) => (r === 'off' ? 'all' : r === 'all' ? 'one' : 'off'))}>
           Repeat: {repeat === 'off' ? 'off' : repeat === 'all' ? 'all' : 'this track'}
         </button>
-        {onClose && <button type="button" onClick={onClose}>Close player</button>}
+        {onClose && (
+          <button type="button" onClick={onClose}>
+            Close player
+          </button>
+        )}
       </div>
       <ol className="audio-queue" aria-label="Queue">
         {order.map((index, at) => {
           const track = tracks[index]!;
           return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a queue may hold one track twice
             <li key={`${track.id}-${at}`} aria-current={at === position ? 'true' : undefined}>
               <button type="button" className="link-button" onClick={() => go(at)}>
                 {track.title}
               </button>
-              <span className="muted"> {track.artist ?? ''} {track.duration_seconds === null ? '' : formatClock(track.duration_seconds)}</span>
+              <span className="muted">
+                {' '}
+                {track.artist ?? ''} {track.duration_seconds === null ? '' : formatClock(track.duration_seconds)}
+              </span>
             </li>
           );
         })}

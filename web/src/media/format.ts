@@ -57,7 +57,8 @@ export function formatDuration(seconds: number | null | undefined): string {
 
 /** A player's clock: "2:05", "1:02:03". */
 export function formatClock(seconds: number | null | undefined): string {
-  const total = seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? 0 : Math.floor(seconds);
+  const total =
+    seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? 0 : Math.floor(seconds);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
@@ -179,7 +180,9 @@ export function itemSubtitle(item: MediaItem, seasonIndex: number | null = null)
     case 'season':
     case 'artist':
     case 'album':
-      return [item.year, item.child_count > 0 ? childrenLabel(item.type, item.child_count) : null].filter(Boolean).join(' · ');
+      return [item.year, item.child_count > 0 ? childrenLabel(item.type, item.child_count) : null]
+        .filter(Boolean)
+        .join(' · ');
     default:
       return [item.year, item.edition].filter(Boolean).join(' · ');
   }
@@ -250,7 +253,10 @@ export function playbackVerdict(
   const base = mime === '' ? '' : canPlayType(mime);
   if (item.browser_playable && base !== '') return { kind: 'direct', text: 'Plays directly in this browser.' };
   if (mime === '' || base === '') {
-    return { kind: 'no', text: `This browser cannot play ${container} files. Play it in an app that reads the file directly.` };
+    return {
+      kind: 'no',
+      text: `This browser cannot play ${container} files. Play it in an app that reads the file directly.`,
+    };
   }
   const video = codecParameter(item.video_codec);
   const audio = codecParameter(item.audio_codec);
@@ -259,14 +265,20 @@ export function playbackVerdict(
     audio === undefined ? codecLabel(item.audio_codec) : null,
   ].filter((name): name is string => name !== null);
   if (unknown.length > 0) {
-    return { kind: 'no', text: `Browsers cannot play ${unknown.join(' and ')}. Play it in an app that reads the file directly.` };
+    return {
+      kind: 'no',
+      text: `Browsers cannot play ${unknown.join(' and ')}. Play it in an app that reads the file directly.`,
+    };
   }
   const codecs = [video, audio].filter((c): c is string => typeof c === 'string');
   if (codecs.length === 0) return { kind: 'maybe', text: 'Not analysed yet: it may play in this browser.' };
   const answer = canPlayType(`${mime}; codecs="${codecs.join(', ')}"`);
   if (answer === '') {
     const names = [codecLabel(item.video_codec), codecLabel(item.audio_codec)].filter(Boolean).join(' with ');
-    return { kind: 'no', text: `This browser cannot play ${names} in ${container}. Play it in an app that reads the file directly.` };
+    return {
+      kind: 'no',
+      text: `This browser cannot play ${names} in ${container}. Play it in an app that reads the file directly.`,
+    };
   }
   return { kind: 'maybe', text: 'Plays in this browser, though not in every browser.' };
 }

@@ -29,7 +29,17 @@ export function homeSubtitle(item: HomeItemView, withTimeLeft: boolean): string 
   return parts.join(' · ');
 }
 
-function Row({ title, items, play, withTimeLeft }: { title: string; items: HomeItemView[]; play: boolean; withTimeLeft: boolean }) {
+function Row({
+  title,
+  items,
+  play,
+  withTimeLeft,
+}: {
+  title: string;
+  items: HomeItemView[];
+  play: boolean;
+  withTimeLeft: boolean;
+}) {
   const headingId = useId();
   if (items.length === 0) return null;
   return (
@@ -62,7 +72,13 @@ export function HomeRows() {
           <Row title="Continue watching" items={data.continue_watching} play withTimeLeft />
           <Row title="Next up" items={data.next_up} play={false} withTimeLeft={false} />
           {data.recently_added.map((row) => (
-            <Row key={row.library_id} title={`Recently added in ${row.library_name}`} items={row.items} play={false} withTimeLeft={false} />
+            <Row
+              key={row.library_id}
+              title={`Recently added in ${row.library_name}`}
+              items={row.items}
+              play={false}
+              withTimeLeft={false}
+            />
           ))}
         </>
       )}

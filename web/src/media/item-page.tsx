@@ -29,7 +29,8 @@ import { isNotFound, useLoad } from './use-load.ts';
 import './media.css';
 
 export const itemPath = (id: string) => `/items/${encodeURIComponent(id)}`;
-export const playPath = (id: string, fromStart = false) => `/play/${encodeURIComponent(id)}${fromStart ? '?start=0' : ''}`;
+export const playPath = (id: string, fromStart = false) =>
+  `/play/${encodeURIComponent(id)}${fromStart ? '?start=0' : ''}`;
 
 /** The library and the groups above an item (show and season, artist and album), for the breadcrumbs. */
 export interface Trail {
@@ -59,7 +60,8 @@ export function useTrail(item: MediaItem | null): Trail {
 /** The item after this one in its season or album, for "up next". */
 export function nextInParent(trail: Trail, item: MediaItem): MediaItem | null {
   const parent = trail.ancestors[trail.ancestors.length - 1];
-  if (parent === undefined || parent.id !== item.parent_id || (parent.type !== 'season' && parent.type !== 'album')) return null;
+  if (parent === undefined || parent.id !== item.parent_id || (parent.type !== 'season' && parent.type !== 'album'))
+    return null;
   const index = parent.children.findIndex((child) => child.id === item.id);
   return index < 0 ? null : (parent.children[index + 1] ?? null);
 }
@@ -124,7 +126,8 @@ export function ItemPage({ id }: { id: string }) {
 function summaryLine(item: MediaItem, trail: Trail): string {
   const season = trail.ancestors.find((ancestor) => ancestor.type === 'season');
   const parts: (string | null)[] = [typeLabels[item.type]];
-  if (item.type === 'episode') parts.push(episodeCode(season?.index ?? null, item.index, item.index_end) || item.air_date);
+  if (item.type === 'episode')
+    parts.push(episodeCode(season?.index ?? null, item.index, item.index_end) || item.air_date);
   if (item.type === 'track' && item.artist !== null) parts.push(item.artist);
   parts.push(item.year === null ? null : String(item.year));
   if (item.edition !== null) parts.push(item.edition);
@@ -160,7 +163,13 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
   };
 
   const watchedButton = (
-    <button type="button" className="button-secondary" onClick={() => void toggleWatched()} disabled={busy} aria-busy={busy}>
+    <button
+      type="button"
+      className="button-secondary"
+      onClick={() => void toggleWatched()}
+      disabled={busy}
+      aria-busy={busy}
+    >
       {watched ? <MediaIcon name="check" /> : null}
       {watched ? `Mark as not ${word}` : `Mark as ${word}`}
     </button>
@@ -168,7 +177,9 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
   const first = firstToPlay(item);
 
   const grandparent = trail.ancestors.find((ancestor) => ancestor.type === 'show' || ancestor.type === 'artist');
-  const lead = [grandparent === undefined ? null : displayTitle(grandparent), summaryLine(item, trail)].filter(Boolean).join(' · ');
+  const lead = [grandparent === undefined ? null : displayTitle(grandparent), summaryLine(item, trail)]
+    .filter(Boolean)
+    .join(' · ');
 
   return (
     <Page title={title} lead={lead}>
@@ -196,7 +207,9 @@ function ItemView({ item, trail, reload }: { item: MediaItemDetail; trail: Trail
           </div>
           {failure !== null && <Alert kind="error">{failure}</Alert>}
           {item.playable && <ItemFacts item={item} />}
-          {!item.playable && item.child_count > 0 && <p className="item-count muted">{childrenLabel(item.type, item.child_count)}</p>}
+          {!item.playable && item.child_count > 0 && (
+            <p className="item-count muted">{childrenLabel(item.type, item.child_count)}</p>
+          )}
         </div>
       </div>
 
@@ -216,8 +229,12 @@ function firstToPlay(item: MediaItemDetail): { item: MediaItem; label: string } 
   if (item.type === 'album' && item.children.length > 0) return { item: item.children[0], label: 'Play album' };
   if (item.type !== 'season' || item.children.length === 0) return null;
   const unwatched = item.children.find((child) => child.progress?.watched !== true);
-  if (unwatched === undefined || unwatched === item.children[0]) return { item: item.children[0], label: 'Play first episode' };
-  return { item: unwatched, label: `Play ${episodeCode(item.index, unwatched.index, unwatched.index_end) || unwatched.title}` };
+  if (unwatched === undefined || unwatched === item.children[0])
+    return { item: item.children[0], label: 'Play first episode' };
+  return {
+    item: unwatched,
+    label: `Play ${episodeCode(item.index, unwatched.index, unwatched.index_end) || unwatched.title}`,
+  };
 }
 
 function childrenHeading(item: MediaItem): string {
@@ -277,7 +294,11 @@ function PlayActions({ item, children }: { item: MediaItem; children: ReactNode 
 }
 
 function ItemFacts({ item }: { item: MediaItem }) {
-  const video = [codecLabel(item.video_codec), resolutionLabel(item.width, item.height), item.width !== null && item.height !== null ? `${item.width}×${item.height}` : null]
+  const video = [
+    codecLabel(item.video_codec),
+    resolutionLabel(item.width, item.height),
+    item.width !== null && item.height !== null ? `${item.width}×${item.height}` : null,
+  ]
     .filter((part, index, all) => part !== null && all.indexOf(part) === index)
     .join(' · ');
   const facts: [string, string | null][] = [
@@ -328,7 +349,9 @@ function EpisodeList({ items, season }: { items: MediaItem[]; season: number | n
               <span className="episode-text">
                 <span className="episode-code">{itemSubtitle(episode, season)}</span>
                 <span className="episode-title">{episode.title}</span>
-                <span className="episode-meta muted">{[formatDuration(episode.duration_seconds), episode.air_date].filter(Boolean).join(' · ')}</span>
+                <span className="episode-meta muted">
+                  {[formatDuration(episode.duration_seconds), episode.air_date].filter(Boolean).join(' · ')}
+                </span>
               </span>
             </Link>
           </li>
@@ -354,7 +377,9 @@ function TrackList({ items }: { items: MediaItem[] }) {
           </Link>
           <span className="track-mark">{track.progress?.watched === true && <WatchedMark />}</span>
           <span className="track-artist muted">{track.artist ?? ''}</span>
-          <span className="track-length muted">{track.duration_seconds === null ? '' : formatClock(track.duration_seconds)}</span>
+          <span className="track-length muted">
+            {track.duration_seconds === null ? '' : formatClock(track.duration_seconds)}
+          </span>
           <Link to={itemPath(track.id)} className="track-details">
             Details<span className="visually-hidden"> of {track.title}</span>
           </Link>

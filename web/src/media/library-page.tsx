@@ -1,6 +1,14 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { errorText } from '../api.ts';
-import { mediaApi, type ItemQuery, type ItemSort, type ItemType, type Library, type LibraryKind, type MediaItem } from '../api/media.ts';
+import {
+  mediaApi,
+  type ItemQuery,
+  type ItemSort,
+  type ItemType,
+  type Library,
+  type LibraryKind,
+  type MediaItem,
+} from '../api/media.ts';
 import { Alert } from '../components/form.tsx';
 import { Page, Spinner } from '../components/page.tsx';
 import { NotFoundPage } from '../pages/not-found.tsx';
@@ -92,7 +100,11 @@ export function LibraryPage({ id }: { id: string }) {
   if (library.data === null) {
     return (
       <Page title="Library">
-        {library.error !== null ? <Alert kind="error">{errorText(library.error)}</Alert> : <Spinner label="Loading the library…" />}
+        {library.error !== null ? (
+          <Alert kind="error">{errorText(library.error)}</Alert>
+        ) : (
+          <Spinner label="Loading the library…" />
+        )}
       </Page>
     );
   }
@@ -107,7 +119,9 @@ interface Listing {
 }
 
 function LibraryView({ library }: { library: Library }) {
-  const [filters, setFilters] = useState<Filters>(() => readFilters(new URLSearchParams(location.search), library.kind));
+  const [filters, setFilters] = useState<Filters>(() =>
+    readFilters(new URLSearchParams(location.search), library.kind),
+  );
   // The search box answers at once; the query follows after a pause in typing.
   const [typed, setTyped] = useState(filters.q);
   const [listing, setListing] = useState<Listing>({ items: [], total: 0, loading: true, error: null });
@@ -116,7 +130,10 @@ function LibraryView({ library }: { library: Library }) {
   const ids = { search: useId(), sort: useId(), watched: useId(), view: useId(), count: useId() };
 
   useEffect(() => {
-    const timer = window.setTimeout(() => setFilters((current) => (current.q === typed ? current : { ...current, q: typed })), 300);
+    const timer = window.setTimeout(
+      () => setFilters((current) => (current.q === typed ? current : { ...current, q: typed })),
+      300,
+    );
     return () => window.clearTimeout(timer);
   }, [typed]);
 
@@ -125,7 +142,12 @@ function LibraryView({ library }: { library: Library }) {
   const load = useCallback(
     async (offset: number) => {
       const mine = ++generation.current;
-      setListing((current) => ({ ...current, loading: true, error: null, ...(offset === 0 ? { items: [], total: 0 } : {}) }));
+      setListing((current) => ({
+        ...current,
+        loading: true,
+        error: null,
+        ...(offset === 0 ? { items: [], total: 0 } : {}),
+      }));
       try {
         const page = await mediaApi.items(library.id, toQuery(filters, offset));
         if (mine !== generation.current) return;
@@ -156,25 +178,34 @@ function LibraryView({ library }: { library: Library }) {
   useEffect(() => {
     const target = sentinel.current;
     if (target === null || !more || typeof IntersectionObserver === 'undefined') return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) loadMore();
-    }, { rootMargin: '800px 0px' });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) loadMore();
+      },
+      { rootMargin: '800px 0px' },
+    );
     observer.observe(target);
     return () => observer.disconnect();
   }, [more, loadMore]);
 
   const viewChoices = views[library.kind];
   const viewLabel = viewChoices.find((choice) => choice.value === filters.view)?.label ?? viewChoices[0].label;
-  const countText = listing.loading && listing.items.length === 0
-    ? 'Loading…'
-    : listing.total === 0
-      ? 'Nothing here.'
-      : `Showing ${listing.items.length} of ${listing.total}.`;
+  const countText =
+    listing.loading && listing.items.length === 0
+      ? 'Loading…'
+      : listing.total === 0
+        ? 'Nothing here.'
+        : `Showing ${listing.items.length} of ${listing.total}.`;
   const filtered = filters.q.trim() !== '' || filters.watched !== '';
 
   return (
     <Page title={library.name} lead={kindLabels[library.kind]}>
-      <form className="library-toolbar" role="search" aria-label={`Filter ${library.name}`} onSubmit={(event) => event.preventDefault()}>
+      <form
+        className="library-toolbar"
+        role="search"
+        aria-label={`Filter ${library.name}`}
+        onSubmit={(event) => event.preventDefault()}
+      >
         <div className="field library-search">
           <label htmlFor={ids.search}>Search</label>
           <span className="input-with-icon">
@@ -192,7 +223,11 @@ function LibraryView({ library }: { library: Library }) {
         {viewChoices.length > 1 && (
           <div className="field">
             <label htmlFor={ids.view}>Show</label>
-            <select id={ids.view} value={filters.view} onChange={(event) => setFilters({ ...filters, view: event.target.value as Filters['view'] })}>
+            <select
+              id={ids.view}
+              value={filters.view}
+              onChange={(event) => setFilters({ ...filters, view: event.target.value as Filters['view'] })}
+            >
               {viewChoices.map((choice) => (
                 <option key={choice.value} value={choice.value}>
                   {choice.label}
@@ -203,7 +238,11 @@ function LibraryView({ library }: { library: Library }) {
         )}
         <div className="field">
           <label htmlFor={ids.sort}>Sort by</label>
-          <select id={ids.sort} value={filters.sort} onChange={(event) => setFilters({ ...filters, sort: event.target.value as SortChoice })}>
+          <select
+            id={ids.sort}
+            value={filters.sort}
+            onChange={(event) => setFilters({ ...filters, sort: event.target.value as SortChoice })}
+          >
             {sortChoices.map((choice) => (
               <option key={choice.value} value={choice.value}>
                 {choice.label}

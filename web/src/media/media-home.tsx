@@ -35,8 +35,8 @@ export function MediaHome() {
           <p className="muted">
             {isAdmin(user) ? (
               <>
-                No libraries yet. <Link to="/admin/libraries">Add a library</Link> with the folders that hold your films, shows or
-                music.
+                No libraries yet. <Link to="/admin/libraries">Add a library</Link> with the folders that hold your
+                films, shows or music.
               </>
             ) : (
               'No libraries are shared with you yet. Ask the person who runs this server to share one.'
@@ -115,7 +115,11 @@ function SearchEverything() {
       </form>
       {error !== null && <Alert kind="error">{error}</Alert>}
       <p className="muted search-status" role="status">
-        {results === null ? '' : results.length === 0 ? 'Nothing matches.' : `${results.length}${results.length === SEARCH_LIMIT ? '+' : ''} found.`}
+        {results === null
+          ? ''
+          : results.length === 0
+            ? 'Nothing matches.'
+            : `${results.length}${results.length === SEARCH_LIMIT ? '+' : ''} found.`}
       </p>
       {results !== null && results.length > 0 && <PosterGrid items={results} label="Search results" />}
     </section>

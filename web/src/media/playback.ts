@@ -64,9 +64,14 @@ function supports(type: string, element: HTMLMediaElement | null): boolean {
 }
 
 /** What this browser decodes, asked of the browser itself. */
-export function clientCapabilities(element: HTMLMediaElement | null = typeof document === 'undefined' ? null : document.createElement('video')): Capabilities {
+export function clientCapabilities(
+  element: HTMLMediaElement | null = typeof document === 'undefined' ? null : document.createElement('video'),
+): Capabilities {
   const video = VIDEO_PROBES.filter(([, codecs]) =>
-    codecs.some((codec) => supports(`video/mp4; codecs="${codec}"`, element) || supports(`video/webm; codecs="${codec}"`, element)),
+    codecs.some(
+      (codec) =>
+        supports(`video/mp4; codecs="${codec}"`, element) || supports(`video/webm; codecs="${codec}"`, element),
+    ),
   ).map(([name]) => name);
   const audio = AUDIO_PROBES.filter(([, types]) => types.some((type) => supports(type, element))).map(([name]) => name);
   const containers: string[] = [];
@@ -89,7 +94,11 @@ export function sameOrigin(url: string): string {
 }
 
 /** Plays `answer` in `element`: the file, hls.js, or the browser's own HLS. Returns how to let go. */
-export function attach(element: HTMLVideoElement, answer: PlaybackAnswer, onFatal: (message: string) => void): () => void {
+export function attach(
+  element: HTMLVideoElement,
+  answer: PlaybackAnswer,
+  onFatal: (message: string) => void,
+): () => void {
   const url = sameOrigin(answer.url);
   if (answer.method === 'direct') {
     element.src = url;
@@ -130,7 +139,28 @@ function release(answer: PlaybackAnswer): void {
 export function languageKey(language: string | null): string | null {
   if (language === null) return null;
   const code = language.toLowerCase().split('-')[0]!;
-  const three: Record<string, string> = { eng: 'en', fre: 'fr', fra: 'fr', ger: 'de', deu: 'de', spa: 'es', ita: 'it', jpn: 'ja', dut: 'nl', nld: 'nl', por: 'pt', rus: 'ru', chi: 'zh', zho: 'zh', swe: 'sv', dan: 'da', nor: 'no', fin: 'fi', pol: 'pl', kor: 'ko' };
+  const three: Record<string, string> = {
+    eng: 'en',
+    fre: 'fr',
+    fra: 'fr',
+    ger: 'de',
+    deu: 'de',
+    spa: 'es',
+    ita: 'it',
+    jpn: 'ja',
+    dut: 'nl',
+    nld: 'nl',
+    por: 'pt',
+    rus: 'ru',
+    chi: 'zh',
+    zho: 'zh',
+    swe: 'sv',
+    dan: 'da',
+    nor: 'no',
+    fin: 'fi',
+    pol: 'pl',
+    kor: 'ko',
+  };
   return three[code] ?? code;
 }
 
@@ -139,7 +169,10 @@ type SubtitleMemory = { off: true } | { language: string | null; forced: boolean
 const memoryKey = (userId: string, scopeId: string) => `hearth.subtitle.${userId}.${scopeId}`;
 
 export function rememberSubtitle(userId: string, scopeId: string, choice: SubtitleTrack | null): void {
-  const value: SubtitleMemory = choice === null ? { off: true } : { language: choice.language, forced: choice.forced, hearing_impaired: choice.hearing_impaired };
+  const value: SubtitleMemory =
+    choice === null
+      ? { off: true }
+      : { language: choice.language, forced: choice.forced, hearing_impaired: choice.hearing_impaired };
   try {
     localStorage.setItem(memoryKey(userId, scopeId), JSON.stringify(value));
   } catch {
@@ -165,12 +198,18 @@ export function initialSubtitle(answer: PlaybackAnswer, memory: SubtitleMemory |
   if (memory !== null) {
     if ('off' in memory) return null;
     const match =
-      text.find((s) => languageKey(s.language) === languageKey(memory.language) && s.forced === memory.forced && s.hearing_impaired === memory.hearing_impaired) ??
-      text.find((s) => languageKey(s.language) === languageKey(memory.language));
+      text.find(
+        (s) =>
+          languageKey(s.language) === languageKey(memory.language) &&
+          s.forced === memory.forced &&
+          s.hearing_impaired === memory.hearing_impaired,
+      ) ?? text.find((s) => languageKey(s.language) === languageKey(memory.language));
     if (match) return match.id;
   }
   const audio = answer.audio.find((a) => a.selected) ?? answer.audio[0];
-  const forced = text.find((s) => s.forced && audio !== undefined && languageKey(s.language) === languageKey(audio.language));
+  const forced = text.find(
+    (s) => s.forced && audio !== undefined && languageKey(s.language) === languageKey(audio.language),
+  );
   return forced?.id ?? null;
 }
 
@@ -224,7 +263,11 @@ interface Choice {
  * Plays `item` in the video element `media` once `enabled`: asks the decision, attaches, and restarts at
  * the current time when the quality, the audio track or a burned-in subtitle changes.
  */
-export function usePlayback(item: MediaItem, media: RefObject<HTMLVideoElement | null>, options: { enabled: boolean; userId: string; startSeconds: number }): PlaybackState {
+export function usePlayback(
+  item: MediaItem,
+  media: RefObject<HTMLVideoElement | null>,
+  options: { enabled: boolean; userId: string; startSeconds: number },
+): PlaybackState {
   const [answer, setAnswer] = useState<PlaybackAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [choice, setChoice] = useState<Choice>({ quality: 'original', subtitle: null, burnIn: false });
@@ -259,11 +302,13 @@ export function usePlayback(item: MediaItem, media: RefObject<HTMLVideoElement |
       asked = got;
       setAnswer(got);
       setError(null);
-    })().catch((caught: unknown) => {
-      if (current) setError(errorText(caught));
-    }).finally(() => {
-      if (current) setLoading(false);
-    });
+    })()
+      .catch((caught: unknown) => {
+        if (current) setError(errorText(caught));
+      })
+      .finally(() => {
+        if (current) setLoading(false);
+      });
     return () => {
       current = false;
       if (asked !== null) release(asked);
@@ -313,7 +358,8 @@ export function usePlayback(item: MediaItem, media: RefObject<HTMLVideoElement |
   }, [answer, choice.subtitle, choice.burnIn, media]);
 
   const keepTime = () => {
-    if (media.current !== null && Number.isFinite(media.current.currentTime)) position.current = media.current.currentTime;
+    if (media.current !== null && Number.isFinite(media.current.currentTime))
+      position.current = media.current.currentTime;
   };
 
   const setQuality = useCallback((quality: Quality) => {
@@ -339,5 +385,14 @@ export function usePlayback(item: MediaItem, media: RefObject<HTMLVideoElement |
     [answer, userId],
   );
 
-  return { answer, error, quality: choice.quality, subtitle: choice.subtitle, loading, setQuality, setAudio, setSubtitle };
+  return {
+    answer,
+    error,
+    quality: choice.quality,
+    subtitle: choice.subtitle,
+    loading,
+    setQuality,
+    setAudio,
+    setSubtitle,
+  };
 }

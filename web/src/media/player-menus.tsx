@@ -60,7 +60,13 @@ export function PlayerMenus({ playback }: { playback: PlaybackState }) {
           </option>
         ))}
       </select>
-      <button type="button" className="button-link" aria-expanded={info} aria-controls={`${id}-info`} onClick={() => setInfo((v) => !v)}>
+      <button
+        type="button"
+        className="button-link"
+        aria-expanded={info}
+        aria-controls={`${id}-info`}
+        onClick={() => setInfo((v) => !v)}
+      >
         {info ? 'Hide playback info' : 'Playback info'}
       </button>
       {info && (

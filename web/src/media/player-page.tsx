@@ -1,12 +1,37 @@
-import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type PointerEvent as ReactPointerEvent,
+} from 'react';
 import { errorText } from '../api.ts';
 import { artworkUrl, mediaApi, type MediaItem, type MediaItemDetail } from '../api/media.ts';
 import { Alert } from '../components/form.tsx';
 import { Page, Spinner } from '../components/page.tsx';
 import { NotFoundPage } from '../pages/not-found.tsx';
 import { hasNavigated, Link, navigate, useLocation } from '../router.tsx';
-import { codecLabel, displayTitle, episodeCode, formatClock, nearTheEnd, resumePosition, spokenClock } from './format.ts';
-import { Breadcrumbs, coverFor, itemPath, nextInParent, playPath, useTrail, verdictFor, type Trail } from './item-page.tsx';
+import {
+  codecLabel,
+  displayTitle,
+  episodeCode,
+  formatClock,
+  nearTheEnd,
+  resumePosition,
+  spokenClock,
+} from './format.ts';
+import {
+  Breadcrumbs,
+  coverFor,
+  itemPath,
+  nextInParent,
+  playPath,
+  useTrail,
+  verdictFor,
+  type Trail,
+} from './item-page.tsx';
 import { MediaIcon } from './media-icons.tsx';
 import { PlayerIcon } from './player-icons.tsx';
 import { PlayerMenus } from './player-menus.tsx';
@@ -70,7 +95,15 @@ export function PlayerPage({ id }: { id: string }) {
       </Page>
     );
   }
-  return <Player key={item.id} item={item} trail={trail} next={nextInParent(trail, item)} fromStart={search.get('start') === '0'} />;
+  return (
+    <Player
+      key={item.id}
+      item={item}
+      trail={trail}
+      next={nextInParent(trail, item)}
+      fromStart={search.get('start') === '0'}
+    />
+  );
 }
 
 /** The stream URL's path on this origin: the CSP's media-src 'self' holds even when the public URL names another host. */
@@ -81,8 +114,14 @@ function sameOrigin(url: string): string {
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  return target instanceof HTMLInputElement && target.type !== 'range' && target.type !== 'checkbox' && target.type !== 'button';
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement)
+    return true;
+  return (
+    target instanceof HTMLInputElement &&
+    target.type !== 'range' &&
+    target.type !== 'checkbox' &&
+    target.type !== 'button'
+  );
 }
 
 function mediaErrorText(error: MediaError | null, everLoaded: boolean): string {
@@ -102,7 +141,9 @@ function mediaErrorText(error: MediaError | null, everLoaded: boolean): string {
 
 /** "Night Garden · S01E02" above an episode's title, "Nina Test · First Light" above a track's. */
 function contextLine(item: MediaItem, trail: Trail): string {
-  const names = trail.ancestors.filter((ancestor) => ancestor.type === 'show' || ancestor.type === 'artist' || ancestor.type === 'album');
+  const names = trail.ancestors.filter(
+    (ancestor) => ancestor.type === 'show' || ancestor.type === 'artist' || ancestor.type === 'album',
+  );
   const season = trail.ancestors.find((ancestor) => ancestor.type === 'season');
   const code = item.type === 'episode' ? episodeCode(season?.index ?? null, item.index, item.index_end) : '';
   return [...names.map((ancestor) => ancestor.title), code].filter((part) => part !== '').join(' · ');
@@ -124,7 +165,17 @@ function subtitleTracks(element: HTMLMediaElement | null): TextTrack[] {
   return Array.from(element.textTracks).filter((track) => track.kind === 'subtitles' || track.kind === 'captions');
 }
 
-function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail: Trail; next: MediaItem | null; fromStart: boolean }) {
+function Player({
+  item,
+  trail,
+  next,
+  fromStart,
+}: {
+  item: MediaItemDetail;
+  trail: Trail;
+  next: MediaItem | null;
+  fromStart: boolean;
+}) {
   const verdict = verdictFor(item);
   const isAudio = item.video_codec === null && (item.type === 'track' || (item.mime ?? '').startsWith('audio/'));
   const [tryAnyway, setTryAnyway] = useState(false);
@@ -163,7 +214,14 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
 
   // Mutable facts the media events need without re-subscribing: whether the saved position was applied,
   // whether anything played (only then is a position worth saving), and what was last sent.
-  const session = useRef({ resumeApplied: false, started: false, lastSent: -1, everLoaded: false, retried: false, seekTo: null as number | null });
+  const session = useRef({
+    resumeApplied: false,
+    started: false,
+    lastSent: -1,
+    everLoaded: false,
+    retried: false,
+    seekTo: null as number | null,
+  });
   const user = useUser();
   const playback = usePlayback(item, media, {
     enabled: !isAudio,
@@ -214,7 +272,9 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
       if (!options.force && Math.abs(position - state.lastSent) < 0.5) return;
       state.lastSent = position;
       const duration = Number.isFinite(element.duration) ? element.duration : (item.duration_seconds ?? 0);
-      const body: { position_seconds: number; watched?: boolean } = { position_seconds: Math.round(position * 10) / 10 };
+      const body: { position_seconds: number; watched?: boolean } = {
+        position_seconds: Math.round(position * 10) / 10,
+      };
       if (nearTheEnd(position, duration)) body.watched = true;
       mediaApi
         .setProgress(item.id, body, { keepalive: options.keepalive })
@@ -252,7 +312,10 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
     hideTimer.current = window.setTimeout(() => {
       const element = media.current;
       const focused = document.activeElement;
-      const inBar = focused instanceof HTMLElement && focused.closest('.player-controls, .player-top') !== null && focused.matches(':focus-visible');
+      const inBar =
+        focused instanceof HTMLElement &&
+        focused.closest('.player-controls, .player-top') !== null &&
+        focused.matches(':focus-visible');
       if (element !== null && !element.paused && !inBar && shortcuts.current?.open !== true) setControlsShown(false);
     }, HIDE_AFTER_MS);
   }, []);
@@ -344,7 +407,8 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
     const element = media.current;
     if (element === null || isAudio) return;
     if (document.pictureInPictureElement !== null) void document.exitPictureInPicture().catch(() => undefined);
-    else if (document.pictureInPictureEnabled) void element.requestPictureInPicture().catch(() => setAnnouncement('Picture in picture is not available here.'));
+    else if (document.pictureInPictureEnabled)
+      void element.requestPictureInPicture().catch(() => setAnnouncement('Picture in picture is not available here.'));
   }, [isAudio]);
 
   /** Subtitles on or off: the last track chosen (by the subtitles menu or before), else the first. */
@@ -377,7 +441,8 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
       setSubtitlesOn(false);
       setAnnouncement('Subtitles off');
     } else {
-      const chosen = lastSubtitle.current !== null && tracks.includes(lastSubtitle.current) ? lastSubtitle.current : tracks[0];
+      const chosen =
+        lastSubtitle.current !== null && tracks.includes(lastSubtitle.current) ? lastSubtitle.current : tracks[0];
       chosen.mode = 'showing';
       setSubtitlesOn(true);
       setAnnouncement(`Subtitles on${chosen.label ? `: ${chosen.label}` : ''}`);
@@ -516,13 +581,29 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [toggle, seekBy, seekTo, setLevel, toggleMute, toggleFullscreen, toggleSubtitles, togglePip, playNext, stepSpeed, openShortcuts, poke, isAudio]);
+  }, [
+    toggle,
+    seekBy,
+    seekTo,
+    setLevel,
+    toggleMute,
+    toggleFullscreen,
+    toggleSubtitles,
+    togglePip,
+    playNext,
+    stepSpeed,
+    openShortcuts,
+    poke,
+    isAudio,
+  ]);
 
   // ---------- The operating system's media controls (lock screen, headphones, keyboard media keys) ----------
 
   useEffect(() => {
     if (!('mediaSession' in navigator) || typeof MediaMetadata === 'undefined') return;
-    const artworkOf = item.has_artwork ? item.id : ([...trail.ancestors].reverse().find((ancestor) => ancestor.has_artwork)?.id ?? null);
+    const artworkOf = item.has_artwork
+      ? item.id
+      : ([...trail.ancestors].reverse().find((ancestor) => ancestor.has_artwork)?.id ?? null);
     const album = trail.ancestors.find((ancestor) => ancestor.type === 'album' || ancestor.type === 'season');
     const artist = trail.ancestors.find((ancestor) => ancestor.type === 'show' || ancestor.type === 'artist');
     navigator.mediaSession.metadata = new MediaMetadata({
@@ -565,7 +646,13 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
 
   const updatePositionState = () => {
     const element = media.current;
-    if (element === null || !('mediaSession' in navigator) || !Number.isFinite(element.duration) || element.duration <= 0) return;
+    if (
+      element === null ||
+      !('mediaSession' in navigator) ||
+      !Number.isFinite(element.duration) ||
+      element.duration <= 0
+    )
+      return;
     try {
       navigator.mediaSession.setPositionState({
         duration: element.duration,
@@ -600,7 +687,9 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
     setClock({ current: element.currentTime, duration: element.duration });
     // Chromium plays the sound of a file whose picture it cannot decode, and shows black: say so.
     if (!isAudio && item.video_codec !== null && element.videoWidth === 0) {
-      setNoPicture(`This browser cannot show the picture of this file (${codecLabel(item.video_codec) ?? item.video_codec}): only the sound plays.`);
+      setNoPicture(
+        `This browser cannot show the picture of this file (${codecLabel(item.video_codec) ?? item.video_codec}): only the sound plays.`,
+      );
     }
     if (state.seekTo !== null) {
       // A fresh stream URL after an interruption: back to where playback was.
@@ -608,7 +697,9 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
       state.seekTo = null;
     } else if (!state.resumeApplied) {
       state.resumeApplied = true;
-      const from = fromStart ? null : resumePosition(item.progress, Number.isFinite(element.duration) ? element.duration : item.duration_seconds);
+      const from = fromStart
+        ? null
+        : resumePosition(item.progress, Number.isFinite(element.duration) ? element.duration : item.duration_seconds);
       if (from !== null) {
         element.currentTime = from;
         setResumedFrom(from);
@@ -639,7 +730,9 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
     state.lastSent = media.current?.currentTime ?? state.lastSent;
     setPlaying(false);
     // Finished: watched, and the next visit starts from the beginning.
-    mediaApi.setProgress(item.id, { watched: true }).catch((caught: unknown) => setSaveProblem(`Your place could not be saved: ${errorText(caught)}`));
+    mediaApi
+      .setProgress(item.id, { watched: true })
+      .catch((caught: unknown) => setSaveProblem(`Your place could not be saved: ${errorText(caught)}`));
     if (next === null) return;
     // An album plays on at once; a show counts down, so the viewer can stay.
     if (item.type === 'track') navigate(playPath(next.id));
@@ -770,7 +863,9 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
             onCanPlay={() => setWaiting(false)}
             onEnded={onEnded}
             onError={onError}
-            onVolumeChange={(event) => setVolume({ level: event.currentTarget.volume, muted: event.currentTarget.muted })}
+            onVolumeChange={(event) =>
+              setVolume({ level: event.currentTarget.volume, muted: event.currentTarget.muted })
+            }
           />
         )}
         {/* The surface over the picture takes clicks and taps (the picture itself has no controls of its own). */}
@@ -925,21 +1020,53 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
           </div>
           <div className="player-bar">
             <div className="player-bar-group">
-              <button type="button" className="player-button player-button-main" onClick={toggle} aria-label={playing ? 'Pause' : 'Play'} aria-keyshortcuts="Space k" disabled={!ready}>
+              <button
+                type="button"
+                className="player-button player-button-main"
+                onClick={toggle}
+                aria-label={playing ? 'Pause' : 'Play'}
+                aria-keyshortcuts="Space k"
+                disabled={!ready}
+              >
                 <MediaIcon name={playing ? 'pause' : 'play'} />
               </button>
-              <button type="button" className="player-button" onClick={() => seekBy(-SKIP_BACK)} aria-label={`Back ${SKIP_BACK} seconds`} disabled={!ready}>
+              <button
+                type="button"
+                className="player-button"
+                onClick={() => seekBy(-SKIP_BACK)}
+                aria-label={`Back ${SKIP_BACK} seconds`}
+                disabled={!ready}
+              >
                 <MediaIcon name="rewind" />
               </button>
-              <button type="button" className="player-button" onClick={() => seekBy(SKIP_FORWARD)} aria-label={`Forward ${SKIP_FORWARD} seconds`} disabled={!ready}>
+              <button
+                type="button"
+                className="player-button"
+                onClick={() => seekBy(SKIP_FORWARD)}
+                aria-label={`Forward ${SKIP_FORWARD} seconds`}
+                disabled={!ready}
+              >
                 <MediaIcon name="forward" />
               </button>
               {next !== null && (
-                <button type="button" className="player-button" onClick={playNext} aria-label={`Next: ${displayTitle(next)}`} aria-keyshortcuts="n">
+                <button
+                  type="button"
+                  className="player-button"
+                  onClick={playNext}
+                  aria-label={`Next: ${displayTitle(next)}`}
+                  aria-keyshortcuts="n"
+                >
                   <PlayerIcon name="next" />
                 </button>
               )}
-              <button type="button" className="player-button" onClick={toggleMute} aria-label={volume.muted ? 'Unmute' : 'Mute'} aria-keyshortcuts="m" disabled={!ready}>
+              <button
+                type="button"
+                className="player-button"
+                onClick={toggleMute}
+                aria-label={volume.muted ? 'Unmute' : 'Mute'}
+                aria-keyshortcuts="m"
+                disabled={!ready}
+              >
                 <MediaIcon name={volume.muted || volume.level === 0 ? 'mute' : 'volume'} />
               </button>
               <input
@@ -970,20 +1097,47 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
                 </select>
               </label>
               {!isAudio && hasSubtitles && (
-                <button type="button" className="player-button" onClick={toggleSubtitles} aria-label="Subtitles" aria-pressed={subtitlesOn} aria-keyshortcuts="c">
+                <button
+                  type="button"
+                  className="player-button"
+                  onClick={toggleSubtitles}
+                  aria-label="Subtitles"
+                  aria-pressed={subtitlesOn}
+                  aria-keyshortcuts="c"
+                >
                   <PlayerIcon name="captions" />
                 </button>
               )}
               {canPip && (
-                <button type="button" className="player-button" onClick={togglePip} aria-label="Picture in picture" aria-pressed={pip} aria-keyshortcuts="p" disabled={!ready}>
+                <button
+                  type="button"
+                  className="player-button"
+                  onClick={togglePip}
+                  aria-label="Picture in picture"
+                  aria-pressed={pip}
+                  aria-keyshortcuts="p"
+                  disabled={!ready}
+                >
                   <PlayerIcon name="pip" />
                 </button>
               )}
-              <button type="button" className="player-button" onClick={openShortcuts} aria-label="Keyboard shortcuts" aria-keyshortcuts="?">
+              <button
+                type="button"
+                className="player-button"
+                onClick={openShortcuts}
+                aria-label="Keyboard shortcuts"
+                aria-keyshortcuts="?"
+              >
                 <PlayerIcon name="keyboard" />
               </button>
               {!isAudio && (
-                <button type="button" className="player-button" onClick={toggleFullscreen} aria-label={fullscreen ? 'Exit full screen' : 'Full screen'} aria-keyshortcuts="f">
+                <button
+                  type="button"
+                  className="player-button"
+                  onClick={toggleFullscreen}
+                  aria-label={fullscreen ? 'Exit full screen' : 'Full screen'}
+                  aria-keyshortcuts="f"
+                >
                   {fullscreen ? <PlayerIcon name="exitFullscreen" /> : <MediaIcon name="fullscreen" />}
                 </button>
               )}
@@ -996,7 +1150,12 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
         Press question mark for the keyboard shortcuts.
       </p>
 
-      <dialog ref={shortcuts} className="dialog player-shortcuts" aria-labelledby={shortcutsTitleId} onClose={() => poke()}>
+      <dialog
+        ref={shortcuts}
+        className="dialog player-shortcuts"
+        aria-labelledby={shortcutsTitleId}
+        onClose={() => poke()}
+      >
         <h2 id={shortcutsTitleId}>Keyboard shortcuts</h2>
         <dl>
           {SHORTCUTS.filter((entry) => !(isAudio && entry.video)).map((entry) => (
@@ -1010,7 +1169,9 @@ function Player({ item, trail, next, fromStart }: { item: MediaItemDetail; trail
             </div>
           ))}
         </dl>
-        <p className="muted">On a phone: tap to show the controls, double-tap the left or right side to skip {TAP_SKIP} seconds.</p>
+        <p className="muted">
+          On a phone: tap to show the controls, double-tap the left or right side to skip {TAP_SKIP} seconds.
+        </p>
         <form method="dialog">
           <button type="submit" className="button-primary">
             Close

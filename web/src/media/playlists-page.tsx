@@ -68,28 +68,55 @@ export function PlaylistPage({ id }: { id: string }) {
   });
 
   if (loaded.loading && !shown) return <Spinner />;
-  if (!shown) return <Page title="Playlist">{loaded.error !== null && <Alert kind="error">{errorText(loaded.error)}</Alert>}</Page>;
+  if (!shown)
+    return (
+      <Page title="Playlist">{loaded.error !== null && <Alert kind="error">{errorText(loaded.error)}</Alert>}</Page>
+    );
   return (
-    <Page title={shown.name} lead={`${shown.song_count} songs, ${formatDuration(shown.duration_seconds)}${shown.own ? '' : ` · by ${shown.owner}`}`}>
+    <Page
+      title={shown.name}
+      lead={`${shown.song_count} songs, ${formatDuration(shown.duration_seconds)}${shown.own ? '' : ` · by ${shown.owner}`}`}
+    >
       <p>
         <Link to="/playlists">All playlists</Link>
       </p>
       {shown.tracks.length > 0 && (
         <div className="button-row">
-          <button type="button" onClick={() => setPlaying({ start: 0, shuffle: false })}>Play</button>
-          <button type="button" onClick={() => setPlaying({ start: Math.floor(Math.random() * shown.tracks.length), shuffle: true })}>Shuffle</button>
+          <button type="button" onClick={() => setPlaying({ start: 0, shuffle: false })}>
+            Play
+          </button>
+          <button
+            type="button"
+            onClick={() => setPlaying({ start: Math.floor(Math.random() * shown.tracks.length), shuffle: true })}
+          >
+            Shuffle
+          </button>
         </div>
       )}
-      {playing && <AudioPlayer key={`${playing.start}-${playing.shuffle}`} tracks={shown.tracks} start={playing.start} onClose={() => setPlaying(null)} />}
+      {playing && (
+        <AudioPlayer
+          key={`${playing.start}-${playing.shuffle}`}
+          tracks={shown.tracks}
+          start={playing.start}
+          onClose={() => setPlaying(null)}
+        />
+      )}
       {change.message && <Alert kind="error">{change.message}</Alert>}
       <ol className="track-list" aria-label="Songs">
         {shown.tracks.map((track, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a playlist may hold one track twice
           <li key={`${track.id}-${index}`} className="track">
-            <button type="button" className="link-button track-title" onClick={() => setPlaying({ start: index, shuffle: false })}>
+            <button
+              type="button"
+              className="link-button track-title"
+              onClick={() => setPlaying({ start: index, shuffle: false })}
+            >
               {track.title}
             </button>
             <span className="track-artist muted">{track.artist ?? ''}</span>
-            <span className="track-length muted">{track.duration_seconds === null ? '' : formatClock(track.duration_seconds)}</span>
+            <span className="track-length muted">
+              {track.duration_seconds === null ? '' : formatClock(track.duration_seconds)}
+            </span>
             {shown.own && (
               <button type="button" onClick={() => void change.run({ remove_indexes: [index] })} disabled={change.busy}>
                 Remove<span className="visually-hidden"> {track.title}</span>

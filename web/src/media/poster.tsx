@@ -45,7 +45,10 @@ function hueOf(text: string): number {
 }
 
 function initialsOf(title: string): string {
-  const words = title.replace(/^(the|a|an)\s+/i, '').split(/\s+/).filter(Boolean);
+  const words = title
+    .replace(/^(the|a|an)\s+/i, '')
+    .split(/\s+/)
+    .filter(Boolean);
   return words
     .slice(0, 2)
     .map((word) => [...word][0]?.toUpperCase() ?? '')
@@ -53,13 +56,27 @@ function initialsOf(title: string): string {
 }
 
 /** The artwork of an item, or a placeholder with its initials when it has none or it fails to load. */
-export function Poster({ item, shape = posterShape(item.type), eager = false }: { item: MediaItem; shape?: PosterShape; eager?: boolean }) {
+export function Poster({
+  item,
+  shape = posterShape(item.type),
+  eager = false,
+}: {
+  item: MediaItem;
+  shape?: PosterShape;
+  eager?: boolean;
+}) {
   const [failed, setFailed] = useState(false);
   const showArt = item.has_artwork && !failed;
   return (
     <span className={`poster poster-${shape}${showArt ? '' : ` poster-empty poster-hue-${hueOf(item.title)}`}`}>
       {showArt ? (
-        <img src={artworkUrl(item.id)} alt="" loading={eager ? 'eager' : 'lazy'} decoding="async" onError={() => setFailed(true)} />
+        <img
+          src={artworkUrl(item.id)}
+          alt=""
+          loading={eager ? 'eager' : 'lazy'}
+          decoding="async"
+          onError={() => setFailed(true)}
+        />
       ) : (
         <span className="poster-placeholder" aria-hidden="true">
           <MediaIcon name={typeIcons[item.type]} className="poster-placeholder-icon" />
@@ -93,7 +110,13 @@ interface PosterCardProps {
 }
 
 /** One poster in a grid or row: a single link holding the artwork, the title and a line about it. */
-export function PosterCard({ item, to = `/items/${encodeURIComponent(item.id)}`, subtitle, eager, extra }: PosterCardProps) {
+export function PosterCard({
+  item,
+  to = `/items/${encodeURIComponent(item.id)}`,
+  subtitle,
+  eager,
+  extra,
+}: PosterCardProps) {
   const share = progressShare(item);
   const line = subtitle ?? itemSubtitle(item);
   const title = displayTitle(item);
@@ -114,7 +137,15 @@ export function PosterCard({ item, to = `/items/${encodeURIComponent(item.id)}`,
   );
 }
 
-export function PosterGrid({ items, label, cardProps }: { items: MediaItem[]; label: string; cardProps?: (item: MediaItem) => Partial<PosterCardProps> }) {
+export function PosterGrid({
+  items,
+  label,
+  cardProps,
+}: {
+  items: MediaItem[];
+  label: string;
+  cardProps?: (item: MediaItem) => Partial<PosterCardProps>;
+}) {
   return (
     <ul className="poster-grid" aria-label={label}>
       {items.map((item, index) => (

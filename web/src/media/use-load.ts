@@ -26,7 +26,12 @@ export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
 
   const run = useCallback(async (forKey: string, keepData: boolean) => {
     const mine = ++latest.current;
-    setState((current) => ({ key: forKey, data: keepData && current.key === forKey ? current.data : null, error: null, loading: true }));
+    setState((current) => ({
+      key: forKey,
+      data: keepData && current.key === forKey ? current.data : null,
+      error: null,
+      loading: true,
+    }));
     try {
       const data = await loadRef.current();
       if (mine === latest.current) setState({ key: forKey, data, error: null, loading: false });
@@ -44,7 +49,12 @@ export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
 
   const reload = useCallback(() => run(key, true), [key, run]);
   const current = state.key === key;
-  return { data: current ? state.data : null, error: current ? state.error : null, loading: !current || state.loading, reload };
+  return {
+    data: current ? state.data : null,
+    error: current ? state.error : null,
+    loading: !current || state.loading,
+    reload,
+  };
 }
 
 /** True for the answer the API gives an unknown item or library, and one the person may not see (S70). */

@@ -25,8 +25,8 @@ export function ResetRequestForm({ initialEmail = '', submitLabel }: { initialEm
           and expires in 30 minutes.
         </p>
         <p>
-          Check that the message shows your anti-phishing phrase, if you set one. Nothing is sent if the address is
-          not registered.
+          Check that the message shows your anti-phishing phrase, if you set one. Nothing is sent if the address is not
+          registered.
         </p>
       </Alert>
     );
@@ -53,7 +53,11 @@ export function ResetRequestForm({ initialEmail = '', submitLabel }: { initialEm
 
 export function ForgotPage() {
   return (
-    <Page narrow title="Reset your password" lead="Enter the email address of your account and we will send you a link to choose a new password.">
+    <Page
+      narrow
+      title="Reset your password"
+      lead="Enter the email address of your account and we will send you a link to choose a new password."
+    >
       <ResetRequestForm submitLabel="Send the reset link" />
       <p className="form-links">
         <Link to="/login">Back to sign-in</Link>

@@ -14,7 +14,8 @@ export function linkErrorText(error: unknown): string {
       return 'This code is not valid, was already used, or has expired. Check the code your device shows now, or ask it for a new one.';
     }
     if (error.status === 429) {
-      const wait = error.retryAfter !== null ? ` Try again in ${formatWait(error.retryAfter)}.` : ' Wait a while and try again.';
+      const wait =
+        error.retryAfter !== null ? ` Try again in ${formatWait(error.retryAfter)}.` : ' Wait a while and try again.';
       return `Too many codes were tried.${wait}`;
     }
   }
@@ -134,7 +135,12 @@ export function LinkPage() {
             >
               Allow<span className="visually-hidden"> {device.device_name}</span>
             </button>
-            <button type="button" className="button-danger" disabled={decide.busy} onClick={() => void decide.run(false)}>
+            <button
+              type="button"
+              className="button-danger"
+              disabled={decide.busy}
+              onClick={() => void decide.run(false)}
+            >
               Deny<span className="visually-hidden"> {device.device_name}</span>
             </button>
             <button type="button" className="button-secondary" disabled={decide.busy} onClick={startOver}>

@@ -73,7 +73,13 @@ export function LoginPage() {
   );
 }
 
-function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promise<void>; onChallenge: (c: MfaChallenge) => void }) {
+function CredentialsForm({
+  onSignedIn,
+  onChallenge,
+}: {
+  onSignedIn: () => Promise<void>;
+  onChallenge: (c: MfaChallenge) => void;
+}) {
   // After a reset, an invitation or setup, the sign-in page knows the name: only the password is left to type.
   const [login, setLogin] = useState(() => historyState<{ login?: string }>()?.login ?? '');
   const [password, setPassword] = useState('');
@@ -97,35 +103,35 @@ function CredentialsForm({ onSignedIn, onChallenge }: { onSignedIn: () => Promis
 
   return (
     <>
-    <form onSubmit={onSubmit(signIn)}>
-      {signIn.message !== null && <Alert kind="error">{signIn.message}</Alert>}
-      <Field
-        label="Username or email"
-        name="login"
-        required
-        autoComplete="username"
-        autoCapitalize="none"
-        spellCheck={false}
-        autoFocus={!nameKnown}
-        value={login}
-        onChange={(event) => setLogin(event.target.value)}
-      />
-      <PasswordField
-        label="Password"
-        name="password"
-        required
-        autoComplete="current-password"
-        autoFocus={nameKnown}
-        value={password}
-        onChange={(event) => setPassword(event.target.value)}
-      />
-      <SubmitButton busy={signIn.busy} className="button-primary button-block">
-        Sign in
-      </SubmitButton>
-      <p className="form-links">
-        <Link to="/forgot">Forgot your password?</Link>
-      </p>
-    </form>
+      <form onSubmit={onSubmit(signIn)}>
+        {signIn.message !== null && <Alert kind="error">{signIn.message}</Alert>}
+        <Field
+          label="Username or email"
+          name="login"
+          required
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          autoFocus={!nameKnown}
+          value={login}
+          onChange={(event) => setLogin(event.target.value)}
+        />
+        <PasswordField
+          label="Password"
+          name="password"
+          required
+          autoComplete="current-password"
+          autoFocus={nameKnown}
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+        />
+        <SubmitButton busy={signIn.busy} className="button-primary button-block">
+          Sign in
+        </SubmitButton>
+        <p className="form-links">
+          <Link to="/forgot">Forgot your password?</Link>
+        </p>
+      </form>
       {passkeysSupported() && <PasskeySignIn onSignedIn={onSignedIn} />}
     </>
   );
@@ -165,7 +171,6 @@ function PasskeySignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
     </div>
   );
 }
-
 
 type StepMethod = 'totp' | 'recovery_code' | 'passkey';
 
@@ -271,7 +276,9 @@ function SecondFactorForm({
   if (method === 'passkey') {
     return (
       <div className="stack-small">
-        <p>Use the passkey you added to your account: your browser asks for your fingerprint, face, PIN or security key.</p>
+        <p>
+          Use the passkey you added to your account: your browser asks for your fingerprint, face, PIN or security key.
+        </p>
         {passkey.message !== null && <Alert kind="error">{passkey.message}</Alert>}
         <button
           type="button"

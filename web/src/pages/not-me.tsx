@@ -24,7 +24,9 @@ export function NotMePage() {
   if (token === null || token === '') {
     return (
       <Page narrow title="Secure your account">
-        <Alert kind="error">This page opens from the "This wasn't me" link in a security email. The link is missing or incomplete.</Alert>
+        <Alert kind="error">
+          This page opens from the "This wasn't me" link in a security email. The link is missing or incomplete.
+        </Alert>
       </Page>
     );
   }

@@ -32,7 +32,9 @@ export function PasswordChangePage() {
   if (token === null) {
     return (
       <Page narrow title="Choose a new password">
-        <Alert kind="error">This page continues a sign-in with a passkey, and that sign-in is missing. Sign in again.</Alert>
+        <Alert kind="error">
+          This page continues a sign-in with a passkey, and that sign-in is missing. Sign in again.
+        </Alert>
         <p className="form-links">
           <Link to="/login">Back to sign-in</Link>
         </p>
@@ -46,9 +48,11 @@ export function PasswordChangePage() {
     <Page narrow title="Choose a new password">
       <div className="prose">
         <p>
-          <strong>Your passkey proved it is you, but this account must set a new password before it can be used.</strong>{' '}
-          The server's administrator required it, usually because passwords may have been exposed in a security incident.
-          Your old password no longer works anywhere.
+          <strong>
+            Your passkey proved it is you, but this account must set a new password before it can be used.
+          </strong>{' '}
+          The server's administrator required it, usually because passwords may have been exposed in a security
+          incident. Your old password no longer works anywhere.
         </p>
         <p>Choose a password you use nowhere else. Every other device signed in to your account will be signed out.</p>
       </div>

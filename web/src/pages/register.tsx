@@ -72,7 +72,8 @@ export function RegisterPage() {
         ) : (
           inviteRefused && (
             <Alert kind="error">
-              This invitation is not valid, was already used, or has expired. Ask the person who invited you for a new link.
+              This invitation is not valid, was already used, or has expired. Ask the person who invited you for a new
+              link.
             </Alert>
           )
         )}

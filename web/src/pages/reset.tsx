@@ -38,7 +38,10 @@ export function ResetPage() {
       navigate('/login', {
         replace: true,
         // The username filled in on the sign-in page; the reset link itself never signs anyone in.
-        state: { notice: 'Your password is changed and every device was signed out. Sign in with the new password.', login: username },
+        state: {
+          notice: 'Your password is changed and every device was signed out. Sign in with the new password.',
+          login: username,
+        },
       });
     }, [token, password, code, needsCode, refresh]),
   );
@@ -59,7 +62,11 @@ export function ResetPage() {
   const tokenRefused = confirm.error instanceof ApiError && confirm.error.code === 'invalid_token';
 
   return (
-    <Page narrow title="Choose a new password" lead="After the change, every device signed in to your account is signed out.">
+    <Page
+      narrow
+      title="Choose a new password"
+      lead="After the change, every device signed in to your account is signed out."
+    >
       <form onSubmit={onSubmit(confirm)}>
         {confirm.message !== null && (
           <Alert kind="error">

@@ -17,12 +17,20 @@ export function SetupPage() {
 
   const create = useAction(
     useCallback(async () => {
-      const answer = await api.setup({ setup_token: setupToken.trim(), username: username.trim(), email: email.trim(), password });
+      const answer = await api.setup({
+        setup_token: setupToken.trim(),
+        username: username.trim(),
+        email: email.trim(),
+        password,
+      });
       if (answer.signed_in && (await refresh()) !== null) {
         navigate('/', { replace: true });
         return;
       }
-      navigate('/login', { replace: true, state: { notice: 'The owner account is ready. Sign in with it.', login: username.trim() } });
+      navigate('/login', {
+        replace: true,
+        state: { notice: 'The owner account is ready. Sign in with it.', login: username.trim() },
+      });
     }, [setupToken, username, email, password, refresh]),
   );
   const alreadyDone =

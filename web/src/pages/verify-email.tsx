@@ -23,7 +23,9 @@ export function VerifyEmailPage() {
   if (token === null || token === '') {
     return (
       <Page narrow title="Confirm your email address">
-        <Alert kind="error">This page opens from the link in a confirmation email. The link is missing or incomplete.</Alert>
+        <Alert kind="error">
+          This page opens from the link in a confirmation email. The link is missing or incomplete.
+        </Alert>
       </Page>
     );
   }
@@ -32,7 +34,9 @@ export function VerifyEmailPage() {
     <Page narrow title="Confirm your email address">
       {confirmed ? (
         <>
-          <Alert kind="success">Your email address is confirmed. Password resets and security notices will reach you there.</Alert>
+          <Alert kind="success">
+            Your email address is confirmed. Password resets and security notices will reach you there.
+          </Alert>
           <p className="form-links">
             <Link to={state.status === 'signed-in' ? '/account' : '/login'}>
               {state.status === 'signed-in' ? 'Back to your account' : 'Sign in'}

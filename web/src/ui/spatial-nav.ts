@@ -8,7 +8,12 @@ export const GRID_SELECTOR = '.poster-grid, .poster-row, .library-list, .tiles, 
 
 type Direction = 'left' | 'right' | 'up' | 'down';
 
-const directions: Record<string, Direction> = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' };
+const directions: Record<string, Direction> = {
+  ArrowLeft: 'left',
+  ArrowRight: 'right',
+  ArrowUp: 'up',
+  ArrowDown: 'down',
+};
 
 /** The first link or button of each entry of every grid on the page. */
 function candidates(): HTMLElement[] {
@@ -23,7 +28,11 @@ function candidates(): HTMLElement[] {
 }
 
 /** The nearest candidate whose centre lies in the direction: distance along it, plus the drift across it, weighted. */
-export function nearest(from: DOMRect, others: { element: HTMLElement; rect: DOMRect }[], direction: Direction): HTMLElement | null {
+export function nearest(
+  from: DOMRect,
+  others: { element: HTMLElement; rect: DOMRect }[],
+  direction: Direction,
+): HTMLElement | null {
   const cx = from.left + from.width / 2;
   const cy = from.top + from.height / 2;
   let best: HTMLElement | null = null;
@@ -50,7 +59,15 @@ export function useSpatialNavigation(enabled: boolean): void {
     if (!enabled) return;
     const onKey = (event: KeyboardEvent) => {
       const direction = directions[event.key];
-      if (direction === undefined || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      if (
+        direction === undefined ||
+        event.defaultPrevented ||
+        event.altKey ||
+        event.ctrlKey ||
+        event.metaKey ||
+        event.shiftKey
+      )
+        return;
       const active = document.activeElement;
       if (!(active instanceof HTMLElement) || active.closest(GRID_SELECTOR) === null) return;
       const others = candidates()
