@@ -72,7 +72,7 @@ describe('web app: accounts', { timeout: 90_000 }, () => {
     await second.goto('/account');
     const secondDevices = second.getByRole('list', { name: 'Signed-in devices' }).getByRole('listitem');
     await expect.poll(() => secondDevices.count()).toBe(2);
-    await expect.poll(() => second.getByText('This device').count()).toBe(1);
+    await expect.poll(() => second.getByText('This device', { exact: true }).count()).toBe(1);
     await screenshot(second, 'account-security-phone');
 
     await second.getByRole('button', { name: 'Sign out of all devices' }).click();

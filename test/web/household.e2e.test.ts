@@ -451,7 +451,20 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
     // Nobody presses anything: the next episode starts when the count reaches zero.
     await owner.getByRole('heading', { level: 1, name: 'Roots' }).waitFor({ timeout: 15_000 });
     await waitForText(owner.locator('.player-context'), 'S01E02');
+    // Home: the show in progress is named in its row (Continue watching or Next up), not just "Episode 2".
     await owner.goto('/');
+    const rows = owner.locator('ul[aria-label="Continue watching"], ul[aria-label="Next up"]');
+    await expect
+      .poll(
+        async () => {
+          const text = (await rows.allTextContents()).join(' ');
+          if (!text.includes('Night Garden')) await owner.reload();
+          return text;
+        },
+        { timeout: 30_000 },
+      )
+      .toContain('Night Garden');
+    await screenshot(owner, 'household-home-rows');
     expect(problems).toEqual([]);
   });
 
@@ -513,7 +526,10 @@ describe('web app: a household uses it', { timeout: 180_000 }, () => {
       }
       await page.emulateMedia({ colorScheme: 'light' });
       await page.setViewportSize(viewports.desktop);
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      // Colours fade between schemes: axe must see the end of each transition, not a mixed colour on its way.
+      await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null, {
+        timeout: 5000,
+      });
       for (const problem of await axeProblems(page)) failing.push(`${path} (light): ${problem}`);
       await screenshot(page, `page-${name}-desktop-light`);
     }

@@ -124,7 +124,7 @@ describe('web player: every file plays', { timeout: 120_000 }, () => {
 
   it('shows the French sidecar subtitle with its accents right', async (ctx) => {
     if (stack === null) return ctx.skip();
-    const menu = page.getByLabel('Subtitles');
+    const menu = page.getByRole('combobox', { name: 'Subtitles' });
     const french = await menu.locator('option', { hasText: 'French' }).getAttribute('value');
     await menu.selectOption(french!);
     const cues = () =>
@@ -145,7 +145,7 @@ describe('web player: every file plays', { timeout: 120_000 }, () => {
     const firstPlaylist = playlists[before - 1];
     const service = playbackOf(stack!.server.deps);
     expect(service.list().map((s) => s.info.spec.audioIndex)).toEqual([1]);
-    const audio = page.getByLabel('Audio');
+    const audio = page.getByRole('combobox', { name: 'Audio' });
     const french = await audio.locator('option', { hasText: 'French' }).getAttribute('value');
     await audio.selectOption(french!);
     await expect.poll(() => playlists.length, { timeout: 20_000 }).toBeGreaterThan(before);
