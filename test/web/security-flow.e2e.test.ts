@@ -10,7 +10,6 @@ import { totpCode } from '../../src/factors/totp.ts';
 import {
   openPage,
   screenshot,
-  signInThroughPage,
   viewports,
   waitForText,
   startWebStack,

@@ -105,7 +105,13 @@ function canPlayHere(type: string): string {
 }
 
 export function verdictFor(item: MediaItem): Verdict {
-  return playbackVerdict(item, canPlayHere);
+  const verdict = playbackVerdict(item, canPlayHere);
+  // A film this browser cannot decode still plays: the server remuxes or transcodes it (playback.ts).
+  if (verdict.kind === 'no' && item.playable && item.video_codec !== null) {
+    const why = verdict.text.replace(/ Play it in an app that reads the file directly\.$/, '');
+    return { kind: 'maybe', text: `${why} Hearth converts it for this browser as it plays.` };
+  }
+  return verdict;
 }
 
 export function ItemPage({ id }: { id: string }) {
