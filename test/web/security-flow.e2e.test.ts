@@ -7,14 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode } from '../../src/factors/base32.ts';
 import { totpCode } from '../../src/factors/totp.ts';
-import {
-  openPage,
-  screenshot,
-  viewports,
-  waitForText,
-  startWebStack,
-  type WebStack,
-} from '../helpers/browser.ts';
+import { openPage, screenshot, viewports, waitForText, startWebStack, type WebStack } from '../helpers/browser.ts';
 import { SETUP_TOKEN, testClock, type TestServer } from '../helpers/server.ts';
 import { urlsIn, type TestSmtp } from '../mail/smtp.ts';
 
